@@ -1,0 +1,3 @@
+module github.com/memshape/memory-datasource
+
+go 1.26

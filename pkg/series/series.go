@@ -1,0 +1,55 @@
+// Package series holds the one value every part of Memory Shape passes
+// around: a labelled memory series as parallel slices of timestamps and
+// values. Upstream clients produce it, the shape classifier reads it, frame
+// and CLI writers print it.
+package series
+
+import (
+	"sort"
+	"strings"
+)
+
+// Series is one memory series. T holds Unix milliseconds, V the values
+// (bytes). The two slices have equal length. Values may be NaN or ±Inf;
+// timestamps may be unsorted or repeated — Clean puts that right.
+type Series struct {
+	// Labels identify the series, unchanged from the upstream
+	// (Prometheus metric labels, Datadog scope tags).
+	Labels map[string]string
+	T      []int64
+	V      []float64
+}
+
+// Len is the number of points.
+func (s Series) Len() int { return len(s.T) }
+
+// Name renders the labels the way Prometheus does: name{a="b", c="d"}.
+func (s Series) Name() string {
+	if len(s.Labels) == 0 {
+		return "{}"
+	}
+	keys := make([]string, 0, len(s.Labels))
+	for k := range s.Labels {
+		if k != "__name__" {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	var b strings.Builder
+	b.WriteString(s.Labels["__name__"])
+	if len(keys) == 0 && b.Len() > 0 {
+		return b.String()
+	}
+	b.WriteByte('{')
+	for i, k := range keys {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(k)
+		b.WriteString(`="`)
+		b.WriteString(s.Labels[k])
+		b.WriteByte('"')
+	}
+	b.WriteByte('}')
+	return b.String()
+}

@@ -1,0 +1,146 @@
+// Package shape names the shape of a memory series — leak, fragmentation,
+// bloat or healthy — and gives the evidence: lifetimes between restarts,
+// warm-up, jumps, fitted curves and a sentence a person can read out.
+//
+// It is a pure engine: no I/O, no clock, no Grafana types. Input is a pair
+// of slices (Unix milliseconds, bytes); output is a Verdict.
+package shape
+
+import "time"
+
+// Shape is the name of a memory series' behaviour.
+type Shape string
+
+const (
+	// Leak is sustained, roughly constant-rate growth with no sign of slowing.
+	Leak Shape = "leak"
+	// Fragmentation is growth whose rate keeps falling: logarithmic or
+	// saturating toward a ceiling.
+	Fragmentation Shape = "fragmentation"
+	// Bloat is growth concentrated in a few large, sudden jumps whose new
+	// level persists (part may be freed).
+	Bloat Shape = "bloat"
+	// Healthy is no lasting growth after warm-up.
+	Healthy Shape = "healthy"
+	// Inconclusive means the window cannot tell; Verdict.Reason says why and
+	// Verdict.WatchFor how much longer to watch.
+	Inconclusive Shape = "inconclusive"
+)
+
+// Shapes lists the five shapes in a stable order.
+var Shapes = []Shape{Leak, Fragmentation, Bloat, Healthy, Inconclusive}
+
+// Sensitivity trades false alarms against early calls.
+type Sensitivity int
+
+const (
+	// Normal is the default.
+	Normal Sensitivity = iota
+	// Low wants more evidence before naming a growth shape.
+	Low
+	// High names growth shapes on less evidence.
+	High
+)
+
+// Options tune a classification. The zero value is ready to use.
+type Options struct {
+	// LimitBytes is the memory limit (container limit, host memory);
+	// 0 means unknown. With it the verdict gives a time to limit.
+	LimitBytes float64
+	// Sensitivity: Normal unless set.
+	Sensitivity Sensitivity
+}
+
+// Scores hold the evidence for each named shape, each 0..1.
+type Scores struct {
+	Leak          float64 `json:"leak"`
+	Fragmentation float64 `json:"fragmentation"`
+	Bloat         float64 `json:"bloat"`
+	Healthy       float64 `json:"healthy"`
+}
+
+// Jump is a sudden rise whose new level persists.
+type Jump struct {
+	Start int64   `json:"start"` // ms, last point before the rise
+	End   int64   `json:"end"`   // ms, top of the rise
+	From  float64 `json:"from"`  // level before, bytes
+	To    float64 `json:"to"`    // peak after the rise, bytes
+	Size  float64 `json:"size"`  // To - From
+	Freed float64 `json:"freed"` // given back after the peak; the rest persists
+}
+
+// Lifetime is one process lifetime: the span between two restarts.
+type Lifetime struct {
+	Start     int64   `json:"start"`      // ms
+	End       int64   `json:"end"`        // ms
+	WarmupEnd int64   `json:"warmup_end"` // ms; == Start when there is no warm-up
+	From      float64 `json:"from"`       // level after warm-up, bytes
+	To        float64 `json:"to"`         // level at the end, bytes
+}
+
+// Model names a fitted curve.
+type Model string
+
+const (
+	// Linear: a + b·age (b in bytes/ms).
+	Linear Model = "linear"
+	// Logarithmic: a + b·ln(1 + age/τ).
+	Logarithmic Model = "logarithmic"
+	// Saturating: a + b·(1 − exp(−age/τ)); the ceiling is a + b.
+	Saturating Model = "saturating"
+	// Steps: a piecewise-constant envelope through the jumps (Knots).
+	Steps Model = "steps"
+	// Forecast: a straight line from the last level toward the limit.
+	Forecast Model = "forecast"
+)
+
+// Knot is a corner of a Steps envelope: from T on the level is V.
+type Knot struct {
+	T int64   `json:"t"`
+	V float64 `json:"v"`
+}
+
+// Fit is one fitted curve over [Start, End]; age is measured from Origin.
+type Fit struct {
+	Model  Model   `json:"model"`
+	Start  int64   `json:"start"`
+	End    int64   `json:"end"`
+	Origin int64   `json:"origin"`
+	A      float64 `json:"a"`
+	B      float64 `json:"b"`
+	Tau    float64 `json:"tau,omitempty"` // ms
+	Knots  []Knot  `json:"knots,omitempty"`
+}
+
+// Verdict is what the classifier says of one series.
+type Verdict struct {
+	Shape Shape `json:"shape"`
+	// Components lists every shape found, strongest first (e.g. bloat and
+	// fragmentation together). Empty for healthy and inconclusive.
+	Components []Shape  `json:"components"`
+	Confidence float64  `json:"confidence"`
+	Scores     Scores   `json:"scores"`
+	// GrowthBytesPerHour is the growth rate over the steady part (after
+	// warm-up, between jumps, within lifetimes); for fragmentation, the
+	// rate at the end of the window.
+	GrowthBytesPerHour float64    `json:"growth_bytes_per_hour"`
+	Jumps              []Jump     `json:"jumps"`
+	Lifetimes          []Lifetime `json:"lifetimes"`
+	Restarts           int        `json:"restarts"`
+	Fits               []Fit      `json:"fits"`
+	// TimeToLimit is how long until the limit is reached at the fitted
+	// shape; 0 with HasTimeToLimit false when unknown or never.
+	TimeToLimit    time.Duration `json:"time_to_limit"`
+	HasTimeToLimit bool          `json:"has_time_to_limit"`
+	// Explanation is one sentence a person can read out on an incident call.
+	Explanation string `json:"explanation"`
+	// Reason says why a verdict is inconclusive (empty otherwise).
+	Reason string `json:"reason,omitempty"`
+	// WatchFor is how much longer to watch before the shape can be told
+	// (inconclusive only).
+	WatchFor time.Duration `json:"watch_for,omitempty"`
+	// Points is how many points the verdict rests on after cleaning;
+	// Dropped how many were discarded (NaN, ±Inf, duplicates, zero fill).
+	Points  int `json:"points"`
+	Dropped int `json:"dropped"`
+}
