@@ -1,8 +1,49 @@
 package shape
 
+import (
+	"fmt"
+	"time"
+)
+
+const (
+	minPoints = 8
+	minSpanMs = 10 * 60 * 1000
+)
+
 // Classify names the shape of one memory series. t holds Unix milliseconds,
-// v bytes; they must have equal length (extra elements of the longer are
-// ignored). It never panics and never modifies its input.
-func Classify(t []int64, v []float64, opt Options) Verdict {
-	return Verdict{Shape: Inconclusive, Reason: "classifier not built yet"}
+// v bytes; extra elements of the longer slice are ignored. It never panics
+// and never modifies its input.
+func Classify(t []int64, v []float64, opt Options) (verdict Verdict) {
+	defer func() {
+		if r := recover(); r != nil { // a bug must cost one verdict, not the caller
+			verdict = inconclusive(verdict, fmt.Sprintf("internal error while judging this series (%v); please report it with the data", r), 0)
+		}
+	}()
+	c := clean(t, v)
+	verdict = Verdict{Points: len(c.t), Dropped: c.dropped, Components: []Shape{}}
+	if c.problem != "" {
+		return inconclusive(verdict, c.problem, 0)
+	}
+	n := len(c.t)
+	if n < minPoints {
+		return inconclusive(verdict, fmt.Sprintf("only %d usable points: need at least %d — widen the time range or lower the step", n, minPoints), 0)
+	}
+	if span := c.t[n-1] - c.t[0]; span < minSpanMs {
+		return inconclusive(verdict, fmt.Sprintf("the series covers only %s: widen the time range to at least %s", human(time.Duration(span)*time.Millisecond), human(minSpanMs*time.Millisecond)), time.Duration(minSpanMs-span)*time.Millisecond)
+	}
+	a := analyse(c.t, c.v, opt)
+	return a.judge(verdict)
+}
+
+// inconclusive fills in a verdict that cannot name a shape.
+func inconclusive(v Verdict, reason string, watch time.Duration) Verdict {
+	v.Shape = Inconclusive
+	v.Reason = reason
+	v.WatchFor = watch
+	v.Confidence = 0
+	if v.Components == nil {
+		v.Components = []Shape{}
+	}
+	v.Explanation = "Inconclusive: " + reason + "."
+	return v
 }

@@ -1,0 +1,260 @@
+package shape
+
+import (
+	"math"
+)
+
+// analysis is everything measured about one cleaned series before the
+// judgement. Levels are normalised by scale (the median), times within a
+// lifetime are hours of age.
+type analysis struct {
+	opt   Options
+	t     []int64
+	scale float64
+	step  float64 // median sampling step, ms
+	gc    float64 // GC period in ms, 0 when there is no sawtooth
+
+	segs        []segment // lifetimes as point ranges
+	b           bins
+	life        []span  // bins of each lifetime
+	steady      []span  // bins of each lifetime after warm-up
+	warmupHours float64 // age at which warm-up ends
+	sigma       float64 // noise of one bin
+	jumps       []binJump
+	dj          []float64 // bin levels with the jumps taken out
+
+	lin         pooled // straight line over the steady parts
+	early, late pooled // straight lines over the first and second halves
+	conc        pooled // best logarithmic or saturating curve
+
+	evidenceHours float64 // steady time summed over lifetimes
+	typicalHours  float64 // median steady span
+	residRise     float64 // lasting rise between jumps, per lifetime (normalised)
+	jumpRise      float64 // persisted jumps, per lifetime (normalised)
+}
+
+func analyse(t []int64, v []float64, opt Options) *analysis {
+	n := len(t)
+	a := &analysis{opt: opt, t: t}
+	buf := make([]float64, 0, min(n, maxSample+1))
+
+	a.scale = quantile(sampleInto(buf, n, func(i int) float64 { return v[i] }), 0.5)
+	y := make([]float64, n)
+	for i, x := range v[:n] {
+		y[i] = x / a.scale
+	}
+	a.step = quantile(sampleInto(buf, n-1, func(i int) float64 { return float64(t[i+1] - t[i]) }), 0.5)
+
+	drops, dsig := findDrops(y, buf)
+	a.gc = gcPeriod(t, drops)
+	if a.gc > 0 {
+		a.segs = []segment{{0, n}}
+	} else {
+		a.segs = splitLifetimes(y, drops, dsig)
+	}
+
+	width := binWidth(t, a.segs, a.step, a.gc)
+	a.b = bins{
+		age: make([]float64, 0, min(n, 2*binsPerLifetime*len(a.segs))),
+		at:  make([]float64, 0, min(n, 2*binsPerLifetime*len(a.segs))),
+		y:   make([]float64, 0, min(n, 2*binsPerLifetime*len(a.segs))),
+		n:   make([]int, 0, min(n, 2*binsPerLifetime*len(a.segs))),
+	}
+	for _, s := range a.segs {
+		b0, b1 := a.b.appendBins(t, y, s.lo, s.hi, width, a.gc > 0)
+		a.life = append(a.life, span{b0, b1})
+	}
+
+	a.warmupHours = a.warmup(width / 3.6e6)
+	a.steady = make([]span, len(a.life))
+	for k, s := range a.life {
+		st := s.a
+		for st < s.b && a.b.age[st] < a.warmupHours-1e-9 {
+			st++
+		}
+		a.steady[k] = span{st, s.b}
+	}
+	a.sigma = a.binNoise(buf)
+
+	a.dj = append([]float64(nil), a.b.y...)
+	for _, s := range a.steady {
+		for _, j := range findJumps(a.b.y, s.a, s.b, a.sigma) {
+			a.jumps = append(a.jumps, j)
+			mid := (j.i + j.j + 1) / 2
+			for q := mid; q < s.b; q++ {
+				a.dj[q] -= j.size
+			}
+		}
+	}
+
+	a.fit()
+	return a
+}
+
+// warmup finds the age at which start-up growth gives way to the steady
+// behaviour, from the profile of all lifetimes laid over each other by age
+// (a restarted process warms up the same way each time). The steady line
+// is fitted to the later part of the profile; warm-up lasts while the
+// profile stays clearly below that line, and never more than 15 % of a
+// lifetime: a rise that has not met the steady line by then is part of the
+// shape (fragmentation's early growth, a jump), not a warm-up.
+func (a *analysis) warmup(width float64) float64 {
+	use := a.life
+	if len(a.life) >= 3 { // the first lifetime began before the window: its age is unknown
+		use = a.life[1:]
+	}
+	p := 0
+	for _, s := range use {
+		if s.b > s.a {
+			p = max(p, int(a.b.age[s.b-1]/width)+1)
+		}
+	}
+	if p < 5 {
+		return 0
+	}
+	sum := make([]float64, p)
+	cnt := make([]float64, p)
+	for _, s := range use {
+		if s.b-s.a < 2 {
+			continue
+		}
+		mid := (s.a + s.b) / 2
+		var off float64
+		for i := mid; i < s.b; i++ {
+			off += a.b.y[i]
+		}
+		off /= float64(s.b - mid)
+		for i := s.a; i < s.b; i++ {
+			j := min(p-1, int(a.b.age[i]/width))
+			sum[j] += a.b.y[i] - off
+			cnt[j]++
+		}
+	}
+	prof := make([]float64, p)
+	for j := range prof {
+		prof[j] = math.NaN()
+		if cnt[j] > 0 {
+			prof[j] = sum[j] / cnt[j]
+		}
+	}
+	// Steady line over the profile's later 70 %.
+	var sx, sy, sxx, sxy, m float64
+	for j := int(0.3 * float64(p)); j < p; j++ {
+		if math.IsNaN(prof[j]) {
+			continue
+		}
+		x := float64(j)
+		sx, sy, sxx, sxy, m = sx+x, sy+prof[j], sxx+x*x, sxy+x*prof[j], m+1
+	}
+	if m < 3 || math.IsNaN(prof[0]) {
+		return 0
+	}
+	slope := (m*sxy - sx*sy) / (m*sxx - sx*sx)
+	icpt := (sy - slope*sx) / m
+	diffs := make([]float64, 0, p)
+	for j := 1; j < p; j++ {
+		if !math.IsNaN(prof[j]) && !math.IsNaN(prof[j-1]) {
+			diffs = append(diffs, prof[j]-prof[j-1])
+		}
+	}
+	d := sampleInto(make([]float64, 0, len(diffs)), len(diffs), func(i int) float64 { return diffs[i] })
+	sp := madSigma(d, nil) / math.Sqrt2
+	if prof[0]-icpt >= -math.Max(4*sp, 0.02) {
+		return 0
+	}
+	limit := max(int(math.Ceil(0.15*float64(p))), min(2, p/3))
+	tol := math.Max(3*sp, 0.01)
+	for j := 1; j <= limit && j < p; j++ {
+		if !math.IsNaN(prof[j]) && prof[j]-(icpt+slope*float64(j)) >= -tol {
+			return float64(j) * width
+		}
+	}
+	return 0 // still far below the steady line: not a warm-up but a shape of its own
+}
+
+// binNoise is the spread of one bin's level around its neighbours, from
+// the differences of consecutive steady bins.
+func (a *analysis) binNoise(buf []float64) float64 {
+	diffs := make([]float64, 0, len(a.b.y))
+	for _, s := range a.steady {
+		for i := s.a + 1; i < s.b; i++ {
+			diffs = append(diffs, a.b.y[i]-a.b.y[i-1])
+		}
+	}
+	if len(diffs) < 3 {
+		return 0
+	}
+	d := sampleInto(buf, len(diffs), func(i int) float64 { return diffs[i] })
+	return madSigma(d, make([]float64, 0, len(d))) / math.Sqrt2
+}
+
+// fit measures growth over the steady parts: the pooled straight line,
+// separate lines for the first and second half of every lifetime (does the
+// rate hold up?), the best decelerating curve, and the lasting rise.
+func (a *analysis) fit() {
+	var spans, early, late []span
+	var spansH []float64
+	for _, s := range a.steady {
+		if s.b-s.a < 3 {
+			continue
+		}
+		spans = append(spans, s)
+		h := a.b.age[s.b-1] - a.b.age[s.a]
+		spansH = append(spansH, h)
+		a.evidenceHours += h
+		midAge := (a.b.age[s.a] + a.b.age[s.b-1]) / 2
+		m := s.a
+		for m < s.b && a.b.age[m] < midAge {
+			m++
+		}
+		if m-s.a >= 2 && s.b-m >= 2 {
+			early = append(early, span{s.a, m})
+			late = append(late, span{m, s.b})
+		}
+	}
+	if len(spans) == 0 {
+		return
+	}
+	sorted := sampleInto(make([]float64, 0, len(spansH)), len(spansH), func(i int) float64 { return spansH[i] })
+	a.typicalHours = quantile(sorted, 0.5)
+
+	a.lin = fitPooled(a.b.age, a.dj, spans, identity)
+	a.lin.model = Linear
+	a.early = fitPooled(a.b.age, a.dj, early, identity)
+	a.late = fitPooled(a.b.age, a.dj, late, identity)
+	a.conc = fitConcave(a.b.age, a.dj, spans, a.typicalHours)
+
+	// Lasting rise between jumps: the level at the end of each steady span
+	// against its start (a tenth of the span at each end), averaged with
+	// the spans' lengths as weights.
+	var rise, weight float64
+	for k, s := range spans {
+		q := max(1, (s.b-s.a)/10)
+		var head, tail float64
+		for i := 0; i < q; i++ {
+			head += a.dj[s.a+i]
+			tail += a.dj[s.b-1-i]
+		}
+		rise += (tail - head) / float64(q) * spansH[k]
+		weight += spansH[k]
+	}
+	if weight > 0 {
+		a.residRise = rise / weight
+	}
+	var jr float64
+	for _, j := range a.jumps {
+		jr += j.size
+	}
+	a.jumpRise = jr / float64(max(1, a.jumpLifetimes()))
+}
+
+// jumpLifetimes counts lifetimes long enough to be searched for jumps.
+func (a *analysis) jumpLifetimes() int {
+	c := 0
+	for _, s := range a.steady {
+		if s.b-s.a >= minJumpBins {
+			c++
+		}
+	}
+	return c
+}

@@ -1,0 +1,80 @@
+package shape
+
+import "math"
+
+// binsPerLifetime is the resolution at which shapes are judged: about 1 %
+// of a lifetime per bin. A rise that fits in a few bins is a jump at the
+// series' own scale (30–45 minutes on a day-long chart); everything slower
+// is growth.
+const binsPerLifetime = 100
+
+// bins is the series reduced to a level per time bin. In each bin the level
+// is the mean, or under a GC sawtooth the floor (the minimum over at least
+// one and a half GC periods): what a collector cannot free is what grows.
+type bins struct {
+	age []float64 // hours since the lifetime's first point, at the bin's mean time
+	at  []float64 // Unix ms of the bin's mean time
+	y   []float64 // level (normalised: 1 = the series' median)
+	n   []int     // points in the bin
+}
+
+// binWidth picks one bin width for all lifetimes, in ms.
+func binWidth(t []int64, segs []segment, step, gc float64) float64 {
+	spans := make([]float64, 0, len(segs))
+	for _, s := range segs {
+		spans = append(spans, float64(t[s.hi-1]-t[s.lo]))
+	}
+	sorted := sampleInto(make([]float64, 0, len(spans)), len(spans), func(i int) float64 { return spans[i] })
+	w := quantile(sorted, 0.5) / binsPerLifetime
+	w = math.Max(w, step)
+	if gc > 0 {
+		w = math.Max(w, 1.5*gc)
+	}
+	return math.Max(w, 1)
+}
+
+// appendBins adds the bins of one lifetime [lo, hi) and returns the range
+// of bin indexes it used.
+func (b *bins) appendBins(t []int64, y []float64, lo, hi int, width float64, floor bool) (int, int) {
+	b0 := len(b.y)
+	t0 := t[lo]
+	cur := -1
+	var sumT, acc float64
+	var cnt int
+	flush := func() {
+		if cnt == 0 {
+			return
+		}
+		mt := sumT / float64(cnt)
+		b.at = append(b.at, float64(t0)+mt)
+		b.age = append(b.age, mt/3.6e6)
+		if floor {
+			b.y = append(b.y, acc)
+		} else {
+			b.y = append(b.y, acc/float64(cnt))
+		}
+		b.n = append(b.n, cnt)
+	}
+	for i := lo; i < hi; i++ {
+		off := float64(t[i] - t0)
+		k := int(off / width)
+		if k != cur {
+			flush()
+			cur, sumT, cnt = k, 0, 0
+			if floor {
+				acc = math.Inf(1)
+			} else {
+				acc = 0
+			}
+		}
+		sumT += off
+		cnt++
+		if floor {
+			acc = math.Min(acc, y[i])
+		} else {
+			acc += y[i]
+		}
+	}
+	flush()
+	return b0, len(b.y)
+}

@@ -1,0 +1,103 @@
+package shape
+
+import "math"
+
+// span is a range of bin indexes [a, b) belonging to one lifetime.
+type span struct{ a, b int }
+
+// pooled is a least-squares fit of y = a_k + b·g(age) over several
+// lifetimes at once: one intercept per lifetime, one shared curve. This is
+// how a restarted process is judged — every lifetime must climb the same
+// way — and for a single lifetime it is an ordinary regression.
+type pooled struct {
+	b     float64   // shared coefficient (per unit of g)
+	se    float64   // its standard error
+	rss   float64   // residual sum of squares
+	tss   float64   // total sum of squares around the lifetime means
+	n     int       // points used
+	dof   int       // degrees of freedom left
+	a     []float64 // intercept of each span (NaN where the span is empty)
+	ok    bool
+	model Model
+	tau   float64 // hours, for logarithmic and saturating
+}
+
+// r2 is the share of within-lifetime variation the curve explains.
+func (p pooled) r2() float64 {
+	if p.tss <= 0 {
+		return 0
+	}
+	return 1 - p.rss/p.tss
+}
+
+// fitPooled fits the curve g over the spans of (x, y).
+func fitPooled(x, y []float64, spans []span, g func(float64) float64) pooled {
+	var p pooled
+	p.a = make([]float64, len(spans))
+	var sxx, sxy, syy float64
+	gm := make([]float64, len(spans))
+	for k, s := range spans {
+		m := s.b - s.a
+		if m <= 0 {
+			p.a[k] = math.NaN()
+			continue
+		}
+		var sg, sy float64
+		for i := s.a; i < s.b; i++ {
+			sg += g(x[i])
+			sy += y[i]
+		}
+		mg, my := sg/float64(m), sy/float64(m)
+		for i := s.a; i < s.b; i++ {
+			dg, dy := g(x[i])-mg, y[i]-my
+			sxx += dg * dg
+			sxy += dg * dy
+			syy += dy * dy
+		}
+		gm[k], p.a[k] = mg, my
+		p.n += m
+		if m > 0 {
+			p.dof-- // one intercept per non-empty span
+		}
+	}
+	p.dof += p.n - 1
+	p.tss = syy
+	if sxx <= 0 || p.dof < 1 {
+		return p
+	}
+	p.b = sxy / sxx
+	p.rss = math.Max(syy-p.b*sxy, 0)
+	p.se = math.Sqrt(p.rss / float64(p.dof) / sxx)
+	for k := range spans {
+		if !math.IsNaN(p.a[k]) {
+			p.a[k] -= p.b * gm[k]
+		}
+	}
+	p.ok = true
+	return p
+}
+
+func identity(x float64) float64 { return x }
+
+// fitConcave tries logarithmic and saturating curves over a grid of time
+// constants (relative to the typical steady span, hours) and returns the
+// best by residual sum of squares. Each candidate is an exact linear fit
+// once τ is fixed, so the grid search is the whole optimisation.
+func fitConcave(x, y []float64, spans []span, typical float64) pooled {
+	best := pooled{rss: math.Inf(1)}
+	for _, rel := range []float64{0.01, 0.02, 0.04, 0.08, 0.15, 0.3, 0.5, 1, 2} {
+		tau := rel * typical
+		if tau <= 0 {
+			continue
+		}
+		lg := fitPooled(x, y, spans, func(a float64) float64 { return math.Log1p(a / tau) })
+		if lg.ok && lg.b > 0 && lg.rss < best.rss {
+			best, best.model, best.tau = lg, Logarithmic, tau
+		}
+		st := fitPooled(x, y, spans, func(a float64) float64 { return -math.Expm1(-a / tau) })
+		if st.ok && st.b > 0 && st.rss < best.rss {
+			best, best.model, best.tau = st, Saturating, tau
+		}
+	}
+	return best
+}

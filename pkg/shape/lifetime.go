@@ -1,0 +1,101 @@
+package shape
+
+import "math"
+
+// Time scales that tell a garbage collector from a restart. GC cycles run
+// seconds to minutes; worker killers, deploys and OOM kills come an hour or
+// more apart. Between the two, drops are taken as GC cycles: a restart
+// every few minutes is a crash loop, and its lifetimes are too short to
+// show a shape anyway.
+const (
+	gcMaxPeriodMs   = 30 * 60 * 1000
+	minDropsForGC   = 4
+	restartErase    = 0.6  // a restart gives back at least this share of the climb since the lifetime began
+	restartDeepDrop = 0.35 // …or drops by this share of the level at once (the process died)
+)
+
+// drop is a sharp fall: from point p to point q (q > p).
+type drop struct{ p, q int }
+
+// segment is a process lifetime as a range of cleaned points [lo, hi).
+type segment struct{ lo, hi int }
+
+// findDrops returns the sharp falls of y: runs of consecutive differences
+// far below the typical difference. sigma is the robust spread of
+// differences.
+func findDrops(y []float64, buf []float64) (drops []drop, sigma float64) {
+	n := len(y)
+	if n < 3 {
+		return nil, 0
+	}
+	d := sampleInto(buf, n-1, func(i int) float64 { return y[i+1] - y[i] })
+	med := quantile(d, 0.5)
+	sigma = madSigma(d, make([]float64, 0, len(d)))
+	thr := med - math.Max(6*sigma, 0.03)
+	for i := 1; i < n; i++ {
+		if y[i]-y[i-1] >= thr {
+			continue
+		}
+		if k := len(drops); k > 0 && drops[k-1].q == i-1 {
+			drops[k-1].q = i // the fall goes on over another sample
+			continue
+		}
+		drops = append(drops, drop{p: i - 1, q: i})
+	}
+	return drops, sigma
+}
+
+// gcPeriod reports whether the drops are a garbage collector's sawtooth
+// and, if so, its typical period in ms.
+func gcPeriod(t []int64, drops []drop) float64 {
+	if len(drops) < minDropsForGC {
+		return 0
+	}
+	gaps := make([]float64, 0, len(drops)-1)
+	for i := 1; i < len(drops); i++ {
+		gaps = append(gaps, float64(t[drops[i].q]-t[drops[i-1].q]))
+	}
+	g := sampleInto(make([]float64, 0, len(gaps)), len(gaps), func(i int) float64 { return gaps[i] })
+	if p := quantile(g, 0.5); p < gcMaxPeriodMs {
+		return p
+	}
+	return 0
+}
+
+// splitLifetimes cuts the series at restarts: drops that give back most of
+// the climb since the lifetime began, or that fall by a large share of the
+// level at once. Drops that do neither (part of a jump freed, a GC cycle)
+// leave the lifetime whole.
+func splitLifetimes(y []float64, drops []drop, sigma float64) []segment {
+	segs := []segment{{lo: 0}}
+	start := 0
+	for _, d := range drops {
+		base := lifetimeBase(y, start, d.p)
+		climb := y[d.p] - base
+		fall := y[d.p] - y[d.q]
+		erases := climb >= math.Max(6*sigma, 0.05) && fall >= restartErase*climb
+		deep := fall >= restartDeepDrop*y[d.p]
+		if !erases && !deep {
+			continue
+		}
+		if d.q-start < 2 { // two restarts in a row: one restart
+			continue
+		}
+		segs[len(segs)-1].hi = d.q
+		segs = append(segs, segment{lo: d.q})
+		start = d.q
+	}
+	segs[len(segs)-1].hi = len(y)
+	return segs
+}
+
+// lifetimeBase is the level a lifetime starts from: the lowest of its
+// first few points (a restart dips, then warms up).
+func lifetimeBase(y []float64, lo, hi int) float64 {
+	end := min(hi+1, lo+5)
+	b := y[lo]
+	for i := lo + 1; i < end; i++ {
+		b = math.Min(b, y[i])
+	}
+	return b
+}
