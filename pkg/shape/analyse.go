@@ -23,9 +23,10 @@ type analysis struct {
 	jumps       []binJump
 	dj          []float64 // bin levels with the jumps taken out
 
+	spans       []span // steady spans long enough to fit
 	lin         pooled // straight line over the steady parts
 	early, late pooled // straight lines over the first and second halves
-	conc        pooled // best logarithmic or saturating curve
+	conc        pooled // best logarithmic or saturating curve (fitted on demand)
 
 	evidenceHours float64 // steady time summed over lifetimes
 	typicalHours  float64 // median steady span
@@ -38,12 +39,12 @@ func analyse(t []int64, v []float64, opt Options) *analysis {
 	a := &analysis{opt: opt, t: t}
 	buf := make([]float64, 0, min(n, maxSample+1))
 
-	a.scale = quantile(sampleInto(buf, n, func(i int) float64 { return v[i] }), 0.5)
+	a.scale = median(sampleInto(buf, n, func(i int) float64 { return v[i] }))
 	y := make([]float64, n)
 	for i, x := range v[:n] {
 		y[i] = x / a.scale
 	}
-	a.step = quantile(sampleInto(buf, n-1, func(i int) float64 { return float64(t[i+1] - t[i]) }), 0.5)
+	a.step = median(sampleInto(buf, n-1, func(i int) float64 { return float64(t[i+1] - t[i]) }))
 
 	drops, dsig := findDrops(y, buf)
 	a.gc = gcPeriod(t, drops)
@@ -158,7 +159,7 @@ func (a *analysis) warmup(width float64) float64 {
 		}
 	}
 	d := sampleInto(make([]float64, 0, len(diffs)), len(diffs), func(i int) float64 { return diffs[i] })
-	sp := madSigma(d, nil) / math.Sqrt2
+	sp := madSigma(d) / math.Sqrt2
 	if prof[0]-icpt >= -math.Max(4*sp, 0.02) {
 		return 0
 	}
@@ -185,7 +186,7 @@ func (a *analysis) binNoise(buf []float64) float64 {
 		return 0
 	}
 	d := sampleInto(buf, len(diffs), func(i int) float64 { return diffs[i] })
-	return madSigma(d, make([]float64, 0, len(d))) / math.Sqrt2
+	return madSigma(d) / math.Sqrt2
 }
 
 // fit measures growth over the steady parts: the pooled straight line,
@@ -215,14 +216,13 @@ func (a *analysis) fit() {
 	if len(spans) == 0 {
 		return
 	}
-	sorted := sampleInto(make([]float64, 0, len(spansH)), len(spansH), func(i int) float64 { return spansH[i] })
-	a.typicalHours = quantile(sorted, 0.5)
+	a.typicalHours = median(append([]float64(nil), spansH...))
 
-	a.lin = fitPooled(a.b.age, a.dj, spans, identity)
+	a.lin = fitPooled(a.b.age, a.dj, spans, nil)
 	a.lin.model = Linear
-	a.early = fitPooled(a.b.age, a.dj, early, identity)
-	a.late = fitPooled(a.b.age, a.dj, late, identity)
-	a.conc = fitConcave(a.b.age, a.dj, spans, a.typicalHours)
+	a.early = fitPooled(a.b.age, a.dj, early, nil)
+	a.late = fitPooled(a.b.age, a.dj, late, nil)
+	a.spans = spans
 
 	// Lasting rise between jumps: the level at the end of each steady span
 	// against its start (a tenth of the span at each end), averaged with

@@ -24,8 +24,7 @@ func binWidth(t []int64, segs []segment, step, gc float64) float64 {
 	for _, s := range segs {
 		spans = append(spans, float64(t[s.hi-1]-t[s.lo]))
 	}
-	sorted := sampleInto(make([]float64, 0, len(spans)), len(spans), func(i int) float64 { return spans[i] })
-	w := quantile(sorted, 0.5) / binsPerLifetime
+	w := median(spans) / binsPerLifetime
 	w = math.Max(w, step)
 	if gc > 0 {
 		w = math.Max(w, 1.5*gc)

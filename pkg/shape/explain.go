@@ -289,7 +289,7 @@ func (a *analysis) steadyRange() (float64, float64) {
 	if len(ys) == 0 {
 		ys = a.b.y
 	}
-	sorted := sampleInto(make([]float64, 0, len(ys)), len(ys), func(i int) float64 { return ys[i] })
+	sorted := sorted(sampleInto(make([]float64, 0, len(ys)), len(ys), func(i int) float64 { return ys[i] }))
 	return quantile(sorted, 0.05) * a.scale, quantile(sorted, 0.95) * a.scale
 }
 

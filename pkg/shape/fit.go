@@ -32,6 +32,20 @@ func (p pooled) r2() float64 {
 
 // fitPooled fits the curve g over the spans of (x, y).
 func fitPooled(x, y []float64, spans []span, g func(float64) float64) pooled {
+	if g == nil {
+		return fitPooledG(x, y, spans)
+	}
+	gx := make([]float64, len(x))
+	for _, s := range spans {
+		for i := s.a; i < s.b; i++ {
+			gx[i] = g(x[i])
+		}
+	}
+	return fitPooledG(gx, y, spans)
+}
+
+// fitPooledG fits y = a_k + b·gx over the spans, gx already transformed.
+func fitPooledG(gx, y []float64, spans []span) pooled {
 	var p pooled
 	p.a = make([]float64, len(spans))
 	var sxx, sxy, syy float64
@@ -44,12 +58,12 @@ func fitPooled(x, y []float64, spans []span, g func(float64) float64) pooled {
 		}
 		var sg, sy float64
 		for i := s.a; i < s.b; i++ {
-			sg += g(x[i])
+			sg += gx[i]
 			sy += y[i]
 		}
 		mg, my := sg/float64(m), sy/float64(m)
 		for i := s.a; i < s.b; i++ {
-			dg, dy := g(x[i])-mg, y[i]-my
+			dg, dy := gx[i]-mg, y[i]-my
 			sxx += dg * dg
 			sxy += dg * dy
 			syy += dy * dy
@@ -77,27 +91,35 @@ func fitPooled(x, y []float64, spans []span, g func(float64) float64) pooled {
 	return p
 }
 
-func identity(x float64) float64 { return x }
-
 // fitConcave tries logarithmic and saturating curves over a grid of time
 // constants (relative to the typical steady span, hours) and returns the
 // best by residual sum of squares. Each candidate is an exact linear fit
 // once τ is fixed, so the grid search is the whole optimisation.
 func fitConcave(x, y []float64, spans []span, typical float64) pooled {
 	best := pooled{rss: math.Inf(1)}
-	for _, rel := range []float64{0.01, 0.02, 0.04, 0.08, 0.15, 0.3, 0.5, 1, 2} {
-		tau := rel * typical
-		if tau <= 0 {
-			continue
+	if typical <= 0 {
+		return best
+	}
+	gx := make([]float64, len(x))
+	try := func(model Model, tau float64) {
+		for _, s := range spans {
+			for i := s.a; i < s.b; i++ {
+				if model == Logarithmic {
+					gx[i] = math.Log1p(x[i] / tau)
+				} else {
+					gx[i] = -math.Expm1(-x[i] / tau)
+				}
+			}
 		}
-		lg := fitPooled(x, y, spans, func(a float64) float64 { return math.Log1p(a / tau) })
-		if lg.ok && lg.b > 0 && lg.rss < best.rss {
-			best, best.model, best.tau = lg, Logarithmic, tau
+		if p := fitPooledG(gx, y, spans); p.ok && p.b > 0 && p.rss < best.rss {
+			best, best.model, best.tau = p, model, tau
 		}
-		st := fitPooled(x, y, spans, func(a float64) float64 { return -math.Expm1(-a / tau) })
-		if st.ok && st.b > 0 && st.rss < best.rss {
-			best, best.model, best.tau = st, Saturating, tau
-		}
+	}
+	for _, rel := range []float64{0.01, 0.03, 0.1, 0.3, 1} {
+		try(Logarithmic, rel*typical)
+	}
+	for _, rel := range []float64{0.15, 0.3, 0.6, 1.2, 2.5} {
+		try(Saturating, rel*typical)
 	}
 	return best
 }

@@ -70,6 +70,9 @@ func (a *analysis) judge(v Verdict) Verdict {
 		ratio = a.late.b / a.early.b
 		ratioSE = math.Sqrt(a.late.se*a.late.se+ratio*ratio*a.early.se*a.early.se) / a.early.b
 	}
+	if residGrows {
+		a.conc = fitConcave(a.b.age, a.dj, a.spans, a.typicalHours)
+	}
 	bic := a.concaveAdvantage()
 	decel := !math.IsNaN(ratio) && ((ratio <= decelRatio && ratio+2*ratioSE < decelUpper) || (bic > 10 && ratio < linearLow && a.conc.r2() > 0.8))
 	linear := !math.IsNaN(ratio) && ratio >= linearLow && ratio <= linearHigh && ratioSE <= ratioPrecise*2 && a.lin.r2() >= 0.6

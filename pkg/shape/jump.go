@@ -2,7 +2,6 @@ package shape
 
 import (
 	"math"
-	"sort"
 )
 
 // Jump detection works on the bins of one lifetime, comparing the mean
@@ -51,9 +50,8 @@ func findJumps(y []float64, a, b int, sigma float64) []binJump {
 	for j := lo; j < hi; j++ {
 		d[j-lo] = mean(j+k, j+k+m) - mean(j-m, j)
 	}
-	sorted := append([]float64(nil), d...)
-	sort.Float64s(sorted)
-	base := quantile(sorted, 0.3) // the steady rate's share of a comparison
+	tmp := append([]float64(nil), d...)
+	base := selectKth(tmp, int(0.3*float64(len(tmp)-1))) // the steady rate's share of a comparison
 	noise := sigma * math.Sqrt(2/float64(m))
 	thr := math.Max(math.Max(5*noise, jumpMinSize), 1.5*math.Max(base, 0))
 	h := m + k

@@ -29,8 +29,8 @@ func findDrops(y []float64, buf []float64) (drops []drop, sigma float64) {
 		return nil, 0
 	}
 	d := sampleInto(buf, n-1, func(i int) float64 { return y[i+1] - y[i] })
-	med := quantile(d, 0.5)
-	sigma = madSigma(d, make([]float64, 0, len(d)))
+	med := median(d)
+	sigma = madSigma(d)
 	thr := med - math.Max(6*sigma, 0.03)
 	for i := 1; i < n; i++ {
 		if y[i]-y[i-1] >= thr {
@@ -56,7 +56,7 @@ func gcPeriod(t []int64, drops []drop) float64 {
 		gaps = append(gaps, float64(t[drops[i].q]-t[drops[i-1].q]))
 	}
 	g := sampleInto(make([]float64, 0, len(gaps)), len(gaps), func(i int) float64 { return gaps[i] })
-	if p := quantile(g, 0.5); p < gcMaxPeriodMs {
+	if p := median(g); p < gcMaxPeriodMs {
 		return p
 	}
 	return 0

@@ -10,10 +10,10 @@ import (
 // maxSample bounds the work of robust statistics on long series: medians
 // are taken over at most this many evenly spaced elements, which keeps the
 // classifier linear in the number of points with a small constant.
-const maxSample = 2048
+const maxSample = 1024
 
 // sampleInto copies up to maxSample evenly spaced values of f(i), i in
-// [0, n), into buf and returns it sorted.
+// [0, n), into buf (NaN skipped) and returns it, unsorted.
 func sampleInto(buf []float64, n int, f func(i int) float64) []float64 {
 	buf = buf[:0]
 	stride := 1
@@ -25,6 +25,11 @@ func sampleInto(buf []float64, n int, f func(i int) float64) []float64 {
 			buf = append(buf, x)
 		}
 	}
+	return buf
+}
+
+// sorted sorts buf in place and returns it.
+func sorted(buf []float64) []float64 {
 	sort.Float64s(buf)
 	return buf
 }
@@ -37,19 +42,69 @@ func quantile(sorted []float64, p float64) float64 {
 	return stat.Quantile(p, stat.Empirical, sorted, nil)
 }
 
+// median of buf by selection in linear time; reorders buf.
+func median(buf []float64) float64 {
+	n := len(buf)
+	if n == 0 {
+		return math.NaN()
+	}
+	k := (n - 1) / 2 // gonum's empirical quantile at 0.5 for even n takes the lower middle
+	return selectKth(buf, k)
+}
+
+// selectKth puts the k-th smallest element at buf[k] (Hoare's selection
+// with a median-of-three pivot) and returns it.
+func selectKth(buf []float64, k int) float64 {
+	lo, hi := 0, len(buf)-1
+	for lo < hi {
+		mid := lo + (hi-lo)/2
+		if buf[mid] < buf[lo] {
+			buf[mid], buf[lo] = buf[lo], buf[mid]
+		}
+		if buf[hi] < buf[lo] {
+			buf[hi], buf[lo] = buf[lo], buf[hi]
+		}
+		if buf[hi] < buf[mid] {
+			buf[hi], buf[mid] = buf[mid], buf[hi]
+		}
+		p := buf[mid]
+		i, j := lo, hi
+		for i <= j {
+			for buf[i] < p {
+				i++
+			}
+			for buf[j] > p {
+				j--
+			}
+			if i <= j {
+				buf[i], buf[j] = buf[j], buf[i]
+				i++
+				j--
+			}
+		}
+		switch {
+		case k <= j:
+			hi = j
+		case k >= i:
+			lo = i
+		default:
+			return buf[k]
+		}
+	}
+	return buf[k]
+}
+
 // madSigma estimates a standard deviation from the median absolute
-// deviation of sorted data (1.4826·MAD is σ for Gaussian noise).
-func madSigma(sorted []float64, scratch []float64) float64 {
-	if len(sorted) == 0 {
+// deviation (1.4826·MAD is σ for Gaussian noise). It reorders buf.
+func madSigma(buf []float64) float64 {
+	if len(buf) == 0 {
 		return 0
 	}
-	m := quantile(sorted, 0.5)
-	scratch = scratch[:0]
-	for _, x := range sorted {
-		scratch = append(scratch, math.Abs(x-m))
+	m := median(buf)
+	for i, x := range buf {
+		buf[i] = math.Abs(x - m)
 	}
-	sort.Float64s(scratch)
-	return 1.4826 * quantile(scratch, 0.5)
+	return 1.4826 * median(buf)
 }
 
 // clamp01 limits x to [0, 1].

@@ -117,9 +117,9 @@ type Verdict struct {
 	Shape Shape `json:"shape"`
 	// Components lists every shape found, strongest first (e.g. bloat and
 	// fragmentation together). Empty for healthy and inconclusive.
-	Components []Shape  `json:"components"`
-	Confidence float64  `json:"confidence"`
-	Scores     Scores   `json:"scores"`
+	Components []Shape `json:"components"`
+	Confidence float64 `json:"confidence"`
+	Scores     Scores  `json:"scores"`
 	// GrowthBytesPerHour is the growth rate over the steady part (after
 	// warm-up, between jumps, within lifetimes); for fragmentation, the
 	// rate at the end of the window.
