@@ -104,29 +104,46 @@ func (a *analysis) warmup(width float64) float64 {
 	if len(a.life) >= 3 { // the first lifetime began before the window: its age is unknown
 		use = a.life[1:]
 	}
-	p := 0
+	// Lifetimes are laid over each other by age up to the typical lifetime
+	// span, each shifted by its mean level over a common stretch of age, so
+	// lifetimes of unequal length do not bend the profile.
+	spans := make([]float64, 0, len(use))
 	for _, s := range use {
 		if s.b > s.a {
-			p = max(p, int(a.b.age[s.b-1]/width)+1)
+			spans = append(spans, a.b.age[s.b-1])
 		}
 	}
+	if len(spans) == 0 {
+		return 0
+	}
+	typical := median(spans)
+	p := int(typical/width) + 1
 	if p < 5 {
 		return 0
 	}
+	lo, hi := 0.4*typical, 0.8*typical
 	sum := make([]float64, p)
 	cnt := make([]float64, p)
 	for _, s := range use {
-		if s.b-s.a < 2 {
+		if s.b-s.a < 2 || a.b.age[s.b-1] < hi {
 			continue
 		}
-		mid := (s.a + s.b) / 2
-		var off float64
-		for i := mid; i < s.b; i++ {
-			off += a.b.y[i]
-		}
-		off /= float64(s.b - mid)
+		var off, m float64
 		for i := s.a; i < s.b; i++ {
-			j := min(p-1, int(a.b.age[i]/width))
+			if age := a.b.age[i]; age >= lo && age <= hi {
+				off += a.b.y[i]
+				m++
+			}
+		}
+		if m == 0 {
+			continue
+		}
+		off /= m
+		for i := s.a; i < s.b; i++ {
+			j := int(a.b.age[i] / width)
+			if j >= p {
+				break
+			}
 			sum[j] += a.b.y[i] - off
 			cnt[j]++
 		}
@@ -160,11 +177,12 @@ func (a *analysis) warmup(width float64) float64 {
 	}
 	d := sampleInto(make([]float64, 0, len(diffs)), len(diffs), func(i int) float64 { return diffs[i] })
 	sp := madSigma(d) / math.Sqrt2
-	if prof[0]-icpt >= -math.Max(4*sp, 0.02) {
+	deficit := prof[0] - icpt
+	if deficit >= -math.Max(4*sp, 0.02) {
 		return 0
 	}
 	limit := max(int(math.Ceil(0.15*float64(p))), min(2, p/3))
-	tol := math.Max(3*sp, 0.01)
+	tol := math.Max(math.Max(3*sp, 0.01), -0.1*deficit) // 90 % of the way up
 	for j := 1; j <= limit && j < p; j++ {
 		if !math.IsNaN(prof[j]) && prof[j]-(icpt+slope*float64(j)) >= -tol {
 			return float64(j) * width

@@ -75,5 +75,44 @@ func (b *bins) appendBins(t []int64, y []float64, lo, hi int, width float64, flo
 		}
 	}
 	flush()
+	b.fillGaps(b0, width)
 	return b0, len(b.y)
+}
+
+// fillGaps bridges missing bins (a scrape outage, dropped zero fill) in the
+// bins from b0 on with straight lines, so that growth during an outage
+// reads as the growth it was and not as a jump. Bridged bins hold no
+// points (n = 0).
+func (b *bins) fillGaps(b0 int, width float64) {
+	missing := 0
+	for i := b0 + 1; i < len(b.y); i++ {
+		if g := int(math.Round((b.at[i]-b.at[i-1])/width)) - 1; g > 0 {
+			missing += g
+		}
+	}
+	if missing == 0 {
+		return
+	}
+	n := len(b.y) - b0
+	age := append([]float64(nil), b.age[b0:]...)
+	at := append([]float64(nil), b.at[b0:]...)
+	y := append([]float64(nil), b.y[b0:]...)
+	cnt := append([]int(nil), b.n[b0:]...)
+	b.age, b.at, b.y, b.n = b.age[:b0], b.at[:b0], b.y[:b0], b.n[:b0]
+	for i := 0; i < n; i++ {
+		if i > 0 {
+			g := int(math.Round((at[i]-at[i-1])/width)) - 1
+			for q := 1; q <= g; q++ {
+				f := float64(q) / float64(g+1)
+				b.age = append(b.age, age[i-1]+f*(age[i]-age[i-1]))
+				b.at = append(b.at, at[i-1]+f*(at[i]-at[i-1]))
+				b.y = append(b.y, y[i-1]+f*(y[i]-y[i-1]))
+				b.n = append(b.n, 0)
+			}
+		}
+		b.age = append(b.age, age[i])
+		b.at = append(b.at, at[i])
+		b.y = append(b.y, y[i])
+		b.n = append(b.n, cnt[i])
+	}
 }

@@ -52,6 +52,13 @@ func findJumps(y []float64, a, b int, sigma float64) []binJump {
 	}
 	tmp := append([]float64(nil), d...)
 	base := selectKth(tmp, int(0.3*float64(len(tmp)-1))) // the steady rate's share of a comparison
+	// The deepest fall below the typical comparison: a series that falls as
+	// far as it rises is oscillating (a daily cycle, noise), not jumping.
+	mid := selectKth(tmp, len(tmp)/2)
+	fall := 0.0
+	for _, x := range d {
+		fall = math.Max(fall, mid-x)
+	}
 	noise := sigma * math.Sqrt(2/float64(m))
 	thr := math.Max(math.Max(5*noise, jumpMinSize), 1.5*math.Max(base, 0))
 	h := m + k
@@ -59,6 +66,9 @@ func findJumps(y []float64, a, b int, sigma float64) []binJump {
 	for j := 0; j < len(d); j++ {
 		e := d[j] - base
 		if e < thr {
+			continue
+		}
+		if fall >= 0.6*(d[j]-mid) {
 			continue
 		}
 		// A peak: the largest within ±h…

@@ -1,0 +1,334 @@
+package corpus
+
+import (
+	"fmt"
+	"io"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"text/tabwriter"
+	"time"
+
+	"github.com/memshape/memory-datasource/pkg/shape"
+)
+
+// Classifier names the shape of one case. It sees the whole case, so an
+// adapter can pass Limit (e.g. as Options.LimitBytes) but must not peek at
+// Want or Accept.
+type Classifier func(c Case) shape.Shape
+
+// Panicked is the answer recorded for a case on which the classifier
+// panicked. It is never right.
+const Panicked shape.Shape = "panic"
+
+// ScenarioScore is a classifier's result on one scenario.
+type ScenarioScore struct {
+	Scenario string
+	N        int
+	Correct  int
+	Accuracy float64 // Correct / N
+	// CalledLeak counts the cases answered leak: for scenarios that are no
+	// leak, the false alarms a leak rule would raise.
+	CalledLeak int
+}
+
+// Miss is one case a classifier got wrong.
+type Miss struct {
+	Name string
+	Want shape.Shape
+	Got  shape.Shape
+}
+
+// Report is how one classifier did on a set of cases.
+//
+// Definitions:
+//   - A case is correct if the answer is its Want or one of its Accept.
+//   - Accuracy is the share of correct cases.
+//   - The confusion matrix counts cases by (Want, answer), where an answer
+//     in Accept counts as Want: it was right.
+//   - MacroF1 is the mean over the labels that occur as Want of
+//     F1 = 2·TP / (2·TP + FP + FN), read off the confusion matrix.
+//   - FalseLeakRate is the share of cases that must not be called a leak
+//     (Want ≠ leak and leak ∉ Accept) that were classified leak.
+//   - LeakRecall is the share of cases with Want == leak classified leak.
+type Report struct {
+	Classifier string
+	N          int
+	Correct    int
+	Accuracy   float64
+	MacroF1    float64
+	// F1 per label that occurs as Want.
+	F1            map[shape.Shape]float64
+	FalseLeakRate float64
+	LeakRecall    float64
+	// NotLeak and Leaks are the denominators of FalseLeakRate and
+	// LeakRecall.
+	NotLeak, Leaks int
+	Panics         int
+	// Scenarios in the order they first occur in the cases.
+	Scenarios []ScenarioScore
+	// Confusion[want][got] counts cases; got ∈ Accept is counted as want.
+	Confusion map[shape.Shape]map[shape.Shape]int
+	// Misses lists the wrong answers in case order.
+	Misses []Miss
+	// Elapsed is the wall time the classifier took over all cases.
+	Elapsed time.Duration
+}
+
+// Evaluate runs f on every case (in parallel: f must be safe for concurrent
+// use) and scores it. A panic in f is recovered and recorded as the answer
+// Panicked.
+func Evaluate(cases []Case, name string, f Classifier) Report {
+	start := time.Now()
+	got := make([]shape.Shape, len(cases))
+	var wg sync.WaitGroup
+	next := make(chan int)
+	for range runtime.GOMAXPROCS(0) {
+		wg.Go(func() {
+			for i := range next {
+				got[i] = classifySafely(f, cases[i])
+			}
+		})
+	}
+	for i := range cases {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	r := score(cases, got)
+	r.Classifier = name
+	r.Elapsed = time.Since(start)
+	return r
+}
+
+func classifySafely(f Classifier, c Case) (got shape.Shape) {
+	defer func() {
+		if recover() != nil {
+			got = Panicked
+		}
+	}()
+	return f(c)
+}
+
+// score builds a report from the answers got[i] to cases[i].
+func score(cases []Case, got []shape.Shape) Report {
+	r := Report{
+		N:         len(cases),
+		F1:        map[shape.Shape]float64{},
+		Confusion: map[shape.Shape]map[shape.Shape]int{},
+	}
+	byScenario := map[string]*ScenarioScore{}
+	var order []string
+	falseLeaks, caughtLeaks := 0, 0
+	for i, c := range cases {
+		g := got[i]
+		ok := c.Correct(g)
+		if g == Panicked {
+			r.Panics++
+		}
+
+		s := byScenario[c.Scenario]
+		if s == nil {
+			s = &ScenarioScore{Scenario: c.Scenario}
+			byScenario[c.Scenario] = s
+			order = append(order, c.Scenario)
+		}
+		s.N++
+		if g == shape.Leak {
+			s.CalledLeak++
+		}
+
+		counted := g
+		if ok {
+			r.Correct++
+			s.Correct++
+			counted = c.Want
+		} else {
+			r.Misses = append(r.Misses, Miss{Name: c.Name, Want: c.Want, Got: g})
+		}
+		if r.Confusion[c.Want] == nil {
+			r.Confusion[c.Want] = map[shape.Shape]int{}
+		}
+		r.Confusion[c.Want][counted]++
+
+		switch {
+		case c.Want == shape.Leak:
+			r.Leaks++
+			if g == shape.Leak {
+				caughtLeaks++
+			}
+		case !slices.Contains(c.Accept, shape.Leak):
+			r.NotLeak++
+			if g == shape.Leak {
+				falseLeaks++
+			}
+		}
+	}
+
+	r.Accuracy = ratio(r.Correct, r.N)
+	r.FalseLeakRate = ratio(falseLeaks, r.NotLeak)
+	r.LeakRecall = ratio(caughtLeaks, r.Leaks)
+	for _, name := range order {
+		s := byScenario[name]
+		s.Accuracy = ratio(s.Correct, s.N)
+		r.Scenarios = append(r.Scenarios, *s)
+	}
+
+	wants := r.Wants()
+	for _, label := range wants {
+		tp := r.Confusion[label][label]
+		fp, fn := 0, 0
+		for _, want := range wants {
+			if want != label {
+				fp += r.Confusion[want][label]
+			}
+		}
+		for g, n := range r.Confusion[label] {
+			if g != label {
+				fn += n
+			}
+		}
+		r.F1[label] = ratio(2*tp, 2*tp+fp+fn)
+		r.MacroF1 += r.F1[label]
+	}
+	if len(wants) > 0 {
+		r.MacroF1 /= float64(len(wants))
+	}
+	return r
+}
+
+// ratio is a/b, or 0 when b is 0.
+func ratio(a, b int) float64 {
+	if b == 0 {
+		return 0
+	}
+	return float64(a) / float64(b)
+}
+
+// Wants lists the labels that occur as Want, in shape.Shapes order.
+func (r Report) Wants() []shape.Shape {
+	var out []shape.Shape
+	for _, s := range shape.Shapes {
+		if r.Confusion[s] != nil {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// answers lists every answer in the confusion matrix: shape.Shapes first,
+// then anything else (a panic, an unknown shape) sorted.
+func (r Report) answers() []shape.Shape {
+	out := slices.Clone(shape.Shapes)
+	var extra []shape.Shape
+	for _, row := range r.Confusion {
+		for g := range row {
+			if !slices.Contains(out, g) && !slices.Contains(extra, g) {
+				extra = append(extra, g)
+			}
+		}
+	}
+	slices.Sort(extra)
+	return append(out, extra...)
+}
+
+// maxMissesShown bounds the misses WriteText lists per scenario.
+const maxMissesShown = 3
+
+// WriteText writes the report as readable tables: the summary, accuracy per
+// scenario with a few misclassified cases, and the confusion matrix.
+func (r Report) WriteText(w io.Writer) {
+	fmt.Fprintf(w, "%s: %d cases in %v\n", r.Classifier, r.N, r.Elapsed.Round(time.Millisecond))
+	fmt.Fprintf(w, "  accuracy %s  macro-F1 %.3f  false-leak rate %s (of %d)  leak recall %s (of %d)",
+		pct(r.Accuracy), r.MacroF1, pct(r.FalseLeakRate), r.NotLeak, pct(r.LeakRecall), r.Leaks)
+	if r.Panics > 0 {
+		fmt.Fprintf(w, "  PANICS %d", r.Panics)
+	}
+	fmt.Fprintln(w)
+
+	missesBy := map[string][]string{}
+	for _, m := range r.Misses {
+		scenario, _, _ := strings.Cut(m.Name, "/")
+		missesBy[scenario] = append(missesBy[scenario], fmt.Sprintf("%s→%s", m.Name, m.Got))
+	}
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "\nscenario\tn\taccuracy\tsome misses")
+	for _, s := range r.Scenarios {
+		misses := missesBy[s.Scenario]
+		more := ""
+		if len(misses) > maxMissesShown {
+			more = fmt.Sprintf(" (+%d)", len(misses)-maxMissesShown)
+			misses = misses[:maxMissesShown]
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%s%s\n", s.Scenario, s.N, pct(s.Accuracy), strings.Join(misses, " "), more)
+	}
+	tw.Flush()
+
+	answers := r.answers()
+	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprint(tw, "\nwant \\ got\t")
+	for _, a := range answers {
+		fmt.Fprintf(tw, "%s\t", a)
+	}
+	fmt.Fprintln(tw, "F1\t")
+	for _, want := range r.Wants() {
+		fmt.Fprintf(tw, "%s\t", want)
+		for _, a := range answers {
+			fmt.Fprintf(tw, "%d\t", r.Confusion[want][a])
+		}
+		fmt.Fprintf(tw, "%.3f\t\n", r.F1[want])
+	}
+	tw.Flush()
+}
+
+// Compare writes reports side by side: first one row per classifier with
+// accuracy, macro-F1, false-leak rate and leak recall, then accuracy per
+// scenario with one column per classifier, then the share of each
+// scenario's cases each classifier called leak (false alarms where the
+// scenario is no leak; baselines can only say leak or healthy, so this is
+// the fairer column for them).
+func Compare(w io.Writer, reports ...Report) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "classifier\tn\taccuracy\tmacro-F1\tfalse-leak\tleak recall\ttime\t")
+	for _, r := range reports {
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%.3f\t%s\t%s\t%v\t\n", r.Classifier, r.N, pct(r.Accuracy), r.MacroF1,
+			pct(r.FalseLeakRate), pct(r.LeakRecall), r.Elapsed.Round(time.Millisecond))
+	}
+	tw.Flush()
+
+	perScenario(w, reports, "accuracy", func(s ScenarioScore) float64 { return s.Accuracy })
+	perScenario(w, reports, "called leak", func(s ScenarioScore) float64 { return ratio(s.CalledLeak, s.N) })
+}
+
+// perScenario writes one row per scenario and one column per report with
+// the share f picks from each ScenarioScore.
+func perScenario(w io.Writer, reports []Report, title string, f func(ScenarioScore) float64) {
+	var order []string
+	cells := map[string][]string{}
+	for k, r := range reports {
+		for _, s := range r.Scenarios {
+			if cells[s.Scenario] == nil {
+				order = append(order, s.Scenario)
+				cells[s.Scenario] = make([]string, len(reports))
+				for i := range cells[s.Scenario] {
+					cells[s.Scenario][i] = "-"
+				}
+			}
+			cells[s.Scenario][k] = pct(f(s))
+		}
+	}
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintf(tw, "\n%s\t", title)
+	for _, r := range reports {
+		fmt.Fprintf(tw, "%s\t", r.Classifier)
+	}
+	fmt.Fprintln(tw)
+	for _, s := range order {
+		fmt.Fprintf(tw, "%s\t%s\t\n", s, strings.Join(cells[s], "\t"))
+	}
+	tw.Flush()
+}
+
+// pct formats a share as a percentage with one decimal.
+func pct(x float64) string { return fmt.Sprintf("%.1f%%", 100*x) }

@@ -1,0 +1,132 @@
+package corpus
+
+import (
+	"math"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/memshape/memory-datasource/pkg/shape"
+	"github.com/memshape/memory-datasource/pkg/shape/baseline"
+)
+
+// Accuracy targets of the classifier on the reference corpus.
+const (
+	targetAccuracy      = 0.95
+	targetFalseLeakRate = 0.02
+	targetLeakRecall    = 0.95
+)
+
+// classify adapts shape.Classify: the limit goes in as Options.LimitBytes.
+func classify(c Case) shape.Shape {
+	return shape.Classify(c.T, c.V, shape.Options{LimitBytes: c.Limit}).Shape
+}
+
+// fromDetector adapts a baseline rule.
+func fromDetector(d baseline.Detector) Classifier {
+	return func(c Case) shape.Shape { return d(c.T, c.V, c.Limit) }
+}
+
+// TestAccuracyTargets measures shape.Classify and the baselines on the
+// reference corpus and holds the classifier to its targets.
+func TestAccuracyTargets(t *testing.T) {
+	start := time.Now()
+	cases := defaultCorpus()
+	generated := time.Since(start)
+
+	got := Evaluate(cases, "shape.Classify", classify)
+	reports := []Report{
+		got,
+		Evaluate(cases, "predict_linear 4h", fromDetector(baseline.PredictLinear)),
+		Evaluate(cases, "predict_linear 24h", fromDetector(baseline.PredictLinearHorizon(24*time.Hour))),
+		Evaluate(cases, "1%/h, R²≥0.5", fromDetector(baseline.PercentPerHour)),
+	}
+	var b strings.Builder
+	Compare(&b, reports...)
+	b.WriteString("\n")
+	got.WriteText(&b)
+	t.Logf("corpus: %d cases generated in %v\n%s", len(cases), generated.Round(time.Millisecond), b.String())
+
+	if got.Panics > 0 {
+		t.Errorf("shape.Classify panicked on %d cases", got.Panics)
+	}
+	if got.Accuracy < targetAccuracy {
+		t.Errorf("accuracy %.3f, want ≥ %.2f", got.Accuracy, targetAccuracy)
+	}
+	if got.FalseLeakRate > targetFalseLeakRate {
+		t.Errorf("false-leak rate %.3f, want ≤ %.2f", got.FalseLeakRate, targetFalseLeakRate)
+	}
+	if got.LeakRecall < targetLeakRecall {
+		t.Errorf("leak recall %.3f, want ≥ %.2f", got.LeakRecall, targetLeakRecall)
+	}
+}
+
+// TestClassifyEdgeCases runs shape.Classify on the hand-made edge cases: it
+// must not panic on any; wrong answers are logged, not failed, while the
+// labels of junk input are still being agreed.
+func TestClassifyEdgeCases(t *testing.T) {
+	r := Evaluate(EdgeCases(), "shape.Classify", classify)
+	if r.Panics > 0 {
+		t.Errorf("shape.Classify panicked on %d edge cases", r.Panics)
+	}
+	for _, m := range r.Misses {
+		t.Logf("%s: got %s, want %s", m.Name, m.Got, m.Want)
+	}
+	t.Logf("%d of %d edge cases right", r.Correct, r.N)
+}
+
+// TestEvaluateDefinitions checks the scores on a hand-counted example.
+func TestEvaluateDefinitions(t *testing.T) {
+	L, F, B, H, I := shape.Leak, shape.Fragmentation, shape.Bloat, shape.Healthy, shape.Inconclusive
+	cases := []Case{
+		{Name: "a/0", Scenario: "a", Want: L},                           // → leak: right
+		{Name: "a/1", Scenario: "a", Want: L},                           // → fragmentation: wrong
+		{Name: "b/0", Scenario: "b", Want: I, Accept: []shape.Shape{L}}, // → leak: right, counted as I
+		{Name: "c/0", Scenario: "c", Want: F, Accept: []shape.Shape{B}}, // → bloat: right, counted as F
+		{Name: "c/1", Scenario: "c", Want: F, Accept: []shape.Shape{B}}, // → leak: wrong, a false leak
+		{Name: "d/0", Scenario: "d", Want: H},                           // → healthy: right
+		{Name: "d/1", Scenario: "d", Want: H},                           // → panic: wrong
+	}
+	answers := map[string]shape.Shape{"a/0": L, "a/1": F, "b/0": L, "c/0": B, "c/1": L, "d/0": H}
+	r := Evaluate(cases, "fake", func(c Case) shape.Shape {
+		if c.Name == "d/1" {
+			panic("boom")
+		}
+		return answers[c.Name]
+	})
+
+	near := func(name string, got, want float64) {
+		t.Helper()
+		if math.Abs(got-want) > 1e-9 {
+			t.Errorf("%s = %.4f, want %.4f", name, got, want)
+		}
+	}
+	if r.N != 7 || r.Correct != 4 || r.Panics != 1 || len(r.Misses) != 3 {
+		t.Errorf("N %d correct %d panics %d misses %d", r.N, r.Correct, r.Panics, len(r.Misses))
+	}
+	near("accuracy", r.Accuracy, 4.0/7)
+	// Must not be leak: c/0, c/1, d/0, d/1 (b/0 accepts leak); c/1 was.
+	near("false-leak rate", r.FalseLeakRate, 1.0/4)
+	near("leak recall", r.LeakRecall, 1.0/2)
+	if r.Confusion[I][I] != 1 || r.Confusion[F][F] != 1 || r.Confusion[F][L] != 1 || r.Confusion[H][Panicked] != 1 {
+		t.Errorf("confusion %v", r.Confusion)
+	}
+	// Per label (want rows L, F, H, I):
+	//   L: TP 1, FP 1 (c/1), FN 1 (a/1) → 2/4
+	//   F: TP 1, FP 1 (a/1), FN 1 (c/1) → 2/4
+	//   H: TP 1, FP 0, FN 1 (d/1)       → 2/3
+	//   I: TP 1, FP 0, FN 0             → 1
+	near("macro-F1", r.MacroF1, (0.5+0.5+2.0/3+1)/4)
+	if len(r.Scenarios) != 4 || r.Scenarios[2].Scenario != "c" || r.Scenarios[2].Accuracy != 0.5 {
+		t.Errorf("scenarios %+v", r.Scenarios)
+	}
+
+	var b strings.Builder
+	r.WriteText(&b)
+	Compare(&b, r, r)
+	for _, want := range []string{"fake", "57.1%", "c/1→leak", "panic"} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("text output lacks %q:\n%s", want, b.String())
+		}
+	}
+}

@@ -1,0 +1,279 @@
+package corpus
+
+import (
+	"math"
+	"reflect"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/memshape/memory-datasource/pkg/shape"
+)
+
+// defaultCorpus is the reference corpus, generated once per test binary.
+var defaultCorpus = sync.OnceValue(Default)
+
+func TestGenerateIsDeterministic(t *testing.T) {
+	a, b := Generate(7, 4), Generate(7, 4)
+	if !reflect.DeepEqual(a, b) {
+		t.Fatal("the same seed gave different corpora")
+	}
+	c := Generate(8, 4)
+	if reflect.DeepEqual(a[0].V, c[0].V) {
+		t.Error("seeds 7 and 8 gave the same first series")
+	}
+	// A smaller corpus is a prefix of each scenario's cases.
+	small := Generate(7, 2)
+	for _, s := range small {
+		i := slices.IndexFunc(a, func(x Case) bool { return x.Name == s.Name })
+		if i < 0 || !reflect.DeepEqual(a[i], s) {
+			t.Errorf("%s differs between perScenario 2 and 4", s.Name)
+		}
+	}
+}
+
+func TestDefaultCorpusSize(t *testing.T) {
+	start := time.Now()
+	cases := Default()
+	t.Logf("generated %d cases in %v", len(cases), time.Since(start))
+	if len(cases) < 2000 {
+		t.Errorf("%d cases, want at least 2000", len(cases))
+	}
+	if n := len(Scenarios()); n < 16 {
+		t.Errorf("%d scenarios, want at least 16", n)
+	}
+	count := map[string]int{}
+	for _, c := range defaultCorpus() {
+		count[c.Scenario]++
+	}
+	for _, s := range Scenarios() {
+		if count[s] != DefaultPerScenario {
+			t.Errorf("scenario %s has %d cases, want %d", s, count[s], DefaultPerScenario)
+		}
+	}
+}
+
+func TestCasesAreWellFormed(t *testing.T) {
+	names := map[string]bool{}
+	start := Epoch.UnixMilli()
+	for _, c := range defaultCorpus() {
+		if names[c.Name] {
+			t.Errorf("duplicate name %s", c.Name)
+		}
+		names[c.Name] = true
+		if !slices.Contains(Windows, c.Window) || !slices.Contains(Steps, c.Step) {
+			t.Errorf("%s: window %v / step %v not from the lists", c.Name, c.Window, c.Step)
+		}
+		if len(c.T) != len(c.V) {
+			t.Fatalf("%s: %d timestamps, %d values", c.Name, len(c.T), len(c.V))
+		}
+		if n := len(c.T); n > MaxPoints || n < MinPoints*8/10 {
+			t.Errorf("%s: %d points", c.Name, n)
+		}
+		if full := points(c.Window, c.Step); full > MaxPoints || full < MinPoints {
+			t.Errorf("%s: the frame has %d points", c.Name, full)
+		}
+		if c.T[0] != start || c.T[len(c.T)-1] > start+c.Window.Milliseconds() {
+			t.Errorf("%s: spans %d..%d, want within the window from %d", c.Name, c.T[0], c.T[len(c.T)-1], start)
+		}
+		peak := 0.0
+		for i, v := range c.V {
+			if math.IsNaN(v) || math.IsInf(v, 0) || v <= 0 {
+				t.Fatalf("%s: value %d is %v", c.Name, i, v)
+			}
+			peak = max(peak, v)
+			if i == 0 {
+				continue
+			}
+			if d := c.T[i] - c.T[i-1]; d <= 0 || d%c.Step.Milliseconds() != 0 {
+				t.Fatalf("%s: timestamps %d and %d are %d ms apart (step %v)", c.Name, i-1, i, d, c.Step)
+			}
+		}
+		if c.Limit < 1.02*peak || c.Limit > 4*peak {
+			t.Errorf("%s: limit %.3g is %.2f× the peak", c.Name, c.Limit, c.Limit/peak)
+		}
+		if !slices.Contains(shape.Shapes, c.Want) {
+			t.Errorf("%s: unknown label %q", c.Name, c.Want)
+		}
+		for _, a := range c.Accept {
+			if a == c.Want || !slices.Contains(shape.Shapes, a) {
+				t.Errorf("%s: odd accepted answer %q", c.Name, a)
+			}
+		}
+	}
+}
+
+// TestLabelsFollowTheRules checks every label against the scenario's
+// definition.
+func TestLabelsFollowTheRules(t *testing.T) {
+	want := map[string]shape.Shape{
+		"healthy-flat": shape.Healthy, "healthy-warmup": shape.Healthy, "healthy-gc": shape.Healthy,
+		"healthy-diurnal": shape.Healthy, "healthy-restarts": shape.Healthy, "healthy-spikes": shape.Healthy,
+		"healthy-deploy": shape.Healthy, "healthy-release": shape.Healthy,
+		"leak": shape.Leak, "leak-slow": shape.Leak, "leak-restarts": shape.Leak, "leak-gc": shape.Leak,
+		"leak-diurnal": shape.Leak, "leak-gap": shape.Leak,
+		"fragmentation-log": shape.Fragmentation, "fragmentation-saturating": shape.Fragmentation,
+		"fragmentation-restarts": shape.Fragmentation, "trap": shape.Fragmentation,
+		"bloat": shape.Bloat, "bloat-gc": shape.Bloat,
+	}
+	minWindow := map[string]time.Duration{
+		"leak-slow": 48 * time.Hour, "leak-restarts": 24 * time.Hour, "leak-diurnal": 72 * time.Hour,
+		"leak-gap": LeakMinWindow, "fragmentation-restarts": 48 * time.Hour,
+	}
+	for _, s := range Scenarios() {
+		if _, ok := want[s]; !ok {
+			t.Errorf("scenario %s has no rule in this test", s)
+		}
+	}
+	seen := map[string][]time.Duration{}
+	for _, c := range defaultCorpus() {
+		if c.Window < minWindow[c.Scenario] {
+			t.Errorf("%s: window %v, want at least %v", c.Name, c.Window, minWindow[c.Scenario])
+		}
+		if !slices.Contains(seen[c.Scenario], c.Window) {
+			seen[c.Scenario] = append(seen[c.Scenario], c.Window)
+		}
+		w, accept := want[c.Scenario], []shape.Shape(nil)
+		switch c.Scenario {
+		case "leak", "leak-gc":
+			if c.Window < LeakMinWindow {
+				w, accept = shape.Inconclusive, []shape.Shape{shape.Leak}
+			}
+		case "healthy-diurnal":
+			if c.Window < DiurnalMinWindow {
+				accept = []shape.Shape{shape.Inconclusive}
+			}
+		case "trap":
+			accept = []shape.Shape{shape.Bloat}
+			if c.Window < LeakMinWindow {
+				accept = append(accept, shape.Inconclusive)
+			}
+		}
+		if c.Want != w || !slices.Equal(c.Accept, accept) {
+			t.Errorf("%s (window %v): labelled %s accepting %v, want %s accepting %v",
+				c.Name, c.Window, c.Want, c.Accept, w, accept)
+		}
+		if c.Want != shape.Leak && c.Window >= LeakMinWindow && slices.Contains(c.Accept, shape.Leak) {
+			t.Errorf("%s: accepts leak though it is no leak", c.Name)
+		}
+	}
+	// Scenarios without a window rule should see short windows too.
+	for _, s := range []string{"leak", "leak-gc", "trap", "healthy-diurnal", "bloat"} {
+		if !slices.Contains(seen[s], time.Hour) || !slices.Contains(seen[s], 14*24*time.Hour) {
+			t.Errorf("scenario %s saw only windows %v", s, seen[s])
+		}
+	}
+}
+
+// TestTrapLooksLinear checks the seed post's point: a straight line fits
+// bloat plus fragmentation well.
+func TestTrapLooksLinear(t *testing.T) {
+	n := 0
+	for _, c := range defaultCorpus() {
+		if c.Scenario != "trap" {
+			continue
+		}
+		n++
+		if r2 := LinearR2(c.T, c.V); r2 < TrapMinR2 {
+			t.Errorf("%s: linear R² %.3f < %.2f", c.Name, r2, TrapMinR2)
+		}
+		if c.Want == shape.Leak || slices.Contains(c.Accept, shape.Leak) {
+			t.Errorf("%s: a trap must never count leak as right", c.Name)
+		}
+	}
+	if n == 0 {
+		t.Fatal("no trap cases")
+	}
+}
+
+// TestCurvesHaveTheirShape checks the curves roughly, from the series
+// alone: growth scenarios end higher than they start; fragmentation grows
+// faster in its first half than in its second; healthy-flat does not grow.
+func TestCurvesHaveTheirShape(t *testing.T) {
+	for _, c := range defaultCorpus() {
+		n := len(c.V)
+		head, mid, tail := median(c.V[:n/10]), median(c.V[n*45/100:n*55/100]), median(c.V[n*9/10:])
+		switch c.Scenario {
+		case "leak", "leak-slow", "leak-gc", "leak-diurnal", "leak-gap", "fragmentation-log",
+			"fragmentation-saturating", "bloat", "trap":
+			if tail < head*1.04 {
+				t.Errorf("%s: does not grow (head %.3g, tail %.3g)", c.Name, head, tail)
+			}
+		case "healthy-flat":
+			if math.Abs(tail/head-1) > 0.03 {
+				t.Errorf("%s: moves %.1f%%", c.Name, 100*(tail/head-1))
+			}
+		}
+		if c.Scenario == "fragmentation-log" || c.Scenario == "fragmentation-saturating" {
+			if mid-head <= tail-mid {
+				t.Errorf("%s: growth does not slow (first half %.3g, second %.3g)", c.Name, mid-head, tail-mid)
+			}
+		}
+	}
+}
+
+func median(xs []float64) float64 {
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	return s[len(s)/2]
+}
+
+func TestEdgeCases(t *testing.T) {
+	names := map[string]bool{}
+	for _, c := range EdgeCases() {
+		if names[c.Name] {
+			t.Errorf("duplicate name %s", c.Name)
+		}
+		names[c.Name] = true
+		if len(c.T) != len(c.V) {
+			t.Errorf("%s: %d timestamps, %d values", c.Name, len(c.T), len(c.V))
+		}
+		if c.Limit <= 0 || math.IsInf(c.Limit, 0) || math.IsNaN(c.Limit) {
+			t.Errorf("%s: limit %v", c.Name, c.Limit)
+		}
+	}
+	for name, want := range map[string]shape.Shape{
+		"empty": shape.Inconclusive, "one-point": shape.Inconclusive, "two-points": shape.Inconclusive,
+		"all-nan": shape.Inconclusive, "negative-only": shape.Inconclusive, "constant": shape.Healthy,
+		"healthy-inf-nan": shape.Healthy, "leak-zero-fill": shape.Leak, "healthy-zero-fill": shape.Healthy,
+		"leak-shuffled": shape.Leak, "healthy-duplicates": shape.Healthy,
+	} {
+		i := slices.IndexFunc(EdgeCases(), func(c Case) bool { return c.Name == "edge/"+name })
+		if i < 0 {
+			t.Errorf("no edge case %s", name)
+			continue
+		}
+		if got := EdgeCases()[i].Want; got != want {
+			t.Errorf("edge/%s labelled %s, want %s", name, got, want)
+		}
+	}
+	a, b := EdgeCases(), EdgeCases()
+	for i := range a {
+		if !reflect.DeepEqual(a[i].T, b[i].T) || !slices.EqualFunc(a[i].V, b[i].V, sameFloat) {
+			t.Errorf("%s is not deterministic", a[i].Name)
+		}
+	}
+}
+
+// sameFloat is == that also holds between NaNs.
+func sameFloat(x, y float64) bool { return x == y || (math.IsNaN(x) && math.IsNaN(y)) }
+
+func TestLinearR2(t *testing.T) {
+	ts := []int64{0, 1000, 2000, 3000}
+	if r2 := LinearR2(ts, []float64{1, 2, 3, 4}); math.Abs(r2-1) > 1e-12 {
+		t.Errorf("a line: R² %v", r2)
+	}
+	if r2 := LinearR2(ts, []float64{1, math.NaN(), 3, 4}); math.Abs(r2-1) > 1e-12 {
+		t.Errorf("a line with NaN: R² %v", r2)
+	}
+	if r2 := LinearR2(ts[:1], []float64{1}); !math.IsNaN(r2) {
+		t.Errorf("one point: R² %v, want NaN", r2)
+	}
+}
+
+func BenchmarkGenerateDefault(b *testing.B) {
+	for b.Loop() {
+		Default()
+	}
+}
