@@ -17,6 +17,7 @@ const (
 	jumpRiseShare   = 0.03 // how long a rise may take, as a share of the lifetime's bins
 	jumpMinSize     = 0.03 // smallest jump, as a share of the series' median level
 	jumpKeepShare   = 0.5  // a jump must keep at least this share of its size
+	maxFreed        = 0.6  // …and give back at most this share right after its top
 )
 
 type binJump struct {
@@ -52,13 +53,6 @@ func findJumps(y []float64, a, b int, sigma float64) []binJump {
 	}
 	tmp := append([]float64(nil), d...)
 	base := selectKth(tmp, int(0.3*float64(len(tmp)-1))) // the steady rate's share of a comparison
-	// The deepest fall below the typical comparison: a series that falls as
-	// far as it rises is oscillating (a daily cycle, noise), not jumping.
-	mid := selectKth(tmp, len(tmp)/2)
-	fall := 0.0
-	for _, x := range d {
-		fall = math.Max(fall, mid-x)
-	}
 	noise := sigma * math.Sqrt(2/float64(m))
 	thr := math.Max(math.Max(5*noise, jumpMinSize), 1.5*math.Max(base, 0))
 	h := m + k
@@ -66,9 +60,6 @@ func findJumps(y []float64, a, b int, sigma float64) []binJump {
 	for j := 0; j < len(d); j++ {
 		e := d[j] - base
 		if e < thr {
-			continue
-		}
-		if fall >= 0.6*(d[j]-mid) {
 			continue
 		}
 		// A peak: the largest within ±h…
@@ -114,9 +105,21 @@ func findJumps(y []float64, a, b int, sigma float64) []binJump {
 		if kept < jumpKeepShare*e {
 			continue
 		}
-		top := math.Inf(-1)
+		top, qtop := math.Inf(-1), pos
 		for q := pos - 1; q < min(nb, pos+k+m); q++ {
-			top = math.Max(top, y[a+q])
+			if y[a+q] > top {
+				top, qtop = y[a+q], q
+			}
+		}
+		// What falls back soon after the top, beyond the steady rate: bloat
+		// frees a little, a daily cycle or a spike gives it all back.
+		rate := math.Max(base, 0) / float64(h)
+		low := top
+		for q := qtop; q < min(nb, qtop+2*h); q++ {
+			low = math.Min(low, y[a+q]-rate*float64(q-qtop))
+		}
+		if top-from <= 0 || (top-low)/(top-from) > maxFreed {
+			continue
 		}
 		out = append(out, binJump{
 			i: a + pos - 1, j: a + min(nb-1, pos+k),

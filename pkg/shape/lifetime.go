@@ -64,21 +64,25 @@ func gcPeriod(t []int64, drops []drop) float64 {
 
 // splitLifetimes cuts the series at restarts: drops that give back most of
 // the climb since the lifetime began, or that fall by a large share of the
-// level at once. Drops that do neither (part of a jump freed, a GC cycle)
-// leave the lifetime whole.
+// level at once. Levels before and after a drop are medians of a few
+// points, so a one-point spike is not a restart. Drops that do neither (a
+// spike ending, part of a jump freed, a GC cycle) leave the lifetime whole.
 func splitLifetimes(y []float64, drops []drop, sigma float64) []segment {
 	segs := []segment{{lo: 0}}
 	start := 0
+	w := max(5, len(y)/100) // about 1 % of the series: a spike is outvoted
+	scratch := make([]float64, 0, w+1)
 	for _, d := range drops {
-		base := lifetimeBase(y, start, d.p)
-		climb := y[d.p] - base
-		fall := y[d.p] - y[d.q]
-		erases := climb >= math.Max(6*sigma, 0.05) && fall >= restartErase*climb
-		deep := fall >= restartDeepDrop*y[d.p]
-		if !erases && !deep {
+		if d.q-start < 2 { // two restarts in a row: one restart
 			continue
 		}
-		if d.q-start < 2 { // two restarts in a row: one restart
+		base := lifetimeBase(y, start, d.p)
+		before := median(append(scratch[:0], y[max(start, d.p-w):d.p+1]...))
+		after := median(append(scratch[:0], y[d.q:min(len(y), d.q+3)]...))
+		climb := before - base
+		erases := climb >= math.Max(6*sigma, 0.05) && after <= base+(1-restartErase)*climb
+		deep := y[d.q] <= (1-restartDeepDrop)*before
+		if !erases && !deep {
 			continue
 		}
 		segs[len(segs)-1].hi = d.q
