@@ -19,6 +19,7 @@ type analysis struct {
 	life        []span  // bins of each lifetime
 	steady      []span  // bins of each lifetime after warm-up
 	warmupHours float64 // age at which warm-up ends
+	daily       float64 // amplitude of the daily cycle taken out (normalised), 0 if none
 	sigma       float64 // noise of one bin
 	jumps       []binJump
 	dj          []float64 // bin levels with the jumps taken out
@@ -66,6 +67,7 @@ func analyse(t []int64, v []float64, opt Options) *analysis {
 		a.life = append(a.life, span{b0, b1})
 	}
 
+	a.daily = a.removeDailyCycle()
 	a.warmupHours = a.warmup(width / 3.6e6)
 	a.steady = make([]span, len(a.life))
 	for k, s := range a.life {
