@@ -19,6 +19,7 @@ type analysis struct {
 	life        []span  // bins of each lifetime
 	steady      []span  // bins of each lifetime after warm-up
 	warmupHours float64 // age at which warm-up ends
+	binHours    float64 // bin width
 	daily       float64 // amplitude of the daily cycle taken out (normalised), 0 if none
 	sigma       float64 // noise of one bin
 	jumps       []binJump
@@ -68,7 +69,8 @@ func analyse(t []int64, v []float64, opt Options) *analysis {
 	}
 
 	a.daily = a.removeDailyCycle()
-	a.warmupHours = a.warmup(width / 3.6e6)
+	a.binHours = width / 3.6e6
+	a.warmupHours = a.warmup(a.binHours)
 	a.steady = make([]span, len(a.life))
 	for k, s := range a.life {
 		st := s.a
@@ -222,7 +224,7 @@ func (a *analysis) fit() {
 		spans = append(spans, s)
 		h := a.b.age[s.b-1] - a.b.age[s.a]
 		spansH = append(spansH, h)
-		a.evidenceHours += h
+		a.evidenceHours += h + a.binHours // each bin stands for its whole width
 		midAge := (a.b.age[s.a] + a.b.age[s.b-1]) / 2
 		m := s.a
 		for m < s.b && a.b.age[m] < midAge {
