@@ -32,7 +32,7 @@ const (
 	linearLow     = 0.7  // a leak's ratio stays within [linearLow, linearHigh]
 	linearHigh    = 1.5
 	ratioPrecise  = 0.15 // a ratio known to ±this (one standard error) can be judged
-	bloatShare    = 0.4  // jumps carry at least this share of the growth: bloat leads
+	bloatShare    = 0.2  // jumps carry at least this share of the growth: bloat leads
 	bloatPresence = 0.2  // …at least this share: bloat is a component
 	maxWatchHours = 14 * 24
 )
