@@ -188,9 +188,19 @@ func (a *analysis) warmup(width float64) float64 {
 	limit := max(int(math.Ceil(0.15*float64(p))), min(2, p/3))
 	tol := math.Max(math.Max(3*sp, 0.01), -0.1*deficit) // 90 % of the way up
 	for j := 1; j <= limit && j < p; j++ {
-		if !math.IsNaN(prof[j]) && prof[j]-(icpt+slope*float64(j)) >= -tol {
+		if math.IsNaN(prof[j]) || prof[j]-(icpt+slope*float64(j)) < -tol {
+			continue
+		}
+		// A warm-up climbs from the start; a level that sits still and
+		// then leaps is a jump, which is the shape, not its preamble.
+		third := j / 3
+		if j >= 3 && !math.IsNaN(prof[third]) && prof[third]-(icpt+slope*float64(third)) > 0.85*deficit {
 			return float64(j) * width
 		}
+		if j < 3 {
+			return float64(j) * width
+		}
+		return 0
 	}
 	return 0 // still far below the steady line: not a warm-up but a shape of its own
 }

@@ -12,7 +12,7 @@ import (
 // that merely slows down (fragmentation) lifts the first comparisons most
 // and falls from there, with no peak.
 const (
-	minJumpBins     = 20   // a lifetime needs this many steady bins to look for jumps
+	minJumpBins     = 12   // a lifetime needs this many steady bins to look for jumps
 	jumpWindowShare = 0.03 // comparison windows, as a share of the lifetime's bins
 	jumpRiseShare   = 0.03 // how long a rise may take, as a share of the lifetime's bins
 	jumpMinSize     = 0.03 // smallest jump, as a share of the series' median level
