@@ -26,6 +26,7 @@ type analysis struct {
 	dj          []float64 // bin levels with the jumps taken out
 
 	spans       []span // steady spans long enough to fit
+	aged        []span // the same, with a lifetime of unknown age left empty
 	lin         pooled // straight line over the steady parts
 	early, late pooled // straight lines over the first and second halves
 	conc        pooled // best logarithmic or saturating curve (fitted on demand)
@@ -191,16 +192,16 @@ func (a *analysis) warmup(width float64) float64 {
 		if math.IsNaN(prof[j]) || prof[j]-(icpt+slope*float64(j)) < -tol {
 			continue
 		}
-		// A warm-up climbs from the start; a level that sits still and
-		// then leaps is a jump, which is the shape, not its preamble.
+		// Without a restart in sight the window's start is not a process
+		// start: a warm-up there must climb from the first point on, and a
+		// level that sits still and then leaps is a jump — the shape, not
+		// its preamble. (After a restart, the dip and climb back are the
+		// warm-up whatever their form.)
 		third := j / 3
-		if j >= 3 && !math.IsNaN(prof[third]) && prof[third]-(icpt+slope*float64(third)) > 0.85*deficit {
-			return float64(j) * width
+		if len(a.life) == 1 && j >= 3 && (math.IsNaN(prof[third]) || prof[third]-(icpt+slope*float64(third)) <= 0.85*deficit) {
+			return 0
 		}
-		if j < 3 {
-			return float64(j) * width
-		}
-		return 0
+		return float64(j) * width
 	}
 	return 0 // still far below the steady line: not a warm-up but a shape of its own
 }
@@ -225,9 +226,13 @@ func (a *analysis) binNoise(buf []float64) float64 {
 // separate lines for the first and second half of every lifetime (does the
 // rate hold up?), the best decelerating curve, and the lasting rise.
 func (a *analysis) fit() {
-	var spans, early, late []span
-	var spansH []float64
-	for _, s := range a.steady {
+	// With two or more restarts the first lifetime began before the window:
+	// its ages are unknown, so it takes no part in judging how growth
+	// changes with age (its intercept still counts for the straight line).
+	partialFirst := len(a.segs) >= 3
+	var spans, aged []span
+	var spansH, mids []float64
+	for k, s := range a.steady {
 		if s.b-s.a < 3 {
 			continue
 		}
@@ -235,26 +240,41 @@ func (a *analysis) fit() {
 		h := a.b.age[s.b-1] - a.b.age[s.a]
 		spansH = append(spansH, h)
 		a.evidenceHours += h + a.binHours // each bin stands for its whole width
-		midAge := (a.b.age[s.a] + a.b.age[s.b-1]) / 2
-		m := s.a
-		for m < s.b && a.b.age[m] < midAge {
-			m++
+		if k == 0 && partialFirst {
+			aged = append(aged, span{s.a, s.a})
+			continue
 		}
-		if m-s.a >= 2 && s.b-m >= 2 {
-			early = append(early, span{s.a, m})
-			late = append(late, span{m, s.b})
-		}
+		aged = append(aged, s)
+		mids = append(mids, (a.b.age[s.a]+a.b.age[s.b-1])/2)
 	}
 	if len(spans) == 0 {
 		return
 	}
 	a.typicalHours = median(append([]float64(nil), spansH...))
 
+	// First half against second half, split at one age for all lifetimes
+	// so that the same ages are compared.
+	var early, late []span
+	if len(mids) > 0 {
+		split := median(mids)
+		for _, s := range aged {
+			m := s.a
+			for m < s.b && a.b.age[m] < split {
+				m++
+			}
+			if m-s.a >= 2 && s.b-m >= 2 {
+				early = append(early, span{s.a, m})
+				late = append(late, span{m, s.b})
+			}
+		}
+	}
+
 	a.lin = fitPooled(a.b.age, a.dj, spans, nil)
 	a.lin.model = Linear
 	a.early = fitPooled(a.b.age, a.dj, early, nil)
 	a.late = fitPooled(a.b.age, a.dj, late, nil)
 	a.spans = spans
+	a.aged = aged
 
 	// Lasting rise between jumps: the level at the end of each steady span
 	// against its start (a tenth of the span at each end), averaged with

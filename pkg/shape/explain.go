@@ -245,7 +245,11 @@ func (a *analysis) sentence(v Verdict) string {
 	}
 	switch v.Shape {
 	case Leak:
-		fmt.Fprintf(&b, "Leak: %s steady for %s%s, no sign of slowing%s.", rateText(v.GrowthBytesPerHour), hoursText(a.evidenceHours), across, limit)
+		fmt.Fprintf(&b, "Leak: %s steady for %s%s, no sign of slowing%s", rateText(v.GrowthBytesPerHour), hoursText(a.evidenceHours), across, limit)
+		if a.underADay() {
+			b.WriteString(" (under a day of data: a daily load cycle can look like this — confirm over 24 h)")
+		}
+		b.WriteString(".")
 	case Fragmentation:
 		fmt.Fprintf(&b, "Fragmentation: growth slowed from %s to %s over %s%s, heading for a ceiling (%s)",
 			rateText(a.early.b*a.scale), rateText(a.late.b*a.scale), hoursText(a.evidenceHours), across, a.conc.model)
@@ -362,4 +366,10 @@ func human(d time.Duration) string {
 	default:
 		return strings.TrimSuffix(fmt.Sprintf("%.1f", d.Hours()/24), ".0") + " days"
 	}
+}
+
+// underADay reports a single lifetime seen for less than a day, where a
+// daily load cycle cannot be ruled out.
+func (a *analysis) underADay() bool {
+	return len(a.segs) == 1 && a.t[len(a.t)-1]-a.t[0] < dayMs
 }

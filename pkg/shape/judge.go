@@ -71,7 +71,7 @@ func (a *analysis) judge(v Verdict) Verdict {
 		ratioSE = math.Sqrt(a.late.se*a.late.se+ratio*ratio*a.early.se*a.early.se) / a.early.b
 	}
 	if residGrows {
-		a.conc = fitConcave(a.b.age, a.dj, a.spans, a.typicalHours)
+		a.conc = fitConcave(a.b.age, a.dj, a.aged, a.typicalHours)
 	}
 	bic := a.concaveAdvantage()
 	decel := !math.IsNaN(ratio) && ((ratio <= decelRatio && ratio+2*ratioSE < decelUpper) || (bic > 10 && ratio < linearLow && a.conc.r2() > 0.8))
@@ -122,6 +122,9 @@ func (a *analysis) judge(v Verdict) Verdict {
 			v.Components = append(v.Components, Bloat)
 		}
 		v.Confidence = 0.5 + 0.5*math.Max(v.Scores.Leak, 0.2)
+		if a.underADay() {
+			v.Confidence *= 0.8
+		}
 	case linear:
 		watch := math.Min(th.leakSpan-a.evidenceHours, maxWatchHours)
 		return a.explain(inconclusive(v, fmt.Sprintf("memory grows %s steadily, but only for %s of steady growth — too short to tell a leak from fragmentation, which looks linear for hours",
