@@ -1,0 +1,488 @@
+// Command memshape names the shape of memory series — leak, fragmentation,
+// bloat, healthy or inconclusive — from a Prometheus query_range response,
+// a Datadog query response or a CSV file.
+//
+//	memshape classify [--format table|json] [--limit BYTES] [--sensitivity low|normal|high] [FILE|-]
+//	memshape version
+//	memshape help [COMMAND]
+//
+// Exit status: 0 on success, 1 when the input cannot be read or holds no
+// series, 2 for a usage error (unknown command, bad flag).
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/memshape/memory-datasource/pkg/input"
+	"github.com/memshape/memory-datasource/pkg/series"
+	"github.com/memshape/memory-datasource/pkg/shape"
+	"github.com/memshape/memory-datasource/pkg/units"
+)
+
+// version is set at build time: go build -ldflags "-X main.version=1.2.3".
+var version = "dev"
+
+// Exit codes.
+const (
+	exitOK    = 0
+	exitError = 1 // unreadable input, no series, failure writing output
+	exitUsage = 2 // unknown command, bad flag or argument
+)
+
+const usage = `memshape names the shape of memory series: leak, fragmentation, bloat,
+healthy or inconclusive.
+
+Usage:
+  memshape <command> [flags] [arguments]
+
+Commands:
+  classify   classify each series in a file or standard input
+  version    print the version
+  help       print this help, or a command's: memshape help classify
+
+Input formats (detected from the content):
+  Prometheus  the JSON body of /api/v1/query_range (resultType matrix)
+  Datadog     the JSON body of /api/v1/query
+  CSV         timestamp,value[,series] rows; timestamps in Unix seconds,
+              Unix milliseconds or RFC 3339; header row optional
+
+Examples:
+  curl -sG http://prometheus:9090/api/v1/query_range \
+      --data-urlencode 'query=container_memory_working_set_bytes{pod=~"api-.*"}' \
+      -d start=2024-05-01T00:00:00Z -d end=2024-05-02T00:00:00Z -d step=60 \
+      | memshape classify --limit 2GiB
+  memshape classify mem.csv
+  memshape classify --format json --sensitivity high datadog.json
+`
+
+const classifyUsage = `Usage: memshape classify [--format table|json] [--limit BYTES] [--sensitivity low|normal|high] [FILE|-]
+
+Reads a Prometheus /api/v1/query_range response, a Datadog /api/v1/query
+response or CSV (timestamp,value[,series]) from FILE, or from standard input
+when FILE is "-" or omitted, and names the shape of each series.
+
+Flags:
+  --format table|json
+        output format (default table). The JSON is
+        {"results":[{"metric":{...},"shape":"...","components":[...],
+        "confidence":0.9,"growth_bytes_per_hour":1e6,"explanation":"...", ...}]}
+  --limit BYTES
+        memory limit, for the time to reach it: 2GiB, 512MiB, 1.5GB, 1e9
+  --sensitivity low|normal|high
+        low wants more evidence before naming a growth shape, high less
+        (default normal)
+
+Examples:
+  memshape classify --limit 2GiB mem.csv
+  curl -s ... | memshape classify --format json -
+`
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}
+
+// run is the whole program, minus the process: arguments after the
+// program name, the standard streams, and the exit code back.
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stdout, usage)
+		return exitOK
+	}
+	switch cmd, rest := args[0], args[1:]; cmd {
+	case "help", "-h", "-help", "--help":
+		return runHelp(rest, stdout, stderr)
+	case "version", "-version", "--version":
+		if len(rest) > 0 {
+			fmt.Fprintf(stderr, "memshape version: unexpected argument %q\n", rest[0])
+			return exitUsage
+		}
+		fmt.Fprintf(stdout, "memshape %s\n", version)
+		return exitOK
+	case "classify":
+		return runClassify(rest, stdin, stdout, stderr)
+	default:
+		if strings.HasPrefix(cmd, "-") {
+			fmt.Fprintf(stderr, "memshape: flag %s must follow a command\n\n", cmd)
+		} else {
+			fmt.Fprintf(stderr, "memshape: unknown command %q\n\n", cmd)
+		}
+		fmt.Fprint(stderr, usage)
+		return exitUsage
+	}
+}
+
+func runHelp(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stdout, usage)
+		return exitOK
+	}
+	switch args[0] {
+	case "classify":
+		fmt.Fprint(stdout, classifyUsage)
+	case "version":
+		fmt.Fprint(stdout, "Usage: memshape version\n\nPrints the version: memshape <version>.\n")
+	case "help":
+		fmt.Fprint(stdout, usage)
+	default:
+		fmt.Fprintf(stderr, "memshape help: unknown command %q\n\n", args[0])
+		fmt.Fprint(stderr, usage)
+		return exitUsage
+	}
+	return exitOK
+}
+
+// bytesFlag is a --limit value: a byte size parsed by units.ParseBytes.
+type bytesFlag float64
+
+func (b *bytesFlag) String() string {
+	if *b == 0 {
+		return ""
+	}
+	return units.FormatBytesIEC(float64(*b))
+}
+
+func (b *bytesFlag) Set(s string) error {
+	v, err := units.ParseBytes(s)
+	if err != nil {
+		return err
+	}
+	*b = bytesFlag(v)
+	return nil
+}
+
+type classifyConfig struct {
+	format      string
+	limit       float64
+	sensitivity shape.Sensitivity
+	file        string // "-" for standard input
+}
+
+func parseClassifyFlags(args []string, stderr io.Writer) (classifyConfig, int, bool) {
+	cfg := classifyConfig{file: "-"}
+	fs := flag.NewFlagSet("classify", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	format := fs.String("format", "table", "")
+	sens := fs.String("sensitivity", "normal", "")
+	var limit bytesFlag
+	fs.Var(&limit, "limit", "")
+
+	// Flags may come before or after FILE: parse, take one positional
+	// argument, parse the rest. "--" ends the flags.
+	var positional []string
+	rest := args
+	for {
+		if err := fs.Parse(rest); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return cfg, exitOK, false
+			}
+			fmt.Fprintf(stderr, "memshape classify: %v\n\n%s", err, classifyUsage)
+			return cfg, exitUsage, false
+		}
+		rest = fs.Args()
+		if len(rest) == 0 {
+			break
+		}
+		// flag stops at "--" and swallows it, so fs.Args() after it are
+		// all positional: detect that by comparing with what was given.
+		consumed := len(args) - len(rest)
+		if consumed > 0 && args[consumed-1] == "--" {
+			positional = append(positional, rest...)
+			break
+		}
+		positional = append(positional, rest[0])
+		rest = rest[1:]
+		args = rest
+	}
+	if len(positional) > 1 {
+		fmt.Fprintf(stderr, "memshape classify: one input at a time; got %d (%s)\n\n%s",
+			len(positional), strings.Join(positional, " "), classifyUsage)
+		return cfg, exitUsage, false
+	}
+	if len(positional) == 1 && positional[0] != "" {
+		cfg.file = positional[0]
+	}
+
+	switch *format {
+	case "table", "json":
+		cfg.format = *format
+	default:
+		fmt.Fprintf(stderr, "memshape classify: --format %q: want table or json\n", *format)
+		return cfg, exitUsage, false
+	}
+	switch strings.ToLower(*sens) {
+	case "low":
+		cfg.sensitivity = shape.Low
+	case "normal", "":
+		cfg.sensitivity = shape.Normal
+	case "high":
+		cfg.sensitivity = shape.High
+	default:
+		fmt.Fprintf(stderr, "memshape classify: --sensitivity %q: want low, normal or high\n", *sens)
+		return cfg, exitUsage, false
+	}
+	cfg.limit = float64(limit)
+	return cfg, exitOK, true
+}
+
+func runClassify(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	cfg, code, ok := parseClassifyFlags(args, stderr)
+	if !ok {
+		if code == exitOK { // -h
+			fmt.Fprint(stdout, classifyUsage)
+		}
+		return code
+	}
+
+	name := "standard input"
+	r := stdin
+	if cfg.file != "-" {
+		f, err := os.Open(cfg.file)
+		if err != nil {
+			fmt.Fprintf(stderr, "memshape: %v\n", err)
+			return exitError
+		}
+		defer f.Close()
+		r, name = f, cfg.file
+	} else if isTerminal(stdin) {
+		fmt.Fprintf(stderr, "memshape classify: no input: give a FILE, or pipe a Prometheus, Datadog or CSV body to standard input\n\n%s", classifyUsage)
+		return exitUsage
+	}
+
+	ss, err := input.Read(r)
+	if err != nil {
+		fmt.Fprintf(stderr, "memshape: %s: %v\n", name, err)
+		return exitError
+	}
+	if len(ss) == 0 {
+		fmt.Fprintf(stderr, "memshape: no series in input (%s)\n", name)
+		return exitError
+	}
+
+	opt := shape.Options{LimitBytes: cfg.limit, Sensitivity: cfg.sensitivity}
+	verdicts := make([]shape.Verdict, len(ss))
+	for i, s := range ss {
+		verdicts[i] = shape.Classify(s.T, s.V, opt)
+	}
+
+	if cfg.format == "json" {
+		err = writeJSON(stdout, ss, verdicts)
+	} else {
+		err = writeTable(stdout, ss, verdicts)
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "memshape: writing output: %v\n", err)
+		return exitError
+	}
+	return exitOK
+}
+
+// isTerminal reports whether r is an interactive terminal, where waiting
+// for standard input would only look like a hang.
+func isTerminal(r io.Reader) bool {
+	f, ok := r.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	if err != nil || fi.Mode()&os.ModeCharDevice == 0 {
+		return false
+	}
+	// /dev/null is a character device too, but reading it is no hang.
+	if null, err := os.Stat(os.DevNull); err == nil && os.SameFile(fi, null) {
+		return false
+	}
+	return true
+}
+
+// jsonResult is one element of the --format json output. Its first six
+// fields, in this order and with these names, are a public contract; more
+// may be added after them, none renamed or removed.
+type jsonResult struct {
+	Metric             map[string]string `json:"metric"`
+	Shape              shape.Shape       `json:"shape"`
+	Components         []shape.Shape     `json:"components"`
+	Confidence         float64           `json:"confidence"`
+	GrowthBytesPerHour float64           `json:"growth_bytes_per_hour"`
+	Explanation        string            `json:"explanation"`
+
+	// Additions beyond the contract.
+	Series             string       `json:"series"`                // series.Name()
+	TimeToLimitSeconds *float64     `json:"time_to_limit_seconds"` // null: unknown or never
+	Reason             string       `json:"reason,omitempty"`
+	WatchForSeconds    float64      `json:"watch_for_seconds,omitempty"`
+	Restarts           int          `json:"restarts"`
+	Jumps              []shape.Jump `json:"jumps"`
+	Scores             shape.Scores `json:"scores"`
+	Points             int          `json:"points"`
+	Dropped            int          `json:"dropped"`
+}
+
+type jsonOutput struct {
+	Results []jsonResult `json:"results"`
+}
+
+func writeJSON(w io.Writer, ss []series.Series, vs []shape.Verdict) error {
+	out := jsonOutput{Results: make([]jsonResult, len(ss))}
+	for i, s := range ss {
+		v := vs[i]
+		res := jsonResult{
+			Metric:             s.Labels,
+			Shape:              v.Shape,
+			Components:         v.Components,
+			Confidence:         finite(v.Confidence),
+			GrowthBytesPerHour: finite(v.GrowthBytesPerHour),
+			Explanation:        v.Explanation,
+			Series:             s.Name(),
+			Reason:             v.Reason,
+			WatchForSeconds:    v.WatchFor.Seconds(),
+			Restarts:           v.Restarts,
+			Jumps:              make([]shape.Jump, len(v.Jumps)),
+			Scores: shape.Scores{
+				Leak:          finite(v.Scores.Leak),
+				Fragmentation: finite(v.Scores.Fragmentation),
+				Bloat:         finite(v.Scores.Bloat),
+				Healthy:       finite(v.Scores.Healthy),
+			},
+			Points:  v.Points,
+			Dropped: v.Dropped,
+		}
+		if res.Metric == nil {
+			res.Metric = map[string]string{}
+		}
+		if res.Components == nil {
+			res.Components = []shape.Shape{}
+		}
+		if v.HasTimeToLimit {
+			sec := v.TimeToLimit.Seconds()
+			res.TimeToLimitSeconds = &sec
+		}
+		for j, jp := range v.Jumps {
+			res.Jumps[j] = shape.Jump{
+				Start: jp.Start, End: jp.End,
+				From: finite(jp.From), To: finite(jp.To), Size: finite(jp.Size), Freed: finite(jp.Freed),
+			}
+		}
+		out.Results[i] = res
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(out)
+}
+
+// finite maps NaN and ±Inf, which JSON cannot carry, to 0.
+func finite(x float64) float64 {
+	if math.IsNaN(x) || math.IsInf(x, 0) {
+		return 0
+	}
+	return x
+}
+
+func writeTable(w io.Writer, ss []series.Series, vs []shape.Verdict) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "SERIES\tSHAPE\tCONF\tGROWTH\tTO LIMIT\tEXPLANATION")
+	for i, s := range ss {
+		v := vs[i]
+		fmt.Fprintf(tw, "%s\t%s\t%.2f\t%s\t%s\t%s\n",
+			cell(s.Name()), cell(shapeCell(v)), finite(v.Confidence),
+			growthCell(v), toLimitCell(v), cell(explanationCell(v)))
+	}
+	return tw.Flush()
+}
+
+// cell keeps a value on one table row: tabs and line breaks become spaces.
+func cell(s string) string {
+	return strings.Map(func(r rune) rune {
+		switch r {
+		case '\t', '\n', '\r', '\v', '\f':
+			return ' '
+		}
+		return r
+	}, s)
+}
+
+// shapeCell is the shape, or the components joined by "+" when more than
+// one shape was found (e.g. "bloat+fragmentation").
+func shapeCell(v shape.Verdict) string {
+	if len(v.Components) > 1 {
+		parts := make([]string, len(v.Components))
+		for i, c := range v.Components {
+			parts[i] = string(c)
+		}
+		return strings.Join(parts, "+")
+	}
+	if v.Shape == "" {
+		return string(shape.Inconclusive)
+	}
+	return string(v.Shape)
+}
+
+// growthCell renders the growth rate as "+38 MiB/h" — IEC units, like the
+// classifier's explanations and memory limits; "—" when there is none to
+// speak of (inconclusive with no rate, or not a number).
+func growthCell(v shape.Verdict) string {
+	g := v.GrowthBytesPerHour
+	if math.IsNaN(g) || math.IsInf(g, 0) || (g == 0 && v.Shape == shape.Inconclusive) {
+		return "—"
+	}
+	s := units.FormatBytesIEC(g)
+	if !strings.HasPrefix(s, "-") && s != "0 B" {
+		s = "+" + s
+	}
+	return s + "/h"
+}
+
+// toLimitCell renders the time to the limit as "~9h"; "—" when unknown
+// or never.
+func toLimitCell(v shape.Verdict) string {
+	if !v.HasTimeToLimit {
+		return "—"
+	}
+	return approxDuration(v.TimeToLimit)
+}
+
+// approxDuration rounds d for a person: "now", "<1m", "~40m", "~9h", "~3d".
+func approxDuration(d time.Duration) string {
+	switch {
+	case d <= 0:
+		return "now"
+	case d < time.Minute:
+		return "<1m"
+	case d < time.Hour:
+		return fmt.Sprintf("~%dm", int(math.Round(d.Minutes())))
+	case d < 48*time.Hour:
+		return fmt.Sprintf("~%dh", int(math.Round(d.Hours())))
+	default:
+		return fmt.Sprintf("~%dd", int(math.Round(d.Hours()/24)))
+	}
+}
+
+// explanationCell is the explanation; for an inconclusive verdict without
+// one, the reason and how much longer to watch.
+func explanationCell(v shape.Verdict) string {
+	if v.Explanation != "" {
+		return v.Explanation
+	}
+	s := v.Reason
+	if v.WatchFor > 0 {
+		w := "watch " + strings.TrimPrefix(approxDuration(v.WatchFor), "~") + " more"
+		if s == "" {
+			s = w
+		} else {
+			s += "; " + w
+		}
+	}
+	if s == "" {
+		return "—"
+	}
+	return s
+}

@@ -1,0 +1,433 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"reflect"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/memshape/memory-datasource/pkg/input"
+	"github.com/memshape/memory-datasource/pkg/shape"
+)
+
+// runCLI runs the program in-process.
+func runCLI(t *testing.T, stdin string, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code = run(args, strings.NewReader(stdin), &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+// contractKeys are the keys of each result, in order, that --format json
+// promises.
+var contractKeys = []string{"metric", "shape", "components", "confidence", "growth_bytes_per_hour", "explanation"}
+
+func TestVersion(t *testing.T) {
+	code, out, errs := runCLI(t, "", "version")
+	if code != 0 || out != "memshape dev\n" || errs != "" {
+		t.Errorf("version: code %d, stdout %q, stderr %q", code, out, errs)
+	}
+	if code, _, _ := runCLI(t, "", "version", "extra"); code != 2 {
+		t.Errorf("version extra: code %d, want 2", code)
+	}
+}
+
+func TestHelp(t *testing.T) {
+	for _, args := range [][]string{nil, {"help"}, {"-h"}, {"--help"}} {
+		code, out, errs := runCLI(t, "", args...)
+		if code != 0 || errs != "" {
+			t.Errorf("%v: code %d, stderr %q", args, code, errs)
+		}
+		for _, want := range []string{"Usage:", "Commands:", "classify", "version", "help", "Examples:", "memshape classify --limit 2GiB"} {
+			if !strings.Contains(out, want) {
+				t.Errorf("%v: usage lacks %q:\n%s", args, want, out)
+			}
+		}
+	}
+	for _, args := range [][]string{{"help", "classify"}, {"classify", "-h"}, {"classify", "--help"}} {
+		code, out, _ := runCLI(t, "", args...)
+		if code != 0 || !strings.Contains(out, "--sensitivity low|normal|high") || !strings.Contains(out, "2GiB, 512MiB, 1.5GB, 1e9") {
+			t.Errorf("%v: code %d, stdout:\n%s", args, code, out)
+		}
+	}
+}
+
+func TestUnknownCommand(t *testing.T) {
+	for _, args := range [][]string{{"frobnicate"}, {"--format", "json"}, {"help", "frobnicate"}} {
+		code, out, errs := runCLI(t, "", args...)
+		if code != 2 {
+			t.Errorf("%v: code %d, want 2", args, code)
+		}
+		if out != "" {
+			t.Errorf("%v: stdout %q, want nothing", args, out)
+		}
+		if !strings.Contains(errs, "Usage:") || !strings.Contains(errs, "Commands:") {
+			t.Errorf("%v: stderr lacks usage:\n%s", args, errs)
+		}
+	}
+	_, _, errs := runCLI(t, "", "frobnicate")
+	if !strings.Contains(errs, `unknown command "frobnicate"`) {
+		t.Errorf("stderr %q", errs)
+	}
+}
+
+// TestClassifyJSON runs each input format through --format json and checks
+// the public contract: key names and order, [] and {} rather than null,
+// and the series' labels unchanged.
+func TestClassifyJSON(t *testing.T) {
+	for _, file := range []string{"prom_matrix.json", "prom_6h.json", "dd_query.json", "mem.csv"} {
+		t.Run(file, func(t *testing.T) {
+			path := filepath.Join("testdata", file)
+			data, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, err := input.Read(bytes.NewReader(data))
+			if err != nil {
+				t.Fatal(err)
+			}
+
+			// From a file, from "-" and from stdin with no argument.
+			var outs []string
+			for _, args := range [][]string{
+				{"classify", "--format", "json", path},
+				{"classify", "--format=json", "-"},
+				{"classify", "--format", "json"},
+				{"classify", path, "--format", "json", "--limit", "2GiB"},
+			} {
+				stdin := ""
+				if args[len(args)-1] != path && !contains(args, path) {
+					stdin = string(data)
+				}
+				code, out, errs := runCLI(t, stdin, args...)
+				if code != 0 || errs != "" {
+					t.Fatalf("%v: code %d, stderr %q", args, code, errs)
+				}
+				outs = append(outs, out)
+			}
+			if outs[0] != outs[1] || outs[0] != outs[2] {
+				t.Errorf("file and stdin give different output")
+			}
+
+			out := outs[0]
+			var doc struct {
+				Results []map[string]json.RawMessage `json:"results"`
+			}
+			if err := json.Unmarshal([]byte(out), &doc); err != nil {
+				t.Fatalf("output is not JSON: %v\n%s", err, out)
+			}
+			if len(doc.Results) != len(want) {
+				t.Fatalf("%d results, want %d", len(doc.Results), len(want))
+			}
+			orders := resultKeyOrders(t, out)
+			for i, res := range doc.Results {
+				for _, k := range contractKeys {
+					if _, ok := res[k]; !ok {
+						t.Errorf("result %d lacks %q", i, k)
+					}
+				}
+				if got := orders[i]; len(got) < len(contractKeys) || !reflect.DeepEqual(got[:len(contractKeys)], contractKeys) {
+					t.Errorf("result %d keys %v, want them to start with %v", i, got, contractKeys)
+				}
+				var labels map[string]string
+				if err := json.Unmarshal(res["metric"], &labels); err != nil || labels == nil {
+					t.Errorf("result %d metric %s: %v", i, res["metric"], err)
+				}
+				if !reflect.DeepEqual(labels, want[i].Labels) {
+					t.Errorf("result %d metric %v, want the labels unchanged: %v", i, labels, want[i].Labels)
+				}
+				var comps []shape.Shape
+				if err := json.Unmarshal(res["components"], &comps); err != nil || comps == nil {
+					t.Errorf("result %d components %s, want an array", i, res["components"])
+				}
+				var sh shape.Shape
+				if err := json.Unmarshal(res["shape"], &sh); err != nil || !contains(shapeNames(), string(sh)) {
+					t.Errorf("result %d shape %s", i, res["shape"])
+				}
+				for _, k := range []string{"confidence", "growth_bytes_per_hour"} {
+					var f float64
+					if err := json.Unmarshal(res[k], &f); err != nil {
+						t.Errorf("result %d %s %s: %v", i, k, res[k], err)
+					}
+				}
+				var expl string
+				if err := json.Unmarshal(res["explanation"], &expl); err != nil {
+					t.Errorf("result %d explanation %s: %v", i, res["explanation"], err)
+				}
+			}
+		})
+	}
+}
+
+// resultKeyOrders reads the keys of each result object in document order.
+func resultKeyOrders(t *testing.T, doc string) [][]string {
+	t.Helper()
+	var raw struct {
+		Results []json.RawMessage `json:"results"`
+	}
+	if err := json.Unmarshal([]byte(doc), &raw); err != nil {
+		t.Fatal(err)
+	}
+	var orders [][]string
+	for _, r := range raw.Results {
+		dec := json.NewDecoder(bytes.NewReader(r))
+		if _, err := dec.Token(); err != nil { // {
+			t.Fatal(err)
+		}
+		var keys []string
+		for dec.More() {
+			tok, err := dec.Token()
+			if err != nil {
+				t.Fatal(err)
+			}
+			keys = append(keys, tok.(string))
+			var skip json.RawMessage
+			if err := dec.Decode(&skip); err != nil {
+				t.Fatal(err)
+			}
+		}
+		orders = append(orders, keys)
+	}
+	return orders
+}
+
+func shapeNames() []string {
+	var s []string
+	for _, sh := range shape.Shapes {
+		s = append(s, string(sh))
+	}
+	return s
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func TestClassifyJSONEmptyLabels(t *testing.T) {
+	// CSV without a series column gives a series with no labels: the
+	// contract says {} and [], never null.
+	code, out, errs := runCLI(t, "1700000000,1\n1700000060,2\n", "classify", "--format", "json")
+	if code != 0 {
+		t.Fatalf("code %d, stderr %q", code, errs)
+	}
+	if !strings.Contains(out, `"metric": {}`) || !strings.Contains(out, `"components": []`) {
+		t.Errorf("want empty metric {} and components []:\n%s", out)
+	}
+	if strings.Contains(out, `"metric": null`) || strings.Contains(out, `"components": null`) || strings.Contains(out, `"jumps": null`) {
+		t.Errorf("null in output:\n%s", out)
+	}
+}
+
+func TestClassifyTable(t *testing.T) {
+	for _, file := range []string{"prom_matrix.json", "prom_6h.json", "dd_query.json", "mem.csv"} {
+		t.Run(file, func(t *testing.T) {
+			path := filepath.Join("testdata", file)
+			code, out, errs := runCLI(t, "", "classify", "--limit", "1.5GB", "--sensitivity", "high", path)
+			if code != 0 || errs != "" {
+				t.Fatalf("code %d, stderr %q", code, errs)
+			}
+			lines := strings.Split(strings.TrimRight(out, "\n"), "\n")
+			header := strings.Fields(lines[0])
+			if want := []string{"SERIES", "SHAPE", "CONF", "GROWTH", "TO", "LIMIT", "EXPLANATION"}; !reflect.DeepEqual(header, want) {
+				t.Errorf("header %q", lines[0])
+			}
+			data, _ := os.ReadFile(path)
+			ss, _ := input.Read(bytes.NewReader(data))
+			if len(lines)-1 != len(ss) {
+				t.Fatalf("%d rows, want %d:\n%s", len(lines)-1, len(ss), out)
+			}
+			for i, s := range ss {
+				if !strings.HasPrefix(lines[i+1], s.Name()+" ") {
+					t.Errorf("row %d %q does not start with %q", i, lines[i+1], s.Name())
+				}
+			}
+			// Columns line up: SHAPE starts at the same offset in every row.
+			col := strings.Index(lines[0], "SHAPE")
+			for _, l := range lines[1:] {
+				if l[col-1] != ' ' || l[col] == ' ' {
+					t.Errorf("row not aligned with header at %d: %q", col, l)
+				}
+			}
+		})
+	}
+}
+
+func TestClassifyErrors(t *testing.T) {
+	malformed, _ := os.ReadFile(filepath.Join("testdata", "prom_malformed.json"))
+	tests := []struct {
+		name  string
+		args  []string
+		stdin string
+		code  int
+		want  []string
+	}{
+		{"missing file", []string{"classify", "testdata/nope.json"}, "", 1,
+			[]string{"testdata/nope.json", "no such file"}},
+		{"malformed file", []string{"classify", "testdata/prom_malformed.json"}, "", 1,
+			[]string{"testdata/prom_malformed.json", "malformed JSON at line 10, column 4"}},
+		{"malformed stdin", []string{"classify", "-"}, string(malformed), 1,
+			[]string{"standard input", "malformed JSON"}},
+		{"instant query", []string{"classify", "testdata/prom_vector.json"}, "", 1,
+			[]string{"a range query result (matrix) is needed; got vector — use /api/v1/query_range"}},
+		{"empty input", []string{"classify"}, "", 1,
+			[]string{"empty input", "Prometheus", "Datadog", "CSV"}},
+		{"no series", []string{"classify", "testdata/prom_empty.json"}, "", 1,
+			[]string{"no series in input", "testdata/prom_empty.json"}},
+		{"no series csv", []string{"classify", "--format", "json"}, "timestamp,value\n", 1,
+			[]string{"no series in input"}},
+		{"bad csv", []string{"classify"}, "1700000000,1\n1700000060,abc\n", 1,
+			[]string{`line 2: value "abc" is not a number`}},
+		{"bad format", []string{"classify", "--format", "xml", "testdata/mem.csv"}, "", 2,
+			[]string{`--format "xml": want table or json`}},
+		{"bad limit", []string{"classify", "--limit", "2XB", "testdata/mem.csv"}, "", 2,
+			[]string{"--limit", "unknown unit"}},
+		{"negative limit", []string{"classify", "--limit=-1GB", "testdata/mem.csv"}, "", 2,
+			[]string{"negative"}},
+		{"bad sensitivity", []string{"classify", "--sensitivity", "extreme", "testdata/mem.csv"}, "", 2,
+			[]string{"--sensitivity \"extreme\": want low, normal or high"}},
+		{"unknown flag", []string{"classify", "--colour", "testdata/mem.csv"}, "", 2,
+			[]string{"flag provided but not defined: -colour", "Usage: memshape classify"}},
+		{"missing flag value", []string{"classify", "testdata/mem.csv", "--limit"}, "", 2,
+			[]string{"flag needs an argument: -limit"}},
+		{"two files", []string{"classify", "testdata/mem.csv", "testdata/dd_query.json"}, "", 2,
+			[]string{"one input at a time"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, out, errs := runCLI(t, tt.stdin, tt.args...)
+			if code != tt.code {
+				t.Errorf("code %d, want %d (stderr %q)", code, tt.code, errs)
+			}
+			if out != "" {
+				t.Errorf("stdout %q, want nothing", out)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(errs, w) {
+					t.Errorf("stderr %q lacks %q", errs, w)
+				}
+			}
+		})
+	}
+}
+
+func TestFlagsAfterFileAndDashDash(t *testing.T) {
+	code, out, errs := runCLI(t, "", "classify", "testdata/mem.csv", "--format", "json")
+	if code != 0 || !strings.HasPrefix(out, "{") {
+		t.Errorf("flags after file: code %d, stderr %q", code, errs)
+	}
+	code, _, errs = runCLI(t, "", "classify", "--", "testdata/mem.csv")
+	if code != 0 {
+		t.Errorf("--: code %d, stderr %q", code, errs)
+	}
+}
+
+func TestApproxDuration(t *testing.T) {
+	tests := map[string]string{
+		"0s": "now", "30s": "<1m", "10m": "~10m", "9h10m": "~9h", "47h": "~47h", "72h": "~3d",
+	}
+	for in, want := range tests {
+		d, _ := time.ParseDuration(in)
+		if got := approxDuration(d); got != want {
+			t.Errorf("approxDuration(%s) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestCells(t *testing.T) {
+	v := shape.Verdict{Shape: shape.Leak, Components: []shape.Shape{shape.Leak}, GrowthBytesPerHour: 38 << 20, HasTimeToLimit: true, TimeToLimit: 9 * 3600e9}
+	if g := growthCell(v); g != "+38 MiB/h" {
+		t.Errorf("growth %q", g)
+	}
+	if l := toLimitCell(v); l != "~9h" {
+		t.Errorf("to limit %q", l)
+	}
+	v = shape.Verdict{Shape: shape.Bloat, Components: []shape.Shape{shape.Bloat, shape.Fragmentation}, GrowthBytesPerHour: -2e6}
+	if s := shapeCell(v); s != "bloat+fragmentation" {
+		t.Errorf("shape %q", s)
+	}
+	if g := growthCell(v); g != "-1.9 MiB/h" {
+		t.Errorf("growth %q", g)
+	}
+	if l := toLimitCell(v); l != "—" {
+		t.Errorf("to limit %q", l)
+	}
+	v = shape.Verdict{Shape: shape.Inconclusive, Reason: "too short", WatchFor: 6 * 3600e9}
+	if e := explanationCell(v); e != "too short; watch 6h more" {
+		t.Errorf("explanation %q", e)
+	}
+	if g := growthCell(v); g != "—" {
+		t.Errorf("growth %q", g)
+	}
+	if c := cell("a\tb\nc"); c != "a b c" {
+		t.Errorf("cell %q", c)
+	}
+}
+
+// TestBinary builds the real binary and runs it on a testdata file.
+func TestBinary(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	gobin := filepath.Join(runtime.GOROOT(), "bin", "go")
+	if _, err := os.Stat(gobin); err != nil {
+		if gobin, err = exec.LookPath("go"); err != nil {
+			t.Skip("no go command")
+		}
+	}
+	bin := filepath.Join(t.TempDir(), "memshape")
+	build := exec.Command(gobin, "build", "-ldflags", "-X main.version=v9.9.9-test", "-o", bin, ".")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+
+	out, err := exec.Command(bin, "version").Output()
+	if err != nil || string(out) != "memshape v9.9.9-test\n" {
+		t.Errorf("version: %q, %v", out, err)
+	}
+
+	cmd := exec.Command(bin, "classify", "--format", "json", "--limit", "2GiB", filepath.Join("testdata", "prom_6h.json"))
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err = cmd.Output()
+	if err != nil {
+		t.Fatalf("classify: %v\n%s", err, stderr.String())
+	}
+	var doc struct {
+		Results []struct {
+			Metric map[string]string `json:"metric"`
+			Shape  string            `json:"shape"`
+		} `json:"results"`
+	}
+	if err := json.Unmarshal(out, &doc); err != nil {
+		t.Fatalf("output: %v\n%s", err, out)
+	}
+	if len(doc.Results) != 2 || doc.Results[0].Metric["pod"] != "checkout-5c9d7b7f4-8kq2m" {
+		t.Errorf("results: %+v", doc.Results)
+	}
+
+	// Standard input through a pipe, and the exit codes of the process.
+	cmd = exec.Command(bin, "classify")
+	cmd.Stdin = strings.NewReader("1700000000,1\n1700000060,2\n")
+	if out, err := cmd.Output(); err != nil || !strings.HasPrefix(string(out), "SERIES") {
+		t.Errorf("stdin: %q, %v", out, err)
+	}
+	for args, want := range map[string]int{"classify testdata/nope.csv": 1, "classify": 1, "frobnicate": 2, "classify --format xml -": 2} {
+		err := exec.Command(bin, strings.Fields(args)...).Run()
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) || ee.ExitCode() != want {
+			t.Errorf("%s: %v, want exit %d", args, err, want)
+		}
+	}
+}

@@ -1,0 +1,152 @@
+// Package units parses and formats byte quantities for people: "2GiB",
+// "512MiB", "1.5GB", "1e9" in, "38 MB" out.
+package units
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"unicode"
+)
+
+// multipliers maps a lower-cased unit suffix to its size in bytes. SI
+// (powers of 1000: kB, MB, GB, TB, PB, EB) and IEC (powers of 1024: KiB,
+// MiB, GiB, TiB, PiB, EiB) are both accepted, as are the bare forms "k",
+// "M", "Ki", "Mi" ... that Kubernetes uses. Units are matched without
+// regard to case, so "gb" is a gigabyte; a lower-case "b" still means
+// bytes, never bits.
+var multipliers = map[string]float64{
+	"":  1,
+	"b": 1,
+
+	"k": 1e3, "kb": 1e3,
+	"m": 1e6, "mb": 1e6,
+	"g": 1e9, "gb": 1e9,
+	"t": 1e12, "tb": 1e12,
+	"p": 1e15, "pb": 1e15,
+	"e": 1e18, "eb": 1e18,
+
+	"ki": 1 << 10, "kib": 1 << 10,
+	"mi": 1 << 20, "mib": 1 << 20,
+	"gi": 1 << 30, "gib": 1 << 30,
+	"ti": 1 << 40, "tib": 1 << 40,
+	"pi": 1 << 50, "pib": 1 << 50,
+	"ei": 1 << 60, "eib": 1 << 60,
+}
+
+// ParseBytes reads a byte quantity: a non-negative number, optionally in
+// exponent form, followed by an optional unit, with optional space between
+// them. Examples: "2GiB", "512 MiB", "1.5GB", "1e9", "800Mi", "4096".
+// The result is in bytes and may have a fractional part ("1.5KiB" is
+// 1536, "0.5B" is 0.5).
+func ParseBytes(s string) (float64, error) {
+	in := strings.TrimSpace(s)
+	if in == "" {
+		return 0, fmt.Errorf("byte size %q: empty", s)
+	}
+	// The number ends where the unit's letters begin. An 'e' or 'E'
+	// followed by a digit or sign belongs to the number (1e9, 2.5E+3);
+	// otherwise it is the exa prefix (1e, 2EiB).
+	end := 0
+	for end < len(in) {
+		c := in[end]
+		switch {
+		case c >= '0' && c <= '9', c == '.', c == '+' && end == 0, c == '-' && end == 0:
+			end++
+			continue
+		case (c == 'e' || c == 'E') && end > 0 && end+1 < len(in):
+			n := in[end+1]
+			if n >= '0' && n <= '9' {
+				end += 2
+				continue
+			}
+			if (n == '+' || n == '-') && end+2 < len(in) && in[end+2] >= '0' && in[end+2] <= '9' {
+				end += 3
+				continue
+			}
+		}
+		break
+	}
+	num, unit := in[:end], strings.TrimSpace(in[end:])
+	if num == "" {
+		return 0, fmt.Errorf("byte size %q: no number (expected e.g. 2GiB, 512MiB, 1.5GB or 1e9)", s)
+	}
+	v, err := strconv.ParseFloat(num, 64)
+	if err != nil {
+		return 0, fmt.Errorf("byte size %q: %q is not a number", s, num)
+	}
+	for _, r := range unit {
+		if !unicode.IsLetter(r) {
+			return 0, fmt.Errorf("byte size %q: unknown unit %q (use B, kB, MB, GB, TB or KiB, MiB, GiB, TiB)", s, unit)
+		}
+	}
+	m, ok := multipliers[strings.ToLower(unit)]
+	if !ok {
+		return 0, fmt.Errorf("byte size %q: unknown unit %q (use B, kB, MB, GB, TB or KiB, MiB, GiB, TiB)", s, unit)
+	}
+	if v < 0 {
+		return 0, fmt.Errorf("byte size %q: negative", s)
+	}
+	b := v * m
+	if math.IsInf(b, 0) || math.IsNaN(b) {
+		return 0, fmt.Errorf("byte size %q: out of range", s)
+	}
+	return b, nil
+}
+
+var (
+	siUnits  = []string{"B", "kB", "MB", "GB", "TB", "PB", "EB"}
+	iecUnits = []string{"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"}
+)
+
+// FormatBytes renders b with SI units (powers of 1000), to two or three
+// significant digits: "38 MB", "1.5 GB", "512 B", "-2.1 MB". NaN and
+// infinities are rendered as "NaN", "+Inf" and "-Inf".
+func FormatBytes(b float64) string { return format(b, 1000, siUnits) }
+
+// FormatBytesIEC renders b with IEC units (powers of 1024): "512 MiB",
+// "1.5 GiB".
+func FormatBytesIEC(b float64) string { return format(b, 1024, iecUnits) }
+
+func format(b, base float64, names []string) string {
+	switch {
+	case math.IsNaN(b):
+		return "NaN"
+	case math.IsInf(b, 1):
+		return "+Inf"
+	case math.IsInf(b, -1):
+		return "-Inf"
+	}
+	sign := ""
+	if b < 0 {
+		sign = "-"
+		b = -b
+	}
+	i := 0
+	for b >= base && i < len(names)-1 {
+		b /= base
+		i++
+	}
+	// Round first so that 999.96 kB becomes 1.0 MB, not "1000 kB".
+	s := num(b)
+	if s == strconv.Itoa(int(base)) && i < len(names)-1 {
+		b /= base
+		i++
+		s = num(b)
+	}
+	if s == "0" {
+		sign = ""
+	}
+	return sign + s + " " + names[i]
+}
+
+// num prints v (0 <= v < ~1024) with one decimal below 10 and none above;
+// a trailing ".0" is dropped.
+func num(v float64) string {
+	if v < 9.95 {
+		s := strconv.FormatFloat(v, 'f', 1, 64)
+		return strings.TrimSuffix(s, ".0")
+	}
+	return strconv.FormatFloat(v, 'f', 0, 64)
+}

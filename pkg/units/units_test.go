@@ -1,0 +1,163 @@
+package units
+
+import (
+	"math"
+	"strings"
+	"testing"
+)
+
+func TestParseBytes(t *testing.T) {
+	tests := []struct {
+		in   string
+		want float64
+	}{
+		{"2GiB", 2 << 30},
+		{"512MiB", 512 << 20},
+		{"1.5GB", 1.5e9},
+		{"1e9", 1e9},
+		{"1E9", 1e9},
+		{"2.5e+3", 2500},
+		{"4096", 4096},
+		{"0", 0},
+		{"100B", 100},
+		{"100 b", 100},
+		{"1kB", 1000},
+		{"1KB", 1000},
+		{"1k", 1000},
+		{"1KiB", 1024},
+		{"1.5KiB", 1536},
+		{"800Mi", 800 << 20},
+		{"2Gi", 2 << 30},
+		{"2G", 2e9},
+		{"2 GiB", 2 << 30},
+		{"  2gib ", 2 << 30},
+		{"1TiB", 1 << 40},
+		{"1TB", 1e12},
+		{"1PB", 1e15},
+		{"1EiB", 1 << 60},
+		{"1e", 1e18},  // bare exa prefix, not a broken exponent
+		{"2EB", 2e18}, // E followed by a letter is the unit
+		{".5GB", 0.5e9},
+		{"+3MB", 3e6},
+	}
+	for _, tt := range tests {
+		got, err := ParseBytes(tt.in)
+		if err != nil {
+			t.Errorf("ParseBytes(%q): %v", tt.in, err)
+			continue
+		}
+		if got != tt.want {
+			t.Errorf("ParseBytes(%q) = %v, want %v", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestParseBytesErrors(t *testing.T) {
+	tests := []struct {
+		in, wantSub string
+	}{
+		{"", "empty"},
+		{"   ", "empty"},
+		{"GiB", "no number"},
+		{"abc", "no number"},
+		{"2XB", "unknown unit"},
+		{"2 bits", "unknown unit"},
+		{"2GiB/s", "unknown unit"},
+		{"2 G B", "unknown unit"},
+		{"-1GB", "negative"},
+		{"1.2.3", "not a number"},
+		{"1e999", "not a number"},
+		{"1e300EB", "out of range"},
+		{"NaN", "no number"},
+		{"Inf", "no number"},
+	}
+	for _, tt := range tests {
+		_, err := ParseBytes(tt.in)
+		if err == nil {
+			t.Errorf("ParseBytes(%q): no error, want one containing %q", tt.in, tt.wantSub)
+			continue
+		}
+		if !strings.Contains(err.Error(), tt.wantSub) {
+			t.Errorf("ParseBytes(%q) error %q, want it to contain %q", tt.in, err, tt.wantSub)
+		}
+	}
+}
+
+func TestFormatBytes(t *testing.T) {
+	tests := []struct {
+		in   float64
+		want string
+	}{
+		{0, "0 B"},
+		{1, "1 B"},
+		{512, "512 B"},
+		{999, "999 B"},
+		{1000, "1 kB"},
+		{1500, "1.5 kB"},
+		{38e6, "38 MB"},
+		{38.4e6, "38 MB"},
+		{1.5e9, "1.5 GB"},
+		{9.96e6, "10 MB"},
+		{999.6e3, "1 MB"},
+		{-2.1e6, "-2.1 MB"},
+		{-0.01, "0 B"},
+		{1e21, "1000 EB"},
+		{math.NaN(), "NaN"},
+		{math.Inf(1), "+Inf"},
+		{math.Inf(-1), "-Inf"},
+	}
+	for _, tt := range tests {
+		if got := FormatBytes(tt.in); got != tt.want {
+			t.Errorf("FormatBytes(%v) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestFormatBytesIEC(t *testing.T) {
+	tests := []struct {
+		in   float64
+		want string
+	}{
+		{0, "0 B"},
+		{1023, "1023 B"},
+		{1024, "1 KiB"},
+		{512 << 20, "512 MiB"},
+		{1.5 * (1 << 30), "1.5 GiB"},
+		{1023.99 * (1 << 20), "1 GiB"},
+	}
+	for _, tt := range tests {
+		if got := FormatBytesIEC(tt.in); got != tt.want {
+			t.Errorf("FormatBytesIEC(%v) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestRoundTrip(t *testing.T) {
+	for _, s := range []string{"512 MiB", "1.5 GiB", "2 TiB", "38 MB", "1.5 GB"} {
+		b, err := ParseBytes(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var back string
+		if strings.Contains(s, "i") {
+			back = FormatBytesIEC(b)
+		} else {
+			back = FormatBytes(b)
+		}
+		if back != s {
+			t.Errorf("round trip %q -> %v -> %q", s, b, back)
+		}
+	}
+}
+
+func FuzzParseBytes(f *testing.F) {
+	for _, s := range []string{"2GiB", "1e9", "1.5GB", "", "e", "1e+", "-"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		b, err := ParseBytes(s)
+		if err == nil && (b < 0 || math.IsNaN(b) || math.IsInf(b, 0)) {
+			t.Fatalf("ParseBytes(%q) = %v with no error", s, b)
+		}
+	})
+}
