@@ -3,6 +3,7 @@
 // a Datadog query response or a CSV file.
 //
 //	memshape classify [--format table|json] [--limit BYTES] [--sensitivity low|normal|high] [FILE|-]
+//	memshape demo [--format table|json]
 //	memshape version
 //	memshape help [COMMAND]
 //
@@ -46,6 +47,7 @@ Usage:
 
 Commands:
   classify   classify each series in a file or standard input
+  demo       classify built-in examples of every shape (no input needed)
   version    print the version
   help       print this help, or a command's: memshape help classify
 
@@ -109,6 +111,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return exitOK
 	case "classify":
 		return runClassify(rest, stdin, stdout, stderr)
+	case "demo":
+		return runDemo(rest, stdout, stderr)
 	default:
 		if strings.HasPrefix(cmd, "-") {
 			fmt.Fprintf(stderr, "memshape: flag %s must follow a command\n\n", cmd)
@@ -128,6 +132,8 @@ func runHelp(args []string, stdout, stderr io.Writer) int {
 	switch args[0] {
 	case "classify":
 		fmt.Fprint(stdout, classifyUsage)
+	case "demo":
+		fmt.Fprint(stdout, demoUsage)
 	case "version":
 		fmt.Fprint(stdout, "Usage: memshape version\n\nPrints the version: memshape <version>.\n")
 	case "help":

@@ -8,6 +8,10 @@ import "math"
 // is growth.
 const binsPerLifetime = 100
 
+// maxBinsPerLifetime bounds the bins of one lifetime however unequal the
+// lifetimes are.
+const maxBinsPerLifetime = 1000
+
 // bins is the series reduced to a level per time bin. In each bin the level
 // is the mean, or under a GC sawtooth the floor (the minimum over at least
 // one and a half GC periods): what a collector cannot free is what grows.
@@ -37,6 +41,9 @@ func binWidth(t []int64, segs []segment, step, gc float64) float64 {
 func (b *bins) appendBins(t []int64, y []float64, lo, hi int, width float64, floor bool) (int, int) {
 	b0 := len(b.y)
 	t0 := t[lo]
+	// A lifetime far longer than the typical one gets wider bins, so that
+	// no lifetime costs more than maxBinsPerLifetime.
+	width = math.Max(width, float64(t[hi-1]-t0)/maxBinsPerLifetime)
 	cur := -1
 	var sumT, acc float64
 	var cnt int

@@ -8,6 +8,7 @@ import (
 const (
 	minPoints = 8
 	minSpanMs = 10 * 60 * 1000
+	maxSpanMs = 10 * 365 * dayMs
 )
 
 // Classify names the shape of one memory series. t holds Unix milliseconds,
@@ -27,6 +28,9 @@ func Classify(t []int64, v []float64, opt Options) (verdict Verdict) {
 	n := len(c.t)
 	if n < minPoints {
 		return inconclusive(verdict, fmt.Sprintf("only %d usable points: need at least %d — widen the time range or lower the step", n, minPoints), 0)
+	}
+	if span := float64(c.t[n-1]) - float64(c.t[0]); span > maxSpanMs {
+		return inconclusive(verdict, fmt.Sprintf("the timestamps span %.3g years: memory series are judged over at most %d years — are the timestamps Unix milliseconds?", span/(365.25*dayMs), maxSpanMs/(365*dayMs)), 0)
 	}
 	if span := c.t[n-1] - c.t[0]; span < minSpanMs {
 		return inconclusive(verdict, fmt.Sprintf("the series covers only %s: widen the time range to at least %s", human(time.Duration(span)*time.Millisecond), human(minSpanMs*time.Millisecond)), time.Duration(minSpanMs-span)*time.Millisecond)

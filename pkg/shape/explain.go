@@ -14,7 +14,9 @@ func (a *analysis) lifetimes() []Lifetime {
 		l := Lifetime{Start: a.t[s.lo], End: a.t[s.hi-1], WarmupEnd: a.t[s.lo]}
 		st := a.steady[k]
 		if st.b > st.a {
-			l.WarmupEnd = int64(a.b.at[st.a])
+			if st.a > a.life[k].a { // there was a warm-up
+				l.WarmupEnd = int64(a.b.at[st.a])
+			}
 			l.From = a.b.y[st.a] * a.scale
 			l.To = a.b.y[st.b-1] * a.scale
 		}
@@ -47,7 +49,9 @@ func (a *analysis) lastSpan() (int, span, bool) {
 	return 0, span{}, false
 }
 
-// curveFits converts a pooled fit to one Fit per lifetime, in bytes and ms.
+// curveFits converts a pooled fit to Fits in bytes and ms: one per
+// lifetime, cut at each jump and lifted by the jumps before it (the curve
+// was fitted with the jumps taken out).
 func (a *analysis) curveFits(p pooled) []Fit {
 	var out []Fit
 	k := 0
@@ -59,24 +63,32 @@ func (a *analysis) curveFits(p pooled) []Fit {
 			k++
 			continue
 		}
-		// Jumps were taken out before fitting: lift the curve back by the
-		// jumps that came before this span.
-		lift := 0.0
-		for _, j := range a.jumps {
-			if j.j < s.a {
-				lift += j.size
-			}
-		}
-		f := Fit{Model: p.model, Start: int64(a.b.at[s.a]), End: int64(a.b.at[s.b-1]), Origin: a.t[a.segs[li].lo]}
-		f.A = (p.a[k] + lift) * a.scale
+		base := Fit{Model: p.model, Origin: a.t[a.segs[li].lo]}
 		switch p.model {
 		case Linear:
-			f.B = p.b * a.scale / 3.6e6
+			base.B = p.b * a.scale / 3.6e6
 		default:
-			f.B = p.b * a.scale
-			f.Tau = p.tau * 3.6e6
+			base.B = p.b * a.scale
+			base.Tau = p.tau * 3.6e6
 		}
-		out = append(out, f)
+		from, lift := s.a, 0.0
+		emit := func(to int) {
+			if to <= from {
+				return
+			}
+			f := base
+			f.Start, f.End = int64(a.b.at[from]), int64(a.b.at[to-1])
+			f.A = (p.a[k] + lift) * a.scale
+			out = append(out, f)
+		}
+		for _, j := range a.jumps {
+			if j.j <= s.a || j.j >= s.b {
+				continue
+			}
+			emit(j.j)
+			from, lift = j.j, lift+j.size
+		}
+		emit(s.b)
 		k++
 	}
 	return out

@@ -62,7 +62,7 @@ func (a *analysis) judge(v Verdict) Verdict {
 	if total > 0 {
 		jumpShare = a.jumpRise / total
 	}
-	bloatGrows := a.jumpRise >= th.minRise
+	bloatGrows := a.jumpRise >= th.minRise && a.jumpRise+a.residRise >= th.minRise // jumps that the rest gives back are no lasting growth
 
 	// Does the rate hold up from the first half of each lifetime to the second?
 	ratio, ratioSE := math.NaN(), math.Inf(1)

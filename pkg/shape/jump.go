@@ -1,7 +1,9 @@
 package shape
 
 import (
+	"cmp"
 	"math"
+	"slices"
 )
 
 // Jump detection works on the bins of one lifetime, comparing the mean
@@ -36,96 +38,161 @@ func findJumps(y []float64, a, b int, sigma float64) []binJump {
 	}
 	m := max(2, int(math.Round(jumpWindowShare*float64(nb))))
 	k := max(1, int(math.Round(jumpRiseShare*float64(nb))))
-	// Prefix sums for window means.
-	ps := make([]float64, nb+1)
-	for i := 0; i < nb; i++ {
-		ps[i+1] = ps[i] + y[a+i]
-	}
-	mean := func(lo, hi int) float64 { return (ps[hi] - ps[lo]) / float64(hi-lo) }
-	// D[j] compares [j-m, j) with [j+k, j+k+m).
-	lo, hi := m, nb-k-m
+	lo, hi := m, nb-k-m // D[j] compares [j-m, j) with [j+k, j+k+m)
 	if hi <= lo+2 {
 		return nil
 	}
+	// Jumps are taken one at a time, largest first, each removed from a
+	// working copy before looking again: jumps close together hide each
+	// other in the comparisons until the larger one is gone.
+	w := append([]float64(nil), y[a:b]...)
+	ps := make([]float64, nb+1)
 	d := make([]float64, hi-lo)
-	for j := lo; j < hi; j++ {
-		d[j-lo] = mean(j+k, j+k+m) - mean(j-m, j)
-	}
-	tmp := append([]float64(nil), d...)
-	base := selectKth(tmp, int(0.3*float64(len(tmp)-1))) // the steady rate's share of a comparison
-	noise := sigma * math.Sqrt(2/float64(m))
-	thr := math.Max(math.Max(5*noise, jumpMinSize), 1.5*math.Max(base, 0))
-	h := m + k
+	order := make([]int, 0, hi-lo)
+	scratch := make([]float64, 0, hi-lo)
 	var out []binJump
-	for j := 0; j < len(d); j++ {
-		e := d[j] - base
-		if e < thr {
-			continue
+	for round := 0; round < maxJumps; round++ {
+		for i := 0; i < nb; i++ {
+			ps[i+1] = ps[i] + w[i]
 		}
-		// A peak: the largest within ±h…
-		peak := true
-		for q := max(0, j-h); q <= min(len(d)-1, j+h); q++ {
-			if d[q] > d[j] || (d[q] == d[j] && q < j) {
-				peak = false
+		mean := func(lo, hi int) float64 { return (ps[hi] - ps[lo]) / float64(hi-lo) }
+		for j := lo; j < hi; j++ {
+			d[j-lo] = mean(j+k, j+k+m) - mean(j-m, j)
+		}
+		base := selectKth(append(scratch[:0], d...), int(0.3*float64(len(d)-1))) // the steady rate's share of a comparison
+		noise := sigma * math.Sqrt(2/float64(m))
+		thr := math.Max(math.Max(5*noise, jumpMinSize), 1.5*math.Max(base, 0))
+		order = order[:0]
+		for j := range d {
+			if d[j]-base >= thr {
+				order = append(order, j)
+			}
+		}
+		slices.SortFunc(order, func(p, q int) int { return cmp.Compare(d[q], d[p]) })
+		found := false
+		for _, j := range order {
+			if jp, ok := jumpAt(w, d, j, lo, m, k, base, mean); ok {
+				jp.from = meanOf(y[a:b], jp.pos-m, jp.pos)
+				jp.peak = y[a+jp.qtop]
+				// The rise sits where the level steps up most inside the gap.
+				step := jp.pos
+				for q := jp.pos; q <= min(nb-1, jp.pos+k-1); q++ {
+					if w[q]-w[q-1] > w[step]-w[step-1] {
+						step = q
+					}
+				}
+				jp.i, jp.j = a+step-1, a+step
+				out = mergeJump(out, jp.binJump, k)
+				for q := step; q < nb; q++ {
+					w[q] -= jp.size
+				}
+				found = true
 				break
 			}
 		}
-		if !peak {
-			continue
+		if !found {
+			break
 		}
-		// …and the excess falls to half on each side within h: a slowing
-		// curve's first comparisons are its largest, with no rise before.
-		if j == 0 || j == len(d)-1 {
-			continue
-		}
-		lmin, rmin := math.Inf(1), math.Inf(1)
-		for q := max(0, j-h); q < j; q++ {
-			lmin = math.Min(lmin, d[q]-base)
-		}
-		for q := j + 1; q <= min(len(d)-1, j+h); q++ {
-			rmin = math.Min(rmin, d[q]-base)
-		}
-		lneed := e / 2
-		if j < h { // close to the start: only part of the rise before is seen
-			lneed = 0.8 * e
-		}
-		if lmin > lneed || rmin > e/2 {
-			continue
-		}
-		// Persistence: the level well after the rise keeps most of it.
-		pos := lo + j // comparison point in lifetime bins
-		from := mean(pos-m, pos)
-		keepLo := pos + k + m
-		keepHi := min(nb, keepLo+max(m, nb/20))
-		if keepHi-keepLo < 2 {
-			keepLo, keepHi = pos+k, min(nb, pos+k+m)
-		}
-		dist := float64(keepLo+keepHi)/2 - float64(pos) + float64(m)/2 // bins between window centres
-		kept := mean(keepLo, keepHi) - from - base*dist/float64(h)
-		if kept < jumpKeepShare*e {
-			continue
-		}
-		top, qtop := math.Inf(-1), pos
-		for q := pos - 1; q < min(nb, pos+k+m); q++ {
-			if y[a+q] > top {
-				top, qtop = y[a+q], q
-			}
-		}
-		// What falls back soon after the top, beyond the steady rate: bloat
-		// frees a little, a daily cycle or a spike gives it all back.
-		rate := math.Max(base, 0) / float64(h)
-		low := top
-		for q := qtop; q < min(nb, qtop+2*h); q++ {
-			low = math.Min(low, y[a+q]-rate*float64(q-qtop))
-		}
-		if top-from <= 0 || (top-low)/(top-from) > maxFreed {
-			continue
-		}
-		out = append(out, binJump{
-			i: a + pos - 1, j: a + min(nb-1, pos+k),
-			size: math.Min(kept, e), peak: top, from: from,
-			freed: math.Max(0, top-from-kept),
-		})
 	}
+	slices.SortFunc(out, func(p, q binJump) int { return cmp.Compare(p.i, q.i) })
 	return out
+}
+
+const maxJumps = 16
+
+type candidate struct {
+	binJump
+	pos, qtop int
+}
+
+func meanOf(y []float64, lo, hi int) float64 {
+	var s float64
+	for _, x := range y[lo:hi] {
+		s += x
+	}
+	return s / float64(hi-lo)
+}
+
+// jumpAt checks the comparison j for a jump in the working levels w.
+func jumpAt(w, d []float64, j, lo, m, k int, base float64, mean func(int, int) float64) (candidate, bool) {
+	nb := len(w)
+	h := m + k
+	e := d[j] - base
+	// A peak: the largest within ±h…
+	for q := max(0, j-h); q <= min(len(d)-1, j+h); q++ {
+		if d[q] > d[j] || (d[q] == d[j] && q < j) {
+			return candidate{}, false
+		}
+	}
+	// …and the excess falls to half on each side within h: a slowing
+	// curve's first comparisons are its largest, with no rise before.
+	if j == 0 || j == len(d)-1 {
+		return candidate{}, false
+	}
+	lmin, rmin := math.Inf(1), math.Inf(1)
+	for q := max(0, j-h); q < j; q++ {
+		lmin = math.Min(lmin, d[q]-base)
+	}
+	for q := j + 1; q <= min(len(d)-1, j+h); q++ {
+		rmin = math.Min(rmin, d[q]-base)
+	}
+	lneed := e / 2
+	if j < h { // close to the start: only part of the rise before is seen
+		lneed = 0.8 * e
+	}
+	if lmin > lneed || rmin > e/2 {
+		return candidate{}, false
+	}
+	// Persistence: the level well after the rise keeps most of it.
+	pos := lo + j // comparison point in lifetime bins
+	from := mean(pos-m, pos)
+	keepLo := pos + k + m
+	keepHi := min(nb, keepLo+max(m, nb/20))
+	if keepHi-keepLo < 2 {
+		keepLo, keepHi = pos+k, min(nb, pos+k+m)
+	}
+	dist := float64(keepLo+keepHi)/2 - float64(pos) + float64(m)/2 // bins between window centres
+	kept := mean(keepLo, keepHi) - from - base*dist/float64(h)
+	if kept < jumpKeepShare*e {
+		return candidate{}, false
+	}
+	top, qtop := math.Inf(-1), pos
+	for q := pos - 1; q < min(nb, pos+k+m); q++ {
+		if w[q] > top {
+			top, qtop = w[q], q
+		}
+	}
+	// What falls back soon after the top, beyond the steady rate: bloat
+	// frees a little, a daily cycle or a spike gives it all back.
+	rate := math.Max(base, 0) / float64(h)
+	low := top
+	for q := qtop; q < min(nb, qtop+2*h); q++ {
+		low = math.Min(low, w[q]-rate*float64(q-qtop))
+	}
+	if top-from <= 0 || (top-low)/(top-from) > maxFreed {
+		return candidate{}, false
+	}
+	size := math.Min(kept, e)
+	return candidate{
+		binJump: binJump{size: size, freed: math.Max(0, top-from-kept)},
+		pos:     pos, qtop: qtop,
+	}, true
+}
+
+// mergeJump adds j to the jumps, or, where it lies within gap bins of one
+// already found (the rest of a rise slower than the comparison gap),
+// makes the two one jump.
+func mergeJump(js []binJump, j binJump, gap int) []binJump {
+	for n := range js {
+		o := &js[n]
+		if j.i <= o.j+gap && o.i <= j.j+gap {
+			o.size += j.size
+			o.i, o.j = min(o.i, j.i), max(o.j, j.j)
+			o.from = math.Min(o.from, j.from)
+			o.peak = math.Max(o.peak, j.peak)
+			o.freed = math.Max(0, o.peak-o.from-o.size)
+			return js
+		}
+	}
+	return append(js, j)
 }

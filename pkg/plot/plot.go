@@ -1,0 +1,855 @@
+// Package plot draws a memory series together with the shape classifier's
+// verdict as a PNG: the series as a thin line, the fitted curves as thick
+// coloured overlays, jumps, restarts, warm-up, the memory limit, and a
+// header naming the shape with its explanation.
+//
+// It is used for the pictures in docs/ and for anything else that needs a
+// verdict as an image; the Grafana panel draws its own.
+package plot
+
+import (
+	"errors"
+	"fmt"
+	"image"
+	"image/color"
+	"io"
+	"math"
+	"sort"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	gplot "gonum.org/v1/plot"
+	"gonum.org/v1/plot/font"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/text"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+	"gonum.org/v1/plot/vg/vgimg"
+
+	"github.com/memshape/memory-datasource/pkg/series"
+	"github.com/memshape/memory-datasource/pkg/shape"
+)
+
+// Default image size in pixels.
+const (
+	DefaultWidth  = 1000
+	DefaultHeight = 420
+	// MaxSide bounds either side of the image, in pixels.
+	MaxSide = 8000
+	// dpi of the PNG: 1 pt = 96/72 px, so a 10 pt font is 13 px tall.
+	dpi = 96
+)
+
+// Options tune a rendering. The zero value draws a 1000×420 px image.
+type Options struct {
+	// Width and Height in pixels; 0 means the default.
+	Width, Height int
+	// Title is shown after the shape on the first line, e.g. the series
+	// name. With a verdict that has no shape it is the whole first line.
+	Title string
+	// Limit is the memory limit in bytes, drawn as a dashed red line;
+	// 0 means none.
+	Limit float64
+	// Extra lines drawn over the verdict's own fits, e.g. a baseline's
+	// straight line for comparison.
+	Extra []Line
+}
+
+// Line is an extra curve to draw: a Fit evaluated with Fit.At, dashed.
+type Line struct {
+	Label string
+	Fit   shape.Fit
+	Color color.Color
+}
+
+// Colours of the shapes, the same everywhere in the project (Grafana's
+// palette: red, orange, purple, green, grey).
+var (
+	LeakColor          = rgb(0xE0, 0x2F, 0x44)
+	FragmentationColor = rgb(0xFF, 0x98, 0x30)
+	BloatColor         = rgb(0x8F, 0x3B, 0xB8)
+	HealthyColor       = rgb(0x37, 0x87, 0x2D)
+	InconclusiveColor  = rgb(0x8E, 0x8E, 0x8E)
+
+	seriesColor = rgb(0x3D, 0x4A, 0x5C)
+	limitColor  = rgb(0xC4, 0x16, 0x2A)
+	warmColor   = color.NRGBA{R: 0xF2, G: 0xCC, B: 0x0C, A: 0x38}
+	gridColor   = rgb(0xE6, 0xE6, 0xE6)
+	textColor   = rgb(0x22, 0x22, 0x22)
+	mutedColor  = rgb(0x55, 0x55, 0x55)
+)
+
+func rgb(r, g, b uint8) color.NRGBA { return color.NRGBA{R: r, G: g, B: b, A: 0xFF} }
+
+// ShapeColor is the colour of a shape; grey for inconclusive or unknown.
+func ShapeColor(s shape.Shape) color.Color {
+	switch s {
+	case shape.Leak:
+		return LeakColor
+	case shape.Fragmentation:
+		return FragmentationColor
+	case shape.Bloat:
+		return BloatColor
+	case shape.Healthy:
+		return HealthyColor
+	}
+	return InconclusiveColor
+}
+
+// Render draws s with the verdict v as a PNG into w. It returns an error,
+// never panics, when the series has fewer than two finite points or the
+// size is out of range.
+func Render(w io.Writer, s series.Series, v shape.Verdict, o Options) error {
+	img, err := Image(s, v, o)
+	if err != nil {
+		return err
+	}
+	return Encode(w, img)
+}
+
+// Image draws s with the verdict v and returns the image, for callers that
+// compose several charts into one picture.
+func Image(s series.Series, v shape.Verdict, o Options) (img image.Image, err error) {
+	if o.Width == 0 {
+		o.Width = DefaultWidth
+	}
+	if o.Height == 0 {
+		o.Height = DefaultHeight
+	}
+	if o.Width < 200 || o.Height < 150 || o.Width > MaxSide || o.Height > MaxSide {
+		return nil, fmt.Errorf("plot: image size %d×%d px out of range (200×150 to %d×%d)", o.Width, o.Height, MaxSide, MaxSide)
+	}
+	if math.IsNaN(o.Limit) || math.IsInf(o.Limit, 0) || o.Limit < 0 {
+		o.Limit = 0
+	}
+	pts := finitePoints(s)
+	if len(pts) < 2 {
+		return nil, fmt.Errorf("plot: series %s has %d finite points, need at least 2", s.Name(), len(pts))
+	}
+	if pts[len(pts)-1].t == pts[0].t {
+		return nil, errors.New("plot: series covers no time (all points share one timestamp)")
+	}
+	defer func() { // gonum/plot panics on some degenerate input: cost one image, not the caller
+		if r := recover(); r != nil {
+			img, err = nil, fmt.Errorf("plot: cannot draw series %s: %v", s.Name(), r)
+		}
+	}()
+
+	rgba := image.NewRGBA(image.Rect(0, 0, o.Width, o.Height))
+	cnv := vgimg.NewWith(vgimg.UseImage(rgba), vgimg.UseDPI(dpi))
+	dc := draw.New(cnv)
+	c := newChart(pts, v, o, dc.Max.X-dc.Min.X, o.Width)
+	c.draw(dc)
+	return cnv.Image(), nil
+}
+
+type point struct {
+	t int64
+	v float64
+}
+
+// finitePoints returns the finite points of s sorted by time.
+func finitePoints(s series.Series) []point {
+	n := min(len(s.T), len(s.V))
+	pts := make([]point, 0, n)
+	for i := 0; i < n; i++ {
+		if x := s.V[i]; !math.IsNaN(x) && !math.IsInf(x, 0) {
+			pts = append(pts, point{s.T[i], x})
+		}
+	}
+	sort.SliceStable(pts, func(i, j int) bool { return pts[i].t < pts[j].t })
+	return pts
+}
+
+// chart holds what is drawn, in plot coordinates: x in Unix seconds,
+// y in bytes.
+type chart struct {
+	v    shape.Verdict
+	o    Options
+	segs []plotter.XYs // the series, cut at scrape outages
+	ts   []int64       // timestamps the fits are evaluated at (ms)
+
+	x0, x1, y0, y1 float64
+	limitShown     bool
+	legend         []legendEntry
+	width          vg.Length
+}
+
+func sec(ms int64) float64 { return float64(ms) / 1000 }
+
+func newChart(pts []point, v shape.Verdict, o Options, width vg.Length, px int) *chart {
+	c := &chart{v: v, o: o, width: width}
+	pts = decimate(pts, 2*px)
+	c.ts = make([]int64, len(pts))
+	for i, p := range pts {
+		c.ts[i] = p.t
+	}
+	// Cut the line where a scrape outage left a hole: a gap of more than
+	// five typical steps and more than 1 % of the window.
+	steps := make([]float64, 0, len(pts)-1)
+	for i := 1; i < len(pts); i++ {
+		steps = append(steps, float64(pts[i].t-pts[i-1].t))
+	}
+	sort.Float64s(steps)
+	step := steps[len(steps)/2]
+	span := float64(pts[len(pts)-1].t - pts[0].t)
+	maxGap := math.Max(5*step, 0.01*span)
+	var cur plotter.XYs
+	for i, p := range pts {
+		if i > 0 && float64(p.t-pts[i-1].t) > maxGap && len(cur) > 0 {
+			c.segs = append(c.segs, cur)
+			cur = nil
+		}
+		cur = append(cur, plotter.XY{X: sec(p.t), Y: p.v})
+	}
+	c.segs = append(c.segs, cur)
+
+	// X: the series, and the forecast up to a quarter of the window
+	// further.
+	tFirst, tLast := pts[0].t, pts[len(pts)-1].t
+	c.x0, c.x1 = sec(tFirst), sec(tLast)
+	extend := func(f shape.Fit) {
+		if f.End > f.Start {
+			end := min(f.End, tLast+int64(span/4))
+			c.x1 = math.Max(c.x1, sec(end))
+		}
+	}
+	for _, f := range v.Fits {
+		if f.Model == shape.Forecast {
+			extend(f)
+		}
+	}
+	for _, e := range o.Extra {
+		extend(e.Fit)
+	}
+
+	// Y: the series, and the lines drawn over it as far as they stay
+	// within 60 % of the data's range above or below it, so the data stay
+	// readable; beyond that a line (a forecast, say) leaves the chart, and
+	// the legend says where the limit is.
+	lo, hi := math.Inf(1), math.Inf(-1)
+	see := func(y float64) {
+		if !math.IsNaN(y) && !math.IsInf(y, 0) {
+			lo, hi = math.Min(lo, y), math.Max(hi, y)
+		}
+	}
+	for _, p := range pts {
+		see(p.v)
+	}
+	extra := 0.6 * math.Max(hi-lo, 0.15*math.Max(math.Abs(hi), math.Abs(lo)))
+	floor, room := lo-extra, hi+extra
+	for _, j := range v.Jumps {
+		see(math.Max(math.Min(j.To, room), floor))
+	}
+	for _, l := range c.fitLines() {
+		for _, xy := range l.xy {
+			if xy.X >= c.x0 && xy.X <= c.x1 {
+				see(math.Max(math.Min(xy.Y, room), floor))
+			}
+		}
+	}
+	if o.Limit > 0 && o.Limit <= room {
+		see(o.Limit)
+		c.limitShown = true
+	}
+	// A flat series must not look like a wild one: show at least 10 % of
+	// its level.
+	if minSpan := 0.1 * math.Max(math.Abs(hi), math.Abs(lo)); hi-lo < minSpan {
+		mid := (hi + lo) / 2
+		lo, hi = mid-minSpan/2, mid+minSpan/2
+		if lo < 0 && (hi+lo)/2 >= 0 && lo > -minSpan {
+			lo, hi = 0, minSpan
+		}
+	}
+	if hi <= lo {
+		hi = lo + 1
+	}
+	pad := 0.06 * (hi - lo)
+	c.y0, c.y1 = lo-pad, hi+pad
+	if lo >= 0 && c.y0 < 0 {
+		c.y0 = 0
+	}
+	return c
+}
+
+// decimate keeps at most about max points: per time bucket the lowest and
+// the highest point, in time order, so the envelope of a dense sawtooth
+// survives.
+func decimate(pts []point, max int) []point {
+	if len(pts) <= max || max < 4 {
+		return pts
+	}
+	nb := max / 2
+	t0, t1 := pts[0].t, pts[len(pts)-1].t
+	w := float64(t1-t0) / float64(nb)
+	out := make([]point, 0, max+2)
+	i := 0
+	for b := 0; b < nb && i < len(pts); b++ {
+		end := t0 + int64(float64(b+1)*w)
+		if b == nb-1 {
+			end = t1
+		}
+		lo, hi := -1, -1
+		for ; i < len(pts) && pts[i].t <= end; i++ {
+			if lo < 0 || pts[i].v < pts[lo].v {
+				lo = i
+			}
+			if hi < 0 || pts[i].v > pts[hi].v {
+				hi = i
+			}
+		}
+		switch {
+		case lo < 0:
+		case lo == hi:
+			out = append(out, pts[lo])
+		case lo < hi:
+			out = append(out, pts[lo], pts[hi])
+		default:
+			out = append(out, pts[hi], pts[lo])
+		}
+	}
+	return out
+}
+
+// fitLine is one evaluated overlay.
+type fitLine struct {
+	model shape.Model
+	ahead bool // runs past the data (forecast, extra line)
+	xy    plotter.XYs
+	style draw.LineStyle
+	label string
+}
+
+func (c *chart) fitLines() []fitLine {
+	var out []fitLine
+	for _, f := range c.v.Fits {
+		var xy plotter.XYs
+		add := func(t int64) {
+			if y := f.At(t); !math.IsNaN(y) && !math.IsInf(y, 0) {
+				xy = append(xy, plotter.XY{X: sec(t), Y: y})
+			}
+		}
+		switch f.Model {
+		case shape.Steps:
+			// A staircase: the level holds from one knot to the next.
+			ks := append([]shape.Knot(nil), f.Knots...)
+			sort.SliceStable(ks, func(i, j int) bool { return ks[i].T < ks[j].T })
+			add(max(f.Start, firstKnot(ks, f.Start)))
+			for k := 1; k < len(ks); k++ {
+				if ks[k].T < f.Start || ks[k].T > f.End {
+					continue
+				}
+				add(ks[k].T - 1)
+				add(ks[k].T)
+			}
+			add(f.End)
+		case shape.Forecast:
+			const n = 60
+			end := f.End
+			if lim := int64(c.x1 * 1000); end > lim {
+				end = lim
+			}
+			if end <= f.Start {
+				continue
+			}
+			for i := 0; i <= n; i++ {
+				add(f.Start + (end-f.Start)*int64(i)/n)
+			}
+		default:
+			add(f.Start)
+			for _, t := range c.ts {
+				if t > f.Start && t < f.End {
+					add(t)
+				}
+			}
+			add(f.End)
+		}
+		if len(xy) < 2 {
+			continue
+		}
+		out = append(out, fitLine{model: f.Model, ahead: f.Model == shape.Forecast, xy: xy, style: c.fitStyle(f.Model), label: fitLabel(f.Model)})
+	}
+	for _, e := range c.o.Extra {
+		f := e.Fit
+		var xy plotter.XYs
+		end := f.End
+		if lim := int64(c.x1 * 1000); end > lim {
+			end = lim
+		}
+		for i := 0; i <= 60 && end > f.Start; i++ {
+			t := f.Start + (end-f.Start)*int64(i)/60
+			if y := f.At(t); !math.IsNaN(y) && !math.IsInf(y, 0) {
+				xy = append(xy, plotter.XY{X: sec(t), Y: y})
+			}
+		}
+		if len(xy) < 2 {
+			continue
+		}
+		col := e.Color
+		if col == nil {
+			col = color.Black
+		}
+		out = append(out, fitLine{model: f.Model, ahead: true, xy: xy, label: e.Label, style: draw.LineStyle{
+			Color: col, Width: vg.Points(2.2), Dashes: []vg.Length{vg.Points(7), vg.Points(3)},
+		}})
+	}
+	return out
+}
+
+func firstKnot(ks []shape.Knot, def int64) int64 {
+	if len(ks) == 0 {
+		return def
+	}
+	return ks[0].T
+}
+
+func (c *chart) fitStyle(m shape.Model) draw.LineStyle {
+	s := draw.LineStyle{Width: vg.Points(2.6), Color: ShapeColor(c.v.Shape)}
+	switch m {
+	case shape.Logarithmic, shape.Saturating:
+		s.Color = FragmentationColor
+	case shape.Steps:
+		s.Color = BloatColor
+		s.Width = vg.Points(2.2)
+	case shape.Forecast:
+		s.Width = vg.Points(2)
+		s.Dashes = []vg.Length{vg.Points(6), vg.Points(4)}
+	case shape.Linear:
+		if c.v.Shape != shape.Leak && c.v.Shape != shape.Inconclusive {
+			s.Color = LeakColor
+		}
+	}
+	return s
+}
+
+func fitLabel(m shape.Model) string {
+	switch m {
+	case shape.Linear:
+		return "straight-line fit"
+	case shape.Logarithmic:
+		return "logarithmic fit"
+	case shape.Saturating:
+		return "saturating fit"
+	case shape.Steps:
+		return "persisted level after jumps"
+	case shape.Forecast:
+		return "forecast"
+	}
+	return string(m)
+}
+
+// Fonts.
+var (
+	sans     = font.Font{Typeface: "Liberation", Variant: "Sans"}
+	sansBold = font.Font{Typeface: "Liberation", Variant: "Sans", Weight: 700}
+)
+
+func style(f font.Font, size float64, col color.Color) text.Style {
+	f.Size = vg.Points(size)
+	return text.Style{Color: col, Font: f, Handler: gplot.DefaultTextHandler, XAlign: draw.XLeft, YAlign: draw.YTop}
+}
+
+const margin = vg.Length(8)
+
+func (c *chart) draw(dc draw.Canvas) {
+	top := c.header(dc)
+	p := gplot.New()
+	p.BackgroundColor = color.Transparent
+	p.X.Tick.Marker = gplot.TickerFunc(timeTicks)
+	p.Y.Tick.Marker = gplot.TickerFunc(bytesTicks)
+	for _, ax := range []*gplot.Axis{&p.X, &p.Y} {
+		ax.Tick.Label = style(sans, 9, textColor)
+		ax.Tick.Label.YAlign = draw.YTop
+		ax.LineStyle.Color = mutedColor
+		ax.Tick.LineStyle.Color = mutedColor
+		ax.Padding = 0
+		ax.Label.TextStyle = style(sans, 9, mutedColor)
+	}
+	p.X.Tick.Label.XAlign = draw.XCenter
+	p.Y.Tick.Label.XAlign = draw.XRight
+	p.Y.Tick.Label.YAlign = draw.YCenter
+	p.X.Label.Text = "time (UTC)"
+	p.X.Label.TextStyle.XAlign = draw.XCenter
+	p.X.Label.TextStyle.YAlign = draw.YBottom
+
+	grid := plotter.NewGrid()
+	grid.Vertical = draw.LineStyle{Color: gridColor, Width: vg.Points(0.5)}
+	grid.Horizontal = grid.Vertical
+	p.Add(grid)
+
+	// Warm-up, restarts.
+	var warm [][2]float64
+	var restarts []float64
+	minWarm := minWarmup(c.v.Lifetimes)
+	for i, l := range c.v.Lifetimes {
+		if l.WarmupEnd-l.Start > minWarm {
+			warm = append(warm, [2]float64{sec(l.Start), sec(l.WarmupEnd)})
+		}
+		if i > 0 {
+			restarts = append(restarts, sec(l.Start))
+		}
+	}
+	if len(warm) > 0 {
+		p.Add(bands{spans: warm, color: warmColor})
+		c.legend = append(c.legend, legendEntry{kind: entryBand, color: warmColor, label: "warm-up"})
+	}
+	restartStyle := draw.LineStyle{Color: color.NRGBA{0x44, 0x44, 0x44, 0xB0}, Width: vg.Points(0.8), Dashes: []vg.Length{vg.Points(2), vg.Points(2)}}
+	if len(restarts) > 0 {
+		p.Add(vlines{xs: restarts, style: restartStyle})
+		c.legend = append(c.legend, legendEntry{kind: entryVLine, line: restartStyle, label: restartsLabel(len(restarts))})
+	}
+
+	// The series.
+	seriesStyle := draw.LineStyle{Color: seriesColor, Width: vg.Points(0.8)}
+	for _, seg := range c.segs {
+		if len(seg) == 1 {
+			sc, err := plotter.NewScatter(seg)
+			if err == nil {
+				sc.GlyphStyle = draw.GlyphStyle{Color: seriesColor, Radius: vg.Points(1), Shape: draw.CircleGlyph{}}
+				p.Add(sc)
+			}
+			continue
+		}
+		l, err := plotter.NewLine(seg)
+		if err != nil {
+			continue
+		}
+		l.LineStyle = seriesStyle
+		p.Add(l)
+	}
+	c.legend = append([]legendEntry{{kind: entryLine, line: seriesStyle, label: "memory"}}, c.legend...)
+
+	// The limit.
+	if c.o.Limit > 0 {
+		ls := draw.LineStyle{Color: limitColor, Width: vg.Points(1.4), Dashes: []vg.Length{vg.Points(8), vg.Points(4)}}
+		label := "limit " + FormatBytes(c.o.Limit)
+		if c.limitShown {
+			l, err := plotter.NewLine(plotter.XYs{{X: c.x0, Y: c.o.Limit}, {X: c.x1, Y: c.o.Limit}})
+			if err == nil {
+				l.LineStyle = ls
+				p.Add(l)
+			}
+		} else {
+			label += " (above the chart)"
+		}
+		c.legend = append(c.legend, legendEntry{kind: entryLine, line: ls, label: label})
+	}
+
+	// Fits: curves first, then the forecast and extra lines on top.
+	seen := map[string]bool{}
+	lines := c.fitLines()
+	sort.SliceStable(lines, func(i, j int) bool { return rank(lines[i].model) < rank(lines[j].model) })
+	for _, fl := range lines {
+		l, err := plotter.NewLine(fl.xy)
+		if err != nil {
+			continue
+		}
+		l.LineStyle = fl.style
+		p.Add(l)
+		if !seen[fl.label] {
+			seen[fl.label] = true
+			c.legend = append(c.legend, legendEntry{kind: entryLine, line: fl.style, label: fl.label})
+		}
+	}
+
+	// Jumps.
+	if len(c.v.Jumps) > 0 {
+		xy := make(plotter.XYs, 0, len(c.v.Jumps))
+		for _, j := range c.v.Jumps {
+			if !math.IsNaN(j.To) && !math.IsInf(j.To, 0) {
+				xy = append(xy, plotter.XY{X: sec(j.End), Y: j.To})
+			}
+		}
+		if len(xy) > 0 {
+			if sc, err := plotter.NewScatter(xy); err == nil {
+				gs := draw.GlyphStyle{Color: BloatColor, Radius: vg.Points(4.5), Shape: outlinedTriangle{}}
+				sc.GlyphStyle = gs
+				p.Add(sc)
+				c.legend = append(c.legend, legendEntry{kind: entryGlyph, glyph: gs, label: jumpsLabel(len(xy))})
+			}
+		}
+	}
+
+	// Header legend row, then the plot below it.
+	top = c.drawLegend(dc, top)
+	// Set the ranges last: Add widens them to every plotter's data.
+	p.X.Min, p.X.Max = c.x0, c.x1
+	p.Y.Min, p.Y.Max = c.y0, c.y1
+	area := draw.Crop(dc, margin, -margin-vg.Points(4), margin/2, -(dc.Max.Y - top + 4))
+	p.Draw(area)
+}
+
+// minWarmup is the shortest warm-up worth shading: 1 % of the typical
+// lifetime, the classifier's bin. A lifetime without warm-up may report
+// its first bin's middle as WarmupEnd; that is not shaded.
+func minWarmup(ls []shape.Lifetime) int64 {
+	spans := make([]int64, 0, len(ls))
+	for _, l := range ls {
+		spans = append(spans, l.End-l.Start)
+	}
+	if len(spans) == 0 {
+		return 0
+	}
+	sort.Slice(spans, func(i, j int) bool { return spans[i] < spans[j] })
+	return max(spans[len(spans)/2]/100, 0)
+}
+
+func rank(m shape.Model) int {
+	switch m {
+	case shape.Steps:
+		return 0
+	case shape.Linear, shape.Logarithmic, shape.Saturating:
+		return 1
+	case shape.Forecast:
+		return 2
+	}
+	return 3
+}
+
+func restartsLabel(n int) string {
+	if n == 1 {
+		return "restart"
+	}
+	return fmt.Sprintf("restarts (%d)", n)
+}
+
+func jumpsLabel(n int) string {
+	if n == 1 {
+		return "jump"
+	}
+	return fmt.Sprintf("jumps (%d)", n)
+}
+
+// header draws the shape line and the explanation and returns the y below
+// them.
+func (c *chart) header(dc draw.Canvas) vg.Length {
+	x := dc.Min.X + margin
+	y := dc.Max.Y - margin/1.5
+	maxW := dc.Max.X - dc.Min.X - 2*margin
+
+	title := strings.TrimSpace(c.o.Title)
+	head := ""
+	if c.v.Shape != "" {
+		head = titleCase(string(c.v.Shape))
+		if len(c.v.Components) > 1 {
+			parts := make([]string, len(c.v.Components))
+			for i, s := range c.v.Components {
+				parts[i] = string(s)
+			}
+			head += " (" + strings.Join(parts, " + ") + ")"
+		}
+	}
+	hs := style(sansBold, 14, ShapeColor(c.v.Shape))
+	if c.v.Shape == "" {
+		hs.Color = textColor
+	}
+	if head != "" {
+		dc.FillText(hs, vg.Point{X: x, Y: y}, head)
+		x += hs.Width(head)
+	}
+	extra := ""
+	if c.v.Shape != "" && c.v.Shape != shape.Inconclusive && c.v.Confidence > 0 {
+		extra = fmt.Sprintf("confidence %.2f", c.v.Confidence)
+	}
+	if title != "" {
+		if extra != "" {
+			extra = title + " · " + extra
+		} else {
+			extra = title
+		}
+	}
+	if extra != "" {
+		ts := style(sans, 11, mutedColor)
+		ts.YAlign = draw.YTop
+		if head != "" {
+			extra = " — " + extra
+		} else {
+			ts = style(sansBold, 14, textColor)
+		}
+		extra = truncate(ts, extra, dc.Max.X-margin-x)
+		// Align the smaller text's baseline with the head's.
+		off := hs.FontExtents().Ascent - ts.FontExtents().Ascent
+		if head == "" {
+			off = 0
+		}
+		dc.FillText(ts, vg.Point{X: x, Y: y - off}, extra)
+	}
+	y -= hs.FontExtents().Height + 2
+
+	ex := explanation(c.v)
+	if ex != "" {
+		es := style(sans, 10.5, textColor)
+		lines := wrap(es, ex, maxW, 2)
+		for _, l := range lines {
+			dc.FillText(es, vg.Point{X: dc.Min.X + margin, Y: y}, l)
+			y -= es.FontExtents().Height
+		}
+	}
+	return y - 2
+}
+
+// explanation is the verdict's sentence without the leading "Leak: ",
+// which the first line already says.
+func explanation(v shape.Verdict) string {
+	ex := strings.TrimSpace(v.Explanation)
+	if v.Shape != "" {
+		if p := titleCase(string(v.Shape)) + ": "; strings.HasPrefix(ex, p) {
+			ex = strings.TrimPrefix(ex, p)
+			r, n := utf8.DecodeRuneInString(ex)
+			ex = string(unicode.ToUpper(r)) + ex[n:]
+		}
+	}
+	return ex
+}
+
+func titleCase(s string) string {
+	if s == "" {
+		return s
+	}
+	r, n := utf8.DecodeRuneInString(s)
+	return string(unicode.ToUpper(r)) + s[n:]
+}
+
+// wrap breaks txt into at most maxLines lines no wider than w; the last
+// line ends in "…" when text was left out.
+func wrap(s text.Style, txt string, w vg.Length, maxLines int) []string {
+	words := strings.Fields(txt)
+	var lines []string
+	cur := ""
+	for i, word := range words {
+		try := word
+		if cur != "" {
+			try = cur + " " + word
+		}
+		if s.Width(try) <= w || cur == "" {
+			cur = try
+			continue
+		}
+		lines = append(lines, cur)
+		cur = word
+		if len(lines) == maxLines-1 {
+			rest := strings.Join(words[i:], " ")
+			return append(lines, truncate(s, rest, w))
+		}
+	}
+	if cur != "" {
+		lines = append(lines, truncate(s, cur, w))
+	}
+	return lines
+}
+
+// truncate shortens txt with "…" until it fits in w.
+func truncate(s text.Style, txt string, w vg.Length) string {
+	if s.Width(txt) <= w {
+		return txt
+	}
+	rs := []rune(txt)
+	lo, hi := 0, len(rs)
+	for lo < hi { // longest prefix that fits with the ellipsis
+		mid := (lo + hi + 1) / 2
+		if s.Width(strings.TrimRight(string(rs[:mid]), " ,;")+"…") <= w {
+			lo = mid
+		} else {
+			hi = mid - 1
+		}
+	}
+	return strings.TrimRight(string(rs[:lo]), " ,;") + "…"
+}
+
+// Legend: one row (or more) of entries under the header.
+
+type entryKind int
+
+const (
+	entryLine entryKind = iota
+	entryVLine
+	entryBand
+	entryGlyph
+)
+
+type legendEntry struct {
+	kind  entryKind
+	line  draw.LineStyle
+	color color.Color
+	glyph draw.GlyphStyle
+	label string
+}
+
+func (c *chart) drawLegend(dc draw.Canvas, top vg.Length) vg.Length {
+	ts := style(sans, 9, textColor)
+	ts.YAlign = draw.YCenter
+	const thumb, gapIn, gapOut = vg.Length(22), vg.Length(4), vg.Length(14)
+	rowH := ts.FontExtents().Height + 3
+	x := dc.Min.X + margin
+	y := top - rowH/2
+	for _, e := range c.legend {
+		w := thumb + gapIn + ts.Width(e.label)
+		if x > dc.Min.X+margin && x+w > dc.Max.X-margin {
+			x = dc.Min.X + margin
+			y -= rowH
+		}
+		mid := y
+		switch e.kind {
+		case entryLine:
+			dc.StrokeLine2(e.line, x, mid, x+thumb, mid)
+		case entryVLine:
+			dc.StrokeLine2(e.line, x+thumb/2, mid-rowH/2+1, x+thumb/2, mid+rowH/2-1)
+		case entryBand:
+			dc.FillPolygon(e.color, []vg.Point{{X: x, Y: mid - rowH/2 + 1}, {X: x + thumb, Y: mid - rowH/2 + 1}, {X: x + thumb, Y: mid + rowH/2 - 1}, {X: x, Y: mid + rowH/2 - 1}})
+		case entryGlyph:
+			dc.DrawGlyph(e.glyph, vg.Point{X: x + thumb/2, Y: mid})
+		}
+		dc.FillText(ts, vg.Point{X: x + thumb + gapIn, Y: mid}, e.label)
+		x += w + gapOut
+	}
+	return y - rowH/2
+}
+
+// bands shades spans of x over the whole height of the data area.
+type bands struct {
+	spans [][2]float64
+	color color.Color
+}
+
+func (b bands) Plot(c draw.Canvas, p *gplot.Plot) {
+	trX, _ := p.Transforms(&c)
+	for _, s := range b.spans {
+		x0, x1 := trX(s[0]), trX(s[1])
+		x0, x1 = max(x0, c.Min.X), min(x1, c.Max.X)
+		if x1 <= x0 {
+			continue
+		}
+		c.FillPolygon(b.color, []vg.Point{{X: x0, Y: c.Min.Y}, {X: x1, Y: c.Min.Y}, {X: x1, Y: c.Max.Y}, {X: x0, Y: c.Max.Y}})
+	}
+}
+
+// vlines draws vertical lines at xs over the whole height.
+type vlines struct {
+	xs    []float64
+	style draw.LineStyle
+}
+
+func (v vlines) Plot(c draw.Canvas, p *gplot.Plot) {
+	trX, _ := p.Transforms(&c)
+	for _, x := range v.xs {
+		if px := trX(x); px >= c.Min.X && px <= c.Max.X {
+			c.StrokeLine2(v.style, px, c.Min.Y, px, c.Max.Y)
+		}
+	}
+}
+
+// outlinedTriangle is an upward triangle filled with the glyph colour and
+// outlined in white, so it stands out on top of a line.
+type outlinedTriangle struct{}
+
+func (outlinedTriangle) DrawGlyph(c *draw.Canvas, sty draw.GlyphStyle, pt vg.Point) {
+	r := sty.Radius + (sty.Radius-sty.Radius*vg.Length(math.Sin(math.Pi/6)))/2
+	p := []vg.Point{
+		{X: pt.X, Y: pt.Y + r},
+		{X: pt.X - r*vg.Length(math.Cos(math.Pi/6)), Y: pt.Y - r*vg.Length(math.Sin(math.Pi/6))},
+		{X: pt.X + r*vg.Length(math.Cos(math.Pi/6)), Y: pt.Y - r*vg.Length(math.Sin(math.Pi/6))},
+	}
+	c.FillPolygon(sty.Color, p)
+	c.StrokeLines(draw.LineStyle{Color: color.White, Width: vg.Points(0.8)}, append(p, p[0]))
+}
