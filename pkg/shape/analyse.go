@@ -122,6 +122,7 @@ func (a *analysis) warmup(width float64) float64 {
 		return 0
 	}
 	typical := median(spans)
+	width = math.Max(width, typical/maxBinsPerLifetime) // lifetimes of very unequal length
 	p := int(typical/width) + 1
 	if p < 5 {
 		return 0

@@ -95,7 +95,7 @@ func (a *analysis) curveFits(p pooled) []Fit {
 }
 
 // stepFits draws the bloat envelope: the level before the first jump, then
-// the persisted level after each.
+// the level each jump leaves behind.
 func (a *analysis) stepFits() []Fit {
 	var out []Fit
 	for _, s := range a.steady {
@@ -105,9 +105,9 @@ func (a *analysis) stepFits() []Fit {
 				continue
 			}
 			if len(knots) == 0 {
-				knots = append(knots, Knot{T: int64(a.b.at[s.a]), V: j.from * a.scale})
+				knots = append(knots, Knot{T: int64(a.b.at[s.a]), V: a.levelNear(s.a, s) * a.scale})
 			}
-			knots = append(knots, Knot{T: int64(a.b.at[j.j]), V: (j.from + j.size) * a.scale})
+			knots = append(knots, Knot{T: int64(a.b.at[j.j]), V: a.levelNear(j.j+1, s) * a.scale})
 		}
 		if len(knots) > 0 {
 			out = append(out, Fit{Model: Steps, Start: int64(a.b.at[s.a]), End: int64(a.b.at[s.b-1]), Origin: int64(a.b.at[s.a]), Knots: knots})
@@ -384,4 +384,15 @@ func human(d time.Duration) string {
 // daily load cycle cannot be ruled out.
 func (a *analysis) underADay() bool {
 	return len(a.segs) == 1 && a.t[len(a.t)-1]-a.t[0] < dayMs
+}
+
+// levelNear is the mean level of the three bins from i on, within s.
+func (a *analysis) levelNear(i int, s span) float64 {
+	lo := min(max(i, s.a), s.b-1)
+	hi := min(lo+3, s.b)
+	var sum float64
+	for q := lo; q < hi; q++ {
+		sum += a.b.y[q]
+	}
+	return sum / float64(hi-lo)
 }
