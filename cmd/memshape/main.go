@@ -4,6 +4,7 @@
 //
 //	memshape classify [--format table|json] [--limit BYTES] [--sensitivity low|normal|high] [FILE|-]
 //	memshape demo [--format table|json]
+//	memshape accuracy [--seed N] [--per-scenario N]
 //	memshape version
 //	memshape help [COMMAND]
 //
@@ -48,6 +49,7 @@ Usage:
 Commands:
   classify   classify each series in a file or standard input
   demo       classify built-in examples of every shape (no input needed)
+  accuracy   score the classifier and today's rules on the labelled corpus
   version    print the version
   help       print this help, or a command's: memshape help classify
 
@@ -113,6 +115,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return runClassify(rest, stdin, stdout, stderr)
 	case "demo":
 		return runDemo(rest, stdout, stderr)
+	case "accuracy":
+		return runAccuracy(rest, stdout, stderr)
 	default:
 		if strings.HasPrefix(cmd, "-") {
 			fmt.Fprintf(stderr, "memshape: flag %s must follow a command\n\n", cmd)
@@ -134,6 +138,8 @@ func runHelp(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprint(stdout, classifyUsage)
 	case "demo":
 		fmt.Fprint(stdout, demoUsage)
+	case "accuracy":
+		fmt.Fprint(stdout, accuracyUsage)
 	case "version":
 		fmt.Fprint(stdout, "Usage: memshape version\n\nPrints the version: memshape <version>.\n")
 	case "help":

@@ -431,3 +431,35 @@ func TestBinary(t *testing.T) {
 		}
 	}
 }
+
+// The demo is the README's first command: it must run with no input and
+// name every shape in its built-in examples.
+func TestDemoNamesEveryShape(t *testing.T) {
+	var out, errb bytes.Buffer
+	if code := run([]string{"demo"}, strings.NewReader(""), &out, &errb); code != exitOK {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	for _, s := range []string{" leak ", " fragmentation ", " bloat ", " healthy ", " inconclusive ", `scenario="trap"`} {
+		if !strings.Contains(out.String(), s) {
+			t.Errorf("demo output lacks %q:\n%s", s, out.String())
+		}
+	}
+	if code := run([]string{"demo", "extra"}, strings.NewReader(""), &out, &errb); code != exitUsage {
+		t.Errorf("demo with an argument: exit %d, want %d", code, exitUsage)
+	}
+}
+
+func TestAccuracyPrintsTheComparison(t *testing.T) {
+	var out, errb bytes.Buffer
+	if code := run([]string{"accuracy", "--per-scenario", "3"}, strings.NewReader(""), &out, &errb); code != exitOK {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	for _, s := range []string{"shape.Classify", "predict_linear 4h", "false-leak", "leak recall", "trap"} {
+		if !strings.Contains(out.String(), s) {
+			t.Errorf("accuracy output lacks %q", s)
+		}
+	}
+	if code := run([]string{"accuracy", "--per-scenario", "0"}, strings.NewReader(""), &out, &errb); code != exitUsage {
+		t.Errorf("--per-scenario 0: exit %d, want %d", code, exitUsage)
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/memshape/memory-datasource/pkg/shape"
+	"github.com/memshape/memory-datasource/pkg/shape/baseline"
 )
 
 // Classifier names the shape of one case. It sees the whole case, so an
@@ -332,3 +333,26 @@ func perScenario(w io.Writer, reports []Report, title string, f func(ScenarioSco
 
 // pct formats a share as a percentage with one decimal.
 func pct(x float64) string { return fmt.Sprintf("%.1f%%", 100*x) }
+
+// Memshape classifies a case with shape.Classify, its limit passed as
+// Options.LimitBytes.
+func Memshape(c Case) shape.Shape {
+	return shape.Classify(c.T, c.V, shape.Options{LimitBytes: c.Limit}).Shape
+}
+
+// FromDetector adapts a baseline rule.
+func FromDetector(d baseline.Detector) Classifier {
+	return func(c Case) shape.Shape { return d(c.T, c.V, c.Limit) }
+}
+
+// Benchmark scores shape.Classify and today's rules — predict_linear over
+// the window projected 4 h and 24 h, and a 1 %/h linear-regression rule —
+// on the same cases. The first report is shape.Classify's.
+func Benchmark(cases []Case) []Report {
+	return []Report{
+		Evaluate(cases, "shape.Classify", Memshape),
+		Evaluate(cases, "predict_linear 4h", FromDetector(baseline.PredictLinear)),
+		Evaluate(cases, "predict_linear 24h", FromDetector(baseline.PredictLinearHorizon(24*time.Hour))),
+		Evaluate(cases, "1%/h, R²≥0.5", FromDetector(baseline.PercentPerHour)),
+	}
+}

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/memshape/memory-datasource/pkg/shape"
-	"github.com/memshape/memory-datasource/pkg/shape/baseline"
 )
 
 // Accuracy targets of the classifier on the reference corpus.
@@ -17,16 +16,6 @@ const (
 	targetLeakRecall    = 0.95
 )
 
-// classify adapts shape.Classify: the limit goes in as Options.LimitBytes.
-func classify(c Case) shape.Shape {
-	return shape.Classify(c.T, c.V, shape.Options{LimitBytes: c.Limit}).Shape
-}
-
-// fromDetector adapts a baseline rule.
-func fromDetector(d baseline.Detector) Classifier {
-	return func(c Case) shape.Shape { return d(c.T, c.V, c.Limit) }
-}
-
 // TestAccuracyTargets measures shape.Classify and the baselines on the
 // reference corpus and holds the classifier to its targets.
 func TestAccuracyTargets(t *testing.T) {
@@ -34,13 +23,8 @@ func TestAccuracyTargets(t *testing.T) {
 	cases := defaultCorpus()
 	generated := time.Since(start)
 
-	got := Evaluate(cases, "shape.Classify", classify)
-	reports := []Report{
-		got,
-		Evaluate(cases, "predict_linear 4h", fromDetector(baseline.PredictLinear)),
-		Evaluate(cases, "predict_linear 24h", fromDetector(baseline.PredictLinearHorizon(24*time.Hour))),
-		Evaluate(cases, "1%/h, R²≥0.5", fromDetector(baseline.PercentPerHour)),
-	}
+	reports := Benchmark(cases)
+	got := reports[0]
 	var b strings.Builder
 	Compare(&b, reports...)
 	b.WriteString("\n")
@@ -62,15 +46,14 @@ func TestAccuracyTargets(t *testing.T) {
 }
 
 // TestClassifyEdgeCases runs shape.Classify on the hand-made edge cases: it
-// must not panic on any; wrong answers are logged, not failed, while the
-// labels of junk input are still being agreed.
+// must not panic on any and must get every one right.
 func TestClassifyEdgeCases(t *testing.T) {
-	r := Evaluate(EdgeCases(), "shape.Classify", classify)
+	r := Evaluate(EdgeCases(), "shape.Classify", Memshape)
 	if r.Panics > 0 {
 		t.Errorf("shape.Classify panicked on %d edge cases", r.Panics)
 	}
 	for _, m := range r.Misses {
-		t.Logf("%s: got %s, want %s", m.Name, m.Got, m.Want)
+		t.Errorf("%s: got %s, want %s", m.Name, m.Got, m.Want)
 	}
 	t.Logf("%d of %d edge cases right", r.Correct, r.N)
 }
