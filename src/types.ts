@@ -10,7 +10,12 @@ export type Sensitivity = 'low' | 'normal' | 'high';
  * - series: the original series and the overlays only
  * - verdicts: the verdict table only
  */
-export type OutputMode = 'all' | 'series' | 'verdicts';
+/**
+ * 'alert': one number per series (the confidence of a growth shape, else 0)
+ * labelled with the series' labels and `shape` — what alert rules and
+ * server-side expressions need.
+ */
+export type OutputMode = 'all' | 'series' | 'verdicts' | 'alert';
 
 /** Where the memory series come from. */
 export type Upstream = 'prometheus' | 'datadog';

@@ -116,7 +116,16 @@ func (a *analysis) stepFits() []Fit {
 	return out
 }
 
-// at evaluates a fit at time t (ms); NaN outside its range.
+// At evaluates the fit at t (Unix ms); age is t − Origin in ms.
+//
+//   - Linear, Forecast: A + B·age
+//   - Logarithmic: A + B·ln(1 + age/Tau)
+//   - Saturating: A + B·(1 − exp(−age/Tau))
+//   - Steps: the V of the last knot at or before t (knots in any order);
+//     before the first knot, A
+//
+// It returns NaN outside [Start, End], for an unknown model, and for a
+// logarithmic or saturating fit without a positive Tau.
 func (f Fit) At(t int64) float64 {
 	if t < f.Start || t > f.End {
 		return math.NaN()
@@ -126,14 +135,20 @@ func (f Fit) At(t int64) float64 {
 	case Linear, Forecast:
 		return f.A + f.B*age
 	case Logarithmic:
+		if !(f.Tau > 0) || age/f.Tau <= -1 {
+			return math.NaN()
+		}
 		return f.A + f.B*math.Log1p(age/f.Tau)
 	case Saturating:
+		if !(f.Tau > 0) {
+			return math.NaN()
+		}
 		return f.A + f.B*(-math.Expm1(-age/f.Tau))
 	case Steps:
-		v := math.NaN()
+		v, at, found := f.A, int64(0), false
 		for _, k := range f.Knots {
-			if t >= k.T {
-				v = k.V
+			if k.T <= t && (!found || k.T >= at) {
+				v, at, found = k.V, k.T, true
 			}
 		}
 		return v

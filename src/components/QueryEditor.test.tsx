@@ -87,5 +87,7 @@ describe('QueryEditor', () => {
     await userEvent.click(screen.getByRole('radio', { name: 'Verdicts' }));
     expect(lastQuery()).toEqual({ refId: 'A', expr: 'up', sensitivity: 'high', output: 'verdicts' });
     expect(onRunQuery).toHaveBeenCalledTimes(2);
+    await userEvent.click(screen.getByRole('radio', { name: 'Alert' }));
+    expect(lastQuery().output).toBe('alert');
   });
 });

@@ -20,6 +20,11 @@ const OUTPUT_OPTIONS: Array<{ label: string; value: OutputMode; description: str
   { label: 'All', value: 'all', description: 'Original series, overlays and the verdict table' },
   { label: 'Series', value: 'series', description: 'Original series and overlays only' },
   { label: 'Verdicts', value: 'verdicts', description: 'The verdict table only' },
+  {
+    label: 'Alert',
+    value: 'alert',
+    description: 'One number per series for alert rules: the confidence of a leak, fragmentation or bloat, else 0',
+  },
 ];
 
 const limitText = (bytes?: number) => (bytes ? formatBytes(bytes) : '');

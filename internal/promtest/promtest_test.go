@@ -1,0 +1,68 @@
+package promtest
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/memshape/memory-datasource/pkg/series"
+)
+
+func TestOpenMetrics(t *testing.T) {
+	got, err := OpenMetrics(
+		series.Series{Labels: map[string]string{"__name__": "mem", "pod": `a"b`}, T: []int64{2500, 1000, 1000}, V: []float64{2, math.NaN(), 9}},
+		series.Series{Labels: map[string]string{"__name__": "a_mem"}, T: []int64{1000}, V: []float64{math.Inf(1)}},
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "# TYPE a_mem gauge\na_mem +Inf 1\n# TYPE mem gauge\nmem{pod=\"a\\\"b\"} NaN 1\nmem{pod=\"a\\\"b\"} 2 2.500\n# EOF\n"
+	if got != want {
+		t.Fatalf("got\n%s\nwant\n%s", got, want)
+	}
+	if _, err := OpenMetrics(series.Series{Labels: map[string]string{"pod": "x"}}); err == nil {
+		t.Fatal("want an error for a series without __name__")
+	}
+}
+
+// TestStart backfills a series and reads it back through the HTTP API.
+func TestStart(t *testing.T) {
+	end := time.Now().Truncate(time.Minute)
+	s := series.Series{Labels: map[string]string{"__name__": "memshape_test_bytes", "pod": "p1"}}
+	for i := 0; i < 60; i++ {
+		s.T = append(s.T, end.Add(-time.Duration(59-i)*time.Minute).UnixMilli())
+		s.V = append(s.V, float64(1000+i))
+	}
+	started := time.Now()
+	srv := Start(t, s)
+	t.Logf("prometheus %q ready at %s in %s", srv.Version, srv.URL, time.Since(started).Round(time.Millisecond))
+
+	q := url.Values{"query": {"memshape_test_bytes"}, "time": {fmt.Sprint(end.Unix())}}
+	resp, err := http.Get(srv.URL + "/api/v1/query?" + q.Encode())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var body struct {
+		Data struct {
+			Result []struct {
+				Metric map[string]string `json:"metric"`
+				Value  []any             `json:"value"`
+			} `json:"result"`
+		} `json:"data"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
+		t.Fatal(err)
+	}
+	if len(body.Data.Result) != 1 || body.Data.Result[0].Metric["pod"] != "p1" || body.Data.Result[0].Value[1] != "1059" {
+		t.Fatalf("unexpected result: %+v", body.Data.Result)
+	}
+	if !strings.HasPrefix(srv.Version, "prometheus") {
+		t.Errorf("version %q", srv.Version)
+	}
+}
