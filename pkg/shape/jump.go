@@ -124,7 +124,7 @@ func jumpAt(w, d []float64, j, lo, m, k int, base float64, mean func(int, int) f
 			return candidate{}, false
 		}
 	}
-	// …and the excess falls to half on each side within h: a slowing
+	// …and the excess falls away on both sides within h: a slowing
 	// curve's first comparisons are its largest, with no rise before.
 	if j == 0 || j == len(d)-1 {
 		return candidate{}, false
@@ -136,11 +136,13 @@ func jumpAt(w, d []float64, j, lo, m, k int, base float64, mean func(int, int) f
 	for q := j + 1; q <= min(len(d)-1, j+h); q++ {
 		rmin = math.Min(rmin, d[q]-base)
 	}
+	// Another jump close by keeps one side from falling: one side must
+	// fall to half, the other at least show a dip.
 	lneed := e / 2
 	if j < h { // close to the start: only part of the rise before is seen
 		lneed = 0.8 * e
 	}
-	if lmin > lneed || rmin > e/2 {
+	if (lmin > lneed || rmin > 0.9*e) && (rmin > e/2 || lmin > 0.9*e) {
 		return candidate{}, false
 	}
 	// Persistence: the level well after the rise keeps most of it.
