@@ -70,7 +70,7 @@ func (a *analysis) judge(v Verdict) Verdict {
 		ratio = a.late.b / a.early.b
 		ratioSE = math.Sqrt(a.late.se*a.late.se+ratio*ratio*a.early.se*a.early.se) / a.early.b
 	}
-	if residGrows {
+	if residGrows && ratio < linearLow { // only a slowing rate needs the curve (NaN skips it too)
 		a.conc = fitConcave(a.b.age, a.dj, a.aged, a.typicalHours)
 	}
 	bic := a.concaveAdvantage()
