@@ -25,10 +25,17 @@ func (a *analysis) removeDailyCycle() float64 {
 		return 0
 	}
 	n := len(a.b.y)
-	// Columns age, sin, cos and the target, each centred within its lifetime.
-	x := mat.NewDense(n, 3, nil)
-	y := mat.NewVecDense(n, nil)
 	w := 2 * math.Pi / dayMs
+	sn := make([]float64, n)
+	cs := make([]float64, n)
+	for i, at := range a.b.at {
+		sn[i], cs[i] = math.Sincos(w * float64(int64(at)%dayMs))
+	}
+	// Normal equations of y on (age, sin, cos), every column centred
+	// within its lifetime (one intercept per lifetime), summed as we go.
+	var xtx [3][3]float64
+	var xty [3]float64
+	var yty, n2 float64
 	for _, s := range a.life {
 		m := float64(s.b - s.a)
 		if m == 0 {
@@ -36,44 +43,50 @@ func (a *analysis) removeDailyCycle() float64 {
 		}
 		var mu [4]float64
 		for i := s.a; i < s.b; i++ {
-			sn, cs := math.Sincos(w * math.Mod(a.b.at[i], dayMs))
-			mu[0] += a.b.age[i] / m
-			mu[1] += sn / m
-			mu[2] += cs / m
-			mu[3] += a.b.y[i] / m
+			mu[0] += a.b.age[i]
+			mu[1] += sn[i]
+			mu[2] += cs[i]
+			mu[3] += a.b.y[i]
+		}
+		for k := range mu {
+			mu[k] /= m
 		}
 		for i := s.a; i < s.b; i++ {
-			sn, cs := math.Sincos(w * math.Mod(a.b.at[i], dayMs))
-			x.Set(i, 0, a.b.age[i]-mu[0])
-			x.Set(i, 1, sn-mu[1])
-			x.Set(i, 2, cs-mu[2])
-			y.SetVec(i, a.b.y[i]-mu[3])
+			x := [3]float64{a.b.age[i] - mu[0], sn[i] - mu[1], cs[i] - mu[2]}
+			y := a.b.y[i] - mu[3]
+			for r := 0; r < 3; r++ {
+				for c := 0; c < 3; c++ {
+					xtx[r][c] += x[r] * x[c]
+				}
+				xty[r] += x[r] * y
+			}
+			yty += y * y
+			n2++
 		}
 	}
-	var full mat.VecDense
-	if err := full.SolveVec(x, y); err != nil {
+	var chol mat.Cholesky
+	if !chol.Factorize(mat.NewSymDense(3, []float64{
+		xtx[0][0], xtx[0][1], xtx[0][2],
+		xtx[1][0], xtx[1][1], xtx[1][2],
+		xtx[2][0], xtx[2][1], xtx[2][2],
+	})) || xtx[0][0] <= 0 {
 		return 0
 	}
-	lin := mat.NewVecDense(1, nil)
-	if err := lin.SolveVec(x.Slice(0, n, 0, 1), y); err != nil {
+	var beta mat.VecDense
+	if err := chol.SolveVecTo(&beta, mat.NewVecDense(3, xty[:])); err != nil {
 		return 0
 	}
-	var rssFull, rssLin float64
-	for i := 0; i < n; i++ {
-		r := y.AtVec(i) - x.At(i, 0)*full.AtVec(0) - x.At(i, 1)*full.AtVec(1) - x.At(i, 2)*full.AtVec(2)
-		rssFull += r * r
-		r = y.AtVec(i) - x.At(i, 0)*lin.AtVec(0)
-		rssLin += r * r
-	}
-	c, d := full.AtVec(1), full.AtVec(2)
+	// Residual sums of squares: with the cycle, and with the lines alone.
+	rssFull := yty - (beta.AtVec(0)*xty[0] + beta.AtVec(1)*xty[1] + beta.AtVec(2)*xty[2])
+	rssLin := yty - xty[0]*xty[0]/xtx[0][0]
+	c, d := beta.AtVec(1), beta.AtVec(2)
 	amp := math.Hypot(c, d)
-	noise := math.Sqrt(rssFull / float64(max(1, n-3)))
+	noise := math.Sqrt(math.Max(rssFull, 0) / math.Max(1, n2-3))
 	if rssLin <= 0 || (rssLin-rssFull)/rssLin < dailyMinGain || amp < 2*noise {
 		return 0
 	}
 	for i := range a.b.y {
-		sn, cs := math.Sincos(w * math.Mod(a.b.at[i], dayMs))
-		a.b.y[i] -= c*sn + d*cs
+		a.b.y[i] -= c*sn[i] + d*cs[i]
 	}
 	return amp
 }

@@ -1,0 +1,42 @@
+package corpus
+
+import (
+	"testing"
+
+	"github.com/memshape/memory-datasource/pkg/shape"
+)
+
+// BenchmarkFleet classifies a fleet of 1,440-point series (a day at one
+// minute) of every scenario — the common case of a dashboard or an alert
+// rule over many pods — and reports points per second and time per series.
+// Series are thinned to exactly 1,440 evenly spaced points; shorter ones
+// are left out.
+func BenchmarkFleet(b *testing.B) {
+	const n = 1440
+	var ts [][]int64
+	var vs [][]float64
+	for _, c := range Generate(1, 20) {
+		if len(c.T) < n {
+			continue
+		}
+		t := make([]int64, n)
+		v := make([]float64, n)
+		for i := range t {
+			j := i * (len(c.T) - 1) / (n - 1)
+			t[i], v[i] = c.T[j], c.V[j]
+		}
+		ts, vs = append(ts, t), append(vs, v)
+	}
+	b.ReportAllocs()
+	series := 0
+	for b.Loop() {
+		for i := range ts {
+			shape.Classify(ts[i], vs[i], shape.Options{})
+		}
+		series += len(ts)
+	}
+	s := b.Elapsed().Seconds()
+	b.ReportMetric(float64(series*n)/s, "points/s")
+	b.ReportMetric(s*1e9/float64(series), "ns/series")
+	b.ReportMetric(float64(len(ts)), "series")
+}
