@@ -83,8 +83,9 @@ func analyse(t []int64, v []float64, opt Options) *analysis {
 	a.sigma = a.binNoise(buf)
 
 	a.dj = append([]float64(nil), a.b.y...)
+	var sc jumpScratch
 	for _, s := range a.steady {
-		for _, j := range findJumps(a.b.y, s.a, s.b, a.sigma) {
+		for _, j := range findJumps(a.b.y, s.a, s.b, a.sigma, &sc) {
 			a.jumps = append(a.jumps, j)
 			mid := (j.i + j.j + 1) / 2
 			for q := mid; q < s.b; q++ {

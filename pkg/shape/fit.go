@@ -95,19 +95,51 @@ func fitPooledG(gx, y []float64, spans []span) pooled {
 // constants (relative to the typical steady span, hours) and returns the
 // best by residual sum of squares. Each candidate is an exact linear fit
 // once τ is fixed, so the grid search is the whole optimisation.
-func fitConcave(x, y []float64, spans []span, typical float64) pooled {
+func fitConcave(x, y []float64, spans []span, typical, unit float64) pooled {
 	best := pooled{rss: math.Inf(1)}
 	if typical <= 0 {
 		return best
 	}
+	// Lifetimes share their ages bin for bin, so each curve is tabulated
+	// once on a grid of a quarter of a bin and looked up: the transcendental
+	// functions then cost per bin of a lifetime, not per bin of the series.
+	// (A quarter of a bin moves a point's age by less than the bins' own
+	// spread.)
+	step := unit / 4
+	idx := make([]int, len(x))
+	maxIdx := 0
+	for _, s := range spans {
+		for i := s.a; i < s.b; i++ {
+			idx[i] = -1
+			if step > 0 {
+				if q := math.Round(x[i] / step); q >= 0 && q < 4*maxBinsPerLifetime {
+					idx[i] = int(q)
+					maxIdx = max(maxIdx, int(q))
+				}
+			}
+		}
+	}
+	table := make([]float64, maxIdx+1)
 	gx := make([]float64, len(x))
 	try := func(model Model, tau float64) {
+		g := func(a float64) float64 {
+			if model == Logarithmic {
+				return math.Log1p(a / tau)
+			}
+			return -math.Expm1(-a / tau)
+		}
+		for q := range table {
+			table[q] = math.NaN() // filled on first use
+		}
 		for _, s := range spans {
 			for i := s.a; i < s.b; i++ {
-				if model == Logarithmic {
-					gx[i] = math.Log1p(x[i] / tau)
+				if q := idx[i]; q >= 0 {
+					if math.IsNaN(table[q]) {
+						table[q] = g(float64(q) * step)
+					}
+					gx[i] = table[q]
 				} else {
-					gx[i] = -math.Expm1(-x[i] / tau)
+					gx[i] = g(x[i])
 				}
 			}
 		}

@@ -71,7 +71,7 @@ func (a *analysis) judge(v Verdict) Verdict {
 		ratioSE = math.Sqrt(a.late.se*a.late.se+ratio*ratio*a.early.se*a.early.se) / a.early.b
 	}
 	if residGrows && ratio < linearLow { // only a slowing rate needs the curve (NaN skips it too)
-		a.conc = fitConcave(a.b.age, a.dj, a.aged, a.typicalHours)
+		a.conc = fitConcave(a.b.age, a.dj, a.aged, a.typicalHours, a.binHours)
 	}
 	bic := a.concaveAdvantage()
 	decel := !math.IsNaN(ratio) && ((ratio <= decelRatio && ratio+2*ratioSE < decelUpper) || (bic > 10 && ratio < linearLow && a.conc.r2() > 0.8))

@@ -31,7 +31,20 @@ type binJump struct {
 }
 
 // findJumps looks for jumps in y[a:b]; sigma is the bin noise.
-func findJumps(y []float64, a, b int, sigma float64) []binJump {
+// jumpScratch holds findJumps' working memory, reused across lifetimes.
+type jumpScratch struct {
+	w, ps, d, sel []float64
+	order         []int
+}
+
+func grow[T any](s []T, n int) []T {
+	if cap(s) < n {
+		return make([]T, n)
+	}
+	return s[:n]
+}
+
+func findJumps(y []float64, a, b int, sigma float64, sc *jumpScratch) []binJump {
 	nb := b - a
 	if nb < minJumpBins {
 		return nil
@@ -45,11 +58,13 @@ func findJumps(y []float64, a, b int, sigma float64) []binJump {
 	// Jumps are taken one at a time, largest first, each removed from a
 	// working copy before looking again: jumps close together hide each
 	// other in the comparisons until the larger one is gone.
-	w := append([]float64(nil), y[a:b]...)
-	ps := make([]float64, nb+1)
-	d := make([]float64, hi-lo)
-	order := make([]int, 0, hi-lo)
-	scratch := make([]float64, 0, hi-lo)
+	w := grow(sc.w, nb)
+	copy(w, y[a:b])
+	ps := grow(sc.ps, nb+1)
+	d := grow(sc.d, hi-lo)
+	order := grow(sc.order, hi-lo)[:0]
+	scratch := grow(sc.sel, hi-lo)[:0]
+	defer func() { sc.w, sc.ps, sc.d, sc.order, sc.sel = w, ps, d, order, scratch }()
 	var out []binJump
 	for round := 0; round < maxJumps; round++ {
 		for i := 0; i < nb; i++ {

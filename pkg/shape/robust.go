@@ -10,7 +10,7 @@ import (
 // maxSample bounds the work of robust statistics on long series: medians
 // are taken over at most this many evenly spaced elements, which keeps the
 // classifier linear in the number of points with a small constant.
-const maxSample = 512
+const maxSample = 256
 
 // sampleInto copies up to maxSample evenly spaced values of f(i), i in
 // [0, n), into buf (NaN skipped) and returns it, unsorted.
