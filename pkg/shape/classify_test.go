@@ -161,7 +161,7 @@ func TestClassifyLeakEvidence(t *testing.T) {
 	if fits != 1 || forecasts != 1 {
 		t.Errorf("%d linear fits and %d forecasts, want 1 and 1", fits, forecasts)
 	}
-	for _, w := range []string{"Leak", "MiB/h", "2.0 GiB limit"} {
+	for _, w := range []string{"Leak", "MiB/h", "2 GiB limit"} {
 		if !strings.Contains(v.Explanation, w) {
 			t.Errorf("explanation %q lacks %q", v.Explanation, w)
 		}

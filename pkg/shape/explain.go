@@ -5,6 +5,8 @@ import (
 	"math"
 	"strings"
 	"time"
+
+	"github.com/memshape/memory-datasource/pkg/units"
 )
 
 // lifetimes reports each lifetime with its warm-up and levels in bytes.
@@ -348,24 +350,7 @@ func jumpsText(js []Jump) string {
 }
 
 // bytesText prints bytes with IEC units: 812 MiB, 1.9 GiB.
-func bytesText(x float64) string {
-	neg := x < 0
-	x = math.Abs(x)
-	units := []string{"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"}
-	i := 0
-	for x >= 1024 && i < len(units)-1 {
-		x /= 1024
-		i++
-	}
-	s := fmt.Sprintf("%.0f %s", x, units[i])
-	if x < 10 && i > 0 {
-		s = fmt.Sprintf("%.1f %s", x, units[i])
-	}
-	if neg {
-		s = "-" + s
-	}
-	return s
-}
+func bytesText(x float64) string { return units.FormatBytesIEC(x) }
 
 // rateText prints a growth rate: +38 MiB/h.
 func rateText(perHour float64) string {
