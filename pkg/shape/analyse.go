@@ -57,7 +57,11 @@ func analyse(t []int64, v []float64, opt Options) *analysis {
 		a.segs = splitLifetimes(y, drops, dsig)
 	}
 
-	width := binWidth(t, a.segs, a.step, a.gc)
+	width := binWidth(t, a.segs, a.step)
+	level := y
+	if a.gc > 0 {
+		level = rollingMean(t, rollingFloor(t, y, 1.5*a.gc), a.gc)
+	}
 	a.b = bins{
 		age: make([]float64, 0, min(n, 2*binsPerLifetime*len(a.segs))),
 		at:  make([]float64, 0, min(n, 2*binsPerLifetime*len(a.segs))),
@@ -65,7 +69,7 @@ func analyse(t []int64, v []float64, opt Options) *analysis {
 		n:   make([]int, 0, min(n, 2*binsPerLifetime*len(a.segs))),
 	}
 	for _, s := range a.segs {
-		b0, b1 := a.b.appendBins(t, y, s.lo, s.hi, width, a.gc > 0)
+		b0, b1 := a.b.appendBins(t, level, s.lo, s.hi, width)
 		a.life = append(a.life, span{b0, b1})
 	}
 

@@ -12,9 +12,9 @@ const binsPerLifetime = 100
 // lifetimes are.
 const maxBinsPerLifetime = 1000
 
-// bins is the series reduced to a level per time bin. In each bin the level
-// is the mean, or under a GC sawtooth the floor (the minimum over at least
-// one and a half GC periods): what a collector cannot free is what grows.
+// bins is the series reduced to a level per time bin: the mean of the
+// points in the bin — under a GC sawtooth, of the sawtooth's floor (see
+// rollingFloor): what a collector cannot free is what grows.
 type bins struct {
 	age []float64 // hours since the lifetime's first point, at the bin's mean time
 	at  []float64 // Unix ms of the bin's mean time
@@ -22,23 +22,43 @@ type bins struct {
 	n   []int     // points in the bin
 }
 
-// binWidth picks one bin width for all lifetimes, in ms.
-func binWidth(t []int64, segs []segment, step, gc float64) float64 {
+// binWidth picks one bin width for all lifetimes, in ms: about 1 % of the
+// typical lifetime, and at least the scrape step.
+func binWidth(t []int64, segs []segment, step float64) float64 {
 	spans := make([]float64, 0, len(segs))
 	for _, s := range segs {
 		spans = append(spans, float64(t[s.hi-1]-t[s.lo]))
 	}
-	w := median(spans) / binsPerLifetime
-	w = math.Max(w, step)
-	if gc > 0 {
-		w = math.Max(w, 1.5*gc)
+	return math.Max(math.Max(median(spans)/binsPerLifetime, step), 1)
+}
+
+// rollingFloor is the lowest value within ±w/2 ms of each point: under a
+// garbage collector's sawtooth, the level its collections come back to.
+// A monotonic queue makes it linear in the number of points.
+func rollingFloor(t []int64, y []float64, w float64) []float64 {
+	out := make([]float64, len(y))
+	q := make([]int, 0, 64)
+	head, r := 0, 0
+	half := int64(w / 2)
+	for i := range y {
+		for r < len(y) && t[r] <= t[i]+half {
+			for len(q) > head && y[q[len(q)-1]] >= y[r] {
+				q = q[:len(q)-1]
+			}
+			q = append(q, r)
+			r++
+		}
+		for t[q[head]] < t[i]-half {
+			head++
+		}
+		out[i] = y[q[head]]
 	}
-	return math.Max(w, 1)
+	return out
 }
 
 // appendBins adds the bins of one lifetime [lo, hi) and returns the range
 // of bin indexes it used.
-func (b *bins) appendBins(t []int64, y []float64, lo, hi int, width float64, floor bool) (int, int) {
+func (b *bins) appendBins(t []int64, y []float64, lo, hi int, width float64) (int, int) {
 	b0 := len(b.y)
 	t0 := t[lo]
 	// A lifetime far longer than the typical one gets wider bins, so that
@@ -54,32 +74,18 @@ func (b *bins) appendBins(t []int64, y []float64, lo, hi int, width float64, flo
 		mt := sumT / float64(cnt)
 		b.at = append(b.at, float64(t0)+mt)
 		b.age = append(b.age, mt/3.6e6)
-		if floor {
-			b.y = append(b.y, acc)
-		} else {
-			b.y = append(b.y, acc/float64(cnt))
-		}
+		b.y = append(b.y, acc/float64(cnt))
 		b.n = append(b.n, cnt)
 	}
 	for i := lo; i < hi; i++ {
 		off := float64(t[i] - t0)
-		k := int(off / width)
-		if k != cur {
+		if k := int(off / width); k != cur {
 			flush()
-			cur, sumT, cnt = k, 0, 0
-			if floor {
-				acc = math.Inf(1)
-			} else {
-				acc = 0
-			}
+			cur, sumT, acc, cnt = k, 0, 0, 0
 		}
 		sumT += off
+		acc += y[i]
 		cnt++
-		if floor {
-			acc = math.Min(acc, y[i])
-		} else {
-			acc += y[i]
-		}
 	}
 	flush()
 	b.fillGaps(b0, width)
@@ -122,4 +128,26 @@ func (b *bins) fillGaps(b0 int, width float64) {
 		b.y = append(b.y, y[i])
 		b.n = append(b.n, cnt[i])
 	}
+}
+
+// rollingMean is the mean within ±w/2 ms of each point. Over one GC period
+// it smooths the floor's steps — the floor only rises when a collection
+// lands — into the ramp they sample.
+func rollingMean(t []int64, y []float64, w float64) []float64 {
+	out := make([]float64, len(y))
+	half := int64(w / 2)
+	lo, hi := 0, 0
+	var sum float64
+	for i := range y {
+		for hi < len(y) && t[hi] <= t[i]+half {
+			sum += y[hi]
+			hi++
+		}
+		for t[lo] < t[i]-half {
+			sum -= y[lo]
+			lo++
+		}
+		out[i] = sum / float64(hi-lo)
+	}
+	return out
 }
