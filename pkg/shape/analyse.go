@@ -43,24 +43,21 @@ func analyse(t []int64, v []float64, opt Options) *analysis {
 	buf := make([]float64, 0, min(n, maxSample+1))
 
 	a.scale = median(sampleInto(buf, n, func(i int) float64 { return v[i] }))
-	y := make([]float64, n)
-	for i, x := range v[:n] {
-		y[i] = x / a.scale
-	}
+	y := v[:n] // raw bytes until binning divides by the scale
 	a.step = median(sampleInto(buf, n-1, func(i int) float64 { return float64(t[i+1] - t[i]) }))
 
-	drops, dsig := findDrops(y, buf)
+	drops, dsig := findDrops(y, buf, a.scale)
 	a.gc = gcPeriod(t, drops)
 	if a.gc > 0 {
 		a.segs = []segment{{0, n}}
 	} else {
-		a.segs = splitLifetimes(y, drops, dsig)
+		a.segs = splitLifetimes(y, drops, dsig, a.scale)
 	}
 
 	width := binWidth(t, a.segs, a.step)
-	level := y
+	level, scale := y, a.scale
 	if a.gc > 0 {
-		level = rollingMean(t, rollingFloor(t, y, 1.5*a.gc), a.gc)
+		level, scale = rollingMean(t, rollingFloor(t, y, 1.5*a.gc, a.scale), a.gc), 1
 	}
 	a.b = bins{
 		age: make([]float64, 0, min(n, 2*binsPerLifetime*len(a.segs))),
@@ -69,7 +66,7 @@ func analyse(t []int64, v []float64, opt Options) *analysis {
 		n:   make([]int, 0, min(n, 2*binsPerLifetime*len(a.segs))),
 	}
 	for _, s := range a.segs {
-		b0, b1 := a.b.appendBins(t, level, s.lo, s.hi, width)
+		b0, b1 := a.b.appendBins(t, level, s.lo, s.hi, width, scale)
 		a.life = append(a.life, span{b0, b1})
 	}
 

@@ -32,10 +32,11 @@ func binWidth(t []int64, segs []segment, step float64) float64 {
 	return math.Max(math.Max(median(spans)/binsPerLifetime, step), 1)
 }
 
-// rollingFloor is the lowest value within ±w/2 ms of each point: under a
-// garbage collector's sawtooth, the level its collections come back to.
+// rollingFloor is the lowest value within ±w/2 ms of each point, divided by
+// scale: under a garbage collector's sawtooth, the level its collections
+// come back to.
 // A monotonic queue makes it linear in the number of points.
-func rollingFloor(t []int64, y []float64, w float64) []float64 {
+func rollingFloor(t []int64, y []float64, w, scale float64) []float64 {
 	out := make([]float64, len(y))
 	q := make([]int, 0, 64)
 	head, r := 0, 0
@@ -51,14 +52,14 @@ func rollingFloor(t []int64, y []float64, w float64) []float64 {
 		for t[q[head]] < t[i]-half {
 			head++
 		}
-		out[i] = y[q[head]]
+		out[i] = y[q[head]] / scale
 	}
 	return out
 }
 
-// appendBins adds the bins of one lifetime [lo, hi) and returns the range
-// of bin indexes it used.
-func (b *bins) appendBins(t []int64, y []float64, lo, hi int, width float64) (int, int) {
+// appendBins adds the bins of one lifetime [lo, hi) of y, divided by scale,
+// and returns the range of bin indexes it used.
+func (b *bins) appendBins(t []int64, y []float64, lo, hi int, width, scale float64) (int, int) {
 	b0 := len(b.y)
 	t0 := t[lo]
 	// A lifetime far longer than the typical one gets wider bins, so that
@@ -84,7 +85,7 @@ func (b *bins) appendBins(t []int64, y []float64, lo, hi int, width float64) (in
 			cur, sumT, acc, cnt = k, 0, 0, 0
 		}
 		sumT += off
-		acc += y[i]
+		acc += y[i] / scale // divided first: sums of values near 1e308 must not overflow
 		cnt++
 	}
 	flush()

@@ -22,8 +22,8 @@ type segment struct{ lo, hi int }
 
 // findDrops returns the sharp falls of y: runs of consecutive differences
 // far below the typical difference. sigma is the robust spread of
-// differences.
-func findDrops(y []float64, buf []float64) (drops []drop, sigma float64) {
+// differences; level is the series' typical level (the median).
+func findDrops(y []float64, buf []float64, level float64) (drops []drop, sigma float64) {
 	n := len(y)
 	if n < 3 {
 		return nil, 0
@@ -31,7 +31,7 @@ func findDrops(y []float64, buf []float64) (drops []drop, sigma float64) {
 	d := sampleInto(buf, n-1, func(i int) float64 { return y[i+1] - y[i] })
 	med := median(d)
 	sigma = madSigma(d)
-	thr := med - math.Max(6*sigma, 0.03)
+	thr := med - math.Max(6*sigma, 0.03*level)
 	for i := 1; i < n; i++ {
 		if y[i]-y[i-1] >= thr {
 			continue
@@ -67,7 +67,7 @@ func gcPeriod(t []int64, drops []drop) float64 {
 // level at once. Levels before and after a drop are medians of a few
 // points, so a one-point spike is not a restart. Drops that do neither (a
 // spike ending, part of a jump freed, a GC cycle) leave the lifetime whole.
-func splitLifetimes(y []float64, drops []drop, sigma float64) []segment {
+func splitLifetimes(y []float64, drops []drop, sigma, level float64) []segment {
 	segs := []segment{{lo: 0}}
 	start := 0
 	w := max(5, len(y)/100) // about 1 % of the series: a spike is outvoted
@@ -80,7 +80,7 @@ func splitLifetimes(y []float64, drops []drop, sigma float64) []segment {
 		before := median(append(scratch[:0], y[max(start, d.p-w):d.p+1]...))
 		after := median(append(scratch[:0], y[d.q:min(len(y), d.q+3)]...))
 		climb := before - base
-		erases := climb >= math.Max(6*sigma, 0.05) && after <= base+(1-restartErase)*climb
+		erases := climb >= math.Max(6*sigma, 0.05*level) && after <= base+(1-restartErase)*climb
 		deep := y[d.q] <= (1-restartDeepDrop)*before
 		if !erases && !deep {
 			continue
