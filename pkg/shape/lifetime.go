@@ -76,7 +76,7 @@ func splitLifetimes(y []float64, drops []drop, sigma, level float64) []segment {
 		if d.q-start < 2 { // two restarts in a row: one restart
 			continue
 		}
-		base := lifetimeBase(y, start, d.p)
+		base := lifetimeBase(y, start, d.p, scratch)
 		before := median(append(scratch[:0], y[max(start, d.p-w):d.p+1]...))
 		after := median(append(scratch[:0], y[d.q:min(len(y), d.q+3)]...))
 		climb := before - base
@@ -93,13 +93,36 @@ func splitLifetimes(y []float64, drops []drop, sigma, level float64) []segment {
 	return segs
 }
 
-// lifetimeBase is the level a lifetime starts from: the lowest of its
-// first few points (a restart dips, then warms up).
-func lifetimeBase(y []float64, lo, hi int) float64 {
-	end := min(hi+1, lo+5)
-	b := y[lo]
-	for i := lo + 1; i < end; i++ {
-		b = math.Min(b, y[i])
+// lifetimeBase is the level a lifetime starts from: the median of its
+// first five points, so the restart's dip does not count.
+func lifetimeBase(y []float64, lo, hi int, scratch []float64) float64 {
+	end := max(min(hi+1, lo+5), lo+1)
+	return median(append(scratch[:0], y[lo:end]...))
+}
+
+// splitAtGaps cuts lifetimes at scrape outages longer than half the typical
+// lifetime: a process that restarts every few hours surely restarted while
+// nobody was looking, and bridging the outage would make one lifetime of
+// several.
+func splitAtGaps(t []int64, segs []segment) []segment {
+	if len(segs) < 3 {
+		return segs
 	}
-	return b
+	spans := make([]float64, len(segs))
+	for i, s := range segs {
+		spans[i] = float64(t[s.hi-1] - t[s.lo])
+	}
+	limit := int64(median(spans) / 2)
+	out := make([]segment, 0, len(segs))
+	for _, s := range segs {
+		lo := s.lo
+		for i := s.lo + 1; i < s.hi; i++ {
+			if t[i]-t[i-1] > limit && i-lo >= 2 && s.hi-i >= 2 {
+				out = append(out, segment{lo, i})
+				lo = i
+			}
+		}
+		out = append(out, segment{lo, s.hi})
+	}
+	return out
 }
