@@ -51,7 +51,7 @@ func analyse(t []int64, v []float64, opt Options) *analysis {
 	if a.gc > 0 {
 		a.segs = []segment{{0, n}}
 	} else {
-		a.segs = splitAtGaps(t, splitLifetimes(y, drops, dsig, a.scale))
+		a.segs = splitAtGaps(t, y, splitLifetimes(y, drops, dsig, a.scale))
 	}
 
 	width := binWidth(t, a.segs, a.step)

@@ -264,3 +264,28 @@ func TestClassifyCleansWithoutTouchingInput(t *testing.T) {
 		}
 	}
 }
+
+// A restart can happen while nobody scrapes: an outage that hides one must
+// not glue two lifetimes into one long climb that seems to slow down.
+func TestClassifyRestartHiddenInAnOutage(t *testing.T) {
+	tt, vv := series(4*24*time.Hour, 2*time.Minute, 0.003, 4, func(h float64) float64 {
+		age := math.Mod(h, 10)
+		if age < 0.04 {
+			return 0.4 // the restart dip
+		}
+		return 1 + 0.08*age
+	})
+	// A 4.9 h outage from 49.5 h swallows the restart at 50 h; after it the level
+	// is lower, but not low enough to read as a restart by itself.
+	var t2 []int64
+	var v2 []float64
+	for i := range tt {
+		if h := float64(tt[i]-t0) / 3.6e6; h >= 49.5 && h < 54.4 { // hides the restart at 50 h
+			continue
+		}
+		t2, v2 = append(t2, tt[i]), append(v2, vv[i])
+	}
+	if v := Classify(t2, v2, Options{}); v.Shape != Leak {
+		t.Errorf("got %s, want leak: %s", v.Shape, v.Explanation)
+	}
+}

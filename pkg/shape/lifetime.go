@@ -100,11 +100,12 @@ func lifetimeBase(y []float64, lo, hi int, scratch []float64) float64 {
 	return median(append(scratch[:0], y[lo:end]...))
 }
 
-// splitAtGaps cuts lifetimes at scrape outages longer than half the typical
-// lifetime: a process that restarts every few hours surely restarted while
-// nobody was looking, and bridging the outage would make one lifetime of
+// splitAtGaps cuts lifetimes at scrape outages that may hide a restart: in
+// a process that restarts every few hours, an outage longer than half the
+// typical lifetime, or longer than a quarter of it with the level lower
+// after than before, surely does. Bridging it would make one lifetime of
 // several.
-func splitAtGaps(t []int64, segs []segment) []segment {
+func splitAtGaps(t []int64, y []float64, segs []segment) []segment {
 	if len(segs) < 3 {
 		return segs
 	}
@@ -112,12 +113,14 @@ func splitAtGaps(t []int64, segs []segment) []segment {
 	for i, s := range segs {
 		spans[i] = float64(t[s.hi-1] - t[s.lo])
 	}
-	limit := int64(median(spans) / 2)
+	typical := median(spans)
 	out := make([]segment, 0, len(segs))
 	for _, s := range segs {
 		lo := s.lo
 		for i := s.lo + 1; i < s.hi; i++ {
-			if t[i]-t[i-1] > limit && i-lo >= 2 && s.hi-i >= 2 {
+			gap := float64(t[i] - t[i-1])
+			hides := gap > typical/2 || (gap > typical/4 && y[i] < y[i-1])
+			if hides && i-lo >= 2 && s.hi-i >= 2 {
 				out = append(out, segment{lo, i})
 				lo = i
 			}
