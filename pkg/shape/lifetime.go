@@ -70,7 +70,7 @@ func gcPeriod(t []int64, drops []drop) float64 {
 func splitLifetimes(y []float64, drops []drop, sigma, level float64) []segment {
 	segs := []segment{{lo: 0}}
 	start := 0
-	w := max(5, len(y)/100) // about 1 % of the series: a spike is outvoted
+	w := max(5, len(y)/20) // up to 5 % of the series: a spike (≤ 1 %) is outvoted
 	scratch := make([]float64, 0, w+1)
 	for _, d := range drops {
 		if d.q-start < 2 { // two restarts in a row: one restart
