@@ -36,4 +36,13 @@ export default defineConfig([
     ],
   },
   ...baseConfig,
+  {
+    // The docs screenshot harness (npm run screenshots): lint it like src/.
+    files: ['scripts/screenshots/**/*.{ts,tsx}'],
+    languageOptions: {
+      parserOptions: {
+        project: './scripts/screenshots/tsconfig.json',
+      },
+    },
+  },
 ]);

@@ -112,7 +112,7 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource }: Props) 
         </InlineField>
         <InlineField
           label="Memory limit"
-          labelWidth={14}
+          labelWidth={16}
           htmlFor={`memshape-limit-${query.refId}`}
           tooltip="The memory limit of what you measure, e.g. 2GiB, 512MiB or 1.5e9 bytes. Used to estimate time to exhaustion. Leave empty if unknown."
           invalid={!!limitError}
@@ -144,7 +144,7 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource }: Props) 
             }}
           />
         </InlineField>
-        <InlineField label="Output" labelWidth={14} tooltip="Which frames the query returns.">
+        <InlineField label="Output" labelWidth={16} tooltip="Which frames the query returns.">
           <RadioButtonGroup<OutputMode>
             aria-label="Output"
             options={OUTPUT_OPTIONS}

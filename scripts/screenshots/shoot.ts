@@ -1,0 +1,118 @@
+/**
+ * Photographs the preview page built by ./webpack.config.ts into docs/img/*.png.
+ *
+ *   npm run screenshots          (builds, then runs this)
+ *
+ * Serves scripts/screenshots/dist on 127.0.0.1 (the page fetches @grafana/ui's icons, which file:// would block),
+ * opens it in the system Chromium with playwright-core and takes an element screenshot of each panel.
+ * CHROMIUM (default /usr/bin/chromium) picks another browser binary.
+ */
+import { createReadStream, promises as fs } from 'fs';
+import http from 'http';
+import { AddressInfo } from 'net';
+import path from 'path';
+import { chromium } from 'playwright-core';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const DIST = path.resolve(__dirname, 'dist');
+const OUT = path.resolve(ROOT, 'docs', 'img');
+const PANELS = ['config-editor-prometheus', 'config-editor-datadog', 'query-editor'];
+const MAX_BYTES = 200 * 1024;
+
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.css': 'text/css; charset=utf-8',
+  '.png': 'image/png',
+  '.woff2': 'font/woff2',
+};
+
+/** A static file server for DIST on an ephemeral port of 127.0.0.1. */
+async function serve(): Promise<http.Server> {
+  const server = http.createServer(async (req, res) => {
+    const urlPath = decodeURIComponent(new URL(req.url ?? '/', 'http://localhost').pathname);
+    const file = path.join(DIST, urlPath === '/' ? 'index.html' : urlPath);
+    const stat = file.startsWith(DIST + path.sep) ? await fs.stat(file).catch(() => undefined) : undefined;
+    if (!stat?.isFile()) {
+      res.writeHead(404).end('not found');
+      return;
+    }
+    res.writeHead(200, { 'Content-Type': TYPES[path.extname(file)] ?? 'application/octet-stream' });
+    createReadStream(file).pipe(res);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return server;
+}
+
+async function main() {
+  await fs.access(path.join(DIST, 'index.html')).catch(() => {
+    throw new Error(`${DIST}/index.html is missing: build it first (npm run screenshots does).`);
+  });
+  await fs.mkdir(OUT, { recursive: true });
+
+  const server = await serve();
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    args: [
+      '--no-sandbox',
+      '--headless',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      // Same glyphs on every machine: no subpixel (coloured) anti-aliasing.
+      '--disable-lcd-text',
+      '--font-render-hinting=none',
+    ],
+  });
+  try {
+    const page = await browser.newPage({ viewport: { width: 1200, height: 900 }, deviceScaleFactor: 1 });
+    const problems: string[] = [];
+    page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+    page.on('console', (message) => {
+      if (message.type() === 'error') {
+        problems.push(`console error: ${message.text()}`);
+      }
+    });
+    page.on('requestfailed', (request) => problems.push(`request failed: ${request.url()}`));
+    page.on('response', (response) => {
+      if (response.status() >= 400) {
+        problems.push(`HTTP ${response.status()}: ${response.url()}`);
+      }
+    });
+
+    const { port } = server.address() as AddressInfo;
+    await page.goto(`http://127.0.0.1:${port}/`, { waitUntil: 'networkidle' });
+    for (const name of PANELS) {
+      await page.locator(`[data-screenshot="${name}"]`).waitFor({ state: 'visible' });
+    }
+    // Every icon fetched and inlined, fonts loaded, no animation half-way.
+    await page.waitForFunction(() => document.querySelectorAll('div[class*="Icon"], span[class*="Icon"]').length === 0);
+    await page.evaluate(() => document.fonts.ready);
+    await page.mouse.move(0, 0);
+
+    if (problems.length > 0) {
+      throw new Error(`the preview did not render cleanly:\n  ${problems.join('\n  ')}`);
+    }
+
+    for (const name of PANELS) {
+      const file = path.join(OUT, `${name}.png`);
+      await page.locator(`[data-screenshot="${name}"]`).screenshot({ path: file, animations: 'disabled' });
+      const { size } = await fs.stat(file);
+      console.log(`${path.relative(ROOT, file)}  ${(size / 1024).toFixed(1)} KiB`);
+      if (size >= MAX_BYTES) {
+        throw new Error(`${file} is ${size} bytes, over the ${MAX_BYTES}-byte budget`);
+      }
+    }
+  } finally {
+    await browser.close();
+    server.close();
+  }
+}
+
+main().catch((error) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});
