@@ -40,6 +40,12 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
     });
   };
 
+  const secretProps = (key: SecretKey) => ({
+    isConfigured: !!secureJsonFields?.[key],
+    onChange: setSecret(key),
+    onReset: resetSecret(key),
+  });
+
   const onTimeoutChange = (event: ChangeEvent<HTMLInputElement>) => {
     const text = event.target.value.trim();
     const seconds = Number(text);
@@ -80,21 +86,13 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
               }
             />
           </InlineField>
-          <InlineField
+          <SecretField
             label="Bearer token"
-            labelWidth={LABEL_WIDTH}
-            htmlFor="memshape-bearer-token"
+            id="memshape-bearer-token"
             tooltip="Optional. Sent as an Authorization: Bearer header to Prometheus. Stored encrypted; never shown again."
-          >
-            <SecretInput
-              id="memshape-bearer-token"
-              width={INPUT_WIDTH}
-              placeholder="Optional bearer token"
-              isConfigured={!!secureJsonFields?.bearerToken}
-              onChange={setSecret('bearerToken')}
-              onReset={resetSecret('bearerToken')}
-            />
-          </InlineField>
+            placeholder="Optional bearer token"
+            {...secretProps('bearerToken')}
+          />
         </>
       )}
 
@@ -114,38 +112,22 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
               onChange={(event: ChangeEvent<HTMLInputElement>) => setJsonData({ datadogSite: event.target.value })}
             />
           </InlineField>
-          <InlineField
+          <SecretField
             label="API key"
-            labelWidth={LABEL_WIDTH}
-            htmlFor="memshape-datadog-api-key"
+            id="memshape-datadog-api-key"
             tooltip="Datadog API key. Stored encrypted; never shown again."
+            placeholder="Datadog API key"
             required
-          >
-            <SecretInput
-              id="memshape-datadog-api-key"
-              width={INPUT_WIDTH}
-              placeholder="Datadog API key"
-              isConfigured={!!secureJsonFields?.datadogApiKey}
-              onChange={setSecret('datadogApiKey')}
-              onReset={resetSecret('datadogApiKey')}
-            />
-          </InlineField>
-          <InlineField
+            {...secretProps('datadogApiKey')}
+          />
+          <SecretField
             label="Application key"
-            labelWidth={LABEL_WIDTH}
-            htmlFor="memshape-datadog-app-key"
+            id="memshape-datadog-app-key"
             tooltip="Datadog application key with permission to query metrics. Stored encrypted; never shown again."
+            placeholder="Datadog application key"
             required
-          >
-            <SecretInput
-              id="memshape-datadog-app-key"
-              width={INPUT_WIDTH}
-              placeholder="Datadog application key"
-              isConfigured={!!secureJsonFields?.datadogAppKey}
-              onChange={setSecret('datadogAppKey')}
-              onReset={resetSecret('datadogAppKey')}
-            />
-          </InlineField>
+            {...secretProps('datadogAppKey')}
+          />
         </>
       )}
 
@@ -166,5 +148,25 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
         />
       </InlineField>
     </Stack>
+  );
+}
+
+interface SecretFieldProps {
+  label: string;
+  id: string;
+  tooltip: string;
+  placeholder: string;
+  required?: boolean;
+  isConfigured: boolean;
+  onChange: (event: ChangeEvent<HTMLInputElement>) => void;
+  onReset: () => void;
+}
+
+/** A write-only secret: shows "configured" once set, never the value. */
+function SecretField({ label, id, tooltip, placeholder, required, ...secret }: SecretFieldProps) {
+  return (
+    <InlineField label={label} labelWidth={LABEL_WIDTH} htmlFor={id} tooltip={tooltip} required={required}>
+      <SecretInput id={id} width={INPUT_WIDTH} placeholder={placeholder} {...secret} />
+    </InlineField>
   );
 }
