@@ -280,8 +280,8 @@ func (a *analysis) sentence(v Verdict) string {
 		}
 		b.WriteString(".")
 	case Fragmentation:
-		fmt.Fprintf(&b, "Fragmentation: growth slowed from %s to %s over %s%s, heading for a ceiling (%s)",
-			rateText(a.early.b*a.scale), rateText(a.late.b*a.scale), hoursText(a.evidenceHours), across, a.conc.model)
+		fmt.Fprintf(&b, "Fragmentation: growth slowed from %s to %s over %s%s, %s",
+			rateText(a.early.b*a.scale), rateText(a.late.b*a.scale), hoursText(a.evidenceHours), across, curveText(v.Fits))
 		if contains(v.Components, Bloat) {
 			fmt.Fprintf(&b, ", plus %s", jumpsText(v.Jumps))
 		}
@@ -395,4 +395,18 @@ func (a *analysis) levelNear(i int, s span) float64 {
 		sum += a.b.y[q]
 	}
 	return sum / float64(hi-lo)
+}
+
+// curveText says where a decelerating curve is going: a saturating curve
+// toward its ceiling, a logarithmic one ever slower without one.
+func curveText(fits []Fit) string {
+	for i := len(fits) - 1; i >= 0; i-- {
+		switch f := fits[i]; f.Model {
+		case Saturating:
+			return fmt.Sprintf("levelling off toward ~%s (saturating)", bytesText(f.A+f.B))
+		case Logarithmic:
+			return "growing ever slower (logarithmic)"
+		}
+	}
+	return "growing ever slower"
 }
