@@ -4,40 +4,16 @@
  */
 import React, { useState } from 'react';
 import { createRoot } from 'react-dom/client';
-import { createTheme, DataSourceSettings, ThemeContext } from '@grafana/data';
+import { createTheme, ThemeContext } from '@grafana/data';
 import { GlobalStyles } from '@grafana/ui';
 
 import { ConfigEditor } from '../../src/components/ConfigEditor';
 import { QueryEditor } from '../../src/components/QueryEditor';
 import { DataSource } from '../../src/datasource';
-import { MemshapeOptions, MemshapeQuery, MemshapeSecureJsonData } from '../../src/types';
-
-type Settings = DataSourceSettings<MemshapeOptions, MemshapeSecureJsonData>;
+import { dataSourceSettings as settings, Settings } from '../../src/testing/settings';
+import { MemshapeQuery } from '../../src/types';
 
 const theme = createTheme({ colors: { mode: 'dark' } });
-
-function settings(overrides: Partial<Settings>): Settings {
-  return {
-    id: 1,
-    uid: 'memshape',
-    orgId: 1,
-    name: 'Memory Shape',
-    type: 'memshape-memory-datasource',
-    typeName: 'Memory Shape',
-    typeLogoUrl: '',
-    access: 'proxy',
-    url: '',
-    user: '',
-    basicAuth: false,
-    basicAuthUser: '',
-    isDefault: false,
-    jsonData: {},
-    secureJsonFields: {},
-    readOnly: false,
-    withCredentials: false,
-    ...overrides,
-  } as Settings;
-}
 
 const PROMETHEUS = settings({
   url: 'http://prometheus:9090',

@@ -1,35 +1,9 @@
 import React, { useState } from 'react';
-import { DataSourceSettings } from '@grafana/data';
 import { render, screen } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 
-import { MemshapeOptions, MemshapeSecureJsonData } from '../types';
+import { dataSourceSettings as settings, Settings } from '../testing/settings';
 import { ConfigEditor } from './ConfigEditor';
-
-type Settings = DataSourceSettings<MemshapeOptions, MemshapeSecureJsonData>;
-
-function settings(overrides: Partial<Settings> = {}): Settings {
-  return {
-    id: 1,
-    uid: 'memshape',
-    orgId: 1,
-    name: 'Memory Shape',
-    type: 'memshape-memory-datasource',
-    typeName: 'Memory Shape',
-    typeLogoUrl: '',
-    access: 'proxy',
-    url: '',
-    user: '',
-    basicAuth: false,
-    basicAuthUser: '',
-    isDefault: false,
-    jsonData: {},
-    secureJsonFields: {},
-    readOnly: false,
-    withCredentials: false,
-    ...overrides,
-  } as Settings;
-}
 
 /** Renders the editor the way Grafana does: as a controlled component whose options follow onOptionsChange. */
 function renderEditor(initial: Settings) {
