@@ -1,7 +1,8 @@
 import type { PluginOptions } from '@grafana/plugin-e2e';
 import { defineConfig, devices, type PlaywrightTestConfig } from '@playwright/test';
-import { existsSync } from 'node:fs';
 import { dirname } from 'node:path';
+
+import { CHROMIUM_ARGS, chromiumExecutable } from './tests/chromium';
 
 const pluginE2eAuth = `${dirname(require.resolve('@grafana/plugin-e2e'))}/auth`;
 
@@ -12,24 +13,9 @@ const grafanaUrl = process.env.GRAFANA_URL;
  * Browsers are never downloaded: use the system Chromium (Debian package `chromium`) or the one named by
  * PLAYWRIGHT_CHROMIUM_EXECUTABLE_PATH.
  */
-const chromiumPath =
-  process.env.PLAYWRIGHT_CHROMIUM_EXECUTABLE_PATH ||
-  (existsSync('/usr/bin/chromium') ? '/usr/bin/chromium' : undefined);
-
 const chromium = {
   ...devices['Desktop Chrome'],
-  launchOptions: {
-    executablePath: chromiumPath,
-    args: [
-      '--no-sandbox',
-      '--headless',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-  },
+  launchOptions: { executablePath: chromiumExecutable(), args: CHROMIUM_ARGS },
 };
 
 const projects: PlaywrightTestConfig<PluginOptions>['projects'] = grafanaUrl

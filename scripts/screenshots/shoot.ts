@@ -13,6 +13,8 @@ import { AddressInfo } from 'net';
 import path from 'path';
 import { chromium } from 'playwright-core';
 
+import { CHROMIUM_ARGS, chromiumExecutable } from '../../tests/chromium';
+
 const ROOT = path.resolve(__dirname, '..', '..');
 const DIST = path.resolve(__dirname, 'dist');
 const OUT = path.resolve(ROOT, 'docs', 'img');
@@ -53,15 +55,9 @@ async function main() {
 
   const server = await serve();
   const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    executablePath: chromiumExecutable() ?? '/usr/bin/chromium',
     args: [
-      '--no-sandbox',
-      '--headless',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
+      ...CHROMIUM_ARGS,
       // Same glyphs on every machine: no subpixel (coloured) anti-aliasing.
       '--disable-lcd-text',
       '--font-render-hinting=none',
