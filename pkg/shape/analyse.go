@@ -63,7 +63,6 @@ func analyse(t []int64, v []float64, opt Options) *analysis {
 		age: make([]float64, 0, min(n, 2*binsPerLifetime*len(a.segs))),
 		at:  make([]float64, 0, min(n, 2*binsPerLifetime*len(a.segs))),
 		y:   make([]float64, 0, min(n, 2*binsPerLifetime*len(a.segs))),
-		n:   make([]int, 0, min(n, 2*binsPerLifetime*len(a.segs))),
 	}
 	for _, s := range a.segs {
 		b0, b1 := a.b.appendBins(t, level, s.lo, s.hi, width, scale)

@@ -19,7 +19,6 @@ type bins struct {
 	age []float64 // hours since the lifetime's first point, at the bin's mean time
 	at  []float64 // Unix ms of the bin's mean time
 	y   []float64 // level (normalised: 1 = the series' median)
-	n   []int     // points in the bin
 }
 
 // binWidth picks one bin width for all lifetimes, in ms: about 1 % of the
@@ -76,7 +75,6 @@ func (b *bins) appendBins(t []int64, y []float64, lo, hi int, width, scale float
 		b.at = append(b.at, float64(t0)+mt)
 		b.age = append(b.age, mt/3.6e6)
 		b.y = append(b.y, acc/float64(cnt))
-		b.n = append(b.n, cnt)
 	}
 	for i := lo; i < hi; i++ {
 		off := float64(t[i] - t0)
@@ -95,8 +93,7 @@ func (b *bins) appendBins(t []int64, y []float64, lo, hi int, width, scale float
 
 // fillGaps bridges missing bins (a scrape outage, dropped zero fill) in the
 // bins from b0 on with straight lines, so that growth during an outage
-// reads as the growth it was and not as a jump. Bridged bins hold no
-// points (n = 0).
+// reads as the growth it was and not as a jump.
 func (b *bins) fillGaps(b0 int, width float64) {
 	missing := 0
 	for i := b0 + 1; i < len(b.y); i++ {
@@ -111,8 +108,7 @@ func (b *bins) fillGaps(b0 int, width float64) {
 	age := append([]float64(nil), b.age[b0:]...)
 	at := append([]float64(nil), b.at[b0:]...)
 	y := append([]float64(nil), b.y[b0:]...)
-	cnt := append([]int(nil), b.n[b0:]...)
-	b.age, b.at, b.y, b.n = b.age[:b0], b.at[:b0], b.y[:b0], b.n[:b0]
+	b.age, b.at, b.y = b.age[:b0], b.at[:b0], b.y[:b0]
 	for i := 0; i < n; i++ {
 		if i > 0 {
 			g := int(math.Round((at[i]-at[i-1])/width)) - 1
@@ -121,13 +117,11 @@ func (b *bins) fillGaps(b0 int, width float64) {
 				b.age = append(b.age, age[i-1]+f*(age[i]-age[i-1]))
 				b.at = append(b.at, at[i-1]+f*(at[i]-at[i-1]))
 				b.y = append(b.y, y[i-1]+f*(y[i]-y[i-1]))
-				b.n = append(b.n, 0)
 			}
 		}
 		b.age = append(b.age, age[i])
 		b.at = append(b.at, at[i])
 		b.y = append(b.y, y[i])
-		b.n = append(b.n, cnt[i])
 	}
 }
 
