@@ -289,3 +289,34 @@ func TestClassifyRestartHiddenInAnOutage(t *testing.T) {
 		t.Errorf("got %s, want leak: %s", v.Shape, v.Explanation)
 	}
 }
+
+// The issue's own yardsticks for "the series' own scale": on a day-long
+// chart a rise over 40 minutes is a jump; a drop back to the baseline every
+// hour is a restart, while a collector's cycle of minutes is not.
+func TestClassifyJudgesAtTheSeriesScale(t *testing.T) {
+	tt, vv := series(24*time.Hour, time.Minute, 0.003, 7,
+		staircase(func(float64) float64 { return 1 }, 0.15, 40.0/60, 5, 11, 17))
+	v := Classify(tt, vv, Options{})
+	if v.Shape != Bloat || len(v.Jumps) != 3 {
+		t.Errorf("rises over 40 min on a day: got %s with %d jumps, want bloat with 3: %s", v.Shape, len(v.Jumps), v.Explanation)
+	}
+
+	tt, vv = series(48*time.Hour, time.Minute, 0.003, 8, func(h float64) float64 {
+		age := math.Mod(h, 1)
+		return 1 + 0.25*age // back to the baseline every hour
+	})
+	v = Classify(tt, vv, Options{})
+	if v.Restarts < 45 || v.Restarts > 48 {
+		t.Errorf("hourly drops to the baseline: %d restarts, want 47", v.Restarts)
+	}
+	if v.Shape != Leak {
+		t.Errorf("every hourly lifetime climbs alike: got %s, want leak: %s", v.Shape, v.Explanation)
+	}
+
+	tt, vv = series(48*time.Hour, 15*time.Second, 0.003, 9, func(h float64) float64 {
+		return 1 + 0.25*math.Mod(h*60/4, 1) // a collector every 4 minutes
+	})
+	if v = Classify(tt, vv, Options{}); v.Restarts != 0 || v.Shape != Healthy {
+		t.Errorf("a 4-minute GC cycle: %d restarts and %s, want 0 and healthy: %s", v.Restarts, v.Shape, v.Explanation)
+	}
+}
