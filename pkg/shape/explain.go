@@ -40,17 +40,6 @@ func (a *analysis) verdictJumps() []Jump {
 	return out
 }
 
-// lastSpan is the steady part of the last lifetime, the one that decides
-// what happens next.
-func (a *analysis) lastSpan() (int, span, bool) {
-	for k := len(a.steady) - 1; k >= 0; k-- {
-		if s := a.steady[k]; s.b-s.a >= 3 {
-			return k, s, true
-		}
-	}
-	return 0, span{}, false
-}
-
 // curveFits converts a pooled fit to Fits in bytes and ms: one per
 // lifetime, cut at each jump and lifted by the jumps before it (the curve
 // was fitted with the jumps taken out).
