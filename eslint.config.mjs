@@ -37,6 +37,15 @@ export default defineConfig([
   },
   ...baseConfig,
   {
+    // The Playwright e2e specs: the scaffold's pattern for them matches nothing, so name them here.
+    files: ['tests/**/*.ts', 'playwright.config.ts'],
+    languageOptions: {
+      parserOptions: {
+        project: './tests/tsconfig.json',
+      },
+    },
+  },
+  {
     // The docs screenshot harness (npm run screenshots): lint it like src/.
     files: ['scripts/screenshots/**/*.{ts,tsx}'],
     languageOptions: {
