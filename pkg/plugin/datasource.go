@@ -17,6 +17,7 @@ import (
 	"github.com/grafana/grafana-plugin-sdk-go/backend/instancemgmt"
 	"github.com/grafana/grafana-plugin-sdk-go/backend/log"
 
+	"github.com/memshape/memory-datasource/pkg/upstream"
 	prom "github.com/memshape/memory-datasource/pkg/upstream/prometheus"
 )
 
@@ -37,7 +38,7 @@ type Datasource struct {
 	// problem reaches the user as a health message and per-query errors
 	// rather than as an opaque "plugin unavailable".
 	cfgErr error
-	prom   *prom.Client
+	up     upstream.Client
 	hc     *http.Client
 }
 
@@ -74,7 +75,7 @@ func NewDatasource(ctx context.Context, s backend.DataSourceInstanceSettings) (i
 		return d, nil
 	}
 	d.hc = hc
-	d.prom, err = prom.New(d.settings.URL, hc)
+	d.up, err = prom.New(d.settings.URL, hc)
 	if err != nil {
 		d.cfgErr = fmt.Errorf("%v: fix the URL in the data source settings", err)
 	}
@@ -164,15 +165,12 @@ func (d *Datasource) CheckHealth(ctx context.Context, _ *backend.CheckHealthRequ
 	if d.cfgErr != nil {
 		return fail(d.cfgErr.Error())
 	}
-	switch d.settings.Upstream {
-	case UpstreamDatadog:
+	if d.up == nil {
 		return fail("Datadog support is not built yet: choose Prometheus as the upstream for now")
-	case UpstreamPrometheus:
-		version, err := d.prom.BuildInfo(ctx)
-		if err != nil {
-			return fail(fmt.Sprintf("%v. Check the URL %s, that Prometheus is running and reachable from the Grafana server, and the auth settings.", err, d.prom.URL()))
-		}
-		return &backend.CheckHealthResult{Status: backend.HealthStatusOk, Message: "Connected to Prometheus " + version}, nil
 	}
-	return fail(fmt.Sprintf("unknown upstream %q", d.settings.Upstream))
+	msg, err := d.up.Health(ctx)
+	if err != nil {
+		return fail(err.Error())
+	}
+	return &backend.CheckHealthResult{Status: backend.HealthStatusOk, Message: d.redact(msg)}, nil
 }

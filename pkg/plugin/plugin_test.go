@@ -431,7 +431,7 @@ func TestBearerTokenSentNeverShown(t *testing.T) {
 		} else {
 			assert.Equal(t, backend.HealthStatusError, h.Status)
 			assert.Contains(t, h.Message, "401")
-			assert.Contains(t, h.Message, "check the bearer token")
+			assert.Contains(t, h.Message, "check the credentials")
 			require.Error(t, resp.Responses["A"].Error)
 			assert.Equal(t, backend.StatusUnauthorized, resp.Responses["A"].Status)
 		}

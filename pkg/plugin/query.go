@@ -7,14 +7,14 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"net/http"
-	"strings"
+		"strings"
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 	"github.com/grafana/grafana-plugin-sdk-go/data"
 
 	"github.com/memshape/memory-datasource/pkg/frames"
 	"github.com/memshape/memory-datasource/pkg/shape"
+	"github.com/memshape/memory-datasource/pkg/upstream"
 	prom "github.com/memshape/memory-datasource/pkg/upstream/prometheus"
 )
 
@@ -91,32 +91,14 @@ func errResponse(status backend.Status, src backend.ErrorSource, err error) back
 	return backend.DataResponse{Error: err, Status: status, ErrorSource: src}
 }
 
-// upstreamError maps an upstream failure to a response status.
+// upstreamError maps an upstream failure to a response: the upstream's
+// status (a timeout is 504), marked as the upstream's fault.
 func upstreamError(err error) backend.DataResponse {
-	var pe *prom.Error
-	if errors.As(err, &pe) {
-		switch pe.Type {
-		case "bad_data":
-			return errResponse(backend.StatusBadRequest, backend.ErrorSourceDownstream, err)
-		case "timeout":
-			return errResponse(backend.StatusTimeout, backend.ErrorSourceDownstream, err)
-		case "canceled":
-			return errResponse(backend.StatusBadRequest, backend.ErrorSourceDownstream, err)
-		case "execution":
-			return errResponse(backend.StatusValidationFailed, backend.ErrorSourceDownstream, err)
-		}
-		switch pe.HTTPStatus {
-		case http.StatusUnauthorized:
-			return errResponse(backend.StatusUnauthorized, backend.ErrorSourceDownstream, err)
-		case http.StatusForbidden:
-			return errResponse(backend.StatusForbidden, backend.ErrorSourceDownstream, err)
-		case http.StatusNotFound:
-			return errResponse(backend.StatusNotFound, backend.ErrorSourceDownstream, err)
-		case http.StatusTooManyRequests:
-			return errResponse(backend.StatusTooManyRequests, backend.ErrorSourceDownstream, err)
-		}
+	status := backend.StatusBadGateway
+	if ue, ok := upstream.AsError(err); ok {
+		status = backend.Status(ue.Status())
 	}
-	return errResponse(backend.StatusBadGateway, backend.ErrorSourceDownstream, err)
+	return errResponse(status, backend.ErrorSourceDownstream, err)
 }
 
 // classify is shape.Classify; tests replace it.
@@ -151,7 +133,7 @@ func (d *Datasource) query(ctx context.Context, req *backend.QueryDataRequest, d
 				dq.Interval, step, prom.MaxPointsPerSeries),
 		})
 	}
-	res, err := d.prom.QueryRange(ctx, q.Expr, start, end, step)
+	res, err := d.up.QueryRange(ctx, upstream.Query{Expr: q.Expr, Start: start, End: end, Step: step})
 	if err != nil {
 		return upstreamError(err)
 	}

@@ -19,7 +19,10 @@ import (
 	"github.com/prometheus/common/model"
 
 	"github.com/memshape/memory-datasource/pkg/series"
+	"github.com/memshape/memory-datasource/pkg/upstream"
 )
+
+var _ upstream.Client = (*Client)(nil)
 
 // MaxPointsPerSeries is Prometheus' limit on (end-start)/step for
 // query_range; above it Prometheus answers 400 bad_data.
@@ -59,72 +62,62 @@ func New(rawURL string, hc *http.Client) (*Client, error) {
 // URL is the server's address with any password removed.
 func (c *Client) URL() string { return c.url }
 
-// Result is what a range query returned.
-type Result struct {
-	Series []series.Series
-	// Warnings and Infos are Prometheus' own annotations, to be shown as
-	// notices.
-	Warnings []string
-}
+// Source is upstream.Prometheus.
+func (c *Client) Source() upstream.Source { return upstream.Prometheus }
 
-// Error is a failed Prometheus call. Type is Prometheus' errorType
-// (bad_data, execution, timeout, canceled, client_error, server_error,
-// bad_response) or "unreachable" when no answer came back.
-type Error struct {
-	Type string
-	// Msg is Prometheus' message, e.g. `1:5: parse error: unexpected ...`.
-	Msg string
-	// HTTPStatus is the HTTP status code when known (0 otherwise).
-	HTTPStatus int
-	URL        string
-	Err        error
-}
-
-func (e *Error) Error() string {
-	switch e.Type {
-	case "unreachable":
-		return fmt.Sprintf("could not reach Prometheus at %s: %s", e.URL, e.Msg)
-	case "client_error", "server_error", "bad_response":
-		hint := ""
-		switch e.HTTPStatus {
-		case http.StatusUnauthorized:
-			hint = " (unauthorized: check the bearer token or auth settings of the data source)"
-		case http.StatusForbidden:
-			hint = " (forbidden: the credentials lack access)"
-		case http.StatusNotFound:
-			hint = " (not found: check the URL points at the Prometheus server root, e.g. http://host:9090)"
-		}
-		return fmt.Sprintf("Prometheus at %s answered %s%s", e.URL, e.Msg, hint)
-	}
-	return fmt.Sprintf("Prometheus %s: %s", e.Type, e.Msg)
-}
-
-func (e *Error) Unwrap() error { return e.Err }
-
+// wrap turns a client_golang failure into an *upstream.Error that keeps
+// Prometheus' own error type and message.
 func (c *Client) wrap(err error) error {
 	if err == nil {
 		return nil
 	}
+	e := &upstream.Error{Source: upstream.Prometheus, Msg: err.Error(), Err: err}
 	var ae *v1.Error
-	if errors.As(err, &ae) {
-		e := &Error{Type: string(ae.Type), Msg: ae.Msg, URL: c.url, Err: err}
-		var code int
-		if _, scanErr := fmt.Sscanf(ae.Msg, "client error: %d", &code); scanErr == nil {
-			e.HTTPStatus = code
-		} else if _, scanErr := fmt.Sscanf(ae.Msg, "server error: %d", &code); scanErr == nil {
-			e.HTTPStatus = code
-		} else if _, scanErr := fmt.Sscanf(ae.Msg, "bad response code %d", &code); scanErr == nil {
-			e.HTTPStatus = code
+	switch {
+	case errors.As(err, &ae):
+		e.Type, e.Msg = string(ae.Type), ae.Msg
+		if ae.Detail != "" {
+			e.Msg = strings.TrimSpace(ae.Detail)
 		}
-		return e
+		var code int
+		for _, f := range []string{"client error: %d", "server error: %d", "bad response code %d"} {
+			if _, scanErr := fmt.Sscanf(ae.Msg, f, &code); scanErr == nil {
+				e.HTTPStatus = code
+				break
+			}
+		}
+		switch ae.Type {
+		case v1.ErrBadData:
+			e.Kind = upstream.BadQuery
+		case v1.ErrTimeout:
+			e.Kind = upstream.Timeout
+		case v1.ErrCanceled:
+			e.Kind = upstream.Canceled
+		case v1.ErrExec:
+			e.Kind = upstream.Execution
+		case v1.ErrBadResponse:
+			e.Kind = upstream.BadResponse
+		default:
+			e.Kind = upstream.Server
+		}
+		switch e.HTTPStatus {
+		case http.StatusUnauthorized:
+			e.Kind, e.Hint = upstream.Unauthorized, "check the credentials in the data source settings"
+		case http.StatusForbidden:
+			e.Kind, e.Hint = upstream.Forbidden, "the credentials lack access"
+		case http.StatusNotFound:
+			e.Kind, e.Hint = upstream.NotFound, "check that the URL points at the Prometheus API root, e.g. http://host:9090"
+		case http.StatusTooManyRequests:
+			e.Kind = upstream.RateLimited
+		}
+	case errors.Is(err, context.Canceled):
+		e.Kind, e.Msg = upstream.Canceled, "the request was canceled"
+	case errors.Is(err, context.DeadlineExceeded):
+		e.Kind, e.Msg, e.Hint = upstream.Timeout, "no answer before the timeout", "raise the timeout in the data source settings or narrow the query"
+	default:
+		e.Kind, e.Hint = upstream.Unreachable, "check the URL "+c.url+" and that Prometheus is reachable from the Grafana server"
 	}
-	if errors.Is(err, context.Canceled) {
-		return &Error{Type: "canceled", Msg: "the request was canceled", URL: c.url, Err: err}
-	}
-	if errors.Is(err, context.DeadlineExceeded) {
-		return &Error{Type: "timeout", Msg: "no answer before the timeout (raise timeoutSeconds or narrow the query)", URL: c.url, Err: err}
-	}
-	return &Error{Type: "unreachable", Msg: err.Error(), URL: c.url, Err: err}
+	return e
 }
 
 // Step returns the step to use for a range query over [start, end] when
@@ -155,12 +148,12 @@ func Step(start, end time.Time, want time.Duration) (step time.Duration, raised 
 }
 
 // QueryRange runs expr over [start, end] with the given step.
-func (c *Client) QueryRange(ctx context.Context, expr string, start, end time.Time, step time.Duration) (Result, error) {
-	val, warnings, infos, err := c.api.QueryRange(ctx, expr, v1.Range{Start: start, End: end, Step: step})
+func (c *Client) QueryRange(ctx context.Context, q upstream.Query) (upstream.Result, error) {
+	val, warnings, infos, err := c.api.QueryRange(ctx, q.Expr, v1.Range{Start: q.Start, End: q.End, Step: q.Step})
 	if err != nil {
-		return Result{}, c.wrap(err)
+		return upstream.Result{}, c.wrap(err)
 	}
-	res := Result{}
+	res := upstream.Result{}
 	res.Warnings = append(res.Warnings, warnings...)
 	res.Warnings = append(res.Warnings, infos...)
 	switch m := val.(type) {
@@ -186,18 +179,18 @@ func (c *Client) QueryRange(ctx context.Context, expr string, start, end time.Ti
 		}
 	case nil:
 	default:
-		return Result{}, &Error{Type: "bad_response", Msg: fmt.Sprintf("expected a range vector (matrix), got %s", val.Type()), URL: c.url}
+		return upstream.Result{}, &upstream.Error{Source: upstream.Prometheus, Kind: upstream.BadQuery, Msg: fmt.Sprintf("the query gives a %s, not a range vector", val.Type()), Hint: "write a PromQL expression that selects memory series, e.g. process_resident_memory_bytes"}
 	}
 	return res, nil
 }
 
-// BuildInfo returns the server's version, e.g. "2.42.0".
-func (c *Client) BuildInfo(ctx context.Context) (string, error) {
+// Health asks Prometheus for its build information.
+func (c *Client) Health(ctx context.Context) (string, error) {
 	bi, err := c.api.Buildinfo(ctx)
 	if err != nil {
 		return "", c.wrap(err)
 	}
-	return bi.Version, nil
+	return "Connected to Prometheus " + bi.Version, nil
 }
 
 func redactURLString(s string) string {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/memshape/memory-datasource/internal/promtest"
 	"github.com/memshape/memory-datasource/pkg/series"
+	"github.com/memshape/memory-datasource/pkg/upstream"
 )
 
 func TestStep(t *testing.T) {
@@ -74,11 +75,11 @@ func TestQueryRangeRealPrometheus(t *testing.T) {
 	require.NoError(t, err)
 	ctx := context.Background()
 
-	version, err := c.BuildInfo(ctx)
+	version, err := c.Health(ctx)
 	require.NoError(t, err)
-	assert.Regexp(t, `^\d+\.\d+\.\d+`, version)
+	assert.Regexp(t, `^Connected to Prometheus \d+\.\d+\.\d+`, version)
 
-	res, err := c.QueryRange(ctx, "memshape_up_bytes", end.Add(-29*time.Minute), end, time.Minute)
+	res, err := c.QueryRange(ctx, upstream.Query{Expr: "memshape_up_bytes", Start: end.Add(-29 * time.Minute), End: end, Step: time.Minute})
 	require.NoError(t, err)
 	require.Len(t, res.Series, 1)
 	got := res.Series[0]
@@ -93,14 +94,15 @@ func TestQueryRangeRealPrometheus(t *testing.T) {
 		}
 	}
 
-	_, err = c.QueryRange(ctx, "rate(", end.Add(-time.Hour), end, time.Minute)
-	var pe *Error
+	_, err = c.QueryRange(ctx, upstream.Query{Expr: "rate(", Start: end.Add(-time.Hour), End: end, Step: time.Minute})
+	var pe *upstream.Error
 	require.True(t, errors.As(err, &pe), "%v", err)
 	assert.Equal(t, "bad_data", pe.Type)
+	assert.Equal(t, upstream.BadQuery, pe.Kind)
 	assert.Contains(t, err.Error(), "parse error")
 
 	// Beyond the point cap Prometheus itself refuses: Step exists for this.
-	_, err = c.QueryRange(ctx, "memshape_up_bytes", end.Add(-24*time.Hour), end, time.Second)
+	_, err = c.QueryRange(ctx, upstream.Query{Expr: "memshape_up_bytes", Start: end.Add(-24 * time.Hour), End: end, Step: time.Second})
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "11,000 points")
 }
@@ -119,17 +121,17 @@ func TestWarningsAndHTTPErrors(t *testing.T) {
 	defer ts.Close()
 	c, err := New(ts.URL, ts.Client())
 	require.NoError(t, err)
-	res, err := c.QueryRange(context.Background(), "m", time.Unix(1700000000, 0), time.Unix(1700000100, 0), time.Minute)
+	res, err := c.QueryRange(context.Background(), upstream.Query{Expr: "m", Start: time.Unix(1700000000, 0), End: time.Unix(1700000100, 0), Step: time.Minute})
 	require.NoError(t, err)
 	assert.Equal(t, []string{"too many samples", "an info"}, res.Warnings)
 	require.Len(t, res.Series, 1)
 	assert.Equal(t, []int64{1700000000000, 1700000060500}, res.Series[0].T)
 	assert.True(t, math.IsInf(res.Series[0].V[0], 1))
 
-	_, err = c.BuildInfo(context.Background())
-	var pe *Error
+	_, err = c.Health(context.Background())
+	var pe *upstream.Error
 	require.True(t, errors.As(err, &pe))
 	assert.Equal(t, http.StatusForbidden, pe.HTTPStatus)
-	assert.Contains(t, err.Error(), "forbidden")
-	assert.Contains(t, err.Error(), ts.URL)
+	assert.Equal(t, upstream.Forbidden, pe.Kind)
+	assert.Contains(t, err.Error(), "403")
 }

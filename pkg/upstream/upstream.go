@@ -1,0 +1,195 @@
+// Package upstream is the one door memory series come in by. Prometheus and
+// Datadog each implement Client; the plugin and the CLI depend on Client,
+// never on a concrete upstream. Failures are *Error, typed with their
+// source and kind and carrying the upstream's own words.
+package upstream
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/memshape/memory-datasource/pkg/series"
+)
+
+// Source names an upstream.
+type Source string
+
+const (
+	Prometheus Source = "prometheus"
+	Datadog    Source = "datadog"
+)
+
+// Title is the source's name as people write it ("Prometheus").
+func (s Source) Title() string {
+	switch s {
+	case Prometheus:
+		return "Prometheus"
+	case Datadog:
+		return "Datadog"
+	}
+	return string(s)
+}
+
+// Query is one range query.
+type Query struct {
+	// Expr is the upstream's own query language: PromQL, or a Datadog
+	// metrics query.
+	Expr string
+	// Start and End bound the range (inclusive).
+	Start, End time.Time
+	// Step is the resolution wanted: Prometheus' step, Datadog's rollup
+	// interval.
+	Step time.Duration
+	// MaxSeries and MaxPoints (over all series) cap what one query may
+	// return; 0 means the client's default. Exceeding one is an *Error of
+	// kind TooLarge naming the cap.
+	MaxSeries int
+	MaxPoints int
+}
+
+// Result is what a range query returned.
+type Result struct {
+	Series []series.Series
+	// Warnings are the upstream's own annotations, shown as notices.
+	Warnings []string
+}
+
+// Client is an upstream of memory series.
+type Client interface {
+	// Source says which upstream this is.
+	Source() Source
+	// QueryRange runs one range query.
+	QueryRange(ctx context.Context, q Query) (Result, error)
+	// Health checks that the upstream answers and the credentials are
+	// accepted; ok is a sentence for the user ("Connected to Prometheus
+	// 2.42.0"). Its error says which credential was refused, if one was.
+	Health(ctx context.Context) (ok string, err error)
+}
+
+// Kind classifies an upstream failure by what the user can do about it.
+type Kind string
+
+const (
+	// BadQuery: the upstream rejected the query (syntax, unknown function).
+	BadQuery Kind = "bad_query"
+	// Unauthorized: the credentials were refused (401).
+	Unauthorized Kind = "unauthorized"
+	// Forbidden: the credentials lack access (403).
+	Forbidden Kind = "forbidden"
+	// NotFound: the URL does not point at the API (404).
+	NotFound Kind = "not_found"
+	// RateLimited: the upstream asked to slow down (429).
+	RateLimited Kind = "rate_limited"
+	// Timeout: the query ran out of time, upstream or here.
+	Timeout Kind = "timeout"
+	// Canceled: the caller went away.
+	Canceled Kind = "canceled"
+	// Unreachable: no answer came back (connection refused, DNS, TLS).
+	Unreachable Kind = "unreachable"
+	// TooLarge: the answer exceeds a cap (body, series or points).
+	TooLarge Kind = "too_large"
+	// Execution: the upstream failed while running a valid query.
+	Execution Kind = "execution"
+	// BadResponse: the answer could not be read.
+	BadResponse Kind = "bad_response"
+	// Server: any other upstream failure (5xx).
+	Server Kind = "server"
+)
+
+// Error is a failed upstream call.
+type Error struct {
+	Source Source
+	Kind   Kind
+	// HTTPStatus is the upstream's HTTP status, 0 when none came back.
+	HTTPStatus int
+	// Type is the upstream's own error type (Prometheus' errorType), when
+	// it gave one.
+	Type string
+	// Msg is the upstream's own message, or ours when it said nothing.
+	Msg string
+	// Hint says what to do about it; may be empty.
+	Hint string
+	// Err is the underlying error, if any.
+	Err error
+}
+
+func (e *Error) Error() string {
+	s := fmt.Sprintf("%s %s", e.Source.Title(), e.describe())
+	if e.Msg != "" {
+		s += ": " + e.Msg
+	}
+	if e.Hint != "" {
+		s += " (" + e.Hint + ")"
+	}
+	return s
+}
+
+func (e *Error) describe() string {
+	switch e.Kind {
+	case BadQuery:
+		return "rejected the query"
+	case Unauthorized:
+		return "refused the credentials (401)"
+	case Forbidden:
+		return "denied access (403)"
+	case NotFound:
+		return "answered 404 not found"
+	case RateLimited:
+		return "is rate limiting (429)"
+	case Timeout:
+		return "query timed out"
+	case Canceled:
+		return "query was canceled"
+	case Unreachable:
+		return "could not be reached"
+	case TooLarge:
+		return "answer is too large"
+	case Execution:
+		return "failed to run the query"
+	case BadResponse:
+		return "sent an answer that could not be read"
+	}
+	if e.HTTPStatus != 0 {
+		return fmt.Sprintf("answered %d %s", e.HTTPStatus, http.StatusText(e.HTTPStatus))
+	}
+	return "failed"
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// Status is the HTTP-like status a failure maps to (for Grafana's
+// response status): 400 for a bad query, 401, 403, 404, 429, 504 for a
+// timeout, 413 for too large, 502 otherwise.
+func (e *Error) Status() int {
+	switch e.Kind {
+	case BadQuery:
+		return http.StatusBadRequest
+	case Unauthorized:
+		return http.StatusUnauthorized
+	case Forbidden:
+		return http.StatusForbidden
+	case NotFound:
+		return http.StatusNotFound
+	case RateLimited:
+		return http.StatusTooManyRequests
+	case Timeout:
+		return http.StatusGatewayTimeout
+	case Canceled:
+		return 499
+	case TooLarge:
+		return http.StatusRequestEntityTooLarge
+	case Execution:
+		return http.StatusUnprocessableEntity
+	}
+	return http.StatusBadGateway
+}
+
+// AsError returns err's *Error, if it has one.
+func AsError(err error) (*Error, bool) {
+	var e *Error
+	ok := errors.As(err, &e)
+	return e, ok
+}
