@@ -346,8 +346,8 @@ func TestPrometheusDown(t *testing.T) {
 	h, err := client.CheckHealth(context.Background(), &backend.CheckHealthRequest{PluginContext: pctx(ds)})
 	require.NoError(t, err)
 	assert.Equal(t, backend.HealthStatusError, h.Status)
-	assert.Contains(t, h.Message, "could not reach Prometheus at "+down)
-	assert.Contains(t, h.Message, "Check the URL "+down)
+	assert.Contains(t, h.Message, "Prometheus could not be reached")
+	assert.Contains(t, h.Message, "check the URL "+down)
 
 	now := time.Now()
 	resp, err := client.QueryData(context.Background(), &backend.QueryDataRequest{

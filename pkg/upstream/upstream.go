@@ -118,6 +118,9 @@ type Error struct {
 
 func (e *Error) Error() string {
 	s := fmt.Sprintf("%s %s", e.Source.Title(), e.describe())
+	if e.Type != "" {
+		s += " (" + e.Type + ")"
+	}
 	if e.Msg != "" {
 		s += ": " + e.Msg
 	}
