@@ -9,56 +9,109 @@ export type Sensitivity = 'low' | 'normal' | 'high';
  * - all: the original series, the overlays and the verdict table
  * - series: the original series and the overlays only
  * - verdicts: the verdict table only
+ * - alert: one number per series (see AlertValue), labelled with the series' labels and `memshape_shape`;
+ *   requests from alerting always get this output
+ * - annotations: one event per jump, restart, leak onset and end of warm-up
  */
-/**
- * 'alert': one number per series (the confidence of a growth shape, else 0)
- * labelled with the series' labels and `shape` — what alert rules and
- * server-side expressions need.
- */
-export type OutputMode = 'all' | 'series' | 'verdicts' | 'alert';
+export type OutputMode = 'all' | 'series' | 'verdicts' | 'alert' | 'annotations';
+
+/** The number the alert output gives for each series. */
+export type AlertValue = 'leak_confidence' | 'growth_confidence' | 'growth_bytes_per_hour' | 'hours_to_limit';
+
+/** How far back the verdict looks, whatever the panel shows; `auto` is the data source's default. */
+export type AnalysisWindow = 'auto' | '1d' | '3d' | '7d' | '14d' | '30d';
+
+/** A data source's default analysis window (no `auto`). */
+export type DefaultAnalysisWindow = Exclude<AnalysisWindow, 'auto'>;
 
 /** Where the memory series come from. */
 export type Upstream = 'prometheus' | 'datadog';
+
+/**
+ * Legend format: `__auto` (or empty) names each series by the labels that differ between the query's series,
+ * `__verbatim` by `metric{a="b", …}`, anything else is a template such as `{{pod}}`.
+ */
+export const LEGEND_AUTO = '__auto';
+export const LEGEND_VERBATIM = '__verbatim';
 
 /** A Memory Shape query. The backend reads exactly these JSON names. */
 export interface MemshapeQuery extends DataQuery {
   /** The upstream query: PromQL for Prometheus, a metrics query for Datadog. */
   expr: string;
-  /** Legend format, e.g. "{{pod}}". */
+  /** Legend format: `__auto`, `__verbatim` or a template such as "{{pod}}". */
   legendFormat?: string;
   /** The memory limit in bytes; 0 or undefined when unknown. */
   limitBytes?: number;
+  /** A query whose series give each series' limit, matched by shared labels; overrides limitBytes where it matches. */
+  limitExpr?: string;
   /** Defaults to "normal". */
   sensitivity?: Sensitivity;
   /** Defaults to "all". */
   output?: OutputMode;
+  /** The number the alert output gives; defaults to "leak_confidence". */
+  alertValue?: AlertValue;
+  /** Defaults to "auto" (the data source's default window). */
+  analysisWindow?: AnalysisWindow;
 }
 
 export const DEFAULT_QUERY: Partial<MemshapeQuery> = {
   expr: '',
+  legendFormat: LEGEND_AUTO,
   sensitivity: 'normal',
   output: 'all',
+  analysisWindow: 'auto',
 };
+
+/** A dashboard variable backed by the data source's `variable` resource. */
+export interface MemshapeVariableQuery extends DataQuery {
+  /** `label_values(metric, label)`, `label_values(label)`, `metrics(regex)`, `query_result(expr)` or a selector. */
+  query: string;
+}
 
 /**
  * Options configured for each data source instance (jsonData).
- * The Prometheus server URL is the standard data source `url` field.
+ * The Prometheus server URL is the standard data source `url` field; Grafana's standard HTTP fields (basicAuth,
+ * tlsAuth, httpHeaderName1, oauthPassThru, keepCookies, timeout …) are written by @grafana/plugin-ui's editors.
  */
 export interface MemshapeOptions extends DataSourceJsonData {
   /** Defaults to "prometheus". */
   upstream?: Upstream;
+  /** The verdict's look-back for queries on `auto`; defaults to 7d. */
+  analysisWindow?: DefaultAnalysisWindow;
+  /** Prometheus scrape interval, e.g. "15s", for $__rate_interval; defaults to 15s. */
+  timeInterval?: string;
+  /** Upstream request timeout in seconds (written by AdvancedHttpSettings); defaults to 30. */
+  timeout?: number;
+  /** Defaults to POST. */
+  httpMethod?: 'POST' | 'GET';
+  /** The largest upstream answer the backend reads, in bytes; defaults to 256 MiB. */
+  maxResponseBytes?: number;
+  /** Ask the upstream for compressed answers; defaults to true. */
+  compression?: boolean;
   /** Datadog site such as "datadoghq.com" or "datadoghq.eu", or a full URL for a proxy. */
   datadogSite?: string;
-  /** Timeout for upstream requests, in seconds. */
-  timeoutSeconds?: number;
+  /** Standard Grafana HTTP fields this editor reads. */
+  oauthPassThru?: boolean;
+  tlsAuth?: boolean;
+  tlsAuthWithCACert?: boolean;
+  tlsSkipVerify?: boolean;
+  serverName?: string;
+  keepCookies?: string[];
 }
 
 export const DEFAULT_UPSTREAM: Upstream = 'prometheus';
+export const DEFAULT_ANALYSIS_WINDOW: DefaultAnalysisWindow = '7d';
+export const DEFAULT_TIME_INTERVAL = '15s';
+export const DEFAULT_MAX_RESPONSE_BYTES = 256 * 2 ** 20;
 
 /** Secrets: only sent to the backend, never returned to the browser. */
 export interface MemshapeSecureJsonData {
   /** Bearer token for Prometheus. */
   bearerToken?: string;
+  basicAuthPassword?: string;
+  tlsCACert?: string;
+  tlsClientCert?: string;
+  tlsClientKey?: string;
   datadogApiKey?: string;
   datadogAppKey?: string;
 }
