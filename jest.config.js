@@ -22,5 +22,5 @@ module.exports = {
     '^.+\\.mjs$': swcTransform,
   },
   // ESM-only packages pulled in by @grafana/* 13.x, on top of the scaffold's list.
-  transformIgnorePatterns: [nodeModulesToTransform([...grafanaESModules, '@react-hookz', '@ver0', 'd3-.*'])],
+  transformIgnorePatterns: [nodeModulesToTransform([...grafanaESModules, '@react-hookz', '@ver0', 'd3-.*', '@marcbachmann'])],
 };

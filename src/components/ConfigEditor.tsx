@@ -1,20 +1,73 @@
-import React, { ChangeEvent } from 'react';
-import { DataSourcePluginOptionsEditorProps } from '@grafana/data';
-import { InlineField, Input, RadioButtonGroup, SecretInput, Stack } from '@grafana/ui';
+import React, { ChangeEvent, useState } from 'react';
+import { DataSourcePluginOptionsEditorProps, SelectableValue } from '@grafana/data';
+import {
+  AdvancedHttpSettings,
+  Auth,
+  AuthMethod,
+  ConfigSection,
+  ConnectionSettings,
+  convertLegacyAuthProps,
+  DataSourceDescription,
+} from '@grafana/plugin-ui';
+import { Divider, InlineField, InlineSwitch, Input, RadioButtonGroup, SecretInput, Select, Stack } from '@grafana/ui';
 
-import { DEFAULT_UPSTREAM, MemshapeOptions, MemshapeSecureJsonData, Upstream } from '../types';
+import { formatBytes, parseBytes } from '../bytes';
+import {
+  DEFAULT_ANALYSIS_WINDOW,
+  DEFAULT_MAX_RESPONSE_BYTES,
+  DEFAULT_TIME_INTERVAL,
+  DEFAULT_UPSTREAM,
+  DefaultAnalysisWindow,
+  MemshapeOptions,
+  MemshapeSecureJsonData,
+  Upstream,
+} from '../types';
 
 export interface Props extends DataSourcePluginOptionsEditorProps<MemshapeOptions, MemshapeSecureJsonData> {}
 
 type SecretKey = keyof MemshapeSecureJsonData;
 
-const LABEL_WIDTH = 22;
-const INPUT_WIDTH = 48;
+const LABEL_WIDTH = 24;
+const INPUT_WIDTH = 40;
 
 const UPSTREAM_OPTIONS: Array<{ label: string; value: Upstream; description: string }> = [
-  { label: 'Prometheus', value: 'prometheus', description: 'Query a Prometheus-compatible server with PromQL' },
-  { label: 'Datadog', value: 'datadog', description: 'Query Datadog metrics with the Datadog API' },
+  { label: 'Prometheus', value: 'prometheus', description: 'Prometheus, Mimir, Cortex, Thanos or VictoriaMetrics (PromQL)' },
+  { label: 'Datadog', value: 'datadog', description: 'Datadog metrics through the Datadog API' },
 ];
+
+/** Datadog's sites; anything else is a full URL (a proxy, a test server). */
+export const DATADOG_SITES: Array<SelectableValue<string>> = [
+  { label: 'US1 — datadoghq.com', value: 'datadoghq.com' },
+  { label: 'US3 — us3.datadoghq.com', value: 'us3.datadoghq.com' },
+  { label: 'US5 — us5.datadoghq.com', value: 'us5.datadoghq.com' },
+  { label: 'EU1 — datadoghq.eu', value: 'datadoghq.eu' },
+  { label: 'AP1 — ap1.datadoghq.com', value: 'ap1.datadoghq.com' },
+  { label: 'AP2 — ap2.datadoghq.com', value: 'ap2.datadoghq.com' },
+  { label: 'US1-FED — ddog-gov.com', value: 'ddog-gov.com' },
+];
+const CUSTOM_SITE = '__custom';
+const SITE_OPTIONS: Array<SelectableValue<string>> = [
+  ...DATADOG_SITES,
+  { label: 'Custom URL…', value: CUSTOM_SITE, description: 'A full URL, e.g. a proxy in front of Datadog' },
+];
+
+const WINDOW_OPTIONS: Array<{ label: string; value: DefaultAnalysisWindow }> = [
+  { label: '1d', value: '1d' },
+  { label: '3d', value: '3d' },
+  { label: '7d', value: '7d' },
+  { label: '14d', value: '14d' },
+  { label: '30d', value: '30d' },
+];
+
+const METHOD_OPTIONS: Array<{ label: string; value: 'POST' | 'GET' }> = [
+  { label: 'POST', value: 'POST' },
+  { label: 'GET', value: 'GET' },
+];
+
+const BEARER_METHOD = 'custom-bearer' as const;
+
+/** Prometheus duration such as 15s, 1m, 1m30s. */
+const DURATION_RE = /^(\d+(ms|s|m|h|d|w|y))+$/;
 
 export function ConfigEditor({ options, onOptionsChange }: Props) {
   const { jsonData, secureJsonFields } = options;
@@ -25,148 +78,319 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
   };
 
   // Secrets are write-only: the typed value goes to secureJsonData and is never shown again.
-  const setSecret = (key: SecretKey) => (event: ChangeEvent<HTMLInputElement>) => {
-    onOptionsChange({
-      ...options,
-      secureJsonData: { ...options.secureJsonData, [key]: event.target.value },
-    });
-  };
-
-  const resetSecret = (key: SecretKey) => () => {
-    onOptionsChange({
-      ...options,
-      secureJsonFields: { ...options.secureJsonFields, [key]: false },
-      secureJsonData: { ...options.secureJsonData, [key]: '' },
-    });
-  };
-
   const secretProps = (key: SecretKey) => ({
     isConfigured: !!secureJsonFields?.[key],
-    onChange: setSecret(key),
-    onReset: resetSecret(key),
+    onChange: (event: ChangeEvent<HTMLInputElement>) =>
+      onOptionsChange({ ...options, secureJsonData: { ...options.secureJsonData, [key]: event.currentTarget.value } }),
+    onReset: () =>
+      onOptionsChange({
+        ...options,
+        secureJsonFields: { ...options.secureJsonFields, [key]: false },
+        secureJsonData: { ...options.secureJsonData, [key]: '' },
+      }),
   });
 
-  const onTimeoutChange = (event: ChangeEvent<HTMLInputElement>) => {
-    const text = event.target.value.trim();
-    const seconds = Number(text);
-    setJsonData({ timeoutSeconds: text === '' || !Number.isFinite(seconds) || seconds <= 0 ? undefined : seconds });
-  };
-
   return (
-    <Stack direction="column" gap={1}>
-      <InlineField
-        label="Upstream"
-        labelWidth={LABEL_WIDTH}
-        tooltip="Where the memory series come from. Memory Shape runs your query there and analyses the result."
+    <Stack direction="column" gap={2}>
+      <DataSourceDescription
+        dataSourceName="Memory Shape"
+        docsLink="https://github.com/memshape/memory-datasource#readme"
+        hasRequiredFields
+      />
+      <ConfigSection
+        title="Upstream"
+        description="Where the memory series come from. Memory Shape runs your query there and names the shape of every series."
       >
-        <RadioButtonGroup<Upstream>
-          aria-label="Upstream"
-          options={UPSTREAM_OPTIONS}
-          value={upstream}
-          onChange={(value) => setJsonData({ upstream: value })}
-        />
-      </InlineField>
-
-      {upstream === 'prometheus' && (
-        <>
-          <InlineField
-            label="Prometheus URL"
-            labelWidth={LABEL_WIDTH}
-            htmlFor="memshape-prometheus-url"
-            tooltip="Base URL of the Prometheus server (or a compatible API such as Thanos, Mimir or VictoriaMetrics)."
-            required
-          >
-            <Input
-              id="memshape-prometheus-url"
-              width={INPUT_WIDTH}
-              placeholder="http://localhost:9090"
-              value={options.url ?? ''}
-              onChange={(event: ChangeEvent<HTMLInputElement>) =>
-                onOptionsChange({ ...options, url: event.target.value })
-              }
-            />
-          </InlineField>
-          <SecretField
-            label="Bearer token"
-            id="memshape-bearer-token"
-            tooltip="Optional. Sent as an Authorization: Bearer header to Prometheus. Stored encrypted; never shown again."
-            placeholder="Optional bearer token"
-            {...secretProps('bearerToken')}
+        <InlineField label="Upstream" labelWidth={LABEL_WIDTH}>
+          <RadioButtonGroup<Upstream>
+            aria-label="Upstream"
+            options={UPSTREAM_OPTIONS}
+            value={upstream}
+            onChange={(value) => setJsonData({ upstream: value })}
           />
-        </>
+        </InlineField>
+      </ConfigSection>
+
+      {upstream === 'prometheus' ? (
+        <PrometheusSettings {...{ options, onOptionsChange, setJsonData, secretProps }} />
+      ) : (
+        <DatadogSettings {...{ options, setJsonData, secretProps }} />
       )}
 
-      {upstream === 'datadog' && (
-        <>
-          <InlineField
-            label="Datadog site"
-            labelWidth={LABEL_WIDTH}
-            htmlFor="memshape-datadog-site"
-            tooltip="Your Datadog site, e.g. datadoghq.com, datadoghq.eu, us5.datadoghq.com, or a full URL for a proxy."
-          >
-            <Input
-              id="memshape-datadog-site"
-              width={INPUT_WIDTH}
-              placeholder="datadoghq.com"
-              value={jsonData.datadogSite ?? ''}
-              onChange={(event: ChangeEvent<HTMLInputElement>) => setJsonData({ datadogSite: event.target.value })}
-            />
-          </InlineField>
-          <SecretField
-            label="API key"
-            id="memshape-datadog-api-key"
-            tooltip="Datadog API key. Stored encrypted; never shown again."
-            placeholder="Datadog API key"
-            required
-            {...secretProps('datadogApiKey')}
-          />
-          <SecretField
-            label="Application key"
-            id="memshape-datadog-app-key"
-            tooltip="Datadog application key with permission to query metrics. Stored encrypted; never shown again."
-            placeholder="Datadog application key"
-            required
-            {...secretProps('datadogAppKey')}
-          />
-        </>
-      )}
-
-      <InlineField
-        label="Timeout (seconds)"
-        labelWidth={LABEL_WIDTH}
-        htmlFor="memshape-timeout"
-        tooltip="Timeout for each upstream request. Leave empty for the default."
-      >
-        <Input
-          id="memshape-timeout"
-          type="number"
-          min={1}
-          width={16}
-          placeholder="30"
-          defaultValue={jsonData.timeoutSeconds ?? ''}
-          onChange={onTimeoutChange}
-        />
-      </InlineField>
+      <Divider />
+      <AnalysisSettings {...{ options, setJsonData }} />
     </Stack>
   );
 }
 
-interface SecretFieldProps {
-  label: string;
-  id: string;
-  tooltip: string;
-  placeholder: string;
-  required?: boolean;
-  isConfigured: boolean;
-  onChange: (event: ChangeEvent<HTMLInputElement>) => void;
-  onReset: () => void;
+interface SectionProps {
+  options: Props['options'];
+  setJsonData: (patch: Partial<MemshapeOptions>) => void;
+  secretProps: (key: SecretKey) => {
+    isConfigured: boolean;
+    onChange: (event: ChangeEvent<HTMLInputElement>) => void;
+    onReset: () => void;
+  };
 }
 
-/** A write-only secret: shows "configured" once set, never the value. */
-function SecretField({ label, id, tooltip, placeholder, required, ...secret }: SecretFieldProps) {
+function PrometheusSettings({
+  options,
+  onOptionsChange,
+  setJsonData,
+  secretProps,
+}: SectionProps & { onOptionsChange: Props['onOptionsChange'] }) {
+  const { jsonData } = options;
+  const legacy = convertLegacyAuthProps({ config: options, onChange: onOptionsChange });
+  // A bearer token is our own method: chosen here, or saved before and no other method on.
+  const [bearerChosen, setBearerChosen] = useState(!!options.secureJsonFields?.bearerToken);
+  const bearer = legacy.selectedMethod === AuthMethod.NoAuth && bearerChosen;
+  const [interval, setInterval] = useState(jsonData.timeInterval ?? '');
+  const intervalInvalid = interval !== '' && !DURATION_RE.test(interval);
+
   return (
-    <InlineField label={label} labelWidth={LABEL_WIDTH} htmlFor={id} tooltip={tooltip} required={required}>
-      <SecretInput id={id} width={INPUT_WIDTH} placeholder={placeholder} {...secret} />
-    </InlineField>
+    <>
+      <ConnectionSettings
+        config={options}
+        onChange={onOptionsChange}
+        urlPlaceholder="http://localhost:9090"
+        urlTooltip="Prometheus' base URL, with any path prefix: e.g. http://mimir:8080/prometheus or http://thanos-query:9090."
+      />
+      <Auth
+        {...legacy}
+        visibleMethods={[AuthMethod.NoAuth, AuthMethod.BasicAuth, AuthMethod.OAuthForward, BEARER_METHOD]}
+        selectedMethod={bearer ? BEARER_METHOD : legacy.selectedMethod}
+        customMethods={[
+          {
+            id: BEARER_METHOD,
+            label: 'Bearer token',
+            description: 'Sends Authorization: Bearer <token> to Prometheus',
+            component: (
+              <InlineField
+                label="Bearer token"
+                labelWidth={LABEL_WIDTH}
+                htmlFor="memshape-bearer-token"
+                tooltip="Stored encrypted; never shown again."
+              >
+                <SecretInput
+                  id="memshape-bearer-token"
+                  width={INPUT_WIDTH}
+                  placeholder="Bearer token"
+                  {...secretProps('bearerToken')}
+                />
+              </InlineField>
+            ),
+          },
+        ]}
+        onAuthMethodSelect={(method) => {
+          if (method === BEARER_METHOD) {
+            setBearerChosen(true);
+            legacy.onAuthMethodSelect(AuthMethod.NoAuth);
+            return;
+          }
+          setBearerChosen(false);
+          // Another method replaces the token: the backend must not send both.
+          onOptionsChange({
+            ...options,
+            basicAuth: method === AuthMethod.BasicAuth,
+            withCredentials: method === AuthMethod.CrossSiteCredentials,
+            jsonData: { ...jsonData, oauthPassThru: method === AuthMethod.OAuthForward },
+            ...(options.secureJsonFields?.bearerToken || options.secureJsonData?.bearerToken
+              ? {
+                  secureJsonFields: { ...options.secureJsonFields, bearerToken: false },
+                  secureJsonData: { ...options.secureJsonData, bearerToken: '' },
+                }
+              : {}),
+          });
+        }}
+      />
+      <ConfigSection title="Prometheus" isCollapsible isInitiallyOpen description="Request and scrape settings.">
+        <AdvancedHttpSettings config={options} onChange={onOptionsChange} />
+        <InlineField
+          label="HTTP method"
+          labelWidth={LABEL_WIDTH}
+          tooltip="POST (default) sends long queries in the body; some proxies allow only GET."
+        >
+          <RadioButtonGroup<'POST' | 'GET'>
+            aria-label="HTTP method"
+            options={METHOD_OPTIONS}
+            value={jsonData.httpMethod ?? 'POST'}
+            onChange={(httpMethod) => setJsonData({ httpMethod })}
+          />
+        </InlineField>
+        <InlineField
+          label="Scrape interval"
+          labelWidth={LABEL_WIDTH}
+          htmlFor="memshape-time-interval"
+          tooltip="Prometheus' scrape interval, for $__rate_interval (at least four of them). Default 15s."
+          invalid={intervalInvalid}
+          error={intervalInvalid ? 'Use a Prometheus duration such as 15s, 1m or 1m30s.' : undefined}
+        >
+          <Input
+            id="memshape-time-interval"
+            width={16}
+            placeholder={DEFAULT_TIME_INTERVAL}
+            value={interval}
+            onChange={(event: ChangeEvent<HTMLInputElement>) => setInterval(event.currentTarget.value.trim())}
+            onBlur={() => {
+              if (!intervalInvalid) {
+                setJsonData({ timeInterval: interval || undefined });
+              }
+            }}
+          />
+        </InlineField>
+      </ConfigSection>
+    </>
+  );
+}
+
+function DatadogSettings({ options, setJsonData, secretProps }: SectionProps) {
+  const site = options.jsonData.datadogSite ?? '';
+  const known = DATADOG_SITES.some((s) => s.value === site);
+  const [custom, setCustom] = useState(site !== '' && !known);
+
+  return (
+    <ConfigSection title="Datadog" description="Your Datadog site and keys. The keys are stored encrypted and never shown again.">
+      <InlineField
+        label="Site"
+        labelWidth={LABEL_WIDTH}
+        htmlFor="memshape-datadog-site"
+        tooltip="The site in your Datadog URL (app.datadoghq.eu → datadoghq.eu), or a custom URL."
+      >
+        {/* Select, not Combobox: Combobox is not in every Grafana this plugin supports (11.0 on). */}
+        {/* eslint-disable-next-line @typescript-eslint/no-deprecated */}
+        <Select<string>
+          inputId="memshape-datadog-site"
+          width={INPUT_WIDTH}
+          options={SITE_OPTIONS}
+          value={custom ? CUSTOM_SITE : site || 'datadoghq.com'}
+          onChange={(option) => {
+            if (option.value === CUSTOM_SITE) {
+              setCustom(true);
+              setJsonData({ datadogSite: '' });
+            } else {
+              setCustom(false);
+              setJsonData({ datadogSite: option.value });
+            }
+          }}
+        />
+      </InlineField>
+      {custom && (
+        <InlineField
+          label="Site URL"
+          labelWidth={LABEL_WIDTH}
+          htmlFor="memshape-datadog-url"
+          tooltip="A full URL, e.g. https://datadog-proxy.internal:8443"
+          invalid={site !== '' && !/^https?:\/\/\S+$/.test(site)}
+          error="Use a full URL that starts with http:// or https://."
+        >
+          <Input
+            id="memshape-datadog-url"
+            width={INPUT_WIDTH}
+            placeholder="https://datadog-proxy.example.com"
+            value={site}
+            onChange={(event: ChangeEvent<HTMLInputElement>) => setJsonData({ datadogSite: event.currentTarget.value.trim() })}
+          />
+        </InlineField>
+      )}
+      <InlineField
+        label="API key"
+        labelWidth={LABEL_WIDTH}
+        htmlFor="memshape-datadog-api-key"
+        tooltip="Datadog API key (Organization settings → API keys)."
+        required
+      >
+        <SecretInput id="memshape-datadog-api-key" width={INPUT_WIDTH} placeholder="API key" {...secretProps('datadogApiKey')} />
+      </InlineField>
+      <InlineField
+        label="Application key"
+        labelWidth={LABEL_WIDTH}
+        htmlFor="memshape-datadog-app-key"
+        tooltip="Datadog application key with the timeseries_query scope (Organization settings → Application keys)."
+        required
+      >
+        <SecretInput
+          id="memshape-datadog-app-key"
+          width={INPUT_WIDTH}
+          placeholder="Application key"
+          {...secretProps('datadogAppKey')}
+        />
+      </InlineField>
+      <InlineField
+        label="Timeout"
+        labelWidth={LABEL_WIDTH}
+        htmlFor="memshape-datadog-timeout"
+        tooltip="Seconds each Datadog request may take; default 30."
+      >
+        <Input
+          id="memshape-datadog-timeout"
+          type="number"
+          min={1}
+          width={16}
+          placeholder="30"
+          value={options.jsonData.timeout ?? ''}
+          onChange={(event: ChangeEvent<HTMLInputElement>) => {
+            const seconds = Number(event.currentTarget.value);
+            setJsonData({ timeout: event.currentTarget.value === '' || !(seconds > 0) ? undefined : seconds });
+          }}
+        />
+      </InlineField>
+    </ConfigSection>
+  );
+}
+
+function AnalysisSettings({ options, setJsonData }: Omit<SectionProps, 'secretProps'>) {
+  const { jsonData } = options;
+  const [cap, setCap] = useState(jsonData.maxResponseBytes ? formatBytes(jsonData.maxResponseBytes) : '');
+  const capBytes = cap.trim() === '' ? undefined : parseBytes(cap);
+  const capInvalid = cap.trim() !== '' && (capBytes === undefined || capBytes <= 0);
+
+  return (
+    <ConfigSection title="Analysis" description="How far back verdicts look and how much an upstream answer may weigh.">
+      <InlineField
+        label="Default analysis window"
+        labelWidth={LABEL_WIDTH}
+        tooltip="How far back a verdict looks when a query says auto, whatever the panel shows: a 1-hour panel and a 10-minute alert rule get the verdict of this window. A leak needs 12 hours of steady growth (normal sensitivity)."
+      >
+        <RadioButtonGroup<DefaultAnalysisWindow>
+          aria-label="Default analysis window"
+          options={WINDOW_OPTIONS}
+          value={jsonData.analysisWindow ?? DEFAULT_ANALYSIS_WINDOW}
+          onChange={(analysisWindow) => setJsonData({ analysisWindow })}
+        />
+      </InlineField>
+      <InlineField
+        label="Response size cap"
+        labelWidth={LABEL_WIDTH}
+        htmlFor="memshape-max-response"
+        tooltip="The largest upstream answer read for one query, e.g. 256MiB (default). A larger answer fails that query with a message on how to narrow it."
+        invalid={capInvalid}
+        error={capInvalid ? 'Not a size: use e.g. 256MiB or 1GiB, or leave it empty for 256MiB.' : undefined}
+      >
+        <Input
+          id="memshape-max-response"
+          width={16}
+          placeholder={formatBytes(DEFAULT_MAX_RESPONSE_BYTES)}
+          value={cap}
+          onChange={(event: ChangeEvent<HTMLInputElement>) => setCap(event.currentTarget.value)}
+          onBlur={() => {
+            if (!capInvalid) {
+              setJsonData({ maxResponseBytes: capBytes });
+            }
+          }}
+        />
+      </InlineField>
+      <InlineField
+        label="Compression"
+        labelWidth={LABEL_WIDTH}
+        htmlFor="memshape-compression"
+        tooltip="Ask the upstream for gzip answers (default). Turn off for a Prometheus on the same host or LAN: compressing costs it more CPU than the network saves."
+      >
+        <InlineSwitch
+          id="memshape-compression"
+          value={jsonData.compression ?? true}
+          onChange={(event) => setJsonData({ compression: event.currentTarget.checked })}
+        />
+      </InlineField>
+    </ConfigSection>
   );
 }
