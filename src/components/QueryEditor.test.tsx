@@ -1,15 +1,57 @@
 import React, { useState } from 'react';
-import { render, screen } from '@testing-library/react';
+import { CoreApp, dateTime } from '@grafana/data';
+import { setTemplateSrv } from '@grafana/runtime';
+import { render, screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 
 import { DataSource } from '../datasource';
+import { PROMQL_LANGUAGE_ID } from '../promql/language';
+import { fakeModel, fakeMonacoState } from '../testing/FakeCodeEditor';
+import { instanceSettings } from '../testing/instanceSettings';
+import { fakeTemplateSrv } from '../testing/templateSrv';
 import { MemshapeQuery } from '../types';
 import { QueryEditor } from './QueryEditor';
 
-const datasource = { upstream: 'prometheus' } as unknown as DataSource;
+// Monaco does not run in jsdom: a textarea with CodeEditor's callbacks stands in (see FakeCodeEditor).
+jest.mock('@grafana/ui', () => ({
+  ...jest.requireActual('@grafana/ui'),
+  CodeEditor: jest.requireActual('../testing/FakeCodeEditor').FakeCodeEditor,
+}));
+
+jest.setTimeout(60_000); // a hang guard only
+
+const range = { from: dateTime(1_700_000_000_000), to: dateTime(1_700_003_600_000), raw: { from: '', to: '' } };
+
+/** The backend's Prometheus API proxy, as CONTRACT.md describes its answers. */
+const RESOURCES: Record<string, unknown> = {
+  'api/v1/label/__name__/values': {
+    status: 'success',
+    data: ['container_memory_working_set_bytes', 'go_memstats_heap_inuse_bytes', 'process_resident_memory_bytes'],
+  },
+  'api/v1/metadata': {
+    status: 'success',
+    data: { go_memstats_heap_inuse_bytes: [{ type: 'gauge', help: 'Number of bytes in in-use spans.', unit: '' }] },
+  },
+  'api/v1/labels': { status: 'success', data: ['__name__', 'container', 'namespace', 'pod'] },
+  'api/v1/label/pod/values': { status: 'success', data: ['api-1', 'api-7'] },
+};
+
+function datasourceFor(upstream: 'prometheus' | 'datadog') {
+  const ds = new DataSource(instanceSettings({ upstream }));
+  // The only mock: the backend's resource calls.
+  const getResource = jest.spyOn(ds, 'getResource').mockImplementation(async (path: string) => {
+    if (!(path in RESOURCES)) {
+      throw new Error(`unexpected resource ${path}`);
+    }
+    return RESOURCES[path] as never;
+  });
+  return { ds, getResource };
+}
 
 /** Renders the editor as Grafana does: the query follows onChange. */
-function renderEditor(initial: MemshapeQuery) {
+function renderEditor(initial: MemshapeQuery, options: { upstream?: 'prometheus' | 'datadog'; app?: CoreApp } = {}) {
+  const user = userEvent.setup({ delay: null });
+  const { ds, getResource } = datasourceFor(options.upstream ?? 'prometheus');
   const onChange = jest.fn();
   const onRunQuery = jest.fn();
   function Harness() {
@@ -17,7 +59,9 @@ function renderEditor(initial: MemshapeQuery) {
     return (
       <QueryEditor
         query={query}
-        datasource={datasource}
+        datasource={ds}
+        range={range}
+        app={options.app}
         onRunQuery={onRunQuery}
         onChange={(next) => {
           onChange(next);
@@ -26,68 +70,255 @@ function renderEditor(initial: MemshapeQuery) {
       />
     );
   }
-  render(<Harness />);
+  const view = render(<Harness />);
   const lastQuery = (): MemshapeQuery => onChange.mock.calls[onChange.mock.calls.length - 1][0];
-  return { onChange, onRunQuery, lastQuery };
+  const fill = async (element: HTMLElement, text: string) => {
+    await user.click(element);
+    await user.paste(text);
+  };
+  return { user, onChange, onRunQuery, lastQuery, fill, getResource, view };
 }
 
-describe('QueryEditor', () => {
-  it('edits the expression and runs the query on blur', async () => {
-    const { lastQuery, onRunQuery } = renderEditor({ refId: 'A', expr: '' });
-    await userEvent.type(screen.getByLabelText('Query'), 'process_resident_memory_bytes');
-    expect(lastQuery()).toEqual({ refId: 'A', expr: 'process_resident_memory_bytes' });
+beforeEach(() => {
+  fakeMonacoState.reset();
+  setTemplateSrv(fakeTemplateSrv([{ name: 'namespace', current: 'shop' }]));
+});
+
+describe('QueryEditor: the code field', () => {
+  it('is a PromQL code editor that edits the expression and runs the query on blur', async () => {
+    const { fill, user, lastQuery, onRunQuery } = renderEditor({ refId: 'A', expr: '' });
+    const field = screen.getByLabelText('Query', { selector: 'textarea' });
+    expect(field).toHaveAttribute('data-language', PROMQL_LANGUAGE_ID);
+    await fill(field, 'process_resident_memory_bytes');
     expect(onRunQuery).not.toHaveBeenCalled();
-    await userEvent.tab();
+    await user.tab();
+    expect(lastQuery()).toEqual({ refId: 'A', expr: 'process_resident_memory_bytes' });
     expect(onRunQuery).toHaveBeenCalledTimes(1);
   });
 
-  it('edits the legend format', async () => {
-    const { lastQuery } = renderEditor({ refId: 'A', expr: 'up' });
-    await userEvent.type(screen.getByLabelText('Legend'), '{{{{pod}}');
-    expect(lastQuery().legendFormat).toBe('{{pod}}');
+  it('runs on Shift+Enter without a new line', async () => {
+    const { fill, user, lastQuery, onRunQuery } = renderEditor({ refId: 'A', expr: '' });
+    const field = screen.getByLabelText('Query', { selector: 'textarea' });
+    await fill(field, 'go_memstats_heap_inuse_bytes');
+    await user.keyboard('{Shift>}{Enter}{/Shift}');
+    expect(lastQuery().expr).toBe('go_memstats_heap_inuse_bytes');
+    expect(onRunQuery).toHaveBeenCalledTimes(1);
+    expect(field).toHaveValue('go_memstats_heap_inuse_bytes');
   });
 
+  it('registers the PromQL language once, with a tokenizer that knows functions and keywords', () => {
+    renderEditor({ refId: 'A', expr: '' });
+    renderEditor({ refId: 'B', expr: '' });
+    expect(fakeMonacoState.languages.filter((l) => l.id === PROMQL_LANGUAGE_ID)).toHaveLength(1);
+    const tokenizer = fakeMonacoState.tokenizers.get(PROMQL_LANGUAGE_ID) as { functions: string[]; keywords: string[] };
+    expect(tokenizer.functions).toEqual(expect.arrayContaining(['rate', 'sum', 'predict_linear', 'histogram_quantile']));
+    expect(tokenizer.keywords).toEqual(expect.arrayContaining(['by', 'without', 'offset']));
+  });
+
+  it('is a plain code field with Datadog examples for a Datadog data source, and no completion', async () => {
+    const { user, lastQuery } = renderEditor({ refId: 'A', expr: '' }, { upstream: 'datadog' });
+    expect(screen.getByLabelText('Query', { selector: 'textarea' })).toHaveAttribute('data-language', 'plaintext');
+    expect(fakeMonacoState.providers).toHaveLength(0);
+    expect(screen.queryByText('Container working set')).not.toBeInTheDocument();
+    await user.click(screen.getByText('Host memory used'));
+    expect(lastQuery().expr).toBe('avg:system.mem.used{*} by {host}');
+  });
+});
+
+describe('QueryEditor: completion through the resource API', () => {
+  it('completes metric names with their help, and functions', async () => {
+    const { getResource } = renderEditor({ refId: 'A', expr: '' });
+    const suggestions = await completeIn('go_mem');
+    expect(getResource).toHaveBeenCalledWith('api/v1/label/__name__/values', { start: 1_700_000_000, end: 1_700_003_600 });
+    expect(getResource).toHaveBeenCalledWith('api/v1/metadata', {});
+    const metric = suggestions.find((s) => s.label === 'go_memstats_heap_inuse_bytes')!;
+    expect(metric).toMatchObject({ documentation: 'Number of bytes in in-use spans.', detail: 'gauge' });
+    // The typed word is what the suggestion replaces.
+    expect(metric.range).toEqual({ startLineNumber: 1, startColumn: 1, endLineNumber: 1, endColumn: 7 });
+    expect(suggestions.map((s) => s.label)).toEqual(expect.arrayContaining(['rate', 'sum', 'by', '$namespace']));
+  });
+
+  it('completes label names for the metric and label values with match[]', async () => {
+    const { getResource } = renderEditor({ refId: 'A', expr: '' });
+    const names = await completeIn('container_memory_working_set_bytes{namespace="shop", ');
+    expect(getResource).toHaveBeenCalledWith('api/v1/labels', {
+      start: 1_700_000_000,
+      end: 1_700_003_600,
+      'match[]': '{__name__="container_memory_working_set_bytes",namespace="shop"}',
+    });
+    expect(names.map((s) => s.label)).toEqual(['container', 'pod']);
+
+    const values = await completeIn('container_memory_working_set_bytes{namespace="shop", pod="');
+    expect(getResource).toHaveBeenCalledWith('api/v1/label/pod/values', {
+      start: 1_700_000_000,
+      end: 1_700_003_600,
+      'match[]': '{__name__="container_memory_working_set_bytes",namespace="shop"}',
+    });
+    expect(values.map((s) => s.insertText)).toEqual(['api-1', 'api-7', '$namespace']);
+  });
+
+  it('answers only for its own editor, gives nothing when the upstream cannot answer, and is removed on unmount', async () => {
+    const { getResource, view } = renderEditor({ refId: 'A', expr: '' });
+    const entry = fakeMonacoState.providers[0];
+    const foreign = await entry.provider.provideCompletionItems(
+      fakeModel('go', 'someone-else'),
+      { lineNumber: 1, column: 3 } as never,
+      {} as never,
+      {} as never
+    );
+    expect(foreign!.suggestions).toEqual([]);
+
+    getResource.mockRejectedValue(new Error('501 Not Implemented'));
+    expect(await completeIn('x{pod="')).toEqual([]);
+
+    view.unmount();
+    expect(entry.disposed).toBe(true);
+  });
+
+  /** Calls the registered provider with a model of this editor holding `text`, the cursor at its end. */
+  async function completeIn(text: string) {
+    const entry = fakeMonacoState.providers.find((p) => !p.disposed)!;
+    const field = screen.getByLabelText('Query', { selector: 'textarea' }) as HTMLTextAreaElement;
+    field.value = text;
+    // The editor's own model: the provider checks the id against the editor's model.
+    const ownId = fakeMonacoState.modelIds[fakeMonacoState.modelIds.length - 1];
+    const model = fakeModel(text, ownId);
+    const result = await entry.provider.provideCompletionItems(
+      model,
+      model.getPositionAt(text.length) as never,
+      {} as never,
+      {} as never
+    );
+    return result!.suggestions;
+  }
+});
+
+describe('QueryEditor: examples and legend', () => {
+  it('fills the query from an example and runs it', async () => {
+    const { user, lastQuery, onRunQuery } = renderEditor({ refId: 'A', expr: '' });
+    await user.click(screen.getByText('Container working set'));
+    expect(lastQuery()).toMatchObject({
+      expr: 'container_memory_working_set_bytes{namespace="$namespace", container!=""}',
+      legendFormat: '{{pod}}/{{container}}',
+    });
+    expect(onRunQuery).toHaveBeenCalledTimes(1);
+    for (const label of ['Process RSS', 'JVM heap', 'Go heap']) {
+      await user.click(screen.getByText(label));
+    }
+    expect(lastQuery().expr).toBe('go_memstats_heap_inuse_bytes');
+    expect(screen.getByLabelText('Query', { selector: 'textarea' })).toHaveValue('go_memstats_heap_inuse_bytes');
+  });
+
+  it('switches the legend between Auto, Verbatim and a custom template', async () => {
+    const { user, fill, lastQuery } = renderEditor({ refId: 'A', expr: 'up' });
+    const legend = within(screen.getByRole('radiogroup', { name: 'Legend' }));
+    expect(legend.getByLabelText('Auto')).toBeChecked();
+    await user.click(screen.getByLabelText('Verbatim'));
+    expect(lastQuery().legendFormat).toBe('__verbatim');
+    await user.click(screen.getByLabelText('Custom'));
+    await fill(screen.getByLabelText('Template'), '{{pod}}');
+    await user.tab();
+    expect(lastQuery().legendFormat).toBe('{{pod}}');
+    await user.click(legend.getByLabelText('Auto'));
+    expect(lastQuery().legendFormat).toBe('__auto');
+  });
+
+  it('opens a saved custom legend as Custom', () => {
+    renderEditor({ refId: 'A', expr: 'up', legendFormat: '{{namespace}}/{{pod}}' });
+    expect(screen.getByLabelText('Custom')).toBeChecked();
+    expect(screen.getByLabelText('Template')).toHaveValue('{{namespace}}/{{pod}}');
+  });
+});
+
+describe('QueryEditor: memory limit', () => {
   it.each([
     ['2GiB', 2147483648],
     ['512MiB', 536870912],
     ['1.5e9', 1500000000],
-  ])('parses a memory limit of %p into bytes', async (text, bytes) => {
-    const { lastQuery, onRunQuery } = renderEditor({ refId: 'A', expr: 'up' });
-    await userEvent.type(screen.getByLabelText('Memory limit'), text);
-    await userEvent.tab();
+  ])('parses %p into bytes and runs', async (text, bytes) => {
+    const { fill, user, lastQuery, onRunQuery } = renderEditor({ refId: 'A', expr: 'up' });
+    await fill(screen.getByLabelText('Memory limit'), text);
+    await user.tab();
     expect(lastQuery()).toEqual({ refId: 'A', expr: 'up', limitBytes: bytes });
     expect(onRunQuery).toHaveBeenCalledTimes(1);
   });
 
-  it('shows an error for an invalid limit and does not change the query', async () => {
-    const { onChange, onRunQuery } = renderEditor({ refId: 'A', expr: 'up' });
-    await userEvent.type(screen.getByLabelText('Memory limit'), 'lots');
-    await userEvent.tab();
+  it('keeps the query unrun while the limit is not a size, says why, and runs once it is fixed', async () => {
+    const { fill, user, onChange, onRunQuery, lastQuery } = renderEditor({ refId: 'A', expr: 'up', limitBytes: 2 ** 30 });
+    const limit = screen.getByLabelText('Memory limit');
+    await user.clear(limit);
+    await fill(limit, 'lots');
+    await user.tab();
+    expect(screen.getByText(/"lots" is not a size/)).toBeInTheDocument();
+    expect(screen.getByText(/does not run until this is fixed/)).toBeInTheDocument();
     expect(onChange).not.toHaveBeenCalled();
+
+    // Nothing else runs the query meanwhile: not the code field, not an option.
+    await user.click(screen.getByLabelText('Query', { selector: 'textarea' }));
+    await user.tab();
+    await user.click(screen.getByLabelText('High'));
+    expect(lastQuery().sensitivity).toBe('high');
     expect(onRunQuery).not.toHaveBeenCalled();
-    expect(screen.getByText(/Not a size/)).toBeInTheDocument();
+
+    await user.clear(limit);
+    await fill(limit, '4GiB');
+    await user.tab();
+    expect(screen.queryByText(/is not a size/)).not.toBeInTheDocument();
+    expect(lastQuery().limitBytes).toBe(4 * 2 ** 30);
+    expect(onRunQuery).toHaveBeenCalledTimes(1);
   });
 
   it('shows a stored limit in binary units and clears it', async () => {
-    const { lastQuery } = renderEditor({ refId: 'A', expr: 'up', limitBytes: 2147483648 });
+    const { user, lastQuery } = renderEditor({ refId: 'A', expr: 'up', limitBytes: 2147483648 });
     const limit = screen.getByLabelText('Memory limit');
     expect(limit).toHaveValue('2GiB');
-    await userEvent.clear(limit);
-    await userEvent.tab();
+    await user.clear(limit);
+    await user.tab();
     expect(lastQuery().limitBytes).toBeUndefined();
   });
 
-  it('sets sensitivity and output and runs the query', async () => {
-    const { lastQuery, onRunQuery } = renderEditor({ refId: 'A', expr: 'up' });
-    expect(screen.getByRole('radio', { name: 'Normal' })).toBeChecked();
-    expect(screen.getByRole('radio', { name: 'All' })).toBeChecked();
+  it('takes a limit query, typed or from an example', async () => {
+    const { user, fill, lastQuery } = renderEditor({ refId: 'A', expr: 'up' });
+    await fill(screen.getByLabelText('Limit query'), 'container_spec_memory_limit_bytes');
+    await user.tab();
+    expect(lastQuery().limitExpr).toBe('container_spec_memory_limit_bytes');
+    await user.click(screen.getByText('Pod limit (kube-state-metrics)'));
+    expect(lastQuery().limitExpr).toBe('max by (namespace, pod) (kube_pod_container_resource_limits{resource="memory"})');
+    expect(screen.getByLabelText('Limit query')).toHaveValue(
+      'max by (namespace, pod) (kube_pod_container_resource_limits{resource="memory"})'
+    );
+  });
+});
 
-    await userEvent.click(screen.getByRole('radio', { name: 'High' }));
-    expect(lastQuery().sensitivity).toBe('high');
-    await userEvent.click(screen.getByRole('radio', { name: 'Verdicts' }));
-    expect(lastQuery()).toEqual({ refId: 'A', expr: 'up', sensitivity: 'high', output: 'verdicts' });
-    expect(onRunQuery).toHaveBeenCalledTimes(2);
-    await userEvent.click(screen.getByRole('radio', { name: 'Alert' }));
-    expect(lastQuery().output).toBe('alert');
+describe('QueryEditor: options', () => {
+  it('sets sensitivity, analysis window and output, running each time', async () => {
+    const { user, lastQuery, onRunQuery } = renderEditor({ refId: 'A', expr: 'up' });
+    expect(screen.getByLabelText('Normal')).toBeChecked();
+    expect(screen.getByLabelText('All')).toBeChecked();
+    await user.click(screen.getByLabelText('High'));
+    await user.click(screen.getByLabelText('14d'));
+    await user.click(screen.getByLabelText('Verdicts'));
+    expect(lastQuery()).toEqual({ refId: 'A', expr: 'up', sensitivity: 'high', analysisWindow: '14d', output: 'verdicts' });
+    expect(onRunQuery).toHaveBeenCalledTimes(3);
+    await user.click(screen.getByLabelText('Annotations'));
+    expect(lastQuery().output).toBe('annotations');
+  });
+
+  it('shows the alert value only for the alert output, and sets it', async () => {
+    const { user, lastQuery } = renderEditor({ refId: 'A', expr: 'up' });
+    expect(screen.queryByLabelText('Hours to limit')).not.toBeInTheDocument();
+    await user.click(screen.getByLabelText('Alert'));
+    expect(screen.getByLabelText('Leak confidence')).toBeChecked();
+    await user.click(screen.getByLabelText('Hours to limit'));
+    expect(lastQuery()).toMatchObject({ output: 'alert', alertValue: 'hours_to_limit' });
+    await user.click(screen.getByLabelText('Any growth shape'));
+    expect(lastQuery().alertValue).toBe('growth_confidence');
+    await user.click(screen.getByLabelText('Growth bytes/h'));
+    expect(lastQuery().alertValue).toBe('growth_bytes_per_hour');
+  });
+
+  it('shows the alert value in the alert rule editor whatever the output', () => {
+    renderEditor({ refId: 'A', expr: 'up', output: 'all' }, { app: CoreApp.UnifiedAlerting });
+    expect(screen.getByLabelText('Leak confidence')).toBeChecked();
   });
 });

@@ -1,38 +1,113 @@
-import React, { ChangeEvent, useState } from 'react';
-import { QueryEditorProps } from '@grafana/data';
-import { InlineField, InlineFieldRow, Input, RadioButtonGroup, Stack, TextArea } from '@grafana/ui';
+import React, { ChangeEvent, useMemo, useState } from 'react';
+import { css } from '@emotion/css';
+import { CoreApp, GrafanaTheme2, QueryEditorProps } from '@grafana/data';
+import { getTemplateSrv } from '@grafana/runtime';
+import { Button, InlineField, InlineFieldRow, Input, RadioButtonGroup, Stack, Text, useStyles2 } from '@grafana/ui';
 
 import { formatBytes, parseBytes } from '../bytes';
 import { DataSource } from '../datasource';
-import { MemshapeOptions, MemshapeQuery, OutputMode, Sensitivity } from '../types';
+import { resourceCompletionData } from '../promql/provider';
+import {
+  AlertValue,
+  AnalysisWindow,
+  LEGEND_AUTO,
+  LEGEND_VERBATIM,
+  MemshapeOptions,
+  MemshapeQuery,
+  OutputMode,
+  Sensitivity,
+} from '../types';
+import { DATADOG_EXAMPLES, Example, LIMIT_EXAMPLES, PROMETHEUS_EXAMPLES } from './examples';
+import { QueryField } from './QueryField';
 
-export type Props = QueryEditorProps<DataSource, MemshapeQuery, MemshapeOptions>;
+export type Props = QueryEditorProps<DataSource, MemshapeQuery, MemshapeOptions> & {
+  /** The annotation editor: the output is always `annotations`. */
+  annotationMode?: boolean;
+};
 
 const LABEL_WIDTH = 18;
 
 const SENSITIVITY_OPTIONS: Array<{ label: string; value: Sensitivity; description: string }> = [
-  { label: 'Low', value: 'low', description: 'Name a shape only when the evidence is strong' },
-  { label: 'Normal', value: 'normal', description: 'Balanced (default)' },
-  { label: 'High', value: 'high', description: 'Name a shape early, at the cost of more false alarms' },
+  { label: 'Low', value: 'low', description: 'Name a shape only when the evidence is strong (a leak needs 24 h)' },
+  { label: 'Normal', value: 'normal', description: 'Balanced (default; a leak needs 12 h of steady growth)' },
+  { label: 'High', value: 'high', description: 'Name a shape early (a leak needs 6 h), at the cost of more false alarms' },
 ];
 
 const OUTPUT_OPTIONS: Array<{ label: string; value: OutputMode; description: string }> = [
   { label: 'All', value: 'all', description: 'Original series, overlays and the verdict table' },
   { label: 'Series', value: 'series', description: 'Original series and overlays only' },
   { label: 'Verdicts', value: 'verdicts', description: 'The verdict table only' },
+  { label: 'Alert', value: 'alert', description: 'One number per series for alert rules (see Alert value)' },
   {
-    label: 'Alert',
-    value: 'alert',
-    description: 'One number per series for alert rules: the confidence of a leak, fragmentation or bloat, else 0',
+    label: 'Annotations',
+    value: 'annotations',
+    description: 'One event per jump, restart, leak onset and end of warm-up',
   },
 ];
 
+const ALERT_VALUE_OPTIONS: Array<{ label: string; value: AlertValue; description: string }> = [
+  { label: 'Leak confidence', value: 'leak_confidence', description: 'Confidence (0–1) that the series leaks' },
+  {
+    label: 'Any growth shape',
+    value: 'growth_confidence',
+    description: 'Confidence (0–1) of a leak, fragmentation or bloat',
+  },
+  { label: 'Growth bytes/h', value: 'growth_bytes_per_hour', description: 'Growth in bytes per hour' },
+  {
+    label: 'Hours to limit',
+    value: 'hours_to_limit',
+    description: 'Hours until the memory limit is reached; empty when there is no limit or no growth',
+  },
+];
+
+const WINDOW_OPTIONS: Array<{ label: string; value: AnalysisWindow }> = [
+  { label: 'Auto', value: 'auto' },
+  { label: '1d', value: '1d' },
+  { label: '3d', value: '3d' },
+  { label: '7d', value: '7d' },
+  { label: '14d', value: '14d' },
+  { label: '30d', value: '30d' },
+];
+
+type LegendMode = 'auto' | 'verbatim' | 'custom';
+
+const LEGEND_OPTIONS: Array<{ label: string; value: LegendMode; description: string }> = [
+  { label: 'Auto', value: 'auto', description: 'The labels that differ between the series, e.g. api-7' },
+  { label: 'Verbatim', value: 'verbatim', description: 'metric{label="value", …}' },
+  { label: 'Custom', value: 'custom', description: 'A template such as {{pod}}' },
+];
+
+function legendMode(legendFormat?: string): LegendMode {
+  if (!legendFormat || legendFormat === LEGEND_AUTO) {
+    return 'auto';
+  }
+  return legendFormat === LEGEND_VERBATIM ? 'verbatim' : 'custom';
+}
+
 const limitText = (bytes?: number) => (bytes ? formatBytes(bytes) : '');
 
-export function QueryEditor({ query, onChange, onRunQuery, datasource }: Props) {
+export const LIMIT_HELP = 'Use e.g. 2GiB, 512MiB or 1.5e9 bytes, or leave it empty.';
+
+/** Why a memory limit text is not a size, or undefined when it is one (or empty). */
+export function limitProblem(text: string): string | undefined {
+  const trimmed = text.trim();
+  if (trimmed === '' || parseBytes(trimmed) !== undefined) {
+    return undefined;
+  }
+  return `"${trimmed}" is not a size. ${LIMIT_HELP} The query does not run until this is fixed.`;
+}
+
+export function QueryEditor({ query, onChange, onRunQuery, datasource, range, app, annotationMode }: Props) {
+  const styles = useStyles2(getStyles);
   const upstream = datasource?.upstream ?? 'prometheus';
+  const prometheus = upstream === 'prometheus';
+  const refId = query.refId;
+
   const [limit, setLimit] = useState(limitText(query.limitBytes));
   const [limitError, setLimitError] = useState<string | undefined>();
+  const [legend, setLegend] = useState<LegendMode>(legendMode(query.legendFormat));
+  const [customLegend, setCustomLegend] = useState(legendMode(query.legendFormat) === 'custom' ? query.legendFormat! : '');
+  const [limitExpr, setLimitExpr] = useState(query.limitExpr ?? '');
 
   // Follow outside changes of the limit (e.g. a query loaded from a dashboard), keeping what the user typed
   // when it already means the same number of bytes.
@@ -44,118 +119,280 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource }: Props) 
     }
   }
 
-  const onLimitBlur = () => {
-    const text = limit.trim();
-    if (text === '') {
-      setLimitError(undefined);
-      if (query.limitBytes) {
-        onChange({ ...query, limitBytes: undefined });
-        onRunQuery();
-      }
-      return;
-    }
-    const bytes = parseBytes(text);
-    if (bytes === undefined) {
-      setLimitError('Not a size. Use e.g. 2GiB, 512MiB or 1.5e9.');
-      return;
-    }
-    setLimitError(undefined);
-    if (bytes !== query.limitBytes) {
-      onChange({ ...query, limitBytes: bytes });
+  // Completion answers are kept per data source and time range.
+  const completion = useMemo(
+    () =>
+      datasource?.resources
+        ? resourceCompletionData(
+            datasource.resources,
+            () => range,
+            () => getTemplateSrv().getVariables().map((v) => v.name)
+          )
+        : undefined,
+    [datasource, range]
+  );
+
+  /** Runs the query, unless the memory limit is not a size: then the query waits and the field says why. */
+  const run = (blocked = !!limitError) => {
+    if (!blocked) {
       onRunQuery();
     }
   };
 
+  const change = (patch: Partial<MemshapeQuery>, thenRun = true) => {
+    onChange({ ...query, ...patch });
+    if (thenRun) {
+      run();
+    }
+  };
+
+  const onLimitBlur = () => {
+    const problem = limitProblem(limit);
+    setLimitError(problem);
+    if (problem) {
+      return;
+    }
+    const text = limit.trim();
+    const bytes = text === '' ? undefined : parseBytes(text);
+    if (bytes !== (query.limitBytes || undefined)) {
+      onChange({ ...query, limitBytes: bytes });
+      run(false);
+    } else if (limitError) {
+      // The limit is a size again: run what waited.
+      run(false);
+    }
+  };
+
+  const onLegendMode = (mode: LegendMode) => {
+    setLegend(mode);
+    if (mode === 'auto') {
+      change({ legendFormat: LEGEND_AUTO });
+    } else if (mode === 'verbatim') {
+      change({ legendFormat: LEGEND_VERBATIM });
+    } else if (customLegend) {
+      change({ legendFormat: customLegend });
+    }
+  };
+
+  const onExample = (example: Example) => {
+    change({ expr: example.expr, ...(example.legendFormat ? { legendFormat: example.legendFormat } : {}) });
+    if (example.legendFormat) {
+      setLegend('custom');
+      setCustomLegend(example.legendFormat);
+    }
+  };
+
+  const output = annotationMode ? 'annotations' : query.output ?? 'all';
+  const alerting = app === CoreApp.UnifiedAlerting;
+  const examples = prometheus ? PROMETHEUS_EXAMPLES : DATADOG_EXAMPLES;
+
   return (
-    <Stack direction="column" gap={0}>
+    <Stack direction="column" gap={0.5}>
       <InlineField
         label="Query"
         labelWidth={LABEL_WIDTH}
-        htmlFor={`memshape-expr-${query.refId}`}
         tooltip={
-          upstream === 'datadog'
-            ? 'Datadog metrics query returning memory in bytes, e.g. avg:container.memory.usage{service:api} by {pod_name}'
-            : 'PromQL returning memory in bytes, e.g. container_memory_working_set_bytes{namespace="prod"}'
+          prometheus
+            ? 'PromQL returning memory in bytes. Shift+Enter runs it; so does leaving the field.'
+            : 'Datadog metrics query returning memory in bytes. Shift+Enter runs it; so does leaving the field.'
         }
         grow
       >
-        <TextArea
-          id={`memshape-expr-${query.refId}`}
-          rows={2}
+        <QueryField
           value={query.expr ?? ''}
+          language={prometheus ? 'promql' : 'plaintext'}
+          completion={prometheus ? completion : undefined}
+          ariaLabel="Query"
           placeholder={
-            upstream === 'datadog'
-              ? 'avg:container.memory.usage{service:api} by {pod_name}'
-              : 'process_resident_memory_bytes{job="api"}'
+            prometheus
+              ? 'container_memory_working_set_bytes{namespace="prod", container!=""}'
+              : 'avg:system.mem.used{*} by {host}'
           }
-          onChange={(event: ChangeEvent<HTMLTextAreaElement>) => onChange({ ...query, expr: event.target.value })}
-          onBlur={onRunQuery}
+          onChange={(expr) => {
+            if (expr !== query.expr) {
+              onChange({ ...query, expr });
+            }
+          }}
+          onRunQuery={() => run()}
         />
       </InlineField>
+
+      <div className={styles.examples}>
+        <Text color="secondary" variant="bodySmall">
+          Examples:
+        </Text>
+        {examples.map((example) => (
+          <Button
+            key={example.label}
+            size="sm"
+            variant="secondary"
+            fill="text"
+            tooltip={`${example.description}: ${example.expr}`}
+            onClick={() => onExample(example)}
+          >
+            {example.label}
+          </Button>
+        ))}
+      </div>
+
+      <InlineFieldRow>
+        <InlineField label="Legend" labelWidth={LABEL_WIDTH} tooltip="How each series is named.">
+          <RadioButtonGroup<LegendMode> aria-label="Legend" options={LEGEND_OPTIONS} value={legend} onChange={onLegendMode} />
+        </InlineField>
+        {legend === 'custom' && (
+          <InlineField htmlFor={`memshape-legend-${refId}`} label="Template" tooltip="e.g. {{pod}} or {{namespace}}/{{pod}}">
+            <Input
+              id={`memshape-legend-${refId}`}
+              width={28}
+              placeholder="{{pod}}"
+              value={customLegend}
+              onChange={(event: ChangeEvent<HTMLInputElement>) => setCustomLegend(event.currentTarget.value)}
+              onBlur={() => {
+                const template = customLegend.trim();
+                const next = template === '' ? LEGEND_AUTO : template;
+                if (next !== (query.legendFormat ?? '')) {
+                  change({ legendFormat: next });
+                }
+              }}
+            />
+          </InlineField>
+        )}
+      </InlineFieldRow>
+
       <InlineFieldRow>
         <InlineField
-          label="Legend"
-          labelWidth={LABEL_WIDTH}
-          htmlFor={`memshape-legend-${query.refId}`}
-          tooltip="Series name template, e.g. {{pod}}. Leave empty for the default."
-        >
-          <Input
-            id={`memshape-legend-${query.refId}`}
-            width={24}
-            placeholder="{{pod}}"
-            value={query.legendFormat ?? ''}
-            onChange={(event: ChangeEvent<HTMLInputElement>) =>
-              onChange({ ...query, legendFormat: event.target.value })
-            }
-            onBlur={onRunQuery}
-          />
-        </InlineField>
-        <InlineField
           label="Memory limit"
-          labelWidth={16}
-          htmlFor={`memshape-limit-${query.refId}`}
-          tooltip="The memory limit of what you measure, e.g. 2GiB, 512MiB or 1.5e9 bytes. Used to estimate time to exhaustion. Leave empty if unknown."
+          labelWidth={LABEL_WIDTH}
+          htmlFor={`memshape-limit-${refId}`}
+          tooltip="The memory limit of what you measure, e.g. 2GiB, 512MiB or 1.5e9 bytes: gives the time to the limit. A limit query below overrides it where it matches."
           invalid={!!limitError}
           error={limitError}
         >
           <Input
-            id={`memshape-limit-${query.refId}`}
+            id={`memshape-limit-${refId}`}
             width={16}
             placeholder="unknown"
             value={limit}
-            onChange={(event: ChangeEvent<HTMLInputElement>) => setLimit(event.target.value)}
+            onChange={(event: ChangeEvent<HTMLInputElement>) => setLimit(event.currentTarget.value)}
             onBlur={onLimitBlur}
           />
         </InlineField>
-      </InlineFieldRow>
-      <InlineFieldRow>
         <InlineField
-          label="Sensitivity"
-          labelWidth={LABEL_WIDTH}
-          tooltip="How eagerly a shape other than healthy is named."
+          label="Limit query"
+          htmlFor={`memshape-limit-expr-${refId}`}
+          tooltip="A query whose series give each series' memory limit, matched by the labels they share."
+          grow
         >
+          <Input
+            id={`memshape-limit-expr-${refId}`}
+            className={styles.mono}
+            placeholder={prometheus ? 'kube_pod_container_resource_limits{resource="memory"}' : 'optional'}
+            value={limitExpr}
+            onChange={(event: ChangeEvent<HTMLInputElement>) => setLimitExpr(event.currentTarget.value)}
+            onBlur={() => {
+              const text = limitExpr.trim();
+              if (text !== (query.limitExpr ?? '')) {
+                change({ limitExpr: text === '' ? undefined : text });
+              }
+            }}
+          />
+        </InlineField>
+      </InlineFieldRow>
+      {prometheus && (
+        <div className={styles.examples}>
+          <Text color="secondary" variant="bodySmall">
+            Limit examples:
+          </Text>
+          {LIMIT_EXAMPLES.map((example) => (
+            <Button
+              key={example.label}
+              size="sm"
+              variant="secondary"
+              fill="text"
+              tooltip={`${example.description}: ${example.expr}`}
+              onClick={() => {
+                setLimitExpr(example.expr);
+                change({ limitExpr: example.expr });
+              }}
+            >
+              {example.label}
+            </Button>
+          ))}
+        </div>
+      )}
+
+      <InlineFieldRow>
+        <InlineField label="Sensitivity" labelWidth={LABEL_WIDTH} tooltip="How eagerly a shape other than healthy is named.">
           <RadioButtonGroup<Sensitivity>
             aria-label="Sensitivity"
             options={SENSITIVITY_OPTIONS}
             value={query.sensitivity ?? 'normal'}
-            onChange={(sensitivity) => {
-              onChange({ ...query, sensitivity });
-              onRunQuery();
-            }}
+            onChange={(sensitivity) => change({ sensitivity })}
           />
         </InlineField>
-        <InlineField label="Output" labelWidth={16} tooltip="Which frames the query returns.">
-          <RadioButtonGroup<OutputMode>
-            aria-label="Output"
-            options={OUTPUT_OPTIONS}
-            value={query.output ?? 'all'}
-            onChange={(output) => {
-              onChange({ ...query, output });
-              onRunQuery();
-            }}
+        <InlineField
+          label="Analysis window"
+          tooltip="The verdict looks back this far, whatever the panel shows, so a 1-hour panel and a 10-minute alert rule get the verdict of the whole window. Auto: the data source's default (7 days unless configured)."
+        >
+          <RadioButtonGroup<AnalysisWindow>
+            aria-label="Analysis window"
+            options={WINDOW_OPTIONS}
+            value={query.analysisWindow ?? 'auto'}
+            onChange={(analysisWindow) => change({ analysisWindow })}
           />
         </InlineField>
       </InlineFieldRow>
+
+      {!annotationMode && (
+        <InlineFieldRow>
+          <InlineField
+            label="Output"
+            labelWidth={LABEL_WIDTH}
+            tooltip={
+              alerting
+                ? 'Alert rules always get one number per series, whatever is chosen here.'
+                : 'Which frames the query returns.'
+            }
+          >
+            <RadioButtonGroup<OutputMode>
+              aria-label="Output"
+              options={OUTPUT_OPTIONS}
+              value={output}
+              onChange={(next) => change({ output: next })}
+            />
+          </InlineField>
+        </InlineFieldRow>
+      )}
+      {!annotationMode && (output === 'alert' || alerting) && (
+        <InlineFieldRow>
+          <InlineField
+            label="Alert value"
+            labelWidth={LABEL_WIDTH}
+            tooltip="The number each series gives the alert rule. Its labels carry the series' labels and memshape_shape."
+          >
+            <RadioButtonGroup<AlertValue>
+              aria-label="Alert value"
+              options={ALERT_VALUE_OPTIONS}
+              value={query.alertValue ?? 'leak_confidence'}
+              onChange={(alertValue) => change({ alertValue })}
+            />
+          </InlineField>
+        </InlineFieldRow>
+      )}
     </Stack>
   );
 }
+
+const getStyles = (theme: GrafanaTheme2) => ({
+  examples: css({
+    display: 'flex',
+    flexWrap: 'wrap',
+    alignItems: 'center',
+    gap: theme.spacing(0.5),
+    paddingLeft: theme.spacing(LABEL_WIDTH + 0.5),
+    marginBottom: theme.spacing(0.5),
+  }),
+  mono: css({
+    input: { fontFamily: theme.typography.fontFamilyMonospace },
+  }),
+});
