@@ -1,5 +1,8 @@
-// Jest setup provided by Grafana scaffolding
-import './.config/jest-setup';
+// Jest setup provided by Grafana scaffolding; it assumes a browser (jsdom). Tests that run in node
+// (\@jest-environment node, e.g. the bundle checks that run webpack) skip it.
+if (typeof window !== 'undefined') {
+  require('./.config/jest-setup');
+}
 
 // jsdom has no IntersectionObserver; @grafana/ui's Select menus use it to place themselves.
 class IntersectionObserverStub {
@@ -11,4 +14,6 @@ class IntersectionObserverStub {
     return [];
   }
 }
-Object.defineProperty(global, 'IntersectionObserver', { writable: true, value: IntersectionObserverStub });
+if (typeof window !== 'undefined') {
+  Object.defineProperty(global, 'IntersectionObserver', { writable: true, value: IntersectionObserverStub });
+}
