@@ -140,9 +140,9 @@ func TestLegendCarriesTheShape(t *testing.T) {
 		"one overlay per kind per series; no forecast when the panel ends at the data")
 
 	for format, want := range map[string]string{
-		"__verbatim":     `container_memory_working_set_bytes{namespace="prod", pod="api-1"} · LEAK +38 MiB/h · limit in ~9 h`,
+		"__verbatim":            `container_memory_working_set_bytes{namespace="prod", pod="api-1"} · LEAK +38 MiB/h · limit in ~9 h`,
 		"{{namespace}}/{{pod}}": "prod/api-1 · LEAK +38 MiB/h · limit in ~9 h",
-		"{{nothing}}":    `container_memory_working_set_bytes{namespace="prod", pod="api-1"} · LEAK +38 MiB/h · limit in ~9 h`,
+		"{{nothing}}":           `container_memory_working_set_bytes{namespace="prod", pod="api-1"} · LEAK +38 MiB/h · limit in ~9 h`,
 	} {
 		o := opts(models.OutputSeries)
 		o.Legend = format
@@ -362,4 +362,10 @@ func TestOneNoticeSummarisesTheQuery(t *testing.T) {
 			}
 		}
 	}
+}
+
+func TestAutoLegendSkipsCopies(t *testing.T) {
+	a, b := leakItem("api-1"), leakItem("api-2")
+	a.Labels["instance"], b.Labels["instance"] = "api-1", "api-2"
+	assert.Equal(t, []string{"api-1", "api-2"}, Names([]Item{a, b}, ""), "a label that copies another adds nothing")
 }

@@ -93,7 +93,26 @@ func varyingKeys(items []Item) []string {
 		}
 		return keys[i] < keys[j]
 	})
-	return keys
+	// A key that always has the same value as one kept before it (pod and
+	// a copy of it under another name) says nothing more.
+	var kept []string
+	for _, k := range keys {
+		redundant := false
+		for _, prev := range kept {
+			same := true
+			for _, it := range items {
+				if it.Labels[k] != it.Labels[prev] {
+					same = false
+					break
+				}
+			}
+			redundant = redundant || same
+		}
+		if !redundant {
+			kept = append(kept, k)
+		}
+	}
+	return kept
 }
 
 // DisplayName is the name a series shows in the legend and tooltip: its

@@ -3,10 +3,10 @@ package plugin
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"math"
 	"math/rand/v2"
 	"net/http"
-	"io"
 	"strconv"
 	"strings"
 	"testing"

@@ -3,6 +3,7 @@ package plugin
 import (
 	"context"
 	"math"
+	"time"
 
 	"github.com/memshape/memory-datasource/pkg/models"
 	"github.com/memshape/memory-datasource/pkg/upstream"
@@ -26,7 +27,8 @@ func (d *Datasource) limits(ctx context.Context, q models.Query, aq upstream.Que
 	if q.LimitExpr == "" {
 		return limitSet{}, nil
 	}
-	lq := upstream.Query{Expr: q.LimitExpr, Start: aq.End.Add(-10 * aq.Step), End: aq.End, Step: aq.Step}
+	// The last hour at least: limits are often scraped rarely.
+	lq := upstream.Query{Expr: q.LimitExpr, Start: aq.End.Add(-max(10*aq.Step, time.Hour)), End: aq.End, Step: aq.Step}
 	lq.Expr = interpolate(lq.Expr, lq.Step, lq.Step, lq.End.Sub(lq.Start), d.settings.ScrapeInterval)
 	res, err := d.up.QueryRange(ctx, lq)
 	if err != nil {

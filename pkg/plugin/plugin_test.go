@@ -443,4 +443,3 @@ func TestBearerTokenSentNeverShown(t *testing.T) {
 	assert.NotContains(t, all, wrong)
 	assert.NotContains(t, all, "T0KEN")
 }
-
