@@ -30,7 +30,7 @@ func (d *Datasource) limits(ctx context.Context, q models.Query, aq upstream.Que
 	// The last hour at least: limits are often scraped rarely.
 	lq := upstream.Query{Expr: q.LimitExpr, Start: aq.End.Add(-max(10*aq.Step, time.Hour)), End: aq.End, Step: aq.Step}
 	lq.Expr = interpolate(lq.Expr, lq.Step, lq.Step, lq.End.Sub(lq.Start), d.settings.ScrapeInterval)
-	res, err := d.up.QueryRange(ctx, lq)
+	res, err := d.fetch(ctx, "limit query", lq)
 	if err != nil {
 		return limitSet{}, err
 	}

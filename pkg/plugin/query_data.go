@@ -11,7 +11,10 @@ import (
 	"time"
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
+	"github.com/grafana/grafana-plugin-sdk-go/backend/tracing"
 	"github.com/grafana/grafana-plugin-sdk-go/data"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/memshape/memory-datasource/pkg/frames"
 	"github.com/memshape/memory-datasource/pkg/models"
@@ -131,7 +134,7 @@ func (d *Datasource) query(ctx context.Context, req *backend.QueryDataRequest, d
 	// The analysis window: the verdicts come from here.
 	aq := p.analysis
 	aq.Expr = interpolate(q.Expr, aq.Step, aq.Step, aq.End.Sub(aq.Start), d.settings.ScrapeInterval)
-	analysed, err := d.up.QueryRange(ctx, aq)
+	analysed, err := d.fetch(ctx, "analysis window", aq)
 	if err != nil {
 		return upstreamError(err)
 	}
@@ -140,7 +143,7 @@ func (d *Datasource) query(ctx context.Context, req *backend.QueryDataRequest, d
 	if p.panel != nil {
 		pq := *p.panel
 		pq.Expr = interpolate(q.Expr, pq.Step, max(dq.Interval, d.settings.ScrapeInterval), to.Sub(from), d.settings.ScrapeInterval)
-		if panel, err = d.up.QueryRange(ctx, pq); err != nil {
+		if panel, err = d.fetch(ctx, "panel range", pq); err != nil {
 			return upstreamError(err)
 		}
 	}
@@ -150,7 +153,9 @@ func (d *Datasource) query(ctx context.Context, req *backend.QueryDataRequest, d
 	}
 
 	activeFrom := min(from.UnixMilli(), aq.End.Add(-2*aq.Step).UnixMilli())
+	_, span := tracing.DefaultTracer().Start(ctx, "memshape.classify", trace.WithAttributes(attribute.Int("series", len(analysed.Series))))
 	items := d.judge(analysed.Series, panel.Series, q.Options, limits, activeFrom, showSeries)
+	span.End()
 	fr := frames.Build(items, frames.Options{
 		Output: out, Legend: q.LegendFormat, Value: q.Value,
 		From: from, To: to, Step: stepOf(p), MaxDataPoints: int(dq.MaxDataPoints),
@@ -164,6 +169,24 @@ func (d *Datasource) query(ctx context.Context, req *backend.QueryDataRequest, d
 		addNotices(fr, p, d.up.Source(), warnings)
 	}
 	return backend.DataResponse{Frames: fr, Status: backend.StatusOK}
+}
+
+// fetch runs one upstream range query in a tracing span.
+func (d *Datasource) fetch(ctx context.Context, what string, q upstream.Query) (upstream.Result, error) {
+	ctx, span := tracing.DefaultTracer().Start(ctx, "memshape.upstream.query_range", trace.WithAttributes(
+		attribute.String("memshape.fetch", what),
+		attribute.String("memshape.upstream", string(d.up.Source())),
+		attribute.String("memshape.step", q.Step.String()),
+		attribute.Int64("memshape.start", q.Start.Unix()),
+		attribute.Int64("memshape.end", q.End.Unix()),
+	))
+	defer span.End()
+	res, err := d.up.QueryRange(ctx, q)
+	if err != nil {
+		return res, tracing.Error(span, d.redact.Error(err))
+	}
+	span.SetAttributes(attribute.Int("memshape.series", len(res.Series)))
+	return res, nil
 }
 
 func stepOf(p plan) time.Duration {
