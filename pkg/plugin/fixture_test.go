@@ -4,8 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"math"
-	"math/rand/v2"
 	"net/http"
 	"strconv"
 	"strings"
@@ -17,74 +15,18 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/memshape/memory-datasource/internal/dataplanetest"
+	"github.com/memshape/memory-datasource/internal/fixture"
 	"github.com/memshape/memory-datasource/internal/promtest"
-	"github.com/memshape/memory-datasource/pkg/series"
 )
 
-// fixtureEnd is where the fixture's history ends: a fixed instant, so
-// that responses (and the goldens written from them) do not depend on
-// when the tests run.
-var fixtureEnd = time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC)
-
-const gib = float64(1 << 30)
-
-// fixtureSeries is seven days at one minute of f(hours since start) GiB
-// with 0.3 % noise, labelled pod=pod plus extra.
-func fixtureSeries(pod string, f func(h float64) float64, extra ...string) series.Series {
-	r := rand.New(rand.NewPCG(uint64(len(pod))+7, 1))
-	s := series.Series{Labels: map[string]string{"__name__": "memshape_fixture_bytes", "namespace": "prod", "pod": pod}}
-	for i := 0; i+1 < len(extra); i += 2 {
-		s.Labels[extra[i]] = extra[i+1]
-	}
-	const n = 7 * 24 * 60
-	for i := 0; i < n; i++ {
-		h := float64(i) / 60
-		s.T = append(s.T, fixtureEnd.Add(-time.Duration(n-1-i)*time.Minute).UnixMilli())
-		s.V = append(s.V, gib*(f(h)+0.003*r.NormFloat64()))
-	}
-	return s
-}
-
-// trap is the seed post's trap: jumps whose level stays plus growth that
-// slows down — together they look like a straight line for hours.
-func trap(h float64) float64 {
-	y := 1 + 0.3*math.Log1p(h/4)
-	for _, j := range []float64{20, 50, 80, 110, 140} {
-		if h > j {
-			y += 0.12
-		}
-	}
-	return y
-}
-
-// fixture is the history every feature test reads: a leak, a leak that
-// restarts every 30 h, the trap, a flat series, two flat series that
-// differ only by an upstream label named "shape", and memory limits.
-func fixture() []series.Series {
-	ss := []series.Series{
-		fixtureSeries("leak-1", func(h float64) float64 { return 1 + 0.015*h }),
-		fixtureSeries("leak-restart", func(h float64) float64 { return 1 + 0.03*math.Mod(h, 30) }),
-		fixtureSeries("trap", trap),
-		fixtureSeries("steady", func(float64) float64 { return 1 }),
-		fixtureSeries("dup", func(float64) float64 { return 0.5 }, "shape", "a"),
-		fixtureSeries("dup", func(float64) float64 { return 0.6 }, "shape", "b"),
-	}
-	for _, pod := range []string{"leak-1", "leak-restart"} {
-		l := series.Series{Labels: map[string]string{"__name__": "memshape_fixture_limit_bytes", "namespace": "prod", "pod": pod}}
-		for i := 0; i < 7*24; i++ {
-			l.T = append(l.T, fixtureEnd.Add(-time.Duration(7*24-1-i)*time.Hour).UnixMilli())
-			l.V = append(l.V, 4*gib)
-		}
-		ss = append(ss, l)
-	}
-	return ss
-}
+// fixtureEnd is where the fixture's history ends.
+var fixtureEnd = fixture.End
 
 // fixtureProm starts a real Prometheus with the fixture; the feature
 // tests share one per test function, as subtests.
 func fixtureProm(t *testing.T) *promtest.Server {
 	t.Helper()
-	return promtest.Start(t, fixture()...)
+	return promtest.Start(t, fixture.Series()...)
 }
 
 // rangeQueries is how many range queries Prometheus has answered, from
