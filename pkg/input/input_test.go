@@ -3,7 +3,6 @@ package input
 import (
 	"bytes"
 	"errors"
-	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -104,7 +103,7 @@ func TestRead(t *testing.T) {
 			case Prometheus:
 				own, err = ReadPrometheus(bytes.NewReader(data))
 			case Datadog:
-				own, err = ReadDatadog(bytes.NewReader(data))
+				own, err = parseDatadog(data)
 			case CSV:
 				own, err = ReadCSV(bytes.NewReader(data))
 			}
@@ -242,8 +241,8 @@ func TestEmptyIsErrEmpty(t *testing.T) {
 			t.Errorf("Read(%q) = %v, want ErrEmpty", in, err)
 		}
 	}
-	for _, read := range []func(io.Reader) ([]series.Series, error){ReadPrometheus, ReadDatadog, ReadCSV} {
-		if _, err := read(strings.NewReader(" ")); !errors.Is(err, ErrEmpty) {
+	for _, parse := range []func([]byte) ([]series.Series, error){parsePrometheus, parseDatadog, parseCSV} {
+		if _, err := parse([]byte(" ")); !errors.Is(err, ErrEmpty) {
 			t.Errorf("got %v, want ErrEmpty", err)
 		}
 	}
