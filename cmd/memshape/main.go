@@ -62,8 +62,11 @@ Commands:
 Input formats (detected from the content):
   Prometheus  the JSON body of /api/v1/query_range (resultType matrix)
   Datadog     the JSON body of /api/v1/query
-  CSV         timestamp,value[,series] rows; timestamps in Unix seconds,
-              Unix milliseconds or RFC 3339; header row optional
+  CSV         timestamp,value[,series] rows, or Grafana's panel CSV export
+              (Time plus one column per series); timestamps in Unix
+              seconds, Unix milliseconds, RFC 3339 or 2025-11-29 00:00:00
+              (UTC unless an offset is given); header row optional; a bad
+              cell skips its point with a warning naming the line
 
 Examples:
   memshape classify --prometheus http://prometheus:9090 --limit 2GiB \
@@ -376,13 +379,17 @@ func runClassify(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "memshape classify: no input: give a FILE, --prometheus or --datadog-site, or pipe a Prometheus, Datadog or CSV body to standard input\n\n%s", classifyUsage)
 			return exitUsage
 		}
-		var err error
-		ss, err = input.Read(r)
+		res, err := input.Read(r)
 		if err != nil {
 			fmt.Fprintf(stderr, "memshape: %s: %v\n", name, err)
 			return exitError
 		}
+		ss = res.Series
+		for _, w := range res.Warnings {
+			warnings = append(warnings, name+": "+w)
+		}
 		if len(ss) == 0 {
+			printWarnings(stderr, warnings)
 			fmt.Fprintf(stderr, "memshape: no series in input (%s)\n", name)
 			return exitError
 		}
