@@ -37,7 +37,7 @@ func APIURL(site string) (*url.URL, error) {
 		u, err := url.Parse(s)
 		if err != nil {
 			// url.Error repeats the URL, password included: keep the cause only.
-			var cause error = err
+			cause := err
 			var ue *url.Error
 			if errors.As(err, &ue) {
 				cause = ue.Err
