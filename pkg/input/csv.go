@@ -33,8 +33,8 @@ import (
 //	"Time","api-7","api-8"
 //	2025-11-29 00:00:00,524288000,612000000
 //
-// A file is long when it has three columns and the third holds names, wide
-// otherwise. The header row is optional; Grafana's "sep=;" first line sets
+// A file is long when it has three columns and the third is headed
+// "series" or holds names, wide otherwise. The header row is optional; Grafana's "sep=;" first line sets
 // the delimiter, which is otherwise ',', or ';' or a tab when the first
 // line has no ','. Several blocks, each starting with its header after a
 // blank line (Grafana's export of several frames), are read one after the
@@ -180,7 +180,7 @@ func (r *csvReader) block(blk *csvBlock) error {
 	if ncols < 2 {
 		return fmt.Errorf("line %d: want 2 or more columns (a time, then values), got %d: %s", blk.line, ncols, snippet([]byte(strings.Join(blk.header, ",")), 60))
 	}
-	if ncols == 3 && namesInThird(blk.rows) {
+	if ncols == 3 && (blk.header != nil && strings.EqualFold(blk.header[2], "series") || namesInThird(blk.rows)) {
 		r.long(blk)
 		return nil
 	}

@@ -352,6 +352,17 @@ func TestCSVDetails(t *testing.T) {
 		{labels: map[string]string{"series": "column 3"}, t: []int64{1700000000000, 1700000060000}, v: []float64{2, 4}},
 	})
 
+	// A third column headed "series" names series even when the names
+	// are numbers.
+	got, _, err = parseCSV([]byte("timestamp,value,series\n1700000000,1,7\n1700000000,2,8\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkSeries(t, got, []want{
+		{labels: map[string]string{"series": "7"}, t: []int64{1700000000000}, v: []float64{1}},
+		{labels: map[string]string{"series": "8"}, t: []int64{1700000000000}, v: []float64{2}},
+	})
+
 	// A tab-separated export.
 	got, _, err = parseCSV([]byte("Time\tapi-1\n2025-11-29 00:00:00\t5\n"))
 	if err != nil {
