@@ -75,6 +75,9 @@ type Config struct {
 	HTTPClient *http.Client
 	// MaxBody caps one answer in bytes; 0 means upstream.DefaultMaxBody.
 	MaxBody int64
+	// NoCompression asks for answers uncompressed (jsonData.compression
+	// false); by default they come gzipped.
+	NoCompression bool
 }
 
 // Client queries one Datadog site.
@@ -116,6 +119,7 @@ func New(cfg Config) (*Client, error) {
 	dc.Servers = datadog.ServerConfigurations{{URL: u.String()}}
 	dc.OperationServers = nil
 	dc.UserAgent = "memshape (" + dc.UserAgent + ")"
+	dc.Compress = !cfg.NoCompression
 	// Retries are ours: they honour the query's deadline and a fake clock.
 	dc.RetryConfiguration.EnableRetry = false
 	api := datadog.NewAPIClient(dc)

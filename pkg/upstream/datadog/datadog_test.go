@@ -224,6 +224,26 @@ func TestQueryRangeThroughTheOfficialClient(t *testing.T) {
 	}
 }
 
+func TestCompression(t *testing.T) {
+	f, srv := newFake(t)
+	for _, off := range []bool{false, true} {
+		c, err := New(Config{Site: srv.URL, APIKey: goodAPIKey, AppKey: goodAppKey, NoCompression: off})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.QueryRange(hangGuard(t), upstream.Query{Expr: "avg:m{*}", Start: t0, End: t0.Add(time.Hour)}); err != nil {
+			t.Fatal(err)
+		}
+		want := "gzip"
+		if off {
+			want = "identity"
+		}
+		if got := f.last().Header.Get("Accept-Encoding"); got != want {
+			t.Errorf("NoCompression %v: Accept-Encoding %q, want %q", off, got, want)
+		}
+	}
+}
+
 func TestRollupFromTheStep(t *testing.T) {
 	f, srv := newFake(t)
 	c := newClient(t, srv.URL, goodAPIKey, goodAppKey)
