@@ -16,6 +16,7 @@ import (
 
 	"github.com/memshape/memory-datasource/pkg/models"
 	"github.com/memshape/memory-datasource/pkg/upstream"
+	"github.com/memshape/memory-datasource/pkg/upstream/datadog"
 	prom "github.com/memshape/memory-datasource/pkg/upstream/prometheus"
 )
 
@@ -73,7 +74,7 @@ func (d *Datasource) connect(ctx context.Context, s backend.DataSourceInstanceSe
 	opts.Timeouts.Timeout = d.settings.Timeout
 	// OAuth identity and allowed cookies, when the data source forwards them.
 	opts.ForwardHTTPHeaders = true
-	if d.settings.BearerToken != "" {
+	if d.settings.BearerToken != "" && d.settings.Upstream == upstream.Prometheus {
 		if opts.Header == nil {
 			opts.Header = http.Header{}
 		}
@@ -98,7 +99,15 @@ func (d *Datasource) connect(ctx context.Context, s backend.DataSourceInstanceSe
 		d.up = c
 		d.api = newPromAPI(d.settings.URL, hc)
 	case upstream.Datadog:
-		return fmt.Errorf("datadog support is not built yet: choose Prometheus as the upstream for now")
+		c, err := datadog.New(datadog.Config{
+			Site:   d.settings.DatadogSite,
+			APIKey: string(d.settings.DatadogAPIKey), AppKey: string(d.settings.DatadogAppKey),
+			HTTPClient: hc, MaxBody: d.settings.MaxResponseBytes, NoCompression: !d.settings.Compression,
+		})
+		if err != nil {
+			return fmt.Errorf("%w: fix the Datadog site in the data source settings", err)
+		}
+		d.up = c
 	}
 	return nil
 }
