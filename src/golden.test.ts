@@ -1,0 +1,265 @@
+/**
+ * The backend's real answers read by Grafana's own frontend code.
+ *
+ * pkg/plugin/testdata/golden/*.json are `json.Marshal(backend.QueryDataResponse)` bodies written by the Go tests
+ * (the `/api/ds/query` body Grafana's frontend receives). Each goes through @grafana/runtime's
+ * toDataQueryResponse, @grafana/data's applyFieldOverrides (display processing, units) and getFieldDisplayName
+ * (the legend), as in a panel.
+ */
+import {
+  AnnotationEvent,
+  applyFieldOverrides,
+  createTheme,
+  DataFrame,
+  Field,
+  FieldType,
+  formattedValueToString,
+  getFieldDisplayName,
+} from '@grafana/data';
+import { toDataQueryResponse } from '@grafana/runtime';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+
+const GOLDEN_DIR = path.resolve(__dirname, '..', 'pkg', 'plugin', 'testdata', 'golden');
+
+function goldenFiles(): string[] {
+  if (!existsSync(GOLDEN_DIR)) {
+    throw new Error(
+      `${GOLDEN_DIR} is missing: the Go tests write the golden /api/ds/query answers there (go test ./pkg/plugin)`
+    );
+  }
+  const files = readdirSync(GOLDEN_DIR).filter((f) => f.endsWith('.json'));
+  if (files.length === 0) {
+    throw new Error(`${GOLDEN_DIR} has no *.json: run the Go tests that write the golden answers`);
+  }
+  return files.sort();
+}
+
+/** A golden answer as a panel sees it: frames per query, display-processed. */
+function load(name: string): Map<string, DataFrame[]> {
+  const body = JSON.parse(readFileSync(path.join(GOLDEN_DIR, name), 'utf8'));
+  const response = toDataQueryResponse({ data: body } as never);
+  expect(response.errors ?? []).toEqual([]);
+  const frames = applyFieldOverrides({
+    data: response.data as DataFrame[],
+    fieldConfig: { defaults: {}, overrides: [] },
+    replaceVariables: (value: string) => value,
+    theme: createTheme(),
+    timeZone: 'utc',
+  });
+  const byQuery = new Map<string, DataFrame[]>();
+  for (const frame of frames) {
+    const refId = frame.refId ?? '';
+    byQuery.set(refId, [...(byQuery.get(refId) ?? []), frame]);
+  }
+  // Queries that answered no frame at all still count (toDataQueryResponse drops nothing we rely on).
+  for (const refId of Object.keys(body.results ?? {})) {
+    if (!byQuery.has(refId)) {
+      byQuery.set(refId, []);
+    }
+  }
+  return byQuery;
+}
+
+const valueField = (frame: DataFrame): Field | undefined => frame.fields.find((f) => f.type === FieldType.number);
+const isOverlay = (frame: DataFrame) => !!valueField(frame)?.labels?.memshape_overlay;
+const labelKey = (labels: Record<string, string> = {}, without?: string) =>
+  JSON.stringify(
+    Object.entries(labels)
+      .filter(([k]) => k !== without)
+      .sort()
+  );
+
+// `api-7 · LEAK +38 MiB/h · limit in ~9 h`; healthy series carry no verdict.
+const LEAK_NAME = /^(.+) · LEAK \+\d+(\.\d+)? (B|KiB|MiB|GiB|TiB)\/h( · limit in ~\d+(\.\d+)? (min|h|days))?$/;
+// Any other verdict: `trap · FRAGMENTATION +2.8 MiB/h, slowing`.
+const VERDICT_NAME = /^(.+) · (LEAK|FRAGMENTATION|BLOAT|INCONCLUSIVE)\b/;
+const OVERLAY_NAME = /^(.+) · (linear fit|logarithmic fit|saturating fit|fit|steps|forecast)$/;
+
+describe('golden answers through Grafana', () => {
+  const files = goldenFiles();
+
+  it('has the answers the frontend relies on', () => {
+    expect(files).toEqual(
+      expect.arrayContaining(['alert-default.json', 'alert-nodata.json', 'annotations-week.json', 'panel-all-6h.json'])
+    );
+  });
+
+  describe.each(files)('%s', (file) => {
+    const queries = load(file);
+
+    it('has one notice per panel query, on its first frame, short enough to read aloud', () => {
+      for (const [, frames] of queries) {
+        const notices = frames.flatMap((f, i) => (f.meta?.notices ?? []).map((n) => ({ ...n, frame: i })));
+        const hasSeries = frames.some((f) => f.fields.length > 0);
+        const alert = frames.every((f) => f.meta?.type === 'numeric-multi');
+        if (!hasSeries || alert) {
+          // NoData has nothing to say; alert rules read numbers, not notices: at most one.
+          expect(notices.length).toBeLessThanOrEqual(1);
+          continue;
+        }
+        expect(notices).toHaveLength(1);
+        expect(notices[0].frame).toBe(0);
+        expect(notices[0].text.length).toBeLessThanOrEqual(200);
+        const leak = /\bLEAK\b/.test(notices[0].text);
+        expect(notices[0].severity).toBe(leak ? 'warning' : 'info');
+      }
+    });
+
+    it('shows every time series in bytes, and keeps label sets unique per frame type', () => {
+      for (const [, frames] of queries) {
+        const series = frames.filter((f) => f.meta?.type === 'timeseries-multi');
+        const seen = new Set<string>();
+        for (const frame of series) {
+          const value = valueField(frame)!;
+          expect(value.config.unit).toBe('bytes');
+          // Grafana's own display processing formats the values in binary units.
+          expect(formattedValueToString(value.display!(2 ** 30))).toBe('1 GiB');
+          const key = labelKey(value.labels);
+          expect(seen.has(key)).toBe(false);
+          seen.add(key);
+        }
+      }
+    });
+
+    it('names each series by its legend and verdict, and each overlay after its parent, dashed', () => {
+      for (const [, frames] of queries) {
+        const series = frames.filter((f) => f.meta?.type === 'timeseries-multi');
+        const all = series;
+        const parents = new Map<string, string>();
+        for (const frame of series.filter((f) => !isOverlay(f))) {
+          const value = valueField(frame)!;
+          const name = getFieldDisplayName(value, frame, all);
+          expect(name).toBe(value.config.displayNameFromDS);
+          if (name.includes(' · ')) {
+            expect(name).toMatch(VERDICT_NAME);
+          }
+          if (name.includes(' · LEAK')) {
+            expect(name).toMatch(LEAK_NAME);
+          }
+          parents.set(labelKey(value.labels), name.split(' · ')[0]);
+        }
+        for (const frame of series.filter(isOverlay)) {
+          const value = valueField(frame)!;
+          const name = getFieldDisplayName(value, frame, all);
+          const match = OVERLAY_NAME.exec(name);
+          expect(match).not.toBeNull();
+          expect(parents.get(labelKey(value.labels, 'memshape_overlay'))).toBe(match![1]);
+          expect(value.config.custom?.lineStyle?.fill).toBe('dash');
+        }
+      }
+    });
+  });
+
+  it('panel-all-6h: a leak is named in the legend with its growth and time to the limit, and has a linear fit', () => {
+    const frames = load('panel-all-6h.json').get('A')!;
+    const names = frames.map((f) => getFieldDisplayName(valueField(f) ?? f.fields[0], f, frames));
+    expect(names.filter((n) => LEAK_NAME.test(n) && n.includes('limit in ~'))).not.toHaveLength(0);
+    expect(names.filter((n) => n.endsWith(' · linear fit'))).not.toHaveLength(0);
+    // The verdict table is its own typed frame.
+    const verdicts = frames.find((f) => f.name === 'verdicts');
+    expect(verdicts?.meta?.type).toBe('table');
+  });
+
+  it('verdicts-week: one row per series, worst first, with typed units', () => {
+    const frames = load('verdicts-week.json').get('A')!;
+    expect(frames).toHaveLength(1);
+    const table = frames[0];
+    const field = (name: string) => table.fields.find((f) => f.name === name)!;
+    expect(table.meta?.type).toBe('table');
+    expect(field('confidence').config.unit).toBe('percentunit');
+    expect(field('growth_bytes_per_hour').config.unit).toBe('bytes');
+    expect(field('time_to_limit_seconds').config.unit).toBe('s');
+    const severity = field('severity').values as number[];
+    expect([...severity].sort((a, b) => b - a)).toEqual(severity);
+    const shapes = field('shape').values as string[];
+    shapes.forEach((shape) => expect(['leak', 'fragmentation', 'bloat', 'healthy', 'inconclusive']).toContain(shape));
+    // A growing shape never shows negative growth.
+    const growth = field('growth_bytes_per_hour').values as number[];
+    shapes.forEach((shape, i) => {
+      if (['leak', 'fragmentation', 'bloat'].includes(shape)) {
+        expect(growth[i]).toBeGreaterThanOrEqual(0);
+      }
+    });
+  });
+
+  it('alert-default: one number per series with unique labels carrying memshape_shape', () => {
+    const frames = load('alert-default.json').get('A')!;
+    expect(frames.length).toBeGreaterThan(0);
+    const keys = new Set<string>();
+    for (const frame of frames) {
+      expect(frame.meta?.type).toBe('numeric-multi');
+      expect(frame.fields).toHaveLength(1);
+      const [value] = frame.fields;
+      expect(value.name).toBe('leak_confidence');
+      expect(value.labels?.memshape_shape).toMatch(/^(leak|fragmentation|bloat|healthy|inconclusive)$/);
+      keys.add(labelKey(value.labels));
+    }
+    expect(keys.size).toBe(frames.length);
+  });
+
+  it('alert-nodata: a single numeric frame without fields (NoData)', () => {
+    const frames = load('alert-nodata.json').get('A')!;
+    expect(frames).toHaveLength(1);
+    expect(frames[0].meta?.type).toBe('numeric-multi');
+    expect(frames[0].fields).toHaveLength(0);
+  });
+
+  it("annotations-week: events through Grafana's standard frame-to-event mapping", () => {
+    const frames = load('annotations-week.json').get('A')!;
+    const events = standardAnnotationEvents(frames);
+    expect(events.length).toBeGreaterThan(0);
+    for (const event of events) {
+      expect(typeof event.time).toBe('number');
+      expect(event.title).toBeTruthy();
+      expect(event.text).toBeTruthy();
+      if (event.timeEnd !== undefined) {
+        expect(event.timeEnd).toBeGreaterThanOrEqual(event.time!);
+      }
+      // Grafana splits tags on bare commas: no tag may carry spaces around it.
+      expect(event.tags?.length).toBeGreaterThan(0);
+      event.tags!.forEach((tag) => expect(tag).toBe(tag.trim()));
+    }
+    const titles = events.map((e) => e.title);
+    expect(titles.some((t) => /^Leak onset/.test(t!))).toBe(true);
+    expect(titles.some((t) => /^Restart/.test(t!))).toBe(true);
+    expect(titles.some((t) => /^Jump/.test(t!))).toBe(true);
+    // A jump is a range (timeEnd), a restart a point.
+    expect(events.find((e) => /^Jump/.test(e.title!))?.timeEnd).toBeDefined();
+    expect(events.find((e) => /^Restart/.test(e.title!))?.timeEnd).toBeUndefined();
+  });
+});
+
+/**
+ * Grafana's standard frame-to-event mapping for data-source annotations with no mappings set (Grafana's
+ * public/app/features/annotations/standardAnnotationSupport.ts; no npm package exports it): one frame; fields
+ * found by display name, case-insensitive — time (else the first time field), timeEnd, title, text (else the first
+ * string field), tags split on ','; no events without a time and a text; null values left out.
+ */
+function standardAnnotationEvents(frames: DataFrame[]): AnnotationEvent[] {
+  expect(frames).toHaveLength(1); // several frames would be merged first; ours is one
+  const [frame] = frames;
+  const byName = new Map(frame.fields.map((f) => [getFieldDisplayName(f, frame).toLowerCase(), f]));
+  const time = byName.get('time') ?? frame.fields.find((f) => f.type === FieldType.time);
+  const text = byName.get('text') ?? frame.fields.find((f) => f.type === FieldType.string);
+  if (!time || !text) {
+    return [];
+  }
+  const fields: Array<[keyof AnnotationEvent, Field | undefined]> = [
+    ['time', time],
+    ['timeEnd', byName.get('timeend')],
+    ['title', byName.get('title')],
+    ['text', text],
+    ['tags', byName.get('tags')],
+  ];
+  return Array.from({ length: frame.length }, (_, i) => {
+    const event: AnnotationEvent = { type: 'default' };
+    for (const [key, field] of fields) {
+      const value = field?.values[i];
+      if (value !== null && value !== undefined) {
+        (event as Record<string, unknown>)[key] = key === 'tags' && typeof value === 'string' ? value.split(',') : value;
+      }
+    }
+    return event;
+  });
+}
