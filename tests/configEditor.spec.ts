@@ -1,34 +1,35 @@
 import { expect, test } from '@grafana/plugin-e2e';
 
 import { MemshapeOptions, MemshapeSecureJsonData } from '../src/types';
+import { Components } from './selectors';
 import { hasGrafana, NO_GRAFANA_REASON } from './skip';
 
 test.skip(!hasGrafana, NO_GRAFANA_REASON);
 
-test('smoke: renders the config editor with Prometheus selected', async ({
+const C = Components.ConfigEditor;
+
+test('smoke: the config editor opens on Prometheus with connection, auth and analysis settings', async ({
   createDataSourceConfigPage,
   readProvisionedDataSource,
   page,
 }) => {
   const ds = await readProvisionedDataSource({ fileName: 'datasources.yml' });
   await createDataSourceConfigPage({ type: ds.type });
-  await expect(page.getByRole('radio', { name: 'Prometheus' })).toBeChecked();
-  await expect(page.getByLabel(/Prometheus URL/)).toBeVisible();
-  await expect(page.getByLabel('Bearer token')).toBeVisible();
+  await expect(page.getByLabel(C.upstream.prometheus, { exact: true })).toBeChecked();
+  await expect(page.getByLabel(C.url)).toBeVisible();
+  await expect(page.locator(C.authMethod)).toBeVisible();
+  await expect(page.getByLabel(C.timeout)).toBeVisible();
+  await expect(page.getByRole('radiogroup', { name: C.defaultWindow })).toBeVisible();
 });
 
-test('shows the Datadog fields when Datadog is selected', async ({
-  createDataSourceConfigPage,
-  readProvisionedDataSource,
-  page,
-}) => {
+test('Datadog: a site and two keys, no URL', async ({ createDataSourceConfigPage, readProvisionedDataSource, page }) => {
   const ds = await readProvisionedDataSource({ fileName: 'datasources.yml' });
   await createDataSourceConfigPage({ type: ds.type });
-  await page.getByText('Datadog', { exact: true }).click();
-  await expect(page.getByLabel('Datadog site')).toBeVisible();
-  await expect(page.getByLabel(/API key/)).toBeVisible();
-  await expect(page.getByLabel(/Application key/)).toBeVisible();
-  await expect(page.getByLabel(/Prometheus URL/)).toHaveCount(0);
+  await page.getByText(C.upstream.datadog, { exact: true }).click();
+  await expect(page.locator(C.datadogSite)).toBeVisible();
+  await expect(page.getByLabel(C.datadogApiKey)).toBeVisible();
+  await expect(page.getByLabel(C.datadogAppKey)).toBeVisible();
+  await expect(page.getByLabel(C.url)).toHaveCount(0);
 });
 
 test('"Save & test" succeeds against the provisioned Prometheus', async ({
@@ -38,7 +39,7 @@ test('"Save & test" succeeds against the provisioned Prometheus', async ({
 }) => {
   const ds = await readProvisionedDataSource<MemshapeOptions, MemshapeSecureJsonData>({ fileName: 'datasources.yml' });
   const configPage = await createDataSourceConfigPage({ type: ds.type });
-  await page.getByLabel(/Prometheus URL/).fill(ds.url ?? 'http://prometheus:9090');
+  await page.getByLabel(C.url).fill(ds.url ?? 'http://prometheus:9090');
   await expect(configPage.saveAndTest()).toBeOK();
 });
 
@@ -49,6 +50,6 @@ test('"Save & test" fails for Datadog without keys', async ({
 }) => {
   const ds = await readProvisionedDataSource({ fileName: 'datasources.yml' });
   const configPage = await createDataSourceConfigPage({ type: ds.type });
-  await page.getByText('Datadog', { exact: true }).click();
+  await page.getByText(C.upstream.datadog, { exact: true }).click();
   await expect(configPage.saveAndTest()).not.toBeOK();
 });

@@ -1,35 +1,48 @@
 import { expect, test } from '@grafana/plugin-e2e';
 
+import { Components } from './selectors';
 import { hasGrafana, NO_GRAFANA_REASON } from './skip';
 
 test.skip(!hasGrafana, NO_GRAFANA_REASON);
 
-test('smoke: renders the query editor', async ({ panelEditPage, readProvisionedDataSource }) => {
+const Q = Components.QueryEditor;
+
+test('smoke: the query editor has a code field, a limit and the outputs', async ({
+  panelEditPage,
+  readProvisionedDataSource,
+}) => {
   const ds = await readProvisionedDataSource({ fileName: 'datasources.yml' });
   await panelEditPage.datasource.set(ds.name);
   const row = panelEditPage.getQueryEditorRow('A');
-  await expect(row.getByLabel('Query', { exact: true })).toBeVisible();
-  await expect(row.getByLabel('Memory limit')).toBeVisible();
-  await expect(row.getByRole('radio', { name: 'Normal' })).toBeChecked();
-  await expect(row.getByRole('radio', { name: 'All' })).toBeChecked();
+  await expect(row.getByRole('textbox', { name: Q.code })).toBeVisible();
+  await expect(row.getByLabel(Q.memoryLimit)).toBeVisible();
+  await expect(row.getByLabel(Q.output.all, { exact: true })).toBeChecked();
 });
 
-test('runs a query when the sensitivity changes', async ({ panelEditPage, readProvisionedDataSource }) => {
+test('an example runs the query', async ({ panelEditPage, readProvisionedDataSource }) => {
   const ds = await readProvisionedDataSource({ fileName: 'datasources.yml' });
   await panelEditPage.datasource.set(ds.name);
   const row = panelEditPage.getQueryEditorRow('A');
-  await row.getByLabel('Query', { exact: true }).fill('process_resident_memory_bytes');
-  const queryRequest = panelEditPage.waitForQueryDataRequest();
-  await row.getByText('High', { exact: true }).click();
-  await expect(await queryRequest).toBeTruthy();
+  const request = panelEditPage.waitForQueryDataRequest();
+  await row.getByText(Q.example.processRss, { exact: true }).click();
+  await expect(await request).toBeTruthy();
 });
 
-test('returns a verdict table', async ({ panelEditPage, readProvisionedDataSource }) => {
+test('completion offers metric names from the upstream', async ({ panelEditPage, readProvisionedDataSource, page }) => {
   const ds = await readProvisionedDataSource({ fileName: 'datasources.yml' });
   await panelEditPage.datasource.set(ds.name);
   const row = panelEditPage.getQueryEditorRow('A');
-  await row.getByLabel('Query', { exact: true }).fill('process_resident_memory_bytes');
-  await row.getByText('Verdicts', { exact: true }).click();
-  await panelEditPage.setVisualization('Table');
-  await expect(panelEditPage.refreshPanel()).toBeOK();
+  await row.getByRole('textbox', { name: Q.code }).click();
+  await page.keyboard.type('process_res');
+  await page.keyboard.press('Control+Space');
+  await expect(page.getByRole('option', { name: /process_resident_memory_bytes/ }).first()).toBeVisible();
+});
+
+test('an invalid memory limit holds the query and says why', async ({ panelEditPage, readProvisionedDataSource }) => {
+  const ds = await readProvisionedDataSource({ fileName: 'datasources.yml' });
+  await panelEditPage.datasource.set(ds.name);
+  const row = panelEditPage.getQueryEditorRow('A');
+  await row.getByLabel(Q.memoryLimit).fill('lots');
+  await row.getByLabel(Q.memoryLimit).blur();
+  await expect(row.getByText(/"lots" is not a size/)).toBeVisible();
 });
