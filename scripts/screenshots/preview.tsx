@@ -7,18 +7,23 @@ import { createRoot } from 'react-dom/client';
 import { createTheme, ThemeContext } from '@grafana/data';
 import { GlobalStyles } from '@grafana/ui';
 
+import { CoreApp } from '@grafana/data';
+
 import { ConfigEditor } from '../../src/components/ConfigEditor';
 import { QueryEditor } from '../../src/components/QueryEditor';
 import { DataSource } from '../../src/datasource';
+import { PromResources } from '../../src/resources';
 import { dataSourceSettings as settings, Settings } from '../../src/testing/settings';
 import { MemshapeQuery } from '../../src/types';
 
 const theme = createTheme({ colors: { mode: 'dark' } });
 
 const PROMETHEUS = settings({
-  url: 'http://prometheus:9090',
-  jsonData: { upstream: 'prometheus' },
-  secureJsonFields: { bearerToken: true },
+  url: 'http://mimir:8080/prometheus',
+  basicAuth: true,
+  basicAuthUser: 'grafana',
+  jsonData: { upstream: 'prometheus', httpHeaderName1: 'X-Scope-OrgID', timeout: 30, timeInterval: '15s' },
+  secureJsonFields: { basicAuthPassword: true, httpHeaderValue1: true },
 });
 
 const DATADOG = settings({
@@ -28,24 +33,50 @@ const DATADOG = settings({
 
 const QUERY: MemshapeQuery = {
   refId: 'A',
-  expr: 'container_memory_working_set_bytes{namespace="shop", container="api"}',
+  expr: 'container_memory_working_set_bytes{namespace="shop", container!=""}',
   legendFormat: '{{pod}}',
   limitBytes: 2147483648,
+  limitExpr: 'max by (namespace, pod) (kube_pod_container_resource_limits{resource="memory"})',
   sensitivity: 'normal',
   output: 'all',
+  analysisWindow: 'auto',
 };
 
-// The query editor only reads `upstream` from its data source.
-const DATASOURCE = { upstream: 'prometheus' } as unknown as DataSource;
+const ALERT_QUERY: MemshapeQuery = {
+  refId: 'A',
+  expr: 'container_memory_working_set_bytes{namespace="shop", container!=""}',
+  legendFormat: '__auto',
+  output: 'alert',
+  alertValue: 'leak_confidence',
+  analysisWindow: '7d',
+};
+
+/** What the backend's Prometheus API proxy answers for completion (CONTRACT.md shapes). */
+const RESOURCES: Record<string, unknown> = {
+  'api/v1/label/__name__/values': {
+    status: 'success',
+    data: ['container_memory_rss', 'container_memory_working_set_bytes', 'go_memstats_heap_inuse_bytes'],
+  },
+  'api/v1/metadata': { status: 'success', data: {} },
+  'api/v1/labels': { status: 'success', data: ['__name__', 'container', 'image', 'instance', 'namespace', 'node', 'pod'] },
+  'api/v1/label/pod/values': { status: 'success', data: ['api-0', 'api-1', 'api-7', 'worker-3'] },
+};
+
+// The editors read `upstream` and `resources` from their data source.
+const DATASOURCE = {
+  upstream: 'prometheus',
+  resources: new PromResources({ getResource: async (path: string) => RESOURCES[path] as never }),
+} as unknown as DataSource;
 
 /** A titled box that shoot.ts photographs by its data-screenshot name. */
-function Panel({ name, title, children }: { name: string; title: string; children: React.ReactNode }) {
+function Panel({ name, title, children, width = 720 }: { name: string; title: string; children: React.ReactNode; width?: number }) {
   return (
     <section
       data-screenshot={name}
       style={{
         display: 'inline-block',
-        minWidth: 720,
+        minWidth: width,
+        maxWidth: width,
         padding: theme.spacing(2),
         background: theme.colors.background.primary,
         border: `1px solid ${theme.colors.border.weak}`,
@@ -68,11 +99,11 @@ function ConfigPanel({ name, title, initial }: { name: string; title: string; in
   );
 }
 
-function QueryPanel() {
-  const [query, setQuery] = useState(QUERY);
+function QueryPanel({ name, title, initial, app }: { name: string; title: string; initial: MemshapeQuery; app?: CoreApp }) {
+  const [query, setQuery] = useState(initial);
   return (
-    <Panel name="query-editor" title="Query">
-      <QueryEditor query={query} datasource={DATASOURCE} onChange={setQuery} onRunQuery={() => {}} />
+    <Panel name={name} title={title} width={1060}>
+      <QueryEditor query={query} datasource={DATASOURCE} app={app} onChange={setQuery} onRunQuery={() => {}} />
     </Panel>
   );
 }
@@ -81,10 +112,26 @@ function Preview() {
   return (
     <ThemeContext.Provider value={theme}>
       <GlobalStyles />
-      <main style={{ display: 'flex', flexDirection: 'column', alignItems: 'flex-start', gap: 32, padding: 32 }}>
+      <main
+        style={{
+          display: 'flex',
+          flexDirection: 'column',
+          alignItems: 'flex-start',
+          gap: 32,
+          padding: 32,
+          // Room below the last panel, so that it can scroll to the top and Monaco opens suggestions downwards.
+          paddingBottom: 900,
+        }}
+      >
         <ConfigPanel name="config-editor-prometheus" title="Memory Shape: Prometheus" initial={PROMETHEUS} />
         <ConfigPanel name="config-editor-datadog" title="Memory Shape: Datadog" initial={DATADOG} />
-        <QueryPanel />
+        <QueryPanel name="query-editor" title="Query" initial={QUERY} />
+        <QueryPanel name="query-editor-alert" title="Alert rule query" initial={ALERT_QUERY} app={CoreApp.UnifiedAlerting} />
+        <QueryPanel
+          name="query-editor-completion"
+          title="Completion"
+          initial={{ ...QUERY, expr: 'container_memory_working_set_bytes{namespace="shop", pod=' }}
+        />
       </main>
     </ThemeContext.Provider>
   );

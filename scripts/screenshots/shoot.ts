@@ -18,7 +18,13 @@ import { CHROMIUM_ARGS, chromiumExecutable } from '../../tests/chromium';
 const ROOT = path.resolve(__dirname, '..', '..');
 const DIST = path.resolve(__dirname, 'dist');
 const OUT = path.resolve(ROOT, 'docs', 'img');
-const PANELS = ['config-editor-prometheus', 'config-editor-datadog', 'query-editor'];
+const PANELS = [
+  'config-editor-prometheus',
+  'config-editor-datadog',
+  'query-editor',
+  'query-editor-alert',
+  'query-editor-completion',
+];
 const MAX_BYTES = 200 * 1024;
 
 const TYPES: Record<string, string> = {
@@ -89,13 +95,28 @@ async function main() {
     await page.evaluate(() => document.fonts.ready);
     await page.mouse.move(0, 0);
 
+    // Monaco draws the code fields (PromQL highlighting) once it has loaded.
+    await page.waitForFunction(() => document.querySelectorAll('.monaco-editor[role="code"]').length >= 3);
     if (problems.length > 0) {
       throw new Error(`the preview did not render cleanly:\n  ${problems.join('\n  ')}`);
     }
 
     for (const name of PANELS) {
       const file = path.join(OUT, `${name}.png`);
-      await page.locator(`[data-screenshot="${name}"]`).screenshot({ path: file, animations: 'disabled' });
+      const panel = page.locator(`[data-screenshot="${name}"]`);
+      if (name === 'query-editor-completion') {
+        // Monaco draws its suggestions as a fixed-position overlay: bring the panel into view, ask for
+        // suggestions after `pod=` as a user would (Ctrl+Space), and photograph that part of the page as it is.
+        await panel.evaluate((element) => element.scrollIntoView({ block: 'start' }));
+        await panel.locator('.monaco-editor[role="code"]').click();
+        await page.keyboard.press('End');
+        await page.keyboard.press('Control+Space');
+        await page.locator('.suggest-widget.visible .monaco-list-row').first().waitFor({ state: 'visible' });
+        const box = (await panel.boundingBox())!;
+        await page.screenshot({ path: file, clip: box, animations: 'disabled' });
+      } else {
+        await panel.screenshot({ path: file, animations: 'disabled' });
+      }
       const { size } = await fs.stat(file);
       console.log(`${path.relative(ROOT, file)}  ${(size / 1024).toFixed(1)} KiB`);
       if (size >= MAX_BYTES) {

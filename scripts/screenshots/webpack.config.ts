@@ -26,6 +26,14 @@ for (const face of INTER_FACES) {
   }
 }
 
+// Grafana's code font (Roboto Mono, public/fonts/roboto/<hash>.woff2) is not on npm either: serve a system
+// monospace font under that name (Debian: fonts-dejavu-core), or the file named by MONO_FONT_FILE.
+const MONO_FONT_URL = 'public/fonts/roboto/L0xTDF4xlVMF-BfR8bXMIhJHg45mwgGEFl0_3vrtSM1J-gEPT5Ese6hmHSh0mQ.woff2';
+const monoFont = process.env.MONO_FONT_FILE || '/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf';
+if (!existsSync(monoFont)) {
+  throw new Error(`${monoFont} is missing: install fonts-dejavu-core or point MONO_FONT_FILE at a monospace font.`);
+}
+
 const config: Configuration = {
   mode: 'production',
   context: __dirname,
@@ -77,6 +85,9 @@ const config: Configuration = {
           from: path.resolve(root, 'node_modules/@grafana/ui/dist/public/img/icons'),
           to: 'public/build/img/icons',
         },
+        // The loading spinner @grafana/ui shows while Monaco loads (not among its packaged icons).
+        { from: path.resolve(__dirname, 'spinner.svg'), to: 'public/build/img/icons/unicons/spinner.svg' },
+        { from: monoFont, to: MONO_FONT_URL },
         ...INTER_FACES.map((face) => ({
           from: path.join(interDir, `Inter-${face}.otf`),
           to: `public/fonts/inter/Inter-${face}.woff2`,

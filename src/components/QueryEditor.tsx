@@ -126,7 +126,8 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource, range, ap
         ? resourceCompletionData(
             datasource.resources,
             () => range,
-            () => getTemplateSrv().getVariables().map((v) => v.name)
+            // Outside Grafana (e.g. a preview) there is no template service: no variables then.
+            () => getTemplateSrv()?.getVariables().map((v) => v.name) ?? []
           )
         : undefined,
     [datasource, range]
@@ -285,7 +286,6 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource, range, ap
         >
           <Input
             id={`memshape-limit-expr-${refId}`}
-            className={styles.mono}
             placeholder={prometheus ? 'kube_pod_container_resource_limits{resource="memory"}' : 'optional'}
             value={limitExpr}
             onChange={(event: ChangeEvent<HTMLInputElement>) => setLimitExpr(event.currentTarget.value)}
@@ -391,8 +391,5 @@ const getStyles = (theme: GrafanaTheme2) => ({
     gap: theme.spacing(0.5),
     paddingLeft: theme.spacing(LABEL_WIDTH + 0.5),
     marginBottom: theme.spacing(0.5),
-  }),
-  mono: css({
-    input: { fontFamily: theme.typography.fontFamilyMonospace },
   }),
 });
