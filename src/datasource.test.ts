@@ -145,9 +145,12 @@ describe('DataSource', () => {
     it('gives the range macros their values (the resource does not interpolate them)', async () => {
       const { source, getResource } = withResource([]);
       await source.metricFindQuery('query_result(max_over_time(up[$__range]))', { range });
-      expect(getResource).toHaveBeenCalledWith('variable', expect.objectContaining({
-        query: 'query_result(max_over_time(up[86400s]))',
-      }));
+      expect(getResource).toHaveBeenCalledWith(
+        'variable',
+        expect.objectContaining({
+          query: 'query_result(max_over_time(up[86400s]))',
+        })
+      );
     });
 
     it('asks nothing for an empty query', async () => {

@@ -91,7 +91,7 @@ export class DataSource extends DataSourceWithBackend<MemshapeQuery, MemshapeOpt
     query: MemshapeVariableQuery | string,
     options?: LegacyMetricFindQueryOptions
   ): Promise<MetricFindValue[]> {
-    const text = (typeof query === 'string' ? query : query?.query ?? '').trim();
+    const text = (typeof query === 'string' ? query : (query?.query ?? '')).trim();
     if (!text) {
       return [];
     }

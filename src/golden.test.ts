@@ -257,7 +257,8 @@ function standardAnnotationEvents(frames: DataFrame[]): AnnotationEvent[] {
     for (const [key, field] of fields) {
       const value = field?.values[i];
       if (value !== null && value !== undefined) {
-        (event as Record<string, unknown>)[key] = key === 'tags' && typeof value === 'string' ? value.split(',') : value;
+        (event as Record<string, unknown>)[key] =
+          key === 'tags' && typeof value === 'string' ? value.split(',') : value;
       }
     }
     return event;

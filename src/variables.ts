@@ -24,10 +24,8 @@ export class MemshapeVariableSupport extends CustomVariableSupport<DataSource, M
   query(request: DataQueryRequest<MemshapeVariableQuery>): Observable<DataQueryResponse> {
     const target = request.targets[0];
     // Variables saved by hand or by an older editor may hold the query as a plain string.
-    const query = typeof target === 'string' ? target : target?.query ?? '';
-    return from(
-      this.datasource.metricFindQuery(query, { range: request.range, scopedVars: request.scopedVars })
-    ).pipe(
+    const query = typeof target === 'string' ? target : (target?.query ?? '');
+    return from(this.datasource.metricFindQuery(query, { range: request.range, scopedVars: request.scopedVars })).pipe(
       map((values) => ({
         data: [
           toDataFrame({

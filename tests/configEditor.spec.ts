@@ -22,7 +22,11 @@ test('smoke: the config editor opens on Prometheus with connection, auth and ana
   await expect(page.getByRole('radiogroup', { name: C.defaultWindow })).toBeVisible();
 });
 
-test('Datadog: a site and two keys, no URL', async ({ createDataSourceConfigPage, readProvisionedDataSource, page }) => {
+test('Datadog: a site and two keys, no URL', async ({
+  createDataSourceConfigPage,
+  readProvisionedDataSource,
+  page,
+}) => {
   const ds = await readProvisionedDataSource({ fileName: 'datasources.yml' });
   await createDataSourceConfigPage({ type: ds.type });
   await page.getByText(C.upstream.datadog, { exact: true }).click();

@@ -30,7 +30,9 @@ test('query → see the badge → create the alert rule', async ({
 
   // The badge: one notice on the query's first frame, naming the leak; the legend says it too.
   const frames = body.results.A.frames;
-  const notices = frames.flatMap((f: { schema: { meta?: { notices?: Array<{ text: string }> } } }) => f.schema.meta?.notices ?? []);
+  const notices = frames.flatMap(
+    (f: { schema: { meta?: { notices?: Array<{ text: string }> } } }) => f.schema.meta?.notices ?? []
+  );
   expect(notices).toHaveLength(1);
   expect(notices[0].text).toMatch(/LEAK/);
   await expect(panelEditPage.panel.locator.getByText(/· LEAK \+/).first()).toBeVisible();

@@ -4,10 +4,8 @@
  */
 import React, { useState } from 'react';
 import { createRoot } from 'react-dom/client';
-import { createTheme, ThemeContext } from '@grafana/data';
+import { CoreApp, createTheme, ThemeContext } from '@grafana/data';
 import { GlobalStyles } from '@grafana/ui';
-
-import { CoreApp } from '@grafana/data';
 
 import { ConfigEditor } from '../../src/components/ConfigEditor';
 import { QueryEditor } from '../../src/components/QueryEditor';
@@ -22,7 +20,8 @@ const PROMETHEUS = settings({
   url: 'http://mimir:8080/prometheus',
   basicAuth: true,
   basicAuthUser: 'grafana',
-  jsonData: { upstream: 'prometheus', httpHeaderName1: 'X-Scope-OrgID', timeout: 30, timeInterval: '15s' },
+  // httpHeaderName1 is a standard Grafana field that @grafana/plugin-ui's header editor reads.
+  jsonData: { upstream: 'prometheus', timeout: 30, timeInterval: '15s', ...{ httpHeaderName1: 'X-Scope-OrgID' } },
   secureJsonFields: { basicAuthPassword: true, httpHeaderValue1: true },
 });
 
@@ -58,7 +57,10 @@ const RESOURCES: Record<string, unknown> = {
     data: ['container_memory_rss', 'container_memory_working_set_bytes', 'go_memstats_heap_inuse_bytes'],
   },
   'api/v1/metadata': { status: 'success', data: {} },
-  'api/v1/labels': { status: 'success', data: ['__name__', 'container', 'image', 'instance', 'namespace', 'node', 'pod'] },
+  'api/v1/labels': {
+    status: 'success',
+    data: ['__name__', 'container', 'image', 'instance', 'namespace', 'node', 'pod'],
+  },
   'api/v1/label/pod/values': { status: 'success', data: ['api-0', 'api-1', 'api-7', 'worker-3'] },
 };
 
@@ -69,7 +71,17 @@ const DATASOURCE = {
 } as unknown as DataSource;
 
 /** A titled box that shoot.ts photographs by its data-screenshot name. */
-function Panel({ name, title, children, width = 720 }: { name: string; title: string; children: React.ReactNode; width?: number }) {
+function Panel({
+  name,
+  title,
+  children,
+  width = 720,
+}: {
+  name: string;
+  title: string;
+  children: React.ReactNode;
+  width?: number;
+}) {
   return (
     <section
       data-screenshot={name}
@@ -99,7 +111,17 @@ function ConfigPanel({ name, title, initial }: { name: string; title: string; in
   );
 }
 
-function QueryPanel({ name, title, initial, app }: { name: string; title: string; initial: MemshapeQuery; app?: CoreApp }) {
+function QueryPanel({
+  name,
+  title,
+  initial,
+  app,
+}: {
+  name: string;
+  title: string;
+  initial: MemshapeQuery;
+  app?: CoreApp;
+}) {
   const [query, setQuery] = useState(initial);
   return (
     <Panel name={name} title={title} width={1060}>
@@ -126,7 +148,12 @@ function Preview() {
         <ConfigPanel name="config-editor-prometheus" title="Memory Shape: Prometheus" initial={PROMETHEUS} />
         <ConfigPanel name="config-editor-datadog" title="Memory Shape: Datadog" initial={DATADOG} />
         <QueryPanel name="query-editor" title="Query" initial={QUERY} />
-        <QueryPanel name="query-editor-alert" title="Alert rule query" initial={ALERT_QUERY} app={CoreApp.UnifiedAlerting} />
+        <QueryPanel
+          name="query-editor-alert"
+          title="Alert rule query"
+          initial={ALERT_QUERY}
+          app={CoreApp.UnifiedAlerting}
+        />
         <QueryPanel
           name="query-editor-completion"
           title="Completion"

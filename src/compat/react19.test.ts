@@ -75,9 +75,21 @@ describe('findReact19Uses', () => {
       `import * as R from 'react'; export const f = (s) => R.useOptimistic(s);`,
       'react.useOptimistic',
     ],
-    ['useFormStatus', `import { useFormStatus } from 'react-dom'; export const f = () => useFormStatus().pending;`, 'react-dom.useFormStatus'],
-    ['preload', `import { preload } from 'react-dom'; export const f = (u) => preload(u, { as: 'style' });`, 'react-dom.preload'],
-    ['preinit', `import { preinit } from 'react-dom'; export const f = (u) => preinit(u, { as: 'script' });`, 'react-dom.preinit'],
+    [
+      'useFormStatus',
+      `import { useFormStatus } from 'react-dom'; export const f = () => useFormStatus().pending;`,
+      'react-dom.useFormStatus',
+    ],
+    [
+      'preload',
+      `import { preload } from 'react-dom'; export const f = (u) => preload(u, { as: 'style' });`,
+      'react-dom.preload',
+    ],
+    [
+      'preinit',
+      `import { preinit } from 'react-dom'; export const f = (u) => preinit(u, { as: 'script' });`,
+      'react-dom.preinit',
+    ],
   ])('finds %s', async (_, code, what) => {
     const findings = findReact19Uses(await bundle(code));
     expect(findings.map((f) => f.what)).toContain(what);

@@ -131,7 +131,11 @@ export function findReact19Uses(source: string): Finding[] {
   // 1. AMD factory parameters ↔ module specifiers.
   const paramModule = new Map<Variable, string>();
   for (const n of nodes) {
-    if (n.type !== 'CallExpression' || (n.callee as Node).type !== 'Identifier' || (n.callee as Node).name !== 'define') {
+    if (
+      n.type !== 'CallExpression' ||
+      (n.callee as Node).type !== 'Identifier' ||
+      (n.callee as Node).name !== 'define'
+    ) {
       continue;
     }
     const [deps, factory] = n.arguments as Node[];
@@ -312,7 +316,11 @@ export function findReact19Uses(source: string): Finding[] {
       continue;
     }
     if (contexts.has(variable)) {
-      findings.push({ kind: 'context-as-provider', what: `<${variable.name}> rendered as a provider`, offset: call.start });
+      findings.push({
+        kind: 'context-as-provider',
+        what: `<${variable.name}> rendered as a provider`,
+        offset: call.start,
+      });
       continue;
     }
     const fn = functionOf(variable);

@@ -31,7 +31,11 @@ const LABEL_WIDTH = 24;
 const INPUT_WIDTH = 40;
 
 const UPSTREAM_OPTIONS: Array<{ label: string; value: Upstream; description: string }> = [
-  { label: 'Prometheus', value: 'prometheus', description: 'Prometheus, Mimir, Cortex, Thanos or VictoriaMetrics (PromQL)' },
+  {
+    label: 'Prometheus',
+    value: 'prometheus',
+    description: 'Prometheus, Mimir, Cortex, Thanos or VictoriaMetrics (PromQL)',
+  },
   { label: 'Datadog', value: 'datadog', description: 'Datadog metrics through the Datadog API' },
 ];
 
@@ -249,7 +253,10 @@ function DatadogSettings({ options, setJsonData, secretProps }: SectionProps) {
   const [custom, setCustom] = useState(site !== '' && !known);
 
   return (
-    <ConfigSection title="Datadog" description="Your Datadog site and keys. The keys are stored encrypted and never shown again.">
+    <ConfigSection
+      title="Datadog"
+      description="Your Datadog site and keys. The keys are stored encrypted and never shown again."
+    >
       <InlineField
         label="Site"
         labelWidth={LABEL_WIDTH}
@@ -288,7 +295,9 @@ function DatadogSettings({ options, setJsonData, secretProps }: SectionProps) {
             width={INPUT_WIDTH}
             placeholder="https://datadog-proxy.example.com"
             value={site}
-            onChange={(event: ChangeEvent<HTMLInputElement>) => setJsonData({ datadogSite: event.currentTarget.value.trim() })}
+            onChange={(event: ChangeEvent<HTMLInputElement>) =>
+              setJsonData({ datadogSite: event.currentTarget.value.trim() })
+            }
           />
         </InlineField>
       )}
@@ -299,7 +308,12 @@ function DatadogSettings({ options, setJsonData, secretProps }: SectionProps) {
         tooltip="Datadog API key (Organization settings → API keys)."
         required
       >
-        <SecretInput id="memshape-datadog-api-key" width={INPUT_WIDTH} placeholder="API key" {...secretProps('datadogApiKey')} />
+        <SecretInput
+          id="memshape-datadog-api-key"
+          width={INPUT_WIDTH}
+          placeholder="API key"
+          {...secretProps('datadogApiKey')}
+        />
       </InlineField>
       <InlineField
         label="Application key"

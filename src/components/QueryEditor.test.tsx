@@ -111,7 +111,9 @@ describe('QueryEditor: the code field', () => {
     renderEditor({ refId: 'B', expr: '' });
     expect(fakeMonacoState.languages.filter((l) => l.id === PROMQL_LANGUAGE_ID)).toHaveLength(1);
     const tokenizer = fakeMonacoState.tokenizers.get(PROMQL_LANGUAGE_ID) as { functions: string[]; keywords: string[] };
-    expect(tokenizer.functions).toEqual(expect.arrayContaining(['rate', 'sum', 'predict_linear', 'histogram_quantile']));
+    expect(tokenizer.functions).toEqual(
+      expect.arrayContaining(['rate', 'sum', 'predict_linear', 'histogram_quantile'])
+    );
     expect(tokenizer.keywords).toEqual(expect.arrayContaining(['by', 'without', 'offset']));
   });
 
@@ -129,7 +131,10 @@ describe('QueryEditor: completion through the resource API', () => {
   it('completes metric names with their help, and functions', async () => {
     const { getResource } = renderEditor({ refId: 'A', expr: '' });
     const suggestions = await completeIn('go_mem');
-    expect(getResource).toHaveBeenCalledWith('api/v1/label/__name__/values', { start: 1_700_000_000, end: 1_700_003_600 });
+    expect(getResource).toHaveBeenCalledWith('api/v1/label/__name__/values', {
+      start: 1_700_000_000,
+      end: 1_700_003_600,
+    });
     expect(getResource).toHaveBeenCalledWith('api/v1/metadata', {});
     const metric = suggestions.find((s) => s.label === 'go_memstats_heap_inuse_bytes')!;
     expect(metric).toMatchObject({ documentation: 'Number of bytes in in-use spans.', detail: 'gauge' });
@@ -244,7 +249,11 @@ describe('QueryEditor: memory limit', () => {
   });
 
   it('keeps the query unrun while the limit is not a size, says why, and runs once it is fixed', async () => {
-    const { fill, user, onChange, onRunQuery, lastQuery } = renderEditor({ refId: 'A', expr: 'up', limitBytes: 2 ** 30 });
+    const { fill, user, onChange, onRunQuery, lastQuery } = renderEditor({
+      refId: 'A',
+      expr: 'up',
+      limitBytes: 2 ** 30,
+    });
     const limit = screen.getByLabelText('Memory limit');
     await user.clear(limit);
     await fill(limit, 'lots');
@@ -283,7 +292,9 @@ describe('QueryEditor: memory limit', () => {
     await user.tab();
     expect(lastQuery().limitExpr).toBe('container_spec_memory_limit_bytes');
     await user.click(screen.getByText('Pod limit (kube-state-metrics)'));
-    expect(lastQuery().limitExpr).toBe('max by (namespace, pod) (kube_pod_container_resource_limits{resource="memory"})');
+    expect(lastQuery().limitExpr).toBe(
+      'max by (namespace, pod) (kube_pod_container_resource_limits{resource="memory"})'
+    );
     expect(screen.getByLabelText('Limit query')).toHaveValue(
       'max by (namespace, pod) (kube_pod_container_resource_limits{resource="memory"})'
     );
@@ -298,7 +309,13 @@ describe('QueryEditor: options', () => {
     await user.click(screen.getByLabelText('High'));
     await user.click(screen.getByLabelText('14d'));
     await user.click(screen.getByLabelText('Verdicts'));
-    expect(lastQuery()).toEqual({ refId: 'A', expr: 'up', sensitivity: 'high', analysisWindow: '14d', output: 'verdicts' });
+    expect(lastQuery()).toEqual({
+      refId: 'A',
+      expr: 'up',
+      sensitivity: 'high',
+      analysisWindow: '14d',
+      output: 'verdicts',
+    });
     expect(onRunQuery).toHaveBeenCalledTimes(3);
     await user.click(screen.getByLabelText('Annotations'));
     expect(lastQuery().output).toBe('annotations');

@@ -30,7 +30,11 @@ const LABEL_WIDTH = 18;
 const SENSITIVITY_OPTIONS: Array<{ label: string; value: Sensitivity; description: string }> = [
   { label: 'Low', value: 'low', description: 'Name a shape only when the evidence is strong (a leak needs 24 h)' },
   { label: 'Normal', value: 'normal', description: 'Balanced (default; a leak needs 12 h of steady growth)' },
-  { label: 'High', value: 'high', description: 'Name a shape early (a leak needs 6 h), at the cost of more false alarms' },
+  {
+    label: 'High',
+    value: 'high',
+    description: 'Name a shape early (a leak needs 6 h), at the cost of more false alarms',
+  },
 ];
 
 const OUTPUT_OPTIONS: Array<{ label: string; value: OutputMode; description: string }> = [
@@ -106,7 +110,9 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource, range, ap
   const [limit, setLimit] = useState(limitText(query.limitBytes));
   const [limitError, setLimitError] = useState<string | undefined>();
   const [legend, setLegend] = useState<LegendMode>(legendMode(query.legendFormat));
-  const [customLegend, setCustomLegend] = useState(legendMode(query.legendFormat) === 'custom' ? query.legendFormat! : '');
+  const [customLegend, setCustomLegend] = useState(
+    legendMode(query.legendFormat) === 'custom' ? query.legendFormat! : ''
+  );
   const [limitExpr, setLimitExpr] = useState(query.limitExpr ?? '');
 
   // Follow outside changes of the limit (e.g. a query loaded from a dashboard), keeping what the user typed
@@ -127,7 +133,10 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource, range, ap
             datasource.resources,
             () => range,
             // Outside Grafana (e.g. a preview) there is no template service: no variables then.
-            () => getTemplateSrv()?.getVariables().map((v) => v.name) ?? []
+            () =>
+              getTemplateSrv()
+                ?.getVariables()
+                .map((v) => v.name) ?? []
           )
         : undefined,
     [datasource, range]
@@ -183,7 +192,7 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource, range, ap
     }
   };
 
-  const output = annotationMode ? 'annotations' : query.output ?? 'all';
+  const output = annotationMode ? 'annotations' : (query.output ?? 'all');
   const alerting = app === CoreApp.UnifiedAlerting;
   const examples = prometheus ? PROMETHEUS_EXAMPLES : DATADOG_EXAMPLES;
 
@@ -238,10 +247,19 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource, range, ap
 
       <InlineFieldRow>
         <InlineField label="Legend" labelWidth={LABEL_WIDTH} tooltip="How each series is named.">
-          <RadioButtonGroup<LegendMode> aria-label="Legend" options={LEGEND_OPTIONS} value={legend} onChange={onLegendMode} />
+          <RadioButtonGroup<LegendMode>
+            aria-label="Legend"
+            options={LEGEND_OPTIONS}
+            value={legend}
+            onChange={onLegendMode}
+          />
         </InlineField>
         {legend === 'custom' && (
-          <InlineField htmlFor={`memshape-legend-${refId}`} label="Template" tooltip="e.g. {{pod}} or {{namespace}}/{{pod}}">
+          <InlineField
+            htmlFor={`memshape-legend-${refId}`}
+            label="Template"
+            tooltip="e.g. {{pod}} or {{namespace}}/{{pod}}"
+          >
             <Input
               id={`memshape-legend-${refId}`}
               width={28}
@@ -322,7 +340,11 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource, range, ap
       )}
 
       <InlineFieldRow>
-        <InlineField label="Sensitivity" labelWidth={LABEL_WIDTH} tooltip="How eagerly a shape other than healthy is named.">
+        <InlineField
+          label="Sensitivity"
+          labelWidth={LABEL_WIDTH}
+          tooltip="How eagerly a shape other than healthy is named."
+        >
           <RadioButtonGroup<Sensitivity>
             aria-label="Sensitivity"
             options={SENSITIVITY_OPTIONS}

@@ -30,7 +30,15 @@ const MAX_LINES = 12;
  * A code field for the query, on @grafana/ui's CodeEditor (Monaco): PromQL highlighting and completion, runs on
  * Shift+Enter and on blur, grows with its content.
  */
-export function QueryField({ value, language, completion, onChange, onRunQuery, ariaLabel, placeholder }: QueryFieldProps) {
+export function QueryField({
+  value,
+  language,
+  completion,
+  onChange,
+  onRunQuery,
+  ariaLabel,
+  placeholder,
+}: QueryFieldProps) {
   const styles = useStyles2(getStyles);
   const [lines, setLines] = useState(Math.max(1, Math.min(MAX_LINES, value.split('\n').length)));
   const [empty, setEmpty] = useState(value === '');

@@ -20,11 +20,18 @@ describe('VariableQueryEditor', () => {
     const onChange = jest.fn();
     const datasource = new DataSource(instanceSettings());
     render(
-      <VariableQueryEditor datasource={datasource} query={{ refId: 'v', query: '' }} onChange={onChange} onRunQuery={() => {}} />
+      <VariableQueryEditor
+        datasource={datasource}
+        query={{ refId: 'v', query: '' }}
+        onChange={onChange}
+        onRunQuery={() => {}}
+      />
     );
     await user.click(screen.getByText('label_values(kube_pod_info, namespace)'));
     expect(onChange).toHaveBeenLastCalledWith({ refId: 'v', query: 'label_values(kube_pod_info, namespace)' });
-    expect(screen.getByText('label_values(container_memory_working_set_bytes{namespace="$namespace"}, pod)')).toBeInTheDocument();
+    expect(
+      screen.getByText('label_values(container_memory_working_set_bytes{namespace="$namespace"}, pod)')
+    ).toBeInTheDocument();
     expect(screen.getByText('metrics(memory)')).toBeInTheDocument();
 
     const field = screen.getByLabelText('Query');
@@ -38,7 +45,12 @@ describe('VariableQueryEditor', () => {
   it('says that a Datadog data source cannot list values', () => {
     const datasource = new DataSource(instanceSettings({ upstream: 'datadog' }));
     render(
-      <VariableQueryEditor datasource={datasource} query={{ refId: 'v', query: '' }} onChange={() => {}} onRunQuery={() => {}} />
+      <VariableQueryEditor
+        datasource={datasource}
+        query={{ refId: 'v', query: '' }}
+        onChange={() => {}}
+        onRunQuery={() => {}}
+      />
     );
     expect(screen.getByText(/Variables need a Prometheus upstream/)).toBeInTheDocument();
   });

@@ -31,10 +31,7 @@ describe('situationAt', () => {
     ['{job="a", ', { kind: 'label-name', prefix: '', metric: undefined, matchers: ['job="a"'], used: ['job'] }],
     ['rate(x[', { kind: 'duration', prefix: '' }],
     ['rate(x[5', { kind: 'duration', prefix: '5' }],
-    [
-      'sum by (namespace, po',
-      { kind: 'grouping-label', prefix: 'po', metric: undefined, used: ['namespace'] },
-    ],
+    ['sum by (namespace, po', { kind: 'grouping-label', prefix: 'po', metric: undefined, used: ['namespace'] }],
     [
       'max by (namespace, pod) (kube_pod_container_resource_limits{resource="memory"}) / on (',
       { kind: 'grouping-label', prefix: '', metric: 'kube_pod_container_resource_limits', used: [] },
@@ -71,7 +68,9 @@ describe('complete', () => {
     const { suggestions, replaceLength } = await complete('sum(go_', data);
     expect(replaceLength).toBe(3);
     const labels = suggestions.map((s) => s.label);
-    expect(labels).toEqual(expect.arrayContaining(['go_memstats_heap_inuse_bytes', 'rate', 'predict_linear', 'sum', 'by', '$namespace']));
+    expect(labels).toEqual(
+      expect.arrayContaining(['go_memstats_heap_inuse_bytes', 'rate', 'predict_linear', 'sum', 'by', '$namespace'])
+    );
     expect(suggestions.find((s) => s.label === 'go_memstats_heap_inuse_bytes')).toMatchObject({
       kind: 'metric',
       detail: 'gauge',

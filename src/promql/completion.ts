@@ -217,7 +217,10 @@ export function situationAt(before: string): Situation {
       if (!name) {
         return { kind: 'none' };
       }
-      const used = parts.slice(0, -1).map((p) => p.trim()).filter(Boolean);
+      const used = parts
+        .slice(0, -1)
+        .map((p) => p.trim())
+        .filter(Boolean);
       return { kind: 'grouping-label', prefix: name[1] ?? '', metric: firstMetric(before), used };
     }
   }

@@ -51,10 +51,7 @@ export const monarchLanguage: monacoTypes.languages.IMonarchLanguage = {
       [/\$\{[^}]*\}|\$\w+|\[\[[^\]]*\]\]/, 'variable'],
       // Label names in matchers: the word right before an operator.
       [/[a-zA-Z_][\w]*(?=\s*(=~|!~|!=|=)(?!=))/, 'tag'],
-      [
-        /[a-zA-Z_:][\w:]*/,
-        { cases: { '@functions': 'predefined', '@keywords': 'keyword', '@default': 'identifier' } },
-      ],
+      [/[a-zA-Z_:][\w:]*/, { cases: { '@functions': 'predefined', '@keywords': 'keyword', '@default': 'identifier' } }],
       [/"/, 'string', '@string_double'],
       [/'/, 'string', '@string_single'],
       [/`/, 'string', '@string_backtick'],

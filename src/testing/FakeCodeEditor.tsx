@@ -117,7 +117,8 @@ export function FakeCodeEditor(props: Props) {
       onChange={() => listeners.current.forEach((l) => l())}
       onBlur={() => props.onBlur?.(textarea.current?.value ?? '')}
       onKeyDown={(event) => {
-        const key = (event.shiftKey ? 1024 : 0) | (event.ctrlKey || event.metaKey ? 2048 : 0) | (event.key === 'Enter' ? 3 : 0);
+        const key =
+          (event.shiftKey ? 1024 : 0) | (event.ctrlKey || event.metaKey ? 2048 : 0) | (event.key === 'Enter' ? 3 : 0);
         const action = actions.current.find((a) => a.keybindings?.includes(key));
         if (action) {
           event.preventDefault();
