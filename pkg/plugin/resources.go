@@ -77,7 +77,8 @@ func (d *Datasource) proxy(path string) http.HandlerFunc {
 
 func (d *Datasource) writeUpstreamError(w http.ResponseWriter, err error) {
 	status := http.StatusBadGateway
-	body := map[string]any{"status": "error", "error": d.redact.String(err.Error())}
+	msg := d.redact.String(err.Error())
+	body := map[string]any{"status": "error", "error": msg, "message": msg}
 	if ue, ok := upstream.AsError(err); ok {
 		status = ue.Status()
 		body["errorType"] = ue.Type
@@ -85,8 +86,10 @@ func (d *Datasource) writeUpstreamError(w http.ResponseWriter, err error) {
 	writeJSON(w, status, body)
 }
 
+// writeError answers in Prometheus' error form, plus "message", which
+// Grafana's frontend shows.
 func writeError(w http.ResponseWriter, status int, msg string) {
-	writeJSON(w, status, map[string]any{"status": "error", "error": msg})
+	writeJSON(w, status, map[string]any{"status": "error", "error": msg, "message": msg})
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
