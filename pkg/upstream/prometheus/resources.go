@@ -1,0 +1,262 @@
+package prometheus
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strconv"
+	"time"
+
+	jsoniter "github.com/json-iterator/go"
+
+	"github.com/memshape/memory-datasource/pkg/upstream"
+)
+
+// Selection picks the series a metadata call looks at.
+type Selection struct {
+	// Match holds series selectors (match[]); empty means all series
+	// (Prometheus requires at least one for Series).
+	Match []string
+	// Start and End bound the time range; zero means Prometheus' default.
+	Start, End time.Time
+}
+
+func (s Selection) params() url.Values {
+	p := url.Values{}
+	for _, m := range s.Match {
+		p.Add("match[]", m)
+	}
+	if !s.Start.IsZero() {
+		p.Set("start", formatTime(s.Start))
+	}
+	if !s.End.IsZero() {
+		p.Set("end", formatTime(s.End))
+	}
+	return p
+}
+
+// Metadata describes one metric (/api/v1/metadata).
+type Metadata struct {
+	Type string `json:"type"`
+	Help string `json:"help"`
+	Unit string `json:"unit"`
+}
+
+// Labels lists the label names of the selected series
+// (/api/v1/labels). More names than the series cap is a TooLarge error.
+func (c *Client) Labels(ctx context.Context, sel Selection) (names, warnings []string, err error) {
+	names = []string{}
+	warnings, err = c.call(ctx, c.method, "api/v1/labels", sel.params(), func(d *decoder) bool { return d.stringList(&names) })
+	if err != nil {
+		return nil, nil, err
+	}
+	return names, warnings, nil
+}
+
+// LabelValues lists the values of label name over the selected series
+// (/api/v1/label/<name>/values; GET, the only method Prometheus allows).
+func (c *Client) LabelValues(ctx context.Context, name string, sel Selection) (values, warnings []string, err error) {
+	if name == "" {
+		return nil, nil, c.badQuery("the label name is empty")
+	}
+	values = []string{}
+	warnings, err = c.call(ctx, http.MethodGet, "api/v1/label/"+url.PathEscape(name)+"/values", sel.params(), func(d *decoder) bool { return d.stringList(&values) })
+	if err != nil {
+		return nil, nil, err
+	}
+	return values, warnings, nil
+}
+
+// Series lists the label sets of the selected series (/api/v1/series).
+// More than the series cap is a TooLarge error.
+func (c *Client) Series(ctx context.Context, sel Selection) (sets []map[string]string, warnings []string, err error) {
+	if len(sel.Match) == 0 {
+		return nil, nil, c.badQuery("at least one series selector (match[]) is needed to list series")
+	}
+	sets = []map[string]string{}
+	warnings, err = c.call(ctx, c.method, "api/v1/series", sel.params(), func(d *decoder) bool { return d.labelSets(&sets) })
+	if err != nil {
+		return nil, nil, err
+	}
+	return sets, warnings, nil
+}
+
+// Metadata gives the type, help and unit of metrics (/api/v1/metadata):
+// of metric only when it is not empty, of at most limit metrics when
+// limit > 0 (and at most the series cap in any case).
+func (c *Client) Metadata(ctx context.Context, metric string, limit int) (map[string][]Metadata, []string, error) {
+	p := url.Values{}
+	if metric != "" {
+		p.Set("metric", metric)
+	}
+	if limit > 0 {
+		p.Set("limit", itoa(limit))
+	}
+	out := map[string][]Metadata{}
+	warnings, err := c.call(ctx, http.MethodGet, "api/v1/metadata", p, func(d *decoder) bool { return d.metadata(out) })
+	if err != nil {
+		return nil, nil, err
+	}
+	return out, warnings, nil
+}
+
+func (d *decoder) skip() bool {
+	d.it.Skip()
+	return d.alive()
+}
+
+// tooMany is the cap error for metadata lists.
+func (d *decoder) tooMany() bool {
+	e := upstream.TooManySeries(upstream.Prometheus, d.lim.MaxSeries)
+	e.Msg = "the answer lists more than " + itoa(d.lim.MaxSeries) + " items, the cap on series per query"
+	e.Hint = "narrow it with a series selector (match[]) or a shorter time range"
+	return d.failErr(e)
+}
+
+// stringList reads an array of strings, at most MaxSeries of them.
+func (d *decoder) stringList(dst *[]string) bool {
+	if d.next() != jsoniter.ArrayValue {
+		if d.next() == jsoniter.NilValue {
+			return d.skip()
+		}
+		if !d.alive() {
+			return false
+		}
+		return d.fail("want an array of strings")
+	}
+	d.pushIdx(0)
+	i := 0
+	ok := d.it.ReadArrayCB(func(it *jsoniter.Iterator) bool {
+		d.setIdx(i)
+		i++
+		if d.lim.MaxSeries > 0 && i > d.lim.MaxSeries {
+			return d.tooMany()
+		}
+		if d.next() != jsoniter.StringValue {
+			if !d.alive() {
+				return false
+			}
+			return d.fail("want a string")
+		}
+		*dst = append(*dst, it.ReadString())
+		return d.alive()
+	})
+	d.pop()
+	return ok && d.alive()
+}
+
+// stringMap reads an object, keeping its string members.
+func (d *decoder) stringMap(dst map[string]string) bool {
+	if d.next() != jsoniter.ObjectValue {
+		if !d.alive() {
+			return false
+		}
+		return d.fail("want an object")
+	}
+	return d.it.ReadMapCB(func(it *jsoniter.Iterator, k string) bool {
+		if _, dup := dst[k]; dup {
+			return d.fail("duplicate key %q", k)
+		}
+		if d.next() == jsoniter.StringValue {
+			dst[k] = it.ReadString()
+			return d.alive()
+		}
+		return d.skip()
+	}) && d.alive()
+}
+
+// labelSets reads an array of label sets, at most MaxSeries of them.
+func (d *decoder) labelSets(dst *[]map[string]string) bool {
+	if d.next() != jsoniter.ArrayValue {
+		if d.next() == jsoniter.NilValue {
+			return d.skip()
+		}
+		if !d.alive() {
+			return false
+		}
+		return d.fail("want an array of label sets")
+	}
+	d.pushIdx(0)
+	i := 0
+	ok := d.it.ReadArrayCB(func(it *jsoniter.Iterator) bool {
+		d.setIdx(i)
+		i++
+		if d.lim.MaxSeries > 0 && i > d.lim.MaxSeries {
+			return d.tooMany()
+		}
+		l := map[string]string{}
+		if !d.labelMap(l) {
+			return false
+		}
+		*dst = append(*dst, l)
+		return true
+	})
+	d.pop()
+	return ok && d.alive()
+}
+
+// labelMap reads {"name":"value",…} into l; duplicate names and
+// non-string values are errors.
+func (d *decoder) labelMap(l map[string]string) bool {
+	if d.next() != jsoniter.ObjectValue {
+		if !d.alive() {
+			return false
+		}
+		return d.fail("want an object of label names and values")
+	}
+	return d.it.ReadMapCB(func(it *jsoniter.Iterator, name string) bool {
+		if _, dup := l[name]; dup {
+			return d.fail("duplicate label %q", name)
+		}
+		if d.next() != jsoniter.StringValue {
+			if !d.alive() {
+				return false
+			}
+			return d.fail("label %q: want a string value", name)
+		}
+		l[name] = it.ReadString()
+		return d.alive()
+	}) && d.alive()
+}
+
+// metadata reads {"metric":[{"type":…,"help":…,"unit":…}],…}, at most
+// MaxSeries metrics.
+func (d *decoder) metadata(dst map[string][]Metadata) bool {
+	if d.next() != jsoniter.ObjectValue {
+		if !d.alive() {
+			return false
+		}
+		return d.fail("want an object of metric names")
+	}
+	return d.it.ReadMapCB(func(it *jsoniter.Iterator, metric string) bool {
+		if _, dup := dst[metric]; dup {
+			return d.fail("duplicate metric %q", metric)
+		}
+		if d.lim.MaxSeries > 0 && len(dst) >= d.lim.MaxSeries {
+			return d.tooMany()
+		}
+		d.push(metric)
+		defer d.pop()
+		if d.next() != jsoniter.ArrayValue {
+			if !d.alive() {
+				return false
+			}
+			return d.fail("want an array of {type, help, unit}")
+		}
+		list := []Metadata{}
+		ok := it.ReadArrayCB(func(it *jsoniter.Iterator) bool {
+			var m Metadata
+			fields := map[string]string{}
+			if !d.stringMap(fields) {
+				return false
+			}
+			m.Type, m.Help, m.Unit = fields["type"], fields["help"], fields["unit"]
+			list = append(list, m)
+			return true
+		})
+		dst[metric] = list
+		return ok && d.alive()
+	}) && d.alive()
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
