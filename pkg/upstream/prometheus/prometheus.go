@@ -14,6 +14,7 @@ package prometheus
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
@@ -105,7 +106,9 @@ func NewWithConfig(cfg Config) (*Client, error) {
 	shown := *base
 	if user != nil {
 		if p, ok := user.Password(); ok {
-			c.red.Add(p)
+			// The password, and the Authorization header it becomes, which
+			// an upstream may echo.
+			c.red.Add(p, base64.StdEncoding.EncodeToString([]byte(user.Username()+":"+p)))
 			shown.User = url.UserPassword(user.Username(), "xxxxx")
 		} else {
 			shown.User = user
