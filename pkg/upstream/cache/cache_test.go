@@ -145,7 +145,7 @@ func pods(names ...string) []pod {
 	return out
 }
 
-func (s *synth) Source() upstream.Source                  { return upstream.Prometheus }
+func (s *synth) Source() upstream.Source                { return upstream.Prometheus }
 func (s *synth) Health(context.Context) (string, error) { return "ok", nil }
 func (s *synth) QueryRange(_ context.Context, q upstream.Query) (upstream.Result, error) {
 	s.mu.Lock()
