@@ -5,7 +5,6 @@ go 1.26.5
 require (
 	github.com/DataDog/datadog-api-client-go/v2 v2.67.0
 	github.com/grafana/grafana-plugin-sdk-go v0.299.0
-	github.com/json-iterator/go v1.1.12
 	github.com/klauspost/compress v1.20.2
 	github.com/prometheus/common v0.73.1
 	github.com/stretchr/testify v1.12.1
@@ -49,6 +48,7 @@ require (
 	github.com/hashicorp/go-plugin v1.8.0 // indirect
 	github.com/hashicorp/yamux v0.1.2 // indirect
 	github.com/jaegertracing/jaeger-idl v0.14.0 // indirect
+	github.com/json-iterator/go v1.1.12 // indirect
 	github.com/klauspost/cpuid/v2 v2.4.1 // indirect
 	github.com/mattetti/filebuffer v1.0.1 // indirect
 	github.com/mattn/go-colorable v0.1.16 // indirect

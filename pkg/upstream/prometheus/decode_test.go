@@ -1,6 +1,7 @@
 package prometheus
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -110,7 +111,7 @@ func TestDecodeBadBodies(t *testing.T) {
 		{"bad value", `{"data":{"resultType":"matrix","result":[{"values":[[1,"abc"]]}]}}`, upstream.BadResponse, []string{"data.result[0].values[0]", `value "abc" is not a number`}},
 		{"three elements", `{"data":{"resultType":"matrix","result":[{"values":[[1,"1",2]]}]}}`, upstream.BadResponse, []string{"more than two elements"}},
 		{"one element", `{"data":{"resultType":"matrix","result":[{"values":[[1]]}]}}`, upstream.BadResponse, []string{"data.result[0].values[0]", "not a pair"}},
-		{"missing comma", `{"data":{"resultType":"matrix","result":[{"values":[[1["2"]]}]}}`, upstream.BadResponse, []string{"data.result[0].values[0]", "not a pair"}},
+		{"missing comma", `{"data":{"resultType":"matrix","result":[{"values":[[1["2"]]}]}}`, upstream.BadResponse, []string{"data.result[0].values[0]", "want ','"}},
 		{"point null", `{"data":{"resultType":"matrix","result":[{"values":[null]}]}}`, upstream.BadResponse, []string{"not a pair"}},
 		{"huge timestamp", `{"data":{"resultType":"matrix","result":[{"values":[[1e300,"1"]]}]}}`, upstream.BadResponse, []string{"out of range"}},
 		{"series not object", `{"data":{"resultType":"matrix","result":[1]}}`, upstream.BadResponse, []string{"data.result[0]", "want a series object"}},
@@ -296,6 +297,23 @@ func TestDecodeTinyReads(t *testing.T) {
 	got, err := DecodeQueryRange(io.MultiReader(oneByteReader{strings.NewReader(body)}), DecodeOptions{})
 	require.NoError(t, err)
 	assert.Equal(t, want, got)
+
+	// A window smaller than any token grows to hold it.
+	esc := `{"status":"success","data":{"resultType":"matrix","result":[{"metric":{"a":"x\"y\u00e9z","long":"` +
+		strings.Repeat("v", 300) + `"},"values":[[1700000000.123,"123456789.25"],[1700000001,"+Inf"]]}]}}`
+	for _, window := range []int{1, 2, 3, 7} {
+		for _, b := range []string{body, esc} {
+			want, err := DecodeQueryRange(strings.NewReader(b), DecodeOptions{})
+			require.NoError(t, err)
+			got, err := decodeQueryRange(oneByteReader{strings.NewReader(b)}, DecodeOptions{}, window)
+			require.NoError(t, err, "window %d", window)
+			assert.Equal(t, want, got)
+		}
+	}
+	res, err := DecodeQueryRange(strings.NewReader(esc), DecodeOptions{})
+	require.NoError(t, err)
+	assert.Equal(t, "x\"yéz", res.Series[0].Labels["a"])
+	assert.Equal(t, []int64{1700000000123, 1700000001000}, res.Series[0].T)
 }
 
 type oneByteReader struct{ r io.Reader }
@@ -333,6 +351,9 @@ func FuzzDecode(f *testing.F) {
 	f.Add(`{"metric":{"a":"b"},"values":[[1.5,"NaN"]]}`)
 	f.Fuzz(func(t *testing.T, body string) {
 		res, err := DecodeQueryRange(strings.NewReader(body), DecodeOptions{Bare: true, Limits: Limits{MaxSeries: 50, MaxPoints: 500}})
+		if err == nil && !json.Valid([]byte(body)) {
+			t.Fatalf("accepted a body that is not JSON: %q", body)
+		}
 		if err != nil {
 			if _, ok := upstream.AsError(err); !ok {
 				t.Fatalf("not an *upstream.Error: %T %v", err, err)
@@ -367,6 +388,80 @@ func TestParseValue(t *testing.T) {
 		require.Equal(t, werr == nil, gerr == nil, "%q: %v vs %v", in, werr, gerr)
 		if werr == nil && !(math.IsNaN(want) && math.IsNaN(got)) {
 			require.Equal(t, math.Float64bits(want), math.Float64bits(got), "%q", in)
+		}
+	}
+}
+
+// The fast path for compact pairs and the general one agree bit for bit:
+// the same bodies, compact and indented (which only the general path
+// reads), decode the same.
+func TestFastPathMatchesGeneral(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	value := func() string {
+		switch rng.IntN(12) {
+		case 0:
+			return "NaN"
+		case 1:
+			return "+Inf"
+		case 2:
+			return "-Inf"
+		case 3:
+			return strconv.FormatFloat(rng.NormFloat64()*1e30, 'g', -1, 64)
+		case 4:
+			return strconv.FormatFloat(rng.NormFloat64(), 'f', -1, 64) // often > 15 digits
+		case 5:
+			return strconv.FormatInt(rng.Int64N(1<<62)-(1<<61), 10)
+		case 6:
+			return "-0"
+		case 7:
+			return strconv.FormatFloat(rng.Float64()*1e6, 'f', rng.IntN(8), 64)
+		}
+		return strconv.FormatInt(rng.Int64N(1<<40), 10)
+	}
+	stamp := func(ms int64) string {
+		switch rng.IntN(6) {
+		case 0:
+			return strconv.FormatFloat(float64(ms)/1000, 'f', 4, 64) // more than ms
+		case 1:
+			return strconv.FormatFloat(float64(ms)/1000, 'e', -1, 64)
+		}
+		return formatSeconds(ms)
+	}
+	for round := 0; round < 30; round++ {
+		var b strings.Builder
+		b.WriteString(`{"status":"success","data":{"resultType":"matrix","result":[`)
+		for i := 0; i < 5; i++ {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			fmt.Fprintf(&b, `{"metric":{"i":"%d"},"values":[`, i)
+			ms := rng.Int64N(2e12)
+			if rng.IntN(10) == 0 {
+				ms = -ms
+			}
+			for j := 0; j < 300; j++ {
+				if j > 0 {
+					b.WriteByte(',')
+				}
+				ms += 1 + rng.Int64N(100000)
+				fmt.Fprintf(&b, `[%s,"%s"]`, stamp(ms), value())
+			}
+			b.WriteString("]}")
+		}
+		b.WriteString("]}}")
+		compact := b.String()
+		var indented bytes.Buffer
+		require.NoError(t, json.Indent(&indented, []byte(compact), "", "  "))
+		fast, err := DecodeQueryRange(strings.NewReader(compact), DecodeOptions{})
+		require.NoError(t, err)
+		general, err := DecodeQueryRange(strings.NewReader(indented.String()), DecodeOptions{})
+		require.NoError(t, err)
+		require.Equal(t, len(general.Series), len(fast.Series))
+		for i := range fast.Series {
+			require.Equal(t, general.Series[i].T, fast.Series[i].T)
+			for j, v := range general.Series[i].V {
+				require.Equal(t, math.Float64bits(v), math.Float64bits(fast.Series[i].V[j]), "series %d point %d", i, j)
+			}
 		}
 	}
 }

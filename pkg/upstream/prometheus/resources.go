@@ -7,8 +7,6 @@ import (
 	"strconv"
 	"time"
 
-	jsoniter "github.com/json-iterator/go"
-
 	"github.com/memshape/memory-datasource/pkg/upstream"
 )
 
@@ -100,11 +98,6 @@ func (c *Client) Metadata(ctx context.Context, metric string, limit int) (map[st
 	return out, warnings, nil
 }
 
-func (d *decoder) skip() bool {
-	d.it.Skip()
-	return d.alive()
-}
-
 // tooMany is the cap error for metadata lists.
 func (d *decoder) tooMany() bool {
 	e := upstream.TooManySeries(upstream.Prometheus, d.lim.MaxSeries)
@@ -115,73 +108,46 @@ func (d *decoder) tooMany() bool {
 
 // stringList reads an array of strings, at most MaxSeries of them.
 func (d *decoder) stringList(dst *[]string) bool {
-	if d.next() != jsoniter.ArrayValue {
-		if d.next() == jsoniter.NilValue {
-			return d.skip()
-		}
-		if !d.alive() {
-			return false
-		}
-		return d.fail("want an array of strings")
-	}
-	d.pushIdx(0)
-	i := 0
-	ok := d.it.ReadArrayCB(func(it *jsoniter.Iterator) bool {
-		d.setIdx(i)
-		i++
-		if d.lim.MaxSeries > 0 && i > d.lim.MaxSeries {
-			return d.tooMany()
-		}
-		if d.next() != jsoniter.StringValue {
-			if !d.alive() {
-				return false
-			}
-			return d.fail("want a string")
-		}
-		*dst = append(*dst, it.ReadString())
-		return d.alive()
-	})
-	d.pop()
-	return ok && d.alive()
+	return d.strings("", dst, d.lim.MaxSeries)
 }
 
 // stringMap reads an object, keeping its string members.
 func (d *decoder) stringMap(dst map[string]string) bool {
-	if d.next() != jsoniter.ObjectValue {
-		if !d.alive() {
-			return false
+	if d.l.ws() != '{' {
+		if d.l.ws() == 0 {
+			return d.syntax("an object")
 		}
 		return d.fail("want an object")
 	}
-	return d.it.ReadMapCB(func(it *jsoniter.Iterator, k string) bool {
-		if _, dup := dst[k]; dup {
-			return d.fail("duplicate key %q", k)
+	return d.object(func(k []byte) bool {
+		if d.l.ws() != '"' {
+			return d.skip()
 		}
-		if d.next() == jsoniter.StringValue {
-			dst[k] = it.ReadString()
-			return d.alive()
+		v, ok := d.l.str()
+		if !ok {
+			return d.syntax("a string")
 		}
-		return d.skip()
-	}) && d.alive()
+		dst[string(k)] = string(v)
+		return true
+	})
 }
 
 // labelSets reads an array of label sets, at most MaxSeries of them.
 func (d *decoder) labelSets(dst *[]map[string]string) bool {
-	if d.next() != jsoniter.ArrayValue {
-		if d.next() == jsoniter.NilValue {
-			return d.skip()
-		}
-		if !d.alive() {
-			return false
+	if d.null() {
+		return true
+	}
+	if d.l.ws() != '[' {
+		if d.l.ws() == 0 {
+			return d.syntax("an array")
 		}
 		return d.fail("want an array of label sets")
 	}
 	d.pushIdx(0)
-	i := 0
-	ok := d.it.ReadArrayCB(func(it *jsoniter.Iterator) bool {
+	defer d.pop()
+	return d.array(func(i int) bool {
 		d.setIdx(i)
-		i++
-		if d.lim.MaxSeries > 0 && i > d.lim.MaxSeries {
+		if d.lim.MaxSeries > 0 && i >= d.lim.MaxSeries {
 			return d.tooMany()
 		}
 		l := map[string]string{}
@@ -191,72 +157,42 @@ func (d *decoder) labelSets(dst *[]map[string]string) bool {
 		*dst = append(*dst, l)
 		return true
 	})
-	d.pop()
-	return ok && d.alive()
-}
-
-// labelMap reads {"name":"value",…} into l; duplicate names and
-// non-string values are errors.
-func (d *decoder) labelMap(l map[string]string) bool {
-	if d.next() != jsoniter.ObjectValue {
-		if !d.alive() {
-			return false
-		}
-		return d.fail("want an object of label names and values")
-	}
-	return d.it.ReadMapCB(func(it *jsoniter.Iterator, name string) bool {
-		if _, dup := l[name]; dup {
-			return d.fail("duplicate label %q", name)
-		}
-		if d.next() != jsoniter.StringValue {
-			if !d.alive() {
-				return false
-			}
-			return d.fail("label %q: want a string value", name)
-		}
-		l[name] = it.ReadString()
-		return d.alive()
-	}) && d.alive()
 }
 
 // metadata reads {"metric":[{"type":…,"help":…,"unit":…}],…}, at most
 // MaxSeries metrics.
 func (d *decoder) metadata(dst map[string][]Metadata) bool {
-	if d.next() != jsoniter.ObjectValue {
-		if !d.alive() {
-			return false
+	if d.l.ws() != '{' {
+		if d.l.ws() == 0 {
+			return d.syntax("an object")
 		}
 		return d.fail("want an object of metric names")
 	}
-	return d.it.ReadMapCB(func(it *jsoniter.Iterator, metric string) bool {
-		if _, dup := dst[metric]; dup {
-			return d.fail("duplicate metric %q", metric)
-		}
+	return d.object(func(name []byte) bool {
+		metric := string(name)
 		if d.lim.MaxSeries > 0 && len(dst) >= d.lim.MaxSeries {
 			return d.tooMany()
 		}
 		d.push(metric)
 		defer d.pop()
-		if d.next() != jsoniter.ArrayValue {
-			if !d.alive() {
-				return false
+		if d.l.ws() != '[' {
+			if d.l.ws() == 0 {
+				return d.syntax("an array")
 			}
 			return d.fail("want an array of {type, help, unit}")
 		}
 		list := []Metadata{}
-		ok := it.ReadArrayCB(func(it *jsoniter.Iterator) bool {
-			var m Metadata
+		ok := d.array(func(i int) bool {
 			fields := map[string]string{}
 			if !d.stringMap(fields) {
 				return false
 			}
-			m.Type, m.Help, m.Unit = fields["type"], fields["help"], fields["unit"]
-			list = append(list, m)
+			list = append(list, Metadata{Type: fields["type"], Help: fields["help"], Unit: fields["unit"]})
 			return true
 		})
 		dst[metric] = list
-		return ok && d.alive()
-	}) && d.alive()
+		return ok
+	})
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
