@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -210,6 +211,87 @@ func BenchmarkQueryRange(b *testing.B) {
 				}
 				return json.Unmarshal(data, &resp)
 			}))
+		})
+	}
+}
+
+// BenchmarkRatio measures both sides inside each op, back to back and in
+// alternating order, so that the load of a shared machine falls on both
+// alike: the raw request with the body read and thrown away, and the
+// client's QueryRange (compression off on both). It reports each side's
+// milliseconds per op and client/raw, in wall time and in CPU time (this
+// process plus Prometheus).
+//
+// Run: go test ./pkg/upstream/prometheus -run '^$' -bench Ratio -benchtime 10x
+func BenchmarkRatio(b *testing.B) {
+	srv, end := fleet(b)
+	ctx := context.Background()
+	for _, n := range []int{1000, 5000} {
+		expr := fleetMetric
+		if n == 1000 {
+			expr = fleetMetric + `{shard="0"}`
+		}
+		q := upstream.Query{Expr: expr, Start: end.Add(-1439 * fleetStep), End: end, Step: fleetStep, MaxSeries: 10000, MaxPoints: 50_000_000}
+		form := url.Values{"query": {q.Expr}, "start": {formatTime(q.Start)}, "end": {formatTime(q.End)}, "step": {formatSeconds(q.Step.Milliseconds())}}
+		hc := &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}
+		buf := make([]byte, readBuf)
+		raw := func() error {
+			req, _ := http.NewRequestWithContext(ctx, http.MethodPost, srv.URL+"/api/v1/query_range", strings.NewReader(form.Encode()))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			req.Header.Set("Accept-Encoding", "identity")
+			resp, err := hc.Do(req)
+			if err != nil {
+				return err
+			}
+			defer resp.Body.Close()
+			for {
+				if _, err := resp.Body.Read(buf); err != nil {
+					if err == io.EOF {
+						return nil
+					}
+					return err
+				}
+			}
+		}
+		c, err := NewWithConfig(Config{URL: srv.URL, HTTPClient: &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}, DisableCompression: true, MaxBody: 1 << 30})
+		if err != nil {
+			b.Fatal(err)
+		}
+		client := func() error {
+			res, err := c.QueryRange(ctx, q)
+			if err == nil && len(res.Series) != n {
+				err = fmt.Errorf("%d series, want %d", len(res.Series), n)
+			}
+			return err
+		}
+		b.Run(fmt.Sprintf("series=%d", n), func(b *testing.B) {
+			var wall, cpu [2]time.Duration
+			timed := func(side int, f func() error) {
+				runtime.GC()
+				c0 := promtest.ProcessCPU() + srv.CPUTime()
+				t0 := time.Now()
+				if err := f(); err != nil {
+					b.Fatal(err)
+				}
+				wall[side] += time.Since(t0)
+				cpu[side] += promtest.ProcessCPU() + srv.CPUTime() - c0
+			}
+			for i := 0; i < b.N; i++ {
+				if i%2 == 0 {
+					timed(0, raw)
+					timed(1, client)
+				} else {
+					timed(1, client)
+					timed(0, raw)
+				}
+			}
+			ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 / float64(b.N) }
+			b.ReportMetric(ms(wall[0]), "raw-ms/op")
+			b.ReportMetric(ms(wall[1]), "client-ms/op")
+			b.ReportMetric(float64(wall[1])/float64(wall[0]), "wall-ratio")
+			b.ReportMetric(ms(cpu[0]), "raw-cpu-ms/op")
+			b.ReportMetric(ms(cpu[1]), "client-cpu-ms/op")
+			b.ReportMetric(float64(cpu[1])/float64(cpu[0]), "cpu-ratio")
 		})
 	}
 }

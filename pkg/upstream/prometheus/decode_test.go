@@ -397,8 +397,12 @@ func TestParseValue(t *testing.T) {
 // reads), decode the same.
 func TestFastPathMatchesGeneral(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 6))
+	edges := []string{"123456789012345", "1234567890123456", "12345678.1234567", "1234567.12345678", "0.000000000000001",
+		"99999999", "100000000", "12345678", "0", "-0.5", ".5", "5.", "0012", "1e5", "1.5e-3", "99999999.99999999"}
 	value := func() string {
-		switch rng.IntN(12) {
+		switch rng.IntN(14) {
+		case 12, 13:
+			return edges[rng.IntN(len(edges))]
 		case 0:
 			return "NaN"
 		case 1:
@@ -419,7 +423,11 @@ func TestFastPathMatchesGeneral(t *testing.T) {
 		return strconv.FormatInt(rng.Int64N(1<<40), 10)
 	}
 	stamp := func(ms int64) string {
-		switch rng.IntN(6) {
+		switch rng.IntN(8) {
+		case 6:
+			return strconv.FormatInt(ms/1000, 10) + ".5" // one decimal
+		case 7:
+			return strconv.FormatInt(ms/1000, 10) + ".05"
 		case 0:
 			return strconv.FormatFloat(float64(ms)/1000, 'f', 4, 64) // more than ms
 		case 1:
