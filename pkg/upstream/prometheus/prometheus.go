@@ -13,6 +13,7 @@
 package prometheus
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
 	"errors"
@@ -78,7 +79,8 @@ type Client struct {
 	compress  bool
 	maxSeries int
 	maxPoints int
-	red       *upstream.Redactor
+	red       *upstream.Redactor // the caller's secrets (may be nil)
+	urlRed    *upstream.Redactor // the URL's password
 }
 
 // New returns a client for the server at rawURL using hc (nil: a default
@@ -98,17 +100,14 @@ func NewWithConfig(cfg Config) (*Client, error) {
 		base: base, user: user,
 		compress:  !cfg.DisableCompression,
 		maxSeries: cfg.MaxSeries, maxPoints: cfg.MaxPoints,
-		red: upstream.NewRedactor(),
-	}
-	if cfg.Redactor != nil {
-		*c.red = *cfg.Redactor
+		red: cfg.Redactor, urlRed: upstream.NewRedactor(),
 	}
 	shown := *base
 	if user != nil {
 		if p, ok := user.Password(); ok {
 			// The password, and the Authorization header it becomes, which
 			// an upstream may echo.
-			c.red.Add(p, base64.StdEncoding.EncodeToString([]byte(user.Username()+":"+p)))
+			c.urlRed.Add(p, base64.StdEncoding.EncodeToString([]byte(user.Username()+":"+p)))
 			shown.User = url.UserPassword(user.Username(), "xxxxx")
 		} else {
 			shown.User = user
@@ -184,11 +183,10 @@ func parseURL(raw string) (*url.URL, *url.Userinfo, error) {
 	} else {
 		if err == nil {
 			return nil, nil, fmt.Errorf("the Prometheus URL %q has no host", redactURLString(raw))
-		} else {
-			var ue *url.Error
-			if errors.As(err, &ue) {
-				err = ue.Err
-			}
+		}
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
 		}
 		return nil, nil, fmt.Errorf("the Prometheus URL %q is not a valid URL: %v", redactURLString(raw), err)
 	}
@@ -315,9 +313,9 @@ func (c *Client) Health(ctx context.Context) (string, error) {
 			app = "Prometheus"
 		}
 		if v := info["version"]; v != "" {
-			return c.red.String("Connected to " + app + " " + v), nil
+			return c.redactString("Connected to " + app + " " + v), nil
 		}
-		return c.red.String("Connected to " + app), nil
+		return c.redactString("Connected to " + app), nil
 	}
 	if ue, ok := upstream.AsError(err); !ok || ue.Kind != upstream.NotFound {
 		return "", err
@@ -489,14 +487,14 @@ func (c *Client) statusErr(ctx context.Context, resp *http.Response) error {
 			return c.redact(ce)
 		}
 	}
-	d := newDecoder(strings.NewReader(string(raw)), Limits{})
+	d := newDecoder(bytes.NewReader(raw), Limits{})
 	ok := d.document(nil, d.skip)
-	if err := d.finish(ok); err != nil {
-		if pe, isPE := upstream.AsError(err); isPE && pe.Type != "" {
+	if err := d.finish(ok); err != nil && d.env.status == "error" {
+		if pe, isPE := upstream.AsError(err); isPE {
 			e.Type, e.Msg = pe.Type, pe.Msg
 		}
 	}
-	if e.Type == "" {
+	if e.Msg == "" {
 		e.Msg = excerptBytes(raw)
 		if e.Msg == "" {
 			e.Msg = "(empty answer)"
@@ -539,14 +537,16 @@ func (c *Client) statusErr(ctx context.Context, resp *http.Response) error {
 // redact removes every secret from e, in place, so that neither its text
 // nor its fields carry one.
 func (c *Client) redact(e *upstream.Error) *upstream.Error {
-	e.Msg = c.red.String(e.Msg)
-	e.Hint = c.red.String(e.Hint)
-	e.Type = c.red.String(e.Type)
+	e.Msg = c.redactString(e.Msg)
+	e.Hint = c.redactString(e.Hint)
+	e.Type = c.redactString(e.Type)
 	if e.Err != nil {
-		e.Err = c.red.Error(e.Err)
+		e.Err = c.urlRed.Error(c.red.Error(e.Err))
 	}
 	return e
 }
+
+func (c *Client) redactString(s string) string { return c.urlRed.String(c.red.String(s)) }
 
 // excerpt quotes the start of a body that is not Prometheus' JSON.
 func excerpt(r io.Reader) string {
