@@ -312,7 +312,9 @@ func (c *Client) Health(ctx context.Context) (string, error) {
 		if app == "" {
 			app = "Prometheus"
 		}
-		if v := info["version"]; v != "" {
+		// Build metadata (a distribution's "+ds") is not part of the
+		// version people compare.
+		if v, _, _ := strings.Cut(info["version"], "+"); v != "" {
 			return c.redactString("Connected to " + app + " " + v), nil
 		}
 		return c.redactString("Connected to " + app), nil

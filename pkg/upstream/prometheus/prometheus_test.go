@@ -77,7 +77,7 @@ func TestQueryRangeRealPrometheus(t *testing.T) {
 
 	version, err := c.Health(ctx)
 	require.NoError(t, err)
-	assert.Regexp(t, `^Connected to Prometheus \d+\.\d+\.\d+`, version)
+	assert.Regexp(t, `^Connected to Prometheus \d+\.\d+\.\d+$`, version)
 
 	res, err := c.QueryRange(ctx, upstream.Query{Expr: "memshape_up_bytes", Start: end.Add(-29 * time.Minute), End: end, Step: time.Minute})
 	require.NoError(t, err)
