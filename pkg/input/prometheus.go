@@ -36,15 +36,12 @@ func ReadPrometheus(r io.Reader) ([]series.Series, error) {
 }
 
 // parsePrometheus decodes with the one Prometheus decoder the plugin uses
-// too (no caps: a file is as big as its owner made it), after a syntax
-// check that can say on which line and column a hand-edited file breaks.
+// too (no caps: a file is as big as its owner made it). When that fails,
+// a syntax check says on which line and column a hand-edited file breaks.
 func parsePrometheus(data []byte) ([]series.Series, error) {
 	b := trimBOM(data)
 	if len(bytes.TrimSpace(b)) == 0 {
 		return nil, fmt.Errorf("%w: expected a Prometheus /api/v1/query_range JSON response", ErrEmpty)
-	}
-	if err := jsonCheck(b); err != nil {
-		return nil, fmt.Errorf("prometheus: %w", err)
 	}
 	trimmed := bytes.TrimLeft(b, " \t\r\n")
 	if trimmed[0] != '{' && trimmed[0] != '[' {
@@ -52,6 +49,9 @@ func parsePrometheus(data []byte) ([]series.Series, error) {
 	}
 	res, err := prom.DecodeQueryRange(bytes.NewReader(trimmed), prom.DecodeOptions{Bare: true})
 	if err != nil {
+		if jerr := jsonCheck(b); jerr != nil {
+			return nil, fmt.Errorf("prometheus: %w", jerr)
+		}
 		return nil, promError(trimmed, err)
 	}
 	return res.Series, nil
