@@ -1,6 +1,7 @@
 package prometheus
 
 import (
+	"bytes"
 	"compress/gzip"
 	"context"
 	"crypto/tls"
@@ -625,4 +626,35 @@ func TestHealthWithoutBuildinfo(t *testing.T) {
 	ue := asUpstream(t, err)
 	assert.Equal(t, upstream.NotFound, ue.Kind)
 	assert.Contains(t, err.Error(), "API root")
+}
+
+// A corrupt or cut gzip stream is a BadResponse that says so.
+func TestCorruptGzip(t *testing.T) {
+	var good bytes.Buffer
+	gz := gzip.NewWriter(&good)
+	_, _ = io.WriteString(gz, okMatrix)
+	_ = gz.Close()
+	for name, body := range map[string][]byte{
+		"not gzip": []byte("definitely not gzip"),
+		"cut":      good.Bytes()[:good.Len()/2],
+		"bad crc":  append(append([]byte{}, good.Bytes()[:good.Len()-8]...), 0, 0, 0, 0, 0, 0, 0, 0),
+		"good one": good.Bytes(),
+	} {
+		t.Run(name, func(t *testing.T) {
+			ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", "application/json")
+				w.Header().Set("Content-Encoding", "gzip")
+				_, _ = w.Write(body)
+			}))
+			defer ts.Close()
+			res, err := newClient(t, Config{URL: ts.URL}).QueryRange(context.Background(), q0)
+			if name == "good one" {
+				require.NoError(t, err)
+				assert.Len(t, res.Series, 1)
+				return
+			}
+			ue := asUpstream(t, err)
+			assert.Equal(t, upstream.BadResponse, ue.Kind, "%v", err)
+		})
+	}
 }

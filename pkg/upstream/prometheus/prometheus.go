@@ -132,7 +132,14 @@ func NewWithConfig(cfg Config) (*Client, error) {
 	if cfg.HTTPClient != nil {
 		*hc = *cfg.HTTPClient
 	}
-	hc.Transport = upstream.CapBody(hc.Transport, upstream.Prometheus, cfg.MaxBody)
+	next := hc.Transport
+	if next == nil {
+		next = http.DefaultTransport
+	}
+	if c.compress {
+		next = gunzip{next: next}
+	}
+	hc.Transport = upstream.CapBody(next, upstream.Prometheus, cfg.MaxBody)
 	upstream.SameHostRedirects(hc, upstream.Prometheus)
 	c.hc = hc
 	return c, nil
