@@ -13,6 +13,12 @@
 // Expressions whose points depend on the query's range rather than on
 // their own time (the @ modifier, as in `x @ end()`; negative offsets,
 // which look past the point) are never cached.
+//
+// Callers get the most from it when they align Start and End to the step
+// (as Grafana's Prometheus data source does), so that an evaluation a
+// minute later keeps the step phase, and when they set Query.MaxSeries and
+// Query.MaxPoints: a merged answer is held to those caps (to the upstream
+// package's defaults when they are 0), as a fresh one would be.
 package cache
 
 import (
