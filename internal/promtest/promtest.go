@@ -1,7 +1,13 @@
 // Package promtest runs a real Prometheus server for tests, preloaded with
 // series: it writes them as an OpenMetrics file of gauges, backfills it
-// with `promtool tsdb create-blocks-from openmetrics` and starts
-// `prometheus` on a free local port with no scrape targets.
+// with `promtool tsdb create-blocks-from openmetrics` (one block, one
+// pass, however long the range) and starts `prometheus` on a free
+// loopback port with no scrape targets.
+//
+// Options put it behind what teams deploy: basic auth (a bcrypt hash),
+// TLS with a CA made for the server, client certificates, all through
+// Prometheus' own --web.config.file; and the remote-write receiver, so a
+// test can append samples to the running server (Server.Push).
 //
 // It needs the `prometheus` and `promtool` binaries in PATH (Debian:
 // apt-get install prometheus). Without them a test is skipped — except when
@@ -12,8 +18,11 @@ package promtest
 import (
 	"bufio"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"net"
 	"net/http"
@@ -23,9 +32,12 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"golang.org/x/crypto/bcrypt"
 
 	"github.com/memshape/memory-datasource/pkg/series"
 )
@@ -33,14 +45,55 @@ import (
 // InstallHint says how to get the binaries.
 const InstallHint = "install Prometheus and promtool: `apt-get update && apt-get install -y prometheus` on Debian/Ubuntu, or put both binaries from a Prometheus release in PATH"
 
+// Options says how to run the server. The zero value is plain HTTP with
+// no authentication.
+type Options struct {
+	// BasicAuth, when set, makes Prometheus require these credentials
+	// (stored as a bcrypt hash in its web config). Any password works,
+	// '/', '#', '?' and '@' included.
+	BasicAuth *BasicAuth
+	// TLS serves HTTPS, with a server certificate for 127.0.0.1 and
+	// localhost signed by a CA made for this server (Server.CAPEM).
+	TLS bool
+	// ClientCert requires clients to present a certificate signed by that
+	// CA (implies TLS); Server.ClientCertPEM and ClientKeyPEM hold one.
+	ClientCert bool
+	// RemoteWrite enables the remote-write receiver, for Server.Push.
+	RemoteWrite bool
+	// Generate, when set, emits more series to backfill after the ones
+	// given to Start: for fleets too big to hold in memory at once. The
+	// series of one metric name must be emitted together.
+	Generate func(emit func(series.Series) error) error
+}
+
+// BasicAuth is a user name and password.
+type BasicAuth struct {
+	User, Password string
+}
+
 // Server is a running Prometheus.
 type Server struct {
-	// URL is the server's base URL, e.g. http://127.0.0.1:41234.
+	// URL is the server's base URL, e.g. http://127.0.0.1:41234 (https
+	// with TLS).
 	URL string
 	// Version is what `prometheus --version` printed first.
 	Version string
 	// LogPath is the server's log file.
 	LogPath string
+	// CAPEM is the CA that signed the server's (and the client's)
+	// certificate, with TLS.
+	CAPEM []byte
+	// ClientCertPEM and ClientKeyPEM are a client certificate the server
+	// accepts, with ClientCert.
+	ClientCertPEM, ClientKeyPEM []byte
+	// BasicAuth is what the server requires, if anything.
+	BasicAuth *BasicAuth
+
+	dir      string
+	cmd      *exec.Cmd
+	exited   chan error
+	logFile  *os.File
+	stopOnce sync.Once
 }
 
 // Binaries returns the paths of prometheus and promtool, or an error naming
@@ -80,36 +133,91 @@ func Require(t testing.TB) (prometheus, promtool string) {
 // when the test ends; its log is printed if the test failed.
 func Start(t testing.TB, ss ...series.Series) *Server {
 	t.Helper()
-	promBin, promtool := Require(t)
-	dir := t.TempDir()
+	return StartWith(t, Options{}, ss...)
+}
+
+// StartWith is Start with options.
+func StartWith(t testing.TB, opt Options, ss ...series.Series) *Server {
+	t.Helper()
+	Require(t)
+	srv, err := Launch(opt, ss...)
+	if err != nil {
+		t.Fatalf("promtest: %v", err)
+	}
+	t.Cleanup(func() {
+		failed := t.Failed()
+		log := readFile(srv.LogPath)
+		srv.Stop()
+		if failed {
+			t.Logf("promtest: prometheus log:\n%s", log)
+		}
+	})
+	return srv
+}
+
+// Launch is Start for a server that outlives one test (a benchmark
+// binary's shared fleet): the caller must Stop it. It needs the binaries
+// (see Require).
+func Launch(opt Options, ss ...series.Series) (srv *Server, err error) {
+	promBin, promtool, err := Binaries()
+	if err != nil {
+		return nil, fmt.Errorf("%v; %s", err, InstallHint)
+	}
+	dir, err := os.MkdirTemp("", "promtest-")
+	if err != nil {
+		return nil, err
+	}
+	srv = &Server{dir: dir, LogPath: filepath.Join(dir, "prometheus.log")}
+	defer func() {
+		if err != nil {
+			srv.Stop()
+		}
+	}()
 	dataDir := filepath.Join(dir, "data")
 	if err := os.MkdirAll(dataDir, 0o755); err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
-
-	if len(ss) > 0 {
-		om, err := OpenMetrics(ss...)
-		if err != nil {
-			t.Fatalf("promtest: %v", err)
-		}
+	if len(ss) > 0 || opt.Generate != nil {
 		omPath := filepath.Join(dir, "series.om.txt")
-		if err := os.WriteFile(omPath, []byte(om), 0o644); err != nil {
-			t.Fatal(err)
+		if err := writeOpenMetricsFile(omPath, ss, opt.Generate); err != nil {
+			return nil, err
 		}
-		out, err := exec.Command(promtool, "tsdb", "create-blocks-from", "openmetrics", "--quiet", omPath, dataDir).CombinedOutput()
+		// One block however long the range: promtool reads its input once
+		// per block, and Prometheus has nothing to compact afterwards.
+		out, err := exec.Command(promtool, "tsdb", "create-blocks-from", "openmetrics", "--quiet",
+			"--max-block-duration=100000h", omPath, dataDir).CombinedOutput()
 		if err != nil {
-			t.Fatalf("promtest: promtool backfill failed: %v\n%s", err, out)
+			return nil, fmt.Errorf("promtool backfill failed: %v\n%s", err, out)
 		}
+		_ = os.Remove(omPath)
 	}
 
 	cfgPath := filepath.Join(dir, "prometheus.yml")
 	if err := os.WriteFile(cfgPath, []byte("global:\n  scrape_interval: 1m\nscrape_configs: []\n"), 0o644); err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
-	logPath := filepath.Join(dir, "prometheus.log")
-	srv := &Server{LogPath: logPath}
+	args := []string{
+		"--config.file=" + cfgPath,
+		"--storage.tsdb.path=" + dataDir,
+		"--storage.tsdb.retention.time=100y",
+		"--log.level=warn",
+	}
+	if opt.RemoteWrite {
+		args = append(args, "--web.enable-remote-write-receiver")
+	}
+	webCfg, err := srv.webConfig(opt)
+	if err != nil {
+		return nil, err
+	}
+	if webCfg != "" {
+		args = append(args, "--web.config.file="+webCfg)
+	}
 	if out, err := exec.Command(promBin, "--version").CombinedOutput(); err == nil {
 		srv.Version, _, _ = strings.Cut(string(out), "\n")
+	}
+	scheme := "http"
+	if opt.TLS || opt.ClientCert {
+		scheme = "https"
 	}
 
 	// A port may be taken between picking and binding it: try a few.
@@ -117,44 +225,137 @@ func Start(t testing.TB, ss ...series.Series) *Server {
 	for attempt := 0; attempt < 3; attempt++ {
 		addr, err := freeAddr()
 		if err != nil {
-			t.Fatal(err)
+			return nil, err
 		}
-		logFile, err := os.Create(logPath)
+		logFile, err := os.Create(srv.LogPath)
 		if err != nil {
-			t.Fatal(err)
+			return nil, err
 		}
-		cmd := exec.Command(promBin,
-			"--config.file="+cfgPath,
-			"--storage.tsdb.path="+dataDir,
-			"--storage.tsdb.retention.time=100y",
-			"--web.listen-address="+addr,
-			"--log.level=warn",
-		)
+		cmd := exec.Command(promBin, append(args, "--web.listen-address="+addr)...)
 		cmd.Stdout, cmd.Stderr = logFile, logFile
 		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 		if err := cmd.Start(); err != nil {
 			logFile.Close()
-			t.Fatalf("promtest: starting prometheus: %v", err)
+			return nil, fmt.Errorf("starting prometheus: %v", err)
 		}
-		exited := make(chan error, 1)
-		go func() { exited <- cmd.Wait() }()
-		srv.URL = "http://" + addr
-		lastErr = waitReady(srv.URL, exited, 60*time.Second)
+		srv.cmd, srv.logFile, srv.exited = cmd, logFile, make(chan error, 1)
+		go func(c *exec.Cmd, ch chan error) { ch <- c.Wait() }(cmd, srv.exited)
+		srv.URL = scheme + "://" + addr
+		lastErr = srv.waitReady(60 * time.Second)
 		if lastErr == nil {
-			t.Cleanup(func() {
-				stop(cmd, exited)
-				logFile.Close()
-				if t.Failed() {
-					t.Logf("promtest: prometheus log (%s):\n%s", logPath, readFile(logPath))
-				}
-			})
-			return srv
+			return srv, nil
 		}
-		stop(cmd, exited)
-		logFile.Close()
+		srv.stopProcess()
 	}
-	t.Fatalf("promtest: prometheus did not become ready: %v\nlog:\n%s", lastErr, readFile(logPath))
-	return nil
+	return nil, fmt.Errorf("prometheus did not become ready: %v\nlog:\n%s", lastErr, readFile(srv.LogPath))
+}
+
+// Stop stops the server and removes its files. It may be called more than
+// once.
+func (s *Server) Stop() {
+	s.stopOnce.Do(func() {
+		s.stopProcess()
+		if s.dir != "" {
+			_ = os.RemoveAll(s.dir)
+		}
+	})
+}
+
+func (s *Server) stopProcess() {
+	if s.cmd != nil && s.cmd.Process != nil {
+		_ = s.cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-s.exited:
+		case <-time.After(10 * time.Second):
+			_ = s.cmd.Process.Kill()
+			<-s.exited
+		}
+	}
+	s.cmd = nil
+	if s.logFile != nil {
+		s.logFile.Close()
+		s.logFile = nil
+	}
+}
+
+// TLSConfig trusts the server's CA and presents the client certificate
+// when there is one; nil without TLS.
+func (s *Server) TLSConfig() *tls.Config {
+	if s.CAPEM == nil {
+		return nil
+	}
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(s.CAPEM)
+	cfg := &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
+	if s.ClientCertPEM != nil {
+		cert, err := tls.X509KeyPair(s.ClientCertPEM, s.ClientKeyPEM)
+		if err == nil {
+			cfg.Certificates = []tls.Certificate{cert}
+		}
+	}
+	return cfg
+}
+
+// HTTPClient is a client that passes every check the server makes: its
+// CA, its client certificate, its basic auth.
+func (s *Server) HTTPClient() *http.Client {
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.TLSClientConfig = s.TLSConfig()
+	var rt http.RoundTripper = tr
+	if s.BasicAuth != nil {
+		rt = basicAuthRT{next: tr, auth: *s.BasicAuth}
+	}
+	return &http.Client{Transport: rt}
+}
+
+type basicAuthRT struct {
+	next http.RoundTripper
+	auth BasicAuth
+}
+
+func (b basicAuthRT) RoundTrip(req *http.Request) (*http.Response, error) {
+	req = req.Clone(req.Context())
+	req.SetBasicAuth(b.auth.User, b.auth.Password)
+	return b.next.RoundTrip(req)
+}
+
+// webConfig writes Prometheus' --web.config.file for opt (and the TLS
+// material it names) and returns its path, "" when none is needed.
+func (s *Server) webConfig(opt Options) (string, error) {
+	var b strings.Builder
+	if opt.TLS || opt.ClientCert {
+		pki, err := newPKI()
+		if err != nil {
+			return "", err
+		}
+		files := map[string][]byte{"ca.crt": pki.caPEM, "server.crt": pki.serverCertPEM, "server.key": pki.serverKeyPEM}
+		for name, data := range files {
+			if err := os.WriteFile(filepath.Join(s.dir, name), data, 0o600); err != nil {
+				return "", err
+			}
+		}
+		s.CAPEM = pki.caPEM
+		fmt.Fprintf(&b, "tls_server_config:\n  cert_file: %s\n  key_file: %s\n",
+			filepath.Join(s.dir, "server.crt"), filepath.Join(s.dir, "server.key"))
+		if opt.ClientCert {
+			s.ClientCertPEM, s.ClientKeyPEM = pki.clientCertPEM, pki.clientKeyPEM
+			fmt.Fprintf(&b, "  client_auth_type: RequireAndVerifyClientCert\n  client_ca_file: %s\n", filepath.Join(s.dir, "ca.crt"))
+		}
+	}
+	if opt.BasicAuth != nil {
+		hash, err := bcrypt.GenerateFromPassword([]byte(opt.BasicAuth.Password), bcrypt.MinCost)
+		if err != nil {
+			return "", err
+		}
+		auth := *opt.BasicAuth
+		s.BasicAuth = &auth
+		fmt.Fprintf(&b, "basic_auth_users:\n  %s: %s\n", strconv.Quote(auth.User), strconv.Quote(string(hash)))
+	}
+	if b.Len() == 0 {
+		return "", nil
+	}
+	path := filepath.Join(s.dir, "web.yml")
+	return path, os.WriteFile(path, []byte(b.String()), 0o600)
 }
 
 func readFile(p string) string {
@@ -174,17 +375,20 @@ func freeAddr() (string, error) {
 	return l.Addr().String(), nil
 }
 
-func waitReady(url string, exited <-chan error, timeout time.Duration) error {
+func (s *Server) waitReady(timeout time.Duration) error {
 	deadline := time.Now().Add(timeout)
-	client := &http.Client{Timeout: 2 * time.Second}
+	client := s.HTTPClient()
+	client.Timeout = 2 * time.Second
+	var last error
 	for time.Now().Before(deadline) {
 		select {
-		case err := <-exited:
+		case err := <-s.exited:
+			s.exited <- err // for stopProcess
 			return fmt.Errorf("prometheus exited early: %v", err)
 		default:
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url+"/-/ready", nil)
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, s.URL+"/-/ready", nil)
 		resp, err := client.Do(req)
 		cancel()
 		if err == nil {
@@ -192,37 +396,46 @@ func waitReady(url string, exited <-chan error, timeout time.Duration) error {
 			if resp.StatusCode == http.StatusOK {
 				return nil
 			}
+			last = fmt.Errorf("HTTP %d", resp.StatusCode)
+		} else {
+			last = err
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	return fmt.Errorf("no 200 from %s/-/ready within %s", url, timeout)
-}
-
-func stop(cmd *exec.Cmd, exited <-chan error) {
-	if cmd.Process == nil {
-		return
-	}
-	_ = cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-exited:
-	case <-time.After(10 * time.Second):
-		_ = cmd.Process.Kill()
-		<-exited
-	}
+	return fmt.Errorf("no 200 from %s/-/ready within %s (last: %v)", s.URL, timeout, last)
 }
 
 // OpenMetrics renders ss as an OpenMetrics text exposition of gauges with
 // timestamps in seconds, grouped by metric name, ending with "# EOF".
 func OpenMetrics(ss ...series.Series) (string, error) {
+	var b strings.Builder
+	if err := writeOpenMetrics(&b, ss, nil); err != nil {
+		return "", err
+	}
+	return b.String(), nil
+}
+
+func writeOpenMetricsFile(path string, ss []series.Series, gen func(emit func(series.Series) error) error) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	err = writeOpenMetrics(f, ss, gen)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// writeOpenMetrics writes ss (grouped by metric name, sorted) and then
+// whatever gen emits (in its order: one metric name's series together).
+func writeOpenMetrics(out io.Writer, ss []series.Series, gen func(emit func(series.Series) error) error) error {
 	byName := map[string][]series.Series{}
 	var names []string
 	for i, s := range ss {
 		name := s.Labels["__name__"]
 		if !validName(name) {
-			return "", fmt.Errorf("series %d (%s): needs a valid __name__ label, got %q", i, s.Name(), name)
-		}
-		if len(s.T) != len(s.V) {
-			return "", fmt.Errorf("series %s: %d timestamps but %d values", s.Name(), len(s.T), len(s.V))
+			return fmt.Errorf("series %d (%s): needs a valid __name__ label, got %q", i, s.Name(), name)
 		}
 		if _, ok := byName[name]; !ok {
 			names = append(names, name)
@@ -230,32 +443,66 @@ func OpenMetrics(ss ...series.Series) (string, error) {
 		byName[name] = append(byName[name], s)
 	}
 	sort.Strings(names)
-	var b strings.Builder
-	w := bufio.NewWriter(&b)
-	for _, name := range names {
-		fmt.Fprintf(w, "# TYPE %s gauge\n", name)
-		for _, s := range byName[name] {
-			lbl := labelString(s.Labels)
-			idx := make([]int, len(s.T))
-			for i := range idx {
-				idx[i] = i
+	w := bufio.NewWriterSize(out, 1<<20)
+	done := map[string]bool{}
+	cur := ""
+	emit := func(s series.Series) error {
+		name := s.Labels["__name__"]
+		if !validName(name) {
+			return fmt.Errorf("series %s: needs a valid __name__ label, got %q", s.Name(), name)
+		}
+		if len(s.T) != len(s.V) {
+			return fmt.Errorf("series %s: %d timestamps but %d values", s.Name(), len(s.T), len(s.V))
+		}
+		if name != cur {
+			if done[name] {
+				return fmt.Errorf("series %s: the series of metric %s must come together", s.Name(), name)
 			}
-			sort.SliceStable(idx, func(a, b int) bool { return s.T[idx[a]] < s.T[idx[b]] })
-			last := int64(math.MinInt64)
-			for _, i := range idx {
-				if s.T[i] == last {
-					continue // OpenMetrics wants strictly increasing timestamps
-				}
-				last = s.T[i]
-				fmt.Fprintf(w, "%s%s %s %s\n", name, lbl, formatValue(s.V[i]), formatMillis(s.T[i]))
+			done[name], cur = true, name
+			fmt.Fprintf(w, "# TYPE %s gauge\n", name)
+		}
+		writeSamples(w, name, s)
+		return nil
+	}
+	for _, name := range names {
+		for _, s := range byName[name] {
+			if err := emit(s); err != nil {
+				return err
 			}
 		}
 	}
-	w.WriteString("# EOF\n")
-	if err := w.Flush(); err != nil {
-		return "", err
+	if gen != nil {
+		if err := gen(emit); err != nil {
+			return err
+		}
 	}
-	return b.String(), nil
+	w.WriteString("# EOF\n")
+	return w.Flush()
+}
+
+func writeSamples(w *bufio.Writer, name string, s series.Series) {
+	lbl := labelString(s.Labels)
+	idx := make([]int, len(s.T))
+	for i := range idx {
+		idx[i] = i
+	}
+	sort.SliceStable(idx, func(a, b int) bool { return s.T[idx[a]] < s.T[idx[b]] })
+	last := int64(math.MinInt64)
+	var buf []byte
+	for _, i := range idx {
+		if s.T[i] == last {
+			continue // OpenMetrics wants strictly increasing timestamps
+		}
+		last = s.T[i]
+		buf = append(buf[:0], name...)
+		buf = append(buf, lbl...)
+		buf = append(buf, ' ')
+		buf = append(buf, formatValue(s.V[i])...)
+		buf = append(buf, ' ')
+		buf = append(buf, formatMillis(s.T[i])...)
+		buf = append(buf, '\n')
+		w.Write(buf)
+	}
 }
 
 func validName(n string) bool {

@@ -1,6 +1,7 @@
 package promtest
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -64,5 +65,70 @@ func TestStart(t *testing.T) {
 	}
 	if !strings.HasPrefix(srv.Version, "prometheus") {
 		t.Errorf("version %q", srv.Version)
+	}
+}
+
+// TestStartSecured runs the server behind TLS, client certificates and
+// basic auth (a password with the characters URLs mangle), and appends to
+// it through remote write.
+func TestStartSecured(t *testing.T) {
+	auth := &BasicAuth{User: "grafana", Password: "p/ss#w?rd@1"}
+	srv := StartWith(t, Options{BasicAuth: auth, ClientCert: true, RemoteWrite: true})
+	if !strings.HasPrefix(srv.URL, "https://127.0.0.1:") || srv.CAPEM == nil || srv.ClientCertPEM == nil {
+		t.Fatalf("server %+v", srv)
+	}
+	get := func(hc *http.Client) (int, error) {
+		resp, err := hc.Get(srv.URL + "/api/v1/status/buildinfo")
+		if err != nil {
+			return 0, err
+		}
+		resp.Body.Close()
+		return resp.StatusCode, nil
+	}
+	if code, err := get(srv.HTTPClient()); err != nil || code != http.StatusOK {
+		t.Fatalf("with every credential: %d %v", code, err)
+	}
+	if _, err := get(&http.Client{}); err == nil || !strings.Contains(err.Error(), "certificate") {
+		t.Errorf("without the CA: %v", err)
+	}
+	noCert := srv.HTTPClient()
+	noCert.Transport.(basicAuthRT).next.(*http.Transport).TLSClientConfig.Certificates = nil
+	if _, err := get(noCert); err == nil {
+		t.Errorf("without a client certificate: no error")
+	}
+	wrong := &Server{CAPEM: srv.CAPEM, ClientCertPEM: srv.ClientCertPEM, ClientKeyPEM: srv.ClientKeyPEM,
+		BasicAuth: &BasicAuth{User: "grafana", Password: "nope"}}
+	if code, err := get(wrong.HTTPClient()); err != nil || code != http.StatusUnauthorized {
+		t.Errorf("wrong password: %d %v", code, err)
+	}
+
+	now := time.Now().Truncate(time.Second)
+	s := series.Series{Labels: map[string]string{"__name__": "memshape_pushed_bytes", "pod": "x"},
+		T: []int64{now.Add(-time.Minute).UnixMilli(), now.UnixMilli()}, V: []float64{1, 2}}
+	if err := srv.Push(context.Background(), s); err != nil {
+		t.Fatal(err)
+	}
+	q := url.Values{"query": {"memshape_pushed_bytes"}, "time": {fmt.Sprint(now.Unix())}}
+	resp, err := srv.HTTPClient().Get(srv.URL + "/api/v1/query?" + q.Encode())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var body struct {
+		Data struct {
+			Result []struct {
+				Value []any `json:"value"`
+			} `json:"result"`
+		} `json:"data"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
+		t.Fatal(err)
+	}
+	if len(body.Data.Result) != 1 || body.Data.Result[0].Value[1] != "2" {
+		t.Fatalf("pushed sample not found: %+v", body)
+	}
+	// Out of order is refused, as it would be from an agent.
+	if err := srv.Push(context.Background(), series.Series{Labels: s.Labels, T: []int64{now.Add(-time.Hour).UnixMilli()}, V: []float64{0}}); err == nil {
+		t.Error("an out-of-order sample was accepted")
 	}
 }

@@ -6,26 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
-
-	"github.com/prometheus/common/model"
+	"strconv"
+	"strings"
 
 	"github.com/memshape/memory-datasource/pkg/series"
+	"github.com/memshape/memory-datasource/pkg/upstream"
+	prom "github.com/memshape/memory-datasource/pkg/upstream/prometheus"
 )
-
-// promResponse is the envelope of every Prometheus HTTP API response.
-type promResponse struct {
-	Status    string          `json:"status"`
-	Data      json.RawMessage `json:"data"`
-	ErrorType string          `json:"errorType"`
-	Error     string          `json:"error"`
-	Warnings  []string        `json:"warnings"`
-}
-
-// promData is the "data" object of a query or query_range response.
-type promData struct {
-	ResultType string          `json:"resultType"`
-	Result     json.RawMessage `json:"result"`
-}
 
 // ReadPrometheus parses the body of a Prometheus /api/v1/query_range
 // response:
@@ -48,136 +35,88 @@ func ReadPrometheus(r io.Reader) ([]series.Series, error) {
 	return parsePrometheus(data)
 }
 
+// parsePrometheus decodes with the one Prometheus decoder the plugin uses
+// too (no caps: a file is as big as its owner made it). When that fails,
+// a syntax check says on which line and column a hand-edited file breaks.
 func parsePrometheus(data []byte) ([]series.Series, error) {
 	b := trimBOM(data)
 	if len(bytes.TrimSpace(b)) == 0 {
 		return nil, fmt.Errorf("%w: expected a Prometheus /api/v1/query_range JSON response", ErrEmpty)
 	}
-	if err := jsonCheck(b); err != nil {
-		return nil, fmt.Errorf("prometheus: %w", err)
-	}
 	trimmed := bytes.TrimLeft(b, " \t\r\n")
-	if trimmed[0] == '[' {
-		return promMatrix(trimmed, "result")
-	}
-	if trimmed[0] != '{' {
+	if trimmed[0] != '{' && trimmed[0] != '[' {
 		return nil, fmt.Errorf("prometheus: expected a JSON object, got %s", snippet(trimmed, 40))
 	}
-
-	var top map[string]json.RawMessage
-	if err := json.Unmarshal(trimmed, &top); err != nil {
-		return nil, fmt.Errorf("prometheus: %w", jsonError(trimmed, err))
-	}
-	_, hasValues := top["values"]
-	_, hasData := top["data"]
-	if hasValues && !hasData {
-		// One bare stream: {"metric":{...},"values":[...]}.
-		arr := make([]byte, 0, len(trimmed)+2)
-		arr = append(append(append(arr, '['), trimmed...), ']')
-		return promMatrix(arr, "result")
-	}
-	dataRaw := json.RawMessage(trimmed)
-	path := ""
-	if _, ok := top["resultType"]; !ok {
-		// The full envelope.
-		var resp promResponse
-		if err := json.Unmarshal(trimmed, &resp); err != nil {
-			return nil, fmt.Errorf("prometheus: %w", jsonError(trimmed, err))
+	res, err := prom.DecodeQueryRange(bytes.NewReader(trimmed), prom.DecodeOptions{Bare: true})
+	if err != nil {
+		if jerr := jsonCheck(b); jerr != nil {
+			return nil, fmt.Errorf("prometheus: %w", jerr)
 		}
-		if resp.Status == "error" {
-			et, msg := resp.ErrorType, resp.Error
-			if et == "" {
-				et = "error"
-			}
-			if msg == "" {
-				msg = "(no message)"
-			}
-			return nil, fmt.Errorf("prometheus returned an error: %s: %s", et, msg)
-		}
-		if resp.Status != "" && resp.Status != "success" {
-			return nil, fmt.Errorf("prometheus: unexpected status %q (want \"success\")", resp.Status)
-		}
-		if len(resp.Data) == 0 || string(resp.Data) == "null" {
-			return nil, errors.New("prometheus: response has no \"data\" object")
-		}
-		dataRaw, path = resp.Data, "data."
+		return nil, promError(trimmed, err)
 	}
-	var d promData
-	if err := json.Unmarshal(dataRaw, &d); err != nil {
-		return nil, fmt.Errorf("prometheus: %s: %w", path+"data", jsonError(dataRaw, err))
-	}
-	switch d.ResultType {
-	case "matrix":
-	case "vector", "scalar", "string":
-		return nil, fmt.Errorf("a range query result (matrix) is needed; got %s — use /api/v1/query_range", d.ResultType)
-	case "":
-		return nil, fmt.Errorf("prometheus: %sresultType is missing (want \"matrix\")", path)
-	default:
-		return nil, fmt.Errorf("prometheus: unknown resultType %q (want \"matrix\")", d.ResultType)
-	}
-	if len(d.Result) == 0 || string(d.Result) == "null" {
-		return []series.Series{}, nil
-	}
-	return promMatrix(d.Result, path+"result")
+	return res.Series, nil
 }
 
-// promMatrix decodes a result array with the model package and converts it.
-func promMatrix(raw []byte, path string) ([]series.Series, error) {
-	var m model.Matrix
-	if err := json.Unmarshal(raw, &m); err != nil {
-		return nil, fmt.Errorf("prometheus: %w", locatePromError(raw, path, err))
+// promError words a decoder failure for a file: Prometheus' own error,
+// or where the file is wrong, quoting the offending value.
+func promError(doc []byte, err error) error {
+	var de *prom.DecodeError
+	ue, isUE := upstream.AsError(err)
+	switch {
+	case isUE && ue.Type != "":
+		return fmt.Errorf("prometheus returned an error: %s: %s", ue.Type, ue.Msg)
+	case isUE && ue.Kind == upstream.BadQuery && errors.As(err, &de):
+		return fmt.Errorf("%s — use /api/v1/query_range", de.Msg)
+	case errors.As(err, &de):
+		if raw := valueAt(doc, de.Path); raw != nil && de.Path != "" {
+			return fmt.Errorf("prometheus: %s %s: %s", de.Path, snippet(raw, 60), de.Msg)
+		}
+		return fmt.Errorf("prometheus: %s", de.Error())
 	}
-	out := make([]series.Series, 0, len(m))
-	for _, ss := range m {
-		if ss == nil {
-			continue
-		}
-		labels := make(map[string]string, len(ss.Metric))
-		for k, v := range ss.Metric {
-			labels[string(k)] = string(v)
-		}
-		s := series.Series{
-			Labels: labels,
-			T:      make([]int64, len(ss.Values)),
-			V:      make([]float64, len(ss.Values)),
-		}
-		for i, p := range ss.Values {
-			s.T[i] = int64(p.Timestamp)
-			s.V[i] = float64(p.Value)
-		}
-		out = append(out, s)
-	}
-	return out, nil
+	return fmt.Errorf("prometheus: %w", err)
 }
 
-// locatePromError finds which stream and point made model.Matrix fail:
-// errors from the model's own UnmarshalJSON methods carry no position.
-func locatePromError(raw []byte, path string, err error) error {
-	var syn *json.SyntaxError
-	var typ *json.UnmarshalTypeError
-	if errors.As(err, &syn) || errors.As(err, &typ) {
-		return jsonError(raw, err)
+// valueAt returns the raw JSON at a decoder path such as
+// data.result[1].values[3] (a bare result array's path starts with
+// "result"), or nil.
+func valueAt(doc []byte, path string) json.RawMessage {
+	cur := json.RawMessage(doc)
+	if bytes.HasPrefix(bytes.TrimLeft(doc, " \t\r\n"), []byte("[")) {
+		path = strings.TrimPrefix(path, "result")
 	}
-	var streams []struct {
-		Metric json.RawMessage   `json:"metric"`
-		Values []json.RawMessage `json:"values"`
-	}
-	if e := json.Unmarshal(raw, &streams); e != nil {
-		return fmt.Errorf("%s: %w", path, jsonError(raw, e))
-	}
-	for i, st := range streams {
-		var m model.Metric
-		if len(st.Metric) > 0 {
-			if e := json.Unmarshal(st.Metric, &m); e != nil {
-				return fmt.Errorf("%s[%d].metric: %v", path, i, e)
+	for path != "" {
+		switch {
+		case path[0] == '.':
+			path = path[1:]
+		case path[0] == '[':
+			end := strings.IndexByte(path, ']')
+			if end < 0 {
+				return nil
 			}
-		}
-		for j, v := range st.Values {
-			var p model.SamplePair
-			if e := json.Unmarshal(v, &p); e != nil {
-				return fmt.Errorf("%s[%d].values[%d] %s: %v (want [<unix seconds>, \"<value>\"])", path, i, j, snippet(v, 60), e)
+			i, err := strconv.Atoi(path[1:end])
+			if err != nil {
+				return nil
 			}
+			var arr []json.RawMessage
+			if json.Unmarshal(cur, &arr) != nil || i >= len(arr) {
+				return nil
+			}
+			cur, path = arr[i], path[end+1:]
+		default:
+			end := strings.IndexAny(path, ".[")
+			if end < 0 {
+				end = len(path)
+			}
+			var obj map[string]json.RawMessage
+			if json.Unmarshal(cur, &obj) != nil {
+				return nil
+			}
+			v, ok := obj[path[:end]]
+			if !ok {
+				return nil
+			}
+			cur, path = v, path[end:]
 		}
 	}
-	return fmt.Errorf("%s: %v", path, err)
+	return cur
 }

@@ -9,6 +9,8 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/memshape/memory-datasource/pkg/series"
@@ -48,6 +50,37 @@ type Query struct {
 	// kind TooLarge naming the cap.
 	MaxSeries int
 	MaxPoints int
+	// CacheKey is the identity the answer depends on besides the query
+	// itself, e.g. the user whose OAuth token is forwarded: a cache never
+	// serves an answer fetched under one CacheKey to another. Empty when
+	// every caller of a data source sees the same data.
+	CacheKey string
+}
+
+// Default caps on one query's answer, used when Query.MaxSeries or
+// Query.MaxPoints is 0.
+const (
+	DefaultMaxSeries = 10000
+	DefaultMaxPoints = 15_000_000
+)
+
+// TooManySeries is the error for an answer with more than max series.
+func TooManySeries(src Source, max int) *Error {
+	return &Error{
+		Source: src, Kind: TooLarge,
+		Msg:  fmt.Sprintf("the query returns more than %s series, the cap on series per query", thousands(max)),
+		Hint: "narrow the query: add label matchers or aggregate (sum by, max by), or raise the series cap in the data source settings",
+	}
+}
+
+// TooManyPoints is the error for an answer with more than max points over
+// all its series.
+func TooManyPoints(src Source, max int) *Error {
+	return &Error{
+		Source: src, Kind: TooLarge,
+		Msg:  fmt.Sprintf("the query returns more than %s points in all, the cap on points per query", thousands(max)),
+		Hint: "use a larger step (a larger min interval or fewer max data points), a shorter time range, or fewer series (label matchers, sum by, max by)",
+	}
 }
 
 // Result is what a range query returned.
@@ -67,6 +100,22 @@ type Client interface {
 	// accepted; ok is a sentence for the user ("Connected to Prometheus
 	// 2.42.0"). Its error says which credential was refused, if one was.
 	Health(ctx context.Context) (ok string, err error)
+}
+
+// thousands writes n with comma thousands separators: 10,000.
+func thousands(n int) string {
+	s := strconv.Itoa(n)
+	neg := strings.HasPrefix(s, "-")
+	if neg {
+		s = s[1:]
+	}
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	if neg {
+		s = "-" + s
+	}
+	return s
 }
 
 // Kind classifies an upstream failure by what the user can do about it.

@@ -1,24 +1,33 @@
-// Package prometheus is a thin client for the two Prometheus HTTP API calls
-// Memory Shape needs: query_range (memory series in) and buildinfo (health).
-// It turns results into series.Series and Prometheus failures into *Error
-// carrying Prometheus' own message.
+// Package prometheus is the Prometheus upstream: range queries (memory
+// series in), health, and the metadata calls the query editor needs
+// (labels, label values, series, metric metadata), against Prometheus or
+// anything that speaks its HTTP API (Mimir, Cortex, Thanos Querier; a path
+// prefix such as /prometheus in the URL is kept).
+//
+// It makes its own requests on the caller's *http.Client, so that answers
+// stream: a query_range body is decoded once, as it arrives, straight into
+// each series' columns (DecodeQueryRange, which the CLI uses for saved
+// bodies too), with the body, series and points caps enforced while
+// reading. Failures are *upstream.Error carrying Prometheus' own error
+// type and message, with every secret removed.
 package prometheus
 
 import (
+	"bytes"
 	"context"
+	"encoding/base64"
 	"errors"
 	"fmt"
+	"io"
 	"math"
+	"mime"
+	"net"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
-	"github.com/prometheus/client_golang/api"
-	v1 "github.com/prometheus/client_golang/api/prometheus/v1"
-	"github.com/prometheus/common/model"
-
-	"github.com/memshape/memory-datasource/pkg/series"
 	"github.com/memshape/memory-datasource/pkg/upstream"
 )
 
@@ -28,96 +37,208 @@ var _ upstream.Client = (*Client)(nil)
 // query_range; above it Prometheus answers 400 bad_data.
 const MaxPointsPerSeries = 11000
 
-// Client talks to one Prometheus server.
+// Config says how to reach one Prometheus.
+type Config struct {
+	// URL is the API root, e.g. http://prometheus:9090 or, for Mimir,
+	// https://mimir.example.com/prometheus. User info in it is sent as
+	// basic auth and never appears in a message.
+	URL string
+	// HTTPClient carries authentication, TLS, custom headers and the
+	// timeout (nil: a default client). The Client uses a copy whose
+	// transport enforces MaxBody and whose redirects stay on the first
+	// host, so credentials never reach another.
+	HTTPClient *http.Client
+	// Method is "POST" (a form; the default) or "GET" for the query and
+	// the calls that allow both.
+	Method string
+	// DisableCompression asks for uncompressed answers (Accept-Encoding:
+	// identity): cheaper for both sides when Prometheus is on the same
+	// host or LAN.
+	DisableCompression bool
+	// MaxBody caps one answer, after decompression (0:
+	// upstream.DefaultMaxBody).
+	MaxBody int64
+	// MaxSeries and MaxPoints are the caps for queries that set none (0:
+	// upstream.DefaultMaxSeries, upstream.DefaultMaxPoints). MaxSeries
+	// also caps the items of a metadata call.
+	MaxSeries int
+	MaxPoints int
+	// Redactor removes the caller's secrets (bearer token, passwords,
+	// header values) from every error, including what the upstream echoes
+	// back. The URL's password is added to it.
+	Redactor *upstream.Redactor
+}
+
+// Client talks to one Prometheus.
 type Client struct {
-	api v1.API
-	url string // redacted, for messages
+	base      *url.URL // no user info
+	user      *url.Userinfo
+	display   string // the URL for messages, password masked
+	hc        *http.Client
+	method    string
+	compress  bool
+	maxSeries int
+	maxPoints int
+	red       *upstream.Redactor // the caller's secrets (may be nil)
+	urlRed    *upstream.Redactor // the URL's password
 }
 
 // New returns a client for the server at rawURL using hc (nil: a default
-// client). rawURL must be an absolute http(s) URL.
+// client), with the default settings.
 func New(rawURL string, hc *http.Client) (*Client, error) {
-	u, err := url.Parse(strings.TrimSpace(rawURL))
-	if err != nil {
-		// url.Error repeats the whole URL, password included: keep its cause only.
-		var ue *url.Error
-		if errors.As(err, &ue) {
-			err = ue.Err
-		}
-		return nil, fmt.Errorf("Prometheus URL %q is not a valid URL: %v", redactURLString(rawURL), err)
-	}
-	if u.Scheme != "http" && u.Scheme != "https" {
-		return nil, fmt.Errorf("Prometheus URL %q must start with http:// or https://", u.Redacted())
-	}
-	if u.Host == "" {
-		return nil, fmt.Errorf("Prometheus URL %q has no host", u.Redacted())
-	}
-	c, err := api.NewClient(api.Config{Address: u.String(), Client: hc})
-	if err != nil {
-		return nil, fmt.Errorf("Prometheus URL %q: %v", u.Redacted(), err)
-	}
-	return &Client{api: v1.NewAPI(c), url: u.Redacted()}, nil
+	return NewWithConfig(Config{URL: rawURL, HTTPClient: hc})
 }
 
-// URL is the server's address with any password removed.
-func (c *Client) URL() string { return c.url }
+// NewWithConfig returns a client for cfg. The error says what is wrong
+// with the URL or method, never quoting a password.
+func NewWithConfig(cfg Config) (*Client, error) {
+	base, user, err := parseURL(cfg.URL)
+	if err != nil {
+		return nil, err
+	}
+	c := &Client{
+		base: base, user: user,
+		compress:  !cfg.DisableCompression,
+		maxSeries: cfg.MaxSeries, maxPoints: cfg.MaxPoints,
+		red: cfg.Redactor, urlRed: upstream.NewRedactor(),
+	}
+	shown := *base
+	if user != nil {
+		if p, ok := user.Password(); ok {
+			// The password, and the Authorization header it becomes, which
+			// an upstream may echo.
+			c.urlRed.Add(p, base64.StdEncoding.EncodeToString([]byte(user.Username()+":"+p)))
+			shown.User = url.UserPassword(user.Username(), "xxxxx")
+		} else {
+			shown.User = user
+		}
+	}
+	c.display = shown.String()
+	switch m := strings.ToUpper(strings.TrimSpace(cfg.Method)); m {
+	case "", http.MethodPost:
+		c.method = http.MethodPost
+	case http.MethodGet:
+		c.method = http.MethodGet
+	default:
+		return nil, fmt.Errorf("HTTP method %q is not supported for Prometheus: choose POST or GET", cfg.Method)
+	}
+	if c.maxSeries <= 0 {
+		c.maxSeries = upstream.DefaultMaxSeries
+	}
+	if c.maxPoints <= 0 {
+		c.maxPoints = upstream.DefaultMaxPoints
+	}
+	hc := &http.Client{}
+	if cfg.HTTPClient != nil {
+		*hc = *cfg.HTTPClient
+	}
+	next := hc.Transport
+	if next == nil {
+		next = http.DefaultTransport
+	}
+	if c.compress {
+		next = gunzip{next: next}
+	}
+	hc.Transport = upstream.CapBody(next, upstream.Prometheus, cfg.MaxBody)
+	upstream.SameHostRedirects(hc, upstream.Prometheus)
+	c.hc = hc
+	return c, nil
+}
+
+// URL is the server's address with any password masked.
+func (c *Client) URL() string { return c.display }
 
 // Source is upstream.Prometheus.
 func (c *Client) Source() upstream.Source { return upstream.Prometheus }
 
-// wrap turns a client_golang failure into an *upstream.Error that keeps
-// Prometheus' own error type and message.
-func (c *Client) wrap(err error) error {
-	if err == nil {
-		return nil
+// parseURL reads the data source URL. A password may hold '/', '#', '?'
+// or '@' unescaped, as people type it: when the standard parse does not
+// give a sensible host, everything before the last '@' is taken as the
+// user info. Messages never quote it.
+func parseURL(raw string) (*url.URL, *url.Userinfo, error) {
+	raw = strings.TrimSpace(raw)
+	if raw == "" {
+		return nil, nil, errors.New("the Prometheus URL is empty: set it, e.g. http://prometheus:9090")
 	}
-	e := &upstream.Error{Source: upstream.Prometheus, Msg: err.Error(), Err: err}
-	var ae *v1.Error
-	switch {
-	case errors.As(err, &ae):
-		e.Type, e.Msg = string(ae.Type), ae.Msg
-		if ae.Detail != "" {
-			e.Msg = strings.TrimSpace(ae.Detail)
-		}
-		var code int
-		for _, f := range []string{"client error: %d", "server error: %d", "bad response code %d"} {
-			if _, scanErr := fmt.Sscanf(ae.Msg, f, &code); scanErr == nil {
-				e.HTTPStatus = code
-				break
+	scheme, rest, ok := strings.Cut(raw, "://")
+	scheme = strings.ToLower(scheme)
+	if !ok || (scheme != "http" && scheme != "https") {
+		return nil, nil, fmt.Errorf("the Prometheus URL %q must start with http:// or https://", redactURLString(raw))
+	}
+	var u *url.URL
+	var user *url.Userinfo
+	std, err := url.Parse(scheme + "://" + rest)
+	if err == nil && std.Host != "" && std.Fragment == "" && !strings.Contains(std.Path+std.RawQuery, "@") && validPort(std.Port()) {
+		u, user = std, std.User
+	} else if at := strings.LastIndex(rest, "@"); at >= 0 {
+		info, host := rest[:at], rest[at+1:]
+		u, err = url.Parse(scheme + "://" + host)
+		if err != nil {
+			var ue *url.Error
+			if errors.As(err, &ue) {
+				err = ue.Err
 			}
+			return nil, nil, fmt.Errorf("the Prometheus URL %q is not a valid URL: %v", redactURLString(raw), err)
 		}
-		switch ae.Type {
-		case v1.ErrBadData:
-			e.Kind = upstream.BadQuery
-		case v1.ErrTimeout:
-			e.Kind = upstream.Timeout
-		case v1.ErrCanceled:
-			e.Kind = upstream.Canceled
-		case v1.ErrExec:
-			e.Kind = upstream.Execution
-		case v1.ErrBadResponse:
-			e.Kind = upstream.BadResponse
-		default:
-			e.Kind = upstream.Server
+		name, pass, hasPass := strings.Cut(info, ":")
+		name, pass = unescapeLoose(name), unescapeLoose(pass)
+		if hasPass {
+			user = url.UserPassword(name, pass)
+		} else {
+			user = url.User(name)
 		}
-		switch e.HTTPStatus {
-		case http.StatusUnauthorized:
-			e.Kind, e.Hint = upstream.Unauthorized, "check the credentials in the data source settings"
-		case http.StatusForbidden:
-			e.Kind, e.Hint = upstream.Forbidden, "the credentials lack access"
-		case http.StatusNotFound:
-			e.Kind, e.Hint = upstream.NotFound, "check that the URL points at the Prometheus API root, e.g. http://host:9090"
-		case http.StatusTooManyRequests:
-			e.Kind = upstream.RateLimited
+	} else {
+		if err == nil {
+			return nil, nil, fmt.Errorf("the Prometheus URL %q has no host", redactURLString(raw))
 		}
-	case errors.Is(err, context.Canceled):
-		e.Kind, e.Msg = upstream.Canceled, "the request was canceled"
-	case errors.Is(err, context.DeadlineExceeded):
-		e.Kind, e.Msg, e.Hint = upstream.Timeout, "no answer before the timeout", "raise the timeout in the data source settings or narrow the query"
-	default:
-		e.Kind, e.Hint = upstream.Unreachable, "check the URL "+c.url+" and that Prometheus is reachable from the Grafana server"
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
+		return nil, nil, fmt.Errorf("the Prometheus URL %q is not a valid URL: %v", redactURLString(raw), err)
 	}
-	return e
+	if u.Host == "" || u.Hostname() == "" {
+		return nil, nil, fmt.Errorf("the Prometheus URL %q has no host", redactURLString(raw))
+	}
+	if !validPort(u.Port()) {
+		return nil, nil, fmt.Errorf("the Prometheus URL %q has an invalid port", redactURLString(raw))
+	}
+	if u.Fragment != "" {
+		return nil, nil, fmt.Errorf("the Prometheus URL %q has a #fragment: remove it", redactURLString(raw))
+	}
+	u.User = nil
+	return u, user, nil
+}
+
+func validPort(p string) bool {
+	if p == "" {
+		return true
+	}
+	n, err := strconv.Atoi(p)
+	return err == nil && n > 0 && n < 65536
+}
+
+func unescapeLoose(s string) string {
+	if u, err := url.PathUnescape(s); err == nil {
+		return u
+	}
+	return s
+}
+
+// redactURLString shows a URL without anything that could be a password:
+// everything before the last '@' of the authority is dropped.
+func redactURLString(s string) string {
+	scheme, rest, ok := strings.Cut(s, "://")
+	if !ok {
+		if i := strings.LastIndex(s, "@"); i >= 0 {
+			return "…@" + s[i+1:]
+		}
+		return s
+	}
+	if i := strings.LastIndex(rest, "@"); i >= 0 {
+		return scheme + "://…@" + rest[i+1:]
+	}
+	return s
 }
 
 // Step returns the step to use for a range query over [start, end] when
@@ -147,58 +268,312 @@ func Step(start, end time.Time, want time.Duration) (step time.Duration, raised 
 	return step, false
 }
 
-// QueryRange runs expr over [start, end] with the given step.
+// QueryRange runs q.Expr over [q.Start, q.End] at q.Step.
 func (c *Client) QueryRange(ctx context.Context, q upstream.Query) (upstream.Result, error) {
-	val, warnings, infos, err := c.api.QueryRange(ctx, q.Expr, v1.Range{Start: q.Start, End: q.End, Step: q.Step})
-	if err != nil {
-		return upstream.Result{}, c.wrap(err)
+	if q.Step <= 0 {
+		return upstream.Result{}, c.badQuery("the step must be positive, got %s", q.Step)
 	}
-	res := upstream.Result{}
-	res.Warnings = append(res.Warnings, warnings...)
-	res.Warnings = append(res.Warnings, infos...)
-	switch m := val.(type) {
-	case model.Matrix:
-		res.Series = make([]series.Series, 0, len(m))
-		for _, ss := range m {
-			s := series.Series{
-				Labels: make(map[string]string, len(ss.Metric)),
-				T:      make([]int64, 0, len(ss.Values)),
-				V:      make([]float64, 0, len(ss.Values)),
-			}
-			for k, v := range ss.Metric {
-				s.Labels[string(k)] = string(v)
-			}
-			for _, p := range ss.Values {
-				s.T = append(s.T, int64(p.Timestamp))
-				s.V = append(s.V, float64(p.Value))
-			}
-			if len(ss.Histograms) > 0 {
-				res.Warnings = append(res.Warnings, fmt.Sprintf("%s: %d native histogram samples were ignored; memory series must be plain numbers", s.Name(), len(ss.Histograms)))
-			}
-			res.Series = append(res.Series, s)
+	if q.End.Before(q.Start) {
+		return upstream.Result{}, c.badQuery("the range ends (%s) before it starts (%s)", q.End.UTC().Format(time.RFC3339), q.Start.UTC().Format(time.RFC3339))
+	}
+	lim := Limits{MaxSeries: q.MaxSeries, MaxPoints: q.MaxPoints}
+	if lim.MaxSeries <= 0 {
+		lim.MaxSeries = c.maxSeries
+	}
+	if lim.MaxPoints <= 0 {
+		lim.MaxPoints = c.maxPoints
+	}
+	params := url.Values{
+		"query": {q.Expr},
+		"start": {formatTime(q.Start)},
+		"end":   {formatTime(q.End)},
+		"step":  {formatSeconds(q.Step.Milliseconds())},
+	}
+	if dl, ok := ctx.Deadline(); ok {
+		// Let Prometheus give up a little before we do, so that a slow
+		// query ends with its own timeout error rather than ours.
+		if left := time.Until(dl) * 9 / 10; left >= time.Millisecond {
+			params.Set("timeout", formatSeconds(left.Milliseconds()))
 		}
-	case nil:
-	default:
-		return upstream.Result{}, &upstream.Error{Source: upstream.Prometheus, Kind: upstream.BadQuery, Msg: fmt.Sprintf("the query gives a %s, not a range vector", val.Type()), Hint: "write a PromQL expression that selects memory series, e.g. process_resident_memory_bytes"}
+	}
+	resp, err := c.do(ctx, c.method, "api/v1/query_range", params)
+	if err != nil {
+		return upstream.Result{}, err
+	}
+	defer resp.Body.Close()
+	res, err := DecodeQueryRange(resp.Body, DecodeOptions{Limits: lim})
+	if err != nil {
+		return upstream.Result{}, c.bodyErr(ctx, resp, err)
 	}
 	return res, nil
 }
 
-// Health asks Prometheus for its build information.
+// Health asks Prometheus for its build information: "Connected to
+// Prometheus 2.42.0". An API without it (Thanos Querier) is checked with
+// a trivial query instead.
 func (c *Client) Health(ctx context.Context) (string, error) {
-	bi, err := c.api.Buildinfo(ctx)
-	if err != nil {
-		return "", c.wrap(err)
+	info := map[string]string{}
+	_, err := c.call(ctx, http.MethodGet, "api/v1/status/buildinfo", nil, func(d *decoder) bool { return d.stringMap(info) })
+	if err == nil {
+		app := info["application"]
+		if app == "" {
+			app = "Prometheus"
+		}
+		// Build metadata (a distribution's "+ds") is not part of the
+		// version people compare.
+		if v, _, _ := strings.Cut(info["version"], "+"); v != "" {
+			return c.redactString("Connected to " + app + " " + v), nil
+		}
+		return c.redactString("Connected to " + app), nil
 	}
-	return "Connected to Prometheus " + bi.Version, nil
+	if ue, ok := upstream.AsError(err); !ok || ue.Kind != upstream.NotFound {
+		return "", err
+	}
+	params := url.Values{"query": {"1"}}
+	if _, qerr := c.call(ctx, c.method, "api/v1/query", params, (*decoder).skip); qerr != nil {
+		if ue, ok := upstream.AsError(qerr); ok && ue.Kind == upstream.NotFound {
+			ue.Hint = notFoundHint
+		}
+		return "", qerr
+	}
+	return "Connected to a Prometheus-compatible API (it gives no build information)", nil
 }
 
-func redactURLString(s string) string {
-	if u, err := url.Parse(s); err == nil {
-		return u.Redacted()
+const (
+	notFoundHint = "check that the URL points at the Prometheus API root, e.g. http://prometheus:9090, or https://mimir.example.com/prometheus for Mimir"
+	timeoutHint  = "raise the timeout in the data source settings, or narrow the query"
+)
+
+func (c *Client) badQuery(format string, args ...any) error {
+	return &upstream.Error{Source: upstream.Prometheus, Kind: upstream.BadQuery, Msg: fmt.Sprintf(format, args...)}
+}
+
+// formatTime writes t as Unix seconds with milliseconds, exactly.
+func formatTime(t time.Time) string { return formatSeconds(t.UnixMilli()) }
+
+func formatSeconds(ms int64) string {
+	neg := ms < 0
+	if neg {
+		ms = -ms
 	}
-	if i := strings.LastIndex(s, "@"); i >= 0 {
-		return "…@" + s[i+1:]
+	s := strconv.FormatInt(ms/1000, 10)
+	if f := ms % 1000; f != 0 {
+		s += "." + strings.TrimRight(fmt.Sprintf("%03d", f), "0")
+	}
+	if neg {
+		s = "-" + s
 	}
 	return s
 }
+
+// do sends one API request and returns a 2xx answer whose body is the
+// caller's to read and close; any other answer is turned into an error.
+func (c *Client) do(ctx context.Context, method, path string, params url.Values) (*http.Response, error) {
+	u := c.base.JoinPath(path)
+	for k, vs := range c.base.Query() {
+		if _, ok := params[k]; !ok {
+			params[k] = vs
+		}
+	}
+	var body io.Reader
+	if method == http.MethodGet {
+		u.RawQuery = params.Encode()
+	} else {
+		body = strings.NewReader(params.Encode())
+	}
+	req, err := http.NewRequestWithContext(ctx, method, u.String(), body)
+	if err != nil {
+		return nil, c.redact(&upstream.Error{Source: upstream.Prometheus, Kind: upstream.BadQuery, Msg: "could not build the request: " + err.Error()})
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	req.Header.Set("Accept", "application/json")
+	if !c.compress {
+		req.Header.Set("Accept-Encoding", "identity")
+	}
+	if c.user != nil {
+		p, _ := c.user.Password()
+		req.SetBasicAuth(c.user.Username(), p)
+	}
+	resp, err := c.hc.Do(req)
+	if err != nil {
+		return nil, c.transportErr(ctx, err)
+	}
+	if resp.StatusCode/100 != 2 {
+		defer resp.Body.Close()
+		return nil, c.statusErr(ctx, resp)
+	}
+	if ct := resp.Header.Get("Content-Type"); ct != "" {
+		if mt, _, _ := mime.ParseMediaType(ct); mt != "" && !strings.Contains(mt, "json") {
+			defer resp.Body.Close()
+			return nil, c.redact(&upstream.Error{Source: upstream.Prometheus, Kind: upstream.BadResponse, HTTPStatus: resp.StatusCode,
+				Msg:  fmt.Sprintf("the answer is %s, not JSON: %s", mt, excerpt(resp.Body)),
+				Hint: "check that the URL points at the Prometheus API (" + c.display + "), not a web page or a login proxy"})
+		}
+	}
+	return resp, nil
+}
+
+// call runs a metadata request and decodes its envelope, handing "data"
+// to read.
+func (c *Client) call(ctx context.Context, method, path string, params url.Values, read func(*decoder) bool) ([]string, error) {
+	if params == nil {
+		params = url.Values{}
+	}
+	resp, err := c.do(ctx, method, path, params)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	d := newDecoder(resp.Body, Limits{MaxSeries: c.maxSeries, MaxPoints: c.maxPoints})
+	ok := d.document(nil, func() bool { return read(d) })
+	if err := d.finish(ok); err != nil {
+		return nil, c.bodyErr(ctx, resp, err)
+	}
+	return d.res.Warnings, nil
+}
+
+// transportErr explains a request that got no answer.
+func (c *Client) transportErr(ctx context.Context, err error) error {
+	if ue, ok := upstream.AsError(err); ok {
+		return c.redact(ue)
+	}
+	if e := c.ctxErr(ctx, err); e != nil {
+		return c.redact(e)
+	}
+	cause := err
+	var uerr *url.Error
+	if errors.As(err, &uerr) {
+		cause = uerr.Err // the URL is said once, redacted, in the hint
+	}
+	return c.redact(&upstream.Error{Source: upstream.Prometheus, Kind: upstream.Unreachable, Msg: cause.Error(), Err: err,
+		Hint: "check the URL " + c.display + ", the TLS settings and that Prometheus is reachable from here"})
+}
+
+// ctxErr is the error for a request ended by the context or a timeout,
+// nil otherwise.
+func (c *Client) ctxErr(ctx context.Context, err error) *upstream.Error {
+	var ne net.Error
+	switch {
+	case errors.Is(ctx.Err(), context.Canceled) || (ctx.Err() == nil && errors.Is(err, context.Canceled)):
+		return &upstream.Error{Source: upstream.Prometheus, Kind: upstream.Canceled, Msg: "the request was canceled", Err: err}
+	case ctx.Err() != nil || errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()):
+		return &upstream.Error{Source: upstream.Prometheus, Kind: upstream.Timeout, Msg: "no complete answer before the timeout", Hint: timeoutHint, Err: err}
+	}
+	return nil
+}
+
+// bodyErr completes an error found while reading a 2xx body.
+func (c *Client) bodyErr(ctx context.Context, resp *http.Response, err error) error {
+	ue, ok := upstream.AsError(err)
+	if !ok {
+		ue = &upstream.Error{Source: upstream.Prometheus, Kind: upstream.BadResponse, Msg: err.Error(), Err: err}
+	}
+	if ue.Kind == upstream.Unreachable {
+		if e := c.ctxErr(ctx, ue.Err); e != nil {
+			ue = e
+		}
+	}
+	if ue.HTTPStatus == 0 && ue.Kind != upstream.TooLarge {
+		ue.HTTPStatus = resp.StatusCode
+	}
+	return c.redact(ue)
+}
+
+// statusErr turns a non-2xx answer into an error that keeps Prometheus'
+// own errorType and message whatever the status; a body that is not
+// Prometheus' JSON is quoted in short.
+func (c *Client) statusErr(ctx context.Context, resp *http.Response) error {
+	e := &upstream.Error{Source: upstream.Prometheus, HTTPStatus: resp.StatusCode}
+	raw, rerr := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+	if ue, ok := upstream.AsError(rerr); ok && len(raw) == 0 {
+		return c.redact(ue)
+	}
+	if rerr != nil && len(raw) == 0 {
+		if ce := c.ctxErr(ctx, rerr); ce != nil {
+			ce.HTTPStatus = resp.StatusCode
+			return c.redact(ce)
+		}
+	}
+	d := newDecoder(bytes.NewReader(raw), Limits{})
+	ok := d.document(nil, d.skip)
+	if err := d.finish(ok); err != nil && d.env.status == "error" {
+		if pe, isPE := upstream.AsError(err); isPE {
+			e.Type, e.Msg = pe.Type, pe.Msg
+		}
+	}
+	if e.Msg == "" {
+		e.Msg = excerptBytes(raw)
+		if e.Msg == "" {
+			e.Msg = "(empty answer)"
+		}
+	}
+	switch resp.StatusCode {
+	case http.StatusUnauthorized:
+		e.Kind, e.Hint = upstream.Unauthorized, "check the credentials in the data source settings (basic auth user and password, bearer token, or the forwarded OAuth identity)"
+	case http.StatusForbidden:
+		e.Kind, e.Hint = upstream.Forbidden, "the credentials are accepted but lack access (for Mimir or Cortex, check the tenant header X-Scope-OrgID)"
+	case http.StatusTooManyRequests:
+		e.Kind, e.Hint = upstream.RateLimited, "try again later, or query less often"
+	default:
+		switch {
+		case e.Type != "":
+			e.Kind = kindOfType(e.Type)
+		case resp.StatusCode == http.StatusNotFound:
+			e.Kind = upstream.NotFound
+		case resp.StatusCode == http.StatusBadRequest:
+			e.Kind = upstream.BadQuery
+		case resp.StatusCode == http.StatusUnprocessableEntity:
+			e.Kind = upstream.Execution
+		case resp.StatusCode == http.StatusGatewayTimeout || resp.StatusCode == http.StatusRequestTimeout:
+			e.Kind = upstream.Timeout
+		case resp.StatusCode == http.StatusRequestEntityTooLarge:
+			e.Kind = upstream.TooLarge
+		default:
+			e.Kind = upstream.Server
+		}
+	}
+	switch e.Kind {
+	case upstream.NotFound:
+		e.Hint = notFoundHint
+	case upstream.Timeout:
+		e.Hint = timeoutHint
+	}
+	return c.redact(e)
+}
+
+// redact removes every secret from e, in place, so that neither its text
+// nor its fields carry one.
+func (c *Client) redact(e *upstream.Error) *upstream.Error {
+	e.Msg = c.redactString(e.Msg)
+	e.Hint = c.redactString(e.Hint)
+	e.Type = c.redactString(e.Type)
+	if e.Err != nil {
+		e.Err = c.urlRed.Error(c.red.Error(e.Err))
+	}
+	return e
+}
+
+func (c *Client) redactString(s string) string { return c.urlRed.String(c.red.String(s)) }
+
+// excerpt quotes the start of a body that is not Prometheus' JSON.
+func excerpt(r io.Reader) string {
+	raw, _ := io.ReadAll(io.LimitReader(r, 512))
+	return excerptBytes(raw)
+}
+
+func excerptBytes(raw []byte) string {
+	s := strings.Join(strings.Fields(strings.ToValidUTF8(string(raw), "?")), " ")
+	const max = 200
+	if len(s) > max {
+		cut := max
+		for cut > 0 && !isRuneStart(s[cut]) {
+			cut--
+		}
+		s = s[:cut] + "…"
+	}
+	return s
+}
+
+func isRuneStart(b byte) bool { return b&0xC0 != 0x80 }

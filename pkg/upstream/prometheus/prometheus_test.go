@@ -77,7 +77,7 @@ func TestQueryRangeRealPrometheus(t *testing.T) {
 
 	version, err := c.Health(ctx)
 	require.NoError(t, err)
-	assert.Regexp(t, `^Connected to Prometheus \d+\.\d+\.\d+`, version)
+	assert.Regexp(t, `^Connected to Prometheus \d+\.\d+\.\d+$`, version)
 
 	res, err := c.QueryRange(ctx, upstream.Query{Expr: "memshape_up_bytes", Start: end.Add(-29 * time.Minute), End: end, Step: time.Minute})
 	require.NoError(t, err)
@@ -97,9 +97,30 @@ func TestQueryRangeRealPrometheus(t *testing.T) {
 	_, err = c.QueryRange(ctx, upstream.Query{Expr: "rate(", Start: end.Add(-time.Hour), End: end, Step: time.Minute})
 	var pe *upstream.Error
 	require.True(t, errors.As(err, &pe), "%v", err)
+	assert.Equal(t, http.StatusBadRequest, pe.HTTPStatus)
 	assert.Equal(t, "bad_data", pe.Type)
 	assert.Equal(t, upstream.BadQuery, pe.Kind)
 	assert.Contains(t, err.Error(), "parse error")
+
+	// The editor's metadata calls.
+	var ok bool
+	sel := Selection{Match: []string{`memshape_up_bytes`}, Start: end.Add(-time.Hour), End: end}
+	names, _, err := c.Labels(ctx, sel)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"__name__", "pod"}, names)
+	vals, _, err := c.LabelValues(ctx, "pod", sel)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"a"}, vals)
+	sets, _, err := c.Series(ctx, sel)
+	require.NoError(t, err)
+	assert.Equal(t, []map[string]string{{"__name__": "memshape_up_bytes", "pod": "a"}}, sets)
+	md, _, err := c.Metadata(ctx, "", 0)
+	require.NoError(t, err)
+	assert.Empty(t, md, "backfilled series have no metadata (it comes from scrapes)")
+	_, _, err = c.Series(ctx, Selection{Match: []string{"{"}})
+	pe, ok = upstream.AsError(err)
+	require.True(t, ok, "%v", err)
+	assert.Equal(t, "bad_data", pe.Type)
 
 	// Beyond the point cap Prometheus itself refuses: Step exists for this.
 	_, err = c.QueryRange(ctx, upstream.Query{Expr: "memshape_up_bytes", Start: end.Add(-24 * time.Hour), End: end, Step: time.Second})

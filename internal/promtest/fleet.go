@@ -1,0 +1,85 @@
+package promtest
+
+import (
+	"fmt"
+	"math"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/memshape/memory-datasource/pkg/series"
+)
+
+// Fleet generates n memory series named name, each with points samples
+// every `every` up to end, for Options.Generate: the benchmark fleets.
+// Labels are as a Kubernetes scrape gives them (namespace, pod,
+// container, instance, job) plus shard, which is i/1000, so a selector
+// {shard="0"} picks 1,000 series. Values are bytes: a base per series,
+// slow growth, a daily cycle and noise, whole numbers as memory is.
+func Fleet(name string, n, points int, end time.Time, every time.Duration) func(emit func(series.Series) error) error {
+	return func(emit func(series.Series) error) error {
+		endMs := end.UnixMilli()
+		step := every.Milliseconds()
+		for i := 0; i < n; i++ {
+			s := series.Series{
+				Labels: map[string]string{
+					"__name__":  name,
+					"namespace": "shop",
+					"container": "api",
+					"job":       "kubelet",
+					"pod":       fmt.Sprintf("api-7d9f8b6c5-%05d", i),
+					"instance":  fmt.Sprintf("10.0.%d.%d:10250", i/250, i%250),
+					"shard":     strconv.Itoa(i / 1000),
+				},
+				T: make([]int64, points),
+				V: make([]float64, points),
+			}
+			base := 256e6 + float64(i%97)*8e6
+			seed := uint64(i)*0x9E3779B97F4A7C15 + 1
+			for j := 0; j < points; j++ {
+				t := endMs - int64(points-1-j)*step
+				seed ^= seed << 13
+				seed ^= seed >> 7
+				seed ^= seed << 17
+				noise := float64(seed%1000000) - 500000
+				day := 20e6 * math.Sin(2*math.Pi*float64(t%86400000)/86400000)
+				s.T[j], s.V[j] = t, math.Round(base+float64(j)*1000+day+noise)
+			}
+			if err := emit(s); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+}
+
+// CPUTime is the CPU time (user + system) the server process has used so
+// far, read from /proc (Linux); 0 when it cannot be read.
+func (s *Server) CPUTime() time.Duration {
+	if s.cmd == nil || s.cmd.Process == nil {
+		return 0
+	}
+	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", s.cmd.Process.Pid))
+	if err != nil {
+		return 0
+	}
+	// Fields after the command name (which may hold spaces, in parens):
+	// state is field 3, utime 14 and stime 15, in clock ticks (USER_HZ,
+	// 100 on Linux).
+	str := string(raw)
+	i := strings.LastIndexByte(str, ')')
+	if i < 0 {
+		return 0
+	}
+	f := strings.Fields(str[i+1:])
+	if len(f) < 13 {
+		return 0
+	}
+	ut, err1 := strconv.ParseInt(f[11], 10, 64)
+	st, err2 := strconv.ParseInt(f[12], 10, 64)
+	if err1 != nil || err2 != nil {
+		return 0
+	}
+	return time.Duration(ut+st) * 10 * time.Millisecond
+}

@@ -1,0 +1,124 @@
+package cache
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/memshape/memory-datasource/internal/promtest"
+	"github.com/memshape/memory-datasource/pkg/upstream"
+	"github.com/memshape/memory-datasource/pkg/upstream/prometheus"
+)
+
+// The benchmark fleet: 5,000 memory series, 7 days at 5 minutes, in the
+// real Prometheus, backfilled once per test binary when a benchmark asks.
+const (
+	fleetSeries = 5000
+	fleetPoints = 2016
+	fleetStep   = 5 * time.Minute
+	fleetMetric = "memshape_bench_bytes"
+)
+
+var (
+	fleetOnce sync.Once
+	fleetSrv  *promtest.Server
+	fleetErr  error
+	fleetEnd  time.Time
+)
+
+func fleet(b *testing.B) (*promtest.Server, time.Time) {
+	promtest.Require(b)
+	fleetOnce.Do(func() {
+		fleetEnd = time.Now().Truncate(fleetStep)
+		began := time.Now()
+		fleetSrv, fleetErr = promtest.Launch(promtest.Options{
+			Generate: promtest.Fleet(fleetMetric, fleetSeries, fleetPoints, fleetEnd, fleetStep)})
+		fmt.Fprintf(os.Stderr, "fleet: %d series × %d points backfilled and served in %s\n", fleetSeries, fleetPoints, time.Since(began).Round(time.Second))
+	})
+	if fleetErr != nil {
+		b.Fatal(fleetErr)
+	}
+	return fleetSrv, fleetEnd
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if fleetSrv != nil {
+		fleetSrv.Stop()
+	}
+	os.Exit(code)
+}
+
+// BenchmarkRepeatedEvaluation is an alert rule over 5,000 series × 7
+// days (2,016 points each) evaluated again one step later: "first" is
+// an empty cache (the whole range fetched, and kept), "second" a cache
+// that holds the previous evaluation (only the newest part fetched),
+// "uncached" the client alone. Peak heap and CPU are reported per op.
+//
+// Run: go test ./pkg/upstream/cache -run '^$' -bench RepeatedEvaluation -benchtime 3x -count 3
+func BenchmarkRepeatedEvaluation(b *testing.B) {
+	srv, end := fleet(b)
+	ctx := context.Background()
+	client, err := prometheus.NewWithConfig(prometheus.Config{URL: srv.URL, DisableCompression: true, MaxBody: 1 << 30, MaxPoints: 20_000_000})
+	if err != nil {
+		b.Fatal(err)
+	}
+	q1 := upstream.Query{Expr: fleetMetric, Start: end.Add(-(fleetPoints - 1) * fleetStep), End: end, Step: fleetStep}
+	q2 := q1
+	q2.Start, q2.End = q1.Start.Add(fleetStep), q1.End.Add(fleetStep)
+	check := func(res upstream.Result, err error) {
+		if err != nil {
+			b.Fatal(err)
+		}
+		if len(res.Series) != fleetSeries {
+			b.Fatalf("%d series", len(res.Series))
+		}
+	}
+	run := func(b *testing.B, prepare func() upstream.Client, q upstream.Query) {
+		b.ReportAllocs()
+		var peak uint64
+		var cpu, promCPU time.Duration
+		var held int64
+		b.ResetTimer()
+		for i := 0; i < b.N; i++ {
+			b.StopTimer()
+			c := prepare()
+			hp := promtest.StartHeapPeak()
+			c0, p0 := promtest.ProcessCPU(), srv.CPUTime()
+			b.StartTimer()
+			res, err := c.QueryRange(ctx, q)
+			b.StopTimer()
+			cpu += promtest.ProcessCPU() - c0
+			promCPU += srv.CPUTime() - p0
+			if p := hp.Stop(); p > peak {
+				peak = p
+			}
+			check(res, err)
+			if cc, ok := c.(*Cache); ok {
+				held = cc.Stats().Bytes
+			}
+		}
+		b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MiB")
+		b.ReportMetric(float64(cpu.Milliseconds())/float64(b.N), "cpu-ms/op")
+		b.ReportMetric(float64(promCPU.Milliseconds())/float64(b.N), "prom-cpu-ms/op")
+		if held > 0 {
+			b.ReportMetric(float64(held)/(1<<20), "held-MiB")
+		}
+	}
+	b.Run("uncached", func(b *testing.B) {
+		run(b, func() upstream.Client { return client }, q1)
+	})
+	b.Run("first", func(b *testing.B) {
+		run(b, func() upstream.Client { return New(client, Config{}) }, q1)
+	})
+	b.Run("second", func(b *testing.B) {
+		run(b, func() upstream.Client {
+			c := New(client, Config{})
+			check(c.QueryRange(ctx, q1))
+			return c
+		}, q2)
+	})
+}

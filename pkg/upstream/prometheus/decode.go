@@ -1,0 +1,1044 @@
+package prometheus
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"math/bits"
+	"strconv"
+	"strings"
+
+	"github.com/memshape/memory-datasource/pkg/series"
+	"github.com/memshape/memory-datasource/pkg/upstream"
+)
+
+// Limits caps what one decode may hold; 0 means no cap. The Client fills
+// in upstream.DefaultMaxSeries and upstream.DefaultMaxPoints.
+type Limits struct {
+	MaxSeries int
+	MaxPoints int
+}
+
+// DecodeOptions tunes DecodeQueryRange.
+type DecodeOptions struct {
+	Limits
+	// Bare accepts, besides the API's envelope, the bodies people save by
+	// hand: the bare "data" object, the bare "result" array and a single
+	// {"metric":…,"values":…} stream.
+	Bare bool
+}
+
+// DecodeError says where in a body decoding stopped and why.
+type DecodeError struct {
+	// Path locates the value: data.result[3].values[17]. A bare result
+	// array is named "result", so paths read the same for every form.
+	Path string
+	Msg  string
+}
+
+func (e *DecodeError) Error() string {
+	if e.Path == "" {
+		return e.Msg
+	}
+	return e.Path + ": " + e.Msg
+}
+
+// readBuf is the decoder's window on the body.
+const readBuf = 64 << 10
+
+// DecodeQueryRange reads a /api/v1/query_range answer from r in one
+// streaming pass, straight into each series' columns: T in Unix
+// milliseconds, V as sent (NaN and ±Inf kept). Prometheus' warnings and
+// infos become Result.Warnings; native histogram samples are skipped and
+// reported there, and a series that has nothing else is left out.
+//
+// Failures are *upstream.Error: a "status":"error" body keeps Prometheus'
+// errorType and message (kind from the type; HTTPStatus is left for the
+// caller); a body that is not a well-formed answer is BadResponse with a
+// *DecodeError naming where; a result that is not a matrix is BadQuery;
+// more series or points than opt allows is TooLarge, found as soon as the
+// cap is passed, without reading the rest. An error from r that is an
+// *upstream.Error (the body cap) is returned as is.
+func DecodeQueryRange(r io.Reader, opt DecodeOptions) (upstream.Result, error) {
+	return decodeQueryRange(r, opt, readBuf)
+}
+
+func decodeQueryRange(r io.Reader, opt DecodeOptions, window int) (upstream.Result, error) {
+	d := newDecoder(r, opt.Limits)
+	d.l = newLexer(r, window)
+	d.res.Series = []series.Series{}
+	var bareKey func(key []byte) (bool, bool)
+	if opt.Bare {
+		bareKey = d.queryRangeKey
+	}
+	ok := d.document(bareKey, func() bool { return d.dataObject(d.queryRangeKey) })
+	if err := d.finish(ok); err != nil {
+		return upstream.Result{}, err
+	}
+	if d.resultType == "" && d.sawResult {
+		if d.vectorish {
+			return upstream.Result{}, d.wrongType("vector")
+		}
+		if d.bareForm != "result" && d.bareForm != "stream" {
+			return upstream.Result{}, d.badf(d.dataPath(), `resultType is missing (want "matrix")`)
+		}
+	}
+	if d.hist > 0 {
+		d.res.Warnings = append(d.res.Warnings, d.histWarning())
+	}
+	return d.res, nil
+}
+
+type decoder struct {
+	l   *lexer
+	lim Limits
+
+	// err is the first failure found.
+	err  error
+	path []pathStep
+
+	env        envelope
+	res        upstream.Result
+	points     int
+	resultType string
+	sawResult  bool
+	vectorish  bool
+	bareForm   string // "data", "result" or "stream" when a bare form was read
+	sizeHint   int    // points in the previous series: the next one's capacity
+
+	cur     *series.Series
+	curHist int
+	hist    int // histogram samples skipped
+	histSer int // series that had some
+	histEx  string
+}
+
+type pathStep struct {
+	key string
+	idx int // -1 for a key
+}
+
+type envelope struct {
+	status, errorType, errorMsg string
+	sawData                     bool
+}
+
+func newDecoder(r io.Reader, lim Limits) *decoder {
+	return &decoder{l: newLexer(r, readBuf), lim: lim}
+}
+
+func (d *decoder) push(key string) { d.path = append(d.path, pathStep{key: key, idx: -1}) }
+func (d *decoder) pushIdx(i int)   { d.path = append(d.path, pathStep{idx: i}) }
+func (d *decoder) setIdx(i int)    { d.path[len(d.path)-1].idx = i }
+func (d *decoder) pop()            { d.path = d.path[:len(d.path)-1] }
+
+func (d *decoder) pathString() string {
+	var b strings.Builder
+	for _, s := range d.path {
+		if s.idx >= 0 {
+			b.WriteString("[" + strconv.Itoa(s.idx) + "]")
+			continue
+		}
+		if b.Len() > 0 {
+			b.WriteByte('.')
+		}
+		b.WriteString(s.key)
+	}
+	return b.String()
+}
+
+// dataPath is where resultType and result live: "data" in an envelope.
+func (d *decoder) dataPath() string {
+	if d.bareForm != "" {
+		return ""
+	}
+	return "data"
+}
+
+func (d *decoder) badf(path, format string, args ...any) *upstream.Error {
+	de := &DecodeError{Path: path, Msg: fmt.Sprintf(format, args...)}
+	return &upstream.Error{Source: upstream.Prometheus, Kind: upstream.BadResponse, Msg: de.Error(), Err: de}
+}
+
+// fail records a failure at the current path and returns false, so
+// readers can `return d.fail(…)`.
+func (d *decoder) fail(format string, args ...any) bool {
+	if d.err == nil {
+		d.err = d.badf(d.pathString(), format, args...)
+	}
+	return false
+}
+
+func (d *decoder) failErr(err error) bool {
+	if d.err == nil {
+		d.err = err
+	}
+	return false
+}
+
+// syntax records that the body does not go on as JSON should here: it
+// ends early, or holds something else than want.
+func (d *decoder) syntax(want string) bool {
+	c := d.l.ws()
+	switch {
+	case d.err != nil || d.l.rerr != nil:
+		return false
+	case d.l.cut || (c == 0 && d.l.pos >= d.l.end):
+		if len(d.path) == 0 {
+			return d.fail("the answer ends early (truncated)")
+		}
+		return d.fail("the answer ends early (truncated) here")
+	}
+	return d.fail("malformed JSON at byte %d: want %s, got %s", d.l.offset(), want, quoteByte(c))
+}
+
+func quoteByte(c byte) string {
+	if c >= 0x20 && c < 0x7f {
+		return "'" + string(c) + "'"
+	}
+	return fmt.Sprintf("byte 0x%02x", c)
+}
+
+func (d *decoder) wrongType(t string) *upstream.Error {
+	de := &DecodeError{Path: d.dataPath(), Msg: "a range query result (matrix) is needed; got " + t}
+	return &upstream.Error{Source: upstream.Prometheus, Kind: upstream.BadQuery, Msg: de.Msg,
+		Hint: "write a PromQL expression that selects series over time, e.g. process_resident_memory_bytes", Err: de}
+}
+
+// object reads an object, handing each key to fn with the lexer at its
+// value; fn must read the value. Keys repeated in one object are an
+// error (JSON readers disagree on which one wins); fn checks them itself
+// when dups is false.
+func (d *decoder) object(fn func(key []byte) bool) bool { return d.objectDups(fn, true) }
+
+func (d *decoder) objectDups(fn func(key []byte) bool, dups bool) bool {
+	l := d.l
+	if !l.accept('{') {
+		return d.syntax("'{'")
+	}
+	if l.accept('}') {
+		return true
+	}
+	var seen []string
+	for {
+		k, ok := l.str()
+		if !ok {
+			return d.syntax("a key")
+		}
+		if dups {
+			for _, s := range seen {
+				if s == string(k) {
+					return d.fail("duplicate key %q", k)
+				}
+			}
+			seen = append(seen, string(k))
+		}
+		if !l.accept(':') {
+			return d.syntax("':'")
+		}
+		if !fn(k) {
+			return false
+		}
+		if l.accept(',') {
+			continue
+		}
+		if l.accept('}') {
+			return true
+		}
+		return d.syntax("',' or '}'")
+	}
+}
+
+// array reads an array, calling fn for each element with the lexer at
+// it; fn must read the element.
+func (d *decoder) array(fn func(i int) bool) bool {
+	l := d.l
+	if !l.accept('[') {
+		return d.syntax("'['")
+	}
+	if l.accept(']') {
+		return true
+	}
+	for i := 0; ; i++ {
+		if !fn(i) {
+			return false
+		}
+		if l.accept(',') {
+			continue
+		}
+		if l.accept(']') {
+			return true
+		}
+		return d.syntax("',' or ']'")
+	}
+}
+
+// null consumes null if it comes next.
+func (d *decoder) null() bool {
+	return d.l.ws() == 'n' && d.l.literal("null")
+}
+
+func (d *decoder) skip() bool {
+	if d.l.skip(0) {
+		return true
+	}
+	return d.syntax("a JSON value")
+}
+
+// str reads a string or null (as "") into dst.
+func (d *decoder) str(dst *string, key string) bool {
+	if d.null() {
+		return true
+	}
+	if d.l.ws() != '"' {
+		if d.l.ws() == 0 {
+			return d.syntax("a string")
+		}
+		d.push(key)
+		return d.fail("want a string")
+	}
+	s, ok := d.l.str()
+	if !ok {
+		return d.syntax("a string")
+	}
+	*dst = string(s)
+	return true
+}
+
+// strings reads an array of strings (or null), at most max (0: any).
+func (d *decoder) strings(key string, dst *[]string, max int) bool {
+	if d.null() {
+		return true
+	}
+	if key != "" {
+		d.push(key)
+		defer d.pop()
+	}
+	if d.l.ws() != '[' {
+		if d.l.ws() == 0 {
+			return d.syntax("an array")
+		}
+		return d.fail("want an array of strings")
+	}
+	d.pushIdx(0)
+	defer d.pop()
+	return d.array(func(i int) bool {
+		d.setIdx(i)
+		if max > 0 && i >= max {
+			return d.tooMany()
+		}
+		if d.l.ws() != '"' {
+			if d.l.ws() == 0 {
+				return d.syntax("a string")
+			}
+			return d.fail("want a string")
+		}
+		s, ok := d.l.str()
+		if !ok {
+			return d.syntax("a string")
+		}
+		*dst = append(*dst, string(s))
+		return true
+	})
+}
+
+// document reads the one top-level value, the API's envelope. data reads
+// the value of its "data" key. bareKey, when not nil, reads the other
+// keys of a bare data object or stream (and a bare result array is read
+// too); it returns handled=false for keys it does not know, and ok=false
+// after a failure.
+func (d *decoder) document(bareKey func(key []byte) (handled, ok bool), data func() bool) bool {
+	switch d.l.ws() {
+	case '{':
+	case '[':
+		if bareKey != nil {
+			d.bareForm = "result"
+			d.sawResult = true
+			d.push("result")
+			ok := d.result()
+			d.pop()
+			return ok && d.end()
+		}
+		return d.fail("want a JSON object, the Prometheus API's answer, got an array")
+	case 0:
+		if d.l.rerr != nil {
+			return false
+		}
+		return d.fail("the answer is empty")
+	default:
+		return d.fail("want a JSON object, the Prometheus API's answer")
+	}
+	ok := d.object(func(key []byte) bool {
+		switch string(key) {
+		case "status":
+			return d.str(&d.env.status, "status")
+		case "errorType":
+			return d.str(&d.env.errorType, "errorType")
+		case "error":
+			return d.str(&d.env.errorMsg, "error")
+		case "warnings", "infos":
+			return d.strings(string(key), &d.res.Warnings, 0)
+		case "data":
+			if d.null() {
+				return true
+			}
+			d.env.sawData = true
+			d.push("data")
+			ok := data()
+			d.pop()
+			return ok
+		}
+		if bareKey != nil {
+			if handled, ok := bareKey(key); handled || !ok {
+				return ok
+			}
+		}
+		return d.skip()
+	})
+	return ok && d.end() && d.checkEnvelope()
+}
+
+// end checks that nothing but white space follows the document.
+func (d *decoder) end() bool {
+	if d.l.ws() == 0 && d.l.rerr == nil {
+		return true
+	}
+	if d.l.rerr != nil {
+		return false
+	}
+	d.path = d.path[:0]
+	return d.fail("unexpected data after the end of the answer (byte %d)", d.l.offset())
+}
+
+func (d *decoder) checkEnvelope() bool {
+	e := d.env
+	switch e.status {
+	case "error":
+		msg := e.errorMsg
+		if msg == "" {
+			msg = "(no message)"
+		}
+		return d.failErr(&upstream.Error{Source: upstream.Prometheus, Kind: kindOfType(e.errorType), Type: e.errorType, Msg: msg})
+	case "success", "":
+	default:
+		d.path = d.path[:0]
+		return d.fail("unexpected status %q (want \"success\" or \"error\")", e.status)
+	}
+	if d.bareForm == "" && !e.sawData {
+		d.path = d.path[:0]
+		return d.fail(`the answer has no "data"`)
+	}
+	return true
+}
+
+// kindOfType maps Prometheus' errorType to a Kind.
+func kindOfType(t string) upstream.Kind {
+	switch t {
+	case "bad_data":
+		return upstream.BadQuery
+	case "timeout":
+		return upstream.Timeout
+	case "execution":
+		return upstream.Execution
+	case "not_found":
+		return upstream.NotFound
+	}
+	return upstream.Server
+}
+
+// dataObject reads the "data" object of query_range, handing each key to
+// key; unknown keys are skipped.
+func (d *decoder) dataObject(key func([]byte) (bool, bool)) bool {
+	if d.l.ws() != '{' {
+		if d.l.ws() == 0 {
+			return d.syntax("an object")
+		}
+		return d.fail("want an object with resultType and result")
+	}
+	return d.object(func(k []byte) bool {
+		if handled, ok := key(k); handled || !ok {
+			return ok
+		}
+		return d.skip()
+	})
+}
+
+// queryRangeKey reads one key of the data object (or, in bare mode, of
+// the top-level object).
+func (d *decoder) queryRangeKey(key []byte) (handled, ok bool) {
+	top := len(d.path) == 0
+	switch string(key) {
+	case "resultType":
+		if top {
+			d.bareForm = "data"
+		}
+		var t string
+		if !d.str(&t, "resultType") {
+			return true, false
+		}
+		d.resultType = t
+		switch t {
+		case "matrix", "":
+			return true, true
+		case "vector", "scalar", "string":
+			return true, d.failErr(d.wrongType(t))
+		}
+		return true, d.failErr(d.badf(d.pathString(), "unknown resultType %q (want \"matrix\")", t))
+	case "result":
+		if top {
+			d.bareForm = "data"
+		}
+		d.sawResult = true
+		d.push("result")
+		ok := d.result()
+		d.pop()
+		return true, ok
+	case "metric", "values", "histograms", "value", "histogram":
+		if !top {
+			return false, true
+		}
+		// A single bare stream: the whole object is one series.
+		if d.bareForm == "" {
+			d.bareForm = "stream"
+			d.sawResult = true
+			d.res.Series = append(d.res.Series, series.Series{Labels: map[string]string{}})
+		}
+		if d.bareForm != "stream" {
+			return true, d.fail("key %q does not belong beside resultType and result", key)
+		}
+		d.cur = &d.res.Series[len(d.res.Series)-1]
+		ok := d.streamKey(string(key))
+		if ok && d.curHist > 0 {
+			d.noteHist()
+		}
+		return true, ok
+	}
+	return false, true
+}
+
+// result reads the result array: one stream per series.
+func (d *decoder) result() bool {
+	if d.null() {
+		return true
+	}
+	if d.l.ws() != '[' {
+		if d.l.ws() == 0 {
+			return d.syntax("an array")
+		}
+		return d.fail("want an array of series")
+	}
+	d.pushIdx(0)
+	ok := d.array(func(i int) bool {
+		d.setIdx(i)
+		if d.lim.MaxSeries > 0 && i >= d.lim.MaxSeries {
+			return d.failErr(upstream.TooManySeries(upstream.Prometheus, d.lim.MaxSeries))
+		}
+		return d.stream()
+	})
+	d.pop()
+	return ok
+}
+
+// stream reads one {"metric":{…},"values":[…],"histograms":[…]}.
+func (d *decoder) stream() bool {
+	if d.l.ws() != '{' {
+		if d.l.ws() == 0 {
+			return d.syntax("an object")
+		}
+		return d.fail(`want a series object {"metric":{…},"values":[…]}`)
+	}
+	d.res.Series = append(d.res.Series, series.Series{})
+	d.cur = &d.res.Series[len(d.res.Series)-1]
+	d.curHist = 0
+	if !d.object(func(key []byte) bool { return d.streamKey(string(key)) }) {
+		return false
+	}
+	s := d.cur
+	if s.Labels == nil {
+		s.Labels = map[string]string{}
+	}
+	if d.curHist > 0 {
+		d.noteHist()
+		if len(s.T) == 0 {
+			// Only histograms: nothing a memory shape can be read from.
+			d.res.Series = d.res.Series[:len(d.res.Series)-1]
+		}
+	}
+	return true
+}
+
+func (d *decoder) streamKey(key string) bool {
+	switch key {
+	case "metric":
+		d.push("metric")
+		defer d.pop()
+		if d.null() {
+			return true
+		}
+		if d.cur.Labels == nil {
+			d.cur.Labels = make(map[string]string, 8)
+		}
+		return d.labelMap(d.cur.Labels)
+	case "values":
+		d.push("values")
+		defer d.pop()
+		return d.values()
+	case "histograms":
+		d.push("histograms")
+		defer d.pop()
+		return d.histograms()
+	case "value", "histogram":
+		// An instant vector's sample: the query was not a range query.
+		d.vectorish = true
+	}
+	return d.skip()
+}
+
+// labelMap reads {"name":"value",…} into l; duplicate names and values
+// that are not strings are errors.
+func (d *decoder) labelMap(l map[string]string) bool {
+	if d.l.ws() != '{' {
+		if d.l.ws() == 0 {
+			return d.syntax("an object")
+		}
+		return d.fail("want an object of label names and values")
+	}
+	return d.objectDups(func(name []byte) bool {
+		if _, dup := l[string(name)]; dup {
+			return d.fail("duplicate label %q", name)
+		}
+		n := string(name)
+		if d.l.ws() != '"' {
+			if d.l.ws() == 0 {
+				return d.syntax("a string")
+			}
+			return d.fail("label %q: want a string value", n)
+		}
+		v, ok := d.l.str()
+		if !ok {
+			return d.syntax("a string")
+		}
+		l[n] = string(v)
+		return true
+	}, false)
+}
+
+const wantPair = `want [<unix seconds>, "<value>"]`
+
+func (d *decoder) values() bool {
+	l := d.l
+	if d.null() {
+		return true
+	}
+	if l.ws() != '[' {
+		if l.ws() == 0 {
+			return d.syntax("an array")
+		}
+		return d.fail("want an array of [<unix seconds>, \"<value>\"] pairs")
+	}
+	l.pos++
+	s := d.cur
+	if s.T == nil && d.sizeHint > 0 {
+		s.T = make([]int64, 0, d.sizeHint)
+		s.V = make([]float64, 0, d.sizeHint)
+	}
+	d.pushIdx(0)
+	defer d.pop()
+	if !l.accept(']') {
+		for {
+			if d.fastPoints(s) {
+				break
+			}
+			if !d.point(s) {
+				return false
+			}
+			c := l.ws()
+			if c == ',' {
+				l.pos++
+				continue
+			}
+			if c == ']' {
+				l.pos++
+				break
+			}
+			return d.syntax("',' or ']'")
+		}
+	}
+	if len(s.T) > 0 {
+		d.sizeHint = len(s.T)
+	}
+	return true
+}
+
+// point reads one [<unix seconds>, "<value>"] into s: the hot path.
+func (d *decoder) point(s *series.Series) bool {
+	l := d.l
+	if !l.accept('[') {
+		d.setIdx(len(s.T))
+		if l.ws() == 0 {
+			return d.syntax("'['")
+		}
+		return d.fail("not a pair (%s)", wantPair)
+	}
+	num := l.number()
+	if num == nil {
+		d.setIdx(len(s.T))
+		if c := l.ws(); c == '"' || c == ']' || c == '[' || c == '{' || c == 't' || c == 'f' || c == 'n' {
+			return d.fail("the timestamp is not a number (%s)", wantPair)
+		}
+		return d.syntax("a number")
+	}
+	ms, ok := parseTimestamp(num)
+	if !ok {
+		d.setIdx(len(s.T))
+		if validNumber(num) {
+			return d.fail("timestamp %s is out of range", num)
+		}
+		return d.fail("timestamp %q is not a number (%s)", num, wantPair)
+	}
+	if !l.accept(',') {
+		d.setIdx(len(s.T))
+		if l.ws() == ']' {
+			return d.fail("not a pair (%s)", wantPair)
+		}
+		return d.syntax("','")
+	}
+	if l.ws() != '"' {
+		d.setIdx(len(s.T))
+		if l.ws() == 0 {
+			return d.syntax("a string")
+		}
+		return d.fail("the value is not a quoted string (%s)", wantPair)
+	}
+	raw, ok := l.str()
+	if !ok {
+		d.setIdx(len(s.T))
+		return d.syntax("a string")
+	}
+	v, err := parseValue(raw)
+	if err != nil {
+		d.setIdx(len(s.T))
+		return d.fail("value %q is not a number (%s)", raw, wantPair)
+	}
+	if !l.accept(']') {
+		d.setIdx(len(s.T))
+		if l.ws() == ',' {
+			return d.fail("more than two elements (%s)", wantPair)
+		}
+		return d.syntax("']'")
+	}
+	if d.lim.MaxPoints > 0 && d.points >= d.lim.MaxPoints {
+		return d.failErr(upstream.TooManyPoints(upstream.Prometheus, d.lim.MaxPoints))
+	}
+	d.points++
+	s.T = append(s.T, ms)
+	s.V = append(s.V, v)
+	return true
+}
+
+// fastPoints reads sample pairs as Prometheus writes them — compact,
+// [1700000000.123,"536870912"], values plain decimals — straight from the
+// window, and the "," or "]" after each. It stops, having consumed only
+// whole pairs, at anything else (white space, NaN, exponents, long
+// numbers, the window's end), which point then reads. It reports whether
+// it read the array's closing "]".
+//
+// Digits are read eight at a time (swarDigits): the branches a digit
+// loop mispredicts at the end of every number were most of its cost.
+func (d *decoder) fastPoints(s *series.Series) bool {
+	l := d.l
+	for {
+		if l.end-l.pos < fastWindow && !l.eof {
+			if !l.more(l.pos) {
+				return false
+			}
+			continue
+		}
+		b := l.buf[l.pos:l.end]
+		if len(b) < fastWindow || b[0] != '[' {
+			return false
+		}
+		// Seconds: 1 to 15 digits, no leading zero; up to three decimals.
+		sec, n := digits16(b[1:])
+		if n == 0 || n > 15 || (n > 1 && b[1] == '0') {
+			return false
+		}
+		j := 1 + n
+		ms := int64(sec) * 1000
+		if b[j] == '.' {
+			f, fn := swarDigits(le64(b[j+1:]))
+			if fn == 0 || fn > 3 {
+				return false
+			}
+			ms += int64(f) * int64(msScale[fn])
+			j += 1 + fn
+		}
+		if b[j] != ',' || b[j+1] != '"' {
+			return false
+		}
+		j += 2
+		// Value: an optional minus, digits, an optional fraction; 15
+		// digits at most in all.
+		neg := b[j] == '-'
+		if neg {
+			j++
+		}
+		mant, in := digits16(b[j:])
+		j += in
+		digits, frac := in, 0
+		if b[j] == '.' {
+			f, fn := digits16(b[j+1:])
+			if fn == 0 {
+				return false
+			}
+			if in+fn <= 15 {
+				mant = mant*pow10u[fn] + f
+			}
+			digits += fn
+			frac = fn
+			j += 1 + fn
+		}
+		if digits == 0 || digits > 15 || b[j] != '"' || b[j+1] != ']' {
+			return false
+		}
+		v := float64(mant)
+		if frac > 0 {
+			v /= pow10[frac]
+		}
+		if neg {
+			v = -v
+		}
+		j += 2
+		sep := b[j]
+		if sep != ',' && sep != ']' {
+			return false
+		}
+		if d.lim.MaxPoints > 0 && d.points >= d.lim.MaxPoints {
+			return d.failErr(upstream.TooManyPoints(upstream.Prometheus, d.lim.MaxPoints))
+		}
+		d.points++
+		s.T = append(s.T, ms)
+		s.V = append(s.V, v)
+		l.pos += j + 1
+		if sep == ']' {
+			return true
+		}
+	}
+}
+
+// fastWindow is what fastPoints wants ahead of it: the longest pair it
+// reads (15 + 4 + 3 + 1 + 16 + 1 + 16 + 3 bytes) and the 16 bytes its
+// last digit read may look at.
+const fastWindow = 96
+
+// msScale turns 1 to 3 decimals of a second into milliseconds.
+var msScale = [4]int{1, 100, 10, 1}
+
+// pow10u holds the powers of ten up to 10^16.
+var pow10u = [17]uint64{1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16}
+
+// le64 reads 8 bytes, the first in the lowest.
+func le64(b []byte) uint64 { return binary.LittleEndian.Uint64(b) }
+
+// swarDigits returns the value and count of the ASCII digits that begin
+// x (eight bytes, the first in the lowest), all eight at once: a byte is
+// a digit when its high nibble is 3 and stays 3 after adding 6.
+func swarDigits(x uint64) (uint64, int) {
+	const (
+		hi   = 0xF0F0F0F0F0F0F0F0
+		zero = 0x3030303030303030
+		six  = 0x0606060606060606
+	)
+	notDigit := ((x & hi) ^ zero) | (((x + six) & hi) ^ zero)
+	n := bits.TrailingZeros64(notDigit) / 8
+	if n == 0 {
+		return 0, 0
+	}
+	// Keep the n digits, moved to the top: the bytes below read as
+	// leading zeros.
+	x <<= 8 * uint(8-n)
+	x = (x & 0x0F0F0F0F0F0F0F0F) * 2561 >> 8
+	x = (x & 0x00FF00FF00FF00FF) * 6553601 >> 16
+	x = (x & 0x0000FFFF0000FFFF) * 42949672960001 >> 32
+	return x, n
+}
+
+// digits16 reads up to 16 leading digits of b (which must hold 16 bytes)
+// and returns their value and count; 17 means more than 16.
+func digits16(b []byte) (uint64, int) {
+	v, n := swarDigits(le64(b))
+	if n < 8 {
+		return v, n
+	}
+	w, m := swarDigits(le64(b[8:]))
+	if m == 8 && b[16]-'0' < 10 {
+		return 0, 17
+	}
+	return v*pow10u[m] + w, 8 + m
+}
+
+// parseTimestamp turns Unix seconds, as Prometheus writes them (whole
+// seconds and up to three decimals), into exact milliseconds; other
+// numbers are rounded to the millisecond.
+func parseTimestamp(b []byte) (int64, bool) {
+	i, neg := 0, false
+	if len(b) > 0 && b[0] == '-' {
+		i, neg = 1, true
+	}
+	var sec int64
+	start := i
+	for i < len(b) && b[i] >= '0' && b[i] <= '9' && i-start < 15 {
+		sec = sec*10 + int64(b[i]-'0')
+		i++
+	}
+	digits := i - start
+	if digits > 0 && digits < 15 && !(digits > 1 && b[start] == '0') {
+		ms, nf := int64(0), 0
+		if i < len(b) && b[i] == '.' {
+			i++
+			for i < len(b) && b[i] >= '0' && b[i] <= '9' && nf < 3 {
+				ms = ms*10 + int64(b[i]-'0')
+				i++
+				nf++
+			}
+			if nf == 0 {
+				i = -1 // "1." is not a number
+			}
+			for ; nf < 3; nf++ {
+				ms *= 10
+			}
+		}
+		if i == len(b) {
+			t := sec*1000 + ms
+			if neg {
+				t = -t
+			}
+			return t, true
+		}
+	}
+	if !validNumber(b) {
+		return 0, false
+	}
+	f, err := strconv.ParseFloat(string(b), 64)
+	if err != nil {
+		return 0, false
+	}
+	ms := math.Round(f * 1000)
+	if !(ms > -9e18 && ms < 9e18) {
+		return 0, false
+	}
+	return int64(ms), true
+}
+
+// pow10 holds the powers of ten a float64 represents exactly.
+var pow10 = [...]float64{1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15}
+
+// parseValue parses a sample value as Prometheus writes it. A plain
+// decimal of at most 15 digits (nearly every memory value) is one exact
+// integer divided by an exact power of ten, so the division rounds it
+// correctly, as strconv would; anything else goes to strconv.
+func parseValue(b []byte) (float64, error) {
+	i, neg := 0, false
+	if len(b) > 0 && b[0] == '-' {
+		i, neg = 1, true
+	}
+	var mant uint64
+	digits, frac := 0, -1
+	for ; i < len(b); i++ {
+		c := b[i]
+		switch {
+		case c >= '0' && c <= '9':
+			mant = mant*10 + uint64(c-'0')
+			digits++
+			if frac >= 0 {
+				frac++
+			}
+			continue
+		case c == '.' && frac < 0:
+			frac = 0
+			continue
+		}
+		digits = 99 // not a plain decimal
+		break
+	}
+	if digits == 0 || digits > 15 || frac == 0 {
+		return strconv.ParseFloat(string(b), 64)
+	}
+	f := float64(mant)
+	if frac > 0 {
+		f /= pow10[frac]
+	}
+	if neg {
+		f = -f
+	}
+	return f, nil
+}
+
+func (d *decoder) histograms() bool {
+	if d.null() {
+		return true
+	}
+	if d.l.ws() != '[' {
+		if d.l.ws() == 0 {
+			return d.syntax("an array")
+		}
+		return d.fail("want an array of [<unix seconds>, {histogram}] pairs")
+	}
+	d.pushIdx(0)
+	defer d.pop()
+	return d.array(func(i int) bool {
+		d.setIdx(i)
+		d.curHist++
+		if d.l.ws() != '[' {
+			if d.l.ws() == 0 {
+				return d.syntax("'['")
+			}
+			return d.fail("not a [<unix seconds>, {histogram}] pair")
+		}
+		return d.skip()
+	})
+}
+
+func (d *decoder) noteHist() {
+	d.hist += d.curHist
+	d.histSer++
+	if d.histEx == "" {
+		d.histEx = d.cur.Name()
+	}
+	d.curHist = 0
+}
+
+func (d *decoder) histWarning() string {
+	if d.histSer == 1 {
+		return fmt.Sprintf("%s: %d native histogram samples were skipped; memory series must be plain numbers", d.histEx, d.hist)
+	}
+	return fmt.Sprintf("%d native histogram samples in %d series (e.g. %s) were skipped; memory series must be plain numbers", d.hist, d.histSer, d.histEx)
+}
+
+// finish turns the decode's outcome into the error to return, if any:
+// the body reader's own failure first (the body cap, a broken
+// connection), since what the decode saw then is only its consequence.
+func (d *decoder) finish(ok bool) error {
+	if err := d.l.rerr; err != nil {
+		var ue *upstream.Error
+		switch {
+		case errors.As(err, &ue):
+			return ue
+		case errors.Is(err, context.Canceled):
+			return &upstream.Error{Source: upstream.Prometheus, Kind: upstream.Canceled, Msg: "the request was canceled while reading the answer", Err: err}
+		case errors.Is(err, context.DeadlineExceeded):
+			return &upstream.Error{Source: upstream.Prometheus, Kind: upstream.Timeout, Msg: "no complete answer before the timeout", Hint: timeoutHint, Err: err}
+		}
+		return &upstream.Error{Source: upstream.Prometheus, Kind: upstream.Unreachable, Msg: "the connection broke while reading the answer: " + err.Error(), Err: err}
+	}
+	if d.err != nil {
+		return d.err
+	}
+	if !ok {
+		return d.badf(d.pathString(), "malformed JSON at byte %d", d.l.offset())
+	}
+	return nil
+}
