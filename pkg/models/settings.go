@@ -4,6 +4,7 @@
 package models
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -147,6 +148,11 @@ func LoadSettings(s backend.DataSourceInstanceSettings) (Settings, error) {
 		out.secrets.values = append(out.secrets.values, v)
 	}
 	out.secrets.values = append(out.secrets.values, urlPassword(out.URL)...)
+	if s.BasicAuthEnabled && s.DecryptedSecureJSONData["basicAuthPassword"] != "" {
+		// What an upstream that echoes the Authorization header shows.
+		out.secrets.values = append(out.secrets.values,
+			base64.StdEncoding.EncodeToString([]byte(s.BasicAuthUser+":"+s.DecryptedSecureJSONData["basicAuthPassword"])))
+	}
 
 	var jd jsonData
 	if len(s.JSONData) > 0 && strings.TrimSpace(string(s.JSONData)) != "null" {

@@ -16,6 +16,7 @@ import (
 
 	"github.com/memshape/memory-datasource/pkg/models"
 	"github.com/memshape/memory-datasource/pkg/upstream"
+	"github.com/memshape/memory-datasource/pkg/upstream/cache"
 	"github.com/memshape/memory-datasource/pkg/upstream/datadog"
 	prom "github.com/memshape/memory-datasource/pkg/upstream/prometheus"
 )
@@ -39,7 +40,7 @@ type Datasource struct {
 	// rather than as an opaque "plugin unavailable".
 	cfgErr error
 	up     upstream.Client
-	api    promAPI // Prometheus' label, series and metadata APIs; nil for Datadog
+	api    promMeta // Prometheus' label, series and metadata APIs; nil for Datadog
 	hc     *http.Client
 	redact *upstream.Redactor
 }
@@ -92,12 +93,18 @@ func (d *Datasource) connect(ctx context.Context, s backend.DataSourceInstanceSe
 	d.hc = hc
 	switch src {
 	case upstream.Prometheus:
-		c, err := prom.New(d.settings.URL, hc)
+		c, err := prom.NewWithConfig(prom.Config{
+			URL: d.settings.URL, HTTPClient: hc, Method: d.settings.HTTPMethod,
+			DisableCompression: !d.settings.Compression, MaxBody: d.settings.MaxResponseBytes,
+			Redactor: d.redact,
+		})
 		if err != nil {
 			return fmt.Errorf("%w: fix the URL in the data source settings", err)
 		}
-		d.up = c
-		d.api = newPromAPI(d.settings.URL, hc)
+		// Alert rules every minute and refreshing dashboards fetch only
+		// what is new.
+		d.up = cache.New(c, cache.Config{})
+		d.api = c
 	case upstream.Datadog:
 		c, err := datadog.New(datadog.Config{
 			Site:   d.settings.DatadogSite,

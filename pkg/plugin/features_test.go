@@ -85,15 +85,24 @@ func TestFeatures(t *testing.T) {
 	})
 
 	t.Run("one upstream call when the panel is the analysis window", func(t *testing.T) {
+		// A new data source instance each time: its cache is empty.
+		fresh := func() *backend.DataSourceInstanceSettings { return settings(srv.URL, `{}`, nil) }
 		before := rangeQueries(t, srv.URL)
-		run(t, ds, nil, panelQuery("A", map[string]any{"expr": "memshape_fixture_bytes", "output": "series"}, week, 5*time.Minute))
+		run(t, fresh(), nil, panelQuery("A", map[string]any{"expr": "memshape_fixture_bytes", "output": "series"}, week, 5*time.Minute))
 		assert.Equal(t, 1, rangeQueries(t, srv.URL)-before, "7 days at the analysis step: one call")
 		before = rangeQueries(t, srv.URL)
-		run(t, ds, nil, panelQuery("B", map[string]any{"expr": "memshape_fixture_bytes", "output": "series"}, time.Hour, 15*time.Second))
+		run(t, fresh(), nil, panelQuery("B", map[string]any{"expr": "memshape_fixture_bytes", "output": "series"}, time.Hour, 15*time.Second))
 		assert.Equal(t, 2, rangeQueries(t, srv.URL)-before, "a 1-hour panel: the long window and the panel's range")
 		before = rangeQueries(t, srv.URL)
-		run(t, ds, fromAlert, alertQuery("C", map[string]any{"expr": "memshape_fixture_bytes"}))
+		rule := fresh()
+		first := run(t, rule, fromAlert, alertQuery("C", map[string]any{"expr": "memshape_fixture_bytes"}))
 		assert.Equal(t, 1, rangeQueries(t, srv.URL)-before, "an alert rule needs only the long window")
+		// The rule's next evaluation: the week is settled history, held by
+		// the instance's cache; the answer is the same.
+		before = rangeQueries(t, srv.URL)
+		again := run(t, rule, fromAlert, alertQuery("C", map[string]any{"expr": "memshape_fixture_bytes"}))
+		assert.Equal(t, 0, rangeQueries(t, srv.URL)-before, "nothing new to fetch")
+		assert.Equal(t, alertValues(t, first.Responses["C"].Frames), alertValues(t, again.Responses["C"].Frames))
 	})
 
 	t.Run("alert rules work on the defaults", func(t *testing.T) {

@@ -28,7 +28,7 @@ func (d *Datasource) limits(ctx context.Context, q models.Query, aq upstream.Que
 		return limitSet{}, nil
 	}
 	// The last hour at least: limits are often scraped rarely.
-	lq := upstream.Query{Expr: q.LimitExpr, Start: aq.End.Add(-max(10*aq.Step, time.Hour)), End: aq.End, Step: aq.Step}
+	lq := upstream.Query{Expr: q.LimitExpr, Start: aq.End.Add(-max(10*aq.Step, time.Hour)), End: aq.End, Step: aq.Step, CacheKey: aq.CacheKey}
 	lq.Expr = interpolate(lq.Expr, lq.Step, lq.Step, lq.End.Sub(lq.Start), d.settings.ScrapeInterval)
 	res, err := d.fetch(ctx, "limit query", lq)
 	if err != nil {

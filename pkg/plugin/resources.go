@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"net/url"
 	"regexp"
 	"sort"
 	"strconv"
@@ -17,7 +16,17 @@ import (
 
 	"github.com/memshape/memory-datasource/pkg/series"
 	"github.com/memshape/memory-datasource/pkg/upstream"
+	prom "github.com/memshape/memory-datasource/pkg/upstream/prometheus"
 )
+
+// promMeta is Prometheus' label, series and metadata APIs.
+type promMeta interface {
+	Labels(ctx context.Context, sel prom.Selection) (names, warnings []string, err error)
+	LabelValues(ctx context.Context, name string, sel prom.Selection) (values, warnings []string, err error)
+	Series(ctx context.Context, sel prom.Selection) (sets []map[string]string, warnings []string, err error)
+	Metadata(ctx context.Context, metric string, limit int) (map[string][]prom.Metadata, []string, error)
+	QueryRange(ctx context.Context, q upstream.Query) (upstream.Result, error)
+}
 
 // CallResource serves the frontend's completion and dashboard-variable
 // calls (see routes).
@@ -25,23 +34,27 @@ func (d *Datasource) CallResource(ctx context.Context, req *backend.CallResource
 	return httpadapter.New(d.routes()).CallResource(ctx, req, sender)
 }
 
-// routes: Prometheus' own metadata APIs, proxied with the data source's
-// URL and credentials (the same answers Prometheus gives), and
-// "variable", which answers a dashboard variable query.
+// routes: Prometheus' own metadata APIs, with the data source's URL and
+// credentials, answering in Prometheus' own JSON; and "variable", which
+// answers a dashboard variable query.
 func (d *Datasource) routes() http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /api/v1/labels", d.proxy("labels"))
-	mux.HandleFunc("GET /api/v1/label/{name}/values", func(w http.ResponseWriter, r *http.Request) {
-		d.proxy("label/"+url.PathEscape(r.PathValue("name"))+"/values")(w, r)
-	})
-	mux.HandleFunc("GET /api/v1/series", d.proxy("series"))
-	mux.HandleFunc("GET /api/v1/metadata", d.proxy("metadata"))
+	mux.HandleFunc("GET /api/v1/labels", d.meta(func(ctx context.Context, r *http.Request, sel prom.Selection) (any, []string, error) {
+		return d.api.Labels(ctx, sel)
+	}))
+	mux.HandleFunc("GET /api/v1/label/{name}/values", d.meta(func(ctx context.Context, r *http.Request, sel prom.Selection) (any, []string, error) {
+		return d.api.LabelValues(ctx, r.PathValue("name"), sel)
+	}))
+	mux.HandleFunc("GET /api/v1/series", d.meta(func(ctx context.Context, r *http.Request, sel prom.Selection) (any, []string, error) {
+		return d.api.Series(ctx, sel)
+	}))
+	mux.HandleFunc("GET /api/v1/metadata", d.meta(func(ctx context.Context, r *http.Request, _ prom.Selection) (any, []string, error) {
+		limit, _ := strconv.Atoi(r.URL.Query().Get("limit"))
+		return d.api.Metadata(ctx, r.URL.Query().Get("metric"), limit)
+	}))
 	mux.HandleFunc("GET /variable", d.variable)
 	return mux
 }
-
-// proxyParams are the query parameters passed on to Prometheus.
-var proxyParams = []string{"match[]", "start", "end", "limit", "metric"}
 
 func (d *Datasource) usable(w http.ResponseWriter) bool {
 	switch {
@@ -55,23 +68,52 @@ func (d *Datasource) usable(w http.ResponseWriter) bool {
 	return false
 }
 
-func (d *Datasource) proxy(path string) http.HandlerFunc {
+// selection reads match[], start and end (Unix seconds or RFC 3339).
+func selection(r *http.Request) (prom.Selection, error) {
+	q := r.URL.Query()
+	sel := prom.Selection{Match: q["match[]"]}
+	var err error
+	if sel.Start, err = parseTime(q.Get("start")); err != nil {
+		return sel, fmt.Errorf("start: %w", err)
+	}
+	if sel.End, err = parseTime(q.Get("end")); err != nil {
+		return sel, fmt.Errorf("end: %w", err)
+	}
+	return sel, nil
+}
+
+// parseTime reads Unix seconds (with a fraction) or RFC 3339; "" is the
+// zero time.
+func parseTime(s string) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, nil
+	}
+	if f, err := strconv.ParseFloat(s, 64); err == nil {
+		return time.UnixMilli(int64(f * 1000)).UTC(), nil
+	}
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		return t, fmt.Errorf("%q is neither Unix seconds nor RFC 3339", s)
+	}
+	return t, nil
+}
+
+func (d *Datasource) meta(call func(context.Context, *http.Request, prom.Selection) (any, []string, error)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		if !d.usable(w) {
 			return
 		}
-		params := url.Values{}
-		for _, k := range proxyParams {
-			if v, ok := r.URL.Query()[k]; ok {
-				params[k] = v
-			}
+		sel, err := selection(r)
+		if err != nil {
+			writeError(w, http.StatusBadRequest, err.Error())
+			return
 		}
-		raw, warnings, err := d.api.get(r.Context(), path, params)
+		data, warnings, err := call(r.Context(), r, sel)
 		if err != nil {
 			d.writeUpstreamError(w, err)
 			return
 		}
-		writeJSON(w, http.StatusOK, map[string]any{"status": "success", "data": raw, "warnings": warnings})
+		writeJSON(w, http.StatusOK, map[string]any{"status": "success", "data": data, "warnings": warnings})
 	}
 }
 
@@ -110,63 +152,59 @@ var (
 	queryResultRe = regexp.MustCompile(`^query_result\(\s*(.*)\s*\)\s*$`)
 )
 
-// variable answers GET variable?query=…&start=…&end=… (Unix seconds or
-// RFC 3339) with [{"text","value"}] for the forms Grafana's Prometheus
-// data source knows: label_values(label), label_values(selector, label),
-// metrics(regex), query_result(expr), or a bare selector (its series).
+const variableForms = "write label_values(metric, label), label_values(label), metrics(regex), query_result(expr) or a series selector"
+
+// variable answers GET variable?query=…&start=…&end=… with
+// [{"text","value"}] for the forms Grafana's Prometheus data source knows:
+// label_values(label), label_values(selector, label), metrics(regex),
+// query_result(expr), or a bare selector (its series).
 func (d *Datasource) variable(w http.ResponseWriter, r *http.Request) {
 	if !d.usable(w) {
 		return
 	}
 	ctx := r.Context()
 	query := strings.TrimSpace(r.URL.Query().Get("query"))
-	params := url.Values{}
-	for _, k := range []string{"start", "end"} {
-		if v := r.URL.Query().Get(k); v != "" {
-			params.Set(k, v)
-		}
+	sel, err := selection(r)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
 	}
 	var values []string
-	var err error
 	switch {
 	case query == "":
-		writeError(w, http.StatusBadRequest, "the variable query is empty: write label_values(metric, label), label_values(label), metrics(regex), query_result(expr) or a series selector")
+		writeError(w, http.StatusBadRequest, "the variable query is empty: "+variableForms)
 		return
 	case labelValuesRe.MatchString(query):
 		m := labelValuesRe.FindStringSubmatch(query)
 		if m[1] != "" {
-			params.Add("match[]", m[1])
+			sel.Match = []string{m[1]}
 		}
-		values, err = d.strings(ctx, "label/"+url.PathEscape(m[2])+"/values", params)
+		values, _, err = d.api.LabelValues(ctx, m[2], sel)
 	case metricsRe.MatchString(query):
-		re, rerr := regexp.Compile(metricsRe.FindStringSubmatch(query)[1])
+		expr := metricsRe.FindStringSubmatch(query)[1]
+		re, rerr := regexp.Compile(expr)
 		if rerr != nil {
-			writeError(w, http.StatusBadRequest, fmt.Sprintf("metrics(%s): not a regular expression: %v", metricsRe.FindStringSubmatch(query)[1], rerr))
+			writeError(w, http.StatusBadRequest, fmt.Sprintf("metrics(%s): not a regular expression: %v", expr, rerr))
 			return
 		}
 		var all []string
-		all, err = d.strings(ctx, "label/__name__/values", params)
+		all, _, err = d.api.LabelValues(ctx, "__name__", sel)
 		for _, m := range all {
 			if re.MatchString(m) {
 				values = append(values, m)
 			}
 		}
 	case queryResultRe.MatchString(query):
-		values, err = d.queryResult(ctx, queryResultRe.FindStringSubmatch(query)[1], params.Get("end"))
+		values, err = d.queryResult(ctx, queryResultRe.FindStringSubmatch(query)[1], sel.End)
 	case strings.HasPrefix(query, "label_values") || strings.HasPrefix(query, "metrics(") || strings.HasPrefix(query, "query_result"):
-		writeError(w, http.StatusBadRequest, fmt.Sprintf("cannot read the variable query %q: write label_values(metric, label), label_values(label), metrics(regex), query_result(expr) or a series selector", query))
+		writeError(w, http.StatusBadRequest, fmt.Sprintf("cannot read the variable query %q: %s", query, variableForms))
 		return
 	default:
-		params.Add("match[]", query)
-		var raw json.RawMessage
-		raw, _, err = d.api.get(ctx, "series", params)
-		if err == nil {
-			var sets []map[string]string
-			if err = json.Unmarshal(raw, &sets); err == nil {
-				for _, l := range sets {
-					values = append(values, series.Series{Labels: l}.Name())
-				}
-			}
+		sel.Match = []string{query}
+		var sets []map[string]string
+		sets, _, err = d.api.Series(ctx, sel)
+		for _, l := range sets {
+			values = append(values, series.Series{Labels: l}.Name())
 		}
 	}
 	if err != nil {
@@ -184,44 +222,22 @@ func (d *Datasource) variable(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, out)
 }
 
-func (d *Datasource) strings(ctx context.Context, path string, params url.Values) ([]string, error) {
-	raw, _, err := d.api.get(ctx, path, params)
-	if err != nil {
-		return nil, err
-	}
-	var out []string
-	if err := json.Unmarshal(raw, &out); err != nil {
-		return nil, &upstream.Error{Source: upstream.Prometheus, Kind: upstream.BadResponse, Msg: "the answer is not a list of strings", Err: err}
-	}
-	return out, nil
-}
-
-// queryResult runs an instant query and lists its results the way
+// queryResult evaluates expr at one instant and lists the results the way
 // Grafana's Prometheus data source does: name{labels} value timestamp.
-func (d *Datasource) queryResult(ctx context.Context, expr, at string) ([]string, error) {
-	params := url.Values{"query": {expr}}
-	if at != "" {
-		params.Set("time", at)
-	} else {
-		params.Set("time", strconv.FormatInt(time.Now().Unix(), 10))
+func (d *Datasource) queryResult(ctx context.Context, expr string, at time.Time) ([]string, error) {
+	if at.IsZero() {
+		at = time.Now()
 	}
-	raw, _, err := d.api.get(ctx, "query", params)
+	at = at.Truncate(time.Second)
+	res, err := d.api.QueryRange(ctx, upstream.Query{Expr: expr, Start: at, End: at, Step: time.Second})
 	if err != nil {
 		return nil, err
 	}
-	var res struct {
-		ResultType string `json:"resultType"`
-		Result     []struct {
-			Metric map[string]string `json:"metric"`
-			Value  [2]any            `json:"value"`
-		} `json:"result"`
-	}
-	if err := json.Unmarshal(raw, &res); err != nil || res.ResultType != "vector" {
-		return nil, &upstream.Error{Source: upstream.Prometheus, Kind: upstream.BadQuery, Msg: "query_result needs an expression that gives an instant vector"}
-	}
 	var out []string
-	for _, r := range res.Result {
-		out = append(out, fmt.Sprintf("%s %v %v", series.Series{Labels: r.Metric}.Name(), r.Value[1], r.Value[0]))
+	for _, s := range res.Series {
+		for i := range s.T {
+			out = append(out, fmt.Sprintf("%s %s %d", s.Name(), strconv.FormatFloat(s.V[i], 'g', -1, 64), s.T[i]/1000))
+		}
 	}
 	return out, nil
 }
