@@ -23,6 +23,8 @@ type analysis struct {
 	daily       float64 // amplitude of the daily cycle taken out (normalised), 0 if none
 	sigma       float64 // noise of one bin
 	jumps       []binJump
+	slow        bool      // the one jump is a slow rise (a ramp), not a step
+	steps       int       // regular steps taken back into the growth (a step-wise leak)
 	dj          []float64 // bin levels with the jumps taken out
 
 	spans       []span // steady spans long enough to fit
@@ -32,6 +34,7 @@ type analysis struct {
 	conc        pooled // best logarithmic or saturating curve (fitted on demand)
 
 	evidenceHours float64 // steady time summed over lifetimes
+	watchedHours  float64 // the same lifetimes watched from their first point (warm-up included)
 	typicalHours  float64 // median steady span
 	residRise     float64 // lasting rise between jumps, per lifetime (normalised)
 	jumpRise      float64 // persisted jumps, per lifetime (normalised)
@@ -90,6 +93,36 @@ func analyse(t []int64, v []float64, opt Options) *analysis {
 			mid := (j.i + j.j + 1) / 2
 			for q := mid; q < s.b; q++ {
 				a.dj[q] -= j.size
+			}
+		}
+	}
+
+	// Many equal jumps at regular times are a leak in steps (one per test
+	// iteration, per batch), not bloat: they go back into the growth.
+	if len(a.steady) == 1 && regularSteps(a.jumps, a.steady[0], a.dj) {
+		a.steps = len(a.jumps)
+		a.jumps = nil
+		copy(a.dj, a.b.y)
+	}
+
+	// Jumps that shrink one after the other from the start of a lifetime
+	// are a steep decelerating curve cut into pieces: where one curve
+	// explains the levels as well as the jumps do, the jumps go back.
+	if len(a.jumps) > 0 && a.concaveExplainsJumps() {
+		a.jumps = nil
+		copy(a.dj, a.b.y)
+	}
+
+	// A rise that speeds up and then stops: one slow jump (a single
+	// lifetime; restarted processes are judged by their common climb).
+	if len(a.steady) == 1 && len(a.jumps) == 0 {
+		s := a.steady[0]
+		if j, r, ok := a.slowJump(s, opt.Sensitivity.thresholds().minRise); ok {
+			a.jumps = append(a.jumps, j)
+			a.slow = true
+			x1, x2 := a.b.age[j.i], a.b.age[j.j]
+			for q := s.a; q < s.b; q++ {
+				a.dj[q] -= r.at(a.b.age[q], x1, x2) - r.a
 			}
 		}
 	}
@@ -189,6 +222,9 @@ func (a *analysis) warmup(width float64) float64 {
 		return 0
 	}
 	limit := max(int(math.Ceil(0.15*float64(p))), min(2, p/3))
+	if a.gc > 0 { // the floor under a sawtooth is smoothed over 2.5 periods: so is the warm-up's end
+		limit += int(math.Ceil(2.5 * a.gc / 3.6e6 / width))
+	}
 	tol := math.Max(math.Max(3*sp, 0.01), -0.1*deficit) // 90 % of the way up
 	for j := 1; j <= limit && j < p; j++ {
 		if math.IsNaN(prof[j]) || prof[j]-(icpt+slope*float64(j)) < -tol {
@@ -242,6 +278,7 @@ func (a *analysis) fit() {
 		h := a.b.age[s.b-1] - a.b.age[s.a]
 		spansH = append(spansH, h)
 		a.evidenceHours += h + a.binHours // each bin stands for its whole width
+		a.watchedHours += a.b.age[s.b-1] - a.b.age[a.life[k].a] + a.binHours
 		if k == 0 && partialFirst {
 			aged = append(aged, span{s.a, s.a})
 			continue
@@ -300,6 +337,150 @@ func (a *analysis) fit() {
 		jr += j.size
 	}
 	a.jumpRise = jr / float64(max(1, a.jumpLifetimes()))
+}
+
+// Regular steps: at least minSteps jumps whose sizes and spacing vary by at
+// most stepsCV (coefficient of variation; fewStepsCV for fewer than
+// manySteps), from near the start of the span to near its end, with the
+// level flat between them (what rises between the steps is at most
+// stepsFlat of what they rise).
+const (
+	minSteps   = 5
+	manySteps  = 8
+	stepsCV    = 0.25
+	fewStepsCV = 0.15
+	stepsFlat  = 0.2
+)
+
+// regularSteps reports whether the jumps js in span s of the levels dj
+// (jumps taken out) are the regular steps of a step-wise leak.
+func regularSteps(js []binJump, s span, dj []float64) bool {
+	if len(js) < minSteps {
+		return false
+	}
+	limit := stepsCV
+	if len(js) < manySteps {
+		limit = fewStepsCV
+	}
+	var total float64
+	for _, j := range js {
+		total += j.size
+	}
+	q := max(1, (s.b-s.a)/10)
+	if meanOf(dj[s.a:s.b], s.b-s.a-q, s.b-s.a)-meanOf(dj[s.a:s.b], 0, q) > stepsFlat*total {
+		return false
+	}
+	var sizes, gaps []float64
+	for k, j := range js {
+		if j.i < s.a || j.j >= s.b {
+			return false
+		}
+		sizes = append(sizes, j.size)
+		if k > 0 {
+			gaps = append(gaps, float64(j.j-js[k-1].j))
+		}
+	}
+	g := mean(gaps)
+	if cv(sizes) > limit || cv(gaps) > limit || g <= 0 {
+		return false
+	}
+	return float64(js[0].j-s.a) <= 2*g && float64(s.b-1-js[len(js)-1].j) <= 2*g
+}
+
+func mean(xs []float64) float64 {
+	var s float64
+	for _, x := range xs {
+		s += x
+	}
+	return s / float64(len(xs))
+}
+
+// cv is the coefficient of variation: standard deviation over mean.
+func cv(xs []float64) float64 {
+	m := mean(xs)
+	var ss float64
+	for _, x := range xs {
+		ss += (x - m) * (x - m)
+	}
+	return math.Sqrt(ss/float64(len(xs))) / math.Abs(m)
+}
+
+// cycles is how many of the process' own cycles its steady growth spans:
+// garbage-collector periods under a sawtooth, steps of a step-wise leak,
+// else bins (a cycle is no longer than the resolution the series shows).
+func (a *analysis) cycles() float64 {
+	switch {
+	case a.gc > 0:
+		return a.evidenceHours * 3.6e6 / a.gc
+	case a.steps > 0:
+		return float64(a.steps)
+	}
+	n := 0
+	for _, s := range a.spans {
+		n += s.b - s.a
+	}
+	return float64(n)
+}
+
+// relativeGrowth is how far the steady rate lifts memory over a typical
+// steady span, as a share of the level the span starts from.
+func (a *analysis) relativeGrowth() float64 {
+	if !a.lin.ok || len(a.spans) == 0 {
+		return 0
+	}
+	var start float64
+	k := 0
+	for i, s := range a.spans {
+		if math.IsNaN(a.lin.a[i]) {
+			continue
+		}
+		start += a.lin.a[i] + a.lin.b*a.b.age[s.a]
+		k++
+	}
+	if k == 0 {
+		return 0
+	}
+	start /= float64(k)
+	if start <= 0 {
+		return 0
+	}
+	return a.lin.b * a.typicalHours / start
+}
+
+// concaveExplainsJumps compares, by the Bayesian information criterion,
+// the jumps (two parameters each) plus a straight line per lifetime with
+// one decelerating curve through the levels as they are (jumps on a
+// curve of their own count the curve's parameter too). The curve must
+// also clearly beat a straight line through those levels: jumps on a
+// slower rise that together look straight (the trap) stay jumps.
+func (a *analysis) concaveExplainsJumps() bool {
+	var spans []span
+	for _, s := range a.steady {
+		if s.b-s.a >= 3 {
+			spans = append(spans, s)
+		}
+	}
+	if len(spans) == 0 {
+		return false
+	}
+	var typical float64
+	for _, s := range spans {
+		typical = math.Max(typical, a.b.age[s.b-1]-a.b.age[s.a])
+	}
+	steps := fitPooled(a.b.age, a.dj, spans, nil)
+	if c := fitConcave(a.b.age, a.dj, spans, typical, a.binHours); c.ok && c.rss < steps.rss {
+		steps.rss = c.rss // jumps on a decelerating curve (the trap)
+	}
+	line := fitPooled(a.b.age, a.b.y, spans, nil)
+	conc := fitConcave(a.b.age, a.b.y, spans, typical, a.binHours)
+	if !steps.ok || !conc.ok || !line.ok || steps.rss <= 0 || conc.rss <= 0 || line.rss <= 0 {
+		return false
+	}
+	n := float64(steps.n)
+	bicSteps := n*math.Log(steps.rss/n) + float64(3+2*len(a.jumps))*math.Log(n)
+	bicConc := n*math.Log(conc.rss/n) + 3*math.Log(n)
+	bicLine := n*math.Log(line.rss/n) + 2*math.Log(n)
+	return bicConc <= bicSteps && bicConc+10 < bicLine
 }
 
 // jumpLifetimes counts lifetimes long enough to be searched for jumps.

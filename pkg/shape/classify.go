@@ -7,8 +7,12 @@ import (
 
 const (
 	minPoints = 8
-	minSpanMs = 10 * 60 * 1000
-	maxSpanMs = 10 * 365 * dayMs
+	// A series of judgedPoints points or more is judged whatever its
+	// duration, at its own scale (a test run of 3 minutes at 1 s); a
+	// sparser one needs to cover minSpanMs.
+	judgedPoints = 50
+	minSpanMs    = 10 * 60 * 1000
+	maxSpanMs    = 10 * 365 * dayMs
 )
 
 // Classify names the shape of one memory series. t holds Unix milliseconds,
@@ -32,8 +36,8 @@ func Classify(t []int64, v []float64, opt Options) (verdict Verdict) {
 	if span := float64(c.t[n-1]) - float64(c.t[0]); span > maxSpanMs {
 		return inconclusive(verdict, fmt.Sprintf("the timestamps span %.3g years: memory series are judged over at most %d years — are the timestamps Unix milliseconds?", span/(365.25*dayMs), maxSpanMs/(365*dayMs)), 0)
 	}
-	if span := c.t[n-1] - c.t[0]; span < minSpanMs {
-		return inconclusive(verdict, fmt.Sprintf("the series covers only %s: widen the time range to at least %s", human(time.Duration(span)*time.Millisecond), human(minSpanMs*time.Millisecond)), time.Duration(minSpanMs-span)*time.Millisecond)
+	if span := c.t[n-1] - c.t[0]; span < minSpanMs && n < judgedPoints {
+		return inconclusive(verdict, fmt.Sprintf("only %d points over %s: need %d points, or a time range of at least %s — lower the step or widen the range", n, human(time.Duration(span)*time.Millisecond), judgedPoints, human(minSpanMs*time.Millisecond)), time.Duration(minSpanMs-span)*time.Millisecond)
 	}
 	a := analyse(c.t, c.v, opt)
 	return a.judge(verdict)

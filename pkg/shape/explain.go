@@ -207,6 +207,9 @@ func (a *analysis) explain(v Verdict) Verdict {
 		v.Fits = append(v.Fits, Fit{Model: Forecast, Start: end, End: end + int64(horizon), Origin: end, A: level, B: rate})
 	}
 	v.Explanation = a.sentence(v)
+	if v.Misfit {
+		v.Explanation = strings.TrimSuffix(v.Explanation, ".") + "; the fitted curve misses the data in long stretches, so this is less certain."
+	}
 	return v
 }
 

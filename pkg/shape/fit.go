@@ -155,3 +155,67 @@ func fitConcave(x, y []float64, spans []span, typical, unit float64) pooled {
 	}
 	return best
 }
+
+// g is the pooled fit's curve at age (hours): age itself for a line.
+func (p pooled) g(age float64) float64 {
+	switch p.model {
+	case Logarithmic:
+		return math.Log1p(age / p.tau)
+	case Saturating:
+		return -math.Expm1(-age / p.tau)
+	}
+	return age
+}
+
+// Residual structure: a curve that fits leaves residuals that change sign
+// often; one that misses the data leaves long runs of one sign. The runs
+// test (Wald–Wolfowitz) counts the runs against those expected of random
+// signs; misfitRuns is the z-score below which the runs are too few, and
+// misfitShare how large the residuals must be, against the rise the curve
+// describes, for the miss to matter.
+const (
+	misfitRuns  = -3
+	misfitShare = 0.1
+)
+
+// misses reports whether the pooled fit p over spans of (x, y) leaves
+// residuals with structure (too few sign runs) and of a size that matters
+// against rise (normalised).
+func (p pooled) misses(x, y []float64, spans []span, rise float64) bool {
+	if !p.ok || rise <= 0 {
+		return false
+	}
+	var pos, neg, runs, ss, n float64
+	for k, s := range spans {
+		if k >= len(p.a) || math.IsNaN(p.a[k]) {
+			continue
+		}
+		last := 0
+		for i := s.a; i < s.b; i++ {
+			r := y[i] - p.a[k] - p.b*p.g(x[i])
+			ss += r * r
+			n++
+			sign := 1
+			if r < 0 {
+				sign = -1
+				neg++
+			} else {
+				pos++
+			}
+			if sign != last {
+				runs++
+				last = sign
+			}
+		}
+	}
+	if n < 10 || pos == 0 || neg == 0 {
+		return false
+	}
+	mu := 2*pos*neg/n + 1
+	v := (mu - 1) * (mu - 2) / (n - 1)
+	if v <= 0 {
+		return false
+	}
+	z := (runs - mu) / math.Sqrt(v)
+	return z < misfitRuns && math.Sqrt(ss/n) >= misfitShare*rise
+}

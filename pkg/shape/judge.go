@@ -11,16 +11,21 @@ type thresholds struct {
 	minRise  float64 // smallest lasting rise that matters, share of the median level
 	leakSpan float64 // hours of steady growth before a leak can be called
 	minT     float64 // t-statistic a growth rate needs to count
+	// At the series' own scale (a test run, a batch job), a leak is also
+	// called when the rate held over leakCycles of the process' cycles and
+	// lifted memory by leakGrowth × the level it started from.
+	leakCycles float64
+	leakGrowth float64
 }
 
 func (s Sensitivity) thresholds() thresholds {
 	switch s {
 	case High:
-		return thresholds{minRise: 0.03, leakSpan: 6, minT: 3}
+		return thresholds{minRise: 0.03, leakSpan: 6, minT: 3, leakCycles: 10, leakGrowth: 0.7}
 	case Low:
-		return thresholds{minRise: 0.08, leakSpan: 24, minT: 5}
+		return thresholds{minRise: 0.08, leakSpan: 24, minT: 5, leakCycles: 10, leakGrowth: 1.5}
 	default:
-		return thresholds{minRise: 0.05, leakSpan: 12, minT: 4}
+		return thresholds{minRise: 0.05, leakSpan: 12, minT: 4, leakCycles: 10, leakGrowth: 1}
 	}
 }
 
@@ -35,6 +40,7 @@ const (
 	bloatShare    = 0.2  // jumps carry at least this share of the growth: bloat leads
 	bloatPresence = 0.2  // …at least this share: bloat is a component
 	maxWatchHours = 14 * 24
+	steadyMinRise = 0.01 // a steady rise this share of the level is growth, however small
 )
 
 // judge turns the measurements into a verdict.
@@ -84,11 +90,21 @@ func (a *analysis) judge(v Verdict) Verdict {
 	}
 	if residGrows && !math.IsNaN(ratio) {
 		grow := (1 - jumpShare) * clamp01(a.residRise/th.minRise)
-		v.Scores.Leak = grow * clamp01(1-math.Abs(ratio-1)/0.5) * clamp01(a.evidenceHours/th.leakSpan)
+		v.Scores.Leak = grow * clamp01(1-math.Abs(ratio-1)/0.5) * clamp01(a.watchedHours/th.leakSpan)
 		v.Scores.Fragmentation = grow * clamp01((0.9-ratio)/0.5)
 	}
 
+	// Growth too small yet to matter, but steady (a straight line explains
+	// it and its rate is far beyond noise) is never healthy: it is a leak
+	// too young to see, or not.
+	steadyRise := rate * a.evidenceHours
+	steady := rate > 0 && residT >= 2*th.minT && a.lin.r2() >= 0.8 && steadyRise >= steadyMinRise
+
 	switch {
+	case !residGrows && !bloatGrows && steady:
+		need := math.Max(th.leakSpan-a.watchedHours, (th.minRise-steadyRise)/rate)
+		return a.explain(inconclusive(v, fmt.Sprintf("memory grows %s steadily (+%.1f%% over %s) — too little yet to tell a leak from a process settling",
+			rateText(v.GrowthBytesPerHour), 100*steadyRise, hoursText(a.evidenceHours)), hoursDur(math.Min(math.Max(need, 0.25*a.evidenceHours), maxWatchHours))))
 	case !residGrows && !bloatGrows:
 		v.Shape = Healthy
 		v.Confidence = 0.5 + 0.5*v.Scores.Healthy
@@ -115,7 +131,7 @@ func (a *analysis) judge(v Verdict) Verdict {
 		v.Shape = Bloat
 		v.Components = []Shape{Bloat}
 		v.Confidence = 0.5 + 0.5*v.Scores.Bloat*0.8
-	case linear && a.evidenceHours >= th.leakSpan:
+	case linear && (a.watchedHours >= th.leakSpan || a.cycles() >= th.leakCycles && a.relativeGrowth() >= th.leakGrowth):
 		v.Shape = Leak
 		v.Components = []Shape{Leak}
 		if bloatGrows && jumpShare >= bloatPresence {
@@ -126,7 +142,7 @@ func (a *analysis) judge(v Verdict) Verdict {
 			v.Confidence *= 0.8
 		}
 	case linear:
-		watch := math.Min(th.leakSpan-a.evidenceHours, maxWatchHours)
+		watch := math.Min(th.leakSpan-a.watchedHours, maxWatchHours)
 		return a.explain(inconclusive(v, fmt.Sprintf("memory grows %s steadily, but only for %s of steady growth — too short to tell a leak from fragmentation, which looks linear for hours",
 			rateText(v.GrowthBytesPerHour), hoursText(a.evidenceHours)), hoursDur(watch)))
 	case !math.IsNaN(ratio) && ratio > linearHigh:
@@ -135,6 +151,17 @@ func (a *analysis) judge(v Verdict) Verdict {
 	default:
 		return a.explain(inconclusive(v, fmt.Sprintf("memory grows %s, but the window cannot yet tell whether the growth is slowing down (fragmentation) or steady (leak)", rateText(v.GrowthBytesPerHour)),
 			hoursDur(a.watchForRatio(ratioSE))))
+	}
+	// A curve that misses the data in long stretches: say so, and trust
+	// the verdict less.
+	switch v.Shape {
+	case Leak:
+		v.Misfit = a.lin.misses(a.b.age, a.dj, a.spans, a.residRise)
+	case Fragmentation:
+		v.Misfit = a.conc.misses(a.b.age, a.dj, a.aged, a.residRise)
+	}
+	if v.Misfit {
+		v.Confidence = 0.5 + 0.5*(v.Confidence-0.5)
 	}
 	return a.explain(v)
 }

@@ -21,8 +21,11 @@ type drop struct{ p, q int }
 type segment struct{ lo, hi int }
 
 // findDrops returns the sharp falls of y: runs of consecutive differences
-// far below the typical difference. sigma is the robust spread of
-// differences; level is the series' typical level (the median).
+// far below the typical difference, and falls of the level that noise hides
+// point by point (a restart seen at a coarse step, without its dip): the
+// median of the three points after against the three before. sigma is the
+// robust spread of differences; level is the series' typical level (the
+// median).
 func findDrops(y []float64, buf []float64, level float64) (drops []drop, sigma float64) {
 	n := len(y)
 	if n < 3 {
@@ -42,7 +45,80 @@ func findDrops(y []float64, buf []float64, level float64) (drops []drop, sigma f
 		}
 		drops = append(drops, drop{p: i - 1, q: i})
 	}
-	return drops, sigma
+	return levelDrops(y, drops, med, sigma, level), sigma
+}
+
+// levelDrops adds to drops (sorted) the falls of the five-point median
+// level by more than 5 σ of one point (σ of a difference / √2; the
+// difference of two such medians has σ ≈ 0.76 σ, so this is over 6 σ of
+// it) and 3 % of level, each at its steepest point, where no drop is
+// already within two points.
+func levelDrops(y []float64, drops []drop, med, sigma, level float64) []drop {
+	n := len(y)
+	const w = 5
+	if n < 2*w+2 {
+		return drops
+	}
+	thr := w*med - math.Max(5*sigma/math.Sqrt2, 0.03*level)
+	var out []drop
+	k := 0
+	best, bestI := 0.0, -1
+	flush := func() {
+		if bestI < 0 {
+			return
+		}
+		q := bestI
+		for i := max(1, bestI-1); i <= min(n-1, bestI+1); i++ {
+			if y[i]-y[i-1] < y[q]-y[q-1] {
+				q = i
+			}
+		}
+		near := false
+		for _, d := range drops {
+			if d.q >= q-2 && d.p <= q+1 {
+				near = true
+				break
+			}
+		}
+		if !near {
+			out = append(out, drop{p: q - 1, q: q})
+		}
+		bestI = -1
+	}
+	for i := w; i+w <= n; i++ {
+		fall := med5(y[i:i+w]) - med5(y[i-w:i])
+		if fall >= thr {
+			flush()
+			continue
+		}
+		if bestI < 0 || fall < best {
+			best, bestI = fall, i
+		}
+	}
+	flush()
+	if len(out) == 0 {
+		return drops
+	}
+	merged := make([]drop, 0, len(drops)+len(out))
+	for _, d := range out {
+		for k < len(drops) && drops[k].p < d.p {
+			merged = append(merged, drops[k])
+			k++
+		}
+		merged = append(merged, d)
+	}
+	return append(merged, drops[k:]...)
+}
+
+// med5 is the median of five numbers.
+func med5(y []float64) float64 {
+	a := [5]float64{y[0], y[1], y[2], y[3], y[4]}
+	for i := 1; i < 5; i++ { // insertion sort: five elements
+		for j := i; j > 0 && a[j] < a[j-1]; j-- {
+			a[j], a[j-1] = a[j-1], a[j]
+		}
+	}
+	return a[2]
 }
 
 // gcPeriod reports whether the drops are a garbage collector's sawtooth
@@ -77,10 +153,13 @@ func splitLifetimes(y []float64, drops []drop, sigma, level float64) []segment {
 			continue
 		}
 		base := lifetimeBase(y, start, d.p, scratch)
-		before := median(append(scratch[:0], y[max(start, d.p-w):d.p+1]...))
+		// The level before: over the lifetime's last quarter at most, so
+		// that a short lifetime's climb is not averaged away.
+		wd := max(5, min(w, (d.p-start)/4))
+		before := median(append(scratch[:0], y[max(start, d.p-wd):d.p+1]...))
 		after := median(append(scratch[:0], y[d.q:min(len(y), d.q+3)]...))
 		climb := before - base
-		erases := climb >= math.Max(6*sigma, 0.05*level) && after <= base+(1-restartErase)*climb
+		erases := climb >= math.Max(4*sigma/math.Sqrt2, 0.05*level) && after <= base+(1-restartErase)*climb // medians: 4 σ of a point
 		deep := y[d.q] <= (1-restartDeepDrop)*before
 		if !erases && !deep {
 			continue

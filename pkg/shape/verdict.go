@@ -132,6 +132,11 @@ type Verdict struct {
 	// shape; 0 with HasTimeToLimit false when unknown or never.
 	TimeToLimit    time.Duration `json:"time_to_limit"`
 	HasTimeToLimit bool          `json:"has_time_to_limit"`
+	// Misfit is true when the curve drawn for the shape misses the data in
+	// long stretches (its residuals keep one sign far longer than noise
+	// would): the shape is the best of those tried, held with less
+	// confidence.
+	Misfit bool `json:"misfit,omitempty"`
 	// Explanation is one sentence a person can read out on an incident call.
 	Explanation string `json:"explanation"`
 	// Reason says why a verdict is inconclusive (empty otherwise).

@@ -1,0 +1,137 @@
+package shape
+
+import "math"
+
+// A rise that speeds up and then stops is one slow jump — bloat — however
+// long it takes: fragmentation is concave from its start, a leak does not
+// stop. It is recognised by a ramp model, flat, then a straight climb, then
+// flat again, that fits the steady part of a lifetime clearly better than a
+// straight line or a decelerating curve, with flat stretches on both sides.
+const (
+	slowJumpBefore = 0.05 // the flat stretch before the ramp, share of the span at least
+	slowJumpAfter  = 0.08 // …and after it
+	slowJumpMaxLen = 0.6  // the ramp itself, share of the span at most
+	slowJumpBIC    = 10   // the ramp's advantage over the other curves, in BIC
+	slowJumpMinBin = 20   // bins a span needs to be searched
+)
+
+// ramp is the best ramp over bins [lo, hi) of one span: level a until bin
+// i, climbing by c to bin j, level a + c after.
+type ramp struct {
+	i, j int
+	a, c float64
+	rss  float64
+}
+
+// at is the ramp's level at age x given the ages of its corners.
+func (r ramp) at(x, x1, x2 float64) float64 {
+	switch {
+	case x <= x1:
+		return r.a
+	case x >= x2:
+		return r.a + r.c
+	}
+	return r.a + r.c*(x-x1)/(x2-x1)
+}
+
+// fitRamp finds the least-squares ramp over x, y: every pair of corners on
+// a coarse grid, then every pair near the best. Prefix sums make each pair
+// cost O(1).
+func fitRamp(x, y []float64) ramp {
+	n := len(x)
+	best := ramp{rss: math.Inf(1)}
+	if n < 4 {
+		return best
+	}
+	sx := make([]float64, 5*(n+1)) // prefix sums of x, x², y, xy; and y² total
+	p1, p2, py, pxy := sx[:n+1], sx[n+1:2*(n+1)], sx[2*(n+1):3*(n+1)], sx[3*(n+1):4*(n+1)]
+	var syy float64
+	for k := range n {
+		p1[k+1] = p1[k] + x[k]
+		p2[k+1] = p2[k] + x[k]*x[k]
+		py[k+1] = py[k] + y[k]
+		pxy[k+1] = pxy[k] + x[k]*y[k]
+		syy += y[k] * y[k]
+	}
+	fn := float64(n)
+	sy := py[n]
+	try := func(i, j int) {
+		if i < 0 || j >= n || j <= i {
+			return
+		}
+		x1, x2 := x[i], x[j]
+		w := x2 - x1
+		if w <= 0 {
+			return
+		}
+		// mid: bins i+1 .. j-1; after: j .. n-1
+		nm := float64(j - i - 1)
+		smx, smxx := p1[j]-p1[i+1], p2[j]-p2[i+1]
+		smy, smxy := py[j]-py[i+1], pxy[j]-pxy[i+1]
+		na := float64(n - j)
+		say := py[n] - py[j]
+		sr := (smx-x1*nm)/w + na
+		srr := (smxx-2*x1*smx+x1*x1*nm)/(w*w) + na
+		sry := (smxy-x1*smy)/w + say
+		vr := srr - sr*sr/fn
+		if vr <= 0 {
+			return
+		}
+		cov := sry - sr*sy/fn
+		c := cov / vr
+		rss := syy - sy*sy/fn - c*cov
+		if rss < best.rss {
+			best = ramp{i: i, j: j, c: c, a: (sy - c*sr) / fn, rss: rss}
+		}
+	}
+	g := max(1, n/25)
+	for i := 0; i < n; i += g {
+		for j := i + g; j < n; j += g {
+			try(i, j)
+		}
+	}
+	bi, bj := best.i, best.j
+	for i := bi - g; i <= bi+g; i++ {
+		for j := bj - g; j <= bj+g; j++ {
+			try(i, j)
+		}
+	}
+	best.rss = math.Max(best.rss, 0)
+	return best
+}
+
+// slowJump looks for one slow jump in the steady bins s: the ramp must
+// beat a straight line and the best decelerating curve over the span by
+// slowJumpBIC, climb by at least minRise, and leave flat stretches before
+// and after it. It returns the jump in bins and the ramp to take out.
+func (a *analysis) slowJump(s span, minRise float64) (binJump, ramp, bool) {
+	nb := s.b - s.a
+	if nb < slowJumpMinBin {
+		return binJump{}, ramp{}, false
+	}
+	x, y := a.b.age[s.a:s.b], a.dj[s.a:s.b]
+	q := max(2, nb/10)
+	if meanOf(y, nb-q, nb)-meanOf(y, 0, q) < minRise { // no lasting rise: nothing to explain
+		return binJump{}, ramp{}, false
+	}
+	r := fitRamp(x, y)
+	width := x[nb-1] - x[0]
+	if math.IsInf(r.rss, 0) || r.c < minRise || width <= 0 ||
+		x[r.i]-x[0] < slowJumpBefore*width || x[nb-1]-x[r.j] < slowJumpAfter*width || x[r.j]-x[r.i] > slowJumpMaxLen*width {
+		return binJump{}, ramp{}, false
+	}
+	one := []span{{s.a, s.b}}
+	lin := fitPooled(a.b.age, a.dj, one, nil)
+	other := lin.rss
+	if conc := fitConcave(a.b.age, a.dj, one, width, a.binHours); conc.ok {
+		other = math.Min(other, conc.rss)
+	}
+	fn := float64(nb)
+	if r.rss <= 0 {
+		r.rss = 1e-300
+	}
+	if other <= 0 || fn*math.Log(other/r.rss)-2*math.Log(fn) < slowJumpBIC {
+		return binJump{}, ramp{}, false
+	}
+	return binJump{i: s.a + r.i, j: s.a + r.j, size: r.c, from: r.a, peak: r.a + r.c}, r, true
+}
