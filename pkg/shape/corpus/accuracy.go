@@ -34,6 +34,18 @@ type ScenarioScore struct {
 	CalledLeak int
 }
 
+// ScaleScore is a classifier's result on the cases of one time scale.
+type ScaleScore struct {
+	Scale         Scale
+	N, Correct    int
+	Accuracy      float64
+	FalseLeakRate float64
+	LeakRecall    float64
+	// NotLeak and Leaks are the denominators of FalseLeakRate and
+	// LeakRecall.
+	NotLeak, Leaks int
+}
+
 // Miss is one case a classifier got wrong.
 type Miss struct {
 	Name string
@@ -69,6 +81,9 @@ type Report struct {
 	Panics         int
 	// Scenarios in the order they first occur in the cases.
 	Scenarios []ScenarioScore
+	// Scales holds accuracy, false-leak rate and leak recall per time scale
+	// (minutes, hours, days) that occurs in the cases.
+	Scales []ScaleScore
 	// Confusion[want][got] counts cases; got ∈ Accept is counted as want.
 	Confusion map[shape.Shape]map[shape.Shape]int
 	// Misses lists the wrong answers in case order.
@@ -82,6 +97,15 @@ type Report struct {
 // Panicked.
 func Evaluate(cases []Case, name string, f Classifier) Report {
 	start := time.Now()
+	r := score(cases, classifyAll(cases, f))
+	r.Classifier = name
+	r.Elapsed = time.Since(start)
+	return r
+}
+
+// classifyAll runs f on every case in parallel and returns the answers in
+// case order.
+func classifyAll(cases []Case, f Classifier) []shape.Shape {
 	got := make([]shape.Shape, len(cases))
 	var wg sync.WaitGroup
 	next := make(chan int)
@@ -97,10 +121,7 @@ func Evaluate(cases []Case, name string, f Classifier) Report {
 	}
 	close(next)
 	wg.Wait()
-	r := score(cases, got)
-	r.Classifier = name
-	r.Elapsed = time.Since(start)
-	return r
+	return got
 }
 
 func classifySafely(f Classifier, c Case) (got shape.Shape) {
@@ -122,11 +143,25 @@ func score(cases []Case, got []shape.Shape) Report {
 	byScenario := map[string]*ScenarioScore{}
 	var order []string
 	falseLeaks, caughtLeaks := 0, 0
+	type scaleTally struct {
+		ScaleScore
+		falseLeaks, caught int
+	}
+	byScale := map[Scale]*scaleTally{}
 	for i, c := range cases {
 		g := got[i]
 		ok := c.Correct(g)
 		if g == Panicked {
 			r.Panics++
+		}
+		sc := byScale[ScaleOf(c.Window)]
+		if sc == nil {
+			sc = &scaleTally{ScaleScore: ScaleScore{Scale: ScaleOf(c.Window)}}
+			byScale[sc.Scale] = sc
+		}
+		sc.N++
+		if ok {
+			sc.Correct++
 		}
 
 		s := byScenario[c.Scenario]
@@ -156,14 +191,26 @@ func score(cases []Case, got []shape.Shape) Report {
 		switch {
 		case c.Want == shape.Leak:
 			r.Leaks++
+			sc.Leaks++
 			if g == shape.Leak {
 				caughtLeaks++
+				sc.caught++
 			}
 		case !slices.Contains(c.Accept, shape.Leak):
 			r.NotLeak++
+			sc.NotLeak++
 			if g == shape.Leak {
 				falseLeaks++
+				sc.falseLeaks++
 			}
+		}
+	}
+	for _, scale := range Scales {
+		if sc := byScale[scale]; sc != nil {
+			sc.Accuracy = ratio(sc.Correct, sc.N)
+			sc.FalseLeakRate = ratio(sc.falseLeaks, sc.NotLeak)
+			sc.LeakRecall = ratio(sc.caught, sc.Leaks)
+			r.Scales = append(r.Scales, sc.ScaleScore)
 		}
 	}
 
@@ -247,6 +294,10 @@ func (r Report) WriteText(w io.Writer) {
 		fmt.Fprintf(w, "  PANICS %d", r.Panics)
 	}
 	fmt.Fprintln(w)
+	for _, sc := range r.Scales {
+		fmt.Fprintf(w, "  %-7s  accuracy %s (of %d)  false-leak rate %s (of %d)  leak recall %s (of %d)\n",
+			sc.Scale, pct(sc.Accuracy), sc.N, pct(sc.FalseLeakRate), sc.NotLeak, pct(sc.LeakRecall), sc.Leaks)
+	}
 
 	missesBy := map[string][]string{}
 	for _, m := range r.Misses {
@@ -298,6 +349,15 @@ func Compare(w io.Writer, reports ...Report) {
 	}
 	tw.Flush()
 
+	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "\nper time scale\tn\taccuracy\tfalse-leak\tleak recall\t")
+	for _, r := range reports {
+		for _, sc := range r.Scales {
+			fmt.Fprintf(tw, "%s, %s\t%d\t%s\t%s\t%s\t\n", r.Classifier, sc.Scale, sc.N, pct(sc.Accuracy), pct(sc.FalseLeakRate), pct(sc.LeakRecall))
+		}
+	}
+	tw.Flush()
+
 	perScenario(w, reports, "accuracy", func(s ScenarioScore) float64 { return s.Accuracy })
 	perScenario(w, reports, "called leak", func(s ScenarioScore) float64 { return ratio(s.CalledLeak, s.N) })
 }
@@ -329,6 +389,85 @@ func perScenario(w io.Writer, reports []Report, title string, f func(ScenarioSco
 		fmt.Fprintf(tw, "%s\t%s\t\n", s, strings.Join(cells[s], "\t"))
 	}
 	tw.Flush()
+}
+
+// StepReport is how one classifier did on the same cases viewed at two or
+// three steps each (GenerateSteps).
+type StepReport struct {
+	// All scores every view of every case.
+	All Report
+	// Groups counts the cases; Changed those whose views did not all get
+	// the same shape.
+	Groups, Changed int
+	// Unstable is Changed / Groups.
+	Unstable float64
+	// Examples names a few changed cases with the shape at each step.
+	Examples []string
+	// ByScenario counts changed cases per scenario.
+	ByScenario map[string]int
+}
+
+// maxStepExamples bounds StepReport.Examples.
+const maxStepExamples = 400
+
+// EvaluateSteps classifies every view of every case and reports how often
+// the shape changes with the step.
+func EvaluateSteps(groups [][]Case, name string, f Classifier) StepReport {
+	var all []Case
+	for _, g := range groups {
+		all = append(all, g...)
+	}
+	start := time.Now()
+	got := classifyAll(all, f)
+	r := score(all, got)
+	r.Classifier = name
+	r.Elapsed = time.Since(start)
+	sr := StepReport{All: r, Groups: len(groups), ByScenario: map[string]int{}}
+	i := 0
+	for _, g := range groups {
+		answers := got[i : i+len(g)]
+		i += len(g)
+		if len(g) < 2 {
+			continue
+		}
+		same := true
+		for _, a := range answers[1:] {
+			same = same && a == answers[0]
+		}
+		if same {
+			continue
+		}
+		sr.Changed++
+		sr.ByScenario[g[0].Scenario]++
+		if len(sr.Examples) < maxStepExamples {
+			parts := make([]string, len(g))
+			for k, c := range g {
+				parts[k] = fmt.Sprintf("%v→%s", c.Step, answers[k])
+			}
+			sr.Examples = append(sr.Examples, g[0].Name+" "+strings.Join(parts, " "))
+		}
+	}
+	sr.Unstable = ratio(sr.Changed, sr.Groups)
+	return sr
+}
+
+// WriteText writes the share of cases whose shape changes with the step,
+// the scenarios they come from and a few examples.
+func (sr StepReport) WriteText(w io.Writer) {
+	fmt.Fprintf(w, "%s at every step: %d views of %d cases, accuracy %s, false-leak %s, leak recall %s\n",
+		sr.All.Classifier, sr.All.N, sr.Groups, pct(sr.All.Accuracy), pct(sr.All.FalseLeakRate), pct(sr.All.LeakRecall))
+	fmt.Fprintf(w, "  shape changes with the step: %s (%d of %d cases)\n", pct(sr.Unstable), sr.Changed, sr.Groups)
+	names := make([]string, 0, len(sr.ByScenario))
+	for s := range sr.ByScenario {
+		names = append(names, s)
+	}
+	slices.Sort(names)
+	for _, s := range names {
+		fmt.Fprintf(w, "    %s: %d\n", s, sr.ByScenario[s])
+	}
+	for _, e := range sr.Examples {
+		fmt.Fprintf(w, "    %s\n", e)
+	}
 }
 
 // pct formats a share as a percentage with one decimal.

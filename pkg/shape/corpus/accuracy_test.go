@@ -14,6 +14,9 @@ const (
 	targetAccuracy      = 0.95
 	targetFalseLeakRate = 0.02
 	targetLeakRecall    = 0.95
+	// targetStepUnstable is the largest share of cases whose shape may
+	// change with the query step.
+	targetStepUnstable = 0.01
 )
 
 // TestAccuracyTargets measures shape.Classify and the baselines on the
@@ -42,6 +45,31 @@ func TestAccuracyTargets(t *testing.T) {
 	}
 	if got.LeakRecall < targetLeakRecall {
 		t.Errorf("leak recall %.3f, want ≥ %.2f", got.LeakRecall, targetLeakRecall)
+	}
+	if len(got.Scales) != len(Scales) {
+		t.Errorf("accuracy reported at %d time scales, want %d (minutes, hours, days)", len(got.Scales), len(Scales))
+	}
+	for _, sc := range got.Scales {
+		if sc.Accuracy < targetAccuracy || sc.FalseLeakRate > targetFalseLeakRate || (sc.Leaks > 0 && sc.LeakRecall < targetLeakRecall) {
+			t.Errorf("at the %s scale: accuracy %.3f, false-leak %.3f, leak recall %.3f (of %d); want ≥ %.2f, ≤ %.2f, ≥ %.2f",
+				sc.Scale, sc.Accuracy, sc.FalseLeakRate, sc.LeakRecall, sc.Leaks, targetAccuracy, targetFalseLeakRate, targetLeakRecall)
+		}
+	}
+}
+
+// TestStepStability classifies every case of the reference corpus at each
+// step of its ladder (e.g. 15 s, 1 min and 5 min): the shape may change with
+// the step for at most 1 % of the cases, and the targets hold at every step.
+func TestStepStability(t *testing.T) {
+	sr := EvaluateSteps(GenerateSteps(DefaultSeed, DefaultPerScenario), "shape.Classify", Memshape)
+	var b strings.Builder
+	sr.WriteText(&b)
+	t.Log(b.String())
+	if sr.Unstable > targetStepUnstable {
+		t.Errorf("the shape changes with the step for %.2f%% of cases, want ≤ %.0f%%", 100*sr.Unstable, 100*targetStepUnstable)
+	}
+	if r := sr.All; r.Accuracy < targetAccuracy || r.FalseLeakRate > targetFalseLeakRate || r.LeakRecall < targetLeakRecall {
+		t.Errorf("at every step: accuracy %.3f, false-leak %.3f, leak recall %.3f", r.Accuracy, r.FalseLeakRate, r.LeakRecall)
 	}
 }
 
