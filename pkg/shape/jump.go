@@ -51,6 +51,10 @@ func findJumps(y []float64, a, b int, sigma float64, sc *jumpScratch) []binJump 
 	}
 	m := max(2, int(math.Round(jumpWindowShare*float64(nb))))
 	k := max(1, int(math.Round(jumpRiseShare*float64(nb))))
+	// The top of a rise and what falls back after it are read from levels
+	// smoothed over 2r+1 bins, enough to bring the noise near 2 % of the
+	// median level.
+	r := min(m, int(math.Ceil((math.Pow(sigma/0.02, 2)-1)/2)))
 	lo, hi := m, nb-k-m // D[j] compares [j-m, j) with [j+k, j+k+m)
 	if hi <= lo+2 {
 		return nil
@@ -86,7 +90,7 @@ func findJumps(y []float64, a, b int, sigma float64, sc *jumpScratch) []binJump 
 		slices.SortFunc(order, func(p, q int) int { return cmp.Compare(d[q], d[p]) })
 		found := false
 		for _, j := range order {
-			if jp, ok := jumpAt(w, d, j, lo, m, k, base, mean); ok {
+			if jp, ok := jumpAt(w, d, j, lo, m, k, r, base, mean); ok {
 				jp.from = meanOf(y[a:b], jp.pos-m, jp.pos)
 				jp.peak = y[a+jp.qtop]
 				// The rise sits where the level steps up most inside the gap.
@@ -110,6 +114,36 @@ func findJumps(y []float64, a, b int, sigma float64, sc *jumpScratch) []binJump 
 		}
 	}
 	slices.SortFunc(out, func(p, q binJump) int { return cmp.Compare(p.i, q.i) })
+	return confirmJumps(y, a, b, out, m, sigma)
+}
+
+// confirmJumps keeps the jumps that still stand on the levels as they are:
+// the mean over up to m bins after the rise (before the next jump) above
+// the mean over up to m bins before it (after the previous one) by the
+// smallest jump and by four times the noise of those means. A jump found
+// on a working copy from which others were taken out can be the remains
+// of a neighbour's release or of noise; this drops it at any step.
+func confirmJumps(y []float64, a, b int, js []binJump, m int, sigma float64) []binJump {
+	out := js[:0]
+	for n, j := range js {
+		lo, hi := a, b
+		if n > 0 {
+			lo = js[n-1].j
+		}
+		if n+1 < len(js) {
+			hi = js[n+1].i + 1
+		}
+		bl, ah := max(lo, j.i+1-m), min(hi, j.j+m)
+		if bl >= j.i+1 || ah <= j.j {
+			out = append(out, j)
+			continue
+		}
+		rise := meanOf(y, j.j, ah) - meanOf(y, bl, j.i+1)
+		noise := sigma * math.Sqrt(1/float64(j.i+1-bl)+1/float64(ah-j.j))
+		if rise >= math.Max(jumpMinSize, 4*noise) {
+			out = append(out, j)
+		}
+	}
 	return out
 }
 
@@ -129,7 +163,7 @@ func meanOf(y []float64, lo, hi int) float64 {
 }
 
 // jumpAt checks the comparison j for a jump in the working levels w.
-func jumpAt(w, d []float64, j, lo, m, k int, base float64, mean func(int, int) float64) (candidate, bool) {
+func jumpAt(w, d []float64, j, lo, m, k, r int, base float64, mean func(int, int) float64) (candidate, bool) {
 	nb := len(w)
 	h := m + k
 	e := d[j] - base
@@ -173,10 +207,16 @@ func jumpAt(w, d []float64, j, lo, m, k int, base float64, mean func(int, int) f
 	if kept < jumpKeepShare*e {
 		return candidate{}, false
 	}
+	level := func(q int) float64 { // w[q], smoothed over ±r bins
+		if r <= 0 {
+			return w[q]
+		}
+		return mean(max(0, q-r), min(nb, q+r+1))
+	}
 	top, qtop := math.Inf(-1), pos
 	for q := pos - 1; q < min(nb, pos+k+m); q++ {
-		if w[q] > top {
-			top, qtop = w[q], q
+		if l := level(q); l > top {
+			top, qtop = l, q
 		}
 	}
 	// What falls back soon after the top, beyond the steady rate: bloat
@@ -184,7 +224,7 @@ func jumpAt(w, d []float64, j, lo, m, k int, base float64, mean func(int, int) f
 	rate := math.Max(base, 0) / float64(h)
 	low := top
 	for q := qtop; q < min(nb, qtop+2*h); q++ {
-		low = math.Min(low, w[q]-rate*float64(q-qtop))
+		low = math.Min(low, level(q)-rate*float64(q-qtop))
 	}
 	if top-from <= 0 || (top-low)/(top-from) > maxFreed {
 		return candidate{}, false
