@@ -32,6 +32,11 @@ type ScenarioScore struct {
 	// CalledLeak counts the cases answered leak: for scenarios that are no
 	// leak, the false alarms a leak rule would raise.
 	CalledLeak int
+	// FalseLeakRate and LeakRecall as in Report, over the scenario's cases;
+	// NotLeak and Leaks are their denominators (0: not defined here).
+	FalseLeakRate, LeakRecall float64
+	NotLeak, Leaks            int
+	falseLeaks, caughtLeaks   int
 }
 
 // ScaleScore is a classifier's result on the cases of one time scale.
@@ -192,16 +197,20 @@ func score(cases []Case, got []shape.Shape) Report {
 		case c.Want == shape.Leak:
 			r.Leaks++
 			sc.Leaks++
+			s.Leaks++
 			if g == shape.Leak {
 				caughtLeaks++
 				sc.caught++
+				s.caughtLeaks++
 			}
 		case !slices.Contains(c.Accept, shape.Leak):
 			r.NotLeak++
 			sc.NotLeak++
+			s.NotLeak++
 			if g == shape.Leak {
 				falseLeaks++
 				sc.falseLeaks++
+				s.falseLeaks++
 			}
 		}
 	}
@@ -220,6 +229,8 @@ func score(cases []Case, got []shape.Shape) Report {
 	for _, name := range order {
 		s := byScenario[name]
 		s.Accuracy = ratio(s.Correct, s.N)
+		s.FalseLeakRate = ratio(s.falseLeaks, s.NotLeak)
+		s.LeakRecall = ratio(s.caughtLeaks, s.Leaks)
 		r.Scenarios = append(r.Scenarios, *s)
 	}
 
@@ -360,11 +371,20 @@ func Compare(w io.Writer, reports ...Report) {
 
 	perScenario(w, reports, "accuracy", func(s ScenarioScore) float64 { return s.Accuracy })
 	perScenario(w, reports, "called leak", func(s ScenarioScore) float64 { return ratio(s.CalledLeak, s.N) })
+	perScenarioIf(w, reports, "false-leak rate", func(s ScenarioScore) (float64, bool) { return s.FalseLeakRate, s.NotLeak > 0 })
+	perScenarioIf(w, reports, "leak recall", func(s ScenarioScore) (float64, bool) { return s.LeakRecall, s.Leaks > 0 })
 }
 
 // perScenario writes one row per scenario and one column per report with
 // the share f picks from each ScenarioScore.
 func perScenario(w io.Writer, reports []Report, title string, f func(ScenarioScore) float64) {
+	perScenarioIf(w, reports, title, func(s ScenarioScore) (float64, bool) { return f(s), true })
+}
+
+// perScenarioIf is perScenario for a share that is defined on some
+// scenarios only: rows where no report defines it are left out, and
+// undefined cells show "-".
+func perScenarioIf(w io.Writer, reports []Report, title string, f func(ScenarioScore) (float64, bool)) {
 	var order []string
 	cells := map[string][]string{}
 	for k, r := range reports {
@@ -376,7 +396,9 @@ func perScenario(w io.Writer, reports []Report, title string, f func(ScenarioSco
 					cells[s.Scenario][i] = "-"
 				}
 			}
-			cells[s.Scenario][k] = pct(f(s))
+			if x, ok := f(s); ok {
+				cells[s.Scenario][k] = pct(x)
+			}
 		}
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
@@ -386,7 +408,9 @@ func perScenario(w io.Writer, reports []Report, title string, f func(ScenarioSco
 	}
 	fmt.Fprintln(tw)
 	for _, s := range order {
-		fmt.Fprintf(tw, "%s\t%s\t\n", s, strings.Join(cells[s], "\t"))
+		if slices.ContainsFunc(cells[s], func(c string) bool { return c != "-" }) {
+			fmt.Fprintf(tw, "%s\t%s\t\n", s, strings.Join(cells[s], "\t"))
+		}
 	}
 	tw.Flush()
 }
@@ -485,13 +509,16 @@ func FromDetector(d baseline.Detector) Classifier {
 }
 
 // Benchmark scores shape.Classify and today's rules — predict_linear over
-// the window projected 4 h and 24 h, and a 1 %/h linear-regression rule —
-// on the same cases. The first report is shape.Classify's.
+// the window projected 4 h and 24 h, a 1 %/h linear-regression rule, and
+// Coroot's memory-leak check on the whole window and as its alert — on the
+// same cases. The first report is shape.Classify's.
 func Benchmark(cases []Case) []Report {
 	return []Report{
 		Evaluate(cases, "shape.Classify", Memshape),
 		Evaluate(cases, "predict_linear 4h", FromDetector(baseline.PredictLinear)),
 		Evaluate(cases, "predict_linear 24h", FromDetector(baseline.PredictLinearHorizon(24*time.Hour))),
 		Evaluate(cases, "1%/h, R²≥0.5", FromDetector(baseline.PercentPerHour)),
+		Evaluate(cases, "Coroot check", FromDetector(baseline.CorootCheck)),
+		Evaluate(cases, "Coroot alert", FromDetector(baseline.CorootAlert)),
 	}
 }

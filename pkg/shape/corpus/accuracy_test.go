@@ -34,8 +34,13 @@ func TestAccuracyTargets(t *testing.T) {
 	got.WriteText(&b)
 	t.Logf("corpus: %d cases generated in %v\n%s", len(cases), generated.Round(time.Millisecond), b.String())
 
-	if got.Panics > 0 {
-		t.Errorf("shape.Classify panicked on %d cases", got.Panics)
+	for _, r := range reports {
+		if r.Panics > 0 {
+			t.Errorf("%s panicked on %d cases", r.Classifier, r.Panics)
+		}
+	}
+	if names := []string{reports[4].Classifier, reports[5].Classifier}; names[0] != "Coroot check" || names[1] != "Coroot alert" {
+		t.Errorf("the peers are %v, want Coroot's check and alert", names)
 	}
 	if got.Accuracy < targetAccuracy {
 		t.Errorf("accuracy %.3f, want ≥ %.2f", got.Accuracy, targetAccuracy)
