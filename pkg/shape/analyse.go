@@ -25,6 +25,7 @@ type analysis struct {
 	jumps       []binJump
 	slow        bool      // the one jump is a slow rise (a ramp), not a step
 	steps       int       // regular steps taken back into the growth (a step-wise leak)
+	oomRestarts bool      // lifetimes end near the limit: the restarts are OOM kills
 	dj          []float64 // bin levels with the jumps taken out
 
 	spans       []span // steady spans long enough to fit

@@ -199,6 +199,7 @@ func (a *analysis) explain(v Verdict) Verdict {
 		v.HasTimeToLimit = true
 		v.TimeToLimit = time.Duration((a.opt.LimitBytes - level) / rate * float64(time.Millisecond))
 	}
+	a.restartsFirst(&v)
 	if (v.Shape == Leak || v.Shape == Fragmentation) && rate > 0 {
 		horizon := float64(a.t[len(a.t)-1]-a.t[0]) / 4
 		if v.HasTimeToLimit {
@@ -212,6 +213,44 @@ func (a *analysis) explain(v Verdict) Verdict {
 	}
 	return v
 }
+
+// restartsFirst judges the time to limit against the restarts: it runs from
+// the current lifetime's level, and when the process typically restarts
+// before its growth would reach the limit, the restarts reset the level
+// first and the limit is not reached at this pace. Lifetimes that end near
+// the limit are the limit's own doing (OOM kills): then the time to limit
+// stands.
+func (a *analysis) restartsFirst(v *Verdict) {
+	n := len(v.Lifetimes)
+	if v.Restarts == 0 || n < 3 {
+		return
+	}
+	whole := v.Lifetimes[1 : n-1] // the first began before the window, the last still runs
+	spans := make([]float64, 0, len(whole))
+	ends := make([]float64, 0, len(whole))
+	for _, l := range whole {
+		spans = append(spans, float64(l.End-l.Start))
+		ends = append(ends, l.To)
+	}
+	typical := median(spans)
+	v.TypicalLifetime = time.Duration(typical) * time.Millisecond
+	if !v.HasTimeToLimit || v.TimeToLimit <= 0 {
+		return
+	}
+	if limit := a.opt.LimitBytes; limit > 0 && median(ends) >= oomShare*limit {
+		a.oomRestarts = true
+		return
+	}
+	cur := v.Lifetimes[n-1]
+	if float64(cur.End-cur.Start)+float64(v.TimeToLimit/time.Millisecond) > typical {
+		v.RestartsResetFirst = true
+		v.HasTimeToLimit, v.TimeToLimit = false, 0
+	}
+}
+
+// oomShare: lifetimes whose level ends at this share of the limit or above
+// end at the limit (OOM kills).
+const oomShare = 0.9
 
 // curveToLimit solves a decelerating curve for the limit.
 func curveToLimit(f Fit, limit float64) (bool, time.Duration) {
@@ -258,8 +297,12 @@ func (a *analysis) sentence(v Verdict) string {
 		switch {
 		case v.HasTimeToLimit && v.TimeToLimit == 0:
 			limit = fmt.Sprintf("; already at the %s limit", bytesText(a.opt.LimitBytes))
+		case v.HasTimeToLimit && a.oomRestarts:
+			limit = fmt.Sprintf("; reaches the %s limit in ~%s — each lifetime ends near it, so the restarts look like OOM kills", bytesText(a.opt.LimitBytes), human(v.TimeToLimit))
 		case v.HasTimeToLimit:
 			limit = fmt.Sprintf("; reaches the %s limit in ~%s", bytesText(a.opt.LimitBytes), human(v.TimeToLimit))
+		case v.RestartsResetFirst:
+			limit = fmt.Sprintf("; restarts every ~%s reset it before the %s limit", human(v.TypicalLifetime), bytesText(a.opt.LimitBytes))
 		case v.Shape == Fragmentation:
 			limit = fmt.Sprintf("; stays below the %s limit for at least a year at this pace", bytesText(a.opt.LimitBytes))
 		}

@@ -123,7 +123,6 @@ func (a *analysis) judge(v Verdict) Verdict {
 			}
 		}
 		v.Confidence = 0.5 + 0.5*math.Max(v.Scores.Fragmentation, clamp01((decelUpper-ratio-2*ratioSE)/0.3))
-		v.GrowthBytesPerHour = a.late.b * a.scale
 	case bloatGrows && jumpShare >= bloatShare:
 		// Jumps carry the growth and what is left between them looks
 		// steady: bloat, not a leak — bloat with fragmentation looks just
@@ -152,6 +151,8 @@ func (a *analysis) judge(v Verdict) Verdict {
 		return a.explain(inconclusive(v, fmt.Sprintf("memory grows %s, but the window cannot yet tell whether the growth is slowing down (fragmentation) or steady (leak)", rateText(v.GrowthBytesPerHour)),
 			hoursDur(a.watchForRatio(ratioSE))))
 	}
+	v.GrowthBytesPerHour = a.lastingGrowth(v) * a.scale
+
 	// A curve that misses the data in long stretches: say so, and trust
 	// the verdict less.
 	switch v.Shape {
@@ -164,6 +165,20 @@ func (a *analysis) judge(v Verdict) Verdict {
 		v.Confidence = 0.5 + 0.5*(v.Confidence-0.5)
 	}
 	return a.explain(v)
+}
+
+// lastingGrowth is Verdict.GrowthBytesPerHour, normalised: the lasting
+// rise per hour of steady time.
+func (a *analysis) lastingGrowth(v Verdict) float64 {
+	hours := math.Max(a.typicalHours, a.binHours)
+	jumps := a.jumpRise / hours
+	switch v.Shape {
+	case Leak:
+		return math.Max(a.lin.b+jumps, 0)
+	case Fragmentation, Bloat:
+		return math.Max((math.Max(a.residRise, 0)+a.jumpRise)/hours, 0)
+	}
+	return a.lin.b
 }
 
 // concaveAdvantage is the Bayesian information criterion's preference for

@@ -30,6 +30,31 @@ const (
 // Shapes lists the five shapes in a stable order.
 var Shapes = []Shape{Leak, Fragmentation, Bloat, Healthy, Inconclusive}
 
+// IsGrowth reports whether s is a shape of growth: leak, fragmentation or
+// bloat.
+func (s Shape) IsGrowth() bool { return s == Leak || s == Fragmentation || s == Bloat }
+
+// Severity ranks a shape by how soon it needs a person: leak 4 (grows until
+// the process dies), bloat 3 (a lasting step up that may come again),
+// fragmentation 2 (grows ever slower), inconclusive 1 (watch it), healthy 0.
+// An unknown shape ranks -1. Sort verdicts by it, highest first, to put the
+// worst first.
+func (s Shape) Severity() int {
+	switch s {
+	case Leak:
+		return 4
+	case Bloat:
+		return 3
+	case Fragmentation:
+		return 2
+	case Inconclusive:
+		return 1
+	case Healthy:
+		return 0
+	}
+	return -1
+}
+
 // Sensitivity trades false alarms against early calls.
 type Sensitivity int
 
@@ -120,18 +145,33 @@ type Verdict struct {
 	Components []Shape `json:"components"`
 	Confidence float64 `json:"confidence"`
 	Scores     Scores  `json:"scores"`
-	// GrowthBytesPerHour is the growth rate over the steady part (after
-	// warm-up, between jumps, within lifetimes); for fragmentation, the
-	// rate at the end of the window.
+	// GrowthBytesPerHour is the lasting growth: how much the level the
+	// process keeps rose per hour of steady time (after warm-up, within each
+	// lifetime, averaged over lifetimes), jumps that persisted included and
+	// what they freed left out. For a leak it is the fitted steady rate plus
+	// the jumps, for fragmentation the average over its slowing curve (its
+	// rate now is lower; the explanation gives both ends), for bloat the
+	// jumps and whatever rose between them, spread over the time. It is
+	// never negative for leak, fragmentation and bloat; for healthy and
+	// inconclusive it is the straight line's slope and may be.
 	GrowthBytesPerHour float64    `json:"growth_bytes_per_hour"`
 	Jumps              []Jump     `json:"jumps"`
 	Lifetimes          []Lifetime `json:"lifetimes"`
 	Restarts           int        `json:"restarts"`
 	Fits               []Fit      `json:"fits"`
-	// TimeToLimit is how long until the limit is reached at the fitted
-	// shape; 0 with HasTimeToLimit false when unknown or never.
+	// TimeToLimit is how long until the limit is reached, following the
+	// fitted shape from the current (last) lifetime's level; 0 with
+	// HasTimeToLimit false when unknown, never, or when restarts come
+	// first (RestartsResetFirst).
 	TimeToLimit    time.Duration `json:"time_to_limit"`
 	HasTimeToLimit bool          `json:"has_time_to_limit"`
+	// RestartsResetFirst is true when the process restarts (every
+	// TypicalLifetime) before its growth would reach the limit: each
+	// restart resets the level, so the limit is not reached at this pace.
+	RestartsResetFirst bool `json:"restarts_reset_first,omitempty"`
+	// TypicalLifetime is the median length of the lifetimes seen whole
+	// (between two restarts); 0 when fewer than one was seen.
+	TypicalLifetime time.Duration `json:"typical_lifetime,omitempty"`
 	// Misfit is true when the curve drawn for the shape misses the data in
 	// long stretches (its residuals keep one sign far longer than noise
 	// would): the shape is the best of those tried, held with less

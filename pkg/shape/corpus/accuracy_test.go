@@ -146,3 +146,15 @@ func TestEvaluateDefinitions(t *testing.T) {
 		}
 	}
 }
+
+// TestGrowthIsNeverNegativeForAGrowingShape checks Verdict.GrowthBytesPerHour
+// on every case of the reference corpus called leak, fragmentation or
+// bloat.
+func TestGrowthIsNeverNegativeForAGrowingShape(t *testing.T) {
+	for _, c := range defaultCorpus() {
+		v := shape.Classify(c.T, c.V, shape.Options{LimitBytes: c.Limit})
+		if v.Shape.IsGrowth() && !(v.GrowthBytesPerHour > 0) {
+			t.Errorf("%s: %s with growth %.3g B/h: %s", c.Name, v.Shape, v.GrowthBytesPerHour, v.Explanation)
+		}
+	}
+}
