@@ -78,19 +78,6 @@ func TestStepStability(t *testing.T) {
 	}
 }
 
-// TestClassifyEdgeCases runs shape.Classify on the hand-made edge cases: it
-// must not panic on any and must get every one right.
-func TestClassifyEdgeCases(t *testing.T) {
-	r := Evaluate(EdgeCases(), "shape.Classify", Memshape)
-	if r.Panics > 0 {
-		t.Errorf("shape.Classify panicked on %d edge cases", r.Panics)
-	}
-	for _, m := range r.Misses {
-		t.Errorf("%s: got %s, want %s", m.Name, m.Got, m.Want)
-	}
-	t.Logf("%d of %d edge cases right", r.Correct, r.N)
-}
-
 // TestEvaluateDefinitions checks the scores on a hand-counted example.
 func TestEvaluateDefinitions(t *testing.T) {
 	L, F, B, H, I := shape.Leak, shape.Fragmentation, shape.Bloat, shape.Healthy, shape.Inconclusive

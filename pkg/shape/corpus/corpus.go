@@ -34,8 +34,8 @@ type Case struct {
 	// Scenario is the story the series was drawn from, e.g. "leak-restarts".
 	Scenario string
 	// T holds Unix milliseconds starting at Epoch, sorted, on a regular Step
-	// except where a scrape outage removed points. (EdgeCases break these
-	// rules on purpose.)
+	// except where a scrape outage removed points. (Hand-made series that
+	// break these rules on purpose are in pkg/shape/testdata/edge.)
 	T []int64
 	// V holds the memory in bytes.
 	V []float64

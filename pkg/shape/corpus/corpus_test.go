@@ -239,46 +239,6 @@ func median(xs []float64) float64 {
 	return s[len(s)/2]
 }
 
-func TestEdgeCases(t *testing.T) {
-	names := map[string]bool{}
-	for _, c := range EdgeCases() {
-		if names[c.Name] {
-			t.Errorf("duplicate name %s", c.Name)
-		}
-		names[c.Name] = true
-		if len(c.T) != len(c.V) {
-			t.Errorf("%s: %d timestamps, %d values", c.Name, len(c.T), len(c.V))
-		}
-		if c.Limit <= 0 || math.IsInf(c.Limit, 0) || math.IsNaN(c.Limit) {
-			t.Errorf("%s: limit %v", c.Name, c.Limit)
-		}
-	}
-	for name, want := range map[string]shape.Shape{
-		"empty": shape.Inconclusive, "one-point": shape.Inconclusive, "two-points": shape.Inconclusive,
-		"all-nan": shape.Inconclusive, "negative-only": shape.Inconclusive, "constant": shape.Healthy,
-		"healthy-inf-nan": shape.Healthy, "leak-zero-fill": shape.Leak, "healthy-zero-fill": shape.Healthy,
-		"leak-shuffled": shape.Leak, "healthy-duplicates": shape.Healthy,
-	} {
-		i := slices.IndexFunc(EdgeCases(), func(c Case) bool { return c.Name == "edge/"+name })
-		if i < 0 {
-			t.Errorf("no edge case %s", name)
-			continue
-		}
-		if got := EdgeCases()[i].Want; got != want {
-			t.Errorf("edge/%s labelled %s, want %s", name, got, want)
-		}
-	}
-	a, b := EdgeCases(), EdgeCases()
-	for i := range a {
-		if !reflect.DeepEqual(a[i].T, b[i].T) || !slices.EqualFunc(a[i].V, b[i].V, sameFloat) {
-			t.Errorf("%s is not deterministic", a[i].Name)
-		}
-	}
-}
-
-// sameFloat is == that also holds between NaNs.
-func sameFloat(x, y float64) bool { return x == y || (math.IsNaN(x) && math.IsNaN(y)) }
-
 func TestLinearR2(t *testing.T) {
 	ts := []int64{0, 1000, 2000, 3000}
 	if r2 := LinearR2(ts, []float64{1, 2, 3, 4}); math.Abs(r2-1) > 1e-12 {
