@@ -21,7 +21,7 @@ import (
 // the shape a careful person would name and why. Classify must name it,
 // never panic, and say what the file says it says.
 func TestEdgeCases(t *testing.T) {
-	files, err := filepath.Glob(filepath.Join("testdata", "edge", "*.test"))
+	files, err := filepath.Glob(filepath.Join("testdata", "edge", "*.txt"))
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no edge cases in testdata/edge: %v", err)
 	}
