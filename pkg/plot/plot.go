@@ -29,6 +29,7 @@ import (
 
 	"github.com/memshape/memory-datasource/pkg/series"
 	"github.com/memshape/memory-datasource/pkg/shape"
+	"github.com/memshape/memory-datasource/pkg/units"
 )
 
 // Default image size in pixels.
@@ -523,7 +524,7 @@ func (c *chart) draw(dc draw.Canvas) {
 	// The limit.
 	if c.o.Limit > 0 {
 		ls := draw.LineStyle{Color: limitColor, Width: vg.Points(1.4), Dashes: []vg.Length{vg.Points(8), vg.Points(4)}}
-		label := "limit " + FormatBytes(c.o.Limit)
+		label := "limit " + units.FormatBytesIEC(c.o.Limit)
 		if c.limitShown {
 			l, err := plotter.NewLine(plotter.XYs{{X: c.x0, Y: c.o.Limit}, {X: c.x1, Y: c.o.Limit}})
 			if err == nil {
