@@ -3,6 +3,8 @@ package shape
 import (
 	"fmt"
 	"time"
+
+	"github.com/memshape/memory-datasource/pkg/units"
 )
 
 const (
@@ -18,6 +20,13 @@ const (
 // Classify names the shape of one memory series. t holds Unix milliseconds,
 // v bytes; extra elements of the longer slice are ignored. It never panics
 // and never modifies its input.
+//
+// After cleaning, stages each hand a typed result to the next (gather):
+// the lifetimes between restarts (findLifetimes), a level per bin
+// (binLevels), the warm-up and steady parts (findSteady), the jumps
+// (takeJumps) and the growth between them (measureGrowth). judge decides the
+// shape from that evidence; explain words it and adds the fits, forecast
+// and time to limit.
 func Classify(t []int64, v []float64, opt Options) (verdict Verdict) {
 	defer func() {
 		if r := recover(); r != nil { // a bug must cost one verdict, not the caller
@@ -37,21 +46,8 @@ func Classify(t []int64, v []float64, opt Options) (verdict Verdict) {
 		return inconclusive(verdict, fmt.Sprintf("the timestamps span %.3g years: memory series are judged over at most %d years — are the timestamps Unix milliseconds?", span/(365.25*dayMs), maxSpanMs/(365*dayMs)), 0)
 	}
 	if span := c.t[n-1] - c.t[0]; span < minSpanMs && n < judgedPoints {
-		return inconclusive(verdict, fmt.Sprintf("only %d points over %s: need %d points, or a time range of at least %s — lower the step or widen the range", n, human(time.Duration(span)*time.Millisecond), judgedPoints, human(minSpanMs*time.Millisecond)), time.Duration(minSpanMs-span)*time.Millisecond)
+		return inconclusive(verdict, fmt.Sprintf("only %d points over %s: need %d points, or a time range of at least %s — lower the step or widen the range", n, units.FormatDuration(time.Duration(span)*time.Millisecond), judgedPoints, units.FormatDuration(minSpanMs*time.Millisecond)), time.Duration(minSpanMs-span)*time.Millisecond)
 	}
-	a := analyse(c.t, c.v, opt)
-	return a.judge(verdict)
-}
-
-// inconclusive fills in a verdict that cannot name a shape.
-func inconclusive(v Verdict, reason string, watch time.Duration) Verdict {
-	v.Shape = Inconclusive
-	v.Reason = reason
-	v.WatchFor = watch
-	v.Confidence = 0
-	if v.Components == nil {
-		v.Components = []Shape{}
-	}
-	v.Explanation = "Inconclusive: " + reason + "."
-	return v
+	ev := gather(c.t, c.v, opt)
+	return explain(ev, judge(ev), verdict)
 }

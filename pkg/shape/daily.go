@@ -19,15 +19,16 @@ const (
 
 // removeDailyCycle fits, over all bins, one straight line per lifetime plus
 // a shared 24-hour sinusoid, and subtracts the sinusoid when it is clearly
-// there. It returns the cycle's amplitude (normalised), 0 when none.
-func (a *analysis) removeDailyCycle() float64 {
-	if a.t[len(a.t)-1]-a.t[0] < minDailyWindow {
+// there. windowMs is the series' span. It returns the cycle's amplitude
+// (normalised), 0 when none.
+func (lv *levels) removeDailyCycle(windowMs int64) float64 {
+	if windowMs < minDailyWindow {
 		return 0
 	}
-	n := len(a.b.y)
+	n := len(lv.y)
 	sn := make([]float64, n)
 	cs := make([]float64, n)
-	for i, at := range a.b.at {
+	for i, at := range lv.at {
 		sn[i], cs[i] = dayPhase(int64(at))
 	}
 	// Normal equations of y on (age, sin, cos), every column centred
@@ -35,24 +36,24 @@ func (a *analysis) removeDailyCycle() float64 {
 	var xtx [3][3]float64
 	var xty [3]float64
 	var yty, n2 float64
-	for _, s := range a.life {
-		m := float64(s.b - s.a)
+	for _, s := range lv.life {
+		m := float64(s.bins())
 		if m == 0 {
 			continue
 		}
 		var mu [4]float64
-		for i := s.a; i < s.b; i++ {
-			mu[0] += a.b.age[i]
+		for i := s.lo; i < s.hi; i++ {
+			mu[0] += lv.age[i]
 			mu[1] += sn[i]
 			mu[2] += cs[i]
-			mu[3] += a.b.y[i]
+			mu[3] += lv.y[i]
 		}
 		for k := range mu {
 			mu[k] /= m
 		}
-		for i := s.a; i < s.b; i++ {
-			x := [3]float64{a.b.age[i] - mu[0], sn[i] - mu[1], cs[i] - mu[2]}
-			y := a.b.y[i] - mu[3]
+		for i := s.lo; i < s.hi; i++ {
+			x := [3]float64{lv.age[i] - mu[0], sn[i] - mu[1], cs[i] - mu[2]}
+			y := lv.y[i] - mu[3]
 			for r := 0; r < 3; r++ {
 				for c := 0; c < 3; c++ {
 					xtx[r][c] += x[r] * x[c]
@@ -84,8 +85,8 @@ func (a *analysis) removeDailyCycle() float64 {
 	if rssLin <= 0 || (rssLin-rssFull)/rssLin < dailyMinGain || amp < 2*noise {
 		return 0
 	}
-	for i := range a.b.y {
-		a.b.y[i] -= c*sn[i] + d*cs[i]
+	for i := range lv.y {
+		lv.y[i] -= c*sn[i] + d*cs[i]
 	}
 	return amp
 }

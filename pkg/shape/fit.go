@@ -2,21 +2,24 @@ package shape
 
 import "math"
 
-// span is a range of bin indexes [a, b) belonging to one lifetime.
-type span struct{ a, b int }
+// span is a range of bin indexes [lo, hi) belonging to one lifetime.
+type span struct{ lo, hi int }
 
-// pooled is a least-squares fit of y = a_k + b·g(age) over several
+// bins is how many bins the span holds.
+func (s span) bins() int { return s.hi - s.lo }
+
+// pooled is a least-squares fit of y = icpt_k + slope·g(age) over several
 // lifetimes at once: one intercept per lifetime, one shared curve. This is
 // how a restarted process is judged — every lifetime must climb the same
 // way — and for a single lifetime it is an ordinary regression.
 type pooled struct {
-	b     float64   // shared coefficient (per unit of g)
+	slope float64   // shared coefficient (per unit of g; per hour for a line)
 	se    float64   // its standard error
 	rss   float64   // residual sum of squares
 	tss   float64   // total sum of squares around the lifetime means
 	n     int       // points used
 	dof   int       // degrees of freedom left
-	a     []float64 // intercept of each span (NaN where the span is empty)
+	icpt  []float64 // intercept of each span (NaN where the span is empty)
 	ok    bool
 	model Model
 	tau   float64 // hours, for logarithmic and saturating
@@ -30,45 +33,40 @@ func (p pooled) r2() float64 {
 	return 1 - p.rss/p.tss
 }
 
-// fitPooled fits the curve g over the spans of (x, y).
-func fitPooled(x, y []float64, spans []span, g func(float64) float64) pooled {
-	if g == nil {
-		return fitPooledG(x, y, spans)
-	}
-	gx := make([]float64, len(x))
-	for _, s := range spans {
-		for i := s.a; i < s.b; i++ {
-			gx[i] = g(x[i])
-		}
-	}
-	return fitPooledG(gx, y, spans)
+// fitLine fits a straight line (one intercept per span) over the spans of
+// (x, y).
+func fitLine(x, y []float64, spans []span) pooled {
+	p := fitPooledG(x, y, spans)
+	p.model = Linear
+	return p
 }
 
-// fitPooledG fits y = a_k + b·gx over the spans, gx already transformed.
+// fitPooledG fits y = icpt_k + slope·gx over the spans, gx already
+// transformed.
 func fitPooledG(gx, y []float64, spans []span) pooled {
 	var p pooled
-	p.a = make([]float64, len(spans))
+	p.icpt = make([]float64, len(spans))
 	var sxx, sxy, syy float64
 	gm := make([]float64, len(spans))
 	for k, s := range spans {
-		m := s.b - s.a
+		m := s.bins()
 		if m <= 0 {
-			p.a[k] = math.NaN()
+			p.icpt[k] = math.NaN()
 			continue
 		}
 		var sg, sy float64
-		for i := s.a; i < s.b; i++ {
+		for i := s.lo; i < s.hi; i++ {
 			sg += gx[i]
 			sy += y[i]
 		}
 		mg, my := sg/float64(m), sy/float64(m)
-		for i := s.a; i < s.b; i++ {
+		for i := s.lo; i < s.hi; i++ {
 			dg, dy := gx[i]-mg, y[i]-my
 			sxx += dg * dg
 			sxy += dg * dy
 			syy += dy * dy
 		}
-		gm[k], p.a[k] = mg, my
+		gm[k], p.icpt[k] = mg, my
 		p.n += m
 		if m > 0 {
 			p.dof-- // one intercept per non-empty span
@@ -79,12 +77,12 @@ func fitPooledG(gx, y []float64, spans []span) pooled {
 	if sxx <= 0 || p.dof < 1 {
 		return p
 	}
-	p.b = sxy / sxx
-	p.rss = math.Max(syy-p.b*sxy, 0)
+	p.slope = sxy / sxx
+	p.rss = math.Max(syy-p.slope*sxy, 0)
 	p.se = math.Sqrt(p.rss / float64(p.dof) / sxx)
 	for k := range spans {
-		if !math.IsNaN(p.a[k]) {
-			p.a[k] -= p.b * gm[k]
+		if !math.IsNaN(p.icpt[k]) {
+			p.icpt[k] -= p.slope * gm[k]
 		}
 	}
 	p.ok = true
@@ -109,7 +107,7 @@ func fitConcave(x, y []float64, spans []span, typical, unit float64) pooled {
 	idx := make([]int, len(x))
 	maxIdx := 0
 	for _, s := range spans {
-		for i := s.a; i < s.b; i++ {
+		for i := s.lo; i < s.hi; i++ {
 			idx[i] = -1
 			if step > 0 {
 				if q := math.Round(x[i] / step); q >= 0 && q < 4*maxBinsPerLifetime {
@@ -122,17 +120,17 @@ func fitConcave(x, y []float64, spans []span, typical, unit float64) pooled {
 	table := make([]float64, maxIdx+1)
 	gx := make([]float64, len(x))
 	try := func(model Model, tau float64) {
-		g := func(a float64) float64 {
+		g := func(age float64) float64 {
 			if model == Logarithmic {
-				return math.Log1p(a / tau)
+				return math.Log1p(age / tau)
 			}
-			return -math.Expm1(-a / tau)
+			return -math.Expm1(-age / tau)
 		}
 		for q := range table {
 			table[q] = math.NaN() // filled on first use
 		}
 		for _, s := range spans {
-			for i := s.a; i < s.b; i++ {
+			for i := s.lo; i < s.hi; i++ {
 				if q := idx[i]; q >= 0 {
 					if math.IsNaN(table[q]) {
 						table[q] = g(float64(q) * step)
@@ -143,7 +141,7 @@ func fitConcave(x, y []float64, spans []span, typical, unit float64) pooled {
 				}
 			}
 		}
-		if p := fitPooledG(gx, y, spans); p.ok && p.b > 0 && p.rss < best.rss {
+		if p := fitPooledG(gx, y, spans); p.ok && p.slope > 0 && p.rss < best.rss {
 			best, best.model, best.tau = p, model, tau
 		}
 	}
@@ -187,12 +185,12 @@ func (p pooled) misses(x, y []float64, spans []span, rise float64) bool {
 	}
 	var pos, neg, runs, ss, n float64
 	for k, s := range spans {
-		if k >= len(p.a) || math.IsNaN(p.a[k]) {
+		if k >= len(p.icpt) || math.IsNaN(p.icpt[k]) {
 			continue
 		}
 		last := 0
-		for i := s.a; i < s.b; i++ {
-			r := y[i] - p.a[k] - p.b*p.g(x[i])
+		for i := s.lo; i < s.hi; i++ {
+			r := y[i] - p.icpt[k] - p.slope*p.g(x[i])
 			ss += r * r
 			n++
 			sign := 1

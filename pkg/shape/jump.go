@@ -23,14 +23,13 @@ const (
 )
 
 type binJump struct {
-	i, j  int     // rise from bin i to bin j
-	size  float64 // persisted rise beyond the steady rate (normalised)
-	peak  float64 // highest level just after the rise
-	from  float64
-	freed float64
+	start, end int     // the rise runs from bin start to bin end
+	size       float64 // persisted rise beyond the steady rate (normalised)
+	peak       float64 // highest level just after the rise
+	before     float64 // level before the rise
+	freed      float64 // given back soon after the peak
 }
 
-// findJumps looks for jumps in y[a:b]; sigma is the bin noise.
 // jumpScratch holds findJumps' working memory, reused across lifetimes.
 type jumpScratch struct {
 	w, ps, d, sel []float64
@@ -44,8 +43,9 @@ func grow[T any](s []T, n int) []T {
 	return s[:n]
 }
 
-func findJumps(y []float64, a, b int, sigma float64, sc *jumpScratch) []binJump {
-	nb := b - a
+// findJumps looks for jumps in the bins s of y; sigma is the bin noise.
+func findJumps(y []float64, s span, sigma float64, sc *jumpScratch) []binJump {
+	first, nb := s.lo, s.bins()
 	if nb < minJumpBins {
 		return nil
 	}
@@ -63,7 +63,7 @@ func findJumps(y []float64, a, b int, sigma float64, sc *jumpScratch) []binJump 
 	// working copy before looking again: jumps close together hide each
 	// other in the comparisons until the larger one is gone.
 	w := grow(sc.w, nb)
-	copy(w, y[a:b])
+	copy(w, y[s.lo:s.hi])
 	ps := grow(sc.ps, nb+1)
 	d := grow(sc.d, hi-lo)
 	order := grow(sc.order, hi-lo)[:0]
@@ -91,8 +91,8 @@ func findJumps(y []float64, a, b int, sigma float64, sc *jumpScratch) []binJump 
 		found := false
 		for _, j := range order {
 			if jp, ok := jumpAt(w, d, j, lo, m, k, r, base, mean); ok {
-				jp.from = meanOf(y[a:b], jp.pos-m, jp.pos)
-				jp.peak = y[a+jp.qtop]
+				jp.before = meanOf(y[s.lo:s.hi], jp.pos-m, jp.pos)
+				jp.peak = y[first+jp.qtop]
 				// The rise sits where the level steps up most inside the gap.
 				step := jp.pos
 				for q := jp.pos; q <= min(nb-1, jp.pos+k-1); q++ {
@@ -100,7 +100,7 @@ func findJumps(y []float64, a, b int, sigma float64, sc *jumpScratch) []binJump 
 						step = q
 					}
 				}
-				jp.i, jp.j = a+step-1, a+step
+				jp.start, jp.end = first+step-1, first+step
 				out = mergeJump(out, jp.binJump, k)
 				for q := step; q < nb; q++ {
 					w[q] -= jp.size
@@ -113,8 +113,8 @@ func findJumps(y []float64, a, b int, sigma float64, sc *jumpScratch) []binJump 
 			break
 		}
 	}
-	slices.SortFunc(out, func(p, q binJump) int { return cmp.Compare(p.i, q.i) })
-	return confirmJumps(y, a, b, out, m, sigma)
+	slices.SortFunc(out, func(p, q binJump) int { return cmp.Compare(p.start, q.start) })
+	return confirmJumps(y, s, out, m, sigma)
 }
 
 // confirmJumps keeps the jumps that still stand on the levels as they are:
@@ -123,23 +123,23 @@ func findJumps(y []float64, a, b int, sigma float64, sc *jumpScratch) []binJump 
 // smallest jump and by four times the noise of those means. A jump found
 // on a working copy from which others were taken out can be the remains
 // of a neighbour's release or of noise; this drops it at any step.
-func confirmJumps(y []float64, a, b int, js []binJump, m int, sigma float64) []binJump {
+func confirmJumps(y []float64, s span, js []binJump, m int, sigma float64) []binJump {
 	out := js[:0]
 	for n, j := range js {
-		lo, hi := a, b
+		lo, hi := s.lo, s.hi
 		if n > 0 {
-			lo = js[n-1].j
+			lo = js[n-1].end
 		}
 		if n+1 < len(js) {
-			hi = js[n+1].i + 1
+			hi = js[n+1].start + 1
 		}
-		bl, ah := max(lo, j.i+1-m), min(hi, j.j+m)
-		if bl >= j.i+1 || ah <= j.j {
+		from, to := max(lo, j.start+1-m), min(hi, j.end+m)
+		if from >= j.start+1 || to <= j.end {
 			out = append(out, j)
 			continue
 		}
-		rise := meanOf(y, j.j, ah) - meanOf(y, bl, j.i+1)
-		noise := sigma * math.Sqrt(1/float64(j.i+1-bl)+1/float64(ah-j.j))
+		rise := meanOf(y, j.end, to) - meanOf(y, from, j.start+1)
+		noise := sigma * math.Sqrt(1/float64(j.start+1-from)+1/float64(to-j.end))
 		if rise >= math.Max(jumpMinSize, 4*noise) {
 			out = append(out, j)
 		}
@@ -242,12 +242,12 @@ func jumpAt(w, d []float64, j, lo, m, k, r int, base float64, mean func(int, int
 func mergeJump(js []binJump, j binJump, gap int) []binJump {
 	for n := range js {
 		o := &js[n]
-		if j.i <= o.j+gap && o.i <= j.j+gap {
+		if j.start <= o.end+gap && o.start <= j.end+gap {
 			o.size += j.size
-			o.i, o.j = min(o.i, j.i), max(o.j, j.j)
-			o.from = math.Min(o.from, j.from)
+			o.start, o.end = min(o.start, j.start), max(o.end, j.end)
+			o.before = math.Min(o.before, j.before)
 			o.peak = math.Max(o.peak, j.peak)
-			o.freed = math.Max(0, o.peak-o.from-o.size)
+			o.freed = math.Max(0, o.peak-o.before-o.size)
 			return js
 		}
 	}

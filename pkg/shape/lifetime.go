@@ -14,11 +14,39 @@ const (
 	restartDeepDrop = 0.35 // …or drops by this share of the level at once (the process died)
 )
 
-// drop is a sharp fall: from point p to point q (q > p).
-type drop struct{ p, q int }
+// drop is a sharp fall: from point from to point to (to > from).
+type drop struct{ from, to int }
 
 // segment is a process lifetime as a range of cleaned points [lo, hi).
 type segment struct{ lo, hi int }
+
+// lifetimes is the first stage's result: the series' scale and step, the
+// garbage collector's period if it saws, and the process lifetimes between
+// restarts.
+type lifetimes struct {
+	scale float64   // the median level, bytes: levels are judged relative to it
+	step  float64   // median sampling step, ms
+	gc    float64   // GC period in ms, 0 when there is no sawtooth
+	segs  []segment // lifetimes as point ranges
+}
+
+// findLifetimes measures the scale and step, looks for a GC sawtooth, and
+// otherwise cuts the series at restarts (and at outages that hide one).
+func findLifetimes(t []int64, v []float64, buf []float64) lifetimes {
+	n := len(t)
+	lt := lifetimes{
+		scale: median(sampleInto(buf, n, func(i int) float64 { return v[i] })),
+		step:  median(sampleInto(buf, n-1, func(i int) float64 { return float64(t[i+1] - t[i]) })),
+	}
+	drops, sigma := findDrops(v, buf, lt.scale)
+	lt.gc = gcPeriod(t, drops)
+	if lt.gc > 0 {
+		lt.segs = []segment{{0, n}}
+	} else {
+		lt.segs = splitAtGaps(t, v, splitLifetimes(v, drops, sigma, lt.scale))
+	}
+	return lt
+}
 
 // findDrops returns the sharp falls of y: runs of consecutive differences
 // far below the typical difference, and falls of the level that noise hides
@@ -39,11 +67,11 @@ func findDrops(y []float64, buf []float64, level float64) (drops []drop, sigma f
 		if y[i]-y[i-1] >= thr {
 			continue
 		}
-		if k := len(drops); k > 0 && drops[k-1].q == i-1 {
-			drops[k-1].q = i // the fall goes on over another sample
+		if k := len(drops); k > 0 && drops[k-1].to == i-1 {
+			drops[k-1].to = i // the fall goes on over another sample
 			continue
 		}
-		drops = append(drops, drop{p: i - 1, q: i})
+		drops = append(drops, drop{from: i - 1, to: i})
 	}
 	return levelDrops(y, drops, med, sigma, level), sigma
 }
@@ -75,13 +103,13 @@ func levelDrops(y []float64, drops []drop, med, sigma, level float64) []drop {
 		}
 		near := false
 		for _, d := range drops {
-			if d.q >= q-2 && d.p <= q+1 {
+			if d.to >= q-2 && d.from <= q+1 {
 				near = true
 				break
 			}
 		}
 		if !near {
-			out = append(out, drop{p: q - 1, q: q})
+			out = append(out, drop{from: q - 1, to: q})
 		}
 		bestI = -1
 	}
@@ -101,7 +129,7 @@ func levelDrops(y []float64, drops []drop, med, sigma, level float64) []drop {
 	}
 	merged := make([]drop, 0, len(drops)+len(out))
 	for _, d := range out {
-		for k < len(drops) && drops[k].p < d.p {
+		for k < len(drops) && drops[k].from < d.from {
 			merged = append(merged, drops[k])
 			k++
 		}
@@ -129,7 +157,7 @@ func gcPeriod(t []int64, drops []drop) float64 {
 	}
 	gaps := make([]float64, 0, len(drops)-1)
 	for i := 1; i < len(drops); i++ {
-		gaps = append(gaps, float64(t[drops[i].q]-t[drops[i-1].q]))
+		gaps = append(gaps, float64(t[drops[i].to]-t[drops[i-1].to]))
 	}
 	g := sampleInto(make([]float64, 0, len(gaps)), len(gaps), func(i int) float64 { return gaps[i] })
 	if p := median(g); p < gcMaxPeriodMs {
@@ -149,24 +177,24 @@ func splitLifetimes(y []float64, drops []drop, sigma, level float64) []segment {
 	w := max(5, len(y)/20) // up to 5 % of the series: a spike (≤ 1 %) is outvoted
 	scratch := make([]float64, 0, w+1)
 	for _, d := range drops {
-		if d.q-start < 2 { // two restarts in a row: one restart
+		if d.to-start < 2 { // two restarts in a row: one restart
 			continue
 		}
-		base := lifetimeBase(y, start, d.p, scratch)
+		base := lifetimeBase(y, start, d.from, scratch)
 		// The level before: over the lifetime's last quarter at most, so
 		// that a short lifetime's climb is not averaged away.
-		wd := max(5, min(w, (d.p-start)/4))
-		before := median(append(scratch[:0], y[max(start, d.p-wd):d.p+1]...))
-		after := median(append(scratch[:0], y[d.q:min(len(y), d.q+3)]...))
+		wd := max(5, min(w, (d.from-start)/4))
+		before := median(append(scratch[:0], y[max(start, d.from-wd):d.from+1]...))
+		after := median(append(scratch[:0], y[d.to:min(len(y), d.to+3)]...))
 		climb := before - base
 		erases := climb >= math.Max(4*sigma/math.Sqrt2, 0.05*level) && after <= base+(1-restartErase)*climb // medians: 4 σ of a point
-		deep := y[d.q] <= (1-restartDeepDrop)*before
+		deep := y[d.to] <= (1-restartDeepDrop)*before
 		if !erases && !deep {
 			continue
 		}
-		segs[len(segs)-1].hi = d.q
-		segs = append(segs, segment{lo: d.q})
-		start = d.q
+		segs[len(segs)-1].hi = d.to
+		segs = append(segs, segment{lo: d.to})
+		start = d.to
 	}
 	segs[len(segs)-1].hi = len(y)
 	return segs

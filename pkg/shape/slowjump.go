@@ -15,23 +15,23 @@ const (
 	slowJumpMinBin = 20   // bins a span needs to be searched
 )
 
-// ramp is the best ramp over bins [lo, hi) of one span: level a until bin
-// i, climbing by c to bin j, level a + c after.
+// ramp is the best ramp over the bins of one span: level base until bin
+// start, climbing by rise to bin end, level base + rise after.
 type ramp struct {
-	i, j int
-	a, c float64
-	rss  float64
+	start, end int
+	base, rise float64
+	rss        float64
 }
 
 // at is the ramp's level at age x given the ages of its corners.
 func (r ramp) at(x, x1, x2 float64) float64 {
 	switch {
 	case x <= x1:
-		return r.a
+		return r.base
 	case x >= x2:
-		return r.a + r.c
+		return r.base + r.rise
 	}
-	return r.a + r.c*(x-x1)/(x2-x1)
+	return r.base + r.rise*(x-x1)/(x2-x1)
 }
 
 // fitRamp finds the least-squares ramp over x, y: every pair of corners on
@@ -81,7 +81,7 @@ func fitRamp(x, y []float64) ramp {
 		c := cov / vr
 		rss := syy - sy*sy/fn - c*cov
 		if rss < best.rss {
-			best = ramp{i: i, j: j, c: c, a: (sy - c*sr) / fn, rss: rss}
+			best = ramp{start: i, end: j, rise: c, base: (sy - c*sr) / fn, rss: rss}
 		}
 	}
 	g := max(1, n/25)
@@ -90,7 +90,7 @@ func fitRamp(x, y []float64) ramp {
 			try(i, j)
 		}
 	}
-	bi, bj := best.i, best.j
+	bi, bj := best.start, best.end
 	for i := bi - g; i <= bi+g; i++ {
 		for j := bj - g; j <= bj+g; j++ {
 			try(i, j)
@@ -100,30 +100,30 @@ func fitRamp(x, y []float64) ramp {
 	return best
 }
 
-// slowJump looks for one slow jump in the steady bins s: the ramp must
-// beat a straight line and the best decelerating curve over the span by
-// slowJumpBIC, climb by at least minRise, and leave flat stretches before
-// and after it. It returns the jump in bins and the ramp to take out.
-func (a *analysis) slowJump(s span, minRise float64) (binJump, ramp, bool) {
-	nb := s.b - s.a
+// slowJump looks for one slow jump in the steady bins s of the levels
+// flat (jumps taken out): the ramp must beat a straight line and the best
+// decelerating curve over the span by slowJumpBIC, climb by at least
+// minRise, and leave flat stretches before and after it. It returns the
+// jump in bins and the ramp to take out.
+func slowJump(lv *levels, flat []float64, s span, minRise float64) (binJump, ramp, bool) {
+	nb := s.bins()
 	if nb < slowJumpMinBin {
 		return binJump{}, ramp{}, false
 	}
-	x, y := a.b.age[s.a:s.b], a.dj[s.a:s.b]
+	x, y := lv.age[s.lo:s.hi], flat[s.lo:s.hi]
 	q := max(2, nb/10)
 	if meanOf(y, nb-q, nb)-meanOf(y, 0, q) < minRise { // no lasting rise: nothing to explain
 		return binJump{}, ramp{}, false
 	}
 	r := fitRamp(x, y)
 	width := x[nb-1] - x[0]
-	if math.IsInf(r.rss, 0) || r.c < minRise || width <= 0 ||
-		x[r.i]-x[0] < slowJumpBefore*width || x[nb-1]-x[r.j] < slowJumpAfter*width || x[r.j]-x[r.i] > slowJumpMaxLen*width {
+	if math.IsInf(r.rss, 0) || r.rise < minRise || width <= 0 ||
+		x[r.start]-x[0] < slowJumpBefore*width || x[nb-1]-x[r.end] < slowJumpAfter*width || x[r.end]-x[r.start] > slowJumpMaxLen*width {
 		return binJump{}, ramp{}, false
 	}
-	one := []span{{s.a, s.b}}
-	lin := fitPooled(a.b.age, a.dj, one, nil)
-	other := lin.rss
-	if conc := fitConcave(a.b.age, a.dj, one, width, a.binHours); conc.ok {
+	one := []span{s}
+	other := fitLine(lv.age, flat, one).rss
+	if conc := fitConcave(lv.age, flat, one, width, lv.binHours); conc.ok {
 		other = math.Min(other, conc.rss)
 	}
 	fn := float64(nb)
@@ -133,5 +133,5 @@ func (a *analysis) slowJump(s span, minRise float64) (binJump, ramp, bool) {
 	if other <= 0 || fn*math.Log(other/r.rss)-2*math.Log(fn) < slowJumpBIC {
 		return binJump{}, ramp{}, false
 	}
-	return binJump{i: s.a + r.i, j: s.a + r.j, size: r.c, from: r.a, peak: r.a + r.c}, r, true
+	return binJump{start: s.lo + r.start, end: s.lo + r.end, size: r.rise, before: r.base, peak: r.base + r.rise}, r, true
 }

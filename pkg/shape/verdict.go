@@ -6,7 +6,10 @@
 // of slices (Unix milliseconds, bytes); output is a Verdict.
 package shape
 
-import "time"
+import (
+	"math"
+	"time"
+)
 
 // Shape is the name of a memory series' behaviour.
 type Shape string
@@ -188,4 +191,58 @@ type Verdict struct {
 	// Dropped how many were discarded (NaN, ±Inf, duplicates, zero fill).
 	Points  int `json:"points"`
 	Dropped int `json:"dropped"`
+}
+
+// At evaluates the fit at t (Unix ms); age is t − Origin in ms.
+//
+//   - Linear, Forecast: A + B·age
+//   - Logarithmic: A + B·ln(1 + age/Tau)
+//   - Saturating: A + B·(1 − exp(−age/Tau))
+//   - Steps: the V of the last knot at or before t (knots in any order);
+//     before the first knot, A
+//
+// It returns NaN outside [Start, End], for an unknown model, and for a
+// logarithmic or saturating fit without a positive Tau.
+func (f Fit) At(t int64) float64 {
+	if t < f.Start || t > f.End {
+		return math.NaN()
+	}
+	age := float64(t - f.Origin)
+	switch f.Model {
+	case Linear, Forecast:
+		return f.A + f.B*age
+	case Logarithmic:
+		if !(f.Tau > 0) || age/f.Tau <= -1 {
+			return math.NaN()
+		}
+		return f.A + f.B*math.Log1p(age/f.Tau)
+	case Saturating:
+		if !(f.Tau > 0) {
+			return math.NaN()
+		}
+		return f.A + f.B*(-math.Expm1(-age/f.Tau))
+	case Steps:
+		v, at, found := f.A, int64(0), false
+		for _, k := range f.Knots {
+			if k.T <= t && (!found || k.T >= at) {
+				v, at, found = k.V, k.T, true
+			}
+		}
+		return v
+	}
+	return math.NaN()
+}
+
+// slopeAt is the fit's rate in bytes per ms at time t.
+func (f Fit) slopeAt(t int64) float64 {
+	age := float64(t - f.Origin)
+	switch f.Model {
+	case Linear, Forecast:
+		return f.B
+	case Logarithmic:
+		return f.B / (f.Tau + age)
+	case Saturating:
+		return f.B / f.Tau * math.Exp(-age/f.Tau)
+	}
+	return 0
 }
