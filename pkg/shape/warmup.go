@@ -154,4 +154,3 @@ func binNoise(lv *levels, steady []span, buf []float64) float64 {
 	d := sampleInto(buf, len(diffs), func(i int) float64 { return diffs[i] })
 	return madSigma(d) / math.Sqrt2
 }
-
