@@ -62,7 +62,8 @@ func (c Case) Correct(got shape.Shape) bool {
 // 2026-01-05T00:00:00Z, a Monday.
 var Epoch = time.Date(2026, 1, 5, 0, 0, 0, 0, time.UTC)
 
-// Defaults of the reference corpus the accuracy targets are stated on.
+// Defaults of the reference corpus the accuracy targets are stated on:
+// Generate(DefaultSeed, DefaultPerScenario).
 const (
 	DefaultSeed        = 1
 	DefaultPerScenario = 150
@@ -129,29 +130,6 @@ var ladders = []ladder{
 	{14 * 24 * time.Hour, []time.Duration{2 * time.Minute, 10 * time.Minute, 30 * time.Minute}},
 }
 
-// Windows are the time ranges a dashboard or a test run typically shows.
-var Windows = func() []time.Duration {
-	out := make([]time.Duration, len(ladders))
-	for i, l := range ladders {
-		out[i] = l.window
-	}
-	return out
-}()
-
-// Steps are the scrape or query steps a series may have.
-var Steps = func() []time.Duration {
-	var out []time.Duration
-	for _, l := range ladders {
-		for _, s := range l.steps {
-			if !slices.Contains(out, s) {
-				out = append(out, s)
-			}
-		}
-	}
-	slices.Sort(out)
-	return out
-}()
-
 // LeakMinWindow is how long steady growth must be watched before the product
 // calls it a leak at normal sensitivity. Shorter windows cannot tell linear
 // from logarithmic growth, so a leak seen for less is labelled inconclusive
@@ -171,9 +149,6 @@ func Scenarios() []string {
 	}
 	return names
 }
-
-// Default is the reference corpus: Generate(DefaultSeed, DefaultPerScenario).
-func Default() []Case { return Generate(DefaultSeed, DefaultPerScenario) }
 
 // Generate draws perScenario cases from every scenario. It is deterministic:
 // case i of scenario s comes from a PCG source seeded with (seed, s<<32|i),

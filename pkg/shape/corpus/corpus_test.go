@@ -13,7 +13,7 @@ import (
 )
 
 // defaultCorpus is the reference corpus, generated once per test binary.
-var defaultCorpus = sync.OnceValue(Default)
+var defaultCorpus = sync.OnceValue(func() []Case { return Generate(DefaultSeed, DefaultPerScenario) })
 
 func TestGenerateIsDeterministic(t *testing.T) {
 	a, b := Generate(7, 4), Generate(7, 4)
@@ -36,7 +36,7 @@ func TestGenerateIsDeterministic(t *testing.T) {
 
 func TestDefaultCorpusSize(t *testing.T) {
 	start := time.Now()
-	cases := Default()
+	cases := Generate(DefaultSeed, DefaultPerScenario)
 	t.Logf("generated %d cases in %v", len(cases), time.Since(start))
 	if len(cases) < 2000 {
 		t.Errorf("%d cases, want at least 2000", len(cases))
@@ -63,7 +63,7 @@ func TestCasesAreWellFormed(t *testing.T) {
 			t.Errorf("duplicate name %s", c.Name)
 		}
 		names[c.Name] = true
-		if !slices.Contains(Windows, c.Window) || !slices.Contains(Steps, c.Step) {
+		if i := slices.IndexFunc(ladders, func(l ladder) bool { return l.window == c.Window }); i < 0 || !slices.Contains(ladders[i].steps, c.Step) {
 			t.Errorf("%s: window %v / step %v not from the lists", c.Name, c.Window, c.Step)
 		}
 		if len(c.T) != len(c.V) {
@@ -195,7 +195,7 @@ func TestTrapLooksLinear(t *testing.T) {
 			continue
 		}
 		n++
-		if r2 := LinearR2(c.T, c.V); r2 < TrapMinR2 {
+		if r2 := linearR2(c.T, c.V); r2 < TrapMinR2 {
 			t.Errorf("%s: linear R² %.3f < %.2f", c.Name, r2, TrapMinR2)
 		}
 		if c.Want == shape.Leak || slices.Contains(c.Accept, shape.Leak) {
@@ -241,20 +241,20 @@ func median(xs []float64) float64 {
 
 func TestLinearR2(t *testing.T) {
 	ts := []int64{0, 1000, 2000, 3000}
-	if r2 := LinearR2(ts, []float64{1, 2, 3, 4}); math.Abs(r2-1) > 1e-12 {
+	if r2 := linearR2(ts, []float64{1, 2, 3, 4}); math.Abs(r2-1) > 1e-12 {
 		t.Errorf("a line: R² %v", r2)
 	}
-	if r2 := LinearR2(ts, []float64{1, math.NaN(), 3, 4}); math.Abs(r2-1) > 1e-12 {
+	if r2 := linearR2(ts, []float64{1, math.NaN(), 3, 4}); math.Abs(r2-1) > 1e-12 {
 		t.Errorf("a line with NaN: R² %v", r2)
 	}
-	if r2 := LinearR2(ts[:1], []float64{1}); !math.IsNaN(r2) {
+	if r2 := linearR2(ts[:1], []float64{1}); !math.IsNaN(r2) {
 		t.Errorf("one point: R² %v, want NaN", r2)
 	}
 }
 
 func BenchmarkGenerateDefault(b *testing.B) {
 	for b.Loop() {
-		Default()
+		Generate(DefaultSeed, DefaultPerScenario)
 	}
 }
 
