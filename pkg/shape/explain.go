@@ -119,7 +119,7 @@ func (ev *evidence) sentence(j judgement, v Verdict, note limitNote) string {
 		}
 	case Healthy:
 		warm := ""
-		if ev.steady.warmupHours > 0 {
+		if hoursDur(ev.steady.warmupHours) >= time.Second {
 			warm = fmt.Sprintf(" after a %s warm-up", hoursText(ev.steady.warmupHours))
 		}
 		lo, hi := ev.steadyRange()
@@ -194,10 +194,15 @@ const hourMs = 3600 * 1000
 // hoursText words a number of hours: 45 min, 9.5 h, 2.5 days.
 func hoursText(h float64) string { return units.FormatDuration(hoursDur(h)) }
 
-// hoursDur is h hours as a duration to the minute (0 for none).
+// hoursDur is h hours as a duration, to the second under an hour and to
+// the minute above (0 for none).
 func hoursDur(h float64) time.Duration {
 	if h <= 0 || math.IsNaN(h) {
 		return 0
 	}
-	return time.Duration(h * float64(time.Hour)).Round(time.Minute)
+	d := time.Duration(h * float64(time.Hour))
+	if d < time.Hour {
+		return d.Round(time.Second)
+	}
+	return d.Round(time.Minute)
 }

@@ -38,29 +38,27 @@ func findLifetimes(t []int64, v []float64, buf []float64) lifetimes {
 		scale: median(sampleInto(buf, n, func(i int) float64 { return v[i] })),
 		step:  median(sampleInto(buf, n-1, func(i int) float64 { return float64(t[i+1] - t[i]) })),
 	}
-	drops, sigma := findDrops(v, buf, lt.scale)
+	drops, med, sigma := findDrops(v, buf, lt.scale)
 	lt.gc = gcPeriod(t, drops)
 	if lt.gc > 0 {
 		lt.segs = []segment{{0, n}}
-	} else {
-		lt.segs = splitAtGaps(t, v, splitLifetimes(v, drops, sigma, lt.scale))
+		return lt
 	}
+	drops = levelDrops(v, drops, med, sigma, lt.scale)
+	lt.segs = splitAtGaps(t, v, splitLifetimes(v, drops, sigma, lt.scale))
 	return lt
 }
 
 // findDrops returns the sharp falls of y: runs of consecutive differences
-// far below the typical difference, and falls of the level that noise hides
-// point by point (a restart seen at a coarse step, without its dip): the
-// median of the three points after against the three before. sigma is the
-// robust spread of differences; level is the series' typical level (the
-// median).
-func findDrops(y []float64, buf []float64, level float64) (drops []drop, sigma float64) {
+// far below the typical difference med, whose robust spread is sigma; level
+// is the series' typical level (the median).
+func findDrops(y []float64, buf []float64, level float64) (drops []drop, med, sigma float64) {
 	n := len(y)
 	if n < 3 {
-		return nil, 0
+		return nil, 0, 0
 	}
 	d := sampleInto(buf, n-1, func(i int) float64 { return y[i+1] - y[i] })
-	med := median(d)
+	med = median(d)
 	sigma = madSigma(d)
 	thr := med - math.Max(6*sigma, 0.03*level)
 	for i := 1; i < n; i++ {
@@ -73,11 +71,12 @@ func findDrops(y []float64, buf []float64, level float64) (drops []drop, sigma f
 		}
 		drops = append(drops, drop{from: i - 1, to: i})
 	}
-	return levelDrops(y, drops, med, sigma, level), sigma
+	return drops, med, sigma
 }
 
-// levelDrops adds to drops (sorted) the falls of the five-point median
-// level by more than 5 σ of one point (σ of a difference / √2; the
+// levelDrops adds to drops (sorted) the falls of the level that noise hides
+// point by point (a restart seen at a coarse step, without its dip): falls
+// of the five-point median level by more than 5 σ of one point (σ of a difference / √2; the
 // difference of two such medians has σ ≈ 0.76 σ, so this is over 6 σ of
 // it) and 3 % of level, each at its steepest point, where no drop is
 // already within two points.
@@ -113,8 +112,24 @@ func levelDrops(y []float64, drops []drop, med, sigma, level float64) []drop {
 		}
 		bestI = -1
 	}
+	// The medians are taken only where the means of the two windows fall
+	// by half the threshold: a fall of the medians comes with a fall of
+	// the means (unless a spike of several times the fall sits in the
+	// window after), and means slide in O(1).
+	var before, after float64
+	for q := 0; q < w; q++ {
+		before += y[q]
+		after += y[w+q]
+	}
 	for i := w; i+w <= n; i++ {
-		fall := med5(y[i:i+w]) - med5(y[i-w:i])
+		if i > w {
+			before += y[i-1] - y[i-1-w]
+			after += y[i+w-1] - y[i-1]
+		}
+		fall := 0.0
+		if (after-before)/w < thr/4 {
+			fall = med5(y[i:i+w]) - med5(y[i-w:i])
+		}
 		if fall >= thr {
 			flush()
 			continue
