@@ -117,27 +117,52 @@ func fitConcave(x, y []float64, spans []span, typical, unit float64) pooled {
 			}
 		}
 	}
+	// The grid points in use, in order: each curve is computed there only.
 	table := make([]float64, maxIdx+1)
+	inUse := make([]bool, maxIdx+1)
+	for _, s := range spans {
+		for i := s.lo; i < s.hi; i++ {
+			if q := idx[i]; q >= 0 {
+				inUse[q] = true
+			}
+		}
+	}
+	used := make([]int, 0, maxIdx+1)
+	for q, u := range inUse {
+		if u {
+			used = append(used, q)
+		}
+	}
 	gx := make([]float64, len(x))
 	try := func(model Model, tau float64) {
-		g := func(age float64) float64 {
-			if model == Logarithmic {
-				return math.Log1p(age / tau)
+		if model == Logarithmic {
+			for _, q := range used {
+				table[q] = math.Log1p(float64(q) * step / tau)
 			}
-			return -math.Expm1(-age / tau)
-		}
-		for q := range table {
-			table[q] = math.NaN() // filled on first use
+		} else {
+			// 1 − e^(−q·step/τ) by powers of r = e^(−step/τ), one
+			// multiplication per grid point in use (the common gap is
+			// one bin, four grid steps).
+			r := math.Exp(-step / tau)
+			gap, rGap := -1, 1.0
+			pow, at := 1.0, 0
+			for _, q := range used {
+				if d := q - at; d != gap {
+					gap, rGap = d, math.Pow(r, float64(d))
+				}
+				pow *= rGap
+				at = q
+				table[q] = 1 - pow
+			}
 		}
 		for _, s := range spans {
 			for i := s.lo; i < s.hi; i++ {
 				if q := idx[i]; q >= 0 {
-					if math.IsNaN(table[q]) {
-						table[q] = g(float64(q) * step)
-					}
 					gx[i] = table[q]
+				} else if model == Logarithmic {
+					gx[i] = math.Log1p(x[i] / tau)
 				} else {
-					gx[i] = g(x[i])
+					gx[i] = -math.Expm1(-x[i] / tau)
 				}
 			}
 		}

@@ -36,7 +36,7 @@ func findLifetimes(t []int64, v []float64, buf []float64) lifetimes {
 	n := len(t)
 	lt := lifetimes{
 		scale: median(sampleInto(buf, n, func(i int) float64 { return v[i] })),
-		step:  median(sampleInto(buf, n-1, func(i int) float64 { return float64(t[i+1] - t[i]) })),
+		step:  medianStep(t, buf),
 	}
 	drops, med, sigma := findDrops(v, buf, lt.scale)
 	lt.gc = gcPeriod(t, drops)
@@ -49,6 +49,25 @@ func findLifetimes(t []int64, v []float64, buf []float64) lifetimes {
 	return lt
 }
 
+// medianStep is the median spacing of t in ms (of at most maxSample
+// sampled spacings); a regular series needs no selection.
+func medianStep(t []int64, buf []float64) float64 {
+	n := len(t)
+	stride := 1
+	if n-1 > maxSample {
+		stride = (n - 1 + maxSample - 1) / maxSample
+	}
+	first := t[1] - t[0]
+	regular := true
+	for i := 0; i+1 < n && regular; i += stride {
+		regular = t[i+1]-t[i] == first
+	}
+	if regular {
+		return float64(first)
+	}
+	return median(sampleInto(buf, n-1, func(i int) float64 { return float64(t[i+1] - t[i]) }))
+}
+
 // findDrops returns the sharp falls of y: runs of consecutive differences
 // far below the typical difference med, whose robust spread is sigma; level
 // is the series' typical level (the median).
@@ -59,7 +78,7 @@ func findDrops(y []float64, buf []float64, level float64) (drops []drop, med, si
 	}
 	d := sampleInto(buf, n-1, func(i int) float64 { return y[i+1] - y[i] })
 	med = median(d)
-	sigma = madSigma(d)
+	sigma = madSigmaAround(d, med)
 	thr := med - math.Max(6*sigma, 0.03*level)
 	for i := 1; i < n; i++ {
 		if y[i]-y[i-1] >= thr {
@@ -112,26 +131,27 @@ func levelDrops(y []float64, drops []drop, med, sigma, level float64) []drop {
 		}
 		bestI = -1
 	}
-	// The medians are taken only where the means of the two windows fall
-	// by half the threshold: a fall of the medians comes with a fall of
-	// the means (unless a spike of several times the fall sits in the
-	// window after), and means slide in O(1).
-	var before, after float64
+	// The medians are taken only where the sums of the two windows fall by
+	// a quarter of the threshold: a fall of the medians comes with a fall
+	// of the sums (unless a spike of several times the fall sits in the
+	// window after), and the difference of the sums slides in O(1).
+	lim := w * thr / 4
+	var diff float64 // Σ y[i:i+w] − Σ y[i-w:i]
 	for q := 0; q < w; q++ {
-		before += y[q]
-		after += y[w+q]
+		diff += y[w+q] - y[q]
 	}
 	for i := w; i+w <= n; i++ {
 		if i > w {
-			before += y[i-1] - y[i-1-w]
-			after += y[i+w-1] - y[i-1]
+			diff += y[i+w-1] - 2*y[i-1] + y[i-1-w]
 		}
 		fall := 0.0
-		if (after-before)/w < thr/4 {
+		if diff < lim {
 			fall = med5(y[i:i+w]) - med5(y[i-w:i])
 		}
 		if fall >= thr {
-			flush()
+			if bestI >= 0 {
+				flush()
+			}
 			continue
 		}
 		if bestI < 0 || fall < best {

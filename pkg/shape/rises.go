@@ -164,18 +164,29 @@ func concaveExplainsJumps(lv *levels, steady []span, jf jumpsFound) bool {
 	for _, s := range spans {
 		typical = math.Max(typical, lv.age[s.hi-1]-lv.age[s.lo])
 	}
+	// The cheap comparisons first: the curve against a line through the
+	// levels, then against the jumps with straight lines between them
+	// (a curve between them can only make the jumps fit better).
+	line := fitLine(lv.age, lv.y, spans)
+	if !line.ok || line.rss <= 0 {
+		return false
+	}
+	conc := fitConcave(lv.age, lv.y, spans, typical, lv.binHours)
+	if !conc.ok || conc.rss <= 0 {
+		return false
+	}
+	n := float64(line.n)
+	bic := func(rss float64, params int) float64 { return n*math.Log(rss/n) + float64(params)*math.Log(n) }
+	bicConc := bic(conc.rss, 3)
+	if bicConc+10 >= bic(line.rss, 2) {
+		return false
+	}
 	steps := fitLine(lv.age, jf.flat, spans)
+	if !steps.ok || steps.rss <= 0 || bicConc > bic(steps.rss, 3+2*len(jf.list)) {
+		return false
+	}
 	if c := fitConcave(lv.age, jf.flat, spans, typical, lv.binHours); c.ok && c.rss < steps.rss {
 		steps.rss = c.rss // jumps on a decelerating curve (the trap)
 	}
-	line := fitLine(lv.age, lv.y, spans)
-	conc := fitConcave(lv.age, lv.y, spans, typical, lv.binHours)
-	if !steps.ok || !conc.ok || !line.ok || steps.rss <= 0 || conc.rss <= 0 || line.rss <= 0 {
-		return false
-	}
-	n := float64(steps.n)
-	bicSteps := n*math.Log(steps.rss/n) + float64(3+2*len(jf.list))*math.Log(n)
-	bicConc := n*math.Log(conc.rss/n) + 3*math.Log(n)
-	bicLine := n*math.Log(line.rss/n) + 2*math.Log(n)
-	return bicConc <= bicSteps && bicConc+10 < bicLine
+	return steps.rss > 0 && bicConc <= bic(steps.rss, 3+2*len(jf.list))
 }
