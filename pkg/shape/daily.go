@@ -33,7 +33,7 @@ func (lv *levels) removeDailyCycle(windowMs int64) float64 {
 	}
 	// Normal equations of y on (age, sin, cos), every column centred
 	// within its lifetime (one intercept per lifetime), summed as we go.
-	var xtx [3][3]float64
+	var a00, a01, a02, a11, a12, a22 float64 // XᵀX, upper triangle
 	var xty [3]float64
 	var yty, n2 float64
 	for _, s := range lv.life {
@@ -51,19 +51,24 @@ func (lv *levels) removeDailyCycle(windowMs int64) float64 {
 		for k := range mu {
 			mu[k] /= m
 		}
-		for i := s.lo; i < s.hi; i++ {
-			x := [3]float64{lv.age[i] - mu[0], sn[i] - mu[1], cs[i] - mu[2]}
-			y := lv.y[i] - mu[3]
-			for r := 0; r < 3; r++ {
-				for c := 0; c < 3; c++ {
-					xtx[r][c] += x[r] * x[c]
-				}
-				xty[r] += x[r] * y
-			}
+		age, sin, cos, ys := lv.age[s.lo:s.hi], sn[s.lo:s.hi], cs[s.lo:s.hi], lv.y[s.lo:s.hi]
+		for i := range ys {
+			x0, x1, x2 := age[i]-mu[0], sin[i]-mu[1], cos[i]-mu[2]
+			y := ys[i] - mu[3]
+			a00 += x0 * x0
+			a01 += x0 * x1
+			a02 += x0 * x2
+			a11 += x1 * x1
+			a12 += x1 * x2
+			a22 += x2 * x2
+			xty[0] += x0 * y
+			xty[1] += x1 * y
+			xty[2] += x2 * y
 			yty += y * y
-			n2++
 		}
+		n2 += m
 	}
+	xtx := [3][3]float64{{a00, a01, a02}, {a01, a11, a12}, {a02, a12, a22}}
 	var chol mat.Cholesky
 	if !chol.Factorize(mat.NewSymDense(3, []float64{
 		xtx[0][0], xtx[0][1], xtx[0][2],

@@ -133,8 +133,33 @@ func fitConcave(x, y []float64, spans []span, typical, unit float64) pooled {
 			used = append(used, q)
 		}
 	}
+	// Each candidate is judged by its residual sum of squares from sums
+	// over the spans (the levels' deviations from their span means taken
+	// once); only the best is fitted in full.
+	dev := make([]float64, len(y))
+	var syy float64
+	dof := -1
+	for _, sp := range spans {
+		m := sp.bins()
+		if m <= 0 {
+			continue
+		}
+		var sum float64
+		for i := sp.lo; i < sp.hi; i++ {
+			sum += y[i]
+		}
+		mean := sum / float64(m)
+		for i := sp.lo; i < sp.hi; i++ {
+			dev[i] = y[i] - mean
+			syy += dev[i] * dev[i]
+		}
+		dof += m - 1
+	}
+	if dof < 1 {
+		return best
+	}
 	gx := make([]float64, len(x))
-	try := func(model Model, tau float64) {
+	fill := func(model Model, tau float64) {
 		if model == Logarithmic {
 			for _, q := range used {
 				table[q] = math.Log1p(float64(q) * step / tau)
@@ -155,8 +180,8 @@ func fitConcave(x, y []float64, spans []span, typical, unit float64) pooled {
 				table[q] = 1 - pow
 			}
 		}
-		for _, s := range spans {
-			for i := s.lo; i < s.hi; i++ {
+		for _, sp := range spans {
+			for i := sp.lo; i < sp.hi; i++ {
 				if q := idx[i]; q >= 0 {
 					gx[i] = table[q]
 				} else if model == Logarithmic {
@@ -166,8 +191,32 @@ func fitConcave(x, y []float64, spans []span, typical, unit float64) pooled {
 				}
 			}
 		}
-		if p := fitPooledG(gx, y, spans); p.ok && p.slope > 0 && p.rss < best.rss {
-			best, best.model, best.tau = p, model, tau
+	}
+	bestRSS, bestModel, bestTau := math.Inf(1), Model(""), 0.0
+	try := func(model Model, tau float64) {
+		fill(model, tau)
+		var sxx, sxy float64
+		for _, sp := range spans {
+			m := sp.bins()
+			if m <= 0 {
+				continue
+			}
+			var sg, sgg float64
+			for i := sp.lo; i < sp.hi; i++ {
+				g := gx[i]
+				sg += g
+				sgg += g * g
+				sxy += g * dev[i]
+			}
+			sxx += sgg - sg*sg/float64(m)
+		}
+		if sxx <= 0 {
+			return
+		}
+		if slope := sxy / sxx; slope > 0 {
+			if rss := math.Max(syy-slope*sxy, 0); rss < bestRSS {
+				bestRSS, bestModel, bestTau = rss, model, tau
+			}
 		}
 	}
 	for _, rel := range []float64{0.01, 0.03, 0.1, 0.3, 1} {
@@ -175,6 +224,13 @@ func fitConcave(x, y []float64, spans []span, typical, unit float64) pooled {
 	}
 	for _, rel := range []float64{0.15, 0.3, 0.6, 1.2, 2.5} {
 		try(Saturating, rel*typical)
+	}
+	if bestModel == "" {
+		return best
+	}
+	fill(bestModel, bestTau)
+	if p := fitPooledG(gx, y, spans); p.ok && p.slope > 0 {
+		best, best.model, best.tau = p, bestModel, bestTau
 	}
 	return best
 }

@@ -140,23 +140,29 @@ func levelDrops(y []float64, drops []drop, med, sigma, level float64) []drop {
 	for q := 0; q < w; q++ {
 		diff += y[w+q] - y[q]
 	}
-	for i := w; i+w <= n; i++ {
-		if i > w {
-			diff += y[i+w-1] - 2*y[i-1] + y[i-1-w]
-		}
-		fall := 0.0
+	for i := w; ; i++ {
 		if diff < lim {
-			fall = med5(y[i:i+w]) - med5(y[i-w:i])
-		}
-		if fall >= thr {
-			if bestI >= 0 {
+			if fall := med5(y[i:i+w]) - med5(y[i-w:i]); fall < thr {
+				if bestI < 0 || fall < best {
+					best, bestI = fall, i
+				}
+			} else if bestI >= 0 {
 				flush()
 			}
-			continue
+		} else if bestI >= 0 || 0 < thr {
+			if 0 >= thr {
+				flush()
+			} else if bestI < 0 || 0 < best { // a steep rise: no fall at all still passes
+				best, bestI = 0, i
+			}
 		}
-		if bestI < 0 || fall < best {
-			best, bestI = fall, i
+		if i+w >= n {
+			break
 		}
+		// Slide both windows one point on: y[i+w] comes in after, y[i]
+		// moves from after to before, y[i-w] leaves before.
+		ahead, mid, behind := y[i+w], y[i], y[i-w]
+		diff += ahead - 2*mid + behind
 	}
 	flush()
 	if len(out) == 0 {
