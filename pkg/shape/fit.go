@@ -162,7 +162,7 @@ func fitConcave(x, y []float64, spans []span, typical, unit float64) pooled {
 	fill := func(model Model, tau float64) {
 		if model == Logarithmic {
 			for _, q := range used {
-				table[q] = math.Log1p(float64(q) * step / tau)
+				table[q] = log1p(float64(q) * step / tau)
 			}
 		} else {
 			// 1 − e^(−q·step/τ) by powers of r = e^(−step/τ), one
@@ -233,6 +233,16 @@ func fitConcave(x, y []float64, spans []span, typical, unit float64) pooled {
 		best, best.model, best.tau = p, bestModel, bestTau
 	}
 	return best
+}
+
+// log1p is ln(1 + x): math.Log of 1 + x where that loses nothing that
+// matters (x ≥ 1e-3: at most 2e-13 relative), which costs a third of
+// math.Log1p; math.Log1p below.
+func log1p(x float64) float64 {
+	if x >= 1e-3 {
+		return math.Log(1 + x)
+	}
+	return math.Log1p(x)
 }
 
 // g is the pooled fit's curve at age (hours): age itself for a line.

@@ -100,6 +100,24 @@ func fitRamp(x, y []float64) ramp {
 	return best
 }
 
+// flatEnd reports whether the bins [lo, hi) of y (of nb bins that rise by
+// total) climb by less than half their share of the rise: the mean of the
+// second half of the stretch against the first, with the noise of both
+// halves allowed for.
+func flatEnd(y []float64, lo, hi int, total float64, nb int) bool {
+	mid := (lo + hi) / 2
+	if mid <= lo || hi <= mid {
+		return true
+	}
+	rise := meanOf(y, mid, hi) - meanOf(y, lo, mid)
+	expected := total * float64(hi-lo) / 2 / float64(nb) // a straight line's rise between the halves' centres
+	var spread float64
+	for i := lo + 1; i < hi; i++ {
+		spread = math.Max(spread, math.Abs(y[i]-y[i-1]))
+	}
+	return rise < 0.5*expected+spread
+}
+
 // slowJump looks for one slow jump in the steady bins s of the levels
 // flat (jumps taken out): the ramp must beat a straight line and the best
 // decelerating curve over the span by slowJumpBIC, climb by at least
@@ -112,7 +130,15 @@ func slowJump(lv *levels, flat []float64, s span, minRise float64) (binJump, ram
 	}
 	x, y := lv.age[s.lo:s.hi], flat[s.lo:s.hi]
 	q := max(2, nb/10)
-	if meanOf(y, nb-q, nb)-meanOf(y, 0, q) < minRise { // no lasting rise: nothing to explain
+	total := meanOf(y, nb-q, nb) - meanOf(y, 0, q)
+	if total < minRise { // no lasting rise: nothing to explain
+		return binJump{}, ramp{}, false
+	}
+	// A ramp leaves the first slowJumpBefore and the last slowJumpAfter of
+	// the span flat: where either end still climbs at half the average
+	// rate or more (a line, a curve rising from the start), there is no
+	// need to look for one.
+	if !flatEnd(y, 0, max(2, int(slowJumpBefore*float64(nb))), total, nb) || !flatEnd(y, nb-max(2, int(slowJumpAfter*float64(nb))), nb, total, nb) {
 		return binJump{}, ramp{}, false
 	}
 	r := fitRamp(x, y)
