@@ -109,11 +109,18 @@ func (b *bins) appendBins(t []int64, y []float64, lo, hi int, width, scale float
 		b.age = append(b.age, mt/3.6e6)
 		b.y = append(b.y, acc/float64(cnt))
 	}
+	// The points come in time order: a bin's index is computed only when a
+	// point may have left the current bin (a hair before its end, so that
+	// rounding never hides a change).
+	next := math.Inf(-1)
 	for i := lo; i < hi; i++ {
 		off := float64(t[i] - t0)
-		if k := int(off / width); k != cur {
-			flush()
-			cur, sumT, acc, cnt = k, 0, 0, 0
+		if off >= next {
+			if k := int(off / width); k != cur {
+				flush()
+				cur, sumT, acc, cnt = k, 0, 0, 0
+				next = float64(k+1) * width * (1 - 1e-12)
+			}
 		}
 		sumT += off
 		acc += y[i] / scale // divided first: sums of values near 1e308 must not overflow

@@ -140,8 +140,15 @@ func levelDrops(y []float64, drops []drop, med, sigma, level float64) []drop {
 	for q := 0; q < w; q++ {
 		diff += y[w+q] - y[q]
 	}
-	for i := w; ; i++ {
-		if diff < lim {
+	// Sliding both windows one point on: y[i+w] comes in after, y[i]
+	// moves from after to before, y[i-w] leaves before.
+	ahead := y[2*w:]
+	mid, behind := y[w:][:len(ahead)], y[:len(ahead)]
+	rising := thr > 0 // a steep rise: no fall at all still passes
+	for k := 0; ; k++ {
+		i := w + k
+		switch {
+		case diff < lim:
 			if fall := med5(y[i:i+w]) - med5(y[i-w:i]); fall < thr {
 				if bestI < 0 || fall < best {
 					best, bestI = fall, i
@@ -149,20 +156,17 @@ func levelDrops(y []float64, drops []drop, med, sigma, level float64) []drop {
 			} else if bestI >= 0 {
 				flush()
 			}
-		} else if bestI >= 0 || 0 < thr {
-			if 0 >= thr {
-				flush()
-			} else if bestI < 0 || 0 < best { // a steep rise: no fall at all still passes
+		case rising:
+			if bestI < 0 || 0 < best {
 				best, bestI = 0, i
 			}
+		case bestI >= 0:
+			flush()
 		}
-		if i+w >= n {
+		if k >= len(ahead) {
 			break
 		}
-		// Slide both windows one point on: y[i+w] comes in after, y[i]
-		// moves from after to before, y[i-w] leaves before.
-		ahead, mid, behind := y[i+w], y[i], y[i-w]
-		diff += ahead - 2*mid + behind
+		diff += ahead[k] - 2*mid[k] + behind[k]
 	}
 	flush()
 	if len(out) == 0 {
