@@ -90,14 +90,19 @@ func measureGrowth(lv *levels, st steadyParts, jf jumpsFound) growthFit {
 }
 
 // cycles is how many of the process' own cycles its steady growth spans:
-// garbage-collector periods under a sawtooth, steps of a step-wise leak,
-// else bins (a cycle is no longer than the resolution the series shows).
+// garbage-collector periods under a sawtooth, steps of a step-wise leak;
+// with no cycle in sight, a series of under an hour (a test run, a batch
+// job) counts its bins — a cycle is no longer than the resolution it
+// shows — and a longer one none: over hours a load ramp or a slow curve
+// can rise as straight, and the hours of steady growth decide.
 func (ev *evidence) cycles() float64 {
 	switch {
 	case ev.life.gc > 0:
 		return ev.growth.evidenceHours * 3.6e6 / ev.life.gc
 	case ev.jumps.steps > 0:
 		return float64(ev.jumps.steps)
+	case ev.t[len(ev.t)-1]-ev.t[0] >= hourMs:
+		return 0
 	}
 	n := 0
 	for _, s := range ev.growth.spans {
