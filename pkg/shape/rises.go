@@ -47,7 +47,7 @@ func takeJumps(lv *levels, st steadyParts, minRise float64) jumpsFound {
 
 	// Many equal jumps at regular times are a leak in steps (one per test
 	// iteration, per batch), not bloat: they go back into the growth.
-	if len(st.spans) == 1 && regularSteps(jf.list, st.spans[0], jf.flat) {
+	if len(st.spans) == 1 && regularSteps(jf.list, st.spans[0], lv.y) {
 		jf.steps = len(jf.list)
 		jf.list = nil
 		copy(jf.flat, lv.y)
@@ -80,33 +80,25 @@ func takeJumps(lv *levels, st steadyParts, minRise float64) jumpsFound {
 // Regular steps: at least minSteps jumps whose sizes and spacing vary by at
 // most stepsCV (coefficient of variation; fewStepsCV for fewer than
 // manySteps), from near the start of the span to near its end, with the
-// level flat between them (what rises between the steps is at most
-// stepsFlat of what they rise).
+// level flat between them: what rises within the stretches between the
+// steps is at most stepsFlat of the whole rise.
 const (
 	minSteps   = 5
 	manySteps  = 8
-	stepsCV    = 0.25
-	fewStepsCV = 0.15
+	stepsCV    = 0.15
+	fewStepsCV = 0.12
 	stepsFlat  = 0.2
 )
 
-// regularSteps reports whether the jumps js in span s of the levels flat
-// (jumps taken out) are the regular steps of a step-wise leak.
-func regularSteps(js []binJump, s span, flat []float64) bool {
+// regularSteps reports whether the jumps js in span s of the levels y are
+// the regular steps of a step-wise leak.
+func regularSteps(js []binJump, s span, y []float64) bool {
 	if len(js) < minSteps {
 		return false
 	}
 	limit := stepsCV
 	if len(js) < manySteps {
 		limit = fewStepsCV
-	}
-	var total float64
-	for _, j := range js {
-		total += j.size
-	}
-	q := max(1, s.bins()/10)
-	if meanOf(flat[s.lo:s.hi], s.bins()-q, s.bins())-meanOf(flat[s.lo:s.hi], 0, q) > stepsFlat*total {
-		return false
 	}
 	sizes := make([]float64, 0, len(js))
 	gaps := make([]float64, 0, len(js))
@@ -123,7 +115,23 @@ func regularSteps(js []binJump, s span, flat []float64) bool {
 	if cv(sizes) > limit || cv(gaps) > limit || g <= 0 {
 		return false
 	}
-	return float64(js[0].end-s.lo) <= 2*g && float64(s.hi-1-js[len(js)-1].end) <= 2*g
+	if float64(js[0].end-s.lo) > 2*g || float64(s.hi-1-js[len(js)-1].end) > 2*g {
+		return false
+	}
+	// Between two steps, the middle half of the stretch: its last third
+	// against its first.
+	var within float64
+	for k := 1; k < len(js); k++ {
+		lo, hi := js[k-1].end, js[k].start+1
+		q := (hi - lo) / 4
+		lo, hi = lo+q, hi-q
+		if third := (hi - lo) / 3; third >= 1 {
+			within += meanOf(y, hi-third, hi) - meanOf(y, lo, lo+third)
+		}
+	}
+	q := max(1, s.bins()/20)
+	whole := meanOf(y, s.hi-q, s.hi) - meanOf(y, s.lo, s.lo+q)
+	return whole > 0 && within <= stepsFlat*whole
 }
 
 func mean(xs []float64) float64 {

@@ -421,10 +421,12 @@ type StepReport struct {
 	// All scores every view of every case.
 	All Report
 	// Groups counts the cases; Changed those whose views did not all get
-	// the same shape.
-	Groups, Changed int
-	// Unstable is Changed / Groups.
-	Unstable float64
+	// the same shape; RightAndWrong those where one view's answer is right
+	// and another's wrong (the rest changed between two right answers,
+	// e.g. bloat and fragmentation on the trap).
+	Groups, Changed, RightAndWrong int
+	// Unstable is Changed / Groups; UnstableRight is RightAndWrong / Groups.
+	Unstable, UnstableRight float64
 	// Examples names a few changed cases with the shape at each step.
 	Examples []string
 	// ByScenario counts changed cases per scenario.
@@ -462,6 +464,12 @@ func EvaluateSteps(groups [][]Case, name string, f Classifier) StepReport {
 			continue
 		}
 		sr.Changed++
+		for k, c := range g[1:] {
+			if c.Correct(answers[k+1]) != g[0].Correct(answers[0]) {
+				sr.RightAndWrong++
+				break
+			}
+		}
 		sr.ByScenario[g[0].Scenario]++
 		if len(sr.Examples) < maxStepExamples {
 			parts := make([]string, len(g))
@@ -472,6 +480,7 @@ func EvaluateSteps(groups [][]Case, name string, f Classifier) StepReport {
 		}
 	}
 	sr.Unstable = ratio(sr.Changed, sr.Groups)
+	sr.UnstableRight = ratio(sr.RightAndWrong, sr.Groups)
 	return sr
 }
 
@@ -480,7 +489,8 @@ func EvaluateSteps(groups [][]Case, name string, f Classifier) StepReport {
 func (sr StepReport) WriteText(w io.Writer) {
 	fmt.Fprintf(w, "%s at every step: %d views of %d cases, accuracy %s, false-leak %s, leak recall %s\n",
 		sr.All.Classifier, sr.All.N, sr.Groups, pct(sr.All.Accuracy), pct(sr.All.FalseLeakRate), pct(sr.All.LeakRecall))
-	fmt.Fprintf(w, "  shape changes with the step: %s (%d of %d cases)\n", pct(sr.Unstable), sr.Changed, sr.Groups)
+	fmt.Fprintf(w, "  shape changes with the step: %s (%d of %d cases); between a right and a wrong answer: %s (%d)\n",
+		pct(sr.Unstable), sr.Changed, sr.Groups, pct(sr.UnstableRight), sr.RightAndWrong)
 	names := make([]string, 0, len(sr.ByScenario))
 	for s := range sr.ByScenario {
 		names = append(names, s)
