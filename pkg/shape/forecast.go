@@ -159,8 +159,12 @@ func (ev *evidence) forecast(j judgement, v *Verdict) limitNote {
 	if limit > 0 && level >= limit {
 		v.HasTimeToLimit, v.TimeToLimit = true, 0
 	} else if j.shape == Leak && limit > 0 && rate > 0 {
-		v.HasTimeToLimit = true
-		v.TimeToLimit = time.Duration((limit - level) / rate * float64(time.Millisecond))
+		// Past a year the limit is out of sight (and past 292 years out of
+		// a time.Duration).
+		if ms := (limit - level) / rate; ms <= float64(maxLimitHorizon/time.Millisecond) {
+			v.HasTimeToLimit = true
+			v.TimeToLimit = time.Duration(ms * float64(time.Millisecond))
+		}
 	}
 	note := restartsFirst(v, limit)
 	if (j.shape == Leak || j.shape == Fragmentation) && rate > 0 {
@@ -207,6 +211,9 @@ func restartsFirst(v *Verdict, limit float64) limitNote {
 	return limitNote{}
 }
 
+// maxLimitHorizon is how far ahead a time to the limit is given.
+const maxLimitHorizon = 365 * 24 * time.Hour
+
 // oomShare: lifetimes whose level ends at this share of the limit or above
 // end at the limit (OOM kills).
 const oomShare = 0.9
@@ -229,7 +236,7 @@ func curveToLimit(f Fit, limit float64) (bool, time.Duration) {
 	default:
 		return false, 0
 	}
-	if math.IsNaN(age) || math.IsInf(age, 0) || age-now > float64(365*24*time.Hour/time.Millisecond) {
+	if math.IsNaN(age) || math.IsInf(age, 0) || age-now > float64(maxLimitHorizon/time.Millisecond) {
 		return false, 0
 	}
 	return true, time.Duration(math.Max(age-now, 0) * float64(time.Millisecond))

@@ -161,6 +161,9 @@ func FormatGrowth(bytesPerHour float64) string {
 // sign.
 func FormatDuration(d time.Duration) string {
 	if d < 0 {
+		if d == math.MinInt64 { // −d would overflow
+			d++
+		}
 		return "-" + FormatDuration(-d)
 	}
 	switch {

@@ -151,7 +151,7 @@ func TestFormatDuration(t *testing.T) {
 	for in, want := range map[time.Duration]string{
 		45 * time.Second: "45 s", 45 * time.Minute: "45 min", 90 * time.Minute: "1.5 h", 9 * time.Hour: "9 h",
 		14 * time.Hour: "14 h", 47 * time.Hour: "47 h", 60 * time.Hour: "2.5 days", 7 * 24 * time.Hour: "7 days",
-		-2 * time.Hour: "-2 h", 0: "0 s",
+		-2 * time.Hour: "-2 h", 0: "0 s", math.MinInt64: "-106752 days", math.MaxInt64: "106752 days",
 	} {
 		if got := FormatDuration(in); got != want {
 			t.Errorf("FormatDuration(%v) = %q, want %q", in, got, want)
