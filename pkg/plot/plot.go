@@ -369,7 +369,7 @@ func (c *chart) fitLines() []fitLine {
 		if len(xy) < 2 {
 			continue
 		}
-		out = append(out, fitLine{model: f.Model, ahead: f.Model == shape.Forecast, xy: xy, style: c.fitStyle(f.Model), label: fitLabel(f.Model)})
+		out = append(out, fitLine{model: f.Model, ahead: f.Model == shape.Forecast, xy: xy, style: c.fitStyle(f.Model), label: c.fitLabel(f.Model)})
 	}
 	for _, e := range c.o.Extra {
 		f := e.Fit
@@ -417,11 +417,24 @@ func (c *chart) fitStyle(m shape.Model) draw.LineStyle {
 		s.Width = vg.Points(2)
 		s.Dashes = []vg.Length{vg.Points(6), vg.Points(4)}
 	case shape.Linear:
-		if c.v.Shape != shape.Leak && c.v.Shape != shape.Inconclusive {
+		switch c.v.Shape {
+		case shape.Bloat: // the climb of one slow jump
+			s.Color = BloatColor
+		case shape.Leak, shape.Inconclusive:
+		default:
 			s.Color = LeakColor
 		}
 	}
 	return s
+}
+
+// fitLabel names a fitted curve in the legend; a straight line under a
+// bloat verdict is the climb of one slow jump.
+func (c *chart) fitLabel(m shape.Model) string {
+	if m == shape.Linear && c.v.Shape == shape.Bloat {
+		return "slow rise (one jump)"
+	}
+	return fitLabel(m)
 }
 
 func fitLabel(m shape.Model) string {

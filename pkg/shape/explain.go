@@ -94,7 +94,11 @@ func (ev *evidence) sentence(j judgement, v Verdict, note limitNote) string {
 	}
 	switch v.Shape {
 	case Leak:
-		fmt.Fprintf(&b, "Leak: %s steady for %s%s, no sign of slowing%s", units.FormatGrowth(v.GrowthBytesPerHour), hoursText(g.evidenceHours), across, limit)
+		scaleText := ""
+		if j.ownScale {
+			scaleText = fmt.Sprintf(", %s memory %.1f× its start at an unchanged rate", ev.cyclesText(), 1+g.relativeGrowth(&ev.lv))
+		}
+		fmt.Fprintf(&b, "Leak: %s steady for %s%s%s, no sign of slowing%s", units.FormatGrowth(v.GrowthBytesPerHour), hoursText(g.evidenceHours), across, scaleText, limit)
 		if ev.underADay() && ev.t[len(ev.t)-1]-ev.t[0] >= hourMs { // a test run is no daily cycle
 
 			b.WriteString(" (under a day of data: a daily load cycle can look like this — confirm over 24 h)")
@@ -108,7 +112,13 @@ func (ev *evidence) sentence(j judgement, v Verdict, note limitNote) string {
 		}
 		fmt.Fprintf(&b, "; not a leak%s.", limit)
 	case Bloat:
-		fmt.Fprintf(&b, "Bloat: %s; the new level persists at %s", jumpsText(v.Jumps), units.FormatBytesIEC(ev.lv.y[len(ev.lv.y)-1]*scale))
+		if ev.jumps.slow && len(v.Jumps) == 1 {
+			j := v.Jumps[0]
+			fmt.Fprintf(&b, "Bloat: one slow rise of +%s over %s that sped up and stopped — one jump, not a curve that slows from the start; the new level persists at %s",
+				units.FormatBytesIEC(j.Size), units.FormatDuration(time.Duration(j.End-j.Start)*time.Millisecond), units.FormatBytesIEC(ev.lv.y[len(ev.lv.y)-1]*scale))
+		} else {
+			fmt.Fprintf(&b, "Bloat: %s; the new level persists at %s", jumpsText(v.Jumps), units.FormatBytesIEC(ev.lv.y[len(ev.lv.y)-1]*scale))
+		}
 		switch {
 		case contains(v.Components, Fragmentation):
 			fmt.Fprintf(&b, ", and growth between jumps slows down (fragmentation) — together they look linear, but this is not a leak%s.", limit)
@@ -136,6 +146,19 @@ func (ev *evidence) sentence(j judgement, v Verdict, note limitNote) string {
 		return strings.TrimSuffix(b.String(), ".") + "; the fitted curve misses the data in long stretches, so this is less certain."
 	}
 	return b.String()
+}
+
+// cyclesText words the cycles a leak at the series' own scale held over:
+// "over 16 steps," or "over 120 collector cycles,"; nothing when none is in
+// sight.
+func (ev *evidence) cyclesText() string {
+	switch {
+	case ev.jumps.steps > 0:
+		return fmt.Sprintf("over %d steps,", ev.jumps.steps)
+	case ev.life.gc > 0:
+		return fmt.Sprintf("over %.0f collector cycles,", ev.cycles())
+	}
+	return "with"
 }
 
 // steadyRange is the 5th and 95th percentile of the steady bin levels, in

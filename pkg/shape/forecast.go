@@ -85,10 +85,22 @@ func (ev *evidence) curveFits(p pooled) []Fit {
 }
 
 // stepFits draws the bloat envelope: the level before the first jump, then
-// the level each jump leaves behind.
+// the level each jump leaves behind; a slow rise is drawn as the straight
+// climb it was fitted with, between the level before and the level after.
 func (ev *evidence) stepFits() []Fit {
 	lv, scale := &ev.lv, ev.life.scale
 	var out []Fit
+	if ev.jumps.slow && len(ev.jumps.list) == 1 {
+		j := ev.jumps.list[0]
+		s := ev.steady.spans[0]
+		t0, t1 := int64(lv.at[j.start]), int64(lv.at[j.end])
+		before, after := j.before*scale, j.peak*scale
+		return []Fit{
+			{Model: Steps, Start: int64(lv.at[s.lo]), End: t0, Origin: int64(lv.at[s.lo]), Knots: []Knot{{T: int64(lv.at[s.lo]), V: before}}},
+			{Model: Linear, Start: t0, End: t1, Origin: t0, A: before, B: (after - before) / float64(max(t1-t0, 1))},
+			{Model: Steps, Start: t1, End: int64(lv.at[s.hi-1]), Origin: t1, Knots: []Knot{{T: t1, V: after}}},
+		}
+	}
 	for _, s := range ev.steady.spans {
 		var knots []Knot
 		for _, j := range ev.jumps.list {

@@ -91,6 +91,7 @@ type judgement struct {
 	watchHours float64   // inconclusive only
 	ratio      float64   // late rate over early rate; NaN when unknown
 	steadyRise float64   // the rise so far at the steady rate, share of the level
+	ownScale   bool      // a leak told at the series' own scale (cycles and growth), not by the hours watched
 }
 
 // judge decides the shape from the evidence. It words nothing.
@@ -183,6 +184,7 @@ func judge(ev *evidence) judgement {
 	case linear && (g.watchedHours >= th.leakSpan || byCycles):
 		j.shape = Leak
 		j.components = []Shape{Leak}
+		j.ownScale = g.watchedHours < th.leakSpan
 		if bloatGrows && jumpShare >= bloatPresence {
 			j.components = append(j.components, Bloat)
 		}
