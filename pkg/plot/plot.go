@@ -29,6 +29,7 @@ import (
 
 	"github.com/memshape/memory-datasource/pkg/series"
 	"github.com/memshape/memory-datasource/pkg/shape"
+	"github.com/memshape/memory-datasource/pkg/units"
 )
 
 // Default image size in pixels.
@@ -368,7 +369,7 @@ func (c *chart) fitLines() []fitLine {
 		if len(xy) < 2 {
 			continue
 		}
-		out = append(out, fitLine{model: f.Model, ahead: f.Model == shape.Forecast, xy: xy, style: c.fitStyle(f.Model), label: fitLabel(f.Model)})
+		out = append(out, fitLine{model: f.Model, ahead: f.Model == shape.Forecast, xy: xy, style: c.fitStyle(f.Model), label: c.fitLabel(f.Model)})
 	}
 	for _, e := range c.o.Extra {
 		f := e.Fit
@@ -416,11 +417,24 @@ func (c *chart) fitStyle(m shape.Model) draw.LineStyle {
 		s.Width = vg.Points(2)
 		s.Dashes = []vg.Length{vg.Points(6), vg.Points(4)}
 	case shape.Linear:
-		if c.v.Shape != shape.Leak && c.v.Shape != shape.Inconclusive {
+		switch c.v.Shape {
+		case shape.Bloat: // the climb of one slow jump
+			s.Color = BloatColor
+		case shape.Leak, shape.Inconclusive:
+		default:
 			s.Color = LeakColor
 		}
 	}
 	return s
+}
+
+// fitLabel names a fitted curve in the legend; a straight line under a
+// bloat verdict is the climb of one slow jump.
+func (c *chart) fitLabel(m shape.Model) string {
+	if m == shape.Linear && c.v.Shape == shape.Bloat {
+		return "slow rise (one jump)"
+	}
+	return fitLabel(m)
 }
 
 func fitLabel(m shape.Model) string {
@@ -523,7 +537,7 @@ func (c *chart) draw(dc draw.Canvas) {
 	// The limit.
 	if c.o.Limit > 0 {
 		ls := draw.LineStyle{Color: limitColor, Width: vg.Points(1.4), Dashes: []vg.Length{vg.Points(8), vg.Points(4)}}
-		label := "limit " + FormatBytes(c.o.Limit)
+		label := "limit " + units.FormatBytesIEC(c.o.Limit)
 		if c.limitShown {
 			l, err := plotter.NewLine(plotter.XYs{{X: c.x0, Y: c.o.Limit}, {X: c.x1, Y: c.o.Limit}})
 			if err == nil {

@@ -178,17 +178,6 @@ func TestRenderOddVerdicts(t *testing.T) {
 	}
 }
 
-func TestFormatBytes(t *testing.T) {
-	for x, want := range map[float64]string{
-		0: "0 B", 512: "512 B", 1536: "1.5 KiB", 1.5 * gib: "1.5 GiB", 812 << 20: "812 MiB",
-		12.34 * (1 << 20): "12.3 MiB", -2 * gib: "-2 GiB",
-	} {
-		if got := FormatBytes(x); got != want {
-			t.Errorf("FormatBytes(%g) = %q, want %q", x, got, want)
-		}
-	}
-}
-
 func TestBytesTicks(t *testing.T) {
 	for _, r := range [][2]float64{{1.1 * gib, 1.9 * gib}, {900 << 20, 1.2 * gib}, {0, 300}, {50 << 20, 51 << 20}, {7.9 * gib, 8.0 * gib}} {
 		major := 0

@@ -1,67 +1,26 @@
 package plot
 
 import (
-	"fmt"
 	"math"
 	"strconv"
 	"strings"
 	"time"
 
 	gplot "gonum.org/v1/plot"
+
+	"github.com/memshape/memory-datasource/pkg/units"
 )
-
-var iecUnits = []string{"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"}
-
-// FormatBytes prints bytes with IEC units and up to three significant
-// digits: 812 MiB, 1.5 GiB, 12.3 KiB.
-func FormatBytes(x float64) string {
-	if math.IsNaN(x) || math.IsInf(x, 0) {
-		return fmt.Sprint(x)
-	}
-	neg := x < 0
-	x = math.Abs(x)
-	i := 0
-	for x >= 1024 && i < len(iecUnits)-1 {
-		x /= 1024
-		i++
-	}
-	var s string
-	switch {
-	case i == 0 || x >= 100:
-		s = strconv.FormatFloat(x, 'f', 0, 64)
-	case x >= 10:
-		s = trimZeros(strconv.FormatFloat(x, 'f', 1, 64))
-	default:
-		s = trimZeros(strconv.FormatFloat(x, 'f', 2, 64))
-	}
-	if neg {
-		s = "-" + s
-	}
-	return s + " " + iecUnits[i]
-}
-
-func trimZeros(s string) string {
-	if strings.Contains(s, ".") {
-		s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
-	}
-	return s
-}
 
 // bytesTicks places 4–7 major ticks at round numbers of one IEC unit (the
 // unit of the larger end), e.g. 1.25 GiB, 1.5 GiB, 1.75 GiB.
 func bytesTicks(lo, hi float64) []gplot.Tick {
 	if !(hi > lo) {
-		return []gplot.Tick{{Value: lo, Label: FormatBytes(lo)}}
+		return []gplot.Tick{{Value: lo, Label: units.FormatBytesIEC(lo)}}
 	}
-	top := math.Max(math.Abs(lo), math.Abs(hi))
-	u, ui := 1.0, 0
-	for top/u >= 1024 && ui < len(iecUnits)-1 {
-		u *= 1024
-		ui++
-	}
+	u, unit := units.IECUnit(math.Max(math.Abs(lo), math.Abs(hi)))
 	rng := (hi - lo) / u
 	step, dec := niceStep(rng, 7)
-	if ui == 0 { // whole bytes
+	if u == 1 { // whole bytes
 		step = math.Max(step, 1)
 		dec = 0
 	}
@@ -76,7 +35,7 @@ func bytesTicks(lo, hi float64) []gplot.Tick {
 		if label == "-0" || strings.TrimLeft(label, "-0.") == "" {
 			label = "0"
 		}
-		ticks = append(ticks, gplot.Tick{Value: math.Min(math.Max(v*u, lo), hi), Label: label + " " + iecUnits[ui]})
+		ticks = append(ticks, gplot.Tick{Value: math.Min(math.Max(v*u, lo), hi), Label: label + " " + unit})
 		// one minor tick between majors
 		if m := (v + step/2) * u; m < hi {
 			ticks = append(ticks, gplot.Tick{Value: m})

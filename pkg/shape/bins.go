@@ -21,6 +21,39 @@ type bins struct {
 	y   []float64 // level (normalised: 1 = the series' median)
 }
 
+// levels is the second stage's result: the series reduced to a level per
+// bin, with the bins of each lifetime, the bin width, and the daily cycle
+// taken out.
+type levels struct {
+	bins
+	life     []span  // bins of each lifetime
+	binHours float64 // bin width
+	daily    float64 // amplitude of the daily cycle taken out (normalised), 0 if none
+}
+
+// binLevels bins every lifetime of v at one width — under a GC sawtooth
+// the level its collections come back to — and takes out a daily cycle.
+func binLevels(t []int64, v []float64, lt lifetimes) levels {
+	n := len(t)
+	width := binWidth(t, lt.segs, lt.step)
+	level, scale := v, lt.scale
+	if lt.gc > 0 {
+		level, scale = rollingMean(t, rollingFloor(t, v, 1.5*lt.gc, lt.scale), lt.gc), 1
+	}
+	c := min(n, 2*binsPerLifetime*len(lt.segs))
+	lv := levels{
+		bins:     bins{age: make([]float64, 0, c), at: make([]float64, 0, c), y: make([]float64, 0, c)},
+		life:     make([]span, 0, len(lt.segs)),
+		binHours: width / 3.6e6,
+	}
+	for _, s := range lt.segs {
+		lo, hi := lv.appendBins(t, level, s.lo, s.hi, width, scale)
+		lv.life = append(lv.life, span{lo, hi})
+	}
+	lv.daily = lv.removeDailyCycle(t[n-1] - t[0])
+	return lv
+}
+
 // binWidth picks one bin width for all lifetimes, in ms: about 1 % of the
 // typical lifetime, and at least the scrape step.
 func binWidth(t []int64, segs []segment, step float64) float64 {
@@ -59,7 +92,7 @@ func rollingFloor(t []int64, y []float64, w, scale float64) []float64 {
 // appendBins adds the bins of one lifetime [lo, hi) of y, divided by scale,
 // and returns the range of bin indexes it used.
 func (b *bins) appendBins(t []int64, y []float64, lo, hi int, width, scale float64) (int, int) {
-	b0 := len(b.y)
+	first := len(b.y)
 	t0 := t[lo]
 	// A lifetime far longer than the typical one gets wider bins, so that
 	// no lifetime costs more than maxBinsPerLifetime.
@@ -76,27 +109,34 @@ func (b *bins) appendBins(t []int64, y []float64, lo, hi int, width, scale float
 		b.age = append(b.age, mt/3.6e6)
 		b.y = append(b.y, acc/float64(cnt))
 	}
+	// The points come in time order: a bin's index is computed only when a
+	// point may have left the current bin (a hair before its end, so that
+	// rounding never hides a change).
+	next := math.Inf(-1)
 	for i := lo; i < hi; i++ {
 		off := float64(t[i] - t0)
-		if k := int(off / width); k != cur {
-			flush()
-			cur, sumT, acc, cnt = k, 0, 0, 0
+		if off >= next {
+			if k := int(off / width); k != cur {
+				flush()
+				cur, sumT, acc, cnt = k, 0, 0, 0
+				next = float64(k+1) * width * (1 - 1e-12)
+			}
 		}
 		sumT += off
 		acc += y[i] / scale // divided first: sums of values near 1e308 must not overflow
 		cnt++
 	}
 	flush()
-	b.fillGaps(b0, width)
-	return b0, len(b.y)
+	b.fillGaps(first, width)
+	return first, len(b.y)
 }
 
 // fillGaps bridges missing bins (a scrape outage, dropped zero fill) in the
-// bins from b0 on with straight lines, so that growth during an outage
+// bins from first on with straight lines, so that growth during an outage
 // reads as the growth it was and not as a jump.
-func (b *bins) fillGaps(b0 int, width float64) {
+func (b *bins) fillGaps(first int, width float64) {
 	missing := 0
-	for i := b0 + 1; i < len(b.y); i++ {
+	for i := first + 1; i < len(b.y); i++ {
 		if g := int(math.Round((b.at[i]-b.at[i-1])/width)) - 1; g > 0 {
 			missing += g
 		}
@@ -104,11 +144,11 @@ func (b *bins) fillGaps(b0 int, width float64) {
 	if missing == 0 {
 		return
 	}
-	n := len(b.y) - b0
-	age := append([]float64(nil), b.age[b0:]...)
-	at := append([]float64(nil), b.at[b0:]...)
-	y := append([]float64(nil), b.y[b0:]...)
-	b.age, b.at, b.y = b.age[:b0], b.at[:b0], b.y[:b0]
+	n := len(b.y) - first
+	age := append([]float64(nil), b.age[first:]...)
+	at := append([]float64(nil), b.at[first:]...)
+	y := append([]float64(nil), b.y[first:]...)
+	b.age, b.at, b.y = b.age[:first], b.at[:first], b.y[:first]
 	for i := 0; i < n; i++ {
 		if i > 0 {
 			g := int(math.Round((at[i]-at[i-1])/width)) - 1

@@ -3,17 +3,30 @@ package shape
 import (
 	"fmt"
 	"time"
+
+	"github.com/memshape/memory-datasource/pkg/units"
 )
 
 const (
 	minPoints = 8
-	minSpanMs = 10 * 60 * 1000
-	maxSpanMs = 10 * 365 * dayMs
+	// A series of judgedPoints points or more is judged whatever its
+	// duration, at its own scale (a test run of 3 minutes at 1 s); a
+	// sparser one needs to cover minSpanMs.
+	judgedPoints = 50
+	minSpanMs    = 10 * 60 * 1000
+	maxSpanMs    = 10 * 365 * dayMs
 )
 
 // Classify names the shape of one memory series. t holds Unix milliseconds,
 // v bytes; extra elements of the longer slice are ignored. It never panics
 // and never modifies its input.
+//
+// After cleaning, stages each hand a typed result to the next (gather):
+// the lifetimes between restarts (findLifetimes), a level per bin
+// (binLevels), the warm-up and steady parts (findSteady), the jumps
+// (takeJumps) and the growth between them (measureGrowth). judge decides the
+// shape from that evidence; explain words it and adds the fits, forecast
+// and time to limit.
 func Classify(t []int64, v []float64, opt Options) (verdict Verdict) {
 	defer func() {
 		if r := recover(); r != nil { // a bug must cost one verdict, not the caller
@@ -32,22 +45,9 @@ func Classify(t []int64, v []float64, opt Options) (verdict Verdict) {
 	if span := float64(c.t[n-1]) - float64(c.t[0]); span > maxSpanMs {
 		return inconclusive(verdict, fmt.Sprintf("the timestamps span %.3g years: memory series are judged over at most %d years — are the timestamps Unix milliseconds?", span/(365.25*dayMs), maxSpanMs/(365*dayMs)), 0)
 	}
-	if span := c.t[n-1] - c.t[0]; span < minSpanMs {
-		return inconclusive(verdict, fmt.Sprintf("the series covers only %s: widen the time range to at least %s", human(time.Duration(span)*time.Millisecond), human(minSpanMs*time.Millisecond)), time.Duration(minSpanMs-span)*time.Millisecond)
+	if span := c.t[n-1] - c.t[0]; span < minSpanMs && n < judgedPoints {
+		return inconclusive(verdict, fmt.Sprintf("only %d points over %s: need %d points, or a time range of at least %s — lower the step or widen the range", n, units.FormatDuration(time.Duration(span)*time.Millisecond), judgedPoints, units.FormatDuration(minSpanMs*time.Millisecond)), time.Duration(minSpanMs-span)*time.Millisecond)
 	}
-	a := analyse(c.t, c.v, opt)
-	return a.judge(verdict)
-}
-
-// inconclusive fills in a verdict that cannot name a shape.
-func inconclusive(v Verdict, reason string, watch time.Duration) Verdict {
-	v.Shape = Inconclusive
-	v.Reason = reason
-	v.WatchFor = watch
-	v.Confidence = 0
-	if v.Components == nil {
-		v.Components = []Shape{}
-	}
-	v.Explanation = "Inconclusive: " + reason + "."
-	return v
+	ev := gather(c.t, c.v, opt)
+	return explain(ev, judge(ev), verdict)
 }

@@ -22,6 +22,19 @@ type cleaned struct {
 func clean(t []int64, v []float64) cleaned {
 	n := min(len(t), len(v))
 	t, v = t[:n], v[:n]
+	// The common case first: every value positive and finite, times
+	// increasing — the series is used as it is.
+	if n > 0 && v[0] > 0 && v[0] <= math.MaxFloat64 {
+		i := 1
+		for ; i < n; i++ {
+			if x := v[i]; !(x > 0 && x <= math.MaxFloat64) || t[i] <= t[i-1] {
+				break
+			}
+		}
+		if i == n {
+			return cleaned{t: t, v: v}
+		}
+	}
 	finite, positive := 0, 0
 	sorted := true
 	for i := 0; i < n; i++ {

@@ -19,50 +19,56 @@ const (
 
 // removeDailyCycle fits, over all bins, one straight line per lifetime plus
 // a shared 24-hour sinusoid, and subtracts the sinusoid when it is clearly
-// there. It returns the cycle's amplitude (normalised), 0 when none.
-func (a *analysis) removeDailyCycle() float64 {
-	if a.t[len(a.t)-1]-a.t[0] < minDailyWindow {
+// there. windowMs is the series' span. It returns the cycle's amplitude
+// (normalised), 0 when none.
+func (lv *levels) removeDailyCycle(windowMs int64) float64 {
+	if windowMs < minDailyWindow {
 		return 0
 	}
-	n := len(a.b.y)
+	n := len(lv.y)
 	sn := make([]float64, n)
 	cs := make([]float64, n)
-	for i, at := range a.b.at {
+	for i, at := range lv.at {
 		sn[i], cs[i] = dayPhase(int64(at))
 	}
 	// Normal equations of y on (age, sin, cos), every column centred
 	// within its lifetime (one intercept per lifetime), summed as we go.
-	var xtx [3][3]float64
+	var a00, a01, a02, a11, a12, a22 float64 // XᵀX, upper triangle
 	var xty [3]float64
 	var yty, n2 float64
-	for _, s := range a.life {
-		m := float64(s.b - s.a)
+	for _, s := range lv.life {
+		m := float64(s.bins())
 		if m == 0 {
 			continue
 		}
 		var mu [4]float64
-		for i := s.a; i < s.b; i++ {
-			mu[0] += a.b.age[i]
+		for i := s.lo; i < s.hi; i++ {
+			mu[0] += lv.age[i]
 			mu[1] += sn[i]
 			mu[2] += cs[i]
-			mu[3] += a.b.y[i]
+			mu[3] += lv.y[i]
 		}
 		for k := range mu {
 			mu[k] /= m
 		}
-		for i := s.a; i < s.b; i++ {
-			x := [3]float64{a.b.age[i] - mu[0], sn[i] - mu[1], cs[i] - mu[2]}
-			y := a.b.y[i] - mu[3]
-			for r := 0; r < 3; r++ {
-				for c := 0; c < 3; c++ {
-					xtx[r][c] += x[r] * x[c]
-				}
-				xty[r] += x[r] * y
-			}
+		age, sin, cos, ys := lv.age[s.lo:s.hi], sn[s.lo:s.hi], cs[s.lo:s.hi], lv.y[s.lo:s.hi]
+		for i := range ys {
+			x0, x1, x2 := age[i]-mu[0], sin[i]-mu[1], cos[i]-mu[2]
+			y := ys[i] - mu[3]
+			a00 += x0 * x0
+			a01 += x0 * x1
+			a02 += x0 * x2
+			a11 += x1 * x1
+			a12 += x1 * x2
+			a22 += x2 * x2
+			xty[0] += x0 * y
+			xty[1] += x1 * y
+			xty[2] += x2 * y
 			yty += y * y
-			n2++
 		}
+		n2 += m
 	}
+	xtx := [3][3]float64{{a00, a01, a02}, {a01, a11, a12}, {a02, a12, a22}}
 	var chol mat.Cholesky
 	if !chol.Factorize(mat.NewSymDense(3, []float64{
 		xtx[0][0], xtx[0][1], xtx[0][2],
@@ -84,8 +90,8 @@ func (a *analysis) removeDailyCycle() float64 {
 	if rssLin <= 0 || (rssLin-rssFull)/rssLin < dailyMinGain || amp < 2*noise {
 		return 0
 	}
-	for i := range a.b.y {
-		a.b.y[i] -= c*sn[i] + d*cs[i]
+	for i := range lv.y {
+		lv.y[i] -= c*sn[i] + d*cs[i]
 	}
 	return amp
 }

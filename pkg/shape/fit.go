@@ -2,21 +2,24 @@ package shape
 
 import "math"
 
-// span is a range of bin indexes [a, b) belonging to one lifetime.
-type span struct{ a, b int }
+// span is a range of bin indexes [lo, hi) belonging to one lifetime.
+type span struct{ lo, hi int }
 
-// pooled is a least-squares fit of y = a_k + b·g(age) over several
+// bins is how many bins the span holds.
+func (s span) bins() int { return s.hi - s.lo }
+
+// pooled is a least-squares fit of y = icpt_k + slope·g(age) over several
 // lifetimes at once: one intercept per lifetime, one shared curve. This is
 // how a restarted process is judged — every lifetime must climb the same
 // way — and for a single lifetime it is an ordinary regression.
 type pooled struct {
-	b     float64   // shared coefficient (per unit of g)
+	slope float64   // shared coefficient (per unit of g; per hour for a line)
 	se    float64   // its standard error
 	rss   float64   // residual sum of squares
 	tss   float64   // total sum of squares around the lifetime means
 	n     int       // points used
 	dof   int       // degrees of freedom left
-	a     []float64 // intercept of each span (NaN where the span is empty)
+	icpt  []float64 // intercept of each span (NaN where the span is empty)
 	ok    bool
 	model Model
 	tau   float64 // hours, for logarithmic and saturating
@@ -30,45 +33,40 @@ func (p pooled) r2() float64 {
 	return 1 - p.rss/p.tss
 }
 
-// fitPooled fits the curve g over the spans of (x, y).
-func fitPooled(x, y []float64, spans []span, g func(float64) float64) pooled {
-	if g == nil {
-		return fitPooledG(x, y, spans)
-	}
-	gx := make([]float64, len(x))
-	for _, s := range spans {
-		for i := s.a; i < s.b; i++ {
-			gx[i] = g(x[i])
-		}
-	}
-	return fitPooledG(gx, y, spans)
+// fitLine fits a straight line (one intercept per span) over the spans of
+// (x, y).
+func fitLine(x, y []float64, spans []span) pooled {
+	p := fitPooledG(x, y, spans)
+	p.model = Linear
+	return p
 }
 
-// fitPooledG fits y = a_k + b·gx over the spans, gx already transformed.
+// fitPooledG fits y = icpt_k + slope·gx over the spans, gx already
+// transformed.
 func fitPooledG(gx, y []float64, spans []span) pooled {
 	var p pooled
-	p.a = make([]float64, len(spans))
+	p.icpt = make([]float64, len(spans))
 	var sxx, sxy, syy float64
 	gm := make([]float64, len(spans))
 	for k, s := range spans {
-		m := s.b - s.a
+		m := s.bins()
 		if m <= 0 {
-			p.a[k] = math.NaN()
+			p.icpt[k] = math.NaN()
 			continue
 		}
 		var sg, sy float64
-		for i := s.a; i < s.b; i++ {
+		for i := s.lo; i < s.hi; i++ {
 			sg += gx[i]
 			sy += y[i]
 		}
 		mg, my := sg/float64(m), sy/float64(m)
-		for i := s.a; i < s.b; i++ {
+		for i := s.lo; i < s.hi; i++ {
 			dg, dy := gx[i]-mg, y[i]-my
 			sxx += dg * dg
 			sxy += dg * dy
 			syy += dy * dy
 		}
-		gm[k], p.a[k] = mg, my
+		gm[k], p.icpt[k] = mg, my
 		p.n += m
 		if m > 0 {
 			p.dof-- // one intercept per non-empty span
@@ -79,12 +77,12 @@ func fitPooledG(gx, y []float64, spans []span) pooled {
 	if sxx <= 0 || p.dof < 1 {
 		return p
 	}
-	p.b = sxy / sxx
-	p.rss = math.Max(syy-p.b*sxy, 0)
+	p.slope = sxy / sxx
+	p.rss = math.Max(syy-p.slope*sxy, 0)
 	p.se = math.Sqrt(p.rss / float64(p.dof) / sxx)
 	for k := range spans {
-		if !math.IsNaN(p.a[k]) {
-			p.a[k] -= p.b * gm[k]
+		if !math.IsNaN(p.icpt[k]) {
+			p.icpt[k] -= p.slope * gm[k]
 		}
 	}
 	p.ok = true
@@ -109,7 +107,7 @@ func fitConcave(x, y []float64, spans []span, typical, unit float64) pooled {
 	idx := make([]int, len(x))
 	maxIdx := 0
 	for _, s := range spans {
-		for i := s.a; i < s.b; i++ {
+		for i := s.lo; i < s.hi; i++ {
 			idx[i] = -1
 			if step > 0 {
 				if q := math.Round(x[i] / step); q >= 0 && q < 4*maxBinsPerLifetime {
@@ -119,32 +117,106 @@ func fitConcave(x, y []float64, spans []span, typical, unit float64) pooled {
 			}
 		}
 	}
+	// The grid points in use, in order: each curve is computed there only.
 	table := make([]float64, maxIdx+1)
-	gx := make([]float64, len(x))
-	try := func(model Model, tau float64) {
-		g := func(a float64) float64 {
-			if model == Logarithmic {
-				return math.Log1p(a / tau)
+	inUse := make([]bool, maxIdx+1)
+	for _, s := range spans {
+		for i := s.lo; i < s.hi; i++ {
+			if q := idx[i]; q >= 0 {
+				inUse[q] = true
 			}
-			return -math.Expm1(-a / tau)
 		}
-		for q := range table {
-			table[q] = math.NaN() // filled on first use
+	}
+	used := make([]int, 0, maxIdx+1)
+	for q, u := range inUse {
+		if u {
+			used = append(used, q)
 		}
-		for _, s := range spans {
-			for i := s.a; i < s.b; i++ {
+	}
+	// Each candidate is judged by its residual sum of squares from sums
+	// over the spans (the levels' deviations from their span means taken
+	// once); only the best is fitted in full.
+	dev := make([]float64, len(y))
+	var syy float64
+	dof := -1
+	for _, sp := range spans {
+		m := sp.bins()
+		if m <= 0 {
+			continue
+		}
+		var sum float64
+		for i := sp.lo; i < sp.hi; i++ {
+			sum += y[i]
+		}
+		mean := sum / float64(m)
+		for i := sp.lo; i < sp.hi; i++ {
+			dev[i] = y[i] - mean
+			syy += dev[i] * dev[i]
+		}
+		dof += m - 1
+	}
+	if dof < 1 {
+		return best
+	}
+	gx := make([]float64, len(x))
+	fill := func(model Model, tau float64) {
+		if model == Logarithmic {
+			for _, q := range used {
+				table[q] = log1p(float64(q) * step / tau)
+			}
+		} else {
+			// 1 − e^(−q·step/τ) by powers of r = e^(−step/τ), one
+			// multiplication per grid point in use (the common gap is
+			// one bin, four grid steps).
+			r := math.Exp(-step / tau)
+			gap, rGap := -1, 1.0
+			pow, at := 1.0, 0
+			for _, q := range used {
+				if d := q - at; d != gap {
+					gap, rGap = d, math.Pow(r, float64(d))
+				}
+				pow *= rGap
+				at = q
+				table[q] = 1 - pow
+			}
+		}
+		for _, sp := range spans {
+			for i := sp.lo; i < sp.hi; i++ {
 				if q := idx[i]; q >= 0 {
-					if math.IsNaN(table[q]) {
-						table[q] = g(float64(q) * step)
-					}
 					gx[i] = table[q]
+				} else if model == Logarithmic {
+					gx[i] = math.Log1p(x[i] / tau)
 				} else {
-					gx[i] = g(x[i])
+					gx[i] = -math.Expm1(-x[i] / tau)
 				}
 			}
 		}
-		if p := fitPooledG(gx, y, spans); p.ok && p.b > 0 && p.rss < best.rss {
-			best, best.model, best.tau = p, model, tau
+	}
+	bestRSS, bestModel, bestTau := math.Inf(1), Model(""), 0.0
+	try := func(model Model, tau float64) {
+		fill(model, tau)
+		var sxx, sxy float64
+		for _, sp := range spans {
+			m := sp.bins()
+			if m <= 0 {
+				continue
+			}
+			var sg, sgg float64
+			for i := sp.lo; i < sp.hi; i++ {
+				g := gx[i]
+				sg += g
+				sgg += g * g
+				sxy += g * dev[i]
+			}
+			sxx += sgg - sg*sg/float64(m)
+		}
+		if sxx <= 0 {
+			return
+		}
+		if slope := sxy / sxx; slope > 0 {
+			if rss := math.Max(syy-slope*sxy, 0); rss < bestRSS {
+				bestRSS, bestModel, bestTau = rss, model, tau
+			}
 		}
 	}
 	for _, rel := range []float64{0.01, 0.03, 0.1, 0.3, 1} {
@@ -153,5 +225,86 @@ func fitConcave(x, y []float64, spans []span, typical, unit float64) pooled {
 	for _, rel := range []float64{0.15, 0.3, 0.6, 1.2, 2.5} {
 		try(Saturating, rel*typical)
 	}
+	if bestModel == "" {
+		return best
+	}
+	fill(bestModel, bestTau)
+	if p := fitPooledG(gx, y, spans); p.ok && p.slope > 0 {
+		best, best.model, best.tau = p, bestModel, bestTau
+	}
 	return best
+}
+
+// log1p is ln(1 + x): math.Log of 1 + x where that loses nothing that
+// matters (x ≥ 1e-3: at most 2e-13 relative), which costs a third of
+// math.Log1p; math.Log1p below.
+func log1p(x float64) float64 {
+	if x >= 1e-3 {
+		return math.Log(1 + x)
+	}
+	return math.Log1p(x)
+}
+
+// g is the pooled fit's curve at age (hours): age itself for a line.
+func (p pooled) g(age float64) float64 {
+	switch p.model {
+	case Logarithmic:
+		return math.Log1p(age / p.tau)
+	case Saturating:
+		return -math.Expm1(-age / p.tau)
+	}
+	return age
+}
+
+// Residual structure: a curve that fits leaves residuals that change sign
+// often; one that misses the data leaves long runs of one sign. The runs
+// test (Wald–Wolfowitz) counts the runs against those expected of random
+// signs; misfitRuns is the z-score below which the runs are too few, and
+// misfitShare how large the residuals must be, against the rise the curve
+// describes, for the miss to matter.
+const (
+	misfitRuns  = -3
+	misfitShare = 0.1
+)
+
+// misses reports whether the pooled fit p over spans of (x, y) leaves
+// residuals with structure (too few sign runs) and of a size that matters
+// against rise (normalised).
+func (p pooled) misses(x, y []float64, spans []span, rise float64) bool {
+	if !p.ok || rise <= 0 {
+		return false
+	}
+	var pos, neg, runs, ss, n float64
+	for k, s := range spans {
+		if k >= len(p.icpt) || math.IsNaN(p.icpt[k]) {
+			continue
+		}
+		last := 0
+		for i := s.lo; i < s.hi; i++ {
+			r := y[i] - p.icpt[k] - p.slope*p.g(x[i])
+			ss += r * r
+			n++
+			sign := 1
+			if r < 0 {
+				sign = -1
+				neg++
+			} else {
+				pos++
+			}
+			if sign != last {
+				runs++
+				last = sign
+			}
+		}
+	}
+	if n < 10 || pos == 0 || neg == 0 {
+		return false
+	}
+	mu := 2*pos*neg/n + 1
+	v := (mu - 1) * (mu - 2) / (n - 1)
+	if v <= 0 {
+		return false
+	}
+	z := (runs - mu) / math.Sqrt(v)
+	return z < misfitRuns && math.Sqrt(ss/n) >= misfitShare*rise
 }

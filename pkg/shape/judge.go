@@ -1,26 +1,27 @@
 package shape
 
-import (
-	"fmt"
-	"math"
-	"time"
-)
+import "math"
 
 // thresholds turn Sensitivity into numbers.
 type thresholds struct {
 	minRise  float64 // smallest lasting rise that matters, share of the median level
 	leakSpan float64 // hours of steady growth before a leak can be called
 	minT     float64 // t-statistic a growth rate needs to count
+	// At the series' own scale (a test run, a batch job), a leak is also
+	// called when the rate held over leakCycles of the process' cycles and
+	// lifted memory by leakGrowth × the level it started from.
+	leakCycles float64
+	leakGrowth float64
 }
 
 func (s Sensitivity) thresholds() thresholds {
 	switch s {
 	case High:
-		return thresholds{minRise: 0.03, leakSpan: 6, minT: 3}
+		return thresholds{minRise: 0.03, leakSpan: 6, minT: 3, leakCycles: 10, leakGrowth: 0.7}
 	case Low:
-		return thresholds{minRise: 0.08, leakSpan: 24, minT: 5}
+		return thresholds{minRise: 0.08, leakSpan: 24, minT: 5, leakCycles: 10, leakGrowth: 1.5}
 	default:
-		return thresholds{minRise: 0.05, leakSpan: 12, minT: 4}
+		return thresholds{minRise: 0.05, leakSpan: 12, minT: 4, leakCycles: 10, leakGrowth: 1}
 	}
 }
 
@@ -35,135 +36,229 @@ const (
 	bloatShare    = 0.2  // jumps carry at least this share of the growth: bloat leads
 	bloatPresence = 0.2  // …at least this share: bloat is a component
 	maxWatchHours = 14 * 24
+	steadyMinRise = 0.01 // a steady rise this share of the level is growth, however small
 )
 
-// judge turns the measurements into a verdict.
-func (a *analysis) judge(v Verdict) Verdict {
-	th := a.opt.Sensitivity.thresholds()
-	v.Restarts = len(a.segs) - 1
-	v.Lifetimes = a.lifetimes()
-	v.Jumps = a.verdictJumps()
-	if a.lin.n == 0 || !a.lin.ok {
-		return inconclusive(v, "too few steady points after warm-up to measure growth: widen the time range", time.Duration(a.typicalHours*float64(time.Hour)))
+// evidence is what the stages measured of one cleaned series, each stage
+// from the results of the ones before: lifetimes, levels, steady parts,
+// jumps, growth. Levels are normalised by life.scale (the median); times
+// within a lifetime are hours of age.
+type evidence struct {
+	opt    Options
+	th     thresholds
+	t      []int64 // the cleaned timestamps, Unix ms
+	life   lifetimes
+	lv     levels
+	steady steadyParts
+	jumps  jumpsFound
+	growth growthFit
+}
+
+// gather runs the stages over a cleaned series.
+func gather(t []int64, v []float64, opt Options) *evidence {
+	buf := make([]float64, 0, min(len(t), maxSample+1))
+	ev := &evidence{opt: opt, th: opt.Sensitivity.thresholds(), t: t}
+	ev.life = findLifetimes(t, v, buf)
+	ev.lv = binLevels(t, v, ev.life)
+	ev.steady = findSteady(&ev.lv, ev.life.gc, buf)
+	ev.jumps = takeJumps(&ev.lv, ev.steady, ev.th.minRise)
+	ev.growth = measureGrowth(&ev.lv, ev.steady, ev.jumps)
+	return ev
+}
+
+// undecided says why no shape can be named; explain words it.
+type undecided int
+
+const (
+	decided        undecided = iota
+	noSteadyPoints           // too few steady points after warm-up to fit a line
+	steadyButSmall           // steady growth, too little yet to matter
+	linearTooShort           // a straight rise, watched too briefly to rule out fragmentation
+	accelerating             // the rate rose from the first half to the second
+	slowingOrNot             // the rate's change is not yet known well enough
+)
+
+// judgement is what judge decides of the evidence: the shape and how sure,
+// or why none can be named and how long to watch.
+type judgement struct {
+	shape      Shape
+	components []Shape
+	confidence float64
+	scores     Scores
+	misfit     bool      // the shape's curve misses the data in long stretches
+	curve      pooled    // the decelerating curve, when one was fitted
+	why        undecided // inconclusive only
+	watchHours float64   // inconclusive only
+	ratio      float64   // late rate over early rate; NaN when unknown
+	steadyRise float64   // the rise so far at the steady rate, share of the level
+	ownScale   bool      // a leak told at the series' own scale (cycles and growth), not by the hours watched
+}
+
+// judge decides the shape from the evidence. It words nothing.
+func judge(ev *evidence) judgement {
+	th, g := ev.th, ev.growth
+	j := judgement{ratio: math.NaN()}
+	if g.line.n == 0 || !g.line.ok {
+		return undecidedFor(j, noSteadyPoints, g.typicalHours)
 	}
-	rate := a.lin.b // normalised per hour
-	v.GrowthBytesPerHour = rate * a.scale
+	rate := g.line.slope // normalised per hour
 
 	// How strong is each kind of growth?
 	residT := 0.0
-	if a.lin.se > 0 {
-		residT = rate / a.lin.se
+	if g.line.se > 0 {
+		residT = rate / g.line.se
 	} else if rate > 0 {
 		residT = math.Inf(1)
 	}
-	residGrows := a.residRise >= th.minRise && rate*a.typicalHours >= th.minRise && residT >= th.minT
-	total := math.Max(a.residRise, 0) + a.jumpRise
+	residGrows := g.residRise >= th.minRise && rate*g.typicalHours >= th.minRise && residT >= th.minT
+	total := math.Max(g.residRise, 0) + g.jumpRise
 	jumpShare := 0.0
 	if total > 0 {
-		jumpShare = a.jumpRise / total
+		jumpShare = g.jumpRise / total
 	}
-	bloatGrows := a.jumpRise >= th.minRise && a.jumpRise+a.residRise >= th.minRise // jumps that the rest gives back are no lasting growth
+	bloatGrows := g.jumpRise >= th.minRise && g.jumpRise+g.residRise >= th.minRise // jumps that the rest gives back are no lasting growth
 
 	// Does the rate hold up from the first half of each lifetime to the second?
-	ratio, ratioSE := math.NaN(), math.Inf(1)
-	if a.early.ok && a.late.ok && a.early.b > 0 && a.early.b > 2*a.early.se {
-		ratio = a.late.b / a.early.b
-		ratioSE = math.Sqrt(a.late.se*a.late.se+ratio*ratio*a.early.se*a.early.se) / a.early.b
+	ratioSE := math.Inf(1)
+	if g.early.ok && g.late.ok && g.early.slope > 0 && g.early.slope > 2*g.early.se {
+		j.ratio = g.late.slope / g.early.slope
+		ratioSE = math.Sqrt(g.late.se*g.late.se+j.ratio*j.ratio*g.early.se*g.early.se) / g.early.slope
 	}
+	ratio := j.ratio
 	if residGrows && ratio < linearLow { // only a slowing rate needs the curve (NaN skips it too)
-		a.conc = fitConcave(a.b.age, a.dj, a.aged, a.typicalHours, a.binHours)
+		j.curve = fitConcave(ev.lv.age, ev.jumps.flat, g.aged, g.typicalHours, ev.lv.binHours)
 	}
-	bic := a.concaveAdvantage()
-	decel := !math.IsNaN(ratio) && ((ratio <= decelRatio && ratio+2*ratioSE < decelUpper) || (bic > 10 && ratio < linearLow && a.conc.r2() > 0.8))
-	linear := !math.IsNaN(ratio) && ratio >= linearLow && ratio <= linearHigh && ratioSE <= ratioPrecise*2 && a.lin.r2() >= 0.6
+	bic := concaveAdvantage(g.line, j.curve)
+	decel := !math.IsNaN(ratio) && ((ratio <= decelRatio && ratio+2*ratioSE < decelUpper) || (bic > 10 && ratio < linearLow && j.curve.r2() > 0.8))
+	linear := !math.IsNaN(ratio) && ratio >= linearLow && ratio <= linearHigh && ratioSE <= ratioPrecise*2 && g.line.r2() >= 0.6
 
-	growth := math.Max(a.residRise, 0) + a.jumpRise
-	v.Scores = Scores{
+	growth := math.Max(g.residRise, 0) + g.jumpRise
+	j.scores = Scores{
 		Healthy: clamp01(1 - growth/(2*th.minRise)),
-		Bloat:   clamp01(jumpShare) * clamp01(a.jumpRise/th.minRise),
+		Bloat:   clamp01(jumpShare) * clamp01(g.jumpRise/th.minRise),
 	}
 	if residGrows && !math.IsNaN(ratio) {
-		grow := (1 - jumpShare) * clamp01(a.residRise/th.minRise)
-		v.Scores.Leak = grow * clamp01(1-math.Abs(ratio-1)/0.5) * clamp01(a.evidenceHours/th.leakSpan)
-		v.Scores.Fragmentation = grow * clamp01((0.9-ratio)/0.5)
+		grow := (1 - jumpShare) * clamp01(g.residRise/th.minRise)
+		j.scores.Leak = grow * clamp01(1-math.Abs(ratio-1)/0.5) * clamp01(g.watchedHours/th.leakSpan)
+		j.scores.Fragmentation = grow * clamp01((0.9-ratio)/0.5)
 	}
 
+	// Growth too small yet to matter, but steady (a straight line explains
+	// it and its rate is far beyond noise) is never healthy: it is a leak
+	// too young to see, or not.
+	j.steadyRise = rate * g.evidenceHours
+	steady := rate > 0 && residT >= 2*th.minT && g.line.r2() >= 0.8 && j.steadyRise >= steadyMinRise
+	// At the series' own scale: the rate held over enough of the process'
+	// own cycles and multiplied memory — fragmentation slows as it grows.
+	byCycles := ev.cycles() >= th.leakCycles && g.relativeGrowth(&ev.lv) >= th.leakGrowth
+
 	switch {
+	case !residGrows && !bloatGrows && steady:
+		need := math.Max(th.leakSpan-g.watchedHours, (th.minRise-j.steadyRise)/rate)
+		return undecidedFor(j, steadyButSmall, math.Max(need, 0.25*g.evidenceHours))
 	case !residGrows && !bloatGrows:
-		v.Shape = Healthy
-		v.Confidence = 0.5 + 0.5*v.Scores.Healthy
+		j.shape = Healthy
+		j.confidence = 0.5 + 0.5*j.scores.Healthy
 	case !residGrows && bloatGrows:
-		v.Shape = Bloat
-		v.Components = []Shape{Bloat}
-		v.Confidence = 0.5 + 0.5*v.Scores.Bloat
+		j.shape = Bloat
+		j.components = []Shape{Bloat}
+		j.confidence = 0.5 + 0.5*j.scores.Bloat
 	case decel:
-		v.Shape = Fragmentation
-		v.Components = []Shape{Fragmentation}
+		j.shape = Fragmentation
+		j.components = []Shape{Fragmentation}
 		if bloatGrows && jumpShare >= bloatPresence {
-			v.Components = append(v.Components, Bloat)
+			j.components = append(j.components, Bloat)
 			if jumpShare > 0.5 {
-				v.Shape = Bloat
-				v.Components = []Shape{Bloat, Fragmentation}
+				j.shape = Bloat
+				j.components = []Shape{Bloat, Fragmentation}
 			}
 		}
-		v.Confidence = 0.5 + 0.5*math.Max(v.Scores.Fragmentation, clamp01((decelUpper-ratio-2*ratioSE)/0.3))
-		v.GrowthBytesPerHour = a.late.b * a.scale
+		j.confidence = 0.5 + 0.5*math.Max(j.scores.Fragmentation, clamp01((decelUpper-ratio-2*ratioSE)/0.3))
 	case bloatGrows && jumpShare >= bloatShare:
 		// Jumps carry the growth and what is left between them looks
 		// steady: bloat, not a leak — bloat with fragmentation looks just
 		// like this until the slowdown shows.
-		v.Shape = Bloat
-		v.Components = []Shape{Bloat}
-		v.Confidence = 0.5 + 0.5*v.Scores.Bloat*0.8
-	case linear && a.evidenceHours >= th.leakSpan:
-		v.Shape = Leak
-		v.Components = []Shape{Leak}
+		j.shape = Bloat
+		j.components = []Shape{Bloat}
+		j.confidence = 0.5 + 0.5*j.scores.Bloat*0.8
+	case linear && (g.watchedHours >= th.leakSpan || byCycles):
+		j.shape = Leak
+		j.components = []Shape{Leak}
+		j.ownScale = g.watchedHours < th.leakSpan
 		if bloatGrows && jumpShare >= bloatPresence {
-			v.Components = append(v.Components, Bloat)
+			j.components = append(j.components, Bloat)
 		}
-		v.Confidence = 0.5 + 0.5*math.Max(v.Scores.Leak, 0.2)
-		if a.underADay() {
-			v.Confidence *= 0.8
+		j.confidence = 0.5 + 0.5*math.Max(j.scores.Leak, 0.2)
+		if ev.underADay() {
+			j.confidence *= 0.8
 		}
 	case linear:
-		watch := math.Min(th.leakSpan-a.evidenceHours, maxWatchHours)
-		return a.explain(inconclusive(v, fmt.Sprintf("memory grows %s steadily, but only for %s of steady growth — too short to tell a leak from fragmentation, which looks linear for hours",
-			rateText(v.GrowthBytesPerHour), hoursText(a.evidenceHours)), hoursDur(watch)))
+		return undecidedFor(j, linearTooShort, th.leakSpan-g.watchedHours)
 	case !math.IsNaN(ratio) && ratio > linearHigh:
-		return a.explain(inconclusive(v, fmt.Sprintf("memory grows ever faster (the rate rose %.1f× from the first half to the second) — a load ramp or a daily cycle looks like this; watch at least a day", ratio),
-			hoursDur(math.Max(24-a.evidenceHours, a.evidenceHours))))
+		return undecidedFor(j, accelerating, math.Max(24-g.evidenceHours, g.evidenceHours))
 	default:
-		return a.explain(inconclusive(v, fmt.Sprintf("memory grows %s, but the window cannot yet tell whether the growth is slowing down (fragmentation) or steady (leak)", rateText(v.GrowthBytesPerHour)),
-			hoursDur(a.watchForRatio(ratioSE))))
+		return undecidedFor(j, slowingOrNot, watchForRatio(g.evidenceHours, ratioSE))
 	}
-	return a.explain(v)
+
+	// A curve that misses the data in long stretches lowers the confidence.
+	switch j.shape {
+	case Leak:
+		j.misfit = g.line.misses(ev.lv.age, ev.jumps.flat, g.spans, g.residRise)
+	case Fragmentation:
+		j.misfit = j.curve.misses(ev.lv.age, ev.jumps.flat, g.aged, g.residRise)
+	}
+	if j.misfit {
+		j.confidence = 0.5 + 0.5*(j.confidence-0.5)
+	}
+	return j
+}
+
+// undecidedFor is j made inconclusive for a reason, with hours to watch
+// (at most two weeks).
+func undecidedFor(j judgement, why undecided, watch float64) judgement {
+	j.shape, j.why, j.confidence, j.components = Inconclusive, why, 0, nil
+	j.watchHours = math.Min(watch, maxWatchHours)
+	return j
+}
+
+// lastingGrowth is Verdict.GrowthBytesPerHour, normalised: the lasting
+// rise per hour of steady time.
+func (ev *evidence) lastingGrowth(s Shape) float64 {
+	g := ev.growth
+	hours := math.Max(g.typicalHours, ev.lv.binHours)
+	switch s {
+	case Leak:
+		return math.Max(g.line.slope+g.jumpRise/hours, 0)
+	case Fragmentation, Bloat:
+		return math.Max((math.Max(g.residRise, 0)+g.jumpRise)/hours, 0)
+	}
+	return g.line.slope
+}
+
+// underADay reports a single lifetime seen for less than a day, where a
+// daily load cycle cannot be ruled out.
+func (ev *evidence) underADay() bool {
+	return len(ev.life.segs) == 1 && ev.t[len(ev.t)-1]-ev.t[0] < dayMs
 }
 
 // concaveAdvantage is the Bayesian information criterion's preference for
 // the best decelerating curve over a straight line (positive: curve wins).
-func (a *analysis) concaveAdvantage() float64 {
-	if !a.conc.ok || !a.lin.ok || a.lin.n < 4 || a.conc.rss <= 0 {
+func concaveAdvantage(line, curve pooled) float64 {
+	if !curve.ok || !line.ok || line.n < 4 || curve.rss <= 0 {
 		return 0
 	}
-	n := float64(a.lin.n)
-	return n*math.Log(a.lin.rss/a.conc.rss) - math.Log(n)
+	n := float64(line.n)
+	return n*math.Log(line.rss/curve.rss) - math.Log(n)
 }
 
-// watchForRatio estimates how much longer to watch until the rate ratio is
-// known to ±ratioPrecise: a slope's standard error falls with the span to
-// the power 1.5 at a fixed sampling rate.
-func (a *analysis) watchForRatio(se float64) float64 {
-	h := a.evidenceHours
+// watchForRatio estimates how much longer to watch, after h hours of
+// evidence, until the rate ratio is known to ±ratioPrecise: a slope's
+// standard error falls with the span to the power 1.5 at a fixed sampling
+// rate.
+func watchForRatio(h, se float64) float64 {
 	if math.IsInf(se, 0) || math.IsNaN(se) || se <= 0 {
 		return math.Min(math.Max(h, 1), maxWatchHours)
 	}
 	need := h * math.Pow(se/ratioPrecise, 2.0/3.0)
 	return math.Min(math.Max(need-h, 0.25*h), maxWatchHours)
-}
-
-func hoursDur(h float64) time.Duration {
-	if h <= 0 || math.IsNaN(h) {
-		return 0
-	}
-	return time.Duration(h * float64(time.Hour)).Round(time.Minute)
 }

@@ -23,14 +23,13 @@ const (
 )
 
 type binJump struct {
-	i, j  int     // rise from bin i to bin j
-	size  float64 // persisted rise beyond the steady rate (normalised)
-	peak  float64 // highest level just after the rise
-	from  float64
-	freed float64
+	start, end int     // the rise runs from bin start to bin end
+	size       float64 // persisted rise beyond the steady rate (normalised)
+	peak       float64 // highest level just after the rise
+	before     float64 // level before the rise
+	freed      float64 // given back soon after the peak
 }
 
-// findJumps looks for jumps in y[a:b]; sigma is the bin noise.
 // jumpScratch holds findJumps' working memory, reused across lifetimes.
 type jumpScratch struct {
 	w, ps, d, sel []float64
@@ -44,13 +43,18 @@ func grow[T any](s []T, n int) []T {
 	return s[:n]
 }
 
-func findJumps(y []float64, a, b int, sigma float64, sc *jumpScratch) []binJump {
-	nb := b - a
+// findJumps looks for jumps in the bins s of y; sigma is the bin noise.
+func findJumps(y []float64, s span, sigma float64, sc *jumpScratch) []binJump {
+	first, nb := s.lo, s.bins()
 	if nb < minJumpBins {
 		return nil
 	}
 	m := max(2, int(math.Round(jumpWindowShare*float64(nb))))
 	k := max(1, int(math.Round(jumpRiseShare*float64(nb))))
+	// The top of a rise and what falls back after it are read from levels
+	// smoothed over 2r+1 bins, enough to bring the noise near 2 % of the
+	// median level.
+	r := min(m, int(math.Ceil((math.Pow(sigma/0.02, 2)-1)/2)))
 	lo, hi := m, nb-k-m // D[j] compares [j-m, j) with [j+k, j+k+m)
 	if hi <= lo+2 {
 		return nil
@@ -59,7 +63,7 @@ func findJumps(y []float64, a, b int, sigma float64, sc *jumpScratch) []binJump 
 	// working copy before looking again: jumps close together hide each
 	// other in the comparisons until the larger one is gone.
 	w := grow(sc.w, nb)
-	copy(w, y[a:b])
+	copy(w, y[s.lo:s.hi])
 	ps := grow(sc.ps, nb+1)
 	d := grow(sc.d, hi-lo)
 	order := grow(sc.order, hi-lo)[:0]
@@ -86,9 +90,9 @@ func findJumps(y []float64, a, b int, sigma float64, sc *jumpScratch) []binJump 
 		slices.SortFunc(order, func(p, q int) int { return cmp.Compare(d[q], d[p]) })
 		found := false
 		for _, j := range order {
-			if jp, ok := jumpAt(w, d, j, lo, m, k, base, mean); ok {
-				jp.from = meanOf(y[a:b], jp.pos-m, jp.pos)
-				jp.peak = y[a+jp.qtop]
+			if jp, ok := jumpAt(w, d, j, lo, m, k, r, base, mean); ok {
+				jp.before = meanOf(y[s.lo:s.hi], jp.pos-m, jp.pos)
+				jp.peak = y[first+jp.qtop]
 				// The rise sits where the level steps up most inside the gap.
 				step := jp.pos
 				for q := jp.pos; q <= min(nb-1, jp.pos+k-1); q++ {
@@ -96,7 +100,7 @@ func findJumps(y []float64, a, b int, sigma float64, sc *jumpScratch) []binJump 
 						step = q
 					}
 				}
-				jp.i, jp.j = a+step-1, a+step
+				jp.start, jp.end = first+step-1, first+step
 				out = mergeJump(out, jp.binJump, k)
 				for q := step; q < nb; q++ {
 					w[q] -= jp.size
@@ -109,7 +113,37 @@ func findJumps(y []float64, a, b int, sigma float64, sc *jumpScratch) []binJump 
 			break
 		}
 	}
-	slices.SortFunc(out, func(p, q binJump) int { return cmp.Compare(p.i, q.i) })
+	slices.SortFunc(out, func(p, q binJump) int { return cmp.Compare(p.start, q.start) })
+	return confirmJumps(y, s, out, m, sigma)
+}
+
+// confirmJumps keeps the jumps that still stand on the levels as they are:
+// the mean over up to m bins after the rise (before the next jump) above
+// the mean over up to m bins before it (after the previous one) by the
+// smallest jump and by four times the noise of those means. A jump found
+// on a working copy from which others were taken out can be the remains
+// of a neighbour's release or of noise; this drops it at any step.
+func confirmJumps(y []float64, s span, js []binJump, m int, sigma float64) []binJump {
+	out := js[:0]
+	for n, j := range js {
+		lo, hi := s.lo, s.hi
+		if n > 0 {
+			lo = js[n-1].end
+		}
+		if n+1 < len(js) {
+			hi = js[n+1].start + 1
+		}
+		from, to := max(lo, j.start+1-m), min(hi, j.end+m)
+		if from >= j.start+1 || to <= j.end {
+			out = append(out, j)
+			continue
+		}
+		rise := meanOf(y, j.end, to) - meanOf(y, from, j.start+1)
+		noise := sigma * math.Sqrt(1/float64(j.start+1-from)+1/float64(to-j.end))
+		if rise >= math.Max(jumpMinSize, 4*noise) {
+			out = append(out, j)
+		}
+	}
 	return out
 }
 
@@ -129,7 +163,7 @@ func meanOf(y []float64, lo, hi int) float64 {
 }
 
 // jumpAt checks the comparison j for a jump in the working levels w.
-func jumpAt(w, d []float64, j, lo, m, k int, base float64, mean func(int, int) float64) (candidate, bool) {
+func jumpAt(w, d []float64, j, lo, m, k, r int, base float64, mean func(int, int) float64) (candidate, bool) {
 	nb := len(w)
 	h := m + k
 	e := d[j] - base
@@ -173,10 +207,16 @@ func jumpAt(w, d []float64, j, lo, m, k int, base float64, mean func(int, int) f
 	if kept < jumpKeepShare*e {
 		return candidate{}, false
 	}
+	level := func(q int) float64 { // w[q], smoothed over ±r bins
+		if r <= 0 {
+			return w[q]
+		}
+		return mean(max(0, q-r), min(nb, q+r+1))
+	}
 	top, qtop := math.Inf(-1), pos
 	for q := pos - 1; q < min(nb, pos+k+m); q++ {
-		if w[q] > top {
-			top, qtop = w[q], q
+		if l := level(q); l > top {
+			top, qtop = l, q
 		}
 	}
 	// What falls back soon after the top, beyond the steady rate: bloat
@@ -184,7 +224,7 @@ func jumpAt(w, d []float64, j, lo, m, k int, base float64, mean func(int, int) f
 	rate := math.Max(base, 0) / float64(h)
 	low := top
 	for q := qtop; q < min(nb, qtop+2*h); q++ {
-		low = math.Min(low, w[q]-rate*float64(q-qtop))
+		low = math.Min(low, level(q)-rate*float64(q-qtop))
 	}
 	if top-from <= 0 || (top-low)/(top-from) > maxFreed {
 		return candidate{}, false
@@ -202,12 +242,12 @@ func jumpAt(w, d []float64, j, lo, m, k int, base float64, mean func(int, int) f
 func mergeJump(js []binJump, j binJump, gap int) []binJump {
 	for n := range js {
 		o := &js[n]
-		if j.i <= o.j+gap && o.i <= j.j+gap {
+		if j.start <= o.end+gap && o.start <= j.end+gap {
 			o.size += j.size
-			o.i, o.j = min(o.i, j.i), max(o.j, j.j)
-			o.from = math.Min(o.from, j.from)
+			o.start, o.end = min(o.start, j.start), max(o.end, j.end)
+			o.before = math.Min(o.before, j.before)
 			o.peak = math.Max(o.peak, j.peak)
-			o.freed = math.Max(0, o.peak-o.from-o.size)
+			o.freed = math.Max(0, o.peak-o.before-o.size)
 			return js
 		}
 	}

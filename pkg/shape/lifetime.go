@@ -14,35 +14,184 @@ const (
 	restartDeepDrop = 0.35 // …or drops by this share of the level at once (the process died)
 )
 
-// drop is a sharp fall: from point p to point q (q > p).
-type drop struct{ p, q int }
+// drop is a sharp fall: from point from to point to (to > from).
+type drop struct{ from, to int }
 
 // segment is a process lifetime as a range of cleaned points [lo, hi).
 type segment struct{ lo, hi int }
 
+// lifetimes is the first stage's result: the series' scale and step, the
+// garbage collector's period if it saws, and the process lifetimes between
+// restarts.
+type lifetimes struct {
+	scale float64   // the median level, bytes: levels are judged relative to it
+	step  float64   // median sampling step, ms
+	gc    float64   // GC period in ms, 0 when there is no sawtooth
+	segs  []segment // lifetimes as point ranges
+}
+
+// findLifetimes measures the scale and step, looks for a GC sawtooth, and
+// otherwise cuts the series at restarts (and at outages that hide one).
+func findLifetimes(t []int64, v []float64, buf []float64) lifetimes {
+	n := len(t)
+	lt := lifetimes{
+		scale: median(sampleInto(buf, n, func(i int) float64 { return v[i] })),
+		step:  medianStep(t, buf),
+	}
+	drops, med, sigma := findDrops(v, buf, lt.scale)
+	lt.gc = gcPeriod(t, drops)
+	if lt.gc > 0 {
+		lt.segs = []segment{{0, n}}
+		return lt
+	}
+	drops = levelDrops(v, drops, med, sigma, lt.scale)
+	lt.segs = splitAtGaps(t, v, splitLifetimes(v, drops, sigma, lt.scale))
+	return lt
+}
+
+// medianStep is the median spacing of t in ms (of at most maxSample
+// sampled spacings); a regular series needs no selection.
+func medianStep(t []int64, buf []float64) float64 {
+	n := len(t)
+	stride := 1
+	if n-1 > maxSample {
+		stride = (n - 1 + maxSample - 1) / maxSample
+	}
+	first := t[1] - t[0]
+	regular := true
+	for i := 0; i+1 < n && regular; i += stride {
+		regular = t[i+1]-t[i] == first
+	}
+	if regular {
+		return float64(first)
+	}
+	return median(sampleInto(buf, n-1, func(i int) float64 { return float64(t[i+1] - t[i]) }))
+}
+
 // findDrops returns the sharp falls of y: runs of consecutive differences
-// far below the typical difference. sigma is the robust spread of
-// differences; level is the series' typical level (the median).
-func findDrops(y []float64, buf []float64, level float64) (drops []drop, sigma float64) {
+// far below the typical difference med, whose robust spread is sigma; level
+// is the series' typical level (the median).
+func findDrops(y []float64, buf []float64, level float64) (drops []drop, med, sigma float64) {
 	n := len(y)
 	if n < 3 {
-		return nil, 0
+		return nil, 0, 0
 	}
 	d := sampleInto(buf, n-1, func(i int) float64 { return y[i+1] - y[i] })
-	med := median(d)
-	sigma = madSigma(d)
+	med = median(d)
+	sigma = madSigmaAround(d, med)
 	thr := med - math.Max(6*sigma, 0.03*level)
 	for i := 1; i < n; i++ {
 		if y[i]-y[i-1] >= thr {
 			continue
 		}
-		if k := len(drops); k > 0 && drops[k-1].q == i-1 {
-			drops[k-1].q = i // the fall goes on over another sample
+		if k := len(drops); k > 0 && drops[k-1].to == i-1 {
+			drops[k-1].to = i // the fall goes on over another sample
 			continue
 		}
-		drops = append(drops, drop{p: i - 1, q: i})
+		drops = append(drops, drop{from: i - 1, to: i})
 	}
-	return drops, sigma
+	return drops, med, sigma
+}
+
+// levelDrops adds to drops (sorted) the falls of the level that noise hides
+// point by point (a restart seen at a coarse step, without its dip): falls
+// of the five-point median level by more than 5 σ of one point (σ of a difference / √2; the
+// difference of two such medians has σ ≈ 0.76 σ, so this is over 6 σ of
+// it) and 3 % of level, each at its steepest point, where no drop is
+// already within two points.
+func levelDrops(y []float64, drops []drop, med, sigma, level float64) []drop {
+	n := len(y)
+	const w = 5
+	if n < 2*w+2 {
+		return drops
+	}
+	thr := w*med - math.Max(5*sigma/math.Sqrt2, 0.03*level)
+	var out []drop
+	k := 0
+	best, bestI := 0.0, -1
+	flush := func() {
+		if bestI < 0 {
+			return
+		}
+		q := bestI
+		for i := max(1, bestI-1); i <= min(n-1, bestI+1); i++ {
+			if y[i]-y[i-1] < y[q]-y[q-1] {
+				q = i
+			}
+		}
+		near := false
+		for _, d := range drops {
+			if d.to >= q-2 && d.from <= q+1 {
+				near = true
+				break
+			}
+		}
+		if !near {
+			out = append(out, drop{from: q - 1, to: q})
+		}
+		bestI = -1
+	}
+	// The medians are taken only where the sums of the two windows fall by
+	// a quarter of the threshold: a fall of the medians comes with a fall
+	// of the sums (unless a spike of several times the fall sits in the
+	// window after), and the difference of the sums slides in O(1).
+	lim := w * thr / 4
+	var diff float64 // Σ y[i:i+w] − Σ y[i-w:i]
+	for q := 0; q < w; q++ {
+		diff += y[w+q] - y[q]
+	}
+	// Sliding both windows one point on: y[i+w] comes in after, y[i]
+	// moves from after to before, y[i-w] leaves before.
+	ahead := y[2*w:]
+	mid, behind := y[w:][:len(ahead)], y[:len(ahead)]
+	rising := thr > 0 // a steep rise: no fall at all still passes
+	for k := 0; ; k++ {
+		i := w + k
+		switch {
+		case diff < lim:
+			if fall := med5(y[i:i+w]) - med5(y[i-w:i]); fall < thr {
+				if bestI < 0 || fall < best {
+					best, bestI = fall, i
+				}
+			} else if bestI >= 0 {
+				flush()
+			}
+		case rising:
+			if bestI < 0 || 0 < best {
+				best, bestI = 0, i
+			}
+		case bestI >= 0:
+			flush()
+		}
+		if k >= len(ahead) {
+			break
+		}
+		diff += ahead[k] - 2*mid[k] + behind[k]
+	}
+	flush()
+	if len(out) == 0 {
+		return drops
+	}
+	merged := make([]drop, 0, len(drops)+len(out))
+	for _, d := range out {
+		for k < len(drops) && drops[k].from < d.from {
+			merged = append(merged, drops[k])
+			k++
+		}
+		merged = append(merged, d)
+	}
+	return append(merged, drops[k:]...)
+}
+
+// med5 is the median of five numbers.
+func med5(y []float64) float64 {
+	a := [5]float64{y[0], y[1], y[2], y[3], y[4]}
+	for i := 1; i < 5; i++ { // insertion sort: five elements
+		for j := i; j > 0 && a[j] < a[j-1]; j-- {
+			a[j], a[j-1] = a[j-1], a[j]
+		}
+	}
+	return a[2]
 }
 
 // gcPeriod reports whether the drops are a garbage collector's sawtooth
@@ -53,7 +202,7 @@ func gcPeriod(t []int64, drops []drop) float64 {
 	}
 	gaps := make([]float64, 0, len(drops)-1)
 	for i := 1; i < len(drops); i++ {
-		gaps = append(gaps, float64(t[drops[i].q]-t[drops[i-1].q]))
+		gaps = append(gaps, float64(t[drops[i].to]-t[drops[i-1].to]))
 	}
 	g := sampleInto(make([]float64, 0, len(gaps)), len(gaps), func(i int) float64 { return gaps[i] })
 	if p := median(g); p < gcMaxPeriodMs {
@@ -73,21 +222,24 @@ func splitLifetimes(y []float64, drops []drop, sigma, level float64) []segment {
 	w := max(5, len(y)/20) // up to 5 % of the series: a spike (≤ 1 %) is outvoted
 	scratch := make([]float64, 0, w+1)
 	for _, d := range drops {
-		if d.q-start < 2 { // two restarts in a row: one restart
+		if d.to-start < 2 { // two restarts in a row: one restart
 			continue
 		}
-		base := lifetimeBase(y, start, d.p, scratch)
-		before := median(append(scratch[:0], y[max(start, d.p-w):d.p+1]...))
-		after := median(append(scratch[:0], y[d.q:min(len(y), d.q+3)]...))
+		base := lifetimeBase(y, start, d.from, scratch)
+		// The level before: over the lifetime's last quarter at most, so
+		// that a short lifetime's climb is not averaged away.
+		wd := max(5, min(w, (d.from-start)/4))
+		before := median(append(scratch[:0], y[max(start, d.from-wd):d.from+1]...))
+		after := median(append(scratch[:0], y[d.to:min(len(y), d.to+3)]...))
 		climb := before - base
-		erases := climb >= math.Max(6*sigma, 0.05*level) && after <= base+(1-restartErase)*climb
-		deep := y[d.q] <= (1-restartDeepDrop)*before
+		erases := climb >= math.Max(4*sigma/math.Sqrt2, 0.05*level) && after <= base+(1-restartErase)*climb // medians: 4 σ of a point
+		deep := y[d.to] <= (1-restartDeepDrop)*before
 		if !erases && !deep {
 			continue
 		}
-		segs[len(segs)-1].hi = d.q
-		segs = append(segs, segment{lo: d.q})
-		start = d.q
+		segs[len(segs)-1].hi = d.to
+		segs = append(segs, segment{lo: d.to})
+		start = d.to
 	}
 	segs[len(segs)-1].hi = len(y)
 	return segs

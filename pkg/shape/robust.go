@@ -100,7 +100,14 @@ func madSigma(buf []float64) float64 {
 	if len(buf) == 0 {
 		return 0
 	}
-	m := median(buf)
+	return madSigmaAround(buf, median(buf))
+}
+
+// madSigmaAround is madSigma for data whose median m is known.
+func madSigmaAround(buf []float64, m float64) float64 {
+	if len(buf) == 0 {
+		return 0
+	}
 	for i, x := range buf {
 		buf[i] = math.Abs(x - m)
 	}

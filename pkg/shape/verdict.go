@@ -6,7 +6,10 @@
 // of slices (Unix milliseconds, bytes); output is a Verdict.
 package shape
 
-import "time"
+import (
+	"math"
+	"time"
+)
 
 // Shape is the name of a memory series' behaviour.
 type Shape string
@@ -29,6 +32,31 @@ const (
 
 // Shapes lists the five shapes in a stable order.
 var Shapes = []Shape{Leak, Fragmentation, Bloat, Healthy, Inconclusive}
+
+// IsGrowth reports whether s is a shape of growth: leak, fragmentation or
+// bloat.
+func (s Shape) IsGrowth() bool { return s == Leak || s == Fragmentation || s == Bloat }
+
+// Severity ranks a shape by how soon it needs a person: leak 4 (grows until
+// the process dies), bloat 3 (a lasting step up that may come again),
+// fragmentation 2 (grows ever slower), inconclusive 1 (watch it), healthy 0.
+// An unknown shape ranks -1. Sort verdicts by it, highest first, to put the
+// worst first.
+func (s Shape) Severity() int {
+	switch s {
+	case Leak:
+		return 4
+	case Bloat:
+		return 3
+	case Fragmentation:
+		return 2
+	case Inconclusive:
+		return 1
+	case Healthy:
+		return 0
+	}
+	return -1
+}
 
 // Sensitivity trades false alarms against early calls.
 type Sensitivity int
@@ -120,18 +148,38 @@ type Verdict struct {
 	Components []Shape `json:"components"`
 	Confidence float64 `json:"confidence"`
 	Scores     Scores  `json:"scores"`
-	// GrowthBytesPerHour is the growth rate over the steady part (after
-	// warm-up, between jumps, within lifetimes); for fragmentation, the
-	// rate at the end of the window.
+	// GrowthBytesPerHour is the lasting growth: how much the level the
+	// process keeps rose per hour of steady time (after warm-up, within each
+	// lifetime, averaged over lifetimes), jumps that persisted included and
+	// what they freed left out. For a leak it is the fitted steady rate plus
+	// the jumps, for fragmentation the average over its slowing curve (its
+	// rate now is lower; the explanation gives both ends), for bloat the
+	// jumps and whatever rose between them, spread over the time. It is
+	// never negative for leak, fragmentation and bloat; for healthy and
+	// inconclusive it is the straight line's slope and may be.
 	GrowthBytesPerHour float64    `json:"growth_bytes_per_hour"`
 	Jumps              []Jump     `json:"jumps"`
 	Lifetimes          []Lifetime `json:"lifetimes"`
 	Restarts           int        `json:"restarts"`
 	Fits               []Fit      `json:"fits"`
-	// TimeToLimit is how long until the limit is reached at the fitted
-	// shape; 0 with HasTimeToLimit false when unknown or never.
+	// TimeToLimit is how long until the limit is reached, following the
+	// fitted shape from the current (last) lifetime's level; 0 with
+	// HasTimeToLimit false when unknown, never, or when restarts come
+	// first (RestartsResetFirst).
 	TimeToLimit    time.Duration `json:"time_to_limit"`
 	HasTimeToLimit bool          `json:"has_time_to_limit"`
+	// RestartsResetFirst is true when the process restarts (every
+	// TypicalLifetime) before its growth would reach the limit: each
+	// restart resets the level, so the limit is not reached at this pace.
+	RestartsResetFirst bool `json:"restarts_reset_first,omitempty"`
+	// TypicalLifetime is the median length of the lifetimes seen whole
+	// (between two restarts); 0 when fewer than one was seen.
+	TypicalLifetime time.Duration `json:"typical_lifetime,omitempty"`
+	// Misfit is true when the curve drawn for the shape misses the data in
+	// long stretches (its residuals keep one sign far longer than noise
+	// would): the shape is the best of those tried, held with less
+	// confidence.
+	Misfit bool `json:"misfit,omitempty"`
 	// Explanation is one sentence a person can read out on an incident call.
 	Explanation string `json:"explanation"`
 	// Reason says why a verdict is inconclusive (empty otherwise).
@@ -143,4 +191,58 @@ type Verdict struct {
 	// Dropped how many were discarded (NaN, ±Inf, duplicates, zero fill).
 	Points  int `json:"points"`
 	Dropped int `json:"dropped"`
+}
+
+// At evaluates the fit at t (Unix ms); age is t − Origin in ms.
+//
+//   - Linear, Forecast: A + B·age
+//   - Logarithmic: A + B·ln(1 + age/Tau)
+//   - Saturating: A + B·(1 − exp(−age/Tau))
+//   - Steps: the V of the last knot at or before t (knots in any order);
+//     before the first knot, A
+//
+// It returns NaN outside [Start, End], for an unknown model, and for a
+// logarithmic or saturating fit without a positive Tau.
+func (f Fit) At(t int64) float64 {
+	if t < f.Start || t > f.End {
+		return math.NaN()
+	}
+	age := float64(t - f.Origin)
+	switch f.Model {
+	case Linear, Forecast:
+		return f.A + f.B*age
+	case Logarithmic:
+		if !(f.Tau > 0) || age/f.Tau <= -1 {
+			return math.NaN()
+		}
+		return f.A + f.B*math.Log1p(age/f.Tau)
+	case Saturating:
+		if !(f.Tau > 0) {
+			return math.NaN()
+		}
+		return f.A + f.B*(-math.Expm1(-age/f.Tau))
+	case Steps:
+		v, at, found := f.A, int64(0), false
+		for _, k := range f.Knots {
+			if k.T <= t && (!found || k.T >= at) {
+				v, at, found = k.V, k.T, true
+			}
+		}
+		return v
+	}
+	return math.NaN()
+}
+
+// slopeAt is the fit's rate in bytes per ms at time t.
+func (f Fit) slopeAt(t int64) float64 {
+	age := float64(t - f.Origin)
+	switch f.Model {
+	case Linear, Forecast:
+		return f.B
+	case Logarithmic:
+		return f.B / (f.Tau + age)
+	case Saturating:
+		return f.B / f.Tau * math.Exp(-age/f.Tau)
+	}
+	return 0
 }

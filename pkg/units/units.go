@@ -1,5 +1,7 @@
-// Package units parses and formats byte quantities for people: "2GiB",
-// "512MiB", "1.5GB", "1e9" in, "38 MB" out.
+// Package units parses and formats quantities for people, and is the one
+// place that does: byte sizes ("2GiB", "512MiB", "1.5GB", "1e9" in; "812
+// MiB", "1.5 GiB" out), growth rates ("+38 MiB/h") and durations ("45 min",
+// "9.5 h", "2.5 days").
 package units
 
 import (
@@ -96,21 +98,26 @@ func ParseBytes(s string) (float64, error) {
 	return b, nil
 }
 
-var (
-	siUnits  = []string{"B", "kB", "MB", "GB", "TB", "PB", "EB"}
-	iecUnits = []string{"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"}
-)
+// iecUnits are the names of the powers of 1024.
+var iecUnits = []string{"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"}
 
-// FormatBytes renders b with SI units (powers of 1000), to two or three
-// significant digits: "38 MB", "1.5 GB", "512 B", "-2.1 MB". NaN and
-// infinities are rendered as "NaN", "+Inf" and "-Inf".
-func FormatBytes(b float64) string { return format(b, 1000, siUnits) }
+// IECUnit is the IEC unit for a magnitude x: its size in bytes and name,
+// the largest whose value of |x| is at least 1 (bytes below 1 KiB, EiB at
+// most). Axis labels use it to put every tick in the same unit.
+func IECUnit(x float64) (size float64, name string) {
+	x = math.Abs(x)
+	size, i := 1.0, 0
+	for x/size >= 1024 && i < len(iecUnits)-1 {
+		size *= 1024
+		i++
+	}
+	return size, iecUnits[i]
+}
 
-// FormatBytesIEC renders b with IEC units (powers of 1024): "512 MiB",
-// "1.5 GiB".
-func FormatBytesIEC(b float64) string { return format(b, 1024, iecUnits) }
-
-func format(b, base float64, names []string) string {
+// FormatBytesIEC renders b with IEC units (powers of 1024), one decimal
+// below 10 and none above, a trailing ".0" dropped: "512 MiB", "1.5 GiB",
+// "-2.1 MiB". NaN and infinities are rendered as "NaN", "+Inf" and "-Inf".
+func FormatBytesIEC(b float64) string {
 	switch {
 	case math.IsNaN(b):
 		return "NaN"
@@ -124,22 +131,54 @@ func format(b, base float64, names []string) string {
 		sign = "-"
 		b = -b
 	}
-	i := 0
-	for b >= base && i < len(names)-1 {
-		b /= base
-		i++
-	}
-	// Round first so that 999.96 kB becomes 1.0 MB, not "1000 kB".
-	s := num(b)
-	if s == strconv.Itoa(int(base)) && i < len(names)-1 {
-		b /= base
-		i++
-		s = num(b)
+	size, name := IECUnit(b)
+	x := b / size
+	// Round first so that 1023.96 MiB becomes 1 GiB, not "1024 MiB".
+	s := num(x)
+	if s == "1024" && name != iecUnits[len(iecUnits)-1] {
+		size *= 1024
+		_, name = IECUnit(size)
+		s = num(b / size)
 	}
 	if s == "0" {
 		sign = ""
 	}
-	return sign + s + " " + names[i]
+	return sign + s + " " + name
+}
+
+// FormatGrowth renders a growth rate in bytes per hour: "+38 MiB/h",
+// "-1.2 GiB/h", "0 B/h".
+func FormatGrowth(bytesPerHour float64) string {
+	s := FormatBytesIEC(bytesPerHour)
+	if bytesPerHour > 0 && s != "0 B" && !strings.HasPrefix(s, "+") {
+		s = "+" + s
+	}
+	return s + "/h"
+}
+
+// FormatDuration renders a duration the way people say it: "45 s",
+// "45 min", "9.5 h", "14 h", "2.5 days". Negative durations get a minus
+// sign.
+func FormatDuration(d time.Duration) string {
+	if d < 0 {
+		if d == math.MinInt64 { // −d would overflow
+			d++
+		}
+		return "-" + FormatDuration(-d)
+	}
+	switch {
+	case d < time.Minute:
+		return fmt.Sprintf("%d s", int(d.Seconds()))
+	case d < time.Hour:
+		return fmt.Sprintf("%d min", int(d.Round(time.Minute).Minutes()))
+	case d < 48*time.Hour:
+		h := d.Hours()
+		if h < 10 {
+			return strings.TrimSuffix(fmt.Sprintf("%.1f", h), ".0") + " h"
+		}
+		return fmt.Sprintf("%.0f h", h)
+	}
+	return strings.TrimSuffix(fmt.Sprintf("%.1f", d.Hours()/24), ".0") + " days"
 }
 
 // num prints v (0 <= v < ~1024) with one decimal below 10 and none above;

@@ -4,6 +4,7 @@ import (
 	"math"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestParseBytes(t *testing.T) {
@@ -83,36 +84,6 @@ func TestParseBytesErrors(t *testing.T) {
 	}
 }
 
-func TestFormatBytes(t *testing.T) {
-	tests := []struct {
-		in   float64
-		want string
-	}{
-		{0, "0 B"},
-		{1, "1 B"},
-		{512, "512 B"},
-		{999, "999 B"},
-		{1000, "1 kB"},
-		{1500, "1.5 kB"},
-		{38e6, "38 MB"},
-		{38.4e6, "38 MB"},
-		{1.5e9, "1.5 GB"},
-		{9.96e6, "10 MB"},
-		{999.6e3, "1 MB"},
-		{-2.1e6, "-2.1 MB"},
-		{-0.01, "0 B"},
-		{1e21, "1000 EB"},
-		{math.NaN(), "NaN"},
-		{math.Inf(1), "+Inf"},
-		{math.Inf(-1), "-Inf"},
-	}
-	for _, tt := range tests {
-		if got := FormatBytes(tt.in); got != tt.want {
-			t.Errorf("FormatBytes(%v) = %q, want %q", tt.in, got, tt.want)
-		}
-	}
-}
-
 func TestFormatBytesIEC(t *testing.T) {
 	tests := []struct {
 		in   float64
@@ -124,6 +95,14 @@ func TestFormatBytesIEC(t *testing.T) {
 		{512 << 20, "512 MiB"},
 		{1.5 * (1 << 30), "1.5 GiB"},
 		{1023.99 * (1 << 20), "1 GiB"},
+		{812 << 20, "812 MiB"},
+		{12.34 * (1 << 20), "12 MiB"},
+		{-2.1 * (1 << 20), "-2.1 MiB"},
+		{-0.01, "0 B"},
+		{1 << 70, "1024 EiB"},
+		{math.NaN(), "NaN"},
+		{math.Inf(1), "+Inf"},
+		{math.Inf(-1), "-Inf"},
 	}
 	for _, tt := range tests {
 		if got := FormatBytesIEC(tt.in); got != tt.want {
@@ -133,19 +112,49 @@ func TestFormatBytesIEC(t *testing.T) {
 }
 
 func TestRoundTrip(t *testing.T) {
-	for _, s := range []string{"512 MiB", "1.5 GiB", "2 TiB", "38 MB", "1.5 GB"} {
+	for _, s := range []string{"512 MiB", "1.5 GiB", "2 TiB", "7 B"} {
 		b, err := ParseBytes(s)
 		if err != nil {
 			t.Fatal(err)
 		}
-		var back string
-		if strings.Contains(s, "i") {
-			back = FormatBytesIEC(b)
-		} else {
-			back = FormatBytes(b)
-		}
-		if back != s {
+		if back := FormatBytesIEC(b); back != s {
 			t.Errorf("round trip %q -> %v -> %q", s, b, back)
+		}
+	}
+}
+
+func TestIECUnit(t *testing.T) {
+	for _, tt := range []struct {
+		in   float64
+		size float64
+		name string
+	}{
+		{0, 1, "B"}, {1023, 1, "B"}, {1024, 1024, "KiB"}, {-3 << 30, 1 << 30, "GiB"}, {1 << 70, 1 << 60, "EiB"},
+	} {
+		if size, name := IECUnit(tt.in); size != tt.size || name != tt.name {
+			t.Errorf("IECUnit(%g) = %g %s, want %g %s", tt.in, size, name, tt.size, tt.name)
+		}
+	}
+}
+
+func TestFormatGrowth(t *testing.T) {
+	for in, want := range map[float64]string{
+		38 << 20: "+38 MiB/h", -1.2 * (1 << 30): "-1.2 GiB/h", 0: "0 B/h", 0.001: "0 B/h", -0.001: "0 B/h",
+	} {
+		if got := FormatGrowth(in); got != want {
+			t.Errorf("FormatGrowth(%g) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestFormatDuration(t *testing.T) {
+	for in, want := range map[time.Duration]string{
+		45 * time.Second: "45 s", 45 * time.Minute: "45 min", 90 * time.Minute: "1.5 h", 9 * time.Hour: "9 h",
+		14 * time.Hour: "14 h", 47 * time.Hour: "47 h", 60 * time.Hour: "2.5 days", 7 * 24 * time.Hour: "7 days",
+		-2 * time.Hour: "-2 h", 0: "0 s", math.MinInt64: "-106752 days", math.MaxInt64: "106752 days",
+	} {
+		if got := FormatDuration(in); got != want {
+			t.Errorf("FormatDuration(%v) = %q, want %q", in, got, want)
 		}
 	}
 }

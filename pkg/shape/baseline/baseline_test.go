@@ -151,3 +151,63 @@ func TestKnownFailures(t *testing.T) {
 		}
 	})
 }
+
+func TestCorootCheck(t *testing.T) {
+	gib := 1024.0 * mib
+	for _, c := range []struct {
+		name   string
+		window time.Duration
+		f      func(x float64) float64
+		limit  float64
+		want   shape.Shape
+	}{
+		// 1 GiB growing 20 % of its level an hour: over 50 MiB and 10 %/h.
+		{"steady growth of 20 %/h", 6 * time.Hour, func(x float64) float64 { return gib * (1 + 1.2*x) }, 0, shape.Leak},
+		// 5 %/h is under the 10 % threshold.
+		{"steady growth of 5 %/h", 6 * time.Hour, func(x float64) float64 { return gib * (1 + 0.3*x) }, 0, shape.Healthy},
+		// A small process: 20 %/h of 100 MiB is 20 MiB an hour, under 50 MiB.
+		{"small process", 6 * time.Hour, func(x float64) float64 { return 100 * mib * (1 + 1.2*x) }, 0, shape.Healthy},
+		// …but with a 200 MiB limit 5 % of it (10 MiB) is enough.
+		{"small process with a limit", 6 * time.Hour, func(x float64) float64 { return 100 * mib * (1 + 1.2*x) }, 200 * mib, shape.Leak},
+		// A start-up climb that plateaus: the last quarter no longer rises.
+		{"climb then plateau", 6 * time.Hour, func(x float64) float64 { return gib * (1 + 1.5*math.Min(x, 0.5)) }, 0, shape.Healthy},
+		// Restarts every 1.5 h: each run climbs 40 % an hour; the longest
+		// run (1.5 h of 6) covers under a third of the window.
+		{"restarts every 1.5 h", 6 * time.Hour, func(x float64) float64 { return gib * (1 + 0.6*math.Mod(x*6, 1.5)) }, 0, shape.Healthy},
+	} {
+		ts, v := series(c.window, time.Minute, 2*mib, c.f)
+		if got := CorootCheck(ts, v, c.limit); got != c.want {
+			t.Errorf("%s: %s, want %s (growth %.1f %%/h)", c.name, got, c.want,
+				CorootGrowthPercent(ts, v, c.limit, len(ts), ts[len(ts)-1]))
+		}
+	}
+	// Fewer than 80 % of the steps present: no verdict.
+	ts, v := series(6*time.Hour, time.Minute, 2*mib, func(x float64) float64 { return gib * (1 + 1.2*x) })
+	if got := CorootGrowthPercent(ts[:200], v[:200], 0, len(ts), ts[len(ts)-1]); got != 0 {
+		t.Errorf("with 200 of %d steps present: %.1f %%/h, want 0", len(ts), got)
+	}
+}
+
+func TestCorootAlert(t *testing.T) {
+	gib := 1024.0 * mib
+	// A leak of 20 %/h fires; under an hour of data it cannot.
+	ts, v := series(3*time.Hour, 30*time.Second, 2*mib, func(x float64) float64 { return gib * (1 + 0.6*x) })
+	if got := CorootAlert(ts, v, 0); got != shape.Leak {
+		t.Errorf("3 h of a 20 %%/h leak: %s, want leak", got)
+	}
+	short, sv := series(50*time.Minute, 15*time.Second, 2*mib, func(x float64) float64 { return gib * (1 + 0.2*x) })
+	if got := CorootAlert(short, sv, 0); got != shape.Healthy {
+		t.Errorf("50 minutes: %s, want no alert", got)
+	}
+	// A 30 % jump over 10 minutes, then flat: no alert.
+	spurt, pv := series(6*time.Hour, 30*time.Second, 1*mib, func(x float64) float64 {
+		h := x * 6
+		return gib * (1 + 0.3*math.Min(math.Max(h-3, 0)/(10.0/60), 1))
+	})
+	if got := CorootAlert(spurt, pv, 0); got != shape.Healthy {
+		t.Errorf("a 10-minute jump then flat: %s, want no alert", got)
+	}
+	if got := CorootAlert(ts, v, 0); got != CorootCheck(ts, v, 0) {
+		t.Errorf("on a steady leak the alert (%s) and the check (%s) agree", got, CorootCheck(ts, v, 0))
+	}
+}

@@ -32,6 +32,23 @@ type ScenarioScore struct {
 	// CalledLeak counts the cases answered leak: for scenarios that are no
 	// leak, the false alarms a leak rule would raise.
 	CalledLeak int
+	// FalseLeakRate and LeakRecall as in Report, over the scenario's cases;
+	// NotLeak and Leaks are their denominators (0: not defined here).
+	FalseLeakRate, LeakRecall float64
+	NotLeak, Leaks            int
+	falseLeaks, caughtLeaks   int
+}
+
+// ScaleScore is a classifier's result on the cases of one time scale.
+type ScaleScore struct {
+	Scale         Scale
+	N, Correct    int
+	Accuracy      float64
+	FalseLeakRate float64
+	LeakRecall    float64
+	// NotLeak and Leaks are the denominators of FalseLeakRate and
+	// LeakRecall.
+	NotLeak, Leaks int
 }
 
 // Miss is one case a classifier got wrong.
@@ -69,6 +86,9 @@ type Report struct {
 	Panics         int
 	// Scenarios in the order they first occur in the cases.
 	Scenarios []ScenarioScore
+	// Scales holds accuracy, false-leak rate and leak recall per time scale
+	// (minutes, hours, days) that occurs in the cases.
+	Scales []ScaleScore
 	// Confusion[want][got] counts cases; got ∈ Accept is counted as want.
 	Confusion map[shape.Shape]map[shape.Shape]int
 	// Misses lists the wrong answers in case order.
@@ -82,6 +102,15 @@ type Report struct {
 // Panicked.
 func Evaluate(cases []Case, name string, f Classifier) Report {
 	start := time.Now()
+	r := score(cases, classifyAll(cases, f))
+	r.Classifier = name
+	r.Elapsed = time.Since(start)
+	return r
+}
+
+// classifyAll runs f on every case in parallel and returns the answers in
+// case order.
+func classifyAll(cases []Case, f Classifier) []shape.Shape {
 	got := make([]shape.Shape, len(cases))
 	var wg sync.WaitGroup
 	next := make(chan int)
@@ -97,10 +126,7 @@ func Evaluate(cases []Case, name string, f Classifier) Report {
 	}
 	close(next)
 	wg.Wait()
-	r := score(cases, got)
-	r.Classifier = name
-	r.Elapsed = time.Since(start)
-	return r
+	return got
 }
 
 func classifySafely(f Classifier, c Case) (got shape.Shape) {
@@ -122,11 +148,25 @@ func score(cases []Case, got []shape.Shape) Report {
 	byScenario := map[string]*ScenarioScore{}
 	var order []string
 	falseLeaks, caughtLeaks := 0, 0
+	type scaleTally struct {
+		ScaleScore
+		falseLeaks, caught int
+	}
+	byScale := map[Scale]*scaleTally{}
 	for i, c := range cases {
 		g := got[i]
 		ok := c.Correct(g)
 		if g == Panicked {
 			r.Panics++
+		}
+		sc := byScale[ScaleOf(c.Window)]
+		if sc == nil {
+			sc = &scaleTally{ScaleScore: ScaleScore{Scale: ScaleOf(c.Window)}}
+			byScale[sc.Scale] = sc
+		}
+		sc.N++
+		if ok {
+			sc.Correct++
 		}
 
 		s := byScenario[c.Scenario]
@@ -156,14 +196,30 @@ func score(cases []Case, got []shape.Shape) Report {
 		switch {
 		case c.Want == shape.Leak:
 			r.Leaks++
+			sc.Leaks++
+			s.Leaks++
 			if g == shape.Leak {
 				caughtLeaks++
+				sc.caught++
+				s.caughtLeaks++
 			}
 		case !slices.Contains(c.Accept, shape.Leak):
 			r.NotLeak++
+			sc.NotLeak++
+			s.NotLeak++
 			if g == shape.Leak {
 				falseLeaks++
+				sc.falseLeaks++
+				s.falseLeaks++
 			}
+		}
+	}
+	for _, scale := range Scales {
+		if sc := byScale[scale]; sc != nil {
+			sc.Accuracy = ratio(sc.Correct, sc.N)
+			sc.FalseLeakRate = ratio(sc.falseLeaks, sc.NotLeak)
+			sc.LeakRecall = ratio(sc.caught, sc.Leaks)
+			r.Scales = append(r.Scales, sc.ScaleScore)
 		}
 	}
 
@@ -173,6 +229,8 @@ func score(cases []Case, got []shape.Shape) Report {
 	for _, name := range order {
 		s := byScenario[name]
 		s.Accuracy = ratio(s.Correct, s.N)
+		s.FalseLeakRate = ratio(s.falseLeaks, s.NotLeak)
+		s.LeakRecall = ratio(s.caughtLeaks, s.Leaks)
 		r.Scenarios = append(r.Scenarios, *s)
 	}
 
@@ -247,6 +305,10 @@ func (r Report) WriteText(w io.Writer) {
 		fmt.Fprintf(w, "  PANICS %d", r.Panics)
 	}
 	fmt.Fprintln(w)
+	for _, sc := range r.Scales {
+		fmt.Fprintf(w, "  %-7s  accuracy %s (of %d)  false-leak rate %s (of %d)  leak recall %s (of %d)\n",
+			sc.Scale, pct(sc.Accuracy), sc.N, pct(sc.FalseLeakRate), sc.NotLeak, pct(sc.LeakRecall), sc.Leaks)
+	}
 
 	missesBy := map[string][]string{}
 	for _, m := range r.Misses {
@@ -298,13 +360,31 @@ func Compare(w io.Writer, reports ...Report) {
 	}
 	tw.Flush()
 
+	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "\nper time scale\tn\taccuracy\tfalse-leak\tleak recall\t")
+	for _, r := range reports {
+		for _, sc := range r.Scales {
+			fmt.Fprintf(tw, "%s, %s\t%d\t%s\t%s\t%s\t\n", r.Classifier, sc.Scale, sc.N, pct(sc.Accuracy), pct(sc.FalseLeakRate), pct(sc.LeakRecall))
+		}
+	}
+	tw.Flush()
+
 	perScenario(w, reports, "accuracy", func(s ScenarioScore) float64 { return s.Accuracy })
 	perScenario(w, reports, "called leak", func(s ScenarioScore) float64 { return ratio(s.CalledLeak, s.N) })
+	perScenarioIf(w, reports, "false-leak rate", func(s ScenarioScore) (float64, bool) { return s.FalseLeakRate, s.NotLeak > 0 })
+	perScenarioIf(w, reports, "leak recall", func(s ScenarioScore) (float64, bool) { return s.LeakRecall, s.Leaks > 0 })
 }
 
 // perScenario writes one row per scenario and one column per report with
 // the share f picks from each ScenarioScore.
 func perScenario(w io.Writer, reports []Report, title string, f func(ScenarioScore) float64) {
+	perScenarioIf(w, reports, title, func(s ScenarioScore) (float64, bool) { return f(s), true })
+}
+
+// perScenarioIf is perScenario for a share that is defined on some
+// scenarios only: rows where no report defines it are left out, and
+// undefined cells show "-".
+func perScenarioIf(w io.Writer, reports []Report, title string, f func(ScenarioScore) (float64, bool)) {
 	var order []string
 	cells := map[string][]string{}
 	for k, r := range reports {
@@ -316,7 +396,9 @@ func perScenario(w io.Writer, reports []Report, title string, f func(ScenarioSco
 					cells[s.Scenario][i] = "-"
 				}
 			}
-			cells[s.Scenario][k] = pct(f(s))
+			if x, ok := f(s); ok {
+				cells[s.Scenario][k] = pct(x)
+			}
 		}
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
@@ -326,9 +408,100 @@ func perScenario(w io.Writer, reports []Report, title string, f func(ScenarioSco
 	}
 	fmt.Fprintln(tw)
 	for _, s := range order {
-		fmt.Fprintf(tw, "%s\t%s\t\n", s, strings.Join(cells[s], "\t"))
+		if slices.ContainsFunc(cells[s], func(c string) bool { return c != "-" }) {
+			fmt.Fprintf(tw, "%s\t%s\t\n", s, strings.Join(cells[s], "\t"))
+		}
 	}
 	tw.Flush()
+}
+
+// StepReport is how one classifier did on the same cases viewed at two or
+// three steps each (GenerateSteps).
+type StepReport struct {
+	// All scores every view of every case.
+	All Report
+	// Groups counts the cases; Changed those whose views did not all get
+	// the same shape; RightAndWrong those where one view's answer is right
+	// and another's wrong (the rest changed between two right answers,
+	// e.g. bloat and fragmentation on the trap).
+	Groups, Changed, RightAndWrong int
+	// Unstable is Changed / Groups; UnstableRight is RightAndWrong / Groups.
+	Unstable, UnstableRight float64
+	// Examples names a few changed cases with the shape at each step.
+	Examples []string
+	// ByScenario counts changed cases per scenario.
+	ByScenario map[string]int
+}
+
+// maxStepExamples bounds StepReport.Examples.
+const maxStepExamples = 400
+
+// EvaluateSteps classifies every view of every case and reports how often
+// the shape changes with the step.
+func EvaluateSteps(groups [][]Case, name string, f Classifier) StepReport {
+	var all []Case
+	for _, g := range groups {
+		all = append(all, g...)
+	}
+	start := time.Now()
+	got := classifyAll(all, f)
+	r := score(all, got)
+	r.Classifier = name
+	r.Elapsed = time.Since(start)
+	sr := StepReport{All: r, Groups: len(groups), ByScenario: map[string]int{}}
+	i := 0
+	for _, g := range groups {
+		answers := got[i : i+len(g)]
+		i += len(g)
+		if len(g) < 2 {
+			continue
+		}
+		same := true
+		for _, a := range answers[1:] {
+			same = same && a == answers[0]
+		}
+		if same {
+			continue
+		}
+		sr.Changed++
+		for k, c := range g[1:] {
+			if c.Correct(answers[k+1]) != g[0].Correct(answers[0]) {
+				sr.RightAndWrong++
+				break
+			}
+		}
+		sr.ByScenario[g[0].Scenario]++
+		if len(sr.Examples) < maxStepExamples {
+			parts := make([]string, len(g))
+			for k, c := range g {
+				parts[k] = fmt.Sprintf("%v→%s", c.Step, answers[k])
+			}
+			sr.Examples = append(sr.Examples, g[0].Name+" "+strings.Join(parts, " "))
+		}
+	}
+	sr.Unstable = ratio(sr.Changed, sr.Groups)
+	sr.UnstableRight = ratio(sr.RightAndWrong, sr.Groups)
+	return sr
+}
+
+// WriteText writes the share of cases whose shape changes with the step,
+// the scenarios they come from and a few examples.
+func (sr StepReport) WriteText(w io.Writer) {
+	fmt.Fprintf(w, "%s at every step: %d views of %d cases, accuracy %s, false-leak %s, leak recall %s\n",
+		sr.All.Classifier, sr.All.N, sr.Groups, pct(sr.All.Accuracy), pct(sr.All.FalseLeakRate), pct(sr.All.LeakRecall))
+	fmt.Fprintf(w, "  shape changes with the step: %s (%d of %d cases); between a right and a wrong answer: %s (%d)\n",
+		pct(sr.Unstable), sr.Changed, sr.Groups, pct(sr.UnstableRight), sr.RightAndWrong)
+	names := make([]string, 0, len(sr.ByScenario))
+	for s := range sr.ByScenario {
+		names = append(names, s)
+	}
+	slices.Sort(names)
+	for _, s := range names {
+		fmt.Fprintf(w, "    %s: %d\n", s, sr.ByScenario[s])
+	}
+	for _, e := range sr.Examples {
+		fmt.Fprintf(w, "    %s\n", e)
+	}
 }
 
 // pct formats a share as a percentage with one decimal.
@@ -346,13 +519,16 @@ func FromDetector(d baseline.Detector) Classifier {
 }
 
 // Benchmark scores shape.Classify and today's rules — predict_linear over
-// the window projected 4 h and 24 h, and a 1 %/h linear-regression rule —
-// on the same cases. The first report is shape.Classify's.
+// the window projected 4 h and 24 h, a 1 %/h linear-regression rule, and
+// Coroot's memory-leak check on the whole window and as its alert — on the
+// same cases. The first report is shape.Classify's.
 func Benchmark(cases []Case) []Report {
 	return []Report{
 		Evaluate(cases, "shape.Classify", Memshape),
 		Evaluate(cases, "predict_linear 4h", FromDetector(baseline.PredictLinear)),
 		Evaluate(cases, "predict_linear 24h", FromDetector(baseline.PredictLinearHorizon(24*time.Hour))),
 		Evaluate(cases, "1%/h, R²≥0.5", FromDetector(baseline.PercentPerHour)),
+		Evaluate(cases, "Coroot check", FromDetector(baseline.CorootCheck)),
+		Evaluate(cases, "Coroot alert", FromDetector(baseline.CorootAlert)),
 	}
 }

@@ -9,13 +9,14 @@ import (
 // BenchmarkFleet classifies a fleet of 1,440-point series (a day at one
 // minute) of every scenario — the common case of a dashboard or an alert
 // rule over many pods — and reports points per second and time per series.
-// Series are thinned to exactly 1,440 evenly spaced points; shorter ones
-// are left out.
+// Each case is taken at the finest step of its ladder and thinned to
+// exactly 1,440 evenly spaced points; shorter ones are left out.
 func BenchmarkFleet(b *testing.B) {
 	const n = 1440
 	var ts [][]int64
 	var vs [][]float64
-	for _, c := range Generate(1, 20) {
+	for _, g := range GenerateSteps(1, 20) {
+		c := g[0]
 		if len(c.T) < n {
 			continue
 		}

@@ -34,8 +34,8 @@ type Case struct {
 	// Scenario is the story the series was drawn from, e.g. "leak-restarts".
 	Scenario string
 	// T holds Unix milliseconds starting at Epoch, sorted, on a regular Step
-	// except where a scrape outage removed points. (EdgeCases break these
-	// rules on purpose.)
+	// except where a scrape outage removed points. (Hand-made series that
+	// break these rules on purpose are in pkg/shape/testdata/edge.)
 	T []int64
 	// V holds the memory in bytes.
 	V []float64
@@ -62,7 +62,8 @@ func (c Case) Correct(got shape.Shape) bool {
 // 2026-01-05T00:00:00Z, a Monday.
 var Epoch = time.Date(2026, 1, 5, 0, 0, 0, 0, time.UTC)
 
-// Defaults of the reference corpus the accuracy targets are stated on.
+// Defaults of the reference corpus the accuracy targets are stated on:
+// Generate(DefaultSeed, DefaultPerScenario).
 const (
 	DefaultSeed        = 1
 	DefaultPerScenario = 150
@@ -74,15 +75,59 @@ const MaxPoints = 11000
 // MinPoints is the fewest points a generated series has (before gaps).
 const MinPoints = 60
 
-// Windows are the time ranges a dashboard typically shows.
-var Windows = []time.Duration{
-	time.Hour, 3 * time.Hour, 6 * time.Hour, 12 * time.Hour,
-	24 * time.Hour, 48 * time.Hour, 72 * time.Hour, 7 * 24 * time.Hour, 14 * 24 * time.Hour,
+// Scale is the time scale of a series: minutes (a test run, a batch job),
+// hours or days.
+type Scale string
+
+// The time scales accuracy is reported at.
+const (
+	Minutes Scale = "minutes" // windows under an hour
+	Hours   Scale = "hours"   // an hour to under a day
+	Days    Scale = "days"    // a day or more
+)
+
+// Scales lists the time scales in order.
+var Scales = []Scale{Minutes, Hours, Days}
+
+// ScaleOf is the time scale of a window.
+func ScaleOf(window time.Duration) Scale {
+	switch {
+	case window < time.Hour:
+		return Minutes
+	case window < 24*time.Hour:
+		return Hours
+	}
+	return Days
 }
 
-// Steps are the scrape or query steps a series may have.
-var Steps = []time.Duration{
-	15 * time.Second, 30 * time.Second, time.Minute, 2 * time.Minute, 5 * time.Minute, 10 * time.Minute,
+// ladder is a window and the steps it is queried at, finest first; every
+// step is a multiple of the finest, so a coarser view of a series is the
+// finer one with points left out, as Prometheus returns it.
+type ladder struct {
+	window time.Duration
+	steps  []time.Duration
+}
+
+// ladders are the windows a dashboard or a test run shows, each with the
+// three steps it is generated at where the window allows: at least 120
+// points at the coarsest step (2 minutes have one step, 5 minutes and an
+// hour two).
+var ladders = []ladder{
+	{2 * time.Minute, []time.Duration{time.Second}},
+	{5 * time.Minute, []time.Duration{time.Second, 2 * time.Second}},
+	{10 * time.Minute, []time.Duration{time.Second, 2 * time.Second, 5 * time.Second}},
+	{15 * time.Minute, []time.Duration{time.Second, 2 * time.Second, 5 * time.Second}},
+	{20 * time.Minute, []time.Duration{time.Second, 5 * time.Second, 10 * time.Second}},
+	{30 * time.Minute, []time.Duration{time.Second, 5 * time.Second, 10 * time.Second}},
+	{time.Hour, []time.Duration{15 * time.Second, 30 * time.Second}},
+	{3 * time.Hour, []time.Duration{15 * time.Second, 30 * time.Second, time.Minute}},
+	{6 * time.Hour, []time.Duration{15 * time.Second, time.Minute, 2 * time.Minute}},
+	{12 * time.Hour, []time.Duration{15 * time.Second, time.Minute, 5 * time.Minute}},
+	{24 * time.Hour, []time.Duration{15 * time.Second, time.Minute, 5 * time.Minute}},
+	{48 * time.Hour, []time.Duration{time.Minute, 2 * time.Minute, 10 * time.Minute}},
+	{72 * time.Hour, []time.Duration{time.Minute, 5 * time.Minute, 10 * time.Minute}},
+	{7 * 24 * time.Hour, []time.Duration{time.Minute, 5 * time.Minute, 10 * time.Minute}},
+	{14 * 24 * time.Hour, []time.Duration{2 * time.Minute, 10 * time.Minute, 30 * time.Minute}},
 }
 
 // LeakMinWindow is how long steady growth must be watched before the product
@@ -105,19 +150,17 @@ func Scenarios() []string {
 	return names
 }
 
-// Default is the reference corpus: Generate(DefaultSeed, DefaultPerScenario).
-func Default() []Case { return Generate(DefaultSeed, DefaultPerScenario) }
-
 // Generate draws perScenario cases from every scenario. It is deterministic:
 // case i of scenario s comes from a PCG source seeded with (seed, s<<32|i),
 // so the same seed gives the same series, and a smaller perScenario gives a
-// prefix of each scenario's cases.
+// prefix of each scenario's cases. Each case is one of the views
+// GenerateSteps gives of it, at a step drawn from its window's ladder.
 func Generate(seed int64, perScenario int) []Case {
 	cases := make([]Case, 0, len(scenarios)*max(perScenario, 0))
 	for si, sc := range scenarios {
 		for i := range perScenario {
-			r := rand.New(rand.NewPCG(uint64(seed), uint64(si)<<32|uint64(i)))
-			c := sc.draw(r)
+			d := sc.draw(rand.New(rand.NewPCG(uint64(seed), uint64(si)<<32|uint64(i))))
+			c := d.view(d.primary)
 			c.Name = fmt.Sprintf("%s/%04d", sc.name, i)
 			cases = append(cases, c)
 		}
@@ -125,10 +168,32 @@ func Generate(seed int64, perScenario int) []Case {
 	return cases
 }
 
+// GenerateSteps is Generate with every case at each step of its window's
+// ladder (two or three steps, finest first): the same process scraped once
+// and queried at several steps, so a coarser view is a finer one with
+// points left out. One of the views is the case Generate returns. It
+// measures whether a verdict depends on the step.
+func GenerateSteps(seed int64, perScenario int) [][]Case {
+	groups := make([][]Case, 0, len(scenarios)*max(perScenario, 0))
+	for si, sc := range scenarios {
+		for i := range perScenario {
+			d := sc.draw(rand.New(rand.NewPCG(uint64(seed), uint64(si)<<32|uint64(i))))
+			views := make([]Case, 0, len(d.ladder))
+			for k := range d.ladder {
+				c := d.view(k)
+				c.Name = fmt.Sprintf("%s/%04d", sc.name, i)
+				views = append(views, c)
+			}
+			groups = append(groups, views)
+		}
+	}
+	return groups
+}
+
 // scenario is one story a memory series can tell.
 type scenario struct {
 	name string
-	// build picks the frame (window and step) on d, writes the clean curve
+	// build picks the frame (window and steps) on d, writes the clean curve
 	// into d.v and returns the label.
 	build func(d *draw) (want shape.Shape, accept []shape.Shape)
 	// closeLimit is the share of cases whose limit sits just above the
@@ -137,25 +202,39 @@ type scenario struct {
 	// gapFrac, when set, replaces the usual scrape outage: every case loses a
 	// contiguous stretch of this share of its points (lo, hi).
 	gapFrac [2]float64
-	// valid, when set, rejects a drawn case; the scenario then draws again
-	// from the same source (the "next random draw").
+	// valid, when set, rejects a drawn case (judged at its drawn step); the
+	// scenario then draws again from the same source (the "next random
+	// draw").
 	valid func(c Case) bool
 }
 
 // maxDraws bounds how often a scenario may reject its own draws.
 const maxDraws = 1000
 
-func (sc scenario) draw(r *rand.Rand) Case {
+func (sc scenario) draw(r *rand.Rand) *drawn {
 	for range maxDraws {
-		c := sc.drawOnce(r)
-		if sc.valid == nil || sc.valid(c) {
-			return c
+		d := sc.drawOnce(r)
+		if sc.valid == nil || sc.valid(d.view(d.primary)) {
+			return d
 		}
 	}
 	panic("corpus: scenario " + sc.name + " rejected every draw")
 }
 
-func (sc scenario) drawOnce(r *rand.Rand) Case {
+// drawn is one case as scraped at the finest step of its ladder, before it
+// is viewed at a step.
+type drawn struct {
+	*draw
+	scenario string
+	want     shape.Shape
+	accept   []shape.Shape
+	keep     []int // fine points that survived the outage
+	limit    float64
+	ladder   []time.Duration
+	primary  int // index in ladder of the step Generate returns
+}
+
+func (sc scenario) drawOnce(r *rand.Rand) *drawn {
 	d := &draw{r: r}
 	d.base = d.logU(50*MiB, 8*GiB)
 	want, accept := sc.build(d)
@@ -173,27 +252,39 @@ func (sc scenario) drawOnce(r *rand.Rand) Case {
 	case d.chance(0.1):
 		keep = d.outage(d.u(0.01, 0.05))
 	}
-
-	c := Case{
-		Scenario: sc.name,
-		Want:     want,
-		Accept:   accept,
-		Window:   d.window,
-		Step:     d.step,
-		T:        make([]int64, 0, len(keep)),
-		V:        make([]float64, 0, len(keep)),
-	}
-	start := Epoch.UnixMilli()
 	peak := 0.0
 	for _, i := range keep {
-		c.T = append(c.T, start+int64(d.sec[i]*1000))
-		c.V = append(c.V, d.v[i])
 		peak = max(peak, d.v[i])
 	}
+	out := &drawn{draw: d, scenario: sc.name, want: want, accept: accept, keep: keep, ladder: d.ladder, primary: d.primary}
 	if d.chance(sc.closeLimit) {
-		c.Limit = peak * d.u(1.02, 1.3)
+		out.limit = peak * d.u(1.02, 1.3)
 	} else {
-		c.Limit = peak * d.u(1.3, 4)
+		out.limit = peak * d.u(1.3, 4)
+	}
+	return out
+}
+
+// view is the case at step ladder[k]: the fine points that fall on that
+// step's grid.
+func (d *drawn) view(k int) Case {
+	every := int(d.ladder[k] / d.ladder[0])
+	c := Case{
+		Scenario: d.scenario,
+		Want:     d.want,
+		Accept:   d.accept,
+		Window:   d.window,
+		Step:     d.ladder[k],
+		Limit:    d.limit,
+		T:        make([]int64, 0, len(d.keep)/every+1),
+		V:        make([]float64, 0, len(d.keep)/every+1),
+	}
+	start := Epoch.UnixMilli()
+	for _, i := range d.keep {
+		if i%every == 0 {
+			c.T = append(c.T, start+int64(d.sec[i]*1000))
+			c.V = append(c.V, d.v[i])
+		}
 	}
 	return c
 }
@@ -205,10 +296,12 @@ const (
 )
 
 // draw is the state of one case being drawn: its random source, frame and
-// curve.
+// curve. The curve is laid on the finest step of the ladder.
 type draw struct {
 	r            *rand.Rand
-	window, step time.Duration
+	window, step time.Duration // step: the finest of the ladder
+	ladder       []time.Duration
+	primary      int
 	n            int       // points before gaps
 	sec          []float64 // seconds since the start of the window
 	v            []float64 // bytes
@@ -236,52 +329,54 @@ type frameRule struct {
 	minWindow time.Duration // at least this window
 	maxWindow time.Duration // at most this window; 0 for any
 	maxStep   time.Duration // at most this step; 0 for any
+	// scales the window may be at; nil for hours and days.
+	scales []Scale
 }
 
 // points is how many samples a range query over window at step returns.
 func points(window, step time.Duration) int { return int(window/step) + 1 }
 
-// frames lists the (window, step) pairs a rule allows within Prometheus'
-// point cap.
-func frames(rule frameRule) [][2]time.Duration {
-	var out [][2]time.Duration
-	for _, w := range Windows {
-		if w < rule.minWindow || (rule.maxWindow > 0 && w > rule.maxWindow) {
+// frames lists the windows a rule allows, each with the steps of its ladder
+// the rule allows within Prometheus' point cap (at least one).
+func frames(rule frameRule) []ladder {
+	scales := rule.scales
+	if scales == nil {
+		scales = []Scale{Hours, Days}
+	}
+	var out []ladder
+	for _, l := range ladders {
+		w := l.window
+		if w < rule.minWindow || (rule.maxWindow > 0 && w > rule.maxWindow) || !slices.Contains(scales, ScaleOf(w)) {
 			continue
 		}
-		for _, s := range Steps {
+		var steps []time.Duration
+		for _, s := range l.steps {
 			if rule.maxStep > 0 && s > rule.maxStep {
 				continue
 			}
 			if n := points(w, s); n >= MinPoints && n <= MaxPoints {
-				out = append(out, [2]time.Duration{w, s})
+				steps = append(steps, s)
 			}
+		}
+		if len(steps) > 0 {
+			out = append(out, ladder{w, steps})
 		}
 	}
 	return out
 }
 
-// frame picks a window, then a step that suits it, and lays out the time
-// grid and a zero curve. It reports false when the rule allows no frame.
+// frame picks a window and the step the case is returned at, and lays out
+// the time grid at the ladder's finest step and a zero curve. It reports
+// false when the rule allows no frame.
 func (d *draw) frame(rule frameRule) bool {
 	all := frames(rule)
 	if len(all) == 0 {
 		return false
 	}
-	var windows []time.Duration
-	for _, f := range all {
-		if !slices.Contains(windows, f[0]) {
-			windows = append(windows, f[0])
-		}
-	}
-	w := windows[d.r.IntN(len(windows))]
-	var steps []time.Duration
-	for _, f := range all {
-		if f[0] == w {
-			steps = append(steps, f[1])
-		}
-	}
-	d.window, d.step = w, steps[d.r.IntN(len(steps))]
+	l := all[d.r.IntN(len(all))]
+	d.window, d.ladder = l.window, l.steps
+	d.primary = d.r.IntN(len(l.steps))
+	d.step = l.steps[0]
 	d.n = points(d.window, d.step)
 	d.sec = make([]float64, d.n)
 	d.v = make([]float64, d.n)

@@ -40,6 +40,14 @@ var scenarios = []scenario{
 	{name: "healthy-deploy", build: healthyDeploy},
 	{name: "healthy-release", build: healthyRelease},
 	{name: "leak-gap", build: leak12h, closeLimit: closeLimitShare, gapFrac: [2]float64{0.05, 0.2}},
+	// Minutes: test runs and batch jobs.
+	{name: "batch-healthy", build: batchHealthy},
+	{name: "batch-leak", build: batchLeak, closeLimit: closeLimitShare},
+	{name: "batch-leak-steps", build: batchLeakSteps, closeLimit: closeLimitShare},
+	{name: "batch-startup", build: batchStartup},
+	{name: "batch-churn", build: batchChurn},
+	// A rise that speeds up and then stops, at every scale.
+	{name: "bloat-slow", build: bloatSlow},
 }
 
 // healthy is the label of a series without lasting growth.
@@ -290,7 +298,7 @@ func trap(d *draw) (shape.Shape, []shape.Shape) {
 
 // linearLooking accepts a case whose least-squares line fits with R² of at
 // least TrapMinR2.
-func linearLooking(c Case) bool { return LinearR2(c.T, c.V) >= TrapMinR2 }
+func linearLooking(c Case) bool { return linearR2(c.T, c.V) >= TrapMinR2 }
 
 // healthyDeploy: a flat series with one deploy in the middle: a dip for 1–2
 // points, a warm-up over 0.2–2 % of the window, and a level within ±2 % of
@@ -338,4 +346,191 @@ func healthyRelease(d *draw) (shape.Shape, []shape.Shape) {
 	d.fill()
 	d.addJumps(drops)
 	return healthy()
+}
+
+// Minutes: test runs, CI memory checks, batch jobs and load tests, 2–30
+// minutes at 1–10 s steps. There is no 12-hour yardstick at this scale: a
+// leak is told by the process' own cycles (test iterations, GC periods,
+// steps) over which the rate held, and by how far memory grew from its
+// start at that rate — fragmentation slows as it grows and does not double
+// a process' memory at a constant rate.
+var minutes = frameRule{scales: []Scale{Minutes}}
+
+// LeakMinCycles is how many of its own cycles a short-lived process must
+// hold its rate over, and LeakMinGrowth how far (as a share of its starting
+// level) memory must grow at that rate, before a leak is named at the
+// minutes scale. A leak with less to show is labelled inconclusive, with
+// leak accepted.
+const (
+	LeakMinCycles = 10
+	LeakMinGrowth = 1.0
+)
+
+// shortLeakLabel labels a steady rise over cycles cycles by rise × the
+// starting level.
+func shortLeakLabel(rise float64, cycles int) (shape.Shape, []shape.Shape) {
+	if rise >= LeakMinGrowth && cycles >= LeakMinCycles {
+		return shape.Leak, nil
+	}
+	return shape.Inconclusive, []shape.Shape{shape.Leak}
+}
+
+// leakRise draws how far a short leak grows: 70 % of cases 1.5–5× (the
+// test suite that climbed from 1.6 GB to 8 GB), the rest 10–80 %; none
+// near the threshold, which a measurement a few percent off would cross.
+func (d *draw) leakRise() float64 {
+	if d.chance(0.7) {
+		return d.u(1.5, 5)
+	}
+	return d.u(0.1, 0.8)
+}
+
+// iterations cuts the window into count cycles of equal length (each
+// jittered ±jitter) with a random phase; it returns the cycle boundaries in
+// seconds, the first before the window.
+func (d *draw) iterations(count int, jitter float64) []float64 {
+	period := d.secs() / float64(count)
+	at := []float64{-d.u(0, period)}
+	for at[len(at)-1] < d.secs() {
+		at = append(at, at[len(at)-1]+period*d.u(1-jitter, 1+jitter))
+	}
+	return at
+}
+
+// cycleOf is the index of the cycle t falls in and how far into it (0..1).
+func cycleOf(at []float64, t float64, from int) (int, float64) {
+	k := from
+	for k+1 < len(at) && t >= at[k+1] {
+		k++
+	}
+	return k, (t - at[k]) / (at[k+1] - at[k])
+}
+
+// batchHealthy: a test run or batch job that holds its level: flat after a
+// short start-up, with the per-iteration allocate-and-free of its work in
+// half the cases.
+func batchHealthy(d *draw) (shape.Shape, []shape.Shape) {
+	d.mustFrame(minutes)
+	w := warmup{from: 1, dur: 1}
+	if d.chance(0.5) {
+		w = d.drawWarmup(0.01, 0.08)
+	}
+	var saw []float64
+	if d.chance(0.5) {
+		saw = d.sawtooth(d.u(0.05, 0.4)*d.base, d.secs()/float64(d.intn(10, 200)))
+	}
+	for i, t := range d.sec {
+		d.v[i] = d.base * w.factor(t)
+		if saw != nil {
+			d.v[i] += saw[i]
+		}
+	}
+	return healthy()
+}
+
+// batchLeak: a per-iteration leak: every one of 12–300 iterations keeps
+// what it leaked, and in 60 % of cases the iteration's working set is
+// allocated and freed on top (a sawtooth per iteration).
+func batchLeak(d *draw) (shape.Shape, []shape.Shape) {
+	d.mustFrame(minutes)
+	count := d.intn(12, 300)
+	at := d.iterations(count, 0.1)
+	rise := d.leakRise()
+	per := rise * d.base / float64(count)
+	work := 0.0
+	if d.chance(0.6) {
+		work = d.u(0.05, 0.4) * d.base
+	}
+	k := 0
+	for i, t := range d.sec {
+		var f float64
+		k, f = cycleOf(at, t, k)
+		d.v[i] = d.base + per*(float64(k)+f) + work*f
+	}
+	return shortLeakLabel(rise, count)
+}
+
+// batchLeakSteps: a step-wise leak: 10–24 equal steps (±10 %) at regular
+// times (±10 %), each rising over 0.2–1 % of the window, flat between.
+func batchLeakSteps(d *draw) (shape.Shape, []shape.Shape) {
+	d.mustFrame(minutes)
+	count := d.intn(10, 24)
+	rise := d.leakRise()
+	gap := d.secs() / float64(count+1)
+	steps := make([]jump, count)
+	for k := range steps {
+		steps[k] = jump{
+			at:   (float64(k+1) + d.u(-0.1, 0.1)) * gap,
+			rise: d.u(0.002, 0.01) * d.secs(),
+			size: rise * d.base / float64(count) * d.u(0.9, 1.1),
+		}
+	}
+	d.fill()
+	d.addJumps(steps)
+	return shortLeakLabel(rise, count)
+}
+
+// batchStartup: a job that loads its data in 1–3 jumps within the first
+// 2–12 % of the window (from 20–50 % of its final level) and then holds it,
+// with a per-iteration sawtooth in half the cases. Healthy after start-up;
+// a careful reader may call the start-up jumps bloat — never a leak.
+func batchStartup(d *draw) (shape.Shape, []shape.Shape) {
+	d.mustFrame(minutes)
+	end := d.u(0.02, 0.12) * d.secs()
+	from := d.u(0.2, 0.5)
+	n := d.intn(1, 3)
+	d.fill()
+	for i := range d.v {
+		d.v[i] = from * d.base
+	}
+	var steps []jump
+	for k := range n {
+		steps = append(steps, jump{
+			at:   end * float64(k) / float64(n),
+			rise: end / float64(n) * d.u(0.1, 0.5),
+			size: (1 - from) * d.base / float64(n),
+		})
+	}
+	d.addJumps(steps)
+	if d.chance(0.5) {
+		saw := d.sawtooth(d.u(0.05, 0.3)*d.base, d.secs()/float64(d.intn(10, 200)))
+		for i := range d.v {
+			d.v[i] += saw[i]
+		}
+	}
+	return shape.Healthy, []shape.Shape{shape.Bloat}
+}
+
+// batchChurn: allocator churn that levels off: the level climbs by 30–150 %
+// toward a ceiling (saturating, τ in [T/8, T/3]) under per-iteration
+// allocate-and-free. Fragmentation; a run that levelled off early may also
+// read as healthy, and a short one as inconclusive.
+func batchChurn(d *draw) (shape.Shape, []shape.Shape) {
+	d.mustFrame(minutes)
+	T := d.secs()
+	tau := d.u(T/8, T/3)
+	c := d.u(0.3, 1.5) * d.base
+	saw := d.sawtooth(d.u(0.02, 0.2)*d.base, T/float64(d.intn(20, 300)))
+	for i, t := range d.sec {
+		d.v[i] = d.base - c*math.Expm1(-t/tau) + saw[i]
+	}
+	return shape.Fragmentation, []shape.Shape{shape.Healthy, shape.Inconclusive}
+}
+
+// bloatSlow: an S-shaped single rise at any scale — growth that speeds up
+// and then stops is one slow jump, i.e. bloat (fragmentation is concave
+// from its start). A logistic rise of 20–100 % whose 10–90 % part takes
+// 8–35 % of the window, with flat stretches of at least 12 % before and
+// 15 % after it.
+func bloatSlow(d *draw) (shape.Shape, []shape.Shape) {
+	d.mustFrame(frameRule{scales: Scales})
+	T := d.secs()
+	dur := d.u(0.08, 0.35) * T
+	mid := d.u(0.12*T+dur/2, 0.85*T-dur/2)
+	size := d.u(0.2, 1.0) * d.base
+	s := dur / (2 * math.Log(9)) // logistic: 10 % to 90 % over dur
+	for i, t := range d.sec {
+		d.v[i] = d.base + size/(1+math.Exp(-(t-mid)/s))
+	}
+	return shape.Bloat, nil
 }

@@ -1,0 +1,264 @@
+package shape
+
+import (
+	"math"
+	"time"
+)
+
+// lifetimeReport gives each lifetime with its warm-up and levels in bytes.
+func (ev *evidence) lifetimeReport() []Lifetime {
+	lv, t, scale := &ev.lv, ev.t, ev.life.scale
+	out := make([]Lifetime, 0, len(ev.life.segs))
+	for k, s := range ev.life.segs {
+		l := Lifetime{Start: t[s.lo], End: t[s.hi-1], WarmupEnd: t[s.lo]}
+		st := ev.steady.spans[k]
+		if st.hi > st.lo {
+			if st.lo > lv.life[k].lo { // there was a warm-up
+				l.WarmupEnd = int64(lv.at[st.lo])
+			}
+			l.From = lv.y[st.lo] * scale
+			l.To = lv.y[st.hi-1] * scale
+		}
+		out = append(out, l)
+	}
+	return out
+}
+
+// jumpReport gives the jumps in bytes and milliseconds.
+func (ev *evidence) jumpReport() []Jump {
+	lv, scale := &ev.lv, ev.life.scale
+	out := make([]Jump, 0, len(ev.jumps.list))
+	for _, j := range ev.jumps.list {
+		out = append(out, Jump{
+			Start: int64(lv.at[j.start]), End: int64(lv.at[j.end]),
+			From: j.before * scale, To: j.peak * scale,
+			Size: (j.peak - j.before) * scale, Freed: j.freed * scale,
+		})
+	}
+	return out
+}
+
+// curveFits converts a pooled fit to Fits in bytes and ms: one per
+// lifetime, cut at each jump and lifted by the jumps before it (the curve
+// was fitted with the jumps taken out).
+func (ev *evidence) curveFits(p pooled) []Fit {
+	lv, scale := &ev.lv, ev.life.scale
+	var out []Fit
+	k := 0
+	for li, s := range ev.steady.spans {
+		if s.bins() < 3 {
+			continue
+		}
+		if k >= len(p.icpt) || math.IsNaN(p.icpt[k]) {
+			k++
+			continue
+		}
+		base := Fit{Model: p.model, Origin: ev.t[ev.life.segs[li].lo]}
+		switch p.model {
+		case Linear:
+			base.B = p.slope * scale / 3.6e6
+		default:
+			base.B = p.slope * scale
+			base.Tau = p.tau * 3.6e6
+		}
+		from, lift := s.lo, 0.0
+		emit := func(to int) {
+			if to <= from {
+				return
+			}
+			f := base
+			f.Start, f.End = int64(lv.at[from]), int64(lv.at[to-1])
+			f.A = (p.icpt[k] + lift) * scale
+			out = append(out, f)
+		}
+		for _, j := range ev.jumps.list {
+			if j.end <= s.lo || j.end >= s.hi {
+				continue
+			}
+			emit(j.end)
+			from, lift = j.end, lift+j.size
+		}
+		emit(s.hi)
+		k++
+	}
+	return out
+}
+
+// stepFits draws the bloat envelope: the level before the first jump, then
+// the level each jump leaves behind; a slow rise is drawn as the straight
+// climb it was fitted with, between the level before and the level after.
+func (ev *evidence) stepFits() []Fit {
+	lv, scale := &ev.lv, ev.life.scale
+	var out []Fit
+	if ev.jumps.slow && len(ev.jumps.list) == 1 {
+		j := ev.jumps.list[0]
+		s := ev.steady.spans[0]
+		t0, t1 := int64(lv.at[j.start]), int64(lv.at[j.end])
+		before, after := j.before*scale, j.peak*scale
+		return []Fit{
+			{Model: Steps, Start: int64(lv.at[s.lo]), End: t0, Origin: int64(lv.at[s.lo]), Knots: []Knot{{T: int64(lv.at[s.lo]), V: before}}},
+			{Model: Linear, Start: t0, End: t1, Origin: t0, A: before, B: (after - before) / float64(max(t1-t0, 1))},
+			{Model: Steps, Start: t1, End: int64(lv.at[s.hi-1]), Origin: t1, Knots: []Knot{{T: t1, V: after}}},
+		}
+	}
+	for _, s := range ev.steady.spans {
+		var knots []Knot
+		for _, j := range ev.jumps.list {
+			if j.start < s.lo || j.end >= s.hi {
+				continue
+			}
+			if len(knots) == 0 {
+				knots = append(knots, Knot{T: int64(lv.at[s.lo]), V: lv.levelNear(s.lo, s) * scale})
+			}
+			knots = append(knots, Knot{T: int64(lv.at[j.end]), V: lv.levelNear(j.end+1, s) * scale})
+		}
+		if len(knots) > 0 {
+			out = append(out, Fit{Model: Steps, Start: int64(lv.at[s.lo]), End: int64(lv.at[s.hi-1]), Origin: int64(lv.at[s.lo]), Knots: knots})
+		}
+	}
+	return out
+}
+
+// levelNear is the mean level of the three bins from i on, within s.
+func (lv *levels) levelNear(i int, s span) float64 {
+	lo := min(max(i, s.lo), s.hi-1)
+	hi := min(lo+3, s.hi)
+	var sum float64
+	for q := lo; q < hi; q++ {
+		sum += lv.y[q]
+	}
+	return sum / float64(hi-lo)
+}
+
+// limitNote is what the wording needs to know of the limit beyond the
+// verdict: whether the lifetimes end at it (OOM kills).
+type limitNote struct{ oomRestarts bool }
+
+// forecast adds the fits to draw, the forecast from the current lifetime,
+// and the time to the limit, judged against the restarts.
+func (ev *evidence) forecast(j judgement, v *Verdict) limitNote {
+	var main []Fit
+	switch j.shape {
+	case Leak:
+		main = ev.curveFits(ev.growth.line)
+	case Fragmentation, Bloat:
+		if ev.jumps.list != nil {
+			v.Fits = append(v.Fits, ev.stepFits()...)
+		}
+		if j.shape == Fragmentation || contains(j.components, Fragmentation) {
+			main = ev.curveFits(j.curve)
+		}
+	case Inconclusive:
+		if ev.growth.line.ok && ev.growth.line.slope > 0 {
+			main = ev.curveFits(ev.growth.line)
+		}
+	}
+	v.Fits = append(v.Fits, main...)
+
+	// The forecast runs from the end of the last lifetime's curve.
+	limit := ev.opt.LimitBytes
+	end := ev.t[len(ev.t)-1]
+	level := ev.lv.y[len(ev.lv.y)-1] * ev.life.scale
+	rate := 0.0
+	if len(main) > 0 {
+		last := main[len(main)-1]
+		level, rate = last.At(last.End), last.slopeAt(last.End)
+		end = last.End
+		if j.shape == Fragmentation || j.shape == Bloat && contains(j.components, Fragmentation) {
+			v.HasTimeToLimit, v.TimeToLimit = curveToLimit(last, limit)
+		}
+	}
+	if limit > 0 && level >= limit {
+		v.HasTimeToLimit, v.TimeToLimit = true, 0
+	} else if j.shape == Leak && limit > 0 && rate > 0 {
+		// Past a year the limit is out of sight (and past 292 years out of
+		// a time.Duration).
+		if ms := (limit - level) / rate; ms <= float64(maxLimitHorizon/time.Millisecond) {
+			v.HasTimeToLimit = true
+			v.TimeToLimit = time.Duration(ms * float64(time.Millisecond))
+		}
+	}
+	note := restartsFirst(v, limit)
+	if (j.shape == Leak || j.shape == Fragmentation) && rate > 0 {
+		horizon := float64(ev.t[len(ev.t)-1]-ev.t[0]) / 4
+		if v.HasTimeToLimit {
+			horizon = math.Min(math.Max(horizon, float64(v.TimeToLimit/time.Millisecond)), 4*horizon)
+		}
+		v.Fits = append(v.Fits, Fit{Model: Forecast, Start: end, End: end + int64(horizon), Origin: end, A: level, B: rate})
+	}
+	return note
+}
+
+// restartsFirst judges the time to limit against the restarts: it runs from
+// the current lifetime's level, and when the process typically restarts
+// before its growth would reach the limit, the restarts reset the level
+// first and the limit is not reached at this pace. Lifetimes that end near
+// the limit are the limit's own doing (OOM kills): then the time to limit
+// stands.
+func restartsFirst(v *Verdict, limit float64) limitNote {
+	n := len(v.Lifetimes)
+	if v.Restarts == 0 || n < 3 {
+		return limitNote{}
+	}
+	whole := v.Lifetimes[1 : n-1] // the first began before the window, the last still runs
+	spans := make([]float64, 0, len(whole))
+	ends := make([]float64, 0, len(whole))
+	for _, l := range whole {
+		spans = append(spans, float64(l.End-l.Start))
+		ends = append(ends, l.To)
+	}
+	typical := median(spans)
+	v.TypicalLifetime = time.Duration(typical) * time.Millisecond
+	if !v.HasTimeToLimit || v.TimeToLimit <= 0 {
+		return limitNote{}
+	}
+	if limit > 0 && median(ends) >= oomShare*limit {
+		return limitNote{oomRestarts: true}
+	}
+	cur := v.Lifetimes[n-1]
+	if float64(cur.End-cur.Start)+float64(v.TimeToLimit/time.Millisecond) > typical {
+		v.RestartsResetFirst = true
+		v.HasTimeToLimit, v.TimeToLimit = false, 0
+	}
+	return limitNote{}
+}
+
+// maxLimitHorizon is how far ahead a time to the limit is given.
+const maxLimitHorizon = 365 * 24 * time.Hour
+
+// oomShare: lifetimes whose level ends at this share of the limit or above
+// end at the limit (OOM kills).
+const oomShare = 0.9
+
+// curveToLimit solves a decelerating curve for the limit.
+func curveToLimit(f Fit, limit float64) (bool, time.Duration) {
+	if limit <= 0 || f.B <= 0 || f.Tau <= 0 {
+		return false, 0
+	}
+	now := float64(f.End - f.Origin)
+	var age float64
+	switch f.Model {
+	case Logarithmic:
+		age = f.Tau * math.Expm1((limit-f.A)/f.B)
+	case Saturating:
+		if limit >= f.A+f.B {
+			return false, 0 // the ceiling is below the limit
+		}
+		age = -f.Tau * math.Log1p(-(limit-f.A)/f.B)
+	default:
+		return false, 0
+	}
+	if math.IsNaN(age) || math.IsInf(age, 0) || age-now > float64(maxLimitHorizon/time.Millisecond) {
+		return false, 0
+	}
+	return true, time.Duration(math.Max(age-now, 0) * float64(time.Millisecond))
+}
+
+func contains(s []Shape, x Shape) bool {
+	for _, y := range s {
+		if y == x {
+			return true
+		}
+	}
+	return false
+}

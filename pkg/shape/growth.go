@@ -1,0 +1,137 @@
+package shape
+
+import "math"
+
+// growthFit is the fifth stage's result: how the levels (jumps taken out)
+// grow over the steady parts of the lifetimes.
+type growthFit struct {
+	spans       []span // steady spans long enough to fit
+	aged        []span // the same, with a lifetime of unknown age left empty
+	line        pooled // straight line over the steady parts
+	early, late pooled // straight lines over the first and second halves
+
+	evidenceHours float64 // steady time summed over lifetimes
+	watchedHours  float64 // the same lifetimes watched from their first point (warm-up included)
+	typicalHours  float64 // median steady span
+	residRise     float64 // lasting rise between jumps, per lifetime (normalised)
+	jumpRise      float64 // persisted jumps, per lifetime (normalised)
+}
+
+// measureGrowth fits the steady parts: the pooled straight line, separate
+// lines for the first and second half of every lifetime (does the rate
+// hold up?), and the lasting rise between jumps and in them.
+func measureGrowth(lv *levels, st steadyParts, jf jumpsFound) growthFit {
+	var g growthFit
+	// With two or more restarts the first lifetime began before the window:
+	// its ages are unknown, so it takes no part in judging how growth
+	// changes with age (its intercept still counts for the straight line).
+	partialFirst := len(lv.life) >= 3
+	var spansH, mids []float64
+	for k, s := range st.spans {
+		if s.bins() < 3 {
+			continue
+		}
+		g.spans = append(g.spans, s)
+		h := lv.age[s.hi-1] - lv.age[s.lo]
+		spansH = append(spansH, h)
+		g.evidenceHours += h + lv.binHours // each bin stands for its whole width
+		g.watchedHours += lv.age[s.hi-1] - lv.age[lv.life[k].lo] + lv.binHours
+		if k == 0 && partialFirst {
+			g.aged = append(g.aged, span{s.lo, s.lo})
+			continue
+		}
+		g.aged = append(g.aged, s)
+		mids = append(mids, (lv.age[s.lo]+lv.age[s.hi-1])/2)
+	}
+	if len(g.spans) == 0 {
+		return g
+	}
+	g.typicalHours = median(append([]float64(nil), spansH...))
+
+	// First half against second half, split at one age for all lifetimes
+	// so that the same ages are compared.
+	var early, late []span
+	if len(mids) > 0 {
+		split := median(mids)
+		for _, s := range g.aged {
+			m := s.lo
+			for m < s.hi && lv.age[m] < split {
+				m++
+			}
+			if m-s.lo >= 2 && s.hi-m >= 2 {
+				early = append(early, span{s.lo, m})
+				late = append(late, span{m, s.hi})
+			}
+		}
+	}
+	g.line = fitLine(lv.age, jf.flat, g.spans)
+	g.early = fitLine(lv.age, jf.flat, early)
+	g.late = fitLine(lv.age, jf.flat, late)
+
+	// Lasting rise between jumps: the level at the end of each steady span
+	// against its start (a tenth of the span at each end), averaged with
+	// the spans' lengths as weights.
+	var rise, weight float64
+	for k, s := range g.spans {
+		q := max(1, s.bins()/10)
+		var head, tail float64
+		for i := 0; i < q; i++ {
+			head += jf.flat[s.lo+i]
+			tail += jf.flat[s.hi-1-i]
+		}
+		rise += (tail - head) / float64(q) * spansH[k]
+		weight += spansH[k]
+	}
+	if weight > 0 {
+		g.residRise = rise / weight
+	}
+	g.jumpRise = jf.rise(st.spans)
+	return g
+}
+
+// cycles is how many of the process' own cycles its steady growth spans:
+// garbage-collector periods under a sawtooth, steps of a step-wise leak;
+// with no cycle in sight, a series of under an hour (a test run, a batch
+// job) counts its bins — a cycle is no longer than the resolution it
+// shows — and a longer one none: over hours a load ramp or a slow curve
+// can rise as straight, and the hours of steady growth decide.
+func (ev *evidence) cycles() float64 {
+	switch {
+	case ev.life.gc > 0:
+		return ev.growth.evidenceHours * 3.6e6 / ev.life.gc
+	case ev.jumps.steps > 0:
+		return float64(ev.jumps.steps)
+	case ev.t[len(ev.t)-1]-ev.t[0] >= hourMs:
+		return 0
+	}
+	n := 0
+	for _, s := range ev.growth.spans {
+		n += s.bins()
+	}
+	return float64(n)
+}
+
+// relativeGrowth is how far the steady rate lifts memory over a typical
+// steady span, as a share of the level the span starts from.
+func (g growthFit) relativeGrowth(lv *levels) float64 {
+	if !g.line.ok || len(g.spans) == 0 {
+		return 0
+	}
+	var start float64
+	k := 0
+	for i, s := range g.spans {
+		if math.IsNaN(g.line.icpt[i]) {
+			continue
+		}
+		start += g.line.icpt[i] + g.line.slope*lv.age[s.lo]
+		k++
+	}
+	if k == 0 {
+		return 0
+	}
+	start /= float64(k)
+	if start <= 0 {
+		return 0
+	}
+	return g.line.slope * g.typicalHours / start
+}

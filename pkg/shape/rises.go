@@ -1,0 +1,200 @@
+package shape
+
+import "math"
+
+// jumpsFound is the fourth stage's result: the jumps in the steady bins,
+// whether the one jump is a slow rise, how many regular steps went back
+// into the growth, and the levels with the jumps taken out.
+type jumpsFound struct {
+	list  []binJump
+	slow  bool      // the one jump is a slow rise (a ramp), not a step
+	steps int       // regular steps taken back into the growth (a step-wise leak)
+	flat  []float64 // bin levels with the jumps taken out
+}
+
+// rise is the lasting rise the jumps add, per lifetime searched for them
+// (normalised).
+func (jf jumpsFound) rise(steady []span) float64 {
+	var sum float64
+	for _, j := range jf.list {
+		sum += j.size
+	}
+	searched := 0
+	for _, s := range steady {
+		if s.bins() >= minJumpBins {
+			searched++
+		}
+	}
+	return sum / float64(max(1, searched))
+}
+
+// takeJumps finds the jumps of every steady span and takes them out of the
+// levels; then decides what they are: regular steps of a step-wise leak, a
+// steep decelerating curve cut into pieces, or bloat — and with no jump,
+// whether a rise that speeds up and stops is one slow jump.
+func takeJumps(lv *levels, st steadyParts, minRise float64) jumpsFound {
+	jf := jumpsFound{flat: append([]float64(nil), lv.y...)}
+	var sc jumpScratch
+	for _, s := range st.spans {
+		for _, j := range findJumps(lv.y, s, st.sigma, &sc) {
+			jf.list = append(jf.list, j)
+			mid := (j.start + j.end + 1) / 2
+			for q := mid; q < s.hi; q++ {
+				jf.flat[q] -= j.size
+			}
+		}
+	}
+
+	// Many equal jumps at regular times are a leak in steps (one per test
+	// iteration, per batch), not bloat: they go back into the growth.
+	if len(st.spans) == 1 && regularSteps(jf.list, st.spans[0], lv.y) {
+		jf.steps = len(jf.list)
+		jf.list = nil
+		copy(jf.flat, lv.y)
+	}
+
+	// Jumps that shrink one after the other from the start of a lifetime
+	// are a steep decelerating curve cut into pieces: where one curve
+	// explains the levels as well as the jumps do, the jumps go back.
+	if len(jf.list) > 0 && concaveExplainsJumps(lv, st.spans, jf) {
+		jf.list = nil
+		copy(jf.flat, lv.y)
+	}
+
+	// A rise that speeds up and then stops: one slow jump (a single
+	// lifetime; restarted processes are judged by their common climb).
+	if len(st.spans) == 1 && len(jf.list) == 0 {
+		s := st.spans[0]
+		if j, r, ok := slowJump(lv, jf.flat, s, minRise); ok {
+			jf.list = append(jf.list, j)
+			jf.slow = true
+			x1, x2 := lv.age[j.start], lv.age[j.end]
+			for q := s.lo; q < s.hi; q++ {
+				jf.flat[q] -= r.at(lv.age[q], x1, x2) - r.base
+			}
+		}
+	}
+	return jf
+}
+
+// Regular steps: at least minSteps jumps whose sizes and spacing vary by at
+// most stepsCV (coefficient of variation; fewStepsCV for fewer than
+// manySteps), from near the start of the span to near its end, with the
+// level flat between them: what rises within the stretches between the
+// steps is at most stepsFlat of the whole rise.
+const (
+	minSteps   = 5
+	manySteps  = 8
+	stepsCV    = 0.15
+	fewStepsCV = 0.12
+	stepsFlat  = 0.2
+)
+
+// regularSteps reports whether the jumps js in span s of the levels y are
+// the regular steps of a step-wise leak.
+func regularSteps(js []binJump, s span, y []float64) bool {
+	if len(js) < minSteps {
+		return false
+	}
+	limit := stepsCV
+	if len(js) < manySteps {
+		limit = fewStepsCV
+	}
+	sizes := make([]float64, 0, len(js))
+	gaps := make([]float64, 0, len(js))
+	for k, j := range js {
+		if j.start < s.lo || j.end >= s.hi {
+			return false
+		}
+		sizes = append(sizes, j.size)
+		if k > 0 {
+			gaps = append(gaps, float64(j.end-js[k-1].end))
+		}
+	}
+	g := mean(gaps)
+	if cv(sizes) > limit || cv(gaps) > limit || g <= 0 {
+		return false
+	}
+	if float64(js[0].end-s.lo) > 2*g || float64(s.hi-1-js[len(js)-1].end) > 2*g {
+		return false
+	}
+	// Between two steps, the middle half of the stretch: its last third
+	// against its first.
+	var within float64
+	for k := 1; k < len(js); k++ {
+		lo, hi := js[k-1].end, js[k].start+1
+		q := (hi - lo) / 4
+		lo, hi = lo+q, hi-q
+		if third := (hi - lo) / 3; third >= 1 {
+			within += meanOf(y, hi-third, hi) - meanOf(y, lo, lo+third)
+		}
+	}
+	q := max(1, s.bins()/20)
+	whole := meanOf(y, s.hi-q, s.hi) - meanOf(y, s.lo, s.lo+q)
+	return whole > 0 && within <= stepsFlat*whole
+}
+
+func mean(xs []float64) float64 {
+	var sum float64
+	for _, x := range xs {
+		sum += x
+	}
+	return sum / float64(len(xs))
+}
+
+// cv is the coefficient of variation: standard deviation over mean.
+func cv(xs []float64) float64 {
+	m := mean(xs)
+	var ss float64
+	for _, x := range xs {
+		ss += (x - m) * (x - m)
+	}
+	return math.Sqrt(ss/float64(len(xs))) / math.Abs(m)
+}
+
+// concaveExplainsJumps compares, by the Bayesian information criterion,
+// the jumps (two parameters each) plus a straight line per lifetime with
+// one decelerating curve through the levels as they are (jumps on a
+// curve of their own count the curve's parameter too). The curve must
+// also clearly beat a straight line through those levels: jumps on a
+// slower rise that together look straight (the trap) stay jumps.
+func concaveExplainsJumps(lv *levels, steady []span, jf jumpsFound) bool {
+	var spans []span
+	for _, s := range steady {
+		if s.bins() >= 3 {
+			spans = append(spans, s)
+		}
+	}
+	if len(spans) == 0 {
+		return false
+	}
+	var typical float64
+	for _, s := range spans {
+		typical = math.Max(typical, lv.age[s.hi-1]-lv.age[s.lo])
+	}
+	// The cheap comparisons first: the curve against a line through the
+	// levels, then against the jumps with straight lines between them
+	// (a curve between them can only make the jumps fit better).
+	line := fitLine(lv.age, lv.y, spans)
+	if !line.ok || line.rss <= 0 {
+		return false
+	}
+	conc := fitConcave(lv.age, lv.y, spans, typical, lv.binHours)
+	if !conc.ok || conc.rss <= 0 {
+		return false
+	}
+	n := float64(line.n)
+	bic := func(rss float64, params int) float64 { return n*math.Log(rss/n) + float64(params)*math.Log(n) }
+	bicConc := bic(conc.rss, 3)
+	if bicConc+10 >= bic(line.rss, 2) {
+		return false
+	}
+	steps := fitLine(lv.age, jf.flat, spans)
+	if !steps.ok || steps.rss <= 0 || bicConc > bic(steps.rss, 3+2*len(jf.list)) {
+		return false
+	}
+	if c := fitConcave(lv.age, jf.flat, spans, typical, lv.binHours); c.ok && c.rss < steps.rss {
+		steps.rss = c.rss // jumps on a decelerating curve (the trap)
+	}
+	return steps.rss > 0 && bicConc <= bic(steps.rss, 3+2*len(jf.list))
+}

@@ -1,0 +1,156 @@
+package shape
+
+import "math"
+
+// steadyParts is the third stage's result: where each lifetime's warm-up
+// ends, the steady bins after it, and the noise of one bin.
+type steadyParts struct {
+	warmupHours float64 // age at which warm-up ends
+	spans       []span  // bins of each lifetime after warm-up
+	sigma       float64 // noise of one bin
+}
+
+// findSteady finds the warm-up shared by the lifetimes and the noise of the
+// steady bins after it.
+func findSteady(lv *levels, gc float64, buf []float64) steadyParts {
+	st := steadyParts{warmupHours: warmup(lv, gc), spans: make([]span, len(lv.life))}
+	for k, s := range lv.life {
+		lo := s.lo
+		for lo < s.hi && lv.age[lo] < st.warmupHours-1e-9 {
+			lo++
+		}
+		st.spans[k] = span{lo, s.hi}
+	}
+	st.sigma = binNoise(lv, st.spans, buf)
+	return st
+}
+
+// warmup finds the age at which start-up growth gives way to the steady
+// behaviour, from the profile of all lifetimes laid over each other by age
+// (a restarted process warms up the same way each time). The steady line
+// is fitted to the later part of the profile; warm-up lasts while the
+// profile stays clearly below that line, and never more than 15 % of a
+// lifetime: a rise that has not met the steady line by then is part of the
+// shape (fragmentation's early growth, a jump), not a warm-up.
+func warmup(lv *levels, gc float64) float64 {
+	width := lv.binHours
+	use := lv.life
+	if len(lv.life) >= 3 { // the first lifetime began before the window: its age is unknown
+		use = lv.life[1:]
+	}
+	// Lifetimes are laid over each other by age up to the typical lifetime
+	// span, each shifted by its mean level over a common stretch of age, so
+	// lifetimes of unequal length do not bend the profile.
+	spans := make([]float64, 0, len(use))
+	for _, s := range use {
+		if s.hi > s.lo {
+			spans = append(spans, lv.age[s.hi-1])
+		}
+	}
+	if len(spans) == 0 {
+		return 0
+	}
+	typical := median(spans)
+	width = math.Max(width, typical/maxBinsPerLifetime) // lifetimes of very unequal length
+	p := int(typical/width) + 1
+	if p < 5 {
+		return 0
+	}
+	lo, hi := 0.4*typical, 0.8*typical
+	sum := make([]float64, p)
+	cnt := make([]float64, p)
+	for _, s := range use {
+		if s.bins() < 2 || lv.age[s.hi-1] < hi {
+			continue
+		}
+		var off, m float64
+		for i := s.lo; i < s.hi; i++ {
+			if age := lv.age[i]; age >= lo && age <= hi {
+				off += lv.y[i]
+				m++
+			}
+		}
+		if m == 0 {
+			continue
+		}
+		off /= m
+		for i := s.lo; i < s.hi; i++ {
+			j := int(lv.age[i] / width)
+			if j >= p {
+				break
+			}
+			sum[j] += lv.y[i] - off
+			cnt[j]++
+		}
+	}
+	prof := make([]float64, p)
+	for j := range prof {
+		prof[j] = math.NaN()
+		if cnt[j] > 0 {
+			prof[j] = sum[j] / cnt[j]
+		}
+	}
+	// Steady line over the profile's later 70 %.
+	var sx, sy, sxx, sxy, m float64
+	for j := int(0.3 * float64(p)); j < p; j++ {
+		if math.IsNaN(prof[j]) {
+			continue
+		}
+		x := float64(j)
+		sx, sy, sxx, sxy, m = sx+x, sy+prof[j], sxx+x*x, sxy+x*prof[j], m+1
+	}
+	if m < 3 || math.IsNaN(prof[0]) {
+		return 0
+	}
+	slope := (m*sxy - sx*sy) / (m*sxx - sx*sx)
+	icpt := (sy - slope*sx) / m
+	diffs := make([]float64, 0, p)
+	for j := 1; j < p; j++ {
+		if !math.IsNaN(prof[j]) && !math.IsNaN(prof[j-1]) {
+			diffs = append(diffs, prof[j]-prof[j-1])
+		}
+	}
+	d := sampleInto(make([]float64, 0, len(diffs)), len(diffs), func(i int) float64 { return diffs[i] })
+	sp := madSigma(d) / math.Sqrt2
+	deficit := prof[0] - icpt
+	if deficit >= -math.Max(4*sp, 0.02) {
+		return 0
+	}
+	limit := max(int(math.Ceil(0.15*float64(p))), min(2, p/3))
+	if gc > 0 { // the floor under a sawtooth is smoothed over 2.5 periods: so is the warm-up's end
+		limit += int(math.Ceil(2.5 * gc / 3.6e6 / width))
+	}
+	tol := math.Max(math.Max(3*sp, 0.01), -0.1*deficit) // 90 % of the way up
+	for j := 1; j <= limit && j < p; j++ {
+		if math.IsNaN(prof[j]) || prof[j]-(icpt+slope*float64(j)) < -tol {
+			continue
+		}
+		// Without a restart in sight the window's start is not a process
+		// start: a warm-up there must climb from the first point on, and a
+		// level that sits still and then leaps is a jump — the shape, not
+		// its preamble. (After a restart, the dip and climb back are the
+		// warm-up whatever their form.)
+		third := j / 3
+		if len(lv.life) == 1 && j >= 3 && (math.IsNaN(prof[third]) || prof[third]-(icpt+slope*float64(third)) <= 0.85*deficit) {
+			return 0
+		}
+		return float64(j) * width
+	}
+	return 0 // still far below the steady line: not a warm-up but a shape of its own
+}
+
+// binNoise is the spread of one bin's level around its neighbours, from
+// the differences of consecutive steady bins.
+func binNoise(lv *levels, steady []span, buf []float64) float64 {
+	diffs := make([]float64, 0, len(lv.y))
+	for _, s := range steady {
+		for i := s.lo + 1; i < s.hi; i++ {
+			diffs = append(diffs, lv.y[i]-lv.y[i-1])
+		}
+	}
+	if len(diffs) < 3 {
+		return 0
+	}
+	d := sampleInto(buf, len(diffs), func(i int) float64 { return diffs[i] })
+	return madSigma(d) / math.Sqrt2
+}
