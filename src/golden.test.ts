@@ -71,7 +71,8 @@ const labelKey = (labels: Record<string, string> = {}, without?: string) =>
   );
 
 // `api-7 · LEAK +38 MiB/h · limit in ~9 h`; healthy series carry no verdict.
-const LEAK_NAME = /^(.+) · LEAK \+\d+(\.\d+)? (B|KiB|MiB|GiB|TiB)\/h( · limit in ~\d+(\.\d+)? (min|h|days))?$/;
+const LEAK_NAME =
+  /^(.+) · LEAK \+\d+(\.\d+)? (B|KiB|MiB|GiB|TiB)\/h( · (limit in ~\d+(\.\d+)? (min|h|days)|restarts every ~\d+(\.\d+)? (min|h|days) reset it first))?$/;
 // Any other verdict: `trap · FRAGMENTATION +2.8 MiB/h, slowing`.
 const VERDICT_NAME = /^(.+) · (LEAK|FRAGMENTATION|BLOAT|INCONCLUSIVE)\b/;
 const OVERLAY_NAME = /^(.+) · (linear fit|logarithmic fit|saturating fit|fit|steps|forecast)$/;

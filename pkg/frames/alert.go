@@ -35,11 +35,11 @@ func AlertNumber(v shape.Verdict, what models.AlertValue) *float64 {
 	var x float64
 	switch what {
 	case models.GrowthConfidence:
-		if IsGrowth(v.Shape) {
+		if v.Shape.IsGrowth() {
 			x = v.Confidence
 		}
 	case models.GrowthBytesPerHour:
-		x = growthRate(v)
+		x = v.GrowthBytesPerHour
 	case models.HoursToLimit:
 		if !v.HasTimeToLimit {
 			return nil

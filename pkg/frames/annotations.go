@@ -58,7 +58,7 @@ func Events(it Item, name string) []Event {
 		}
 		if onset != 0 {
 			out = append(out, Event{Time: onset, Title: "Leak onset · " + name,
-				Text: fmt.Sprintf("%s: steady growth of %s starts here.", name, units.FormatRate(v.GrowthBytesPerHour)), Tags: tags("leak-onset")})
+				Text: fmt.Sprintf("%s: steady growth of %s starts here.", name, units.FormatGrowth(v.GrowthBytesPerHour)), Tags: tags("leak-onset")})
 		}
 	}
 	return out

@@ -53,7 +53,7 @@ func bloatItem() Item {
 	l := map[string]string{"__name__": "container_memory_working_set_bytes", "namespace": "prod", "pod": "cache-0", "shape": "cache"}
 	return Item{Labels: l, Panel: panelSeries(l, 24, func(h float64) float64 { return 1e9 + 3e8*float64(int(h)/8) }),
 		Verdict: shape.Verdict{
-			Shape: shape.Bloat, Components: []shape.Shape{shape.Bloat}, Confidence: 0.8, GrowthBytesPerHour: -147 * (1 << 20),
+			Shape: shape.Bloat, Components: []shape.Shape{shape.Bloat}, Confidence: 0.8, GrowthBytesPerHour: 20 * (1 << 20),
 			Jumps: []shape.Jump{{Start: t0 + 7*hour, End: t0 + 8*hour, From: 1e9, To: 1.3e9, Size: 3e8, Freed: 1e8}, {Start: t0 + 15*hour, End: t0 + 16*hour, From: 1.3e9, To: 1.6e9, Size: 3e8}},
 			Fits: []shape.Fit{{Model: shape.Steps, Start: t0, End: t0 + 23*hour, Origin: t0, A: 1e9,
 				Knots: []shape.Knot{{T: t0, V: 1e9}, {T: t0 + 8*hour, V: 1.3e9}, {T: t0 + 16*hour, V: 1.6e9}}}},
@@ -218,7 +218,7 @@ func TestVerdictTable(t *testing.T) {
 	assert.Equal(t, "api-1", col("pod").At(0))
 	assert.Equal(t, "container_memory_working_set_bytes", col("metric").At(0))
 	assert.Equal(t, "cache", col("label_shape").At(2), "an upstream label named like a column keeps its value")
-	assert.EqualValues(t, 0, col("growth_bytes_per_hour").At(2), "bloat's growth is never shown negative")
+	assert.EqualValues(t, 20*(1<<20), col("growth_bytes_per_hour").At(2), "the verdict's growth (pkg/shape keeps it non-negative for growing shapes)")
 	assert.EqualValues(t, 4, col("severity").At(0))
 	assert.InDelta(t, 9*3600, *col("time_to_limit_seconds").At(0).(*float64), 1)
 	assert.Nil(t, col("time_to_limit_seconds").At(4))

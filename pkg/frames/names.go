@@ -129,7 +129,7 @@ func DisplayName(name string, it Item) string {
 // Badge is the verdict in a few words for a growth shape, "" otherwise.
 func Badge(it Item) string {
 	v := it.Verdict
-	if !IsGrowth(v.Shape) {
+	if !v.Shape.IsGrowth() {
 		return ""
 	}
 	var b strings.Builder
@@ -154,7 +154,7 @@ func growthText(v shape.Verdict) string {
 		}
 		n := len(v.Jumps)
 		if n == 0 || kept <= 0 {
-			return units.FormatRate(growthRate(v))
+			return units.FormatGrowth(v.GrowthBytesPerHour)
 		}
 		s := "s"
 		if n == 1 {
@@ -162,23 +162,18 @@ func growthText(v shape.Verdict) string {
 		}
 		return fmt.Sprintf("+%s in %d jump%s", units.FormatBytesIEC(kept), n, s)
 	case shape.Fragmentation:
-		return units.FormatRate(growthRate(v)) + ", slowing"
+		return units.FormatGrowth(v.GrowthBytesPerHour) + ", slowing"
 	}
-	return units.FormatRate(growthRate(v))
-}
-
-// growthRate is the verdict's growth, never shown negative for a growing
-// shape.
-func growthRate(v shape.Verdict) float64 {
-	if IsGrowth(v.Shape) && v.GrowthBytesPerHour < 0 {
-		return 0
-	}
-	return v.GrowthBytesPerHour
+	return units.FormatGrowth(v.GrowthBytesPerHour)
 }
 
 // limitText says when the limit is reached: "limit in ~9 h", "at the
-// limit", or "" when unknown or never.
+// limit", "restarts every ~6 h reset it first" when the process restarts
+// before it would get there, or "" when unknown or never.
 func limitText(v shape.Verdict) string {
+	if v.RestartsResetFirst {
+		return "restarts every ~" + units.FormatDuration(v.TypicalLifetime) + " reset it first"
+	}
 	if !v.HasTimeToLimit {
 		return ""
 	}
@@ -186,25 +181,4 @@ func limitText(v shape.Verdict) string {
 		return "at the limit"
 	}
 	return "limit in ~" + units.FormatDuration(v.TimeToLimit)
-}
-
-// IsGrowth reports whether s is a growth shape (leak, fragmentation, bloat).
-func IsGrowth(s shape.Shape) bool {
-	return s == shape.Leak || s == shape.Fragmentation || s == shape.Bloat
-}
-
-// Severity ranks shapes for sorting and colouring: leak 4, bloat 3,
-// fragmentation 2, inconclusive 1, healthy 0.
-func Severity(s shape.Shape) int {
-	switch s {
-	case shape.Leak:
-		return 4
-	case shape.Bloat:
-		return 3
-	case shape.Fragmentation:
-		return 2
-	case shape.Inconclusive:
-		return 1
-	}
-	return 0
 }

@@ -64,8 +64,11 @@ func Summary(items []Item, names []string, w Window) (data.Notice, bool) {
 			continue
 		}
 		s := names[i] + " " + growthText(it.Verdict)
-		if ttl := limitText(it.Verdict); ttl != "" {
+		switch ttl := limitText(it.Verdict); {
+		case strings.HasPrefix(ttl, "limit in "):
 			s += " (" + strings.TrimPrefix(ttl, "limit in ") + " to limit)"
+		case ttl != "":
+			s += " (" + ttl + ")"
 		}
 		who = append(who, s)
 	}

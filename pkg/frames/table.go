@@ -55,9 +55,9 @@ func VerdictTable(items []Item, names []string, w Window) *data.Frame {
 			labelCols[k][row] = it.Labels[key]
 		}
 		shp[row] = string(v.Shape)
-		sev[row] = int64(Severity(v.Shape))
+		sev[row] = int64(v.Shape.Severity())
 		conf[row] = v.Confidence
-		growth[row] = growthRate(v)
+		growth[row] = v.GrowthBytesPerHour
 		if v.HasTimeToLimit {
 			s := v.TimeToLimit.Seconds()
 			ttl[row] = &s
@@ -117,7 +117,7 @@ func VerdictTable(items []Item, names []string, w Window) *data.Frame {
 
 // worse orders items worst first.
 func worse(a, b Item) bool {
-	sa, sb := Severity(a.Verdict.Shape), Severity(b.Verdict.Shape)
+	sa, sb := a.Verdict.Shape.Severity(), b.Verdict.Shape.Severity()
 	if sa != sb {
 		return sa > sb
 	}
@@ -128,7 +128,7 @@ func worse(a, b Item) bool {
 	if ta && a.Verdict.TimeToLimit != b.Verdict.TimeToLimit {
 		return a.Verdict.TimeToLimit < b.Verdict.TimeToLimit
 	}
-	return growthRate(a.Verdict) > growthRate(b.Verdict)
+	return a.Verdict.GrowthBytesPerHour > b.Verdict.GrowthBytesPerHour
 }
 
 // labelKeys is every label key of the items, __name__ first, then sorted.
