@@ -312,15 +312,9 @@ func parseClassifyFlags(args []string, stderr io.Writer) (classifyConfig, int, b
 		fmt.Fprintf(stderr, "memshape classify: --format %q: want table or json\n", *format)
 		return cfg, exitUsage, false
 	}
-	switch strings.ToLower(*sens) {
-	case "low":
-		cfg.sensitivity = shape.Low
-	case "normal", "":
-		cfg.sensitivity = shape.Normal
-	case "high":
-		cfg.sensitivity = shape.High
-	default:
-		fmt.Fprintf(stderr, "memshape classify: --sensitivity %q: want low, normal or high\n", *sens)
+	var err error
+	if cfg.sensitivity, err = shape.ParseSensitivity(*sens); err != nil {
+		fmt.Fprintf(stderr, "memshape classify: --sensitivity: %v\n", err)
 		return cfg, exitUsage, false
 	}
 	cfg.limit = float64(limit)
@@ -603,20 +597,13 @@ func toLimitCell(v shape.Verdict) string {
 	return approxDuration(v.TimeToLimit)
 }
 
-// approxDuration rounds d for a person: "now", "<1m", "~40m", "~9h", "~3d".
+// approxDuration rounds d for a person: "now", "~40 min", "~9.5 h",
+// "~3 days" (units.FormatDuration).
 func approxDuration(d time.Duration) string {
-	switch {
-	case d <= 0:
+	if d <= 0 {
 		return "now"
-	case d < time.Minute:
-		return "<1m"
-	case d < time.Hour:
-		return fmt.Sprintf("~%dm", int(math.Round(d.Minutes())))
-	case d < 48*time.Hour:
-		return fmt.Sprintf("~%dh", int(math.Round(d.Hours())))
-	default:
-		return fmt.Sprintf("~%dd", int(math.Round(d.Hours()/24)))
 	}
+	return "~" + units.FormatDuration(d)
 }
 
 // explanationCell is the explanation; for an inconclusive verdict without

@@ -309,7 +309,7 @@ func TestClassifyErrors(t *testing.T) {
 		{"negative limit", []string{"classify", "--limit=-1GB", inputDir + "mem.csv"}, "", 2,
 			[]string{"negative"}},
 		{"bad sensitivity", []string{"classify", "--sensitivity", "extreme", inputDir + "mem.csv"}, "", 2,
-			[]string{"--sensitivity \"extreme\": want low, normal or high"}},
+			[]string{`--sensitivity: unknown sensitivity "extreme": use one of "low", "normal", "high"`}},
 		{"unknown flag", []string{"classify", "--colour", inputDir + "mem.csv"}, "", 2,
 			[]string{"flag provided but not defined: -colour", "Usage: memshape classify"}},
 		{"missing flag value", []string{"classify", inputDir + "mem.csv", "--limit"}, "", 2,
@@ -383,7 +383,7 @@ func TestFlagsAfterFileAndDashDash(t *testing.T) {
 
 func TestApproxDuration(t *testing.T) {
 	tests := map[string]string{
-		"0s": "now", "30s": "<1m", "10m": "~10m", "9h10m": "~9h", "47h": "~47h", "72h": "~3d",
+		"0s": "now", "30s": "~30 s", "10m": "~10 min", "9h10m": "~9.2 h", "47h": "~47 h", "72h": "~3 days",
 	}
 	for in, want := range tests {
 		d, _ := time.ParseDuration(in)
@@ -398,7 +398,7 @@ func TestCells(t *testing.T) {
 	if g := growthCell(v); g != "+38 MiB/h" {
 		t.Errorf("growth %q", g)
 	}
-	if l := toLimitCell(v); l != "~9h" {
+	if l := toLimitCell(v); l != "~9 h" {
 		t.Errorf("to limit %q", l)
 	}
 	v = shape.Verdict{Shape: shape.Bloat, Components: []shape.Shape{shape.Bloat, shape.Fragmentation}, GrowthBytesPerHour: -2e6}
@@ -412,7 +412,7 @@ func TestCells(t *testing.T) {
 		t.Errorf("to limit %q", l)
 	}
 	v = shape.Verdict{Shape: shape.Inconclusive, Reason: "too short", WatchFor: 6 * 3600e9}
-	if e := explanationCell(v); e != "too short; watch 6h more" {
+	if e := explanationCell(v); e != "too short; watch 6 h more" {
 		t.Errorf("explanation %q", e)
 	}
 	if g := growthCell(v); g != "—" {

@@ -1,7 +1,6 @@
 package frames
 
 import (
-	"math"
 	"sort"
 
 	"github.com/grafana/grafana-plugin-sdk-go/data"
@@ -114,51 +113,36 @@ func panelGrid(it Item, opt Options) []int64 {
 	return ts
 }
 
-// joinedPoints evaluates the pieces of one kind on the grid, each piece
-// also at its ends (and a step envelope at its corners), with a null
-// between consecutive pieces.
+// joinedPoints evaluates the pieces of one kind on the grid (shape.Fit.
+// Sample), with a null between consecutive pieces.
 func joinedPoints(fits []shape.Fit, grid []int64, opt Options) ([]int64, []*float64) {
 	sort.Slice(fits, func(i, j int) bool { return fits[i].Start < fits[j].Start })
 	from, to := opt.From.UnixMilli(), opt.To.UnixMilli()
 	var ts []int64
 	var vs []*float64
-	for i, f := range fits {
-		lo, hi := max(f.Start, from), min(f.End, to)
-		if lo > hi {
+	for _, f := range fits {
+		pts, vals := f.Sample(grid, from, to)
+		for len(pts) > 0 && len(ts) > 0 && pts[0] <= ts[len(ts)-1] {
+			pts, vals = pts[1:], vals[1:]
+		}
+		if len(pts) == 0 {
 			continue
 		}
-		at := []int64{lo, hi}
-		for _, t := range grid {
-			if t > lo && t < hi {
-				at = append(at, t)
-			}
-		}
-		for _, k := range f.Knots {
-			if k.T > lo && k.T <= hi {
-				at = append(at, k.T-1, k.T)
-			}
-		}
-		sort.Slice(at, func(a, b int) bool { return at[a] < at[b] })
-		if i > 0 && len(ts) > 0 && ts[len(ts)-1] < lo-1 {
-			ts = append(ts, ts[len(ts)-1]+(lo-ts[len(ts)-1])/2)
+		if len(ts) > 0 && ts[len(ts)-1] < pts[0]-1 {
+			ts = append(ts, ts[len(ts)-1]+(pts[0]-ts[len(ts)-1])/2)
 			vs = append(vs, nil)
 		}
-		for j, t := range at {
-			if j > 0 && t == at[j-1] || len(ts) > 0 && t <= ts[len(ts)-1] {
-				continue
-			}
-			if v := f.At(t); !math.IsNaN(v) && !math.IsInf(v, 0) {
-				ts = append(ts, t)
-				vs = append(vs, &v)
-			}
+		for i := range pts {
+			ts = append(ts, pts[i])
+			vs = append(vs, &vals[i])
 		}
 	}
 	return ts, vs
 }
 
 // forecastPoints draws the forecast from the end of the data to the end
-// of the panel, stopping at the limit; nothing when the panel ends at the
-// data.
+// of the panel at the panel's step (at most MaxDataPoints points),
+// stopping at the limit; nothing when the panel ends at the data.
 func forecastPoints(fc shape.Fit, grid []int64, limit float64, opt Options) ([]int64, []*float64) {
 	last := fc.Start
 	if len(grid) > 0 {
@@ -175,18 +159,19 @@ func forecastPoints(fc shape.Fit, grid []int64, limit float64, opt Options) ([]i
 	if n := opt.MaxDataPoints; n > 0 && (end-fc.Start)/step > int64(n) {
 		step = (end - fc.Start) / int64(n)
 	}
+	var ahead []int64
+	for t := fc.Start + step; t < end; t += step {
+		ahead = append(ahead, t)
+	}
 	line := fc
-	line.End = end
+	line.End = end // a straight line runs to the panel's end
+	pts, vals := line.Sample(ahead, fc.Start, end)
 	var ts []int64
 	var vs []*float64
-	for t := fc.Start; t <= end; t += step {
-		v := line.At(t)
-		if math.IsNaN(v) || math.IsInf(v, 0) {
-			continue
-		}
-		ts = append(ts, t)
-		vs = append(vs, &v)
-		if limit > 0 && v >= limit {
+	for i := range pts {
+		ts = append(ts, pts[i])
+		vs = append(vs, &vals[i])
+		if limit > 0 && vals[i] >= limit {
 			break
 		}
 	}

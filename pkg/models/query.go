@@ -82,13 +82,6 @@ type Query struct {
 	Window time.Duration
 }
 
-var sensitivities = map[string]shape.Sensitivity{
-	"":       shape.Normal,
-	"low":    shape.Low,
-	"normal": shape.Normal,
-	"high":   shape.High,
-}
-
 // ParseQuery reads and checks a query's JSON.
 func ParseQuery(raw json.RawMessage) (Query, error) {
 	var q Query
@@ -101,9 +94,9 @@ func ParseQuery(raw json.RawMessage) (Query, error) {
 	if q.Expr == "" {
 		return q, errors.New("the query expression is empty: enter a query for a memory series, e.g. container_memory_working_set_bytes")
 	}
-	sens, ok := sensitivities[strings.ToLower(strings.TrimSpace(q.Sensitivity))]
-	if !ok {
-		return q, fmt.Errorf("unknown sensitivity %q: use one of \"low\", \"normal\", \"high\"", q.Sensitivity)
+	sens, err := shape.ParseSensitivity(q.Sensitivity)
+	if err != nil {
+		return q, err
 	}
 	q.Options.Sensitivity = sens
 	if q.LimitBytes != nil {

@@ -325,67 +325,44 @@ type fitLine struct {
 func (c *chart) fitLines() []fitLine {
 	var out []fitLine
 	for _, f := range c.v.Fits {
-		var xy plotter.XYs
-		add := func(t int64) {
-			if y := f.At(t); !math.IsNaN(y) && !math.IsInf(y, 0) {
-				xy = append(xy, plotter.XY{X: sec(t), Y: y})
-			}
-		}
-		switch f.Model {
-		case shape.Steps:
-			// A staircase: the level holds from one knot to the next.
-			ks := append([]shape.Knot(nil), f.Knots...)
-			sort.SliceStable(ks, func(i, j int) bool { return ks[i].T < ks[j].T })
-			add(max(f.Start, firstKnot(ks, f.Start)))
-			for k := 1; k < len(ks); k++ {
-				if ks[k].T < f.Start || ks[k].T > f.End {
-					continue
-				}
-				add(ks[k].T - 1)
-				add(ks[k].T)
-			}
-			add(f.End)
-		case shape.Forecast:
+		grid := c.ts
+		if f.Model == shape.Forecast {
+			// Ahead of the data: an even grid up to the chart's edge.
 			const n = 60
-			end := f.End
-			if lim := int64(c.x1 * 1000); end > lim {
-				end = lim
-			}
+			end := min(f.End, int64(c.x1*1000))
 			if end <= f.Start {
 				continue
 			}
-			for i := 0; i <= n; i++ {
-				add(f.Start + (end-f.Start)*int64(i)/n)
+			grid = make([]int64, 0, n)
+			for i := 1; i < n; i++ {
+				grid = append(grid, f.Start+(end-f.Start)*int64(i)/n)
 			}
-		default:
-			add(f.Start)
-			for _, t := range c.ts {
-				if t > f.Start && t < f.End {
-					add(t)
-				}
-			}
-			add(f.End)
+			f.End = end
 		}
-		if len(xy) < 2 {
+		ts, vs := f.Sample(grid, f.Start, f.End)
+		if len(ts) < 2 {
 			continue
+		}
+		xy := make(plotter.XYs, len(ts))
+		for i := range ts {
+			xy[i] = plotter.XY{X: sec(ts[i]), Y: vs[i]}
 		}
 		out = append(out, fitLine{model: f.Model, ahead: f.Model == shape.Forecast, xy: xy, style: c.fitStyle(f.Model), label: c.fitLabel(f.Model)})
 	}
 	for _, e := range c.o.Extra {
 		f := e.Fit
-		var xy plotter.XYs
-		end := f.End
-		if lim := int64(c.x1 * 1000); end > lim {
-			end = lim
+		end := min(f.End, int64(c.x1*1000))
+		grid := make([]int64, 0, 60)
+		for i := 1; i < 60 && end > f.Start; i++ {
+			grid = append(grid, f.Start+(end-f.Start)*int64(i)/60)
 		}
-		for i := 0; i <= 60 && end > f.Start; i++ {
-			t := f.Start + (end-f.Start)*int64(i)/60
-			if y := f.At(t); !math.IsNaN(y) && !math.IsInf(y, 0) {
-				xy = append(xy, plotter.XY{X: sec(t), Y: y})
-			}
-		}
-		if len(xy) < 2 {
+		ts, vs := f.Sample(grid, f.Start, end)
+		if len(ts) < 2 {
 			continue
+		}
+		xy := make(plotter.XYs, len(ts))
+		for i := range ts {
+			xy[i] = plotter.XY{X: sec(ts[i]), Y: vs[i]}
 		}
 		col := e.Color
 		if col == nil {
@@ -396,13 +373,6 @@ func (c *chart) fitLines() []fitLine {
 		}})
 	}
 	return out
-}
-
-func firstKnot(ks []shape.Knot, def int64) int64 {
-	if len(ks) == 0 {
-		return def
-	}
-	return ks[0].T
 }
 
 func (c *chart) fitStyle(m shape.Model) draw.LineStyle {
