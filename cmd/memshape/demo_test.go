@@ -75,22 +75,22 @@ func TestDemoInProcessNamesEveryServiceAndDrawsIt(t *testing.T) {
 func TestDemoRealPrometheusAgreesWithTheStandIn(t *testing.T) {
 	promtest.Require(t)
 	ctx := context.Background()
-	real, err := demoRun(ctx, demoConfig{now: demoNow, log: io.Discard})
+	prom, err := demoRun(ctx, demoConfig{now: demoNow, log: io.Discard})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(real.upstream, "prometheus") {
-		t.Fatalf("upstream %q: not the real Prometheus", real.upstream)
+	if !strings.Contains(prom.upstream, "prometheus") {
+		t.Fatalf("upstream %q: not the real Prometheus", prom.upstream)
 	}
 	stand, err := demoRun(ctx, demoConfig{now: demoNow, inProcess: true, log: io.Discard})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(real.rows) != len(stand.rows) {
-		t.Fatalf("%d rows from Prometheus, %d from the stand-in", len(real.rows), len(stand.rows))
+	if len(prom.rows) != len(stand.rows) {
+		t.Fatalf("%d rows from Prometheus, %d from the stand-in", len(prom.rows), len(stand.rows))
 	}
-	for i := range real.rows {
-		a, b := real.rows[i], stand.rows[i]
+	for i := range prom.rows {
+		a, b := prom.rows[i], stand.rows[i]
 		if a.series != b.series || a.shape != b.shape || a.confidence != b.confidence || a.growth != b.growth || a.explanation != b.explanation {
 			t.Errorf("row %d differs:\n  prometheus: %s %s %.4f %.1f %s\n  stand-in:   %s %s %.4f %.1f %s",
 				i, a.series, a.shape, a.confidence, a.growth, a.explanation, b.series, b.shape, b.confidence, b.growth, b.explanation)
