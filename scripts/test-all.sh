@@ -35,7 +35,9 @@ step() {
   shift
   n=$((n + 1))
   echo
-  echo "==> [${n}/${total_steps}] ${name}: $*"
+  local cmd="$*"
+  [ "${#cmd}" -le 160 ] || cmd="${cmd:0:157}..."
+  echo "==> [${n}/${total_steps}] ${name}: ${cmd}"
   local t0=$SECONDS
   (
     while sleep 60; do echo "    … ${name} still running ($((SECONDS - t0))s)"; done

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"image"
+	"image/draw"
 	"io"
 	"math"
 	"net/http/httptest"
@@ -314,6 +316,7 @@ func (r *demoResult) draw(frames data.Frames) error {
 	for _, p := range old {
 		_ = os.Remove(p)
 	}
+	var tiles []image.Image
 	for _, f := range frames {
 		s, ok := seriesOf(f)
 		if !ok {
@@ -333,21 +336,61 @@ func (r *demoResult) draw(frames data.Frames) error {
 			limit = *row.limit
 		}
 		v := shape.Classify(s.T, s.V, shape.Options{LimitBytes: limit})
+		title := s.Labels["namespace"] + "/" + s.Labels["pod"]
 		name := s.Labels["namespace"] + "-" + s.Labels["pod"] + ".png"
-		file, err := os.Create(filepath.Join(r.outDir, name))
-		if err != nil {
-			return err
+		if err := writePNG(filepath.Join(r.outDir, name), s, v, plot.Options{Title: title, Limit: limit}); err != nil {
+			return fmt.Errorf("drawing %s: %v", name, err)
 		}
-		err = plot.Render(file, s, v, plot.Options{Title: s.Labels["namespace"] + "/" + s.Labels["pod"], Limit: limit})
-		if cerr := file.Close(); err == nil {
-			err = cerr
-		}
+		tile, err := plot.Image(s, v, plot.Options{Title: title, Limit: limit, Width: tileW, Height: tileH})
 		if err != nil {
 			return fmt.Errorf("drawing %s: %v", name, err)
 		}
+		tiles = append(tiles, tile)
 		row.png = name
 	}
-	return nil
+	return writeCollage(filepath.Join(r.outDir, demoCollage), tiles)
+}
+
+// The collage of every series: three columns of 760×320 px charts.
+const (
+	demoCollage  = "fleet.png"
+	tileW, tileH = 760, 320
+	tileCols     = 3
+)
+
+func writePNG(path string, s series.Series, v shape.Verdict, o plot.Options) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	err = plot.Render(f, s, v, o)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// writeCollage lays the charts out in a grid on white, in the order given.
+func writeCollage(path string, tiles []image.Image) error {
+	if len(tiles) == 0 {
+		return nil
+	}
+	rows := (len(tiles) + tileCols - 1) / tileCols
+	canvas := image.NewRGBA(image.Rect(0, 0, tileCols*tileW, rows*tileH))
+	draw.Draw(canvas, canvas.Bounds(), image.White, image.Point{}, draw.Src)
+	for i, t := range tiles {
+		at := image.Pt((i%tileCols)*tileW, (i/tileCols)*tileH)
+		draw.Draw(canvas, image.Rectangle{Min: at, Max: at.Add(t.Bounds().Size())}, t, t.Bounds().Min, draw.Src)
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	err = plot.Encode(f, canvas)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }
 
 // seriesOf reads a series frame (time + value, the value field carrying
@@ -438,7 +481,7 @@ func (r *demoResult) write(w io.Writer) error {
 			}
 		}
 		sort.Strings(pngs)
-		fmt.Fprintf(w, "%d PNGs (one per series) in %s\n", len(pngs), r.outDir)
+		fmt.Fprintf(w, "%d PNGs (one per series) and %s (all of them) in %s\n", len(pngs), demoCollage, r.outDir)
 	}
 	fmt.Fprintf(w, "Took %.1f s. Live in Grafana: docker compose up (see README).\n", r.took.Seconds())
 	return nil

@@ -154,7 +154,7 @@ func Services() []Service {
 			Story: "a garbage collector's 300 MiB sawtooth on a flat 1 GiB floor",
 			Limit: 2 * GiB, noise: 0.002,
 			curve: func(t float64) float64 {
-				return 1*GiB + sawtooth(t, 300*MiB, 5*60)
+				return 1*GiB + sawtooth(t, 300*MiB, 7*60+20)
 			},
 		},
 		{
