@@ -86,7 +86,9 @@ func writeZip(t *testing.T, root string, files map[string]entry) *Archive {
 		if err != nil {
 			t.Fatal(err)
 		}
-		w.Write(e.data)
+		if _, err := w.Write(e.data); err != nil {
+			t.Fatal(err)
+		}
 	}
 	if err := zw.Close(); err != nil {
 		t.Fatal(err)
@@ -106,8 +108,12 @@ func source(t *testing.T) string {
 		t.Fatal(err)
 	}
 	// node_modules is not source, as for the SDK's build.
-	os.MkdirAll(filepath.Join(dir, "node_modules", "x"), 0o755)
-	os.WriteFile(filepath.Join(dir, "node_modules", "x", "x.go"), []byte("package x\n"), 0o644)
+	if err := os.MkdirAll(filepath.Join(dir, "node_modules", "x"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "node_modules", "x", "x.go"), []byte("package x\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	return dir
 }
 
