@@ -1,18 +1,22 @@
 // Command memshape names the shape of memory series — leak, fragmentation,
-// bloat, healthy or inconclusive — from a Prometheus query_range response,
-// a Datadog query response or a CSV file.
+// bloat, healthy or inconclusive — from a Prometheus or Datadog query, a
+// Prometheus query_range response, a Datadog query response or a CSV file.
 //
-//	memshape classify [--format table|json] [--limit BYTES] [--sensitivity low|normal|high] [FILE|-]
+//	memshape classify [--format table|json] [--limit BYTES] [--sensitivity low|normal|high] [--plot DIR] [FILE|-]
+//	memshape classify --prometheus URL --query Q [--start T] [--end T] [--step D] [auth flags]
+//	memshape classify --datadog-site SITE_OR_URL --query Q [--start T] [--end T]
 //	memshape demo [--format table|json]
 //	memshape accuracy [--seed N] [--per-scenario N]
 //	memshape version
 //	memshape help [COMMAND]
 //
 // Exit status: 0 on success, 1 when the input cannot be read or holds no
-// series, 2 for a usage error (unknown command, bad flag).
+// series, or the upstream fails or refuses a credential, 2 for a usage
+// error (unknown command, bad flag, missing credential).
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -20,6 +24,7 @@ import (
 	"io"
 	"math"
 	"os"
+	"os/signal"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -47,7 +52,8 @@ Usage:
   memshape <command> [flags] [arguments]
 
 Commands:
-  classify   classify each series in a file or standard input
+  classify   classify each series of a Prometheus or Datadog query, a file
+             or standard input
   demo       classify built-in examples of every shape (no input needed)
   demo-exporter  serve the demo workload as Prometheus metrics, with history
   accuracy   score the classifier and today's rules on the labelled corpus
@@ -57,10 +63,17 @@ Commands:
 Input formats (detected from the content):
   Prometheus  the JSON body of /api/v1/query_range (resultType matrix)
   Datadog     the JSON body of /api/v1/query
-  CSV         timestamp,value[,series] rows; timestamps in Unix seconds,
-              Unix milliseconds or RFC 3339; header row optional
+  CSV         timestamp,value[,series] rows, or Grafana's panel CSV export
+              (Time plus one column per series); timestamps in Unix
+              seconds, Unix milliseconds, RFC 3339 or 2025-11-29 00:00:00
+              (UTC unless an offset is given); header row optional; a bad
+              cell skips its point with a warning naming the line
 
 Examples:
+  memshape classify --prometheus http://prometheus:9090 --limit 2GiB \
+      --query 'container_memory_working_set_bytes{pod=~"api-.*"}'
+  DD_API_KEY=… DD_APP_KEY=… memshape classify --datadog-site datadoghq.eu \
+      --query 'avg:kubernetes.memory.usage{service:api} by {pod_name}'
   curl -sG http://prometheus:9090/api/v1/query_range \
       --data-urlencode 'query=container_memory_working_set_bytes{pod=~"api-.*"}' \
       -d start=2024-05-01T00:00:00Z -d end=2024-05-02T00:00:00Z -d step=60 \
@@ -69,11 +82,15 @@ Examples:
   memshape classify --format json --sensitivity high datadog.json
 `
 
-const classifyUsage = `Usage: memshape classify [--format table|json] [--limit BYTES] [--sensitivity low|normal|high] [FILE|-]
+const classifyUsage = `Usage: memshape classify [flags] [FILE|-]
+       memshape classify --prometheus URL --query PROMQL [--start T] [--end T] [--step D] [flags]
+       memshape classify --datadog-site SITE_OR_URL --query QUERY [--start T] [--end T] [flags]
 
-Reads a Prometheus /api/v1/query_range response, a Datadog /api/v1/query
-response or CSV (timestamp,value[,series]) from FILE, or from standard input
-when FILE is "-" or omitted, and names the shape of each series.
+Names the shape of each memory series. The series come from a query to
+Prometheus or Datadog, or from FILE (standard input when FILE is "-" or
+omitted): a Prometheus /api/v1/query_range response, a Datadog /api/v1/query
+response, or CSV — timestamp,value[,series] rows or Grafana's panel CSV
+export (Time plus one column per series).
 
 Flags:
   --format table|json
@@ -85,9 +102,45 @@ Flags:
   --sensitivity low|normal|high
         low wants more evidence before naming a growth shape, high less
         (default normal)
+  --plot DIR
+        also draw one PNG per series into DIR: the series, the fitted
+        curves, jumps, restarts, the limit, and the verdict as its title
+
+Querying an upstream:
+  --prometheus URL
+        the Prometheus (or Mimir, Thanos, Cortex) server, e.g.
+        http://prometheus:9090 or https://mimir/prometheus
+  --datadog-site SITE_OR_URL
+        datadoghq.com, us3.datadoghq.com, us5.datadoghq.com, datadoghq.eu,
+        ap1.datadoghq.com, ap2.datadoghq.com, ddog-gov.com, or a full URL;
+        the keys are read from DD_API_KEY and DD_APP_KEY
+  --query Q
+        PromQL, or a Datadog metrics query
+  --start T, --end T
+        RFC 3339 (2026-11-20T00:00:00Z), Unix seconds, now, or now-<duration>
+        (now-2d, now-6h); default the last 7 days
+  --step D
+        resolution: 30s, 5m, 1h or seconds; default the smallest whole
+        second giving at most 2,000 points. For Datadog it sets the rollup
+        (Datadog itself returns at most 1,500 points per series)
+  --timeout D
+        give up after D (default 2m)
+
+Prometheus credentials (never on the command line):
+  --bearer-token-file FILE
+        send the token in FILE as "Authorization: Bearer …"
+  --basic-auth USER
+        basic auth as USER, the password read from MEMSHAPE_BASIC_AUTH_PASSWORD
+  --header NAME=VALUE
+        send a header with every request, e.g. X-Scope-OrgID=tenant-1;
+        repeatable
 
 Examples:
   memshape classify --limit 2GiB mem.csv
+  memshape classify --prometheus http://prometheus:9090 --start now-2d \
+      --query 'process_resident_memory_bytes{job="api"}' --plot plots/
+  MEMSHAPE_BASIC_AUTH_PASSWORD=… memshape classify --basic-auth grafana \
+      --prometheus https://prometheus.example.com --query 'container_memory_rss'
   curl -s ... | memshape classify --format json -
 `
 
@@ -179,6 +232,8 @@ type classifyConfig struct {
 	limit       float64
 	sensitivity shape.Sensitivity
 	file        string // "-" for standard input
+	plotDir     string
+	fetch       fetchConfig
 }
 
 func parseClassifyFlags(args []string, stderr io.Writer) (classifyConfig, int, bool) {
@@ -189,6 +244,18 @@ func parseClassifyFlags(args []string, stderr io.Writer) (classifyConfig, int, b
 	sens := fs.String("sensitivity", "normal", "")
 	var limit bytesFlag
 	fs.Var(&limit, "limit", "")
+	fs.StringVar(&cfg.plotDir, "plot", "", "")
+	f := &cfg.fetch
+	fs.StringVar(&f.prometheusURL, "prometheus", "", "")
+	fs.StringVar(&f.datadogSite, "datadog-site", "", "")
+	fs.StringVar(&f.query, "query", "", "")
+	fs.StringVar(&f.start, "start", "", "")
+	fs.StringVar(&f.end, "end", "", "")
+	fs.StringVar(&f.step, "step", "", "")
+	fs.DurationVar(&f.timeout, "timeout", defaultTimeout, "")
+	fs.StringVar(&f.bearerTokenFile, "bearer-token-file", "", "")
+	fs.StringVar(&f.basicAuthUser, "basic-auth", "", "")
+	fs.Var(&f.headers, "header", "")
 
 	// Flags may come before or after FILE: parse, take one positional
 	// argument, parse the rest. "--" ends the flags.
@@ -225,6 +292,21 @@ func parseClassifyFlags(args []string, stderr io.Writer) (classifyConfig, int, b
 	if len(positional) == 1 && positional[0] != "" {
 		cfg.file = positional[0]
 	}
+	if f.wanted() && len(positional) > 0 {
+		fmt.Fprintf(stderr, "memshape classify: %s and a query to an upstream: give one input\n", positional[0])
+		return cfg, exitUsage, false
+	}
+	if !f.wanted() {
+		for name, set := range map[string]bool{
+			"--query": f.query != "", "--start": f.start != "", "--end": f.end != "", "--step": f.step != "",
+			"--bearer-token-file": f.bearerTokenFile != "", "--basic-auth": f.basicAuthUser != "", "--header": len(f.headers) > 0,
+		} {
+			if set {
+				fmt.Fprintf(stderr, "memshape classify: %s needs --prometheus URL or --datadog-site SITE\n", name)
+				return cfg, exitUsage, false
+			}
+		}
+	}
 
 	switch *format {
 	case "table", "json":
@@ -257,30 +339,65 @@ func runClassify(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return code
 	}
 
-	name := "standard input"
-	r := stdin
-	if cfg.file != "-" {
-		f, err := os.Open(cfg.file)
+	var (
+		ss       []series.Series
+		warnings []string
+	)
+	if cfg.fetch.wanted() {
+		req, err := cfg.fetch.prepare(os.Getenv)
+		if err != nil {
+			fmt.Fprintf(stderr, "memshape classify: %v\n", err)
+			var ue usageError
+			if errors.As(err, &ue) {
+				return exitUsage
+			}
+			return exitError
+		}
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+		defer stop()
+		res, err := req.run(ctx)
 		if err != nil {
 			fmt.Fprintf(stderr, "memshape: %v\n", err)
 			return exitError
 		}
-		defer f.Close()
-		r, name = f, cfg.file
-	} else if isTerminal(stdin) {
-		fmt.Fprintf(stderr, "memshape classify: no input: give a FILE, or pipe a Prometheus, Datadog or CSV body to standard input\n\n%s", classifyUsage)
-		return exitUsage
+		ss, warnings = res.Series, res.Warnings
+		if len(ss) == 0 {
+			printWarnings(stderr, warnings)
+			fmt.Fprintf(stderr, "memshape: no series: %s answered none for %s from %s to %s\n", req.where,
+				req.query.Expr, req.query.Start.UTC().Format(time.RFC3339), req.query.End.UTC().Format(time.RFC3339))
+			return exitError
+		}
+	} else {
+		name := "standard input"
+		r := stdin
+		if cfg.file != "-" {
+			f, err := os.Open(cfg.file)
+			if err != nil {
+				fmt.Fprintf(stderr, "memshape: %v\n", err)
+				return exitError
+			}
+			defer f.Close()
+			r, name = f, cfg.file
+		} else if isTerminal(stdin) {
+			fmt.Fprintf(stderr, "memshape classify: no input: give a FILE, --prometheus or --datadog-site, or pipe a Prometheus, Datadog or CSV body to standard input\n\n%s", classifyUsage)
+			return exitUsage
+		}
+		res, err := input.Read(r)
+		if err != nil {
+			fmt.Fprintf(stderr, "memshape: %s: %v\n", name, err)
+			return exitError
+		}
+		ss = res.Series
+		for _, w := range res.Warnings {
+			warnings = append(warnings, name+": "+w)
+		}
+		if len(ss) == 0 {
+			printWarnings(stderr, warnings)
+			fmt.Fprintf(stderr, "memshape: no series in input (%s)\n", name)
+			return exitError
+		}
 	}
-
-	ss, err := input.Read(r)
-	if err != nil {
-		fmt.Fprintf(stderr, "memshape: %s: %v\n", name, err)
-		return exitError
-	}
-	if len(ss) == 0 {
-		fmt.Fprintf(stderr, "memshape: no series in input (%s)\n", name)
-		return exitError
-	}
+	printWarnings(stderr, warnings)
 
 	opt := shape.Options{LimitBytes: cfg.limit, Sensitivity: cfg.sensitivity}
 	verdicts := make([]shape.Verdict, len(ss))
@@ -288,6 +405,7 @@ func runClassify(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		verdicts[i] = shape.Classify(s.T, s.V, opt)
 	}
 
+	var err error
 	if cfg.format == "json" {
 		err = writeJSON(stdout, ss, verdicts)
 	} else {
@@ -297,7 +415,30 @@ func runClassify(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "memshape: writing output: %v\n", err)
 		return exitError
 	}
+	if cfg.plotDir != "" {
+		written, plotWarnings, err := writePlots(cfg.plotDir, ss, verdicts, cfg.limit)
+		printWarnings(stderr, plotWarnings)
+		if err != nil {
+			fmt.Fprintf(stderr, "memshape: %v\n", err)
+			return exitError
+		}
+		fmt.Fprintf(stderr, "memshape: %d plot(s) in %s\n", len(written), cfg.plotDir)
+	}
 	return exitOK
+}
+
+// maxWarnings is how many warnings are printed before the rest are
+// counted.
+const maxWarnings = 20
+
+func printWarnings(w io.Writer, warnings []string) {
+	for i, m := range warnings {
+		if i == maxWarnings {
+			fmt.Fprintf(w, "memshape: warning: and %d more\n", len(warnings)-maxWarnings)
+			return
+		}
+		fmt.Fprintf(w, "memshape: warning: %s\n", cell(m))
+	}
 }
 
 // isTerminal reports whether r is an interactive terminal, where waiting

@@ -16,6 +16,18 @@ import (
 	"github.com/memshape/memory-datasource/pkg/shape"
 )
 
+// inputDir holds the test inputs this command shares with pkg/input.
+const inputDir = "../../pkg/input/testdata/"
+
+// testFile is the path of a test input: this command's own testdata
+// (prom_6h.json), else the shared inputs.
+func testFile(name string) string {
+	if _, err := os.Stat(filepath.Join("testdata", name)); err == nil {
+		return filepath.Join("testdata", name)
+	}
+	return inputDir + name
+}
+
 // runCLI runs the program in-process.
 func runCLI(t *testing.T, stdin string, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
@@ -83,15 +95,16 @@ func TestUnknownCommand(t *testing.T) {
 func TestClassifyJSON(t *testing.T) {
 	for _, file := range []string{"prom_matrix.json", "prom_6h.json", "dd_query.json", "mem.csv"} {
 		t.Run(file, func(t *testing.T) {
-			path := filepath.Join("testdata", file)
+			path := testFile(file)
 			data, err := os.ReadFile(path)
 			if err != nil {
 				t.Fatal(err)
 			}
-			want, err := input.Read(bytes.NewReader(data))
+			res, err := input.Read(bytes.NewReader(data))
 			if err != nil {
 				t.Fatal(err)
 			}
+			want := res.Series
 
 			// From a file, from "-" and from stdin with no argument.
 			var outs []string
@@ -232,7 +245,7 @@ func TestClassifyJSONEmptyLabels(t *testing.T) {
 func TestClassifyTable(t *testing.T) {
 	for _, file := range []string{"prom_matrix.json", "prom_6h.json", "dd_query.json", "mem.csv"} {
 		t.Run(file, func(t *testing.T) {
-			path := filepath.Join("testdata", file)
+			path := testFile(file)
 			code, out, errs := runCLI(t, "", "classify", "--limit", "1.5GB", "--sensitivity", "high", path)
 			if code != 0 || errs != "" {
 				t.Fatalf("code %d, stderr %q", code, errs)
@@ -243,7 +256,8 @@ func TestClassifyTable(t *testing.T) {
 				t.Errorf("header %q", lines[0])
 			}
 			data, _ := os.ReadFile(path)
-			ss, _ := input.Read(bytes.NewReader(data))
+			res, _ := input.Read(bytes.NewReader(data))
+			ss := res.Series
 			if len(lines)-1 != len(ss) {
 				t.Fatalf("%d rows, want %d:\n%s", len(lines)-1, len(ss), out)
 			}
@@ -264,7 +278,7 @@ func TestClassifyTable(t *testing.T) {
 }
 
 func TestClassifyErrors(t *testing.T) {
-	malformed, _ := os.ReadFile(filepath.Join("testdata", "prom_malformed.json"))
+	malformed, _ := os.ReadFile(inputDir + "prom_malformed.json")
 	tests := []struct {
 		name  string
 		args  []string
@@ -274,33 +288,33 @@ func TestClassifyErrors(t *testing.T) {
 	}{
 		{"missing file", []string{"classify", "testdata/nope.json"}, "", 1,
 			[]string{"testdata/nope.json", "no such file"}},
-		{"malformed file", []string{"classify", "testdata/prom_malformed.json"}, "", 1,
-			[]string{"testdata/prom_malformed.json", "malformed JSON at line 10, column 4"}},
+		{"malformed file", []string{"classify", inputDir + "prom_malformed.json"}, "", 1,
+			[]string{"pkg/input/testdata/prom_malformed.json", "malformed JSON at line 10, column 4"}},
 		{"malformed stdin", []string{"classify", "-"}, string(malformed), 1,
 			[]string{"standard input", "malformed JSON"}},
-		{"instant query", []string{"classify", "testdata/prom_vector.json"}, "", 1,
+		{"instant query", []string{"classify", inputDir + "prom_vector.json"}, "", 1,
 			[]string{"a range query result (matrix) is needed; got vector — use /api/v1/query_range"}},
 		{"empty input", []string{"classify"}, "", 1,
 			[]string{"empty input", "Prometheus", "Datadog", "CSV"}},
-		{"no series", []string{"classify", "testdata/prom_empty.json"}, "", 1,
-			[]string{"no series in input", "testdata/prom_empty.json"}},
+		{"no series", []string{"classify", inputDir + "prom_empty.json"}, "", 1,
+			[]string{"no series in input", "pkg/input/testdata/prom_empty.json"}},
 		{"no series csv", []string{"classify", "--format", "json"}, "timestamp,value\n", 1,
 			[]string{"no series in input"}},
-		{"bad csv", []string{"classify"}, "1700000000,1\n1700000060,abc\n", 1,
-			[]string{`line 2: value "abc" is not a number`}},
-		{"bad format", []string{"classify", "--format", "xml", "testdata/mem.csv"}, "", 2,
+		{"csv with nothing readable", []string{"classify"}, "1700000000,abc\n1700000060,abc\n", 1,
+			[]string{`memshape: warning: standard input: line 2: value "abc" is not a number; point skipped`, "no series in input"}},
+		{"bad format", []string{"classify", "--format", "xml", inputDir + "mem.csv"}, "", 2,
 			[]string{`--format "xml": want table or json`}},
-		{"bad limit", []string{"classify", "--limit", "2XB", "testdata/mem.csv"}, "", 2,
+		{"bad limit", []string{"classify", "--limit", "2XB", inputDir + "mem.csv"}, "", 2,
 			[]string{"--limit", "unknown unit"}},
-		{"negative limit", []string{"classify", "--limit=-1GB", "testdata/mem.csv"}, "", 2,
+		{"negative limit", []string{"classify", "--limit=-1GB", inputDir + "mem.csv"}, "", 2,
 			[]string{"negative"}},
-		{"bad sensitivity", []string{"classify", "--sensitivity", "extreme", "testdata/mem.csv"}, "", 2,
+		{"bad sensitivity", []string{"classify", "--sensitivity", "extreme", inputDir + "mem.csv"}, "", 2,
 			[]string{"--sensitivity \"extreme\": want low, normal or high"}},
-		{"unknown flag", []string{"classify", "--colour", "testdata/mem.csv"}, "", 2,
+		{"unknown flag", []string{"classify", "--colour", inputDir + "mem.csv"}, "", 2,
 			[]string{"flag provided but not defined: -colour", "Usage: memshape classify"}},
-		{"missing flag value", []string{"classify", "testdata/mem.csv", "--limit"}, "", 2,
+		{"missing flag value", []string{"classify", inputDir + "mem.csv", "--limit"}, "", 2,
 			[]string{"flag needs an argument: -limit"}},
-		{"two files", []string{"classify", "testdata/mem.csv", "testdata/dd_query.json"}, "", 2,
+		{"two files", []string{"classify", inputDir + "mem.csv", inputDir + "dd_query.json"}, "", 2,
 			[]string{"one input at a time"}},
 	}
 	for _, tt := range tests {
@@ -321,12 +335,47 @@ func TestClassifyErrors(t *testing.T) {
 	}
 }
 
+// TestClassifyGrafanaCSV: Grafana's panel export is read, and a bad cell
+// skips its point with a warning naming the line while the rest is
+// classified.
+func TestClassifyGrafanaCSV(t *testing.T) {
+	code, out, errs := runCLI(t, "", "classify", "--format", "json", inputDir+"grafana_bad_cells.csv")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	var doc struct {
+		Results []struct {
+			Metric map[string]string `json:"metric"`
+			Points int               `json:"points"`
+		} `json:"results"`
+	}
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if len(doc.Results) != 2 || doc.Results[0].Metric["series"] != "api-7" || doc.Results[1].Metric["series"] != "api-8" ||
+		doc.Results[0].Points != 2 || doc.Results[1].Points != 3 {
+		t.Errorf("results %+v", doc.Results)
+	}
+	for _, w := range []string{
+		`memshape: warning: ../../pkg/input/testdata/grafana_bad_cells.csv: line 3: value "abc" is not a number; point skipped`,
+		`line 4: timestamp "yesterday"`, "row skipped", "line 5: 2 columns where the header has 3; row skipped",
+	} {
+		if !strings.Contains(errs, w) {
+			t.Errorf("stderr %q lacks %q", errs, w)
+		}
+	}
+	code, out, _ = runCLI(t, "", "classify", inputDir+"grafana_wide.csv")
+	if code != 0 || !strings.Contains(out, "{series=\"api-7\"}") || !strings.Contains(out, "{series=\"api-8\"}") {
+		t.Errorf("exit %d:\n%s", code, out)
+	}
+}
+
 func TestFlagsAfterFileAndDashDash(t *testing.T) {
-	code, out, errs := runCLI(t, "", "classify", "testdata/mem.csv", "--format", "json")
+	code, out, errs := runCLI(t, "", "classify", inputDir+"mem.csv", "--format", "json")
 	if code != 0 || !strings.HasPrefix(out, "{") {
 		t.Errorf("flags after file: code %d, stderr %q", code, errs)
 	}
-	code, _, errs = runCLI(t, "", "classify", "--", "testdata/mem.csv")
+	code, _, errs = runCLI(t, "", "classify", "--", inputDir+"mem.csv")
 	if code != 0 {
 		t.Errorf("--: code %d, stderr %q", code, errs)
 	}

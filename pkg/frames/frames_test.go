@@ -1,232 +1,371 @@
 package frames
 
 import (
-	"flag"
-	"math"
+	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
-	"github.com/grafana/grafana-plugin-sdk-go/backend"
 	"github.com/grafana/grafana-plugin-sdk-go/data"
-	"github.com/grafana/grafana-plugin-sdk-go/experimental"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/memshape/memory-datasource/internal/dataplanetest"
+	"github.com/memshape/memory-datasource/pkg/models"
 	"github.com/memshape/memory-datasource/pkg/series"
 	"github.com/memshape/memory-datasource/pkg/shape"
 )
 
-// go test ./pkg/frames -update rewrites testdata/*.jsonc.
-var update = flag.Bool("update", false, "rewrite golden files")
-
-const t0 = int64(1_700_000_000_000) // ms
 const hour = int64(time.Hour / time.Millisecond)
 
-// leakItem is a hand-made series and verdict; the numbers do not come from
-// the classifier.
-func leakItem() Item {
-	s := series.Series{
-		Labels: map[string]string{"__name__": "container_memory_working_set_bytes", "pod": "api-1", "namespace": "prod"},
+var t0 = time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC).UnixMilli()
+
+// panelSeries is hourly points over [t0, t0+n h) following f.
+func panelSeries(labels map[string]string, n int, f func(h float64) float64) series.Series {
+	s := series.Series{Labels: labels}
+	for i := 0; i < n; i++ {
+		s.T = append(s.T, t0+int64(i)*hour)
+		s.V = append(s.V, f(float64(i)))
 	}
-	for i := int64(0); i < 5; i++ {
-		s.T = append(s.T, t0+i*hour)
-		s.V = append(s.V, 100e6+float64(i)*10e6)
-	}
-	return Item{Series: s, Verdict: shape.Verdict{
-		Shape:              shape.Leak,
-		Components:         []shape.Shape{shape.Leak},
-		Confidence:         0.9,
-		GrowthBytesPerHour: 10e6,
-		Restarts:           1,
-		Jumps:              []shape.Jump{{Start: t0, End: t0 + hour, From: 1, To: 2, Size: 1}},
-		Fits: []shape.Fit{
-			{Model: shape.Linear, Start: t0 + hour, End: t0 + 4*hour, Origin: t0, A: 100e6, B: 10e6 / float64(hour)},
-			{Model: shape.Forecast, Start: t0 + 4*hour, End: t0 + 6*hour, Origin: t0 + 4*hour, A: 140e6, B: 10e6 / float64(hour)},
-		},
-		TimeToLimit:    86 * time.Hour,
-		HasTimeToLimit: true,
-		Explanation:    "Grows 10 MB an hour at a steady rate since the restart: a leak; reaches the 1 GB limit in 3.6 days.",
-	}}
+	return s
+}
+
+// A leak across a restart at hour 12: two lifetimes, one linear fit each,
+// and a forecast. The verdict is hand-made, not the classifier's.
+func leakItem(pod string) Item {
+	l := map[string]string{"__name__": "container_memory_working_set_bytes", "namespace": "prod", "pod": pod}
+	rate := 38 * float64(1<<20) / float64(hour)
+	return Item{Labels: l, Panel: panelSeries(l, 24, func(h float64) float64 { return 1e9 + 38*(1<<20)*float64(int(h)%12) }), Limit: 2e9,
+		Verdict: shape.Verdict{
+			Shape: shape.Leak, Components: []shape.Shape{shape.Leak}, Confidence: 0.93, GrowthBytesPerHour: 38 * (1 << 20), Restarts: 1,
+			Lifetimes: []shape.Lifetime{{Start: t0, End: t0 + 11*hour, WarmupEnd: t0 + hour, From: 1e9, To: 1.4e9}, {Start: t0 + 12*hour, End: t0 + 23*hour, WarmupEnd: t0 + 12*hour, From: 1e9, To: 1.4e9}},
+			Fits: []shape.Fit{
+				{Model: shape.Linear, Start: t0 + hour, End: t0 + 11*hour, Origin: t0, A: 1e9, B: rate},
+				{Model: shape.Linear, Start: t0 + 12*hour, End: t0 + 23*hour, Origin: t0 + 12*hour, A: 1e9, B: rate},
+				{Model: shape.Forecast, Start: t0 + 23*hour, End: t0 + 30*hour, Origin: t0 + 23*hour, A: 1.4e9, B: rate},
+			},
+			TimeToLimit: 9 * time.Hour, HasTimeToLimit: true,
+			Explanation: "Leak: +38 MiB/h steady for 22 h across 1 restarts, no sign of slowing; reaches the 1.9 GiB limit in ~9 h.",
+		}}
+}
+
+func bloatItem() Item {
+	l := map[string]string{"__name__": "container_memory_working_set_bytes", "namespace": "prod", "pod": "cache-0", "shape": "cache"}
+	return Item{Labels: l, Panel: panelSeries(l, 24, func(h float64) float64 { return 1e9 + 3e8*float64(int(h)/8) }),
+		Verdict: shape.Verdict{
+			Shape: shape.Bloat, Components: []shape.Shape{shape.Bloat}, Confidence: 0.8, GrowthBytesPerHour: -147 * (1 << 20),
+			Jumps: []shape.Jump{{Start: t0 + 7*hour, End: t0 + 8*hour, From: 1e9, To: 1.3e9, Size: 3e8, Freed: 1e8}, {Start: t0 + 15*hour, End: t0 + 16*hour, From: 1.3e9, To: 1.6e9, Size: 3e8}},
+			Fits: []shape.Fit{{Model: shape.Steps, Start: t0, End: t0 + 23*hour, Origin: t0, A: 1e9,
+				Knots: []shape.Knot{{T: t0, V: 1e9}, {T: t0 + 8*hour, V: 1.3e9}, {T: t0 + 16*hour, V: 1.6e9}}}},
+			Explanation: "Bloat: two jumps that stayed.",
+		}}
+}
+
+func healthyItem(pod string) Item {
+	l := map[string]string{"__name__": "container_memory_working_set_bytes", "namespace": "prod", "pod": pod}
+	return Item{Labels: l, Panel: panelSeries(l, 24, func(float64) float64 { return 5e8 }),
+		Verdict: shape.Verdict{Shape: shape.Healthy, Confidence: 0.9, Explanation: "Healthy: no lasting growth."}}
 }
 
 func inconclusiveItem() Item {
-	return Item{
-		Series: series.Series{
-			Labels: map[string]string{"__name__": "process_resident_memory_bytes", "job": "worker"},
-			T:      []int64{t0, t0 + hour},
-			V:      []float64{5e6, math.NaN()},
+	l := map[string]string{"__name__": "container_memory_working_set_bytes", "namespace": "prod", "pod": "new-1"}
+	return Item{Labels: l, Panel: panelSeries(l, 3, func(h float64) float64 { return 1e8 + h }),
+		Verdict: shape.Verdict{Shape: shape.Inconclusive, Reason: "too short", WatchFor: 8 * time.Hour}}
+}
+
+func fleet() []Item {
+	return []Item{healthyItem("api-0"), leakItem("api-1"), bloatItem(), inconclusiveItem(), leakItem("api-7")}
+}
+
+func opts(out models.Output) Options {
+	return Options{
+		Output: out, From: time.UnixMilli(t0), To: time.UnixMilli(t0 + 23*hour), Step: time.Hour, MaxDataPoints: 1000,
+		Window: Window{From: time.UnixMilli(t0 - 6*24*hour), To: time.UnixMilli(t0 + 23*hour), Step: 5 * time.Minute},
+	}
+}
+
+// Every output mode passes the data-plane contract as Grafana's sdata
+// reads it: unique names + labels per frame type, sorted time.
+func TestEveryOutputPassesDataplane(t *testing.T) {
+	for _, out := range models.Outputs {
+		for _, items := range [][]Item{fleet(), nil, {leakItem("a"), leakItem("a")}} {
+			fr := Build(items, opts(out))
+			got, err := dataplanetest.Check(fr)
+			require.NoError(t, err, "output %s, %d items", out, len(items))
+			if out == models.OutputAlert {
+				assert.Len(t, got[data.FrameTypeNumericMulti], len(items), dataplanetest.String(got[data.FrameTypeNumericMulti]))
+			}
+		}
+	}
+}
+
+func seriesFrames(fr data.Frames) (series, overlays []*data.Frame) {
+	for _, f := range fr {
+		if f.Meta == nil || f.Meta.Type != data.FrameTypeTimeSeriesMulti {
+			continue
+		}
+		if _, ok := f.Fields[1].Labels[OverlayLabel]; ok {
+			overlays = append(overlays, f)
+		} else {
+			series = append(series, f)
+		}
+	}
+	return series, overlays
+}
+
+func TestLegendCarriesTheShape(t *testing.T) {
+	fr := Build(fleet(), opts(models.OutputAll))
+	ss, ov := seriesFrames(fr)
+	var names []string
+	for _, f := range ss {
+		names = append(names, f.Fields[1].Config.DisplayNameFromDS)
+		assert.Equal(t, "bytes", f.Fields[1].Config.Unit)
+	}
+	assert.Equal(t, []string{
+		"api-0",
+		"api-1 · LEAK +38 MiB/h · limit in ~9 h",
+		"cache-0, cache · BLOAT +477 MiB in 2 jumps",
+		"new-1",
+		"api-7 · LEAK +38 MiB/h · limit in ~9 h",
+	}, names, "auto legend: the labels that differ; the verdict on growing series only")
+	// The upstream's own "shape" label is kept as it is.
+	assert.Equal(t, "cache", ss[2].Fields[1].Labels["shape"])
+
+	var overlayNames []string
+	for _, f := range ov {
+		overlayNames = append(overlayNames, f.Fields[1].Config.DisplayNameFromDS)
+		assert.Equal(t, "dash", f.Fields[1].Config.Custom["lineStyle"].(map[string]any)["fill"])
+	}
+	assert.Equal(t, []string{"api-1 · linear fit", "cache-0, cache · steps", "api-7 · linear fit"}, overlayNames,
+		"one overlay per kind per series; no forecast when the panel ends at the data")
+
+	for format, want := range map[string]string{
+		"__verbatim":            `container_memory_working_set_bytes{namespace="prod", pod="api-1"} · LEAK +38 MiB/h · limit in ~9 h`,
+		"{{namespace}}/{{pod}}": "prod/api-1 · LEAK +38 MiB/h · limit in ~9 h",
+		"{{nothing}}":           `container_memory_working_set_bytes{namespace="prod", pod="api-1"} · LEAK +38 MiB/h · limit in ~9 h`,
+	} {
+		o := opts(models.OutputSeries)
+		o.Legend = format
+		ss, _ := seriesFrames(Build([]Item{leakItem("api-1")}, o))
+		assert.Equal(t, want, ss[0].Fields[1].Config.DisplayNameFromDS, format)
+	}
+	ss, _ = seriesFrames(Build([]Item{healthyItem("api-0")}, opts(models.OutputSeries)))
+	assert.Equal(t, "container_memory_working_set_bytes", ss[0].Fields[1].Config.DisplayNameFromDS, "a lone series is named by its metric")
+}
+
+// Per-lifetime fits are joined into one series with a null in the restart
+// gap; the forecast appears only when the panel reaches past the data.
+func TestOverlaysJoinedAndForecast(t *testing.T) {
+	o := opts(models.OutputSeries)
+	_, ov := seriesFrames(Build([]Item{leakItem("api-1")}, o))
+	require.Len(t, ov, 1)
+	vals := ov[0].Fields[1]
+	nulls := 0
+	for i := 0; i < vals.Len(); i++ {
+		if vals.At(i).(*float64) == nil {
+			nulls++
+			ts := ov[0].Fields[0].At(i).(time.Time).UnixMilli()
+			assert.Greater(t, ts, t0+11*hour)
+			assert.Less(t, ts, t0+12*hour)
+		}
+	}
+	assert.Equal(t, 1, nulls, "one gap, at the restart")
+	assert.Equal(t, KindFit, vals.Labels[OverlayLabel])
+
+	o.To = time.UnixMilli(t0 + 48*hour)
+	_, ov = seriesFrames(Build([]Item{leakItem("api-1")}, o))
+	require.Len(t, ov, 2)
+	fc := ov[1]
+	assert.Equal(t, "container_memory_working_set_bytes · forecast", fc.Fields[1].Config.DisplayNameFromDS)
+	last := fc.Fields[1].At(fc.Rows() - 1).(*float64)
+	assert.GreaterOrEqual(t, *last, 2e9, "the forecast runs to the limit")
+	assert.LessOrEqual(t, fc.Fields[0].At(fc.Rows()-1).(time.Time).UnixMilli(), t0+48*hour)
+	assert.Greater(t, fc.Rows(), 5, "more than a stub")
+}
+
+func TestOverlaysDecimatedToMaxDataPoints(t *testing.T) {
+	it := leakItem("api-1")
+	it.Panel = panelSeries(it.Labels, 0, nil)
+	for i := int64(0); i < 24*60; i++ { // one point a minute
+		it.Panel.T = append(it.Panel.T, t0+i*hour/60)
+		it.Panel.V = append(it.Panel.V, 1e9)
+	}
+	o := opts(models.OutputSeries)
+	o.MaxDataPoints = 100
+	_, ov := seriesFrames(Build([]Item{it}, o))
+	require.Len(t, ov, 1)
+	assert.LessOrEqual(t, ov[0].Rows(), 100+8, "at most MaxDataPoints plus the pieces' ends and the gap")
+}
+
+func TestVerdictTable(t *testing.T) {
+	fr := Build(fleet(), opts(models.OutputVerdicts))
+	require.Len(t, fr, 1)
+	tb := fr[0]
+	assert.Equal(t, data.FrameTypeTable, tb.Meta.Type)
+	col := func(name string) *data.Field {
+		f, i := tb.FieldByName(name)
+		require.GreaterOrEqual(t, i, 0, name)
+		return f
+	}
+	var shapes, series []string
+	for i := 0; i < tb.Rows(); i++ {
+		shapes = append(shapes, col("shape").At(i).(string))
+		series = append(series, col("series").At(i).(string))
+	}
+	assert.Equal(t, []string{"leak", "leak", "bloat", "inconclusive", "healthy"}, shapes, "worst first")
+	assert.Equal(t, "api-1", series[0])
+	assert.Equal(t, "prod", col("namespace").At(0))
+	assert.Equal(t, "api-1", col("pod").At(0))
+	assert.Equal(t, "container_memory_working_set_bytes", col("metric").At(0))
+	assert.Equal(t, "cache", col("label_shape").At(2), "an upstream label named like a column keeps its value")
+	assert.EqualValues(t, 0, col("growth_bytes_per_hour").At(2), "bloat's growth is never shown negative")
+	assert.EqualValues(t, 4, col("severity").At(0))
+	assert.InDelta(t, 9*3600, *col("time_to_limit_seconds").At(0).(*float64), 1)
+	assert.Nil(t, col("time_to_limit_seconds").At(4))
+	assert.EqualValues(t, 2e9, *col("limit_bytes").At(0).(*float64))
+	assert.Equal(t, "dateTimeAsIso", col("analysed_from").Config.Unit)
+	for _, f := range tb.Fields {
+		assert.NotEqual(t, data.FieldTypeTime, f.Type(), "no time field: graph panels must not draw the table")
+	}
+}
+
+func TestAlertFrames(t *testing.T) {
+	items := fleet()
+	fr := Build(items, opts(models.OutputAlert))
+	got, err := dataplanetest.Check(fr)
+	require.NoError(t, err)
+	require.Len(t, got[data.FrameTypeNumericMulti], 5)
+	values := map[string]*float64{}
+	for _, f := range fr {
+		assert.Nil(t, f.Meta.Notices)
+		v := f.Fields[0]
+		assert.Equal(t, "leak_confidence", v.Name)
+		if v.Labels["pod"] == "cache-0" {
+			assert.Equal(t, "cache", v.Labels["shape"], "the upstream's shape label is untouched")
+			assert.Equal(t, "bloat", v.Labels[ShapeLabel])
+		}
+		values[v.Labels["pod"]] = v.At(0).(*float64)
+	}
+	assert.InDelta(t, 0.93, *values["api-1"], 1e-9)
+	assert.Zero(t, *values["cache-0"], "leak confidence of a bloat is 0")
+
+	for what, check := range map[models.AlertValue]func(pod string, v *float64){
+		models.GrowthConfidence: func(pod string, v *float64) {
+			if pod == "cache-0" {
+				assert.InDelta(t, 0.8, *v, 1e-9)
+			}
 		},
-		Verdict: shape.Verdict{Shape: shape.Inconclusive, Reason: "too few points", WatchFor: 6 * time.Hour},
+		models.GrowthBytesPerHour: func(pod string, v *float64) {
+			assert.GreaterOrEqual(t, *v, 0.0, pod)
+		},
+		models.HoursToLimit: func(pod string, v *float64) {
+			if pod == "api-1" || pod == "api-7" {
+				assert.InDelta(t, 9, *v, 1e-9)
+			} else {
+				assert.Nil(t, v, pod)
+			}
+		},
+	} {
+		o := opts(models.OutputAlert)
+		o.Value = what
+		for _, f := range Build(items, o) {
+			assert.Equal(t, string(what), f.Fields[0].Name)
+			check(f.Fields[0].Labels["pod"], f.Fields[0].At(0).(*float64))
+		}
 	}
+
+	// A series that already has memshape_shape keeps it; ours moves aside.
+	it := leakItem("x")
+	it.Labels[ShapeLabel] = "theirs"
+	f := Build([]Item{it}, opts(models.OutputAlert))[0]
+	assert.Equal(t, "theirs", f.Fields[0].Labels[ShapeLabel])
+	assert.Equal(t, "leak", f.Fields[0].Labels[ShapeLabel+"_1"])
+
+	// No series: one empty numeric-multi frame, Grafana's NoData.
+	fr = Build(nil, opts(models.OutputAlert))
+	require.Len(t, fr, 1)
+	assert.Equal(t, data.FrameTypeNumericMulti, fr[0].Meta.Type)
+	assert.Empty(t, fr[0].Fields)
 }
 
-func stepsItem() Item {
-	s := series.Series{Labels: map[string]string{"__name__": "mem", "app": "cache"}}
-	for i := int64(0); i < 6; i++ {
-		s.T = append(s.T, t0+i*hour)
+func TestSameLabelsMadeUnique(t *testing.T) {
+	fr := Build([]Item{leakItem("a"), leakItem("a"), leakItem("a")}, opts(models.OutputAlert))
+	var seen []string
+	for _, f := range fr {
+		seen = append(seen, f.Fields[0].Labels[SeriesLabel])
 	}
-	s.V = []float64{1e6, 1e6, 3e6, 3e6, 5e6, 5e6}
-	return Item{Series: s, Verdict: shape.Verdict{
-		Shape: shape.Bloat, Confidence: 0.7, Explanation: "Two jumps of 2 MB that stayed: bloat.",
-		Jumps: []shape.Jump{{}, {}},
-		Fits: []shape.Fit{{Model: shape.Steps, Start: t0, End: t0 + 5*hour, Origin: t0, A: 1e6,
-			Knots: []shape.Knot{{T: t0, V: 1e6}, {T: t0 + 2*hour, V: 3e6}, {T: t0 + 4*hour, V: 5e6}}}},
-	}}
+	assert.Equal(t, []string{"", "2", "3"}, seen)
 }
 
-func healthyItem() Item {
-	return Item{
-		Series:  series.Series{Labels: map[string]string{"__name__": "mem", "app": "ok"}, T: []int64{t0}, V: []float64{1}},
-		Verdict: shape.Verdict{Shape: shape.Healthy, Confidence: 0.8, Explanation: "Flat after warm-up."},
+func TestAnnotations(t *testing.T) {
+	fr := Build(fleet(), opts(models.OutputAnnotations))
+	require.Len(t, fr, 1)
+	a := fr[0]
+	for _, name := range []string{"time", "timeEnd", "title", "text", "tags"} {
+		_, i := a.FieldByName(name)
+		assert.GreaterOrEqual(t, i, 0, name)
 	}
-}
-
-func items() []Item { return []Item{leakItem(), inconclusiveItem(), stepsItem(), healthyItem()} }
-
-func TestGoldenAll(t *testing.T) {
-	dr := backend.DataResponse{Frames: Build(items(), Options{LegendFormat: "{{pod}}{{app}} {{ shape }}", Output: All})}
-	experimental.CheckGoldenJSONResponse(t, "testdata", "all", &dr, *update)
-}
-
-func TestGoldenSeries(t *testing.T) {
-	dr := backend.DataResponse{Frames: Build(items(), Options{Output: SeriesOnly})}
-	experimental.CheckGoldenJSONResponse(t, "testdata", "series", &dr, *update)
-}
-
-func TestGoldenVerdicts(t *testing.T) {
-	dr := backend.DataResponse{Frames: Build(items(), Options{Output: Verdicts})}
-	experimental.CheckGoldenJSONResponse(t, "testdata", "verdicts", &dr, *update)
-}
-
-func TestGoldenAlert(t *testing.T) {
-	dr := backend.DataResponse{Frames: Build(items(), Options{Output: Alert})}
-	experimental.CheckGoldenJSONResponse(t, "testdata", "alert", &dr, *update)
-}
-
-func TestBuildShapes(t *testing.T) {
-	fs := Build(items(), Options{})
-	// leak: series + 2 overlays; inconclusive: series; steps: series + 1; healthy: series; + table
-	require.Len(t, fs, 3+1+2+1+1)
-	for _, f := range fs[:len(fs)-1] {
-		require.Equal(t, data.FrameTypeTimeSeriesMulti, f.Meta.Type, f.Name)
-		require.Equal(t, data.FrameTypeVersion{0, 1}, f.Meta.TypeVersion)
-		require.Equal(t, "bytes", f.Fields[1].Config.Unit)
+	kinds := map[string]int{}
+	for i := 0; i < a.Rows(); i++ {
+		tags := strings.Split(a.Fields[4].At(i).(string), ",")
+		kinds[tags[0]]++
+		if i > 0 {
+			assert.False(t, a.Fields[0].At(i).(time.Time).Before(a.Fields[0].At(i-1).(time.Time)), "in time order")
+		}
+		if tags[0] == "jump" {
+			assert.NotNil(t, a.Fields[1].At(i), "a jump spans its rise")
+			assert.Contains(t, a.Fields[3].At(i), "freed since")
+			assert.Contains(t, tags, "pod=cache-0")
+			assert.Contains(t, tags, "bloat")
+		}
 	}
-	series := fs[0]
-	assert.Equal(t, "leak", series.Fields[1].Labels["shape"])
-	assert.Equal(t, "api-1", series.Fields[1].Labels["pod"])
-	require.Len(t, series.Meta.Notices, 1)
-	assert.Equal(t, data.NoticeSeverityWarning, series.Meta.Notices[0].Severity)
-	assert.Contains(t, series.Meta.Notices[0].Text, "a leak")
+	assert.Equal(t, map[string]int{"jump": 2, "restart": 2, "warmup": 2, "leak-onset": 2}, kinds)
 
-	overlay := fs[1]
-	assert.Equal(t, "linear", overlay.Fields[1].Labels["overlay"])
-	assert.Equal(t, map[string]any{"fill": "dash", "dash": []int{10, 10}}, overlay.Fields[1].Config.Custom["lineStyle"])
-	// linear over [t0+1h, t0+4h] at the series' timestamps: 4 points.
-	require.Equal(t, 4, overlay.Rows())
-	assert.InDelta(t, 110e6, overlay.Fields[1].At(0).(float64), 1e-3)
-	assert.InDelta(t, 140e6, overlay.Fields[1].At(3).(float64), 1e-3)
-	forecast := fs[2]
-	assert.Equal(t, 2, forecast.Rows(), "forecast reaches past the data: its last series point and its end")
-	assert.InDelta(t, 160e6, forecast.Fields[1].At(1).(float64), 1e-3)
-
-	inc := fs[3]
-	require.Len(t, inc.Meta.Notices, 1)
-	assert.Equal(t, data.NoticeSeverityInfo, inc.Meta.Notices[0].Severity)
-	assert.Contains(t, inc.Meta.Notices[0].Text, "too few points")
-	assert.Empty(t, fs[6].Meta.Notices, "healthy gets no notice")
-
-	table := fs[7]
-	assert.Equal(t, "verdicts", table.Name)
-	require.Equal(t, 4, table.Rows())
-	assert.Equal(t, "leak", table.Fields[1].At(0))
-	assert.Equal(t, float64(86*3600), *(table.Fields[4].At(0).(*float64)))
-	assert.Nil(t, table.Fields[4].At(1))
-	assert.Equal(t, int64(2), table.Fields[6].At(2))
+	o := opts(models.OutputAnnotations)
+	o.From, o.To = time.UnixMilli(t0+14*hour), time.UnixMilli(t0+17*hour)
+	fr = Build(fleet(), o)
+	assert.Equal(t, 1, fr[0].Rows(), "only the events within the panel's range: the second jump")
 }
 
-func TestOutputSelection(t *testing.T) {
-	fs := Build(items(), Options{Output: SeriesOnly})
-	for _, f := range fs {
-		assert.Equal(t, data.FrameTypeTimeSeriesMulti, f.Meta.Type)
+func TestOneNoticeSummarisesTheQuery(t *testing.T) {
+	var many []Item
+	for _, pod := range []string{"api-1", "api-2", "api-3", "api-4", "api-5", "api-6", "api-7", "api-8", "api-9", "api-10"} {
+		many = append(many, leakItem("a-very-long-pod-name-"+pod))
 	}
-	fs = Build(items(), Options{Output: Verdicts})
-	require.Len(t, fs, 1)
-	assert.Len(t, fs[0].Meta.Notices, 3, "leak, inconclusive, bloat")
-
-	fs = Build(items(), Options{Output: Alert})
-	require.Len(t, fs, 4)
-	for _, f := range fs {
-		assert.Equal(t, data.FrameTypeNumericMulti, f.Meta.Type)
-		require.Equal(t, 1, f.Rows())
-	}
-	assert.Equal(t, 0.9, fs[0].Fields[0].At(0))
-	assert.Equal(t, "leak", fs[0].Fields[0].Labels["shape"])
-	assert.Equal(t, 0.0, fs[1].Fields[0].At(0), "inconclusive is not growth")
-	assert.Equal(t, 0.7, fs[2].Fields[0].At(0))
-	assert.Equal(t, 0.0, fs[3].Fields[0].At(0), "healthy")
-}
-
-func TestLegend(t *testing.T) {
-	l := map[string]string{"pod": "a", "__name__": "m"}
-	assert.Equal(t, "a / m / ", Legend("{{pod}} / {{ __name__ }} / {{missing}}", l))
-	assert.Equal(t, "", Legend("", l))
-	assert.Equal(t, "plain", Legend("plain", l))
-	f := SeriesFrame(Item{Series: series.Series{Labels: l, T: []int64{1}, V: []float64{2}}}, "{{pod}}")
-	assert.Equal(t, "a", f.Fields[1].Config.DisplayNameFromDS)
-	f = SeriesFrame(Item{Series: series.Series{Labels: l, T: []int64{1}, V: []float64{2}}}, "")
-	assert.Equal(t, "", f.Fields[1].Config.DisplayNameFromDS)
-}
-
-// TestEval pins the curve evaluation the overlays are drawn with
-// (shape.Fit.At).
-func TestEval(t *testing.T) {
-	h := float64(hour)
 	cases := []struct {
-		name string
-		fit  shape.Fit
-		t    int64
-		want float64
+		items []Item
+		sev   data.NoticeSeverity
+		want  string
 	}{
-		{"linear", shape.Fit{Model: shape.Linear, Start: 0, End: 10 * hour, Origin: 0, A: 5, B: 2 / h}, 3 * hour, 11},
-		{"linear origin", shape.Fit{Model: shape.Linear, Start: 0, End: 10 * hour, Origin: hour, A: 5, B: 2 / h}, 3 * hour, 9},
-		{"forecast", shape.Fit{Model: shape.Forecast, Start: 0, End: 10 * hour, Origin: 0, A: 1, B: 1 / h}, 10 * hour, 11},
-		{"log", shape.Fit{Model: shape.Logarithmic, Start: 0, End: 10 * hour, A: 1, B: 2, Tau: h}, hour, 1 + 2*math.Log(2)},
-		{"saturating", shape.Fit{Model: shape.Saturating, Start: 0, End: 10 * hour, A: 1, B: 2, Tau: h}, hour, 1 + 2*(1-math.Exp(-1))},
-		{"saturating at origin", shape.Fit{Model: shape.Saturating, Start: 0, End: 10 * hour, A: 1, B: 2, Tau: h}, 0, 1},
-		{"steps before first knot", shape.Fit{Model: shape.Steps, Start: 0, End: 10, A: 7, Knots: []shape.Knot{{T: 2, V: 1}, {T: 5, V: 3}}}, 1, 7},
-		{"steps on knot", shape.Fit{Model: shape.Steps, Start: 0, End: 10, A: 7, Knots: []shape.Knot{{T: 2, V: 1}, {T: 5, V: 3}}}, 5, 3},
-		{"steps between", shape.Fit{Model: shape.Steps, Start: 0, End: 10, A: 7, Knots: []shape.Knot{{T: 5, V: 3}, {T: 2, V: 1}}}, 4, 1},
-		{"steps last", shape.Fit{Model: shape.Steps, Start: 0, End: 10, A: 7, Knots: []shape.Knot{{T: 2, V: 1}, {T: 5, V: 3}}}, 10, 3},
+		{fleet(), data.NoticeSeverityWarning, "LEAK in 2 of 5 over 7 days — api-1 +38 MiB/h (~9 h to limit), api-7 +38 MiB/h (~9 h to limit); 1 bloat; 1 healthy; 1 inconclusive (watch ~8 h more)"},
+		{[]Item{bloatItem(), healthyItem("a")}, data.NoticeSeverityInfo, "BLOAT in 1 of 2 over 7 days — cache-0, cache +477 MiB in 2 jumps; 1 healthy"},
+		{[]Item{healthyItem("a"), healthyItem("b")}, data.NoticeSeverityInfo, "No growth in 2 series over 7 days: 2 healthy"},
+		{many, data.NoticeSeverityWarning, ""},
 	}
 	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			assert.InDelta(t, c.want, c.fit.At(c.t), 1e-9)
-		})
-	}
-	nan := []struct {
-		name string
-		fit  shape.Fit
-		t    int64
-	}{
-		{"before start", shape.Fit{Model: shape.Linear, Start: 5, End: 10}, 4},
-		{"after end", shape.Fit{Model: shape.Linear, Start: 5, End: 10}, 11},
-		{"log tau 0", shape.Fit{Model: shape.Logarithmic, Start: 0, End: 10}, 5},
-		{"saturating tau 0", shape.Fit{Model: shape.Saturating, Start: 0, End: 10}, 5},
-		{"unknown model", shape.Fit{Model: "spline", Start: 0, End: 10}, 5},
-		{"log negative argument", shape.Fit{Model: shape.Logarithmic, Start: 0, End: 10, Origin: 10, Tau: 1}, 0},
-	}
-	for _, c := range nan {
-		t.Run(c.name, func(t *testing.T) {
-			assert.True(t, math.IsNaN(c.fit.At(c.t)))
-		})
+		for _, out := range []models.Output{models.OutputAll, models.OutputSeries, models.OutputVerdicts, models.OutputAnnotations} {
+			fr := Build(c.items, opts(out))
+			var notices []data.Notice
+			for _, f := range fr {
+				if f.Meta != nil {
+					notices = append(notices, f.Meta.Notices...)
+				}
+			}
+			require.Len(t, notices, 1, "one notice per query")
+			assert.Equal(t, c.sev, notices[0].Severity)
+			assert.LessOrEqual(t, utf8.RuneCountInString(notices[0].Text), MaxNotice)
+			if c.want != "" {
+				assert.Equal(t, c.want, notices[0].Text)
+			} else {
+				assert.Contains(t, notices[0].Text, "LEAK in 10 of 10")
+				assert.Contains(t, notices[0].Text, "more")
+			}
+		}
 	}
 }
 
-func TestMismatchedLengthsDoNotPanic(t *testing.T) {
-	it := Item{Series: series.Series{Labels: map[string]string{"__name__": "m"}, T: []int64{1, 2, 3}, V: []float64{1}}}
-	f := SeriesFrame(it, "")
-	assert.Equal(t, 1, f.Rows())
-	_, err := f.RowLen()
-	assert.NoError(t, err)
+func TestAutoLegendSkipsCopies(t *testing.T) {
+	a, b := leakItem("api-1"), leakItem("api-2")
+	a.Labels["instance"], b.Labels["instance"] = "api-1", "api-2"
+	assert.Equal(t, []string{"api-1", "api-2"}, Names([]Item{a, b}, ""), "a label that copies another adds nothing")
 }

@@ -5,37 +5,24 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"math"
-	"strconv"
 	"strings"
 
 	"github.com/DataDog/datadog-api-client-go/v2/api/datadogV1"
 
 	"github.com/memshape/memory-datasource/pkg/series"
+	"github.com/memshape/memory-datasource/pkg/upstream/datadog"
 )
 
-// ReadDatadog parses the body of a Datadog /api/v1/query response:
+// parseDatadog reads the body of a Datadog /api/v1/query response:
 //
 //	{"status":"ok","res_type":"time_series","series":[{"metric":"system.mem.used",
 //	  "scope":"host:a,env:prod","tag_set":["host:a","env:prod"],
 //	  "pointlist":[[1700000000000,123456.0],[1700000060000,null], ...], ...}], ...}
 //
-// Each series' labels are "__name__" = its metric, plus one label per tag:
-// "k:v" gives k=v, a tag without ':' gives the tag as key with an empty
-// value, and a key that appears twice keeps its values joined by ",".
-// When tag_set is absent the scope ("host:a,env:prod") is read the same
-// way ("*" means no tags). Pointlist timestamps are already Unix
-// milliseconds; null values become NaN so that gaps stay visible. A body
-// with status "error" or Datadog's {"errors":[...]} shape is an error.
-func ReadDatadog(r io.Reader) ([]series.Series, error) {
-	data, err := readAll(r)
-	if err != nil {
-		return nil, err
-	}
-	return parseDatadog(data)
-}
-
+// (or a bare series array) with the official client's model, and converts
+// it with datadog.ToSeries, the one home of that conversion (labels, nulls
+// as NaN, units). What this adds is for files: errors that say where in the
+// text the problem is, and Datadog's {"errors":[...]} error body.
 func parseDatadog(data []byte) ([]series.Series, error) {
 	b := trimBOM(data)
 	if len(bytes.TrimSpace(b)) == 0 {
@@ -69,87 +56,17 @@ func parseDatadog(data []byte) ([]series.Series, error) {
 	if err := json.Unmarshal(trimmed, &resp); err != nil {
 		return nil, fmt.Errorf("datadog: %w", jsonError(trimmed, err))
 	}
-	// The generated model does not fail on a field of the wrong type: it
-	// keeps the raw object in UnparsedObject. Decode the same fields with
-	// encoding/json to say what and where.
-	if resp.UnparsedObject != nil {
+	ss, err := datadog.ToSeries(resp)
+	if errors.Is(err, datadog.ErrSchema) {
+		// The generated model does not fail on a field of the wrong type:
+		// decode the same fields with encoding/json to say what and where.
 		return nil, fmt.Errorf("datadog: %w", datadogShapeError(trimmed))
 	}
-	if st := resp.GetStatus(); st == "error" || resp.Error != nil && *resp.Error != "" {
-		msg := resp.GetError()
-		if msg == "" {
-			msg = resp.GetMessage()
-		}
-		if msg == "" {
-			msg = "(no message)"
-		}
-		return nil, fmt.Errorf("datadog returned an error: %s", msg)
+	var re *datadog.ResponseError
+	if err != nil && !errors.As(err, &re) {
+		return nil, fmt.Errorf("datadog: %w", err)
 	}
-
-	out := make([]series.Series, 0, len(resp.Series))
-	for i, md := range resp.Series {
-		if md.UnparsedObject != nil {
-			return nil, fmt.Errorf("datadog: %w", datadogShapeError(trimmed))
-		}
-		s := series.Series{
-			Labels: datadogLabels(md),
-			T:      make([]int64, 0, len(md.Pointlist)),
-			V:      make([]float64, 0, len(md.Pointlist)),
-		}
-		for j, p := range md.Pointlist {
-			if len(p) < 2 || p[0] == nil {
-				return nil, fmt.Errorf("datadog: series[%d].pointlist[%d]: want [<unix ms>, <value or null>], got %s", i, j, pointString(p))
-			}
-			ts := *p[0]
-			if math.IsNaN(ts) || math.IsInf(ts, 0) || ts < -9.2e18 || ts > 9.2e18 {
-				return nil, fmt.Errorf("datadog: series[%d].pointlist[%d]: timestamp %v is out of range", i, j, ts)
-			}
-			v := math.NaN()
-			if p[1] != nil {
-				v = *p[1]
-			}
-			s.T = append(s.T, int64(ts))
-			s.V = append(s.V, v)
-		}
-		out = append(out, s)
-	}
-	return out, nil
-}
-
-// datadogLabels builds the labels of one Datadog series (see ReadDatadog).
-func datadogLabels(md datadogV1.MetricsQueryMetadata) map[string]string {
-	labels := map[string]string{}
-	tags := md.TagSet
-	if tags == nil && md.Scope != nil && *md.Scope != "*" && *md.Scope != "" {
-		tags = strings.Split(*md.Scope, ",")
-	}
-	for _, tag := range tags {
-		tag = strings.TrimSpace(tag)
-		if tag == "" {
-			continue
-		}
-		k, v, _ := strings.Cut(tag, ":")
-		if old, ok := labels[k]; ok && old != v {
-			v = old + "," + v
-		}
-		labels[k] = v
-	}
-	if m := md.GetMetric(); m != "" {
-		labels["__name__"] = m
-	}
-	return labels
-}
-
-func pointString(p []*float64) string {
-	parts := make([]string, len(p))
-	for i, v := range p {
-		if v == nil {
-			parts[i] = "null"
-		} else {
-			parts[i] = strconv.FormatFloat(*v, 'f', -1, 64)
-		}
-	}
-	return "[" + strings.Join(parts, ",") + "]"
+	return ss, err
 }
 
 // datadogShapeError decodes the fields this package uses with plain

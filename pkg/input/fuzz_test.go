@@ -33,9 +33,10 @@ func FuzzRead(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		ss, format, err := ReadFormat(bytes.NewReader(data))
+		res, err := Read(bytes.NewReader(data))
+		ss, format := res.Series, res.Format
 		if err != nil {
-			if ss != nil {
+			if ss != nil || res.Warnings != nil {
 				t.Fatalf("error %v with %d series", err, len(ss))
 			}
 			return

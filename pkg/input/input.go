@@ -1,11 +1,12 @@
 // Package input reads memory series from the bodies people already have to
 // hand: a Prometheus /api/v1/query_range response, a Datadog /api/v1/query
-// response, or a CSV file. Read sniffs which one it was given.
+// response, or a CSV file (including Grafana's panel export). Read sniffs
+// which one it was given.
 //
-// Every reader returns series.Series with T in Unix milliseconds and V as
-// given: NaN, ±Inf, gaps, unsorted and repeated timestamps are kept for the
-// classifier to clean, so that gaps stay visible. Zero series is not an
-// error; callers decide what "nothing" means to them.
+// Series come back with T in Unix milliseconds and V as given: NaN, ±Inf,
+// gaps, unsorted and repeated timestamps are kept for the classifier to
+// clean, so that gaps stay visible. Zero series is not an error; callers
+// decide what "nothing" means to them.
 package input
 
 import (
@@ -19,10 +20,10 @@ import (
 	"github.com/memshape/memory-datasource/pkg/series"
 )
 
-// Accepted names the formats Read understands, for error messages.
-const Accepted = "a Prometheus /api/v1/query_range JSON response, " +
+// accepted names the formats Read understands, for error messages.
+const accepted = "a Prometheus /api/v1/query_range JSON response, " +
 	"a Datadog /api/v1/query JSON response, " +
-	"or CSV with columns timestamp,value[,series]"
+	"or CSV with columns timestamp,value[,series] or Grafana's panel CSV export"
 
 // ErrEmpty is returned (wrapped) by Read for input with nothing but white
 // space in it.
@@ -37,53 +38,60 @@ const (
 	CSV        Format = "csv"
 )
 
+// Result is what Read found.
+type Result struct {
+	Series []series.Series
+	// Format is the format detected.
+	Format Format
+	// Warnings name what was skipped and where (CSV: a bad cell skips its
+	// point, a bad row the row), e.g. `line 12: value "abc" is not a
+	// number; point skipped`.
+	Warnings []string
+}
+
 // Read reads all of r, works out which format it is and parses it. JSON
 // (first non-space byte '{' or '[') is Prometheus when it mentions "data",
 // "resultType" or "values", Datadog when it mentions "series" or
-// "pointlist"; anything else is read as CSV.
-func Read(r io.Reader) ([]series.Series, error) {
-	ss, _, err := ReadFormat(r)
-	return ss, err
-}
-
-// ReadFormat is Read that also says which format it detected ("" when the
-// input could not be read at all).
-func ReadFormat(r io.Reader) ([]series.Series, Format, error) {
-	data, err := io.ReadAll(r)
+// "pointlist"; anything else is read as CSV. On error the Result is empty.
+func Read(r io.Reader) (Result, error) {
+	data, err := readAll(r)
 	if err != nil {
-		return nil, "", fmt.Errorf("reading input: %w", err)
+		return Result{}, err
 	}
-	f, err := Sniff(data)
+	f, err := sniff(data)
 	if err != nil {
-		return nil, "", err
+		return Result{}, err
 	}
-	var ss []series.Series
+	res := Result{Format: f}
 	switch f {
 	case Prometheus:
-		ss, err = parsePrometheus(data)
+		res.Series, err = parsePrometheus(data)
 	case Datadog:
-		ss, err = parseDatadog(data)
+		res.Series, err = parseDatadog(data)
 	default:
-		ss, err = parseCSV(data)
+		res.Series, res.Warnings, err = parseCSV(data)
 	}
-	return ss, f, err
+	if err != nil {
+		return Result{}, err
+	}
+	return res, nil
 }
 
-// Sniff says which format data is in, without parsing it fully.
-func Sniff(data []byte) (Format, error) {
+// sniff says which format data is in, without parsing it fully.
+func sniff(data []byte) (Format, error) {
 	body := trimBOM(data)
 	trimmed := bytes.TrimLeft(body, " \t\r\n")
 	if len(trimmed) == 0 {
 		if len(data) == 0 {
-			return "", fmt.Errorf("%w: expected %s", ErrEmpty, Accepted)
+			return "", fmt.Errorf("%w: expected %s", ErrEmpty, accepted)
 		}
-		return "", fmt.Errorf("%w (only white space): expected %s", ErrEmpty, Accepted)
+		return "", fmt.Errorf("%w (only white space): expected %s", ErrEmpty, accepted)
 	}
 	switch trimmed[0] {
 	case '{', '[':
 	default:
 		if !isText(trimmed) {
-			return "", fmt.Errorf("input is not text (binary data?): expected %s", Accepted)
+			return "", fmt.Errorf("input is not text (binary data?): expected %s", accepted)
 		}
 		return CSV, nil
 	}
@@ -93,10 +101,10 @@ func Sniff(data []byte) (Format, error) {
 	// JSON that names neither: say what is wrong with it if it is broken,
 	// and what was expected if it is not.
 	if err := jsonCheck(trimmed); err != nil {
-		return "", fmt.Errorf("input looks like JSON but is malformed: %w; expected %s", err, Accepted)
+		return "", fmt.Errorf("input looks like JSON but is malformed: %w; expected %s", err, accepted)
 	}
 	return "", fmt.Errorf("JSON input is neither a Prometheus query_range response (no \"data\", \"resultType\" or \"values\") "+
-		"nor a Datadog query response (no \"series\" or \"pointlist\"): expected %s", Accepted)
+		"nor a Datadog query response (no \"series\" or \"pointlist\"): expected %s", accepted)
 }
 
 // sniffJSON decides from the keys present. It looks at the top-level keys

@@ -3,13 +3,13 @@ package input
 import (
 	"bytes"
 	"errors"
-	"io"
 	"math"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/memshape/memory-datasource/pkg/series"
 )
@@ -24,6 +24,7 @@ type want struct {
 
 func TestRead(t *testing.T) {
 	const t0 = int64(1700000000000)
+	g0 := time.Date(2025, 11, 29, 0, 0, 0, 0, time.UTC).UnixMilli()
 	nan, pinf, ninf := math.NaN(), math.Inf(1), math.Inf(-1)
 	podA := map[string]string{
 		"__name__": "container_memory_working_set_bytes", "container": "api", "namespace": "shop",
@@ -79,6 +80,27 @@ func TestRead(t *testing.T) {
 		{"mem_rfc3339.csv", CSV, []want{
 			{labels: map[string]string{}, t: []int64{t0, t0 + 60250, t0 + 120000}, v: []float64{100, 101, 102}},
 		}},
+		// Grafana's panel "Download CSV": wide, its time format in UTC.
+		{"grafana_wide.csv", CSV, []want{
+			{labels: map[string]string{"series": "api-7"}, t: []int64{g0, g0 + 60000, g0 + 120000}, v: []float64{524288000, 525336576, 526385152}},
+			{labels: map[string]string{"series": "api-8"}, t: []int64{g0, g0 + 60000, g0 + 120000}, v: []float64{612000000, nan, 612000000}},
+		}},
+		{"grafana_single.csv", CSV, []want{
+			{labels: map[string]string{}, t: []int64{g0, g0 + 30000}, v: []float64{1.5e9, 1.51e9}},
+		}},
+		// "Download for Excel": a sep= line, ';', an offset, a fraction.
+		{"grafana_excel.csv", CSV, []want{
+			{labels: map[string]string{"series": `container_memory_working_set_bytes{pod="api-7"}`}, t: []int64{g0, g0 + 60500}, v: []float64{1.5, 2.5}},
+		}},
+		// Several frames, one block each.
+		{"grafana_frames.csv", CSV, []want{
+			{labels: map[string]string{"series": "api-7"}, t: []int64{g0, g0 + 60000}, v: []float64{100, 101}},
+			{labels: map[string]string{"series": "api-8"}, t: []int64{g0, g0 + 60000}, v: []float64{200, 201}},
+		}},
+		// "Formatted data": values with units.
+		{"grafana_formatted.csv", CSV, []want{
+			{labels: map[string]string{"series": "api-7"}, t: []int64{g0, g0 + 60000, g0 + 120000}, v: []float64{1.5 * (1 << 30), 1.51 * (1 << 30), 1.62e9}},
+		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
@@ -86,32 +108,20 @@ func TestRead(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got, f, err := ReadFormat(bytes.NewReader(data))
+			got, err := Read(bytes.NewReader(data))
 			if err != nil {
-				t.Fatalf("ReadFormat: %v", err)
+				t.Fatalf("Read: %v", err)
 			}
-			if f != tt.format {
-				t.Errorf("format = %q, want %q", f, tt.format)
+			if got.Format != tt.format {
+				t.Errorf("format = %q, want %q", got.Format, tt.format)
 			}
-			if got == nil {
+			if got.Series == nil {
 				t.Errorf("got nil slice, want non-nil (possibly empty)")
 			}
-			checkSeries(t, got, tt.want)
-
-			// The format's own reader gives the same.
-			var own []series.Series
-			switch tt.format {
-			case Prometheus:
-				own, err = ReadPrometheus(bytes.NewReader(data))
-			case Datadog:
-				own, err = ReadDatadog(bytes.NewReader(data))
-			case CSV:
-				own, err = ReadCSV(bytes.NewReader(data))
+			if len(got.Warnings) > 0 {
+				t.Errorf("warnings %q", got.Warnings)
 			}
-			if err != nil {
-				t.Fatalf("Read%s: %v", tt.format, err)
-			}
-			checkSeries(t, own, tt.want)
+			checkSeries(t, got.Series, tt.want)
 		})
 	}
 }
@@ -183,14 +193,10 @@ func TestReadErrors(t *testing.T) {
 			want: []string{"datadog", "unexpected JSON string", "series.pointlist", "line 1, column"}},
 		{name: "datadog short point", file: "dd_short_point.json",
 			want: []string{"series[0].pointlist[0]", "want [<unix ms>, <value or null>]"}},
-		{name: "csv bad value", file: "bad_value.csv",
-			want: []string{`line 12: value "abc" is not a number`}},
-		{name: "csv bad timestamp", file: "bad_timestamp.csv",
-			want: []string{`line 2: timestamp "yesterday" is not Unix seconds, Unix milliseconds or an RFC 3339 time`}},
-		{name: "csv bad columns", file: "bad_columns.csv",
-			want: []string{"line 2: want 2 or 3 columns (timestamp,value[,series]), got 4"}},
-		{name: "csv one column", input: "1700000000\n",
-			want: []string{"line 1: want 2 or 3 columns"}},
+		{name: "csv one column", input: "1700000000\n1700000060\n",
+			want: []string{"line 1: want 2 or more columns (a time, then values), got 1"}},
+		{name: "csv one column with a header", input: "# memory\ntime\n1700000000\n",
+			want: []string{"line 2: want 2 or more columns", "time"}},
 		{name: "csv quote", input: "1700000000,\"1\n",
 			want: []string{"csv: line 1", "quote"}},
 		{name: "empty", input: "",
@@ -225,7 +231,10 @@ func TestReadErrors(t *testing.T) {
 			}
 			got, err := Read(bytes.NewReader(data))
 			if err == nil {
-				t.Fatalf("Read: no error, got %d series", len(got))
+				t.Fatalf("Read: no error, got %d series", len(got.Series))
+			}
+			if got.Series != nil || got.Warnings != nil {
+				t.Errorf("an error with a result: %+v", got)
 			}
 			for _, w := range tt.want {
 				if !strings.Contains(err.Error(), w) {
@@ -242,10 +251,13 @@ func TestEmptyIsErrEmpty(t *testing.T) {
 			t.Errorf("Read(%q) = %v, want ErrEmpty", in, err)
 		}
 	}
-	for _, read := range []func(io.Reader) ([]series.Series, error){ReadPrometheus, ReadDatadog, ReadCSV} {
-		if _, err := read(strings.NewReader(" ")); !errors.Is(err, ErrEmpty) {
+	for _, parse := range []func([]byte) ([]series.Series, error){parsePrometheus, parseDatadog} {
+		if _, err := parse([]byte(" ")); !errors.Is(err, ErrEmpty) {
 			t.Errorf("got %v, want ErrEmpty", err)
 		}
+	}
+	if _, _, err := parseCSV([]byte(" ")); !errors.Is(err, ErrEmpty) {
+		t.Errorf("got %v, want ErrEmpty", err)
 	}
 }
 
@@ -280,13 +292,13 @@ func TestSniff(t *testing.T) {
 		{"timestamp,value\n", CSV},
 	}
 	for _, tt := range tests {
-		got, err := Sniff([]byte(tt.in))
+		got, err := sniff([]byte(tt.in))
 		if err != nil {
-			t.Errorf("Sniff(%q): %v", tt.in, err)
+			t.Errorf("sniff(%q): %v", tt.in, err)
 			continue
 		}
 		if got != tt.want {
-			t.Errorf("Sniff(%q) = %q, want %q", tt.in, got, tt.want)
+			t.Errorf("sniff(%q) = %q, want %q", tt.in, got, tt.want)
 		}
 	}
 }
@@ -296,7 +308,7 @@ func TestPrometheusSingleStream(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	checkSeries(t, got, []want{{labels: map[string]string{"__name__": "m", "job": "j"},
+	checkSeries(t, got.Series, []want{{labels: map[string]string{"__name__": "m", "job": "j"},
 		t: []int64{1700000000000, 1700000060500}, v: []float64{1, math.NaN()}}})
 }
 
@@ -309,9 +321,9 @@ func TestCSVDetails(t *testing.T) {
 		"1700000001,3,\n" +
 		"1700000002,4\n" +
 		"1e9,5,b\n"
-	got, err := ReadCSV(strings.NewReader(in))
-	if err != nil {
-		t.Fatal(err)
+	got, warnings, err := parseCSV([]byte(in))
+	if err != nil || warnings != nil {
+		t.Fatal(err, warnings)
 	}
 	checkSeries(t, got, []want{
 		{labels: map[string]string{"series": "b"}, t: []int64{1700000000500, 1000000000000}, v: []float64{1, 5}},
@@ -320,15 +332,134 @@ func TestCSVDetails(t *testing.T) {
 		{labels: map[string]string{}, t: []int64{1700000002000}, v: []float64{4}},
 	})
 
-	// A header that is not the first row is an error, naming its line.
-	_, err = ReadCSV(strings.NewReader("1700000000,1\ntimestamp,value\n"))
-	if err == nil || !strings.Contains(err.Error(), "line 2: timestamp \"timestamp\"") {
-		t.Errorf("err = %v", err)
-	}
-
 	// Only a header: zero series, no error.
-	got, err = ReadCSV(strings.NewReader("timestamp,value\n"))
+	got, _, err = parseCSV([]byte("timestamp,value\n"))
 	if err != nil || len(got) != 0 {
 		t.Errorf("header only: %v, %v", got, err)
+	}
+	got, _, err = parseCSV([]byte("\"Time\",\"api-7\",\"api-8\"\n"))
+	if err != nil || len(got) != 0 {
+		t.Errorf("wide header only: %v, %v", got, err)
+	}
+
+	// Three numeric columns are two series, not a series column.
+	got, _, err = parseCSV([]byte("1700000000,1,2\n1700000060,3,4\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkSeries(t, got, []want{
+		{labels: map[string]string{"series": "column 2"}, t: []int64{1700000000000, 1700000060000}, v: []float64{1, 3}},
+		{labels: map[string]string{"series": "column 3"}, t: []int64{1700000000000, 1700000060000}, v: []float64{2, 4}},
+	})
+
+	// A third column headed "series" names series even when the names
+	// are numbers.
+	got, _, err = parseCSV([]byte("timestamp,value,series\n1700000000,1,7\n1700000000,2,8\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkSeries(t, got, []want{
+		{labels: map[string]string{"series": "7"}, t: []int64{1700000000000}, v: []float64{1}},
+		{labels: map[string]string{"series": "8"}, t: []int64{1700000000000}, v: []float64{2}},
+	})
+
+	// A tab-separated export.
+	got, _, err = parseCSV([]byte("Time\tapi-1\n2025-11-29 00:00:00\t5\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkSeries(t, got, []want{{labels: map[string]string{"series": "api-1"}, t: []int64{1764374400000}, v: []float64{5}}})
+}
+
+// TestCSVBadCellsAreSkipped: a bad cell skips its point, a bad row the
+// row, each with a warning naming the line; the rest is read.
+func TestCSVBadCellsAreSkipped(t *testing.T) {
+	g0 := time.Date(2025, 11, 29, 0, 0, 0, 0, time.UTC).UnixMilli()
+	tests := []struct {
+		file     string
+		want     []want
+		warnings []string
+	}{
+		{"grafana_bad_cells.csv", []want{
+			{labels: map[string]string{"series": "api-7"}, t: []int64{g0, g0 + 240000}, v: []float64{100, 104}},
+			{labels: map[string]string{"series": "api-8"}, t: []int64{g0, g0 + 60000, g0 + 240000}, v: []float64{200, 201, 204}},
+		}, []string{
+			`line 3: value "abc" is not a number; point skipped`,
+			`line 4: timestamp "yesterday" is not Unix seconds, Unix milliseconds or a date and time (RFC 3339, or 2025-11-29 00:00:00 as Grafana exports it); row skipped`,
+			`line 5: 2 columns where the header has 3; row skipped`,
+		}},
+		{"bad_value.csv", []want{{labels: map[string]string{}, n: 11}},
+			[]string{`line 12: value "abc" is not a number; point skipped`}},
+		{"bad_timestamp.csv", []want{{labels: map[string]string{}, t: []int64{1700000000000}, v: []float64{1}}},
+			[]string{`line 2: timestamp "yesterday" is not Unix seconds`}},
+		{"bad_columns.csv", []want{{labels: map[string]string{"series": "a"}, t: []int64{1700000000000}, v: []float64{1}}},
+			[]string{"line 2: want 2 or 3 columns (timestamp,value[,series]), got 4; row skipped"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.file, func(t *testing.T) {
+			data, err := os.ReadFile(filepath.Join("testdata", tt.file))
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := Read(bytes.NewReader(data))
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkSeries(t, got.Series, tt.want)
+			if len(got.Warnings) != len(tt.warnings) {
+				t.Fatalf("warnings %q, want %d", got.Warnings, len(tt.warnings))
+			}
+			for i, w := range tt.warnings {
+				if !strings.HasPrefix(got.Warnings[i], w) {
+					t.Errorf("warning %d %q, want %q", i, got.Warnings[i], w)
+				}
+			}
+		})
+	}
+
+	// A header after data (no blank line before it) is a bad row.
+	got, warnings, err := parseCSV([]byte("1700000000,1\ntimestamp,value\n1700000060,2\n"))
+	if err != nil || len(got) != 1 || got[0].Len() != 2 || len(warnings) != 1 || !strings.HasPrefix(warnings[0], `line 2: timestamp "timestamp"`) {
+		t.Errorf("%v %q %v", got, warnings, err)
+	}
+
+	// Thousands of bad lines: a bounded list, the rest counted.
+	var b strings.Builder
+	b.WriteString("1700000000,1\n")
+	for i := 0; i < 500; i++ {
+		b.WriteString("1700000060,x\n")
+	}
+	_, warnings, err = parseCSV([]byte(b.String()))
+	if err != nil || len(warnings) != maxCSVWarnings+1 || warnings[maxCSVWarnings] != "400 more lines with problems like these" {
+		t.Errorf("%d warnings, last %q, %v", len(warnings), warnings[len(warnings)-1], err)
+	}
+}
+
+func TestParseTimestamp(t *testing.T) {
+	g0 := time.Date(2025, 11, 29, 0, 0, 0, 0, time.UTC).UnixMilli()
+	for in, want := range map[string]int64{
+		"2025-11-29 00:00:00":           g0,
+		"2025-11-29 00:00:00.250":       g0 + 250,
+		"2025-11-29 01:00:00+01:00":     g0,
+		"2025-11-29 01:00:00 +01:00":    g0,
+		"2025-11-28 19:00:00-0500":      g0,
+		"2025-11-29 00:00:00 UTC":       g0,
+		"2025-11-29T00:00:00":           g0,
+		"2025-11-29T00:00:00Z":          g0,
+		"2025-11-29 00:00":              g0,
+		"1764374400":                    g0,
+		"1764374400000":                 g0,
+		"1764374400.5":                  g0 + 500,
+		"2025-11-29T00:00:00.001+00:00": g0 + 1,
+	} {
+		got, err := parseTimestamp(in)
+		if err != nil || got != want {
+			t.Errorf("parseTimestamp(%q) = %d, %v; want %d", in, got, err, want)
+		}
+	}
+	for _, bad := range []string{"", "yesterday", "2025-11-29", "29/11/2025 00:00:00", "NaN", "1e300"} {
+		if _, err := parseTimestamp(bad); err == nil {
+			t.Errorf("parseTimestamp(%q): no error", bad)
+		}
 	}
 }

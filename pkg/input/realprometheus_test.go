@@ -46,10 +46,14 @@ func TestReadRealPrometheusBody(t *testing.T) {
 		t.Fatalf("query_range: %v, HTTP %d: %s", err, resp.StatusCode, body)
 	}
 
-	got, err := Read(bytes.NewReader(body))
+	res, err := Read(bytes.NewReader(body))
 	if err != nil {
 		t.Fatalf("Read: %v\n%s", err, body)
 	}
+	if res.Format != Prometheus {
+		t.Errorf("format %s", res.Format)
+	}
+	got := res.Series
 	if len(got) != 2 {
 		t.Fatalf("%d series, want 2", len(got))
 	}

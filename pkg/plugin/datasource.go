@@ -1,23 +1,22 @@
-// Package plugin is the Memory Shape backend data source: it reads memory
-// series from the upstream (Prometheus today), asks pkg/shape what shape
-// each one has and answers with frames built by pkg/frames.
+// Package plugin is the Memory Shape backend data source: every query —
+// panel, alert rule, annotation, dashboard variable — goes one way:
+// upstream (Prometheus or Datadog, behind upstream.Client) → series →
+// pkg/shape → frames (pkg/frames).
 package plugin
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
-	"runtime/debug"
-	"strings"
-	"sync"
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 	"github.com/grafana/grafana-plugin-sdk-go/backend/httpclient"
 	"github.com/grafana/grafana-plugin-sdk-go/backend/instancemgmt"
 	"github.com/grafana/grafana-plugin-sdk-go/backend/log"
 
+	"github.com/memshape/memory-datasource/pkg/models"
 	"github.com/memshape/memory-datasource/pkg/upstream"
+	"github.com/memshape/memory-datasource/pkg/upstream/datadog"
 	prom "github.com/memshape/memory-datasource/pkg/upstream/prometheus"
 )
 
@@ -28,18 +27,21 @@ var logger log.Logger = backend.Logger
 var (
 	_ backend.QueryDataHandler      = (*Datasource)(nil)
 	_ backend.CheckHealthHandler    = (*Datasource)(nil)
+	_ backend.CallResourceHandler   = (*Datasource)(nil)
 	_ instancemgmt.InstanceDisposer = (*Datasource)(nil)
 )
 
 // Datasource is one configured Memory Shape data source.
 type Datasource struct {
-	settings Settings
+	settings models.Settings
 	// cfgErr is a settings problem. The instance is still created so the
 	// problem reaches the user as a health message and per-query errors
 	// rather than as an opaque "plugin unavailable".
 	cfgErr error
 	up     upstream.Client
+	api    promAPI // Prometheus' label, series and metadata APIs; nil for Datadog
 	hc     *http.Client
+	redact *upstream.Redactor
 }
 
 // NewDatasource is the instance factory handed to datasource.Manage. It
@@ -47,39 +49,67 @@ type Datasource struct {
 // by CheckHealth and each query.
 func NewDatasource(ctx context.Context, s backend.DataSourceInstanceSettings) (instancemgmt.Instance, error) {
 	d := &Datasource{}
-	d.settings, d.cfgErr = LoadSettings(s)
-	if d.cfgErr != nil || d.settings.Upstream != UpstreamPrometheus {
+	d.settings, d.cfgErr = models.LoadSettings(s)
+	d.redact = upstream.NewRedactor(d.settings.Secrets()...)
+	if d.cfgErr != nil {
 		return d, nil
 	}
+	if err := d.connect(ctx, s); err != nil {
+		d.cfgErr = d.redact.Error(err)
+	}
+	return d, nil
+}
+
+// connect builds the HTTP client from Grafana's HTTP settings (auth, TLS,
+// custom headers, forwarded identity) and the upstream client on it.
+func (d *Datasource) connect(ctx context.Context, s backend.DataSourceInstanceSettings) error {
 	opts, err := s.HTTPClientOptions(ctx)
 	if err != nil {
-		d.cfgErr = fmt.Errorf("the HTTP settings of the data source are not valid: %v", d.redactErr(err))
-		return d, nil
+		return fmt.Errorf("the HTTP settings of the data source are not valid: %w", err)
 	}
-	if d.settings.Timeout > 0 {
-		if opts.Timeouts == nil {
-			t := httpclient.DefaultTimeoutOptions
-			opts.Timeouts = &t
-		}
-		opts.Timeouts.Timeout = d.settings.Timeout
+	if opts.Timeouts == nil {
+		t := httpclient.DefaultTimeoutOptions
+		opts.Timeouts = &t
 	}
-	if d.settings.BearerToken != "" {
+	opts.Timeouts.Timeout = d.settings.Timeout
+	// OAuth identity and allowed cookies, when the data source forwards them.
+	opts.ForwardHTTPHeaders = true
+	if d.settings.BearerToken != "" && d.settings.Upstream == upstream.Prometheus {
 		if opts.Header == nil {
 			opts.Header = http.Header{}
 		}
 		opts.Header.Set("Authorization", "Bearer "+string(d.settings.BearerToken))
 	}
+	src := d.settings.Upstream
+	opts.Middlewares = append(httpclient.DefaultMiddlewares(), httpclient.MiddlewareFunc(func(_ httpclient.Options, next http.RoundTripper) http.RoundTripper {
+		return upstream.CapBody(next, src, d.settings.MaxResponseBytes)
+	}))
 	hc, err := httpclient.New(opts)
 	if err != nil {
-		d.cfgErr = fmt.Errorf("could not set up the HTTP client from the data source settings: %v", d.redactErr(err))
-		return d, nil
+		return fmt.Errorf("could not set up the HTTP client from the data source settings: %w", err)
 	}
+	upstream.SameHostRedirects(hc, src)
 	d.hc = hc
-	d.up, err = prom.New(d.settings.URL, hc)
-	if err != nil {
-		d.cfgErr = fmt.Errorf("%v: fix the URL in the data source settings", err)
+	switch src {
+	case upstream.Prometheus:
+		c, err := prom.New(d.settings.URL, hc)
+		if err != nil {
+			return fmt.Errorf("%w: fix the URL in the data source settings", err)
+		}
+		d.up = c
+		d.api = newPromAPI(d.settings.URL, hc)
+	case upstream.Datadog:
+		c, err := datadog.New(datadog.Config{
+			Site:   d.settings.DatadogSite,
+			APIKey: string(d.settings.DatadogAPIKey), AppKey: string(d.settings.DatadogAppKey),
+			HTTPClient: hc, MaxBody: d.settings.MaxResponseBytes, NoCompression: !d.settings.Compression,
+		})
+		if err != nil {
+			return fmt.Errorf("%w: fix the Datadog site in the data source settings", err)
+		}
+		d.up = c
 	}
-	return d, nil
+	return nil
 }
 
 // Dispose closes idle connections when Grafana replaces the instance.
@@ -89,88 +119,16 @@ func (d *Datasource) Dispose() {
 	}
 }
 
-// redact replaces every secret value in s by [redacted].
-func (d *Datasource) redact(s string) string {
-	for _, sec := range d.settings.secrets() {
-		s = strings.ReplaceAll(s, sec, "[redacted]")
-	}
-	return s
-}
-
-func (d *Datasource) redactErr(err error) error {
-	if err == nil {
-		return nil
-	}
-	r := d.redact(err.Error())
-	if r == err.Error() {
-		return err
-	}
-	return errors.New(r)
-}
-
-// QueryData runs each query on its own: one query's error or panic becomes
-// that query's DataResponse error and never touches the others.
-func (d *Datasource) QueryData(ctx context.Context, req *backend.QueryDataRequest) (*backend.QueryDataResponse, error) {
-	resp := backend.NewQueryDataResponse()
-	var mu sync.Mutex
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, 4) // at most 4 upstream queries at once
-	for _, q := range req.Queries {
-		wg.Add(1)
-		go func(q backend.DataQuery) {
-			defer wg.Done()
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			dr := d.safeQuery(ctx, req, q)
-			mu.Lock()
-			resp.Responses[q.RefID] = dr
-			mu.Unlock()
-		}(q)
-	}
-	wg.Wait()
-	return resp, nil
-}
-
-// safeQuery runs one query, turning a panic into an error response and
-// removing secrets from whatever is returned.
-func (d *Datasource) safeQuery(ctx context.Context, req *backend.QueryDataRequest, q backend.DataQuery) (dr backend.DataResponse) {
-	defer func() {
-		if r := recover(); r != nil {
-			logger.Error("query panicked", "refId", q.RefID, "panic", d.redact(fmt.Sprint(r)), "stack", d.redact(string(debug.Stack())))
-			dr = backend.ErrDataResponseWithSource(backend.StatusInternal, backend.ErrorSourcePlugin,
-				fmt.Sprintf("internal error while running query %s (a bug in Memory Shape; see the Grafana server log)", q.RefID))
-		}
-	}()
-	dr = d.query(ctx, req, q)
-	if dr.Error != nil {
-		dr.Error = d.redactErr(dr.Error)
-		logger.Debug("query failed", "refId", q.RefID, "status", dr.Status, "error", dr.Error.Error())
-	}
-	for _, f := range dr.Frames {
-		if f.Meta == nil {
-			continue
-		}
-		for i := range f.Meta.Notices {
-			f.Meta.Notices[i].Text = d.redact(f.Meta.Notices[i].Text)
-		}
-	}
-	return dr
-}
-
-// CheckHealth tells whether the upstream answers.
+// CheckHealth tells whether the upstream answers and takes the
+// credentials.
 func (d *Datasource) CheckHealth(ctx context.Context, _ *backend.CheckHealthRequest) (*backend.CheckHealthResult, error) {
-	fail := func(msg string) (*backend.CheckHealthResult, error) {
-		return &backend.CheckHealthResult{Status: backend.HealthStatusError, Message: d.redact(msg)}, nil
-	}
 	if d.cfgErr != nil {
-		return fail(d.cfgErr.Error())
-	}
-	if d.up == nil {
-		return fail("Datadog support is not built yet: choose Prometheus as the upstream for now")
+		return &backend.CheckHealthResult{Status: backend.HealthStatusError, Message: d.redact.String(d.cfgErr.Error())}, nil
 	}
 	msg, err := d.up.Health(ctx)
 	if err != nil {
-		return fail(err.Error())
+		logger.FromContext(ctx).Debug("health check failed", "error", d.redact.String(err.Error()))
+		return &backend.CheckHealthResult{Status: backend.HealthStatusError, Message: d.redact.String(err.Error())}, nil
 	}
-	return &backend.CheckHealthResult{Status: backend.HealthStatusOk, Message: d.redact(msg)}, nil
+	return &backend.CheckHealthResult{Status: backend.HealthStatusOk, Message: d.redact.String(msg)}, nil
 }

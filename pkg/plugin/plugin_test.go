@@ -152,10 +152,8 @@ func TestSmokeGRPCRealPrometheus(t *testing.T) {
 	require.Equal(t, data.FrameTypeTimeSeriesMulti, sf.Meta.Type)
 	require.Equal(t, 60, sf.Rows())
 	value := sf.Fields[1]
-	assert.Equal(t, "api-1", value.Labels["pod"])
-	assert.Equal(t, "memshape_test_memory_bytes", value.Labels["__name__"])
-	assert.Contains(t, shape.Shapes, shape.Shape(value.Labels["shape"]))
-	assert.Equal(t, "api-1", value.Config.DisplayNameFromDS)
+	assert.Equal(t, map[string]string{"__name__": "memshape_test_memory_bytes", "pod": "api-1", "namespace": "prod"}, map[string]string(value.Labels), "the upstream's labels, unchanged")
+	assert.True(t, strings.HasPrefix(value.Config.DisplayNameFromDS, "api-1"), value.Config.DisplayNameFromDS)
 	assert.Equal(t, "bytes", value.Config.Unit)
 	for i := 0; i < 60; i++ {
 		assert.Equal(t, float64(1000+i)*1e6, value.At(i).(float64), "point %d", i)
@@ -165,8 +163,9 @@ func TestSmokeGRPCRealPrometheus(t *testing.T) {
 	table := dr.Frames[len(dr.Frames)-1]
 	assert.Equal(t, "verdicts", table.Name)
 	require.Equal(t, 1, table.Rows())
-	assert.Equal(t, `memshape_test_memory_bytes{namespace="prod", pod="api-1"}`, table.Fields[0].At(0))
-	assert.Contains(t, shape.Shapes, shape.Shape(table.Fields[1].At(0).(string)))
+	assert.Equal(t, "api-1", table.Fields[0].At(0))
+	shapeCol, _ := table.FieldByName("shape")
+	assert.Contains(t, shape.Shapes, shape.Shape(shapeCol.At(0).(string)))
 
 	// The alert output over gRPC: one numeric frame per series.
 	resp, err = client.QueryData(ctx, &backend.QueryDataRequest{
@@ -188,7 +187,7 @@ func TestSmokeGRPCRealPrometheus(t *testing.T) {
 	require.NoError(t, resp.Responses["C"].Error)
 	require.Len(t, resp.Responses["C"].Frames, 1)
 	assert.Equal(t, data.FrameTypeNumericMulti, resp.Responses["C"].Frames[0].Meta.Type)
-	assert.NotEmpty(t, resp.Responses["C"].Frames[0].Fields[0].Labels["shape"])
+	assert.NotEmpty(t, resp.Responses["C"].Frames[0].Fields[0].Labels["memshape_shape"])
 }
 
 // ---- (b) per-query isolation ----
@@ -232,7 +231,7 @@ func TestPerQueryIsolation(t *testing.T) {
 	out := resp.Responses["out"].Error
 	require.Error(t, out)
 	assert.Contains(t, out.Error(), `"graph"`)
-	assert.Contains(t, out.Error(), `"all", "series", "verdicts"`)
+	assert.Contains(t, out.Error(), `"all", "series", "verdicts", "alert", "annotations"`)
 
 	require.Error(t, resp.Responses["empty"].Error)
 	assert.Contains(t, resp.Responses["empty"].Error.Error(), "expression is empty")
@@ -241,7 +240,7 @@ func TestPerQueryIsolation(t *testing.T) {
 
 	none := resp.Responses["none"]
 	require.NoError(t, none.Error)
-	require.Len(t, none.Frames, 1)
+	require.NotEmpty(t, none.Frames)
 	require.Len(t, none.Frames[0].Meta.Notices, 1)
 	assert.Contains(t, none.Frames[0].Meta.Notices[0].Text, "no series")
 }
@@ -288,9 +287,12 @@ func TestStepRaisedToPointCap(t *testing.T) {
 	dr := resp.Responses["A"]
 	require.NoError(t, dr.Error)
 	require.NotEmpty(t, dr.Frames)
-	require.NotEmpty(t, dr.Frames[0].Meta.Notices)
-	assert.Contains(t, dr.Frames[0].Meta.Notices[0].Text, "Step raised from 1s to 3m56s")
-	assert.Contains(t, dr.Frames[0].Meta.Notices[0].Text, "11000")
+	var texts []string
+	for _, n := range dr.Frames[0].Meta.Notices {
+		texts = append(texts, n.Text)
+	}
+	assert.Contains(t, strings.Join(texts, "\n"), "Step raised from 15s to 3m56s", "the scrape interval is the smallest step")
+	assert.Contains(t, strings.Join(texts, "\n"), "11000")
 }
 
 // ---- (c) bad settings ----
@@ -303,15 +305,14 @@ func TestBadSettings(t *testing.T) {
 		ds   *backend.DataSourceInstanceSettings
 		want string
 	}{
-		{"empty URL", settings("", "", nil), "Prometheus URL is empty: set it in the data source settings"},
+		{"empty URL", settings("", "", nil), "the Prometheus URL is empty: set it in the data source settings"},
 		{"bad JSON", settings("http://127.0.0.1:9", `{"upstream": `, nil), "not valid JSON"},
 		{"unknown upstream", settings("http://127.0.0.1:9", `{"upstream":"influx"}`, nil), `unknown upstream "influx": choose "prometheus" or "datadog"`},
-		{"bad timeout", settings("http://127.0.0.1:9", `{"timeoutSeconds":"soon"}`, nil), "timeoutSeconds"},
+		{"bad timeout", settings("http://127.0.0.1:9", `{"timeoutSeconds":"soon"}`, nil), `timeout "soon" is not a number`},
 		{"negative timeout", settings("http://127.0.0.1:9", `{"timeoutSeconds":-5}`, nil), "out of range"},
 		{"bad scheme", settings("ftp://prom:9090", "", nil), "must start with http:// or https://"},
 		{"no host", settings("http://", "", nil), "has no host"},
-		{"datadog no keys", settings("", `{"upstream":"datadog"}`, nil), "Datadog API key and application key are required"},
-		{"datadog", settings("", `{"upstream":"datadog"}`, map[string]string{"datadogApiKey": "k", "datadogAppKey": "a"}), "Datadog support is not built yet"},
+		{"datadog no keys", settings("", `{"upstream":"datadog"}`, nil), "the Datadog API key and application key are missing"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -328,10 +329,6 @@ func TestBadSettings(t *testing.T) {
 			assert.Contains(t, resp.Responses["A"].Error.Error(), c.want)
 		})
 	}
-	// A timeout given as a string number is accepted.
-	s, err := LoadSettings(*settings("http://x:9090", `{"timeoutSeconds":"12.5"}`, nil))
-	require.NoError(t, err)
-	assert.Equal(t, 12500*time.Millisecond, s.Timeout)
 }
 
 // ---- (d) Prometheus down ----
@@ -445,38 +442,4 @@ func TestBearerTokenSentNeverShown(t *testing.T) {
 	assert.NotContains(t, all, token)
 	assert.NotContains(t, all, wrong)
 	assert.NotContains(t, all, "T0KEN")
-}
-
-func TestSecretNeverPrints(t *testing.T) {
-	s, err := LoadSettings(*settings("http://x:9090", "", map[string]string{"bearerToken": "tok-123", "datadogApiKey": "dd-1", "datadogAppKey": "dd-2"}))
-	require.NoError(t, err)
-	for _, out := range []string{fmt.Sprint(s), fmt.Sprintf("%+v", s), fmt.Sprintf("%#v", s), mustJSON(t, s)} {
-		assert.NotContains(t, out, "tok-123")
-		assert.NotContains(t, out, "dd-1")
-		assert.NotContains(t, out, "dd-2")
-		assert.Contains(t, out, "redacted")
-	}
-}
-
-func mustJSON(t *testing.T, v any) string {
-	b, err := json.Marshal(v)
-	require.NoError(t, err)
-	return string(b)
-}
-
-// ---- units ----
-
-func TestParseQueryDefaults(t *testing.T) {
-	pq, err := parseQuery(json.RawMessage(`{"expr":" up "}`))
-	require.NoError(t, err)
-	assert.Equal(t, "up", pq.Expr)
-	assert.Equal(t, shape.Normal, pq.opt.Sensitivity)
-	assert.Equal(t, 0.0, pq.opt.LimitBytes)
-	assert.EqualValues(t, "all", pq.output)
-	pq, err = parseQuery(json.RawMessage(`{"expr":"up","sensitivity":"LOW","limitBytes":1e9,"output":"verdicts"}`))
-	require.NoError(t, err)
-	assert.Equal(t, shape.Low, pq.opt.Sensitivity)
-	assert.Equal(t, 1e9, pq.opt.LimitBytes)
-	_, err = parseQuery(json.RawMessage(`{"expr":`))
-	assert.ErrorContains(t, err, "not valid JSON")
 }

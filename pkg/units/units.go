@@ -7,6 +7,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"time"
 	"unicode"
 )
 
@@ -149,4 +150,32 @@ func num(v float64) string {
 		return strings.TrimSuffix(s, ".0")
 	}
 	return strconv.FormatFloat(v, 'f', 0, 64)
+}
+
+// FormatRate renders a growth rate in bytes per hour with its sign:
+// "+38 MiB/h", "-2 MiB/h".
+func FormatRate(perHour float64) string {
+	if perHour >= 0 {
+		return "+" + FormatBytesIEC(perHour) + "/h"
+	}
+	return FormatBytesIEC(perHour) + "/h"
+}
+
+// FormatDuration renders d for people, to two significant digits at most:
+// "40 s", "12 min", "4.5 h", "30 h", "2.7 days".
+func FormatDuration(d time.Duration) string {
+	switch {
+	case d < time.Minute:
+		return fmt.Sprintf("%d s", int(d.Seconds()))
+	case d < time.Hour:
+		return fmt.Sprintf("%d min", int(d.Round(time.Minute).Minutes()))
+	case d < 48*time.Hour:
+		h := d.Hours()
+		if h < 10 {
+			return strings.TrimSuffix(fmt.Sprintf("%.1f", h), ".0") + " h"
+		}
+		return fmt.Sprintf("%.0f h", h)
+	default:
+		return strings.TrimSuffix(fmt.Sprintf("%.1f", d.Hours()/24), ".0") + " days"
+	}
 }

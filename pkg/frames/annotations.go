@@ -1,0 +1,119 @@
+package frames
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/grafana/grafana-plugin-sdk-go/data"
+
+	"github.com/memshape/memory-datasource/pkg/shape"
+	"github.com/memshape/memory-datasource/pkg/units"
+)
+
+// Event is one annotation.
+type Event struct {
+	Time, End int64 // Unix ms; End 0 for a point in time
+	Title     string
+	Text      string
+	Tags      []string
+}
+
+// Events are what the classifier found in one series, as annotations:
+// each jump (its size and the share given back since), each restart, the
+// onset of a leak (the start of its steady growth) and the end of each
+// warm-up.
+func Events(it Item, name string) []Event {
+	v := it.Verdict
+	base := []string{string(v.Shape)}
+	for _, k := range sortedKeys(it.Labels) {
+		base = append(base, k+"="+it.Labels[k])
+	}
+	tags := func(kind string) []string { return append([]string{kind}, base...) }
+	var out []Event
+	for _, j := range v.Jumps {
+		text := fmt.Sprintf("%s: memory jumped %s, from %s to %s", name, units.FormatBytesIEC(j.Size), units.FormatBytesIEC(j.From), units.FormatBytesIEC(j.To))
+		if j.Size > 0 {
+			text += fmt.Sprintf("; %.0f %% of it freed since, the rest stayed", 100*j.Freed/j.Size)
+		}
+		out = append(out, Event{Time: j.Start, End: j.End, Title: "Jump +" + units.FormatBytesIEC(j.Size) + " · " + name, Text: text + ".", Tags: tags("jump")})
+	}
+	for i, l := range v.Lifetimes {
+		if i > 0 {
+			out = append(out, Event{Time: l.Start, Title: "Restart · " + name,
+				Text: fmt.Sprintf("%s restarted: memory fell back from %s.", name, units.FormatBytesIEC(v.Lifetimes[i-1].To)), Tags: tags("restart")})
+		}
+		if l.WarmupEnd > l.Start {
+			out = append(out, Event{Time: l.Start, End: l.WarmupEnd, Title: "Warm-up · " + name,
+				Text: fmt.Sprintf("%s warmed up for %s, to %s; growth is judged after it.", name, units.FormatDuration(time.Duration(l.WarmupEnd-l.Start)*time.Millisecond), units.FormatBytesIEC(l.From)), Tags: tags("warmup")})
+		}
+	}
+	if v.Shape == shape.Leak {
+		onset := int64(0)
+		for _, f := range v.Fits {
+			if f.Model == shape.Linear && (onset == 0 || f.Start < onset) {
+				onset = f.Start
+			}
+		}
+		if onset != 0 {
+			out = append(out, Event{Time: onset, Title: "Leak onset · " + name,
+				Text: fmt.Sprintf("%s: steady growth of %s starts here.", name, units.FormatRate(v.GrowthBytesPerHour)), Tags: tags("leak-onset")})
+		}
+	}
+	return out
+}
+
+// Annotations is one frame of the events of every series within
+// [from, to], in time order: time, timeEnd (null for a point), title, text,
+// tags (comma-separated, as Grafana's annotation mapping splits them) and
+// series.
+func Annotations(items []Item, names []string, from, to time.Time) *data.Frame {
+	type row struct {
+		Event
+		series string
+	}
+	var rows []row
+	lo, hi := from.UnixMilli(), to.UnixMilli()
+	for i, it := range items {
+		for _, e := range Events(it, names[i]) {
+			end := max(e.End, e.Time)
+			if end < lo || e.Time > hi {
+				continue
+			}
+			rows = append(rows, row{e, names[i]})
+		}
+	}
+	sort.SliceStable(rows, func(a, b int) bool { return rows[a].Time < rows[b].Time })
+	n := len(rows)
+	ts := make([]time.Time, n)
+	ends := make([]*time.Time, n)
+	titles, texts, tags, names2 := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+	for i, r := range rows {
+		ts[i] = time.UnixMilli(r.Time).UTC()
+		if r.End > r.Time {
+			e := time.UnixMilli(r.End).UTC()
+			ends[i] = &e
+		}
+		titles[i], texts[i], tags[i], names2[i] = r.Title, r.Text, strings.Join(r.Tags, ","), r.series
+	}
+	f := data.NewFrame("annotations",
+		data.NewField("time", nil, ts),
+		data.NewField("timeEnd", nil, ends),
+		data.NewField("title", nil, titles),
+		data.NewField("text", nil, texts),
+		data.NewField("tags", nil, tags),
+		data.NewField("series", nil, names2),
+	)
+	f.Meta = &data.FrameMeta{Type: data.FrameTypeTable}
+	return f
+}
+
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

@@ -1,0 +1,238 @@
+package frames
+
+import (
+	"math"
+	"sort"
+
+	"github.com/grafana/grafana-plugin-sdk-go/data"
+
+	"github.com/memshape/memory-datasource/pkg/shape"
+)
+
+// OverlayLabel marks an overlay series; its value is the overlay's kind.
+const OverlayLabel = "memshape_overlay"
+
+// Overlay kinds: one series of each at most per parent series.
+const (
+	KindFit      = "fit"      // the shape's curve: linear, logarithmic or saturating
+	KindSteps    = "steps"    // the bloat envelope through the jumps
+	KindForecast = "forecast" // where the growth goes past the data
+)
+
+func kindOf(m shape.Model) string {
+	switch m {
+	case shape.Steps:
+		return KindSteps
+	case shape.Forecast:
+		return KindForecast
+	}
+	return KindFit
+}
+
+// Overlays draws the verdict's fits as dashed series over the panel's
+// range, one series per kind: the per-lifetime (and between-jump) pieces
+// of a kind are joined, with a null between pieces so that restarts show
+// as gaps. Points follow the panel's timestamps (at most MaxDataPoints of
+// them, plus each piece's ends and a bloat envelope's corners). The
+// forecast is drawn only when the panel reaches past the last sample.
+func Overlays(it Item, name string, opt Options) []*data.Frame {
+	byKind := map[string][]shape.Fit{}
+	for _, f := range it.Verdict.Fits {
+		k := kindOf(f.Model)
+		byKind[k] = append(byKind[k], f)
+	}
+	grid := panelGrid(it, opt)
+	var out []*data.Frame
+	for _, kind := range []string{KindFit, KindSteps, KindForecast} {
+		fits := byKind[kind]
+		if len(fits) == 0 {
+			continue
+		}
+		var ts []int64
+		var vs []*float64
+		if kind == KindForecast {
+			ts, vs = forecastPoints(fits[len(fits)-1], grid, it.Limit, opt)
+		} else {
+			ts, vs = joinedPoints(fits, grid, opt)
+		}
+		if countValues(vs) == 0 {
+			continue
+		}
+		out = append(out, overlayFrame(it, name, kind, overlayTitle(kind, fits[0].Model), ts, vs))
+	}
+	return out
+}
+
+func overlayTitle(kind string, m shape.Model) string {
+	switch kind {
+	case KindFit:
+		return string(m) + " fit"
+	case KindSteps:
+		return "steps"
+	}
+	return "forecast"
+}
+
+func overlayFrame(it Item, name, kind, title string, ts []int64, vs []*float64) *data.Frame {
+	labels := copyLabels(it.Labels)
+	labels[FreeLabel(it.Labels, OverlayLabel)] = kind
+	value := data.NewField("value", labels, vs)
+	value.Config = &data.FieldConfig{
+		Unit:              "bytes",
+		DisplayNameFromDS: name + " · " + title,
+		Custom: map[string]any{
+			"lineStyle":   map[string]any{"fill": "dash", "dash": []int{10, 10}},
+			"lineWidth":   1,
+			"fillOpacity": 0,
+		},
+	}
+	f := data.NewFrame(name+" · "+title, data.NewField("time", nil, times(ts)), value)
+	f.Meta = &data.FrameMeta{Type: data.FrameTypeTimeSeriesMulti, TypeVersion: dataplaneVersion}
+	return f
+}
+
+// panelGrid is the panel's timestamps within its range, thinned to at
+// most MaxDataPoints.
+func panelGrid(it Item, opt Options) []int64 {
+	ts, _ := sortedPoints(it.Panel.T, it.Panel.V)
+	if len(ts) == 0 && opt.Step > 0 && opt.To.After(opt.From) {
+		for t := opt.From.UnixMilli(); t <= opt.To.UnixMilli(); t += opt.Step.Milliseconds() {
+			ts = append(ts, t)
+		}
+	}
+	if max := opt.MaxDataPoints; max > 0 && len(ts) > max {
+		every := (len(ts) + max - 1) / max
+		thin := make([]int64, 0, max+1)
+		for i := 0; i < len(ts); i += every {
+			thin = append(thin, ts[i])
+		}
+		if thin[len(thin)-1] != ts[len(ts)-1] {
+			thin = append(thin, ts[len(ts)-1])
+		}
+		ts = thin
+	}
+	return ts
+}
+
+// joinedPoints evaluates the pieces of one kind on the grid, each piece
+// also at its ends (and a step envelope at its corners), with a null
+// between consecutive pieces.
+func joinedPoints(fits []shape.Fit, grid []int64, opt Options) ([]int64, []*float64) {
+	sort.Slice(fits, func(i, j int) bool { return fits[i].Start < fits[j].Start })
+	from, to := opt.From.UnixMilli(), opt.To.UnixMilli()
+	var ts []int64
+	var vs []*float64
+	for i, f := range fits {
+		lo, hi := max(f.Start, from), min(f.End, to)
+		if lo > hi {
+			continue
+		}
+		at := []int64{lo, hi}
+		for _, t := range grid {
+			if t > lo && t < hi {
+				at = append(at, t)
+			}
+		}
+		for _, k := range f.Knots {
+			if k.T > lo && k.T <= hi {
+				at = append(at, k.T-1, k.T)
+			}
+		}
+		sort.Slice(at, func(a, b int) bool { return at[a] < at[b] })
+		if i > 0 && len(ts) > 0 && ts[len(ts)-1] < lo-1 {
+			ts = append(ts, ts[len(ts)-1]+(lo-ts[len(ts)-1])/2)
+			vs = append(vs, nil)
+		}
+		for j, t := range at {
+			if j > 0 && t == at[j-1] || len(ts) > 0 && t <= ts[len(ts)-1] {
+				continue
+			}
+			if v := f.At(t); !math.IsNaN(v) && !math.IsInf(v, 0) {
+				ts = append(ts, t)
+				vs = append(vs, &v)
+			}
+		}
+	}
+	return ts, vs
+}
+
+// forecastPoints draws the forecast from the end of the data to the end
+// of the panel, stopping at the limit; nothing when the panel ends at the
+// data.
+func forecastPoints(fc shape.Fit, grid []int64, limit float64, opt Options) ([]int64, []*float64) {
+	last := fc.Start
+	if len(grid) > 0 {
+		last = max(last, grid[len(grid)-1])
+	}
+	end := opt.To.UnixMilli()
+	step := opt.Step.Milliseconds()
+	if step <= 0 {
+		step = 60_000
+	}
+	if end <= last+step {
+		return nil, nil
+	}
+	if n := opt.MaxDataPoints; n > 0 && (end-fc.Start)/step > int64(n) {
+		step = (end - fc.Start) / int64(n)
+	}
+	line := fc
+	line.End = end
+	var ts []int64
+	var vs []*float64
+	for t := fc.Start; t <= end; t += step {
+		v := line.At(t)
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			continue
+		}
+		ts = append(ts, t)
+		vs = append(vs, &v)
+		if limit > 0 && v >= limit {
+			break
+		}
+	}
+	return ts, vs
+}
+
+func countValues(vs []*float64) int {
+	n := 0
+	for _, v := range vs {
+		if v != nil {
+			n++
+		}
+	}
+	return n
+}
+
+// sortedPoints returns the points sorted by time with repeated timestamps
+// dropped (the last value of a repeat wins).
+func sortedPoints(t []int64, v []float64) ([]int64, []float64) {
+	n := min(len(t), len(v))
+	sorted := true
+	for i := 1; i < n; i++ {
+		if t[i] <= t[i-1] {
+			sorted = false
+			break
+		}
+	}
+	ts, vs := make([]int64, n), make([]float64, n)
+	copy(ts, t[:n])
+	copy(vs, v[:n])
+	if sorted {
+		return ts, vs
+	}
+	idx := make([]int, n)
+	for i := range idx {
+		idx[i] = i
+	}
+	sort.SliceStable(idx, func(a, b int) bool { return t[idx[a]] < t[idx[b]] })
+	ts, vs = ts[:0], vs[:0]
+	for _, i := range idx {
+		if len(ts) > 0 && ts[len(ts)-1] == t[i] {
+			vs[len(vs)-1] = v[i]
+			continue
+		}
+		ts = append(ts, t[i])
+		vs = append(vs, v[i])
+	}
+	return ts, vs
+}

@@ -1,0 +1,163 @@
+package models
+
+import (
+	"encoding/json"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/grafana/grafana-plugin-sdk-go/backend"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/memshape/memory-datasource/pkg/shape"
+	"github.com/memshape/memory-datasource/pkg/upstream"
+)
+
+func instance(u, jsonData string, secure map[string]string) backend.DataSourceInstanceSettings {
+	return backend.DataSourceInstanceSettings{URL: u, JSONData: json.RawMessage(jsonData), DecryptedSecureJSONData: secure}
+}
+
+// An unusable timeout is rejected or replaced by the default: never no
+// timeout at all.
+func TestTimeoutNeverNone(t *testing.T) {
+	cases := []struct {
+		jsonData string
+		want     time.Duration
+		err      string
+	}{
+		{`{}`, DefaultTimeout, ""},
+		{`{"timeout":0}`, DefaultTimeout, ""},
+		{`{"timeout":null}`, DefaultTimeout, ""},
+		{`{"timeout":""}`, DefaultTimeout, ""},
+		{`{"timeout":"3"}`, 3 * time.Second, ""},
+		{`{"timeout":45}`, 45 * time.Second, ""},
+		{`{"timeoutSeconds":"12.5"}`, 12500 * time.Millisecond, ""},
+		{`{"timeout":0.5}`, 0, "out of range"},
+		{`{"timeout":-5}`, 0, "out of range"},
+		{`{"timeout":100000}`, 0, "out of range"},
+		{`{"timeout":"soon"}`, 0, "not a number"},
+		{`{"timeout":"NaN"}`, 0, "not a number"},
+		{`{"timeoutSeconds":"NaN"}`, 0, "not a number"},
+		{`{"timeoutSeconds":0.0001}`, 0, "out of range"},
+		{`{"timeout":true}`, 0, "not a number"},
+	}
+	for _, c := range cases {
+		t.Run(c.jsonData, func(t *testing.T) {
+			s, err := LoadSettings(instance("http://prom:9090", c.jsonData, nil))
+			if c.err != "" {
+				require.ErrorContains(t, err, c.err)
+				assert.Contains(t, err.Error(), "1 to 600", "the error says what is accepted")
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, c.want, s.Timeout)
+			assert.Positive(t, s.Timeout)
+		})
+	}
+}
+
+func TestSettingsDefaultsAndChecks(t *testing.T) {
+	s, err := LoadSettings(instance("http://prom:9090", `{}`, nil))
+	require.NoError(t, err)
+	assert.Equal(t, upstream.Prometheus, s.Upstream)
+	assert.Equal(t, 7*24*time.Hour, s.AnalysisWindow)
+	assert.Equal(t, 15*time.Second, s.ScrapeInterval)
+	assert.Equal(t, "POST", s.HTTPMethod)
+	assert.EqualValues(t, 256<<20, s.MaxResponseBytes)
+	assert.True(t, s.Compression)
+
+	s, err = LoadSettings(instance("http://prom:9090", `{"analysisWindow":"14d","timeInterval":"30s","httpMethod":"get","maxResponseBytes":"1048576","compression":false}`, nil))
+	require.NoError(t, err)
+	assert.Equal(t, 14*24*time.Hour, s.AnalysisWindow)
+	assert.Equal(t, 30*time.Second, s.ScrapeInterval)
+	assert.Equal(t, "GET", s.HTTPMethod)
+	assert.EqualValues(t, 1<<20, s.MaxResponseBytes)
+	assert.False(t, s.Compression)
+
+	for jd, want := range map[string]string{
+		`{"upstream": `:                "not valid JSON",
+		`{"upstream":"influx"}`:        `unknown upstream "influx": choose "prometheus" or "datadog"`,
+		`{"analysisWindow":"forever"}`: `"forever" is not an analysis window`,
+		`{"timeInterval":"often"}`:     "scrape interval",
+		`{"httpMethod":"PUT"}`:         "POST or GET",
+		`{"maxResponseBytes":12}`:      "between 1 MiB and 1 TiB",
+	} {
+		_, err := LoadSettings(instance("http://prom:9090", jd, nil))
+		assert.ErrorContains(t, err, want, jd)
+	}
+	_, err = LoadSettings(instance("", `{}`, nil))
+	assert.ErrorContains(t, err, "the Prometheus URL is empty")
+	for secure, want := range map[string]string{
+		``:          "API key and application key are missing",
+		`api`:       "application key is missing",
+		`app`:       "API key is missing",
+		`api + app`: "",
+	} {
+		sec := map[string]string{}
+		if secure == "api" || secure == "api + app" {
+			sec["datadogApiKey"] = "k-1234"
+		}
+		if secure == "app" || secure == "api + app" {
+			sec["datadogAppKey"] = "a-1234"
+		}
+		_, err := LoadSettings(instance("", `{"upstream":"datadog","datadogSite":"datadoghq.eu"}`, sec))
+		if want == "" {
+			assert.NoError(t, err)
+		} else {
+			assert.ErrorContains(t, err, want)
+		}
+	}
+}
+
+func TestSecretsListedAndNeverPrinted(t *testing.T) {
+	s, err := LoadSettings(instance("http://user:p%2Fss@x:9090", "", map[string]string{
+		"bearerToken": "tok-123", "datadogApiKey": "dd-1", "basicAuthPassword": "bap-9", "tlsClientKey": "KEY-PEM",
+	}))
+	require.NoError(t, err)
+	assert.Subset(t, s.Secrets(), []string{"tok-123", "dd-1", "bap-9", "KEY-PEM", "p/ss"})
+	js, err := json.Marshal(s)
+	require.NoError(t, err)
+	for _, out := range []string{fmt.Sprint(s), fmt.Sprintf("%+v", s), fmt.Sprintf("%#v", s), string(js)} {
+		for _, secret := range []string{"tok-123", "dd-1", "bap-9", "KEY-PEM"} {
+			assert.NotContains(t, out, secret)
+		}
+		for _, secret := range []string{"p%2Fss", "p/ss"} {
+			assert.NotContains(t, out, secret)
+		}
+	}
+	// A password the URL parser chokes on is still known to be secret.
+	assert.Contains(t, urlPassword("http://user:pa/ss#w?rd@host:9090"), "pa/ss#w?rd")
+}
+
+func TestParseQuery(t *testing.T) {
+	q, err := ParseQuery(json.RawMessage(`{"expr":" up "}`))
+	require.NoError(t, err)
+	assert.Equal(t, "up", q.Expr)
+	assert.Equal(t, shape.Normal, q.Options.Sensitivity)
+	assert.Equal(t, OutputAll, q.Out)
+	assert.Equal(t, LeakConfidence, q.Value)
+	assert.Zero(t, q.Window)
+
+	q, err = ParseQuery(json.RawMessage(`{"expr":"up","sensitivity":"LOW","limitBytes":1e9,"output":"Verdicts","alertValue":"hours_to_limit","analysisWindow":"3d","limitExpr":" kube_limit "}`))
+	require.NoError(t, err)
+	assert.Equal(t, shape.Low, q.Options.Sensitivity)
+	assert.Equal(t, 1e9, q.Options.LimitBytes)
+	assert.Equal(t, OutputVerdicts, q.Out)
+	assert.Equal(t, HoursToLimit, q.Value)
+	assert.Equal(t, 72*time.Hour, q.Window)
+	assert.Equal(t, "kube_limit", q.LimitExpr)
+
+	for raw, want := range map[string]string{
+		`{"expr":`:                                     "not valid JSON",
+		`{"expr":"  "}`:                                "expression is empty",
+		`{"expr":"up","sensitivity":"extreme"}`:        `"low", "normal", "high"`,
+		`{"expr":"up","output":"graph"}`:               `"all", "series", "verdicts", "alert", "annotations"`,
+		`{"expr":"up","limitBytes":-1}`:                "limitBytes",
+		`{"expr":"up","alertValue":"loudness"}`:        `"leak_confidence"`,
+		`{"expr":"up","analysisWindow":"a fortnight"}`: `"auto", "1d", "3d", "7d", "14d", "30d"`,
+	} {
+		_, err := ParseQuery(json.RawMessage(raw))
+		assert.ErrorContains(t, err, want, raw)
+	}
+}

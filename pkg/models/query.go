@@ -1,0 +1,178 @@
+package models
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"strings"
+	"time"
+
+	"github.com/memshape/memory-datasource/pkg/shape"
+)
+
+// Output selects which frames a query returns.
+type Output string
+
+const (
+	// OutputAll: the series, their overlays and the verdict table.
+	OutputAll Output = "all"
+	// OutputSeries: the series and their overlays.
+	OutputSeries Output = "series"
+	// OutputVerdicts: the verdict table only.
+	OutputVerdicts Output = "verdicts"
+	// OutputAlert: one number per series, for alert rules.
+	OutputAlert Output = "alert"
+	// OutputAnnotations: events (jumps, restarts, leak onsets, warm-ups).
+	OutputAnnotations Output = "annotations"
+)
+
+// Outputs lists the accepted outputs.
+var Outputs = []Output{OutputAll, OutputSeries, OutputVerdicts, OutputAlert, OutputAnnotations}
+
+// AlertValue selects the number the alert output gives per series.
+type AlertValue string
+
+const (
+	// LeakConfidence: the confidence when the shape is leak, else 0.
+	LeakConfidence AlertValue = "leak_confidence"
+	// GrowthConfidence: the confidence of any growth shape, else 0.
+	GrowthConfidence AlertValue = "growth_confidence"
+	// GrowthBytesPerHour: the verdict's growth rate.
+	GrowthBytesPerHour AlertValue = "growth_bytes_per_hour"
+	// HoursToLimit: hours until the limit; null when it is never reached
+	// or unknown.
+	HoursToLimit AlertValue = "hours_to_limit"
+)
+
+// AlertValues lists the accepted alert values.
+var AlertValues = []AlertValue{LeakConfidence, GrowthConfidence, GrowthBytesPerHour, HoursToLimit}
+
+// Windows are the analysis windows a query may pick ("auto" takes the
+// data source's default).
+var Windows = []string{"auto", "1d", "3d", "7d", "14d", "30d"}
+
+// Legend modes besides a template.
+const (
+	LegendAuto     = "__auto"
+	LegendVerbatim = "__verbatim"
+)
+
+// QueryModel is a query as the frontend (or an alert rule) sends it.
+type QueryModel struct {
+	Expr           string   `json:"expr"`
+	LegendFormat   string   `json:"legendFormat"`
+	LimitBytes     *float64 `json:"limitBytes"`
+	LimitExpr      string   `json:"limitExpr"`
+	Sensitivity    string   `json:"sensitivity"`
+	Output         string   `json:"output"`
+	AlertValue     string   `json:"alertValue"`
+	AnalysisWindow string   `json:"analysisWindow"`
+}
+
+// Query is a parsed, checked query.
+type Query struct {
+	QueryModel
+	Options shape.Options
+	Out     Output
+	Value   AlertValue
+	// Window is the query's own analysis window; 0 means the data
+	// source's default.
+	Window time.Duration
+}
+
+var sensitivities = map[string]shape.Sensitivity{
+	"":       shape.Normal,
+	"low":    shape.Low,
+	"normal": shape.Normal,
+	"high":   shape.High,
+}
+
+// ParseQuery reads and checks a query's JSON.
+func ParseQuery(raw json.RawMessage) (Query, error) {
+	var q Query
+	if len(bytes.TrimSpace(raw)) > 0 {
+		if err := json.Unmarshal(raw, &q.QueryModel); err != nil {
+			return q, fmt.Errorf("the query is not valid JSON: %v", err)
+		}
+	}
+	q.Expr = strings.TrimSpace(q.Expr)
+	if q.Expr == "" {
+		return q, errors.New("the query expression is empty: enter a query for a memory series, e.g. container_memory_working_set_bytes")
+	}
+	sens, ok := sensitivities[strings.ToLower(strings.TrimSpace(q.Sensitivity))]
+	if !ok {
+		return q, fmt.Errorf("unknown sensitivity %q: use one of \"low\", \"normal\", \"high\"", q.Sensitivity)
+	}
+	q.Options.Sensitivity = sens
+	if q.LimitBytes != nil {
+		l := *q.LimitBytes
+		if math.IsNaN(l) || math.IsInf(l, 0) || l < 0 {
+			return q, fmt.Errorf("limitBytes %v is not valid: give the memory limit in bytes, or 0 when unknown", l)
+		}
+		q.Options.LimitBytes = l
+	}
+	q.LimitExpr = strings.TrimSpace(q.LimitExpr)
+
+	q.Out = Output(strings.ToLower(strings.TrimSpace(q.Output)))
+	if q.Out == "" {
+		q.Out = OutputAll
+	}
+	if !oneOf(q.Out, Outputs) {
+		return q, fmt.Errorf("unknown output %q: use one of %s", q.Output, quoteAll(Outputs))
+	}
+	q.Value = AlertValue(strings.ToLower(strings.TrimSpace(q.AlertValue)))
+	if q.Value == "" {
+		q.Value = LeakConfidence
+	}
+	if !oneOf(q.Value, AlertValues) {
+		return q, fmt.Errorf("unknown alertValue %q: use one of %s", q.AlertValue, quoteAll(AlertValues))
+	}
+	if w := strings.ToLower(strings.TrimSpace(q.AnalysisWindow)); w != "" && w != "auto" {
+		d, err := ParseWindow(w)
+		if err != nil {
+			return q, fmt.Errorf("analysisWindow: %w", err)
+		}
+		q.Window = d
+	}
+	return q, nil
+}
+
+// ParseWindow reads an analysis window: 1d, 3d, 7d, 14d or 30d (any whole
+// number of hours or days from 1 h to 90 d is accepted).
+func ParseWindow(s string) (time.Duration, error) {
+	s = strings.ToLower(strings.TrimSpace(s))
+	var n int
+	var unit string
+	if _, err := fmt.Sscanf(s, "%d%s", &n, &unit); err == nil && n > 0 {
+		var d time.Duration
+		switch unit {
+		case "d":
+			d = time.Duration(n) * 24 * time.Hour
+		case "h":
+			d = time.Duration(n) * time.Hour
+		}
+		if d >= time.Hour && d <= 90*24*time.Hour {
+			return d, nil
+		}
+	}
+	return 0, fmt.Errorf("%q is not an analysis window: use one of %s", s, quoteAll(Windows))
+}
+
+func oneOf[T comparable](x T, xs []T) bool {
+	for _, y := range xs {
+		if x == y {
+			return true
+		}
+	}
+	return false
+}
+
+func quoteAll[T ~string](vs []T) string {
+	q := make([]string, len(vs))
+	for i, v := range vs {
+		q[i] = fmt.Sprintf("%q", v)
+	}
+	return strings.Join(q, ", ")
+}

@@ -1,0 +1,169 @@
+package plugin
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/grafana/grafana-plugin-sdk-go/backend"
+	"github.com/grafana/grafana-plugin-sdk-go/data"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/memshape/memory-datasource/internal/dataplanetest"
+	"github.com/memshape/memory-datasource/internal/fixture"
+	"github.com/memshape/memory-datasource/pkg/series"
+)
+
+// datadogStandIn speaks Datadog's documented /api/v1/query and
+// /api/v1/validate JSON, serving the fixture's memory series (tags
+// pod:…, namespace:…) over the asked range, with the keys it wants.
+type datadogStandIn struct {
+	apiKey, appKey string
+	mu             sync.Mutex
+	queries        []string
+	rateLimitOnce  bool
+}
+
+func (f *datadogStandIn) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "application/json")
+	switch {
+	case r.Header.Get("DD-API-KEY") != f.apiKey:
+		w.WriteHeader(http.StatusForbidden)
+		_, _ = w.Write([]byte(`{"errors":["Forbidden"]}`))
+		return
+	case r.URL.Path == "/api/v1/validate":
+		_, _ = w.Write([]byte(`{"valid":true}`))
+		return
+	case r.Header.Get("DD-APPLICATION-KEY") != f.appKey:
+		w.WriteHeader(http.StatusForbidden)
+		_, _ = w.Write([]byte(`{"errors":["Forbidden"]}`))
+		return
+	}
+	f.mu.Lock()
+	f.queries = append(f.queries, r.URL.Query().Get("query"))
+	limited := f.rateLimitOnce
+	f.rateLimitOnce = false
+	f.mu.Unlock()
+	if limited {
+		w.Header().Set("X-RateLimit-Limit", "100")
+		w.Header().Set("X-RateLimit-Period", "10")
+		w.Header().Set("X-RateLimit-Remaining", "0")
+		w.Header().Set("X-RateLimit-Reset", "1")
+		w.WriteHeader(http.StatusTooManyRequests)
+		_, _ = w.Write([]byte(`{"errors":["Rate limit of 100 requests in 10 seconds reached."]}`))
+		return
+	}
+	var from, to int64
+	_, _ = fmt.Sscan(r.URL.Query().Get("from"), &from)
+	_, _ = fmt.Sscan(r.URL.Query().Get("to"), &to)
+	var out []map[string]any
+	for _, s := range fixture.Series() {
+		if s.Labels["__name__"] != fixture.Metric || s.Labels["shape"] != "" {
+			continue
+		}
+		out = append(out, ddSeries(s, from*1000, to*1000))
+	}
+	_ = json.NewEncoder(w).Encode(map[string]any{"status": "ok", "res_type": "time_series", "from_date": from * 1000, "to_date": to * 1000, "series": out, "query": r.URL.Query().Get("query")})
+}
+
+// ddSeries is one series in Datadog's pointlist form at 5-minute
+// resolution, with a null point now and then.
+func ddSeries(s series.Series, from, to int64) map[string]any {
+	var pl [][2]any
+	for i, t := range s.T {
+		if t < from || t > to || (t/60000)%5 != 0 {
+			continue
+		}
+		if i%97 == 0 {
+			pl = append(pl, [2]any{float64(t), nil})
+			continue
+		}
+		pl = append(pl, [2]any{float64(t), s.V[i]})
+	}
+	tags := []string{"namespace:" + s.Labels["namespace"], "pod:" + s.Labels["pod"]}
+	return map[string]any{
+		"metric": "kubernetes.memory.usage", "display_name": "kubernetes.memory.usage", "pointlist": pl,
+		"scope": strings.Join(tags, ","), "tag_set": tags, "expression": "avg:kubernetes.memory.usage{" + strings.Join(tags, ",") + "}",
+		"length": len(pl), "interval": 300, "aggr": "avg",
+	}
+}
+
+// The same outputs, overlays, badge, alert numbers and annotations from
+// Datadog, through the official client, as from Prometheus.
+func TestDatadogThroughThePlugin(t *testing.T) {
+	dd := &datadogStandIn{apiKey: "dd-api-key-0001", appKey: "dd-app-key-0002"}
+	srv := httptest.NewServer(dd)
+	t.Cleanup(srv.Close)
+	secure := map[string]string{"datadogApiKey": dd.apiKey, "datadogAppKey": dd.appKey}
+	ds := settings("", `{"upstream":"datadog","datadogSite":"`+srv.URL+`"}`, secure)
+	client := startPlugin(t)
+
+	h, err := client.CheckHealth(context.Background(), &backend.CheckHealthRequest{PluginContext: pctx(ds)})
+	require.NoError(t, err)
+	assert.Equal(t, backend.HealthStatusOk, h.Status, h.Message)
+
+	expr := map[string]any{"expr": "avg:kubernetes.memory.usage{namespace:prod} by {pod}", "limitBytes": 4 << 30}
+	with := func(kv ...any) map[string]any {
+		m := map[string]any{}
+		for k, v := range expr {
+			m[k] = v
+		}
+		for i := 0; i+1 < len(kv); i += 2 {
+			m[kv[i].(string)] = kv[i+1]
+		}
+		return m
+	}
+	dd.rateLimitOnce = true
+	resp := run(t, ds, nil,
+		panelQuery("table", with("output", "verdicts"), time.Hour, 15*time.Second),
+		panelQuery("series", with("output", "series"), 6*time.Hour, time.Minute),
+		panelQuery("annotations", with("output", "annotations"), week, 10*time.Minute),
+	)
+	rows := tableRows(t, resp.Responses["table"].Frames)
+	require.Len(t, rows, 4, "%v", rows)
+	assert.Equal(t, "leak", rows["leak-1"]["shape"])
+	assert.Equal(t, "leak", rows["leak-restart"]["shape"])
+	assert.Contains(t, []any{"bloat", "fragmentation"}, rows["trap"]["shape"])
+	assert.Equal(t, "healthy", rows["steady"]["shape"])
+
+	var names []string
+	for _, f := range resp.Responses["series"].Frames {
+		names = append(names, f.Fields[1].Config.DisplayNameFromDS)
+	}
+	assert.Contains(t, strings.Join(names, "\n"), "leak-1 · LEAK +")
+	assert.Contains(t, strings.Join(names, "\n"), "leak-1 · linear fit")
+	assert.Greater(t, resp.Responses["annotations"].Frames[0].Rows(), 3)
+
+	alert := run(t, ds, fromAlert, alertQuery("A", expr))
+	got, err := dataplanetest.Check(alert.Responses["A"].Frames)
+	require.NoError(t, err)
+	assert.Len(t, got[data.FrameTypeNumericMulti], 4)
+	for labels, v := range alertValues(t, alert.Responses["A"].Frames) {
+		if strings.Contains(labels, "pod=leak-1") {
+			assert.Greater(t, *v, 0.5, labels)
+		}
+	}
+	dd.mu.Lock()
+	for _, q := range dd.queries {
+		if strings.Contains(q, "kubernetes.memory.usage") {
+			assert.Contains(t, q, ".rollup(avg, ", "the rollup follows the step")
+		}
+	}
+	dd.mu.Unlock()
+
+	// A wrong application key: the health check says which one.
+	bad := settings("", `{"upstream":"datadog","datadogSite":"`+srv.URL+`"}`, map[string]string{"datadogApiKey": dd.apiKey, "datadogAppKey": "wrong-app-key-9"})
+	h, err = client.CheckHealth(context.Background(), &backend.CheckHealthRequest{PluginContext: pctx(bad)})
+	require.NoError(t, err)
+	assert.Equal(t, backend.HealthStatusError, h.Status)
+	assert.Contains(t, h.Message, "application key")
+	assert.NotContains(t, h.Message, "wrong-app-key-9")
+	assert.NotContains(t, h.Message, dd.apiKey)
+}

@@ -1,0 +1,62 @@
+package plugin
+
+import (
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/grafana/grafana-plugin-sdk-go/backend"
+	"github.com/stretchr/testify/require"
+)
+
+// go test ./pkg/plugin -run TestGolden -update rewrites testdata/golden.
+var update = flag.Bool("update", false, "rewrite the golden responses in testdata/golden")
+
+// TestGolden writes the plugin's real answers — json.Marshal of the
+// QueryDataResponse, i.e. Grafana's /api/ds/query body — for the frontend
+// tests, which read them with Grafana's own code (toDataQueryResponse,
+// applyFieldOverrides, getFieldDisplayName), and checks that they have
+// not changed unnoticed.
+func TestGolden(t *testing.T) {
+	srv := fixtureProm(t)
+	ds := settings(srv.URL, `{}`, nil)
+	model := func(kv ...any) map[string]any {
+		m := map[string]any{"expr": "memshape_fixture_bytes", "limitExpr": "memshape_fixture_limit_bytes", "legendFormat": "__auto"}
+		for i := 0; i+1 < len(kv); i += 2 {
+			m[kv[i].(string)] = kv[i+1]
+		}
+		return m
+	}
+	cases := []struct {
+		name    string
+		headers map[string]string
+		query   backend.DataQuery
+	}{
+		{"panel-all-6h", nil, panelQuery("A", model(), 6*time.Hour, 2*time.Minute)},
+		{"panel-series-forecast", nil, q("A", model("output", "series"), fixtureEnd.Add(-6*time.Hour), fixtureEnd.Add(12*time.Hour), 5*time.Minute)},
+		{"verdicts-week", nil, panelQuery("A", model("output", "verdicts"), week, 10*time.Minute)},
+		{"alert-default", fromAlert, alertQuery("A", model())},
+		{"alert-nodata", fromAlert, alertQuery("A", map[string]any{"expr": "memshape_no_such_metric"})},
+		{"annotations-week", nil, panelQuery("A", model("output", "annotations"), week, 10*time.Minute)},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			resp := run(t, ds, c.headers, c.query)
+			got, err := json.MarshalIndent(resp, "", " ")
+			require.NoError(t, err)
+			got = append(got, '\n')
+			path := filepath.Join("testdata", "golden", c.name+".json")
+			if *update {
+				require.NoError(t, os.MkdirAll(filepath.Dir(path), 0o755))
+				require.NoError(t, os.WriteFile(path, got, 0o644))
+				return
+			}
+			want, err := os.ReadFile(path)
+			require.NoError(t, err, "no golden: go test ./pkg/plugin -run TestGolden -update")
+			require.JSONEq(t, string(want), string(got), "the answer changed: if that is intended, go test ./pkg/plugin -run TestGolden -update and check the diff")
+		})
+	}
+}

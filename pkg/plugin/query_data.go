@@ -1,0 +1,301 @@
+package plugin
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+	"runtime/debug"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/grafana/grafana-plugin-sdk-go/backend"
+	"github.com/grafana/grafana-plugin-sdk-go/backend/tracing"
+	"github.com/grafana/grafana-plugin-sdk-go/data"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/memshape/memory-datasource/pkg/frames"
+	"github.com/memshape/memory-datasource/pkg/models"
+	"github.com/memshape/memory-datasource/pkg/series"
+	"github.com/memshape/memory-datasource/pkg/shape"
+	"github.com/memshape/memory-datasource/pkg/upstream"
+	prom "github.com/memshape/memory-datasource/pkg/upstream/prometheus"
+)
+
+// AlertHeader is the header Grafana sets on queries run by alert rules.
+const AlertHeader = "FromAlert"
+
+// classify is shape.Classify; tests replace it.
+var classify = shape.Classify
+
+// QueryData runs each query on its own: one query's error or panic becomes
+// that query's DataResponse error and never touches the others. Queries
+// that share a refId are all refused: their answers could not be told
+// apart.
+func (d *Datasource) QueryData(ctx context.Context, req *backend.QueryDataRequest) (*backend.QueryDataResponse, error) {
+	resp := backend.NewQueryDataResponse()
+	seen := map[string]int{}
+	for _, q := range req.Queries {
+		seen[q.RefID]++
+	}
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 4) // at most 4 upstream queries at once
+	for _, q := range req.Queries {
+		if seen[q.RefID] > 1 {
+			resp.Responses[q.RefID] = backend.ErrDataResponseWithSource(backend.StatusBadRequest, backend.ErrorSourceDownstream,
+				fmt.Sprintf("%d queries share the refId %q: give each query its own refId", seen[q.RefID], q.RefID))
+			continue
+		}
+		wg.Add(1)
+		go func(q backend.DataQuery) {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			dr := d.safeQuery(ctx, req, q)
+			mu.Lock()
+			resp.Responses[q.RefID] = dr
+			mu.Unlock()
+		}(q)
+	}
+	wg.Wait()
+	return resp, nil
+}
+
+// safeQuery runs one query, turning a panic into an error response and
+// removing secrets from whatever is returned.
+func (d *Datasource) safeQuery(ctx context.Context, req *backend.QueryDataRequest, q backend.DataQuery) (dr backend.DataResponse) {
+	log := logger.FromContext(ctx)
+	defer func() {
+		if r := recover(); r != nil {
+			log.Error("query panicked", "refId", q.RefID, "panic", d.redact.String(fmt.Sprint(r)), "stack", d.redact.String(string(debug.Stack())))
+			dr = backend.ErrDataResponseWithSource(backend.StatusInternal, backend.ErrorSourcePlugin,
+				fmt.Sprintf("internal error while running query %s (a bug in Memory Shape; see the Grafana server log)", q.RefID))
+		}
+	}()
+	dr = d.query(ctx, req, q)
+	if dr.Error != nil {
+		dr.Error = d.redact.Error(dr.Error)
+		log.Debug("query failed", "refId", q.RefID, "status", dr.Status, "error", dr.Error.Error())
+	}
+	for _, f := range dr.Frames {
+		f.Name = d.redact.String(f.Name)
+		if f.Meta == nil {
+			continue
+		}
+		for i := range f.Meta.Notices {
+			f.Meta.Notices[i].Text = d.redact.String(f.Meta.Notices[i].Text)
+		}
+	}
+	return dr
+}
+
+func errResponse(status backend.Status, src backend.ErrorSource, err error) backend.DataResponse {
+	return backend.DataResponse{Error: err, Status: status, ErrorSource: src}
+}
+
+// upstreamError maps an upstream failure to a response: the upstream's
+// status (a timeout is 504), the source by that status.
+func upstreamError(err error) backend.DataResponse {
+	status := backend.StatusBadGateway
+	if ue, ok := upstream.AsError(err); ok {
+		status = backend.Status(ue.Status())
+	}
+	return errResponse(status, backend.ErrorSourceFromHTTPStatus(int(status)), err)
+}
+
+func (d *Datasource) query(ctx context.Context, req *backend.QueryDataRequest, dq backend.DataQuery) backend.DataResponse {
+	if d.cfgErr != nil {
+		return errResponse(backend.StatusBadRequest, backend.ErrorSourceDownstream, d.cfgErr)
+	}
+	q, err := models.ParseQuery(dq.JSON)
+	if err != nil {
+		return errResponse(backend.StatusBadRequest, backend.ErrorSourceDownstream, err)
+	}
+	from, to := dq.TimeRange.From, dq.TimeRange.To
+	if !to.After(from) {
+		return errResponse(backend.StatusBadRequest, backend.ErrorSourceDownstream,
+			fmt.Errorf("the time range is empty (from %s to %s): pick a range that ends after it starts", from.Format(time.RFC3339), to.Format(time.RFC3339)))
+	}
+	out := q.Out
+	if req != nil && req.Headers[AlertHeader] == "true" {
+		// Alert rules read numbers, whatever the query was saved with.
+		out = models.OutputAlert
+	}
+	window := q.Window
+	if window == 0 {
+		window = d.settings.AnalysisWindow
+	}
+	showSeries := out == models.OutputAll || out == models.OutputSeries
+	p := makePlan(q.Expr, from, to, dq.Interval, window, d.settings.ScrapeInterval, showSeries)
+
+	// The analysis window: the verdicts come from here.
+	aq := p.analysis
+	aq.Expr = interpolate(q.Expr, aq.Step, aq.Step, aq.End.Sub(aq.Start), d.settings.ScrapeInterval)
+	analysed, err := d.fetch(ctx, "analysis window", aq)
+	if err != nil {
+		return upstreamError(err)
+	}
+	// The panel's range at the panel's step: what is drawn.
+	panel := analysed
+	if p.panel != nil {
+		pq := *p.panel
+		pq.Expr = interpolate(q.Expr, pq.Step, max(dq.Interval, d.settings.ScrapeInterval), to.Sub(from), d.settings.ScrapeInterval)
+		if panel, err = d.fetch(ctx, "panel range", pq); err != nil {
+			return upstreamError(err)
+		}
+	}
+	limits, err := d.limits(ctx, q, aq)
+	if err != nil {
+		return upstreamError(err)
+	}
+
+	activeFrom := min(from.UnixMilli(), aq.End.Add(-2*aq.Step).UnixMilli())
+	_, span := tracing.DefaultTracer().Start(ctx, "memshape.classify", trace.WithAttributes(attribute.Int("series", len(analysed.Series))))
+	items := d.judge(analysed.Series, panel.Series, q.Options, limits, activeFrom, showSeries)
+	span.End()
+	fr := frames.Build(items, frames.Options{
+		Output: out, Legend: q.LegendFormat, Value: q.Value,
+		From: from, To: to, Step: stepOf(p), MaxDataPoints: int(dq.MaxDataPoints),
+		Window: frames.Window{From: aq.Start, To: aq.End, Step: aq.Step},
+	})
+	if out != models.OutputAlert {
+		warnings := analysed.Warnings
+		if p.panel != nil {
+			warnings = append(warnings, panel.Warnings...)
+		}
+		addNotices(fr, p, d.up.Source(), warnings)
+	}
+	return backend.DataResponse{Frames: fr, Status: backend.StatusOK}
+}
+
+// fetch runs one upstream range query in a tracing span.
+func (d *Datasource) fetch(ctx context.Context, what string, q upstream.Query) (upstream.Result, error) {
+	ctx, span := tracing.DefaultTracer().Start(ctx, "memshape.upstream.query_range", trace.WithAttributes(
+		attribute.String("memshape.fetch", what),
+		attribute.String("memshape.upstream", string(d.up.Source())),
+		attribute.String("memshape.step", q.Step.String()),
+		attribute.Int64("memshape.start", q.Start.Unix()),
+		attribute.Int64("memshape.end", q.End.Unix()),
+	))
+	defer span.End()
+	res, err := d.up.QueryRange(ctx, q)
+	if err != nil {
+		return res, tracing.Error(span, d.redact.Error(err))
+	}
+	span.SetAttributes(attribute.Int("memshape.series", len(res.Series)))
+	return res, nil
+}
+
+func stepOf(p plan) time.Duration {
+	if p.panel != nil {
+		return p.panel.Step
+	}
+	return p.analysis.Step
+}
+
+// addNotices adds the query's own notices after the verdict summary: the
+// upstream's warnings (each once) and a raised step.
+func addNotices(fr data.Frames, p plan, src upstream.Source, warnings []string) {
+	if len(fr) == 0 {
+		return
+	}
+	seen := map[string]bool{}
+	for _, w := range warnings {
+		if !seen[w] {
+			seen[w] = true
+			fr[0].AppendNotices(data.Notice{Severity: data.NoticeSeverityWarning, Text: src.Title() + ": " + w})
+		}
+	}
+	if p.panelStepRaised > 0 && p.panel != nil {
+		fr[0].AppendNotices(data.Notice{Severity: data.NoticeSeverityInfo, Text: fmt.Sprintf(
+			"Step raised from %s to %s: the panel gets at most %d points per series; narrow the time range for finer detail.",
+			p.panelStepRaised, p.panel.Step, prom.MaxPointsPerSeries)})
+	}
+}
+
+// judge classifies the analysis window's series (in parallel across
+// cores) and pairs each with its panel series. Series that have not
+// reported since activeFrom are left out; a panel series with no history
+// in the analysis window gets an inconclusive verdict. Items come sorted
+// by their labels.
+func (d *Datasource) judge(analysed, panel []series.Series, opt shape.Options, limits limitSet, activeFrom int64, showSeries bool) []frames.Item {
+	byKey := map[string]int{}
+	var items []frames.Item
+	for _, s := range analysed {
+		if !reportsSince(s, activeFrom) {
+			continue
+		}
+		byKey[labelKey(s.Labels)] = len(items)
+		items = append(items, frames.Item{Labels: s.Labels, Panel: s})
+	}
+	analysedSeries := make([]series.Series, len(items))
+	for i := range items {
+		analysedSeries[i] = items[i].Panel
+		items[i].Panel = series.Series{Labels: items[i].Labels}
+	}
+	if showSeries {
+		for _, s := range panel {
+			if i, ok := byKey[labelKey(s.Labels)]; ok {
+				items[i].Panel = s
+				continue
+			}
+			items = append(items, frames.Item{Labels: s.Labels, Panel: s, Verdict: shape.Verdict{
+				Shape: shape.Inconclusive, Components: []shape.Shape{},
+				Reason: "the series has no history in the analysis window yet",
+			}})
+		}
+	}
+	// Classify in parallel: each verdict is independent. A panic in a
+	// worker is carried back to this goroutine, where safeQuery turns it
+	// into this query's error.
+	work := make(chan int)
+	var wg sync.WaitGroup
+	var panicked atomic.Value
+	for w := 0; w < runtime.GOMAXPROCS(0); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() {
+				if r := recover(); r != nil {
+					panicked.CompareAndSwap(nil, fmt.Sprintf("%v\n%s", r, debug.Stack()))
+					for range work { // let the sender finish
+					}
+				}
+			}()
+			for i := range work {
+				o := opt
+				if l, ok := limits.For(items[i].Labels); ok {
+					o.LimitBytes = l
+				}
+				items[i].Limit = o.LimitBytes
+				s := analysedSeries[i]
+				items[i].Verdict = classify(s.T, s.V, o)
+			}
+		}()
+	}
+	for i := range analysedSeries {
+		work <- i
+	}
+	close(work)
+	wg.Wait()
+	if p := panicked.Load(); p != nil {
+		panic(p)
+	}
+	sort.SliceStable(items, func(a, b int) bool { return labelKey(items[a].Labels) < labelKey(items[b].Labels) })
+	return items
+}
+
+// reportsSince: the series has a sample at or after t (ms).
+func reportsSince(s series.Series, t int64) bool {
+	for i := len(s.T) - 1; i >= 0; i-- {
+		if s.T[i] >= t {
+			return true
+		}
+	}
+	return false
+}
+
+func labelKey(l map[string]string) string { return data.Labels(l).String() }

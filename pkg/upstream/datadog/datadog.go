@@ -1,0 +1,546 @@
+// Package datadog is the Datadog upstream: memory series from the metrics
+// query API (/api/v1/query) through the official client,
+// github.com/DataDog/datadog-api-client-go/v2. It implements
+// upstream.Client, turns Datadog's answers into series (ToSeries, also used
+// for Datadog bodies read from files) and its failures into
+// *upstream.Error carrying Datadog's own words.
+//
+// Resolution: a query with a Step gets ".rollup(avg, N)" on each of its
+// metric queries, N the step in whole seconds raised so the range holds at
+// most MaxPointsPerSeries points (see WithRollup); a query that already
+// names a rollup is sent as written.
+//
+// Rate limits: a 429 is retried after the wait Datadog asks for
+// (X-RateLimit-Reset, else Retry-After, else 1, 2, 4 s), at most
+// MaxRetries times, and only when the wait ends before the query's context
+// deadline (without a deadline, when it is at most MaxWaitWithoutDeadline);
+// otherwise the query fails at once with a RateLimited *upstream.Error
+// carrying Datadog's message and its rate-limit figures. It never sleeps
+// past the deadline.
+//
+// The API and application keys travel in the DD-API-KEY and
+// DD-APPLICATION-KEY headers only, never in a URL, and are removed from
+// every error text.
+package datadog
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/DataDog/datadog-api-client-go/v2/api/datadog"
+	"github.com/DataDog/datadog-api-client-go/v2/api/datadogV1"
+
+	"github.com/memshape/memory-datasource/pkg/upstream"
+)
+
+var _ upstream.Client = (*Client)(nil)
+
+// Caps used when upstream.Query leaves MaxSeries or MaxPoints at 0.
+const (
+	DefaultMaxSeries = 10_000
+	DefaultMaxPoints = 10_000_000
+)
+
+// Rate-limit handling (see the package comment).
+const (
+	MaxRetries             = 3
+	MaxWaitWithoutDeadline = time.Minute
+)
+
+// ErrAPIKey and ErrAppKey say which key Datadog refused: an
+// *upstream.Error for a refused key wraps one of them.
+var (
+	ErrAPIKey = errors.New("the Datadog API key was refused")
+	ErrAppKey = errors.New("the Datadog application key was refused")
+)
+
+// Config configures a Client.
+type Config struct {
+	// Site is one of Sites (datadoghq.com, datadoghq.eu, …) or a full URL
+	// (a proxy, a test server); empty means DefaultSite.
+	Site string
+	// APIKey and AppKey are the organisation's API key and an application
+	// key allowed to query time series (timeseries_query).
+	APIKey, AppKey string
+	// HTTPClient is copied and given a body cap and same-host redirects;
+	// nil means a default client.
+	HTTPClient *http.Client
+	// MaxBody caps one answer in bytes; 0 means upstream.DefaultMaxBody.
+	MaxBody int64
+	// NoCompression asks for answers uncompressed (jsonData.compression
+	// false); by default they come gzipped.
+	NoCompression bool
+}
+
+// Client queries one Datadog site.
+type Client struct {
+	base    string // API base URL, password removed, for messages
+	apiKey  string
+	appKey  string
+	metrics *datadogV1.MetricsApi
+	auth    *datadogV1.AuthenticationApi
+	red     *upstream.Redactor
+
+	// now and sleep are the clock, replaced in tests.
+	now   func() time.Time
+	sleep func(ctx context.Context, d time.Duration) error
+}
+
+// New returns a client for cfg. Its only error is an unknown site or a
+// malformed URL; missing keys are reported by each call, naming the key.
+func New(cfg Config) (*Client, error) {
+	u, err := APIURL(cfg.Site)
+	if err != nil {
+		return nil, err
+	}
+	red := upstream.NewRedactor(cfg.APIKey, cfg.AppKey)
+	if p, ok := u.User.Password(); ok {
+		red.Add(p)
+	}
+
+	hc := &http.Client{}
+	if cfg.HTTPClient != nil {
+		c := *cfg.HTTPClient
+		hc = &c
+	}
+	hc.Transport = upstream.CapBody(hc.Transport, upstream.Datadog, cfg.MaxBody)
+	upstream.SameHostRedirects(hc, upstream.Datadog)
+
+	dc := datadog.NewConfiguration()
+	dc.HTTPClient = hc
+	dc.Servers = datadog.ServerConfigurations{{URL: u.String()}}
+	dc.OperationServers = nil
+	dc.UserAgent = "memshape (" + dc.UserAgent + ")"
+	dc.Compress = !cfg.NoCompression
+	// Retries are ours: they honour the query's deadline and a fake clock.
+	dc.RetryConfiguration.EnableRetry = false
+	api := datadog.NewAPIClient(dc)
+
+	return &Client{
+		base:    u.Redacted(),
+		apiKey:  strings.TrimSpace(cfg.APIKey),
+		appKey:  strings.TrimSpace(cfg.AppKey),
+		metrics: datadogV1.NewMetricsApi(api),
+		auth:    datadogV1.NewAuthenticationApi(api),
+		red:     red,
+		now:     time.Now,
+		sleep:   sleepCtx,
+	}, nil
+}
+
+// URL is the API base URL, password removed.
+func (c *Client) URL() string { return c.base }
+
+// Source is upstream.Datadog.
+func (c *Client) Source() upstream.Source { return upstream.Datadog }
+
+// withKeys puts the keys where the official client looks for them.
+func (c *Client) withKeys(ctx context.Context, app bool) context.Context {
+	keys := map[string]datadog.APIKey{"apiKeyAuth": {Key: c.apiKey}}
+	if app {
+		keys["appKeyAuth"] = datadog.APIKey{Key: c.appKey}
+	}
+	return context.WithValue(ctx, datadog.ContextAPIKeys, keys)
+}
+
+func (c *Client) missingKey(app bool) error {
+	switch {
+	case c.apiKey == "":
+		return &upstream.Error{Source: upstream.Datadog, Kind: upstream.Unauthorized, Err: ErrAPIKey,
+			Msg: "no API key is set", Hint: "set the Datadog API key"}
+	case app && c.appKey == "":
+		return &upstream.Error{Source: upstream.Datadog, Kind: upstream.Unauthorized, Err: ErrAppKey,
+			Msg: "no application key is set", Hint: "set a Datadog application key that may query time series"}
+	}
+	return nil
+}
+
+// QueryRange runs one metrics query over [q.Start, q.End].
+func (c *Client) QueryRange(ctx context.Context, q upstream.Query) (upstream.Result, error) {
+	res, err := c.queryRange(ctx, q)
+	return res, c.scrub(err)
+}
+
+func (c *Client) queryRange(ctx context.Context, q upstream.Query) (upstream.Result, error) {
+	if err := c.missingKey(true); err != nil {
+		return upstream.Result{}, err
+	}
+	expr := strings.TrimSpace(q.Expr)
+	if expr == "" {
+		return upstream.Result{}, &upstream.Error{Source: upstream.Datadog, Kind: upstream.BadQuery,
+			Msg: "the query is empty", Hint: "write a Datadog metrics query, e.g. avg:system.mem.used{*} by {host}"}
+	}
+	if q.End.Before(q.Start) {
+		return upstream.Result{}, &upstream.Error{Source: upstream.Datadog, Kind: upstream.BadQuery,
+			Msg: fmt.Sprintf("the range ends (%s) before it starts (%s)", q.End.UTC().Format(time.RFC3339), q.Start.UTC().Format(time.RFC3339))}
+	}
+	query := WithRollup(expr, RollupSeconds(q.Start, q.End, q.Step))
+
+	var resp datadogV1.MetricsQueryResponse
+	err := c.call(ctx, func(ctx context.Context) (*http.Response, error) {
+		var hr *http.Response
+		var err error
+		resp, hr, err = c.metrics.QueryMetrics(c.withKeys(ctx, true), q.Start.Unix(), q.End.Unix(), query)
+		return hr, err
+	})
+	if err != nil {
+		return upstream.Result{}, c.refused(ctx, err)
+	}
+	if err := checkCaps(resp, q); err != nil {
+		return upstream.Result{}, err
+	}
+	ss, err := ToSeries(resp)
+	if err != nil {
+		var re *ResponseError
+		if errors.As(err, &re) {
+			return upstream.Result{}, &upstream.Error{Source: upstream.Datadog, Kind: upstream.BadQuery, Msg: re.Msg, Err: err}
+		}
+		return upstream.Result{}, &upstream.Error{Source: upstream.Datadog, Kind: upstream.BadResponse, Msg: err.Error(), Err: err}
+	}
+	res := upstream.Result{Series: ss}
+	if m := strings.TrimSpace(resp.GetMessage()); m != "" {
+		res.Warnings = append(res.Warnings, m)
+	}
+	return res, nil
+}
+
+// checkCaps fails with TooLarge when the answer holds more series or
+// points than q allows.
+func checkCaps(resp datadogV1.MetricsQueryResponse, q upstream.Query) error {
+	maxSeries, maxPoints := q.MaxSeries, q.MaxPoints
+	if maxSeries <= 0 {
+		maxSeries = DefaultMaxSeries
+	}
+	if maxPoints <= 0 {
+		maxPoints = DefaultMaxPoints
+	}
+	if n := len(resp.Series); n > maxSeries {
+		return &upstream.Error{Source: upstream.Datadog, Kind: upstream.TooLarge,
+			Msg:  fmt.Sprintf("the query returned %d series, more than the cap of %d per query", n, maxSeries),
+			Hint: "narrow the query: fewer groups in by {…}, a tighter scope, or top(…)"}
+	}
+	points := 0
+	for _, s := range resp.Series {
+		points += len(s.Pointlist)
+	}
+	if points > maxPoints {
+		return &upstream.Error{Source: upstream.Datadog, Kind: upstream.TooLarge,
+			Msg:  fmt.Sprintf("the query returned %d points, more than the cap of %d per query", points, maxPoints),
+			Hint: "narrow the query (fewer series) or shorten the range; a coarser interval gives fewer points"}
+	}
+	return nil
+}
+
+// Health checks the API key (/api/v1/validate), then the application key
+// with the call queries need (a metrics query over the last five minutes),
+// and says which key was refused.
+func (c *Client) Health(ctx context.Context) (string, error) {
+	ok, err := c.health(ctx)
+	return c.red.String(ok), c.scrub(err)
+}
+
+func (c *Client) health(ctx context.Context) (string, error) {
+	if err := c.missingKey(true); err != nil {
+		return "", err
+	}
+	valid, err := c.validate(ctx)
+	if err != nil {
+		return "", err
+	}
+	if !valid {
+		return "", apiKeyRefused(http.StatusForbidden, "")
+	}
+	now := c.now()
+	err = c.call(ctx, func(ctx context.Context) (*http.Response, error) {
+		_, hr, err := c.metrics.QueryMetrics(c.withKeys(ctx, true), now.Add(-5*time.Minute).Unix(), now.Unix(), "avg:datadog.agent.running{*}")
+		return hr, err
+	})
+	if err != nil {
+		if e, ok := upstream.AsError(err); ok && (e.Kind == upstream.Unauthorized || e.Kind == upstream.Forbidden) {
+			return "", appKeyRefused(e.HTTPStatus, e.Msg)
+		}
+		return "", err
+	}
+	return "Connected to Datadog at " + c.base + ": API key and application key accepted", nil
+}
+
+// validate asks /api/v1/validate whether the API key is valid. A refusal
+// (401, 403 or valid: false) is (false, nil); other failures are errors.
+func (c *Client) validate(ctx context.Context) (bool, error) {
+	var out datadogV1.AuthenticationValidationResponse
+	err := c.call(ctx, func(ctx context.Context) (*http.Response, error) {
+		var hr *http.Response
+		var err error
+		out, hr, err = c.auth.Validate(c.withKeys(ctx, false))
+		return hr, err
+	})
+	if err != nil {
+		if e, ok := upstream.AsError(err); ok && (e.Kind == upstream.Unauthorized || e.Kind == upstream.Forbidden) {
+			return false, nil
+		}
+		return false, err
+	}
+	return out.GetValid(), nil
+}
+
+// refused names the key behind a 401 or 403 from a query: it asks
+// /api/v1/validate whether the API key is good; if it is, the application
+// key was refused (or lacks the permission to query time series).
+func (c *Client) refused(ctx context.Context, err error) error {
+	e, ok := upstream.AsError(err)
+	if !ok || (e.Kind != upstream.Unauthorized && e.Kind != upstream.Forbidden) {
+		return err
+	}
+	valid, verr := c.validate(ctx)
+	switch {
+	case verr != nil:
+		e.Msg += ": the API key or the application key was refused"
+		e.Hint = "check both Datadog keys"
+		return e
+	case !valid:
+		return apiKeyRefused(e.HTTPStatus, e.Msg)
+	}
+	return appKeyRefused(e.HTTPStatus, e.Msg)
+}
+
+func refusedKind(status int) upstream.Kind {
+	if status == http.StatusUnauthorized {
+		return upstream.Unauthorized
+	}
+	return upstream.Forbidden
+}
+
+func apiKeyRefused(status int, words string) *upstream.Error {
+	if words == "" {
+		words = "Forbidden"
+	}
+	if status == 0 {
+		status = http.StatusForbidden
+	}
+	return &upstream.Error{Source: upstream.Datadog, Kind: refusedKind(status), HTTPStatus: status, Err: ErrAPIKey,
+		Msg:  words + ": the API key was refused",
+		Hint: "check the Datadog API key (Organization Settings → API Keys) and that it belongs to this site's organisation"}
+}
+
+func appKeyRefused(status int, words string) *upstream.Error {
+	if words == "" {
+		words = "Forbidden"
+	}
+	if status == 0 {
+		status = http.StatusForbidden
+	}
+	return &upstream.Error{Source: upstream.Datadog, Kind: refusedKind(status), HTTPStatus: status, Err: ErrAppKey,
+		Msg:  words + ": the application key was refused or may not query time series",
+		Hint: "check the Datadog application key (Organization Settings → Application Keys) and, if it is scoped, that it has timeseries_query"}
+}
+
+// call runs op, waiting out Datadog's rate limit as the package comment
+// says, and turns a failure into an *upstream.Error.
+func (c *Client) call(ctx context.Context, op func(context.Context) (*http.Response, error)) error {
+	for attempt := 0; ; attempt++ {
+		hr, err := op(ctx)
+		if err == nil {
+			return nil
+		}
+		if hr == nil || hr.StatusCode != http.StatusTooManyRequests {
+			return c.wrap(ctx, hr, err)
+		}
+		e := c.wrap(ctx, hr, err)
+		wait, figures := rateLimitWait(hr.Header, attempt)
+		if figures != "" {
+			e.Msg += " (" + figures + ")"
+		}
+		if attempt >= MaxRetries {
+			e.Hint = fmt.Sprintf("still rate limited after %d retries: wait and retry, or query less often", MaxRetries)
+			return e
+		}
+		if deadline, ok := ctx.Deadline(); ok {
+			if left := deadline.Sub(c.now()); wait >= left {
+				e.Hint = fmt.Sprintf("Datadog asks to wait %s, longer than the %s left before the query's deadline: retry later or raise the timeout",
+					wait.Round(time.Second), left.Round(time.Second).String())
+				return e
+			}
+		} else if wait > MaxWaitWithoutDeadline {
+			e.Hint = fmt.Sprintf("Datadog asks to wait %s: retry later", wait.Round(time.Second))
+			return e
+		}
+		if err := c.sleep(ctx, wait); err != nil {
+			return c.wrap(ctx, nil, err)
+		}
+	}
+}
+
+// rateLimitWait is how long Datadog asks to wait after a 429, and its
+// rate-limit figures in words.
+func rateLimitWait(h http.Header, attempt int) (time.Duration, string) {
+	var wait time.Duration
+	if s, err := strconv.ParseInt(strings.TrimSpace(h.Get("X-RateLimit-Reset")), 10, 64); err == nil && s >= 0 && s < 1<<31 {
+		wait = time.Duration(s) * time.Second
+	} else if s, err := strconv.ParseInt(strings.TrimSpace(h.Get("Retry-After")), 10, 64); err == nil && s >= 0 && s < 1<<31 {
+		wait = time.Duration(s) * time.Second
+	} else {
+		wait = time.Second << min(attempt, 10)
+	}
+	wait = max(wait, time.Second)
+
+	var parts []string
+	if l, p := h.Get("X-RateLimit-Limit"), h.Get("X-RateLimit-Period"); l != "" && p != "" {
+		parts = append(parts, fmt.Sprintf("limit %s requests per %s s", l, p))
+	}
+	if name := h.Get("X-RateLimit-Name"); name != "" {
+		parts = append(parts, "rate limit "+name)
+	}
+	if r := h.Get("X-RateLimit-Remaining"); r != "" {
+		parts = append(parts, r+" remaining")
+	}
+	if r := h.Get("X-RateLimit-Reset"); r != "" {
+		parts = append(parts, "resets in "+r+" s")
+	}
+	return wait, strings.Join(parts, ", ")
+}
+
+// sleepCtx waits d or until ctx is done.
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// wrap turns a failed call into an *upstream.Error with Datadog's words.
+func (c *Client) wrap(ctx context.Context, hr *http.Response, err error) *upstream.Error {
+	if e, ok := upstream.AsError(err); ok {
+		// Our own transport's: body cap, redirect to another host.
+		return e
+	}
+	switch {
+	case errors.Is(err, context.DeadlineExceeded) || (hr == nil && errors.Is(ctx.Err(), context.DeadlineExceeded)):
+		return &upstream.Error{Source: upstream.Datadog, Kind: upstream.Timeout, Err: err,
+			Msg: "no answer before the timeout", Hint: "raise the timeout or narrow the query"}
+	case errors.Is(err, context.Canceled):
+		return &upstream.Error{Source: upstream.Datadog, Kind: upstream.Canceled, Err: err, Msg: "the request was canceled"}
+	}
+	var oe datadog.GenericOpenAPIError
+	if hr == nil || !errors.As(err, &oe) {
+		return &upstream.Error{Source: upstream.Datadog, Kind: upstream.Unreachable, Err: err,
+			Msg: transportWords(err), Hint: "check the Datadog site (" + c.base + ") and that it is reachable from here"}
+	}
+	// The body stays out of the chain: it may echo what was sent.
+	e := &upstream.Error{Source: upstream.Datadog, HTTPStatus: hr.StatusCode, Err: errors.New(oe.Error()), Msg: words(oe.Body())}
+	if hr.StatusCode < 300 {
+		// A 2xx whose body the client could not decode.
+		e.Kind, e.Msg = upstream.BadResponse, "the answer could not be decoded: "+oe.Error()
+		return e
+	}
+	if e.Msg == "" {
+		e.Msg = strings.TrimSpace(strings.TrimPrefix(hr.Status, strconv.Itoa(hr.StatusCode)))
+	}
+	switch s := hr.StatusCode; {
+	case s == http.StatusBadRequest || s == http.StatusUnprocessableEntity:
+		e.Kind = upstream.BadQuery
+	case s == http.StatusUnauthorized:
+		e.Kind = upstream.Unauthorized
+	case s == http.StatusForbidden:
+		e.Kind = upstream.Forbidden
+	case s == http.StatusNotFound:
+		e.Kind, e.Hint = upstream.NotFound, "check the Datadog site: "+c.base+" does not serve the Datadog API"
+	case s == http.StatusTooManyRequests:
+		e.Kind = upstream.RateLimited
+	case s == http.StatusRequestTimeout || s == http.StatusGatewayTimeout:
+		e.Kind, e.Hint = upstream.Timeout, "narrow the query or shorten the range"
+	case s == http.StatusRequestEntityTooLarge:
+		e.Kind = upstream.TooLarge
+	default:
+		e.Kind = upstream.Server
+	}
+	return e
+}
+
+// transportWords describes a failure to get an answer: the request's
+// method and path (no query string) and the cause.
+func transportWords(err error) string {
+	var ue *url.Error
+	if !errors.As(err, &ue) {
+		return err.Error()
+	}
+	where := ue.URL
+	if u, perr := url.Parse(ue.URL); perr == nil {
+		u.RawQuery, u.User = "", nil
+		where = u.String()
+	}
+	return ue.Op + " " + where + ": " + ue.Err.Error()
+}
+
+// words is Datadog's own message in an error body: its {"errors":[…]}
+// joined, else a short text body; "" when there is none.
+func words(body []byte) string {
+	var api struct {
+		Errors []any `json:"errors"`
+	}
+	if json.Unmarshal(body, &api) == nil && len(api.Errors) > 0 {
+		parts := make([]string, 0, len(api.Errors))
+		for _, e := range api.Errors {
+			switch v := e.(type) {
+			case string:
+				parts = append(parts, v)
+			case map[string]any: // JSON:API errors: {"title":…, "detail":…}
+				if d, ok := v["detail"].(string); ok && d != "" {
+					parts = append(parts, d)
+				} else if t, ok := v["title"].(string); ok {
+					parts = append(parts, t)
+				}
+			}
+		}
+		return strings.Join(parts, "; ")
+	}
+	var single struct {
+		Error string `json:"error"`
+	}
+	if json.Unmarshal(body, &single) == nil && single.Error != "" {
+		return single.Error
+	}
+	s := strings.TrimSpace(string(body))
+	if s == "" || strings.HasPrefix(s, "<") || !utf8.ValidString(s) {
+		return "" // HTML error pages and binary say nothing useful
+	}
+	if len(s) > 300 {
+		s = s[:300] + "…"
+	}
+	return s
+}
+
+// scrub removes the keys (and a URL password) from every text of err.
+func (c *Client) scrub(err error) error {
+	if err == nil {
+		return nil
+	}
+	e, ok := upstream.AsError(err)
+	if !ok {
+		return c.red.Error(err)
+	}
+	out := *e
+	out.Msg = c.red.String(out.Msg)
+	out.Hint = c.red.String(out.Hint)
+	out.Type = c.red.String(out.Type)
+	// A cause that says a secret anywhere in its chain is replaced by its
+	// redacted text: the chain would otherwise hand it to whoever unwraps.
+	for u := out.Err; u != nil; u = errors.Unwrap(u) {
+		if red := c.red.String(u.Error()); red != u.Error() {
+			out.Err = errors.New(c.red.String(out.Err.Error()))
+			break
+		}
+	}
+	return &out
+}
