@@ -8,7 +8,7 @@
 #   make build-backend-all  every platform, through the plugin SDK's build (Mage,
 #                           build.BuildAll), with dist/go_plugin_build_manifest
 #   make package            frontend + all platforms zipped as the plugin validator
-#                           expects, then checked: build/memshape-memory-datasource-<v>.zip
+#                           expects, then checked: artifacts/memshape-memory-datasource-<v>.zip
 #   make install            copy dist/ into GRAFANA_PLUGINS_DIR (safe to repeat)
 #   make lint-go            golangci-lint (pinned) with .golangci.yml
 #   make check-host         run the built binary under grafana-host when GRAFANA_HOST
@@ -20,7 +20,7 @@ SHELL   := bash
 GO      ?= go
 NPM     ?= npm
 DIST    ?= dist
-BUILD   ?= build
+BUILD   ?= artifacts
 PLUGIN_ID := memshape-memory-datasource
 EXE     := gpx_memshape
 VERSION ?= $(shell node -p "require('./package.json').version" 2>/dev/null || echo dev)
@@ -103,17 +103,13 @@ lint-go: $(GOLANGCI)
 	$(GOLANGCI) run ./cmd/... ./internal/... ./pkg/...
 
 # grafana-host (a separate tool, not in this repository) starts the built
-# binary as Grafana does and checks its answers; without it the target says
-# so and does nothing.
-HOST_QUERY := {"expr":"container_memory_working_set_bytes","limitBytes":2147483648}
+# binary as Grafana does and checks its answers (scripts/check-host.sh);
+# without GRAFANA_HOST naming it, the target says so and does nothing.
 check-host:
 	@if [ -z "$$GRAFANA_HOST" ]; then \
 		echo "check-host: skipped: GRAFANA_HOST is not set (point it at a grafana-host binary to run the plugin out of process)"; exit 0; fi
 	@if [ ! -x "$$GRAFANA_HOST" ]; then echo "check-host: GRAFANA_HOST=$$GRAFANA_HOST is not an executable"; exit 1; fi
-	@if [ ! -x $(DIST)/$(EXE)_linux_$(ARCH) ]; then echo "check-host: no $(DIST)/$(EXE)_linux_$(ARCH): run make build-backend first"; exit 1; fi
-	"$$GRAFANA_HOST" with-prom --history cmd/memshape/testdata/prom_6h.json --end now -- sh -c '\
-		"$$GRAFANA_HOST" query --plugin $(DIST)/$(EXE)_linux_$(ARCH) --query '\''$(HOST_QUERY)'\'' --from now-7h --to now | "$$GRAFANA_HOST" check && \
-		"$$GRAFANA_HOST" query --plugin $(DIST)/$(EXE)_linux_$(ARCH) --query '\''$(HOST_QUERY)'\'' --from now-7h --to now --header FromAlert=true | "$$GRAFANA_HOST" check --alert'
+	bash scripts/check-host.sh
 
 # ./... would also walk node_modules (an npm package ships Go sources).
 GOPKGS = $(shell $(GO) list ./... | grep -v /node_modules/)
