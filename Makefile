@@ -1,26 +1,42 @@
-# Memory Shape — build and test. GNU make.
+# Memory Shape — build, package and test. GNU make.
 #
 #   make deps               npm ci + go mod download
-#   make build              frontend (npm run build) + backend for this machine
-#   make build-backend      dist/gpx_memshape_<os>_<arch> for this machine
-#   make build-backend-all  every platform Grafana runs plugins on
-#   make test               go + frontend tests + build, all steps even after a
-#                           failure, closing with "summary: N passed, M failed"
+#   make build              frontend (npm run build) + backend for Docker (linux)
+#   make build-backend      dist/gpx_memshape_linux_<arch> for Grafana's Linux container,
+#                           whatever this machine is (arch: this machine's, or ARCH=…)
+#   make build-backend-host dist/gpx_memshape_<os>_<arch> for this machine
+#   make build-backend-all  every platform, through the plugin SDK's build (Mage,
+#                           build.BuildAll), with dist/go_plugin_build_manifest
+#   make package            frontend + all platforms zipped as the plugin validator
+#                           expects, then checked: artifacts/memshape-memory-datasource-<v>.zip
+#   make install            copy dist/ into GRAFANA_PLUGINS_DIR (safe to repeat)
+#   make lint-go            golangci-lint (pinned) with .golangci.yml
+#   make check-host         run the built binary under grafana-host when GRAFANA_HOST
+#                           names that program; skipped with a reason otherwise
+#   make test               every check, each step's name, time and result as it goes,
+#                           closing with "summary: N passed, M failed, K skipped"
 
 SHELL   := bash
 GO      ?= go
 NPM     ?= npm
 DIST    ?= dist
+BUILD   ?= artifacts
+PLUGIN_ID := memshape-memory-datasource
 EXE     := gpx_memshape
 VERSION ?= $(shell node -p "require('./package.json').version" 2>/dev/null || echo dev)
-LDFLAGS := -w -s -X main.version=$(VERSION)
-GOOS    ?= $(shell $(GO) env GOOS)
-GOARCH  ?= $(shell $(GO) env GOARCH)
-# os/arch pairs for build-backend-all
-PLATFORMS := linux/amd64 linux/arm64 linux/arm darwin/amd64 darwin/arm64 windows/amd64
+# Grafana's container runs Linux on this machine's CPU (Docker Desktop on an
+# Apple silicon Mac runs arm64 Linux): build for that, never for darwin.
+ARCH    ?= $(shell $(GO) env GOARCH)
+# Mage, pinned by go.mod (the plugin SDK's build package requires it).
+MAGE    := $(GO) run github.com/magefile/mage -v
+GRAFANA_PLUGINS_DIR ?= /var/lib/grafana/plugins
+# golangci-lint, pinned; built once with this Go into a versioned folder
+# outside the repository.
+GOLANGCI_VERSION := v2.15.0
+GOLANGCI := $(shell $(GO) env GOPATH)/pkg/memshape-tools/golangci-lint-$(GOLANGCI_VERSION)/golangci-lint
 
-# node_modules is a real directory target, not phony.
-.PHONY: all deps build build-frontend build-backend build-backend-all test test-go test-frontend clean
+.PHONY: all deps build build-frontend build-backend build-backend-host build-backend-all \
+	package package-dist check-package install lint-go golangci-lint check-host test test-go test-frontend clean
 
 all: build
 
@@ -28,17 +44,16 @@ deps:
 	$(NPM) ci
 	$(GO) mod download
 
-# The SDK and Grafana look for gpx_memshape_<os>_<arch>[.exe] next to plugin.json.
-define gobuild
-	CGO_ENABLED=0 GOOS=$(1) GOARCH=$(2) $(GO) build -trimpath -ldflags "$(LDFLAGS)" \
-		-o $(DIST)/$(EXE)_$(1)_$(2)$(if $(filter windows,$(1)),.exe,) ./pkg
-endef
-
+# The SDK's build: static, stripped, stamped with build info (-version,
+# -buildinfo), plus dist/go_plugin_build_manifest.
 build-backend:
-	$(call gobuild,$(GOOS),$(GOARCH))
+	$(MAGE) build:custom linux $(ARCH)
+
+build-backend-host:
+	$(MAGE) build:backend
 
 build-backend-all:
-	$(foreach p,$(PLATFORMS),$(call gobuild,$(word 1,$(subst /, ,$(p))),$(word 2,$(subst /, ,$(p))))$(newline))
+	$(MAGE) buildAll
 
 build-frontend:
 	$(NPM) run build
@@ -46,7 +61,55 @@ build-frontend:
 # Frontend first: the webpack build cleans dist/ (it keeps gpx_* binaries, but
 # order it anyway).
 build: build-frontend
-	$(MAKE) build-backend
+	$(MAKE) --no-print-directory build-backend
+
+# The release archive: <plugin id>/ at the top holding what dist/ holds, for
+# every platform. The validator cannot be downloaded here, so check-package
+# checks what it checks that can be checked offline (internal/release).
+ZIP := $(BUILD)/$(PLUGIN_ID)-$(VERSION).zip
+package: build-frontend
+	$(MAKE) --no-print-directory package-dist
+
+# package-dist: the same from the frontend already in dist/.
+package-dist:
+	$(MAKE) --no-print-directory build-backend-all
+	rm -rf $(BUILD)/$(PLUGIN_ID) $(ZIP)
+	mkdir -p $(BUILD)
+	cp -R $(DIST) $(BUILD)/$(PLUGIN_ID)
+	chmod 0755 $(BUILD)/$(PLUGIN_ID)/$(EXE)_*
+	cd $(BUILD) && zip -qr -X $(notdir $(ZIP)) $(PLUGIN_ID)
+	rm -rf $(BUILD)/$(PLUGIN_ID)
+	cd $(BUILD) && sha1sum $(notdir $(ZIP)) > $(notdir $(ZIP)).sha1
+	$(MAKE) --no-print-directory check-package
+	@echo "package: $(ZIP)"
+
+check-package:
+	$(GO) run ./internal/release/checkarchive --source . $(ZIP)
+
+# Copy, never nest: the contents of dist/ go into <plugins>/<plugin id>/, so a
+# second run replaces the files instead of making <plugin id>/dist/.
+install:
+	mkdir -p $(GRAFANA_PLUGINS_DIR)/$(PLUGIN_ID)
+	cp -R $(DIST)/. $(GRAFANA_PLUGINS_DIR)/$(PLUGIN_ID)/
+	@echo "installed into $(GRAFANA_PLUGINS_DIR)/$(PLUGIN_ID); restart Grafana"
+
+$(GOLANGCI):
+	GOBIN=$(dir $(GOLANGCI)) $(GO) install github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_VERSION)
+
+golangci-lint: $(GOLANGCI)
+	@echo $(GOLANGCI)
+
+lint-go: $(GOLANGCI)
+	$(GOLANGCI) run ./cmd/... ./internal/... ./pkg/...
+
+# grafana-host (a separate tool, not in this repository) starts the built
+# binary as Grafana does and checks its answers (scripts/check-host.sh);
+# without GRAFANA_HOST naming it, the target says so and does nothing.
+check-host:
+	@if [ -z "$$GRAFANA_HOST" ]; then \
+		echo "check-host: skipped: GRAFANA_HOST is not set (point it at a grafana-host binary to run the plugin out of process)"; exit 0; fi
+	@if [ ! -x "$$GRAFANA_HOST" ]; then echo "check-host: GRAFANA_HOST=$$GRAFANA_HOST is not an executable"; exit 1; fi
+	bash scripts/check-host.sh
 
 # ./... would also walk node_modules (an npm package ships Go sources).
 GOPKGS = $(shell $(GO) list ./... | grep -v /node_modules/)
@@ -70,9 +133,4 @@ test: node_modules
 	bash scripts/test-all.sh
 
 clean:
-	rm -rf $(DIST)
-
-define newline
-
-
-endef
+	rm -rf $(DIST) $(BUILD)

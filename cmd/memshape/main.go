@@ -55,6 +55,7 @@ Commands:
   classify   classify each series of a Prometheus or Datadog query, a file
              or standard input
   demo       classify built-in examples of every shape (no input needed)
+  demo-exporter  serve the demo workload as Prometheus metrics, with history
   accuracy   score the classifier and today's rules on the labelled corpus
   version    print the version
   help       print this help, or a command's: memshape help classify
@@ -170,6 +171,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return runDemo(rest, stdout, stderr)
 	case "accuracy":
 		return runAccuracy(rest, stdout, stderr)
+	case "demo-exporter":
+		return runDemoExporter(rest, stdout, stderr)
 	default:
 		if strings.HasPrefix(cmd, "-") {
 			fmt.Fprintf(stderr, "memshape: flag %s must follow a command\n\n", cmd)
