@@ -195,7 +195,7 @@ func TestTrapLooksLinear(t *testing.T) {
 			continue
 		}
 		n++
-		if r2 := linearR2(c.T, c.V); r2 < TrapMinR2 {
+		if r2 := LinearR2(c.T, c.V); r2 < TrapMinR2 {
 			t.Errorf("%s: linear R² %.3f < %.2f", c.Name, r2, TrapMinR2)
 		}
 		if c.Want == shape.Leak || slices.Contains(c.Accept, shape.Leak) {
@@ -241,13 +241,13 @@ func median(xs []float64) float64 {
 
 func TestLinearR2(t *testing.T) {
 	ts := []int64{0, 1000, 2000, 3000}
-	if r2 := linearR2(ts, []float64{1, 2, 3, 4}); math.Abs(r2-1) > 1e-12 {
+	if r2 := LinearR2(ts, []float64{1, 2, 3, 4}); math.Abs(r2-1) > 1e-12 {
 		t.Errorf("a line: R² %v", r2)
 	}
-	if r2 := linearR2(ts, []float64{1, math.NaN(), 3, 4}); math.Abs(r2-1) > 1e-12 {
+	if r2 := LinearR2(ts, []float64{1, math.NaN(), 3, 4}); math.Abs(r2-1) > 1e-12 {
 		t.Errorf("a line with NaN: R² %v", r2)
 	}
-	if r2 := linearR2(ts[:1], []float64{1}); !math.IsNaN(r2) {
+	if r2 := LinearR2(ts[:1], []float64{1}); !math.IsNaN(r2) {
 		t.Errorf("one point: R² %v, want NaN", r2)
 	}
 }

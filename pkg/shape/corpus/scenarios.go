@@ -298,7 +298,7 @@ func trap(d *draw) (shape.Shape, []shape.Shape) {
 
 // linearLooking accepts a case whose least-squares line fits with R² of at
 // least TrapMinR2.
-func linearLooking(c Case) bool { return linearR2(c.T, c.V) >= TrapMinR2 }
+func linearLooking(c Case) bool { return LinearR2(c.T, c.V) >= TrapMinR2 }
 
 // healthyDeploy: a flat series with one deploy in the middle: a dip for 1–2
 // points, a warm-up over 0.2–2 % of the window, and a level within ±2 % of

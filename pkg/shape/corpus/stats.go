@@ -6,10 +6,10 @@ import (
 	"gonum.org/v1/gonum/stat"
 )
 
-// linearR2 is the coefficient of determination of the least-squares line
+// LinearR2 is the coefficient of determination of the least-squares line
 // through (t, v), with t in ms. Non-finite values are skipped; it returns
 // NaN when fewer than two finite points remain or v is constant.
-func linearR2(t []int64, v []float64) float64 {
+func LinearR2(t []int64, v []float64) float64 {
 	var x, y []float64
 	for i := range min(len(t), len(v)) {
 		if math.IsNaN(v[i]) || math.IsInf(v[i], 0) {
