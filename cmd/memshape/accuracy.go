@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -29,7 +30,7 @@ func runAccuracy(args []string, stdout, stderr io.Writer) int {
 	seed := fs.Int64("seed", 1, "corpus seed")
 	per := fs.Int("per-scenario", 150, "series per scenario")
 	if err := fs.Parse(args); err != nil {
-		if err == flag.ErrHelp {
+		if errors.Is(err, flag.ErrHelp) {
 			fmt.Fprint(stdout, accuracyUsage)
 			return exitOK
 		}

@@ -143,8 +143,12 @@ func TestClassifyPrometheusCredentials(t *testing.T) {
 	dir := t.TempDir()
 	tokenFile := filepath.Join(dir, "token")
 	wrongTokenFile := filepath.Join(dir, "wrong-token")
-	os.WriteFile(tokenFile, []byte(token+"\n"), 0o600)
-	os.WriteFile(wrongTokenFile, []byte("tok-WRONG-000000\n"), 0o600)
+	if err := os.WriteFile(tokenFile, []byte(token+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(wrongTokenFile, []byte("tok-WRONG-000000\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 
 	base := []string{"classify", "--prometheus", srv.URL, "--query", "m", "--start", "now-2h", "--format", "json"}
 	for _, tt := range []struct {
@@ -225,16 +229,16 @@ func fakeDatadog(apiKey, appKey string) http.Handler {
 		w.Header().Set("Content-Type", "application/json")
 		if r.Header.Get("DD-API-KEY") != apiKey {
 			w.WriteHeader(http.StatusForbidden)
-			io.WriteString(w, `{"errors":["Forbidden"]}`)
+			_, _ = io.WriteString(w, `{"errors":["Forbidden"]}`)
 			return
 		}
 		switch r.URL.Path {
 		case "/api/v1/validate":
-			io.WriteString(w, `{"valid":true}`)
+			_, _ = io.WriteString(w, `{"valid":true}`)
 		case "/api/v1/query":
 			if r.Header.Get("DD-APPLICATION-KEY") != appKey {
 				w.WriteHeader(http.StatusForbidden)
-				io.WriteString(w, `{"errors":["Forbidden"]}`)
+				_, _ = io.WriteString(w, `{"errors":["Forbidden"]}`)
 				return
 			}
 			from, _ := strconv.ParseInt(r.URL.Query().Get("from"), 10, 64)

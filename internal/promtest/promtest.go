@@ -264,11 +264,14 @@ func (s *Server) Stop() {
 func (s *Server) stopProcess() {
 	if s.cmd != nil && s.cmd.Process != nil {
 		_ = s.cmd.Process.Signal(syscall.SIGTERM)
+		// The exit status after SIGTERM (or a kill) is no news.
 		select {
-		case <-s.exited:
+		case err := <-s.exited:
+			_ = err
 		case <-time.After(10 * time.Second):
 			_ = s.cmd.Process.Kill()
-			<-s.exited
+			err := <-s.exited
+			_ = err
 		}
 	}
 	s.cmd = nil
@@ -476,7 +479,7 @@ func writeOpenMetrics(out io.Writer, ss []series.Series, gen func(emit func(seri
 			return err
 		}
 	}
-	w.WriteString("# EOF\n")
+	_, _ = w.WriteString("# EOF\n") // a write error comes back from Flush
 	return w.Flush()
 }
 
@@ -501,7 +504,7 @@ func writeSamples(w *bufio.Writer, name string, s series.Series) {
 		buf = append(buf, ' ')
 		buf = append(buf, formatMillis(s.T[i])...)
 		buf = append(buf, '\n')
-		w.Write(buf)
+		_, _ = w.Write(buf) // a write error comes back from Flush
 	}
 }
 

@@ -99,9 +99,9 @@ func panelGrid(it Item, opt Options) []int64 {
 			ts = append(ts, t)
 		}
 	}
-	if max := opt.MaxDataPoints; max > 0 && len(ts) > max {
-		every := (len(ts) + max - 1) / max
-		thin := make([]int64, 0, max+1)
+	if limit := opt.MaxDataPoints; limit > 0 && len(ts) > limit {
+		every := (len(ts) + limit - 1) / limit
+		thin := make([]int64, 0, limit+1)
 		for i := 0; i < len(ts); i += every {
 			thin = append(thin, ts[i])
 		}

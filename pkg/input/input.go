@@ -32,6 +32,7 @@ var ErrEmpty = errors.New("empty input")
 // Format is the kind of body Read detected.
 type Format string
 
+// The formats Read understands.
 const (
 	Prometheus Format = "prometheus"
 	Datadog    Format = "datadog"

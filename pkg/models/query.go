@@ -16,15 +16,15 @@ import (
 type Output string
 
 const (
-	// OutputAll: the series, their overlays and the verdict table.
+	// OutputAll gives the series, their overlays and the verdict table.
 	OutputAll Output = "all"
-	// OutputSeries: the series and their overlays.
+	// OutputSeries gives the series and their overlays.
 	OutputSeries Output = "series"
-	// OutputVerdicts: the verdict table only.
+	// OutputVerdicts gives the verdict table only.
 	OutputVerdicts Output = "verdicts"
-	// OutputAlert: one number per series, for alert rules.
+	// OutputAlert gives one number per series, for alert rules.
 	OutputAlert Output = "alert"
-	// OutputAnnotations: events (jumps, restarts, leak onsets, warm-ups).
+	// OutputAnnotations gives events (jumps, restarts, leak onsets, warm-ups).
 	OutputAnnotations Output = "annotations"
 )
 
@@ -35,14 +35,14 @@ var Outputs = []Output{OutputAll, OutputSeries, OutputVerdicts, OutputAlert, Out
 type AlertValue string
 
 const (
-	// LeakConfidence: the confidence when the shape is leak, else 0.
+	// LeakConfidence gives the confidence when the shape is leak, else 0.
 	LeakConfidence AlertValue = "leak_confidence"
-	// GrowthConfidence: the confidence of any growth shape, else 0.
+	// GrowthConfidence gives the confidence of any growth shape, else 0.
 	GrowthConfidence AlertValue = "growth_confidence"
-	// GrowthBytesPerHour: the verdict's growth rate.
+	// GrowthBytesPerHour gives the verdict's growth rate.
 	GrowthBytesPerHour AlertValue = "growth_bytes_per_hour"
-	// HoursToLimit: hours until the limit; null when it is never reached
-	// or unknown.
+	// HoursToLimit gives the hours until the limit; null when it is never
+	// reached or unknown.
 	HoursToLimit AlertValue = "hours_to_limit"
 )
 

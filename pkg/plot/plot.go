@@ -274,17 +274,17 @@ func newChart(pts []point, v shape.Verdict, o Options, width vg.Length, px int) 
 	return c
 }
 
-// decimate keeps at most about max points: per time bucket the lowest and
+// decimate keeps at most about limit points: per time bucket the lowest and
 // the highest point, in time order, so the envelope of a dense sawtooth
 // survives.
-func decimate(pts []point, max int) []point {
-	if len(pts) <= max || max < 4 {
+func decimate(pts []point, limit int) []point {
+	if len(pts) <= limit || limit < 4 {
 		return pts
 	}
-	nb := max / 2
+	nb := limit / 2
 	t0, t1 := pts[0].t, pts[len(pts)-1].t
 	w := float64(t1-t0) / float64(nb)
-	out := make([]point, 0, max+2)
+	out := make([]point, 0, limit+2)
 	i := 0
 	for b := 0; b < nb && i < len(pts); b++ {
 		end := t0 + int64(float64(b+1)*w)
@@ -445,8 +445,8 @@ func (c *chart) draw(dc draw.Canvas) {
 	for _, ax := range []*gplot.Axis{&p.X, &p.Y} {
 		ax.Tick.Label = style(sans, 9, textColor)
 		ax.Tick.Label.YAlign = draw.YTop
-		ax.LineStyle.Color = mutedColor
-		ax.Tick.LineStyle.Color = mutedColor
+		ax.Color = mutedColor
+		ax.Tick.Color = mutedColor
 		ax.Padding = 0
 		ax.Label.TextStyle = style(sans, 9, mutedColor)
 	}

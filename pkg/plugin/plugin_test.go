@@ -46,7 +46,7 @@ func settings(u string, jsonData string, secure map[string]string) *backend.Data
 }
 
 func pctx(s *backend.DataSourceInstanceSettings) backend.PluginContext {
-	return backend.PluginContext{OrgID: 1, PluginID: "memshape-memory-datasource", DataSourceInstanceSettings: s}
+	return backend.PluginContext{Namespace: "default", PluginID: "memshape-memory-datasource", DataSourceInstanceSettings: s}
 }
 
 var (

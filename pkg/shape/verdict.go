@@ -110,15 +110,15 @@ type Lifetime struct {
 type Model string
 
 const (
-	// Linear: a + b·age (b in bytes/ms).
+	// Linear is a + b·age (b in bytes/ms).
 	Linear Model = "linear"
-	// Logarithmic: a + b·ln(1 + age/τ).
+	// Logarithmic is a + b·ln(1 + age/τ).
 	Logarithmic Model = "logarithmic"
-	// Saturating: a + b·(1 − exp(−age/τ)); the ceiling is a + b.
+	// Saturating is a + b·(1 − exp(−age/τ)); the ceiling is a + b.
 	Saturating Model = "saturating"
-	// Steps: a piecewise-constant envelope through the jumps (Knots).
+	// Steps is a piecewise-constant envelope through the jumps (Knots).
 	Steps Model = "steps"
-	// Forecast: a straight line from the last level toward the limit.
+	// Forecast is a straight line from the last level toward the limit.
 	Forecast Model = "forecast"
 )
 

@@ -15,17 +15,17 @@ import (
 const DefaultMaxBody = 256 << 20
 
 // CapBody wraps rt so that every response body stops with a TooLarge
-// *Error once more than max bytes (after decompression) have been read. A
-// body that declares a larger Content-Length fails before it is read.
-// max <= 0 means DefaultMaxBody.
-func CapBody(rt http.RoundTripper, src Source, max int64) http.RoundTripper {
-	if max <= 0 {
-		max = DefaultMaxBody
+// *Error once more than limit bytes (after decompression) have been read.
+// A body that declares a larger Content-Length fails before it is read.
+// limit <= 0 means DefaultMaxBody.
+func CapBody(rt http.RoundTripper, src Source, limit int64) http.RoundTripper {
+	if limit <= 0 {
+		limit = DefaultMaxBody
 	}
 	if rt == nil {
 		rt = http.DefaultTransport
 	}
-	return capTransport{next: rt, src: src, max: max}
+	return capTransport{next: rt, src: src, max: limit}
 }
 
 type capTransport struct {
@@ -48,10 +48,10 @@ func (c capTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 }
 
 // TooLargeBody is the error for an answer over the body cap.
-func TooLargeBody(src Source, max int64) *Error {
+func TooLargeBody(src Source, limit int64) *Error {
 	return &Error{
 		Source: src, Kind: TooLarge,
-		Msg:  fmt.Sprintf("the answer is larger than the %s cap on one upstream answer", units.FormatBytesIEC(float64(max))),
+		Msg:  fmt.Sprintf("the answer is larger than the %s cap on one upstream answer", units.FormatBytesIEC(float64(limit))),
 		Hint: "narrow the query (fewer series: add label matchers or aggregate with sum by/max by; a shorter analysis window) or raise the response size cap in the data source settings",
 	}
 }

@@ -70,7 +70,10 @@ func TestSameHostRedirects(t *testing.T) {
 	_ = resp.Body.Close()
 	assert.Equal(t, []string{"/here Bearer s3cret", "/there Bearer s3cret"}, seen)
 
-	_, err = hc.Get(ts.URL + "/away")
+	resp, err = hc.Get(ts.URL + "/away")
+	if resp != nil {
+		_ = resp.Body.Close()
+	}
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "credentials are never sent to another host")
 	assert.Contains(t, err.Error(), other.URL)

@@ -19,6 +19,7 @@ import (
 // Source names an upstream.
 type Source string
 
+// The upstreams.
 const (
 	Prometheus Source = "prometheus"
 	Datadog    Source = "datadog"
@@ -64,21 +65,21 @@ const (
 	DefaultMaxPoints = 15_000_000
 )
 
-// TooManySeries is the error for an answer with more than max series.
-func TooManySeries(src Source, max int) *Error {
+// TooManySeries is the error for an answer with more than limit series.
+func TooManySeries(src Source, limit int) *Error {
 	return &Error{
 		Source: src, Kind: TooLarge,
-		Msg:  fmt.Sprintf("the query returns more than %s series, the cap on series per query", thousands(max)),
+		Msg:  fmt.Sprintf("the query returns more than %s series, the cap on series per query", thousands(limit)),
 		Hint: "narrow the query: add label matchers or aggregate (sum by, max by), or raise the series cap in the data source settings",
 	}
 }
 
-// TooManyPoints is the error for an answer with more than max points over
+// TooManyPoints is the error for an answer with more than limit points over
 // all its series.
-func TooManyPoints(src Source, max int) *Error {
+func TooManyPoints(src Source, limit int) *Error {
 	return &Error{
 		Source: src, Kind: TooLarge,
-		Msg:  fmt.Sprintf("the query returns more than %s points in all, the cap on points per query", thousands(max)),
+		Msg:  fmt.Sprintf("the query returns more than %s points in all, the cap on points per query", thousands(limit)),
 		Hint: "use a larger step (a larger min interval or fewer max data points), a shorter time range, or fewer series (label matchers, sum by, max by)",
 	}
 }
@@ -122,29 +123,29 @@ func thousands(n int) string {
 type Kind string
 
 const (
-	// BadQuery: the upstream rejected the query (syntax, unknown function).
+	// BadQuery means the upstream rejected the query (syntax, unknown function).
 	BadQuery Kind = "bad_query"
-	// Unauthorized: the credentials were refused (401).
+	// Unauthorized means the credentials were refused (401).
 	Unauthorized Kind = "unauthorized"
-	// Forbidden: the credentials lack access (403).
+	// Forbidden means the credentials lack access (403).
 	Forbidden Kind = "forbidden"
-	// NotFound: the URL does not point at the API (404).
+	// NotFound means the URL does not point at the API (404).
 	NotFound Kind = "not_found"
-	// RateLimited: the upstream asked to slow down (429).
+	// RateLimited means the upstream asked to slow down (429).
 	RateLimited Kind = "rate_limited"
-	// Timeout: the query ran out of time, upstream or here.
+	// Timeout means the query ran out of time, upstream or here.
 	Timeout Kind = "timeout"
-	// Canceled: the caller went away.
+	// Canceled means the caller went away.
 	Canceled Kind = "canceled"
-	// Unreachable: no answer came back (connection refused, DNS, TLS).
+	// Unreachable means no answer came back (connection refused, DNS, TLS).
 	Unreachable Kind = "unreachable"
-	// TooLarge: the answer exceeds a cap (body, series or points).
+	// TooLarge means the answer exceeds a cap (body, series or points).
 	TooLarge Kind = "too_large"
-	// Execution: the upstream failed while running a valid query.
+	// Execution means the upstream failed while running a valid query.
 	Execution Kind = "execution"
-	// BadResponse: the answer could not be read.
+	// BadResponse means the answer could not be read.
 	BadResponse Kind = "bad_response"
-	// Server: any other upstream failure (5xx).
+	// Server means any other upstream failure (5xx).
 	Server Kind = "server"
 )
 

@@ -31,12 +31,6 @@ func (s *spy) QueryRange(ctx context.Context, q upstream.Query) (upstream.Result
 	return s.Client.QueryRange(ctx, q)
 }
 
-func (s *spy) last() upstream.Query {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.qs[len(s.qs)-1]
-}
-
 // The cached answer equals a fresh fetch from the real Prometheus, after
 // samples were appended, one of them late (older than the end of what
 // the cache held), and a series appeared: for plain selectors,

@@ -346,7 +346,7 @@ func appKeyRefused(status int, words string) *upstream.Error {
 // says, and turns a failure into an *upstream.Error.
 func (c *Client) call(ctx context.Context, op func(context.Context) (*http.Response, error)) error {
 	for attempt := 0; ; attempt++ {
-		hr, err := op(ctx)
+		hr, err := op(ctx) //nolint:bodyclose // the official client has read and closed the body; hr carries only status and headers
 		if err == nil {
 			return nil
 		}

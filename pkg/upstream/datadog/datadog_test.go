@@ -55,7 +55,7 @@ func (f *fakeDatadog) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	forbidden := func() {
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(http.StatusForbidden)
-		io.WriteString(w, `{"errors":["Forbidden"]}`)
+		_, _ = io.WriteString(w, `{"errors":["Forbidden"]}`)
 	}
 	if r.Header.Get("DD-API-KEY") != f.apiKey {
 		forbidden()
@@ -64,7 +64,7 @@ func (f *fakeDatadog) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch r.URL.Path {
 	case "/api/v1/validate":
 		w.Header().Set("Content-Type", "application/json")
-		io.WriteString(w, `{"valid":true}`)
+		_, _ = io.WriteString(w, `{"valid":true}`)
 	case "/api/v1/query":
 		if r.Header.Get("DD-APPLICATION-KEY") != f.appKey {
 			forbidden()
@@ -76,7 +76,7 @@ func (f *fakeDatadog) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			}
 			w.Header().Set("Content-Type", "application/json")
 			w.WriteHeader(http.StatusTooManyRequests)
-			io.WriteString(w, `{"errors":["Rate limit of 1600 requests in 3600 seconds reached. Please try again later."]}`)
+			_, _ = io.WriteString(w, `{"errors":["Rate limit of 1600 requests in 3600 seconds reached. Please try again later."]}`)
 			return
 		}
 		if f.answer != nil {
@@ -90,7 +90,7 @@ func (f *fakeDatadog) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		})
 	default:
 		w.WriteHeader(http.StatusNotFound)
-		io.WriteString(w, `{"errors":["Not found"]}`)
+		_, _ = io.WriteString(w, `{"errors":["Not found"]}`)
 	}
 }
 
@@ -143,7 +143,7 @@ func writeSeries(w http.ResponseWriter, r *http.Request, ss []fakeSeries) {
 		"message": "", "group_by": []string{"host"},
 	})
 	w.Header().Set("Content-Type", "application/json")
-	w.Write(body)
+	_, _ = w.Write(body)
 }
 
 func newFake(t *testing.T) (*fakeDatadog, *httptest.Server) {
@@ -479,7 +479,7 @@ func TestErrorsKeepDatadogsWords(t *testing.T) {
 			f.answer = func(w http.ResponseWriter, r *http.Request) {
 				w.Header().Set("Content-Type", "application/json")
 				w.WriteHeader(tt.status)
-				io.WriteString(w, tt.body)
+				_, _ = io.WriteString(w, tt.body)
 			}
 			_, err := newClient(t, srv.URL, goodAPIKey, goodAppKey).QueryRange(hangGuard(t), upstream.Query{Expr: "avg:m{*}", Start: t0, End: t0.Add(time.Hour)})
 			e, ok := upstream.AsError(err)
@@ -616,7 +616,7 @@ func TestRedirectToAnotherHost(t *testing.T) {
 		mu.Lock()
 		leaked = append(leaked, r.Header.Get("DD-API-KEY")+r.Header.Get("DD-APPLICATION-KEY"))
 		mu.Unlock()
-		io.WriteString(w, `{"status":"ok","series":[]}`)
+		_, _ = io.WriteString(w, `{"status":"ok","series":[]}`)
 	}))
 	defer other.Close()
 	f, srv := newFake(t)

@@ -309,7 +309,7 @@ func (d *decoder) str(dst *string, key string) bool {
 }
 
 // strings reads an array of strings (or null), at most max (0: any).
-func (d *decoder) strings(key string, dst *[]string, max int) bool {
+func (d *decoder) strings(key string, dst *[]string, limit int) bool {
 	if d.null() {
 		return true
 	}
@@ -327,7 +327,7 @@ func (d *decoder) strings(key string, dst *[]string, max int) bool {
 	defer d.pop()
 	return d.array(func(i int) bool {
 		d.setIdx(i)
-		if max > 0 && i >= max {
+		if limit > 0 && i >= limit {
 			return d.tooMany()
 		}
 		if d.l.ws() != '"' {

@@ -59,7 +59,7 @@ func (b *gzipBody) Read(p []byte) (int, error) {
 		b.zr = zr
 	}
 	n, err := b.zr.Read(p)
-	if err != nil && err != io.EOF {
+	if err != nil && !errors.Is(err, io.EOF) {
 		err = b.wrap(err)
 		b.err = err
 	}
@@ -69,7 +69,7 @@ func (b *gzipBody) Read(p []byte) (int, error) {
 // wrap names a corrupt stream as what it is; the transport's own errors
 // (a broken connection, a canceled request) pass as they are.
 func (b *gzipBody) wrap(err error) error {
-	if errors.Is(err, gzip.ErrHeader) || errors.Is(err, gzip.ErrChecksum) || strings.HasPrefix(err.Error(), "flate: ") || err == io.ErrUnexpectedEOF {
+	if errors.Is(err, gzip.ErrHeader) || errors.Is(err, gzip.ErrChecksum) || strings.HasPrefix(err.Error(), "flate: ") || errors.Is(err, io.ErrUnexpectedEOF) {
 		return &upstream.Error{Source: upstream.Prometheus, Kind: upstream.BadResponse, Msg: "the gzip-compressed answer is corrupt: " + err.Error(), Err: err,
 			Hint: "turn compression off in the data source settings if a proxy mangles it"}
 	}

@@ -259,11 +259,8 @@ func Step(start, end time.Time, want time.Duration) (step time.Duration, raised 
 	}
 	if rng/step > MaxPointsPerSeries {
 		// Smallest whole-second step that fits.
-		min := time.Duration(math.Ceil(float64(rng)/float64(MaxPointsPerSeries)/float64(time.Second))) * time.Second
-		if min < step {
-			min = step
-		}
-		return min, true
+		least := time.Duration(math.Ceil(float64(rng)/float64(MaxPointsPerSeries)/float64(time.Second))) * time.Second
+		return max(least, step), true
 	}
 	return step, false
 }
@@ -565,9 +562,9 @@ func excerpt(r io.Reader) string {
 
 func excerptBytes(raw []byte) string {
 	s := strings.Join(strings.Fields(strings.ToValidUTF8(string(raw), "?")), " ")
-	const max = 200
-	if len(s) > max {
-		cut := max
+	const maxLen = 200
+	if len(s) > maxLen {
+		cut := maxLen
 		for cut > 0 && !isRuneStart(s[cut]) {
 			cut--
 		}
