@@ -22,5 +22,8 @@ module.exports = {
     '^.+\\.mjs$': swcTransform,
   },
   // ESM-only packages pulled in by @grafana/* 13.x, on top of the scaffold's list.
+  // A hang guard only: no test may depend on wall-clock speed, and the
+  // machines tests run on are often loaded.
+  testTimeout: 120_000,
   transformIgnorePatterns: [nodeModulesToTransform([...grafanaESModules, '@react-hookz', '@ver0', 'd3-.*', '@marcbachmann'])],
 };
