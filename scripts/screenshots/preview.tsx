@@ -1,16 +1,25 @@
 /**
  * Preview harness for the docs screenshots: renders the plugin's editors inside @grafana/ui's dark theme,
- * without a Grafana server. Built by ./webpack.config.ts and photographed by ./shoot.ts (`npm run screenshots`).
+ * without a Grafana server, and the backend's golden /api/ds/query answers (pkg/plugin/testdata/golden) as a
+ * dashboard shows them: a time series panel, the verdict table and the alert rule's instances
+ * (src/testing/goldenPanels.tsx, goldenTables.tsx). Built by ./webpack.config.ts and photographed by ./shoot.ts
+ * (`npm run screenshots`).
  */
-import React, { useState } from 'react';
+import React, { useEffect, useState } from 'react';
 import { createRoot } from 'react-dom/client';
 import { CoreApp, createTheme, ThemeContext } from '@grafana/data';
 import { GlobalStyles } from '@grafana/ui';
 
+import alertDefault from '../../pkg/plugin/testdata/golden/alert-default.json';
+import panelAll6h from '../../pkg/plugin/testdata/golden/panel-all-6h.json';
+import panelSeriesForecast from '../../pkg/plugin/testdata/golden/panel-series-forecast.json';
+import verdictsWeek from '../../pkg/plugin/testdata/golden/verdicts-week.json';
 import { ConfigEditor } from '../../src/components/ConfigEditor';
 import { QueryEditor } from '../../src/components/QueryEditor';
 import { DataSource } from '../../src/datasource';
 import { PromResources } from '../../src/resources';
+import { MemoryPanel, PanelProps, QueryDataBody } from '../../src/testing/goldenPanels';
+import { AlertInstancesPreview, VerdictTablePanel } from '../../src/testing/goldenTables';
 import { dataSourceSettings as settings, Settings } from '../../src/testing/settings';
 import { MemshapeQuery } from '../../src/types';
 
@@ -130,7 +139,40 @@ function QueryPanel({
   );
 }
 
+/**
+ * A dashboard panel drawn from a golden /api/ds/query answer, photographed as it is (no extra frame). Room above
+ * it for the notice's tooltip, which opens upwards from the title bar; shoot.ts crops to panel and tooltip.
+ */
+function GoldenShot({
+  name,
+  body,
+  Component,
+  ...props
+}: Omit<PanelProps, 'body'> & {
+  name: string;
+  body: unknown;
+  Component: React.ComponentType<PanelProps & { openNotice?: boolean }>;
+  openNotice?: boolean;
+}) {
+  return (
+    <div style={{ paddingTop: props.openNotice ? 120 : 0 }}>
+      <section data-screenshot={name} style={{ width: props.width }}>
+        <Component body={body as QueryDataBody} {...props} />
+      </section>
+    </div>
+  );
+}
+
 function Preview() {
+  // uPlot measures its axis labels when it draws, in Grafana's font: draw the panels once the font is there, so
+  // that the ticks do not depend on how fast it loaded.
+  const [fontsLoaded, setFontsLoaded] = useState(false);
+  useEffect(() => {
+    const font = theme.typography.fontFamily;
+    Promise.all([document.fonts.load(`400 12px ${font}`), document.fonts.load(`500 12px ${font}`)]).then(() =>
+      setFontsLoaded(true)
+    );
+  }, []);
   return (
     <ThemeContext.Provider value={theme}>
       <GlobalStyles />
@@ -159,6 +201,44 @@ function Preview() {
           title="Completion"
           initial={{ ...QUERY, expr: 'container_memory_working_set_bytes{namespace="shop", pod=' }}
         />
+        {fontsLoaded && (
+          <>
+            <GoldenShot
+              name="panel"
+              body={panelAll6h}
+              Component={MemoryPanel}
+              title="Memory — prod"
+              width={1280}
+              height={480}
+              openNotice
+            />
+            <GoldenShot
+              name="panel-forecast"
+              body={panelSeriesForecast}
+              Component={MemoryPanel}
+              title="Memory — prod, next 12 h"
+              width={1280}
+              height={520}
+              openNotice
+            />
+            <GoldenShot
+              name="verdict-table"
+              body={verdictsWeek}
+              Component={VerdictTablePanel}
+              title="Verdicts — prod, last 7 days"
+              width={1360}
+              height={384}
+            />
+            <GoldenShot
+              name="alert-numbers"
+              body={alertDefault}
+              Component={AlertInstancesPreview}
+              title="Alert rule query A — leak_confidence per series"
+              width={1100}
+              height={300}
+            />
+          </>
+        )}
       </main>
     </ThemeContext.Provider>
   );

@@ -4,14 +4,15 @@
  *   npm run screenshots          (builds, then runs this)
  *
  * Serves scripts/screenshots/dist on 127.0.0.1 (the page fetches @grafana/ui's icons, which file:// would block),
- * opens it in the system Chromium with playwright-core and takes an element screenshot of each panel.
+ * opens it in the system Chromium with playwright-core and takes an element screenshot of each panel (for a panel
+ * whose notice tooltip is open, of the panel and the tooltip above it).
  * CHROMIUM (default /usr/bin/chromium) picks another browser binary.
  */
 import { createReadStream, promises as fs } from 'fs';
 import http from 'http';
 import { AddressInfo } from 'net';
 import path from 'path';
-import { chromium } from 'playwright-core';
+import { chromium, Locator } from 'playwright-core';
 
 import { CHROMIUM_ARGS, chromiumExecutable } from '../../tests/chromium';
 
@@ -19,6 +20,11 @@ const ROOT = path.resolve(__dirname, '..', '..');
 const DIST = path.resolve(__dirname, 'dist');
 const OUT = path.resolve(ROOT, 'docs', 'img');
 const PANELS = [
+  // Dashboard panels drawn from the backend's golden answers (src/testing/goldenPanels.tsx).
+  'panel',
+  'panel-forecast',
+  'verdict-table',
+  'alert-numbers',
   'config-editor-prometheus',
   'config-editor-datadog',
   'query-editor',
@@ -53,6 +59,22 @@ async function serve(): Promise<http.Server> {
   return server;
 }
 
+/** The box of the open tooltip of the notice icon in `panel`: the tooltip that ends just above that icon. */
+async function noticeTooltipBox(panel: Locator) {
+  return panel
+    .locator('[data-testid^="panel-notice-"]')
+    .first()
+    .evaluate((icon) => {
+      const anchor = icon.getBoundingClientRect();
+      const tips = [...document.querySelectorAll('[role="tooltip"]')].map((t) => t.getBoundingClientRect());
+      const tip = tips.find((t) => t.bottom <= anchor.top + 1 && anchor.top - t.bottom < 24 && t.left <= anchor.right);
+      if (!tip) {
+        throw new Error('the notice tooltip is not open above its icon');
+      }
+      return { x: tip.x, y: tip.y, width: tip.width, height: tip.height };
+    });
+}
+
 async function main() {
   await fs.access(path.join(DIST, 'index.html')).catch(() => {
     throw new Error(`${DIST}/index.html is missing: build it first (npm run screenshots does).`);
@@ -70,7 +92,7 @@ async function main() {
     ],
   });
   try {
-    const page = await browser.newPage({ viewport: { width: 1200, height: 900 }, deviceScaleFactor: 1 });
+    const page = await browser.newPage({ viewport: { width: 1400, height: 900 }, deviceScaleFactor: 1 });
     const problems: string[] = [];
     page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
     page.on('console', (message) => {
@@ -95,6 +117,10 @@ async function main() {
     await page.evaluate(() => document.fonts.ready);
     await page.mouse.move(0, 0);
 
+    // uPlot has drawn every time series panel.
+    await page.waitForFunction(() =>
+      [...document.querySelectorAll('[data-screenshot^="panel"]')].every((panel) => panel.querySelector('.u-over'))
+    );
     // Monaco draws the code fields (PromQL highlighting) once it has loaded.
     await page.waitForFunction(() => document.querySelectorAll('.monaco-editor[role="code"]').length >= 3);
     if (problems.length > 0) {
@@ -114,6 +140,14 @@ async function main() {
         await page.locator('.suggest-widget.visible .monaco-list-row').first().waitFor({ state: 'visible' });
         const box = (await panel.boundingBox())!;
         await page.screenshot({ path: file, clip: box, animations: 'disabled' });
+      } else if ((await panel.locator('[data-testid^="panel-notice-"]').count()) > 0) {
+        // The notice's tooltip is open above the title bar (in a portal): photograph panel and tooltip together.
+        await panel.evaluate((element) => element.parentElement!.scrollIntoView({ block: 'start' }));
+        const box = (await panel.boundingBox())!;
+        const tip = await noticeTooltipBox(panel);
+        const top = Math.min(box.y, tip.y) - 8;
+        const clip = { x: box.x, y: top, width: box.width, height: box.y + box.height - top };
+        await page.screenshot({ path: file, clip, animations: 'disabled' });
       } else {
         await panel.screenshot({ path: file, animations: 'disabled' });
       }

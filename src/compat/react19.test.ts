@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import webpack from 'webpack';
 
-import { findReact19Uses } from './react19';
+import { importModules } from './levitate-bundle';
+import { externalMemberUses, findReact19Uses } from './react19';
 
 jest.setTimeout(120_000); // a hang guard only: webpack builds the fixtures
 
@@ -117,5 +118,38 @@ describe('findReact19Uses', () => {
       `)
     );
     expect(findings.map((f) => f.kind)).toEqual(['ref-as-prop', 'ref-as-prop']);
+  });
+});
+
+describe('externalMemberUses', () => {
+  it("lists each external's exports a bundle uses, from named, namespace and default imports", async () => {
+    const source = await bundle(`
+      import { Button, Stack } from '@grafana/ui';
+      import * as UI from '@grafana/ui';
+      import React, { useState } from 'react';
+      export function App() {
+        const [n] = useState(0);
+        return React.createElement(Stack, null, React.createElement(Button, null, n), React.createElement(UI.TagsInput));
+      }
+    `);
+    const uses = new Set(externalMemberUses(source).map((u) => `${u.specifier}.${u.name}`));
+    expect(uses).toEqual(
+      new Set([
+        '@grafana/ui.Button',
+        '@grafana/ui.Stack',
+        '@grafana/ui.TagsInput',
+        'react.useState',
+        'react.createElement',
+      ])
+    );
+  });
+
+  it('writes the uses as plain named imports, one module per package, for levitate to check', () => {
+    const files = importModules({ '@grafana/ui': ['Button', 'Stack'], '@grafana/data': ['FieldType'] });
+    expect(files['ui.ts']).toBe(`import { Button, Stack } from '@grafana/ui';\nexport const used = [Button, Stack];\n`);
+    expect(files['data.ts']).toBe(`import { FieldType } from '@grafana/data';\nexport const used = [FieldType];\n`);
+    expect(files['bundle-externals.ts']).toBe(
+      `export { used as ui } from './ui';\nexport { used as data } from './data';\n`
+    );
   });
 });

@@ -11,6 +11,8 @@
  * - a context object rendered as an element (`<Context value={…}>`, React 19's provider shorthand);
  * - a function component given to createElement/jsx that reads `ref` from its props without forwardRef (React 18
  *   never passes `ref` as a prop).
+ * The same analysis lists every export of every external the bundle uses (externalMemberUses), which
+ * levitate-bundle.ts checks against the oldest Grafana.
  */
 import { parse } from 'acorn';
 import { analyze, Variable } from 'eslint-scope';
@@ -99,8 +101,21 @@ const propertyName = (member: Node): string | undefined => {
   return property.type === 'Literal' && typeof property.value === 'string' ? property.value : undefined;
 };
 
-/** The findings in a bundle's source; an empty list when it uses no React-19-only API. */
-export function findReact19Uses(source: string): Finding[] {
+/** A use of an external module's export in a bundle: `r.Button`, `(0, r.jsx)`, `const { use } = r`. */
+export interface ExternalMemberUse {
+  /** The module specifier of the external, e.g. `@grafana/ui`. */
+  specifier: string;
+  /** The export's name, e.g. `Button`. */
+  name: string;
+  /** Character offset in the bundle. */
+  offset: number;
+}
+
+/**
+ * A bundle parsed with real scopes, and which of its variables hold which external module (see the file comment):
+ * `moduleOfMember(x.name)` says which module `x` is, for `r.name` and `o().name`.
+ */
+function analyzeBundle(source: string) {
   const ast = parse(source, {
     ecmaVersion: 'latest',
     sourceType: 'script',
@@ -222,6 +237,43 @@ export function findReact19Uses(source: string): Finding[] {
     }
     return undefined;
   };
+
+  /** Every use of an external's export: member accesses and destructuring of a module namespace. */
+  const memberUses: ExternalMemberUse[] = [];
+  for (const n of nodes) {
+    if (n.type === 'MemberExpression') {
+      const specifier = moduleOfMember(n);
+      const name = propertyName(n);
+      if (specifier && name) {
+        memberUses.push({ specifier, name, offset: n.start });
+      }
+    } else if (n.type === 'VariableDeclarator' && (n.id as Node).type === 'ObjectPattern') {
+      // `const { use } = r`
+      const specifier = namespaceOf.get(resolve(n.init as Node)!);
+      for (const prop of ((n.id as Node).properties as Node[]) ?? []) {
+        const key = prop.key as Node | undefined;
+        const name = key?.type === 'Identifier' ? (key.name as string) : undefined;
+        if (specifier && name) {
+          memberUses.push({ specifier, name, offset: n.start });
+        }
+      }
+    }
+  }
+  return { nodes, resolve, bindingTarget, moduleOfMember, memberUses };
+}
+
+/**
+ * The exports of external modules (the AMD dependencies of `define`, e.g. @grafana/ui) that a bundle uses, in the
+ * order they appear.
+ */
+export function externalMemberUses(source: string): ExternalMemberUse[] {
+  return analyzeBundle(source).memberUses.sort((a, b) => a.offset - b.offset);
+}
+
+/** The findings in a bundle's source; an empty list when it uses no React-19-only API. */
+export function findReact19Uses(source: string): Finding[] {
+  const { nodes, resolve, bindingTarget, moduleOfMember, memberUses } = analyzeBundle(source);
+
   /** The React export a callee names (`r.createElement`, `(0, r.jsx)`), with its module. */
   const reactCallee = (callee: Node): { specifier: string; name: string } | undefined => {
     let c = callee;
@@ -240,27 +292,9 @@ export function findReact19Uses(source: string): Finding[] {
   const findings: Finding[] = [];
 
   // Exports React 18 lacks.
-  for (const n of nodes) {
-    if (n.type !== 'MemberExpression') {
-      continue;
-    }
-    const specifier = moduleOfMember(n);
-    const name = propertyName(n);
-    if (specifier && name && REACT19_ONLY[specifier]?.includes(name)) {
-      findings.push({ kind: 'export', what: `${specifier}.${name}`, offset: n.start });
-    }
-  }
-  for (const n of nodes) {
-    // `const { use } = r`
-    if (n.type === 'VariableDeclarator' && (n.id as Node).type === 'ObjectPattern') {
-      const specifier = namespaceOf.get(resolve(n.init as Node)!);
-      for (const prop of ((n.id as Node).properties as Node[]) ?? []) {
-        const key = prop.key as Node | undefined;
-        const name = key?.type === 'Identifier' ? (key.name as string) : undefined;
-        if (specifier && name && REACT19_ONLY[specifier]?.includes(name)) {
-          findings.push({ kind: 'export', what: `${specifier}.${name}`, offset: n.start });
-        }
-      }
+  for (const use of memberUses) {
+    if (REACT19_ONLY[use.specifier]?.includes(use.name)) {
+      findings.push({ kind: 'export', what: `${use.specifier}.${use.name}`, offset: use.offset });
     }
   }
 

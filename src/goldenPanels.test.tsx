@@ -1,0 +1,127 @@
+/**
+ * The panel the README pictures (docs/img/panel*.png, rendered by `npm run screenshots`) renders from the backend's
+ * golden answers: the same component tree (src/testing/goldenPanels.tsx), here in jsdom. The legend must list
+ * every series and overlay by the name the backend gave it, the overlays dashed, the verdict table left out, and
+ * the query's notice in the title bar — so the pictures cannot silently drift from the data.
+ */
+import { render, screen, within } from '@testing-library/react';
+import React from 'react';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+
+import { graphableFrames, MemoryPanel, QueryDataBody, responseFrames } from './testing/goldenPanels';
+
+const GOLDEN_DIR = path.resolve(__dirname, '..', 'pkg', 'plugin', 'testdata', 'golden');
+
+/** What the raw JSON says, read without Grafana's code: the frames of query A. */
+interface RawField {
+  name: string;
+  type: string;
+  labels?: Record<string, string>;
+  config?: { displayNameFromDS?: string; custom?: { lineStyle?: { fill?: string } } };
+}
+interface RawFrame {
+  schema: { name?: string; meta?: { notices?: Array<{ severity: string; text: string }> }; fields: RawField[] };
+}
+
+function golden(name: string): { body: QueryDataBody; frames: RawFrame[] } {
+  const body = JSON.parse(readFileSync(path.join(GOLDEN_DIR, name), 'utf8'));
+  return { body, frames: body.results.A.frames };
+}
+
+/** Each time series frame's value field and the name the backend gave it. */
+function seriesOf(frames: RawFrame[]) {
+  return frames
+    .filter((f) => f.schema.fields.some((x) => x.type === 'time'))
+    .map((f) => f.schema.fields.find((x) => x.type === 'number')!)
+    .map((value) => ({
+      name: value.config!.displayNameFromDS!,
+      overlay: value.labels?.memshape_overlay,
+      dashed: value.config?.custom?.lineStyle?.fill === 'dash',
+    }));
+}
+
+/** The legend's rows: the label of each and whether its line sample is dashed, as @grafana/ui draws them. */
+function legendRows() {
+  const legend = screen.getByTestId('data-testid viz-layout-legend');
+  return within(legend)
+    .getAllByRole('row')
+    .filter((row) => within(row).queryByTestId('series-icon'))
+    .map((row) => {
+      const icon = within(row).getByTestId('series-icon') as HTMLElement;
+      return {
+        name: within(row).getByRole('button').getAttribute('title')!,
+        // SeriesIcon draws a dashed sample as a repeated dash (background-size), a solid line as a pill.
+        dashed: icon.style.backgroundSize !== '' && icon.style.borderRadius === '',
+      };
+    });
+}
+
+// jsdom has no ResizeObserver; PanelChrome's title measures itself with one. Nothing resizes here, so it never
+// reports — and the plot, sized by what the layout measures, stays undrawn (jsdom has no canvas either): the
+// legend and title bar are what this test reads.
+beforeAll(() => {
+  class ResizeObserverStub {
+    observe() {}
+    unobserve() {}
+    disconnect() {}
+  }
+  Object.defineProperty(window, 'ResizeObserver', { writable: true, configurable: true, value: ResizeObserverStub });
+});
+
+describe.each(['panel-all-6h.json', 'panel-series-forecast.json'])('the README panel from %s', (file) => {
+  const { body, frames } = golden(file);
+  const series = seriesOf(frames);
+
+  beforeEach(() => {
+    render(<MemoryPanel body={body} title="Memory — prod" width={1280} height={480} />);
+  });
+
+  it('has series, overlays and a verdict to show (the golden is what the picture needs)', () => {
+    expect(series.filter((s) => s.overlay)).not.toHaveLength(0);
+    expect(series.filter((s) => / · LEAK \+/.test(s.name))).not.toHaveLength(0);
+    if (file === 'panel-series-forecast.json') {
+      expect(series.filter((s) => s.overlay === 'forecast')).not.toHaveLength(0);
+    }
+  });
+
+  it('lists every series and overlay in the legend by the name the backend gave it, in order', () => {
+    expect(legendRows().map((r) => r.name)).toEqual(series.map((s) => s.name));
+  });
+
+  it('shows the leak verdicts in the legend', () => {
+    const names = legendRows().map((r) => r.name);
+    expect(names).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^leak-1 · LEAK \+15 MiB\/h/),
+        expect.stringMatching(/^leak-restart · LEAK \+31 MiB\/h/),
+        expect.stringMatching(/^trap · FRAGMENTATION \+\d+(\.\d+)? MiB\/h, slowing$/),
+      ])
+    );
+  });
+
+  it('draws the overlays dashed, as their field config says, and the series solid', () => {
+    const rows = legendRows();
+    for (const s of series) {
+      const row = rows.find((r) => r.name === s.name)!;
+      expect({ name: s.name, dashed: row.dashed }).toEqual({ name: s.name, dashed: !!s.overlay });
+      expect(s.dashed).toBe(!!s.overlay);
+    }
+  });
+
+  it('leaves frames without a time field (the verdict table) out of the time series panel', () => {
+    const all = responseFrames(body);
+    const drawn = graphableFrames(all);
+    expect(drawn.map((f) => f.name)).not.toContain('verdicts');
+    expect(drawn).toHaveLength(series.length);
+    if (file === 'panel-all-6h.json') {
+      expect(all.map((f) => f.name)).toContain('verdicts');
+    }
+  });
+
+  it("shows the query's notice in the title bar as a warning", () => {
+    const notice = frames[0].schema.meta!.notices![0];
+    expect(notice.severity).toBe('warning');
+    expect(screen.getByTestId('panel-notice-warning')).toHaveAttribute('aria-label', notice.text);
+  });
+});
