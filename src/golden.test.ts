@@ -82,7 +82,7 @@ describe('golden answers through Grafana', () => {
 
   it('has the answers the frontend relies on', () => {
     expect(files).toEqual(
-      expect.arrayContaining(['alert-default.json', 'alert-nodata.json', 'annotations-week.json', 'panel-all-6h.json'])
+      expect.arrayContaining(['alert-default.json', 'alert-nodata.json', 'annotations-week.json', 'panel-all-3d.json'])
     );
   });
 
@@ -152,8 +152,8 @@ describe('golden answers through Grafana', () => {
     });
   });
 
-  it('panel-all-6h: a leak is named in the legend with its growth and time to the limit, and has a linear fit', () => {
-    const frames = load('panel-all-6h.json').get('A')!;
+  it('panel-all-3d: a leak is named in the legend with its growth and time to the limit, and has a linear fit', () => {
+    const frames = load('panel-all-3d.json').get('A')!;
     const names = frames.map((f) => getFieldDisplayName(valueField(f) ?? f.fields[0], f, frames));
     expect(names.filter((n) => LEAK_NAME.test(n) && n.includes('limit in ~'))).not.toHaveLength(0);
     expect(names.filter((n) => n.endsWith(' · linear fit'))).not.toHaveLength(0);

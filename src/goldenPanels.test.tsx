@@ -69,7 +69,7 @@ beforeAll(() => {
   Object.defineProperty(window, 'ResizeObserver', { writable: true, configurable: true, value: ResizeObserverStub });
 });
 
-describe.each(['panel-all-6h.json', 'panel-series-forecast.json'])('the README panel from %s', (file) => {
+describe.each(['panel-all-3d.json', 'panel-series-forecast.json'])('the README panel from %s', (file) => {
   const { body, frames } = golden(file);
   const series = seriesOf(frames);
 
@@ -114,7 +114,7 @@ describe.each(['panel-all-6h.json', 'panel-series-forecast.json'])('the README p
     const drawn = graphableFrames(all);
     expect(drawn.map((f) => f.name)).not.toContain('verdicts');
     expect(drawn).toHaveLength(series.length);
-    if (file === 'panel-all-6h.json') {
+    if (file === 'panel-all-3d.json') {
       expect(all.map((f) => f.name)).toContain('verdicts');
     }
   });

@@ -8,6 +8,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"time"
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 	"github.com/grafana/grafana-plugin-sdk-go/backend/httpclient"
@@ -43,13 +44,15 @@ type Datasource struct {
 	api    promMeta // Prometheus' label, series and metadata APIs; nil for Datadog
 	hc     *http.Client
 	redact *upstream.Redactor
+	// now is the clock; tests set it.
+	now func() time.Time
 }
 
 // NewDatasource is the instance factory handed to datasource.Manage. It
 // fails only on internal errors; settings problems are kept and reported
 // by CheckHealth and each query.
 func NewDatasource(ctx context.Context, s backend.DataSourceInstanceSettings) (instancemgmt.Instance, error) {
-	d := &Datasource{}
+	d := &Datasource{now: time.Now}
 	d.settings, d.cfgErr = models.LoadSettings(s)
 	d.redact = upstream.NewRedactor(d.settings.Secrets()...)
 	if d.cfgErr != nil {

@@ -35,7 +35,7 @@ func TestGolden(t *testing.T) {
 		headers map[string]string
 		query   backend.DataQuery
 	}{
-		{"panel-all-6h", nil, panelQuery("A", model(), 6*time.Hour, 2*time.Minute)},
+		{"panel-all-3d", nil, panelQuery("A", model(), 3*24*time.Hour, 15*time.Minute)},
 		{"panel-series-forecast", nil, q("A", model("output", "series"), fixtureEnd.Add(-6*time.Hour), fixtureEnd.Add(12*time.Hour), 5*time.Minute)},
 		{"verdicts-week", nil, panelQuery("A", model("output", "verdicts"), week, 10*time.Minute)},
 		{"alert-default", fromAlert, alertQuery("A", model())},

@@ -21,14 +21,15 @@ type limit struct {
 }
 
 // limits runs the query's limit query (limitExpr), if it has one, over the
-// last few steps of the analysis window and keeps each series' latest
-// value.
-func (d *Datasource) limits(ctx context.Context, q models.Query, aq upstream.Query) (limitSet, error) {
-	if q.LimitExpr == "" {
+// hour (or ten steps) up to the memory series' last sample (last, ms) and
+// keeps each limit series' latest value.
+func (d *Datasource) limits(ctx context.Context, q models.Query, aq upstream.Query, last int64) (limitSet, error) {
+	if q.LimitExpr == "" || last == 0 {
 		return limitSet{}, nil
 	}
+	end := time.UnixMilli(last).UTC()
 	// The last hour at least: limits are often scraped rarely.
-	lq := upstream.Query{Expr: q.LimitExpr, Start: aq.End.Add(-max(10*aq.Step, time.Hour)), End: aq.End, Step: aq.Step, CacheKey: aq.CacheKey}
+	lq := upstream.Query{Expr: q.LimitExpr, Start: end.Add(-max(10*aq.Step, time.Hour)), End: end, Step: aq.Step, CacheKey: aq.CacheKey}
 	lq.Expr = interpolate(lq.Expr, lq.Step, lq.Step, lq.End.Sub(lq.Start), d.settings.ScrapeInterval)
 	res, err := d.fetch(ctx, "limit query", lq)
 	if err != nil {

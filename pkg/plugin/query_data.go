@@ -131,7 +131,7 @@ func (d *Datasource) query(ctx context.Context, req *backend.QueryDataRequest, d
 		window = d.settings.AnalysisWindow
 	}
 	showSeries := out == models.OutputAll || out == models.OutputSeries
-	p := makePlan(q.Expr, from, to, dq.Interval, window, d.settings.ScrapeInterval, showSeries)
+	p := makePlan(q.Expr, from, to, d.now(), dq.Interval, window, d.settings.ScrapeInterval, showSeries)
 
 	// Forwarded identities (OAuth, cookies) may see different data: the
 	// cache keeps their answers apart.
@@ -156,7 +156,7 @@ func (d *Datasource) query(ctx context.Context, req *backend.QueryDataRequest, d
 			return upstreamError(err)
 		}
 	}
-	limits, err := d.limits(ctx, q, aq)
+	limits, err := d.limits(ctx, q, aq, lastSample(analysed.Series))
 	if err != nil {
 		return upstreamError(err)
 	}
@@ -316,6 +316,18 @@ func (d *Datasource) judge(analysed, panel []series.Series, opt shape.Options, l
 	}
 	sort.SliceStable(items, func(a, b int) bool { return labelKey(items[a].Labels) < labelKey(items[b].Labels) })
 	return items
+}
+
+// lastSample is the time of the latest sample of any series (ms; 0 when
+// there is none).
+func lastSample(ss []series.Series) int64 {
+	var last int64
+	for _, s := range ss {
+		for _, t := range s.T {
+			last = max(last, t)
+		}
+	}
+	return last
 }
 
 // reportsSince: the series has a sample at or after t (ms).

@@ -49,13 +49,19 @@ func analysisStep(span, scrape time.Duration) time.Duration {
 // makePlan works out the fetches of a query over the panel's [from, to]
 // with the panel's interval; window is the analysis window (the query's or
 // the data source's), scrape the scrape interval (the floor of any step).
-func makePlan(expr string, from, to time.Time, interval, window, scrape time.Duration, showSeries bool) plan {
-	span := max(window, to.Sub(from))
+// The analysis window never reaches past now: a panel that shows the
+// future (for the forecast) is analysed over the week up to now.
+func makePlan(expr string, from, to, now time.Time, interval, window, scrape time.Duration, showSeries bool) plan {
+	analysedTo := to
+	if now.Before(to) {
+		analysedTo = now
+	}
+	span := max(window, analysedTo.Sub(from))
 	step := analysisStep(span, scrape)
 	// Aligned to the step from the Unix epoch, like Grafana's Prometheus:
 	// the same samples whatever the panel, and cache-friendly.
 	ms := step.Milliseconds()
-	end := time.UnixMilli(to.UnixMilli() - mod(to.UnixMilli(), ms)).UTC()
+	end := time.UnixMilli(analysedTo.UnixMilli() - mod(analysedTo.UnixMilli(), ms)).UTC()
 	n := (span.Milliseconds() + ms - 1) / ms // whole steps covering the span
 	p := plan{analysis: upstream.Query{Expr: expr, Start: end.Add(-time.Duration(n) * step), End: end, Step: step}}
 	if !showSeries {

@@ -11,7 +11,7 @@ import { CoreApp, createTheme, ThemeContext } from '@grafana/data';
 import { GlobalStyles } from '@grafana/ui';
 
 import alertDefault from '../../pkg/plugin/testdata/golden/alert-default.json';
-import panelAll6h from '../../pkg/plugin/testdata/golden/panel-all-6h.json';
+import panelAll3d from '../../pkg/plugin/testdata/golden/panel-all-3d.json';
 import panelSeriesForecast from '../../pkg/plugin/testdata/golden/panel-series-forecast.json';
 import verdictsWeek from '../../pkg/plugin/testdata/golden/verdicts-week.json';
 import { ConfigEditor } from '../../src/components/ConfigEditor';
@@ -205,7 +205,7 @@ function Preview() {
           <>
             <GoldenShot
               name="panel"
-              body={panelAll6h}
+              body={panelAll3d}
               Component={MemoryPanel}
               title="Memory — prod"
               width={1280}
