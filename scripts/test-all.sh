@@ -148,6 +148,7 @@ step levitate npm_script levitate
 step e2e e2e
 step build-frontend "$NPM" run build
 step react18 npm_script check:react18
+step levitate-bundle npm_script levitate:bundle
 step build-backend "$MAKE" --no-print-directory build-backend
 step backend-version backend_version
 step install-twice install_twice
