@@ -124,25 +124,13 @@ func (a *API) queryRange(w http.ResponseWriter, r *http.Request) {
 			if !ok {
 				continue
 			}
-			vals = append(vals, sample{json.Number(strconv.FormatFloat(float64(t.UnixMilli())/1000, 'f', -1, 64)), formatValue(v)})
+			vals = append(vals, sample{json.Number(strconv.FormatFloat(float64(t.UnixMilli())/1000, 'f', -1, 64)), series.FormatValue(v)})
 		}
 		if len(vals) > 0 {
 			results = append(results, result{Metric: s.Labels, Values: vals})
 		}
 	}
 	writeData(w, map[string]any{"resultType": "matrix", "result": results})
-}
-
-func formatValue(v float64) string {
-	switch {
-	case math.IsNaN(v):
-		return "NaN"
-	case math.IsInf(v, 1):
-		return "+Inf"
-	case math.IsInf(v, -1):
-		return "-Inf"
-	}
-	return strconv.FormatFloat(v, 'f', -1, 64)
 }
 
 // At is the value of s a Prometheus selector sees at t: the latest sample

@@ -6,6 +6,8 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
+	"testing"
 	"time"
 
 	"github.com/memshape/memory-datasource/pkg/series"
@@ -82,4 +84,44 @@ func (s *Server) CPUTime() time.Duration {
 		return 0
 	}
 	return time.Duration(ut+st) * 10 * time.Millisecond
+}
+
+// BenchFleet is the benchmarks' fleet: 5,000 memory series (Fleet), 7 days
+// at 5 minutes ending at the start of the run, in one real Prometheus per
+// test binary, backfilled the first time a benchmark asks. StopBenchFleet
+// (from TestMain) stops it.
+const (
+	BenchFleetSeries = 5000
+	BenchFleetPoints = 2016
+	BenchFleetStep   = 5 * time.Minute
+	BenchFleetMetric = "memshape_bench_bytes"
+)
+
+var (
+	benchOnce sync.Once
+	benchSrv  *Server
+	benchErr  error
+	benchEnd  time.Time
+)
+
+// BenchFleet returns the running fleet server and where its samples end.
+func BenchFleet(b testing.TB) (*Server, time.Time) {
+	Require(b)
+	benchOnce.Do(func() {
+		benchEnd = time.Now().Truncate(BenchFleetStep)
+		began := time.Now()
+		benchSrv, benchErr = Launch(Options{Generate: Fleet(BenchFleetMetric, BenchFleetSeries, BenchFleetPoints, benchEnd, BenchFleetStep)})
+		fmt.Fprintf(os.Stderr, "fleet: %d series × %d points backfilled and served in %s\n", BenchFleetSeries, BenchFleetPoints, time.Since(began).Round(time.Second))
+	})
+	if benchErr != nil {
+		b.Fatal(benchErr)
+	}
+	return benchSrv, benchEnd
+}
+
+// StopBenchFleet stops the fleet server if a benchmark started it.
+func StopBenchFleet() {
+	if benchSrv != nil {
+		benchSrv.Stop()
+	}
 }

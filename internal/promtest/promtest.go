@@ -500,7 +500,7 @@ func writeSamples(w *bufio.Writer, name string, s series.Series) {
 		buf = append(buf[:0], name...)
 		buf = append(buf, lbl...)
 		buf = append(buf, ' ')
-		buf = append(buf, formatValue(s.V[i])...)
+		buf = append(buf, series.FormatValue(s.V[i])...)
 		buf = append(buf, ' ')
 		buf = append(buf, formatMillis(s.T[i])...)
 		buf = append(buf, '\n')
@@ -543,18 +543,6 @@ func labelString(l map[string]string) string {
 	}
 	b.WriteByte('}')
 	return b.String()
-}
-
-func formatValue(v float64) string {
-	switch {
-	case math.IsNaN(v):
-		return "NaN"
-	case math.IsInf(v, 1):
-		return "+Inf"
-	case math.IsInf(v, -1):
-		return "-Inf"
-	}
-	return strconv.FormatFloat(v, 'g', -1, 64)
 }
 
 func formatMillis(ms int64) string {

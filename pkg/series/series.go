@@ -5,7 +5,9 @@
 package series
 
 import (
+	"math"
 	"sort"
+	"strconv"
 	"strings"
 )
 
@@ -52,4 +54,18 @@ func (s Series) Name() string {
 	}
 	b.WriteByte('}')
 	return b.String()
+}
+
+// FormatValue writes a sample value as Prometheus' text formats and API do:
+// the shortest decimal that reads back to v, and NaN, +Inf, -Inf.
+func FormatValue(v float64) string {
+	switch {
+	case math.IsNaN(v):
+		return "NaN"
+	case math.IsInf(v, 1):
+		return "+Inf"
+	case math.IsInf(v, -1):
+		return "-Inf"
+	}
+	return strconv.FormatFloat(v, 'g', -1, 64)
 }

@@ -10,7 +10,6 @@ import (
 	"os"
 	"runtime"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -21,43 +20,19 @@ import (
 	"github.com/memshape/memory-datasource/pkg/upstream"
 )
 
-// The benchmark fleet: 5,000 memory series, 7 days at 5 minutes, in the
-// real Prometheus, backfilled once per test binary and only when a
-// benchmark asks for it.
+// fleet is the benchmarks' fleet (promtest.BenchFleet).
+func fleet(b *testing.B) (*promtest.Server, time.Time) { return promtest.BenchFleet(b) }
+
 const (
-	fleetSeries = 5000
-	fleetPoints = 2016
-	fleetStep   = 5 * time.Minute
-	fleetMetric = "memshape_bench_bytes"
+	fleetSeries = promtest.BenchFleetSeries
+	fleetPoints = promtest.BenchFleetPoints
+	fleetStep   = promtest.BenchFleetStep
+	fleetMetric = promtest.BenchFleetMetric
 )
-
-var (
-	fleetOnce sync.Once
-	fleetSrv  *promtest.Server
-	fleetErr  error
-	fleetEnd  time.Time
-)
-
-func fleet(b *testing.B) (*promtest.Server, time.Time) {
-	promtest.Require(b)
-	fleetOnce.Do(func() {
-		fleetEnd = time.Now().Truncate(fleetStep)
-		began := time.Now()
-		fleetSrv, fleetErr = promtest.Launch(promtest.Options{
-			Generate: promtest.Fleet(fleetMetric, fleetSeries, fleetPoints, fleetEnd, fleetStep)})
-		fmt.Fprintf(os.Stderr, "fleet: %d series × %d points backfilled and served in %s\n", fleetSeries, fleetPoints, time.Since(began).Round(time.Second))
-	})
-	if fleetErr != nil {
-		b.Fatal(fleetErr)
-	}
-	return fleetSrv, fleetEnd
-}
 
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if fleetSrv != nil {
-		fleetSrv.Stop()
-	}
+	promtest.StopBenchFleet()
 	os.Exit(code)
 }
 
