@@ -189,7 +189,8 @@ func countValues(vs []*float64) int {
 }
 
 // sortedPoints returns the points sorted by time with repeated timestamps
-// dropped (the last value of a repeat wins).
+// dropped (the last value of a repeat wins): t and v themselves when they
+// already are (the usual case; they are not changed), else new slices.
 func sortedPoints(t []int64, v []float64) ([]int64, []float64) {
 	n := min(len(t), len(v))
 	sorted := true
@@ -199,12 +200,12 @@ func sortedPoints(t []int64, v []float64) ([]int64, []float64) {
 			break
 		}
 	}
+	if sorted {
+		return t[:n], v[:n]
+	}
 	ts, vs := make([]int64, n), make([]float64, n)
 	copy(ts, t[:n])
 	copy(vs, v[:n])
-	if sorted {
-		return ts, vs
-	}
 	idx := make([]int, n)
 	for i := range idx {
 		idx[i] = i

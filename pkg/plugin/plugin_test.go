@@ -81,6 +81,7 @@ func TestMain(m *testing.M) {
 	if pluginClient != nil {
 		_ = pluginServer.Shutdown()
 	}
+	promtest.StopBenchFleet()
 	os.Exit(code)
 }
 

@@ -1,0 +1,147 @@
+package plugin
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/grafana/grafana-plugin-sdk-go/backend"
+	"github.com/grafana/grafana-plugin-sdk-go/backend/instancemgmt"
+
+	"github.com/memshape/memory-datasource/internal/promtest"
+)
+
+// BenchmarkQueryData runs, against the real Prometheus holding the
+// benchmark fleet (promtest.BenchFleet: 7 days at 5 minutes), both sides in
+// one run:
+//
+//   - raw: the query_range a 7-day analysis window needs, body read and
+//     thrown away — the least any data source can do;
+//   - alert: an alert rule's evaluation through the plugin (a new instance
+//     each time: the first evaluation, nothing cached);
+//   - alert-again: the same rule on the same instance (what each later
+//     evaluation costs with the cache);
+//   - all: a 7-day panel with output all (series, overlays, table).
+//
+// It reports the body, the peak heap and its ratio to the body, and CPU.
+// No timing is asserted.
+func BenchmarkQueryData(b *testing.B) {
+	srv, end := promtest.BenchFleet(b)
+	week := 7 * 24 * time.Hour
+	step := promtest.BenchFleetStep
+	for _, n := range []int{1000, 5000} {
+		expr := promtest.BenchFleetMetric
+		if n == 1000 {
+			expr += `{shard="0"}`
+		}
+		body := int64(0)
+		b.Run(fmt.Sprintf("series=%d/raw", n), func(b *testing.B) {
+			form := url.Values{"query": {expr}, "start": {unix(end.Add(-week))}, "end": {unix(end)}, "step": {strconv.Itoa(int(step.Seconds()))}}
+			benchOp(b, srv, &body, func() (int64, error) {
+				req, _ := http.NewRequest(http.MethodPost, srv.URL+"/api/v1/query_range", strings.NewReader(form.Encode()))
+				req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+				req.Header.Set("Accept-Encoding", "identity") // as the plugin with compression off
+				resp, err := http.DefaultClient.Do(req)
+				if err != nil {
+					return 0, err
+				}
+				defer func() { _ = resp.Body.Close() }()
+				return io.Copy(io.Discard, resp.Body)
+			})
+		})
+		model, _ := json.Marshal(map[string]any{"expr": expr})
+		alert := func(ds instancemgmt.Instance) func() (int64, error) {
+			return func() (int64, error) {
+				resp, err := ds.(*Datasource).QueryData(context.Background(), &backend.QueryDataRequest{
+					Headers: map[string]string{AlertHeader: "true"},
+					Queries: []backend.DataQuery{{RefID: "A", JSON: model, TimeRange: backend.TimeRange{From: end.Add(-10 * time.Minute), To: end}, Interval: time.Second, MaxDataPoints: 43200}},
+				})
+				if err != nil {
+					return 0, err
+				}
+				if dr := resp.Responses["A"]; dr.Error != nil || len(dr.Frames) != n {
+					return 0, fmt.Errorf("%d frames, error %v", len(dr.Frames), dr.Error)
+				}
+				return body, nil
+			}
+		}
+		newDS := func(b *testing.B) instancemgmt.Instance {
+			ds, err := NewDatasource(context.Background(), *settings(srv.URL, `{"compression":false}`, nil))
+			if err != nil {
+				b.Fatal(err)
+			}
+			return ds
+		}
+		b.Run(fmt.Sprintf("series=%d/alert", n), func(b *testing.B) {
+			benchOp(b, srv, nil, func() (int64, error) { return alert(newDS(b))() })
+		})
+		b.Run(fmt.Sprintf("series=%d/alert-again", n), func(b *testing.B) {
+			ds := newDS(b)
+			if _, err := alert(ds)(); err != nil {
+				b.Fatal(err)
+			}
+			benchOp(b, srv, nil, alert(ds))
+		})
+		b.Run(fmt.Sprintf("series=%d/all", n), func(b *testing.B) {
+			all, _ := json.Marshal(map[string]any{"expr": expr, "output": "all"})
+			benchOp(b, srv, nil, func() (int64, error) {
+				ds := newDS(b).(*Datasource)
+				resp, err := ds.QueryData(context.Background(), &backend.QueryDataRequest{Queries: []backend.DataQuery{
+					{RefID: "A", JSON: all, TimeRange: backend.TimeRange{From: end.Add(-week), To: end}, Interval: 10 * time.Minute, MaxDataPoints: 1000},
+				}})
+				if err != nil {
+					return 0, err
+				}
+				if dr := resp.Responses["A"]; dr.Error != nil {
+					return 0, dr.Error
+				}
+				return body, nil
+			})
+		})
+	}
+}
+
+func unix(t time.Time) string { return strconv.FormatInt(t.Unix(), 10) }
+
+// benchOp times op and reports the body it read (or *body, the raw
+// side's, when it reads none of its own), the peak heap, their ratio and
+// CPU (ours and Prometheus').
+func benchOp(b *testing.B, srv *promtest.Server, body *int64, op func() (int64, error)) {
+	b.ReportAllocs()
+	var peak uint64
+	var n int64
+	var cpu, promCPU time.Duration
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		hp := promtest.StartHeapPeak()
+		c0, p0 := promtest.ProcessCPU(), srv.CPUTime()
+		b.StartTimer()
+		read, err := op()
+		b.StopTimer()
+		cpu += promtest.ProcessCPU() - c0
+		promCPU += srv.CPUTime() - p0
+		peak = max(peak, hp.Stop())
+		if err != nil {
+			b.Fatal(err)
+		}
+		n = read
+	}
+	if body != nil {
+		*body = n
+	}
+	b.ReportMetric(float64(n)/(1<<20), "body-MiB")
+	b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MiB")
+	if n > 0 {
+		b.ReportMetric(float64(peak)/float64(n), "peak/body")
+	}
+	b.ReportMetric(float64(cpu.Milliseconds())/float64(b.N), "cpu-ms/op")
+	b.ReportMetric(float64(promCPU.Milliseconds())/float64(b.N), "prom-cpu-ms/op")
+}
