@@ -95,7 +95,8 @@ type Result struct {
 type Client interface {
 	// Source says which upstream this is.
 	Source() Source
-	// QueryRange runs one range query.
+	// QueryRange runs one range query. The result may be shared (a cache
+	// holds it too): callers read it and never change it.
 	QueryRange(ctx context.Context, q Query) (Result, error)
 	// Health checks that the upstream answers and the credentials are
 	// accepted; ok is a sentence for the user ("Connected to Prometheus

@@ -200,7 +200,7 @@ func (c *Cache) QueryRange(ctx context.Context, q upstream.Query) (upstream.Resu
 	res.Warnings = union(held.warnings, fresh.Warnings)
 	c.put(&entry{key: k, start: start, end: last, fetched: fetched, created: held.created,
 		series: merged, sorted: sorted, warnings: res.Warnings})
-	return copyResult(res), nil
+	return res, nil
 }
 
 func (c *Cache) fetchWhole(ctx context.Context, q upstream.Query, k key, start, last int64, now time.Time) (upstream.Result, error) {
@@ -215,9 +215,8 @@ func (c *Cache) fetchWhole(ctx context.Context, q upstream.Query, k key, start, 
 		c.drop(k)
 		return res, nil
 	}
-	held := copyResult(res)
 	c.put(&entry{key: k, start: start, end: last, fetched: now, created: now,
-		series: held.Series, sorted: isSorted(held.Series), warnings: held.Warnings})
+		series: res.Series, sorted: isSorted(res.Series), warnings: res.Warnings})
 	return res, nil
 }
 
@@ -382,20 +381,6 @@ func size(e *entry) int64 {
 		n += int64(len(w)) + 16
 	}
 	return n
-}
-
-// copyResult gives the caller its own slices: the cache's must not change
-// under it, nor it under the cache.
-func copyResult(r upstream.Result) upstream.Result {
-	out := upstream.Result{Series: make([]series.Series, len(r.Series)), Warnings: slices.Clone(r.Warnings)}
-	for i, s := range r.Series {
-		labels := make(map[string]string, len(s.Labels))
-		for k, v := range s.Labels {
-			labels[k] = v
-		}
-		out.Series[i] = series.Series{Labels: labels, T: slices.Clone(s.T), V: slices.Clone(s.V)}
-	}
-	return out
 }
 
 func union(a, b []string) []string {
