@@ -97,12 +97,12 @@ func measureGrowth(lv *levels, st steadyParts, jf jumpsFound) growthFit {
 // can rise as straight, and the hours of steady growth decide.
 func (ev *evidence) cycles() float64 {
 	switch {
+	case ev.t[len(ev.t)-1]-ev.t[0] >= hourMs:
+		return 0
 	case ev.life.gc > 0:
 		return ev.growth.evidenceHours * 3.6e6 / ev.life.gc
 	case ev.jumps.steps > 0:
 		return float64(ev.jumps.steps)
-	case ev.t[len(ev.t)-1]-ev.t[0] >= hourMs:
-		return 0
 	}
 	n := 0
 	for _, s := range ev.growth.spans {
