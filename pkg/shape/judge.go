@@ -34,7 +34,7 @@ const (
 	linearHigh    = 1.5
 	ratioPrecise  = 0.15 // a ratio known to ±this (one standard error) can be judged
 	bloatShare    = 0.2  // jumps carry at least this share of the growth: bloat leads
-	bloatPresence = 0.2  // …at least this share: bloat is a component
+	bloatPresence = 0.2  // …at least this share beside a leak: bloat is a component
 	maxWatchHours = 14 * 24
 	steadyMinRise = 0.01 // a steady rise this share of the level is growth, however small
 )
@@ -164,14 +164,15 @@ func judge(ev *evidence) judgement {
 		j.components = []Shape{Bloat}
 		j.confidence = 0.5 + 0.5*j.scores.Bloat
 	case decel:
+		// Jumps that carry a fifth of the growth lead, whatever their share
+		// beyond that: the split between jumps and curve moves with the
+		// step (a coarse step blurs small jumps into the curve), the
+		// presence of both does not.
 		j.shape = Fragmentation
 		j.components = []Shape{Fragmentation}
-		if bloatGrows && jumpShare >= bloatPresence {
-			j.components = append(j.components, Bloat)
-			if jumpShare > 0.5 {
-				j.shape = Bloat
-				j.components = []Shape{Bloat, Fragmentation}
-			}
+		if bloatGrows && jumpShare >= bloatShare {
+			j.shape = Bloat
+			j.components = []Shape{Bloat, Fragmentation}
 		}
 		j.confidence = 0.5 + 0.5*math.Max(j.scores.Fragmentation, clamp01((decelUpper-ratio-2*ratioSE)/0.3))
 	case bloatGrows && jumpShare >= bloatShare:
