@@ -117,8 +117,10 @@ func warmup(lv *levels, gc float64) float64 {
 		return 0
 	}
 	limit := max(int(math.Ceil(0.15*float64(p))), min(2, p/3))
+	lag := 0    // bins the floor under a sawtooth holds the first level before it follows a climb
 	if gc > 0 { // the floor under a sawtooth is smoothed over 2.5 periods: so is the warm-up's end
 		limit += int(math.Ceil(2.5 * gc / 3.6e6 / width))
+		lag = int(math.Ceil(1.25 * gc / 3.6e6 / width))
 	}
 	tol := math.Max(math.Max(3*sp, 0.01), -0.1*deficit) // 90 % of the way up
 	for j := 1; j <= limit && j < p; j++ {
@@ -130,8 +132,8 @@ func warmup(lv *levels, gc float64) float64 {
 		// level that sits still and then leaps is a jump — the shape, not
 		// its preamble. (After a restart, the dip and climb back are the
 		// warm-up whatever their form.)
-		third := j / 3
-		if len(lv.life) == 1 && j >= 3 && (math.IsNaN(prof[third]) || prof[third]-(icpt+slope*float64(third)) <= 0.85*deficit) {
+		third := lag + (j-lag)/3
+		if len(lv.life) == 1 && j-lag >= 3 && (math.IsNaN(prof[third]) || prof[third]-(icpt+slope*float64(third)) <= 0.85*deficit) {
 			return 0
 		}
 		return float64(j) * width
