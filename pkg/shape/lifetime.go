@@ -10,6 +10,7 @@ import "math"
 const (
 	gcMaxPeriodMs   = 30 * 60 * 1000
 	minDropsForGC   = 4
+	gcMinSteps      = 4 // a sawtooth is resolved when a period spans at least this many steps
 	restartErase    = 0.6  // a restart gives back at least this share of the climb since the lifetime began
 	restartDeepDrop = 0.35 // …or drops by this share of the level at once (the process died)
 )
@@ -42,6 +43,12 @@ func findLifetimes(t []int64, v []float64, buf []float64) lifetimes {
 	lt.gc = gcPeriod(t, drops)
 	if lt.gc > 0 {
 		lt.segs = []segment{{0, n}}
+		if lt.gc < gcMinSteps*lt.step {
+			// A sawtooth sampled slower than it runs: the scrape catches it
+			// at random phases, and it is noise of its amplitude around its
+			// mean. Its apparent period is the step's, not the collector's.
+			lt.gc = 0
+		}
 		return lt
 	}
 	drops = levelDrops(v, drops, med, sigma, lt.scale)
