@@ -150,7 +150,8 @@ func judge(ev *evidence) judgement {
 	steady := rate > 0 && residT >= 2*th.minT && g.line.r2() >= 0.8 && j.steadyRise >= steadyMinRise
 	// At the series' own scale: the rate held over enough of the process'
 	// own cycles and multiplied memory — fragmentation slows as it grows.
-	byCycles := ev.cycles() >= th.leakCycles && g.relativeGrowth(&ev.lv) >= th.leakGrowth
+	cycles, _ := ev.cycles()
+	byCycles := cycles >= th.leakCycles && g.relativeGrowth(&ev.lv) >= th.leakGrowth
 
 	switch {
 	case !residGrows && !bloatGrows && steady:
