@@ -10,7 +10,7 @@ import "math"
 const (
 	gcMaxPeriodMs   = 30 * 60 * 1000
 	minDropsForGC   = 4
-	gcMinSteps      = 4 // a sawtooth is resolved when a period spans at least this many steps
+	gcMinSteps      = 4    // a sawtooth is resolved when a period spans at least this many steps
 	restartErase    = 0.6  // a restart gives back at least this share of the climb since the lifetime began
 	restartDeepDrop = 0.35 // …or drops by this share of the level at once (the process died)
 )
