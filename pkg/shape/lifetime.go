@@ -52,7 +52,14 @@ func findLifetimes(t []int64, v []float64, buf []float64) lifetimes {
 		return lt
 	}
 	drops = levelDrops(v, drops, med, sigma, lt.scale)
-	lt.segs = splitAtGaps(t, v, splitLifetimes(v, drops, sigma, lt.scale))
+	segs := splitLifetimes(v, drops, sigma, lt.scale)
+	if len(drops) >= minDropsForGC && 3*(len(segs)-1) < len(drops) {
+		// Most falls leave the level where it was: a sawtooth, seen at a
+		// step that turns the collector's period into a slow beat. The few
+		// falls of the beat that look like restarts are not.
+		segs = []segment{{0, n}}
+	}
+	lt.segs = splitAtGaps(t, v, segs)
 	return lt
 }
 
