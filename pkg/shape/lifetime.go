@@ -246,7 +246,16 @@ func splitLifetimes(y []float64, drops []drop, sigma, level float64) []segment {
 		before := median(append(scratch[:0], y[max(start, d.from-wd):d.from+1]...))
 		after := median(append(scratch[:0], y[d.to:min(len(y), d.to+3)]...))
 		climb := before - base
-		erases := climb >= math.Max(4*sigma/math.Sqrt2, 0.05*level) && after <= base+(1-restartErase)*climb // medians: 4 σ of a point
+		// The fall matters (medians: 4 σ of a point) and takes the level
+		// back to where the lifetime began, or near. The first lifetime
+		// began before the window and climbed out of sight: a fall below
+		// its first level is enough.
+		fall := climb
+		if start == 0 {
+			fall = before - after
+			climb = math.Max(climb, 0)
+		}
+		erases := fall >= math.Max(4*sigma/math.Sqrt2, 0.05*level) && after <= base+(1-restartErase)*climb
 		deep := y[d.to] <= (1-restartDeepDrop)*before
 		if !erases && !deep {
 			continue
