@@ -102,11 +102,35 @@ func regularSteps(js []binJump, s span, y []float64) bool {
 	}
 	sizes := make([]float64, 0, len(js))
 	gaps := make([]float64, 0, len(js))
+	// A step's size is read from the flat stretches on both sides (their
+	// middle halves), which a coarse step measures as well as a fine one;
+	// the size the detector took out depends on its short windows.
+	stretch := func(k int) float64 { // mean level of the middle half between step k-1 and step k
+		lo, hi := s.lo, s.hi
+		if k > 0 {
+			lo = js[k-1].end
+		}
+		if k < len(js) {
+			hi = js[k].start + 1
+		}
+		q := (hi - lo) / 4
+		if hi-q <= lo+q {
+			return math.NaN()
+		}
+		return meanOf(y, lo+q, hi-q)
+	}
+	prev := stretch(0)
 	for k, j := range js {
 		if j.start < s.lo || j.end >= s.hi {
 			return false
 		}
-		sizes = append(sizes, j.size)
+		next := stretch(k + 1)
+		size := next - prev
+		if math.IsNaN(size) {
+			size = j.size
+		}
+		sizes = append(sizes, size)
+		prev = next
 		if k > 0 {
 			gaps = append(gaps, float64(j.end-js[k-1].end))
 		}
@@ -126,7 +150,8 @@ func regularSteps(js []binJump, s span, y []float64) bool {
 		q := (hi - lo) / 4
 		lo, hi = lo+q, hi-q
 		if third := (hi - lo) / 3; third >= 1 {
-			within += meanOf(y, hi-third, hi) - meanOf(y, lo, lo+third)
+			// …scaled to the whole stretch: what the stretch itself rises.
+			within += (meanOf(y, hi-third, hi) - meanOf(y, lo, lo+third)) * float64(js[k].start+1-js[k-1].end) / float64(hi-lo-third)
 		}
 	}
 	q := max(1, s.bins()/20)
