@@ -54,9 +54,10 @@ func takeJumps(lv *levels, st steadyParts, minRise float64) jumpsFound {
 	}
 
 	// Jumps that shrink one after the other from the start of a lifetime
-	// are a steep decelerating curve cut into pieces: where one curve
-	// explains the levels as well as the jumps do, the jumps go back.
-	if len(jf.list) > 0 && concaveExplainsJumps(lv, st.spans, jf) {
+	// are a steep decelerating curve cut into pieces: where they all lie
+	// in the first half of the span and one curve explains the levels as
+	// well as the jumps do, the jumps go back.
+	if len(jf.list) > 0 && jumpsEarly(jf.list, st.spans) && concaveExplainsJumps(lv, st.spans, jf) {
 		jf.list = nil
 		copy(jf.flat, lv.y)
 	}
@@ -222,4 +223,19 @@ func concaveExplainsJumps(lv *levels, steady []span, jf jumpsFound) bool {
 		steps.rss = c.rss // jumps on a decelerating curve (the trap)
 	}
 	return steps.rss > 0 && bicConc <= bic(steps.rss, 3+2*len(jf.list))
+}
+
+// jumpsEarly reports whether every jump lies in the first half of its
+// span, where a decelerating curve rises most: jumps spread over the whole
+// span are no curve cut into pieces, however well a curve fits them at a
+// step too coarse to tell.
+func jumpsEarly(js []binJump, spans []span) bool {
+	for _, j := range js {
+		for _, s := range spans {
+			if j.start >= s.lo && j.start < s.hi && 2*(j.end-s.lo) > s.bins() {
+				return false
+			}
+		}
+	}
+	return true
 }
