@@ -61,7 +61,13 @@ func binWidth(t []int64, segs []segment, step float64) float64 {
 	for _, s := range segs {
 		spans = append(spans, float64(t[s.hi-1]-t[s.lo]))
 	}
-	return math.Max(math.Max(median(spans)/binsPerLifetime, step), 1)
+	typical := median(spans)
+	if len(spans) <= 2 {
+		// Both lifetimes are cut by the window (the first began before
+		// it, the last has not ended): the longer is the better measure.
+		typical = max(spans[0], spans[len(spans)-1])
+	}
+	return math.Max(math.Max(typical/binsPerLifetime, step), 1)
 }
 
 // rollingFloor is the lowest value within ±w/2 ms of each point, divided by
