@@ -147,7 +147,8 @@ func judge(ev *evidence) judgement {
 	// it and its rate is far beyond noise) is never healthy: it is a leak
 	// too young to see, or not.
 	j.steadyRise = rate * g.evidenceHours
-	steady := rate > 0 && residT >= 2*th.minT && g.line.r2() >= 0.8 && j.steadyRise >= steadyMinRise
+	steady := rate > 0 && residT >= 2*th.minT && g.line.r2() >= 0.8 && j.steadyRise >= steadyMinRise &&
+		!(ratio+2*ratioSE < linearLow) // a rate that clearly falls is not steady (NaN: not known to fall)
 	// At the series' own scale: the rate held over enough of the process'
 	// own cycles and multiplied memory — fragmentation slows as it grows.
 	cycles, _ := ev.cycles()
