@@ -128,7 +128,7 @@ func levelDrops(y []float64, drops []drop, med, sigma, level float64) []drop {
 			return
 		}
 		q := bestI
-		for i := max(1, bestI-1); i <= min(n-1, bestI+1); i++ {
+		for i := max(1, bestI-w/2); i <= min(n-1, bestI+w/2); i++ { // the medians tolerate w/2 points on either side
 			if y[i]-y[i-1] < y[q]-y[q-1] {
 				q = i
 			}
