@@ -8,6 +8,10 @@ import "math"
 // is growth.
 const binsPerLifetime = 100
 
+// minStepsPerBin: a bin spans at least two scrape steps, so that at a
+// coarse step every level is still a mean of points, not one point alone.
+const minStepsPerBin = 2
+
 // maxBinsPerLifetime bounds the bins of one lifetime however unequal the
 // lifetimes are.
 const maxBinsPerLifetime = 1000
@@ -55,7 +59,7 @@ func binLevels(t []int64, v []float64, lt lifetimes) levels {
 }
 
 // binWidth picks one bin width for all lifetimes, in ms: about 1 % of the
-// typical lifetime, and at least the scrape step.
+// typical lifetime, and at least two scrape steps.
 func binWidth(t []int64, segs []segment, step float64) float64 {
 	spans := make([]float64, 0, len(segs))
 	for _, s := range segs {
@@ -67,7 +71,7 @@ func binWidth(t []int64, segs []segment, step float64) float64 {
 		// it, the last has not ended): the longer is the better measure.
 		typical = max(spans[0], spans[len(spans)-1])
 	}
-	return math.Max(math.Max(typical/binsPerLifetime, step), 1)
+	return math.Max(math.Max(typical/binsPerLifetime, minStepsPerBin*step), 1)
 }
 
 // rollingFloor is the lowest value within ±w/2 ms of each point, divided by
