@@ -197,15 +197,14 @@ func levelDrops(y []float64, drops []drop, med, sigma, level float64) []drop {
 	return append(merged, drops[k:]...)
 }
 
-// med5 is the median of five numbers.
+// med5 is the median of five numbers, without a branch: the middle two
+// of the first four are the larger of their pairs' minima and the smaller
+// of their pairs' maxima, and the fifth is clamped between them.
 func med5(y []float64) float64 {
-	a := [5]float64{y[0], y[1], y[2], y[3], y[4]}
-	for i := 1; i < 5; i++ { // insertion sort: five elements
-		for j := i; j > 0 && a[j] < a[j-1]; j-- {
-			a[j], a[j-1] = a[j-1], a[j]
-		}
-	}
-	return a[2]
+	a, b, c, d, e := y[0], y[1], y[2], y[3], y[4]
+	f := max(min(a, b), min(c, d))
+	g := min(max(a, b), max(c, d))
+	return max(min(e, f), min(max(e, f), g))
 }
 
 // gcPeriod reports whether the drops are a garbage collector's sawtooth
