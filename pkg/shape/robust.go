@@ -57,7 +57,8 @@ func median(buf []float64) float64 {
 // without branching on it (the sign of x − pivot says which side it goes
 // to), so that noisy data does not cost a mispredicted branch per element;
 // elements equal to the pivot are gathered in a second pass, so that
-// repeated values cannot make it quadratic. The data must not hold NaN.
+// repeated values cannot make it quadratic. NaN makes the answer
+// arbitrary but never stops it.
 func selectKth(buf []float64, k int) float64 {
 	lo, hi := 0, len(buf) // the k-th smallest lies in buf[lo:hi]
 	for hi-lo > 8 {
@@ -72,6 +73,9 @@ func selectKth(buf []float64, k int) float64 {
 			j += int(math.Float64bits(x-p) >> 63)
 		}
 		if k < j {
+			if j == hi {
+				break // no progress: a NaN pivot (never in clean data)
+			}
 			hi = j
 			continue
 		}
@@ -85,6 +89,9 @@ func selectKth(buf []float64, k int) float64 {
 		}
 		if k < e {
 			return p
+		}
+		if e == lo {
+			break // no progress: a NaN pivot (never in clean data)
 		}
 		lo = e
 	}
