@@ -1,6 +1,9 @@
 package shape
 
-import "math"
+import (
+	"math"
+	"slices"
+)
 
 // binsPerLifetime is the resolution at which shapes are judged: about 1 %
 // of a lifetime per bin. A rise that fits in a few bins is a jump at the
@@ -37,7 +40,7 @@ type levels struct {
 
 // binLevels bins every lifetime of v at one width — under a GC sawtooth
 // the level its collections come back to — and takes out a daily cycle.
-func binLevels(t []int64, v []float64, lt lifetimes) levels {
+func binLevels(t []int64, v []float64, lt lifetimes, ws *workspace) levels {
 	n := len(t)
 	width := binWidth(t, lt.segs, lt.step)
 	level, scale := v, lt.scale
@@ -46,7 +49,7 @@ func binLevels(t []int64, v []float64, lt lifetimes) levels {
 	}
 	c := min(n, 2*binsPerLifetime*len(lt.segs))
 	lv := levels{
-		bins:     bins{age: make([]float64, 0, c), at: make([]float64, 0, c), y: make([]float64, 0, c)},
+		bins:     bins{age: slices.Grow(ws.age[:0], c), at: slices.Grow(ws.at[:0], c), y: slices.Grow(ws.y[:0], c)},
 		life:     make([]span, 0, len(lt.segs)),
 		binHours: width / 3.6e6,
 	}

@@ -1,6 +1,10 @@
 package shape
 
-import "math"
+import (
+	"math"
+	"slices"
+	"sync"
+)
 
 // thresholds turn Sensitivity into numbers.
 type thresholds struct {
@@ -54,17 +58,37 @@ type evidence struct {
 	growth growthFit
 }
 
-// gather runs the stages over a cleaned series.
-func gather(t []int64, v []float64, opt Options) *evidence {
-	buf := make([]float64, 0, min(len(t), maxSample+1))
+// gather runs the stages over a cleaned series. The evidence's levels
+// live in ws until the verdict is made.
+func gather(t []int64, v []float64, opt Options, ws *workspace) *evidence {
+	buf := slices.Grow(ws.buf[:0], min(len(t), maxSample+1))
 	ev := &evidence{opt: opt, th: opt.Sensitivity.thresholds(), t: t}
 	ev.life = findLifetimes(t, v, buf)
-	ev.lv = binLevels(t, v, ev.life)
-	ev.steady = findSteady(&ev.lv, ev.life.gc, buf)
-	ev.jumps = takeJumps(&ev.lv, ev.steady, ev.th.minRise)
+	ev.lv = binLevels(t, v, ev.life, ws)
+	ev.steady = findSteady(&ev.lv, ev.life.gc, buf, ws)
+	ev.jumps = takeJumps(&ev.lv, ev.steady, ev.th.minRise, ws)
 	ev.growth = measureGrowth(&ev.lv, ev.steady, ev.jumps)
+	ws.buf = buf
 	return ev
 }
+
+// workspace is the working memory of one classification, reused by the
+// next: the levels, their copy with the jumps taken out, and the stages'
+// scratch. Nothing in a Verdict points into it.
+type workspace struct {
+	buf, age, at, y, flat []float64
+	warm                  warmScratch
+	noise                 []float64
+	jump                  jumpScratch
+}
+
+// keep hands the levels' arrays, grown as they may have been, back to the
+// workspace.
+func (ws *workspace) keep(ev *evidence) {
+	ws.age, ws.at, ws.y, ws.flat = ev.lv.age, ev.lv.at, ev.lv.y, ev.jumps.flat
+}
+
+var workspaces = sync.Pool{New: func() any { return new(workspace) }}
 
 // undecided says why no shape can be named; explain words it.
 type undecided int

@@ -32,11 +32,10 @@ func (jf jumpsFound) rise(steady []span) float64 {
 // levels; then decides what they are: regular steps of a step-wise leak, a
 // steep decelerating curve cut into pieces, or bloat — and with no jump,
 // whether a rise that speeds up and stops is one slow jump.
-func takeJumps(lv *levels, st steadyParts, minRise float64) jumpsFound {
-	jf := jumpsFound{flat: append([]float64(nil), lv.y...)}
-	var sc jumpScratch
+func takeJumps(lv *levels, st steadyParts, minRise float64, ws *workspace) jumpsFound {
+	jf := jumpsFound{flat: append(ws.flat[:0], lv.y...)}
 	for _, s := range st.spans {
-		for _, j := range findJumps(lv.y, s, st.sigma, &sc) {
+		for _, j := range findJumps(lv.y, s, st.sigma, &ws.jump) {
 			jf.list = append(jf.list, j)
 			mid := (j.start + j.end + 1) / 2
 			for q := mid; q < s.hi; q++ {
