@@ -45,7 +45,8 @@ func binLevels(t []int64, v []float64, lt lifetimes, ws *workspace) levels {
 	width := binWidth(t, lt.segs, lt.step)
 	level, scale := v, lt.scale
 	if lt.gc > 0 {
-		level, scale = rollingMean(t, rollingFloor(t, v, 1.5*lt.gc, lt.scale), lt.gc), 1
+		floorMs, meanMs := lt.floorWindows()
+		level, scale = rollingMean(t, rollingFloor(t, v, floorMs, lt.scale), meanMs), 1
 	}
 	c := min(n, 2*binsPerLifetime*len(lt.segs))
 	lv := levels{
@@ -75,6 +76,15 @@ func binWidth(t []int64, segs []segment, step float64) float64 {
 		typical = max(spans[0], spans[len(spans)-1])
 	}
 	return math.Max(math.Max(typical/binsPerLifetime, minStepsPerBin*step), 1)
+}
+
+// floorWindows are the spans, in ms, over which the floor under a
+// sawtooth is taken (1.5 periods) and then averaged (one period): each
+// holds at least a dozen and eight scrapes, so that a period sampled by
+// only a few points does not make the floor jump as the points slide
+// over its teeth.
+func (lt lifetimes) floorWindows() (floorMs, meanMs float64) {
+	return math.Max(1.5*lt.gc, 12*lt.step), math.Max(lt.gc, 8*lt.step)
 }
 
 // rollingFloor is the lowest value within ±w/2 ms of each point, divided by

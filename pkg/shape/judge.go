@@ -65,7 +65,7 @@ func gather(t []int64, v []float64, opt Options, ws *workspace) *evidence {
 	ev := &evidence{opt: opt, th: opt.Sensitivity.thresholds(), t: t}
 	ev.life = findLifetimes(t, v, buf)
 	ev.lv = binLevels(t, v, ev.life, ws)
-	ev.steady = findSteady(&ev.lv, ev.life.gc, buf, ws)
+	ev.steady = findSteady(&ev.lv, ev.life, buf, ws)
 	ev.jumps = takeJumps(&ev.lv, ev.steady, ev.th.minRise, ws)
 	ev.growth = measureGrowth(&ev.lv, ev.steady, ev.jumps)
 	ws.buf = buf

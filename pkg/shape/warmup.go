@@ -12,8 +12,13 @@ type steadyParts struct {
 
 // findSteady finds the warm-up shared by the lifetimes and the noise of the
 // steady bins after it.
-func findSteady(lv *levels, gc float64, buf []float64, ws *workspace) steadyParts {
-	st := steadyParts{warmupHours: warmup(lv, gc, &ws.warm), spans: make([]span, len(lv.life))}
+func findSteady(lv *levels, lt lifetimes, buf []float64, ws *workspace) steadyParts {
+	reach := 0.0 // how far the floor under a sawtooth reaches either side of a point, ms
+	if lt.gc > 0 {
+		floorMs, meanMs := lt.floorWindows()
+		reach = (floorMs + meanMs) / 2
+	}
+	st := steadyParts{warmupHours: warmup(lv, reach, &ws.warm), spans: make([]span, len(lv.life))}
 	for k, s := range lv.life {
 		lo := s.lo
 		for lo < s.hi && lv.age[lo] < st.warmupHours-1e-9 {
@@ -32,7 +37,7 @@ func findSteady(lv *levels, gc float64, buf []float64, ws *workspace) steadyPart
 // profile stays clearly below that line, and never more than 15 % of a
 // lifetime: a rise that has not met the steady line by then is part of the
 // shape (fragmentation's early growth, a jump), not a warm-up.
-func warmup(lv *levels, gc float64, sc *warmScratch) float64 {
+func warmup(lv *levels, reach float64, sc *warmScratch) float64 {
 	width := lv.binHours
 	use := lv.life
 	if len(lv.life) >= 3 { // the first lifetime began before the window: its age is unknown
@@ -123,10 +128,10 @@ func warmup(lv *levels, gc float64, sc *warmScratch) float64 {
 		return 0
 	}
 	limit := max(int(math.Ceil(0.15*float64(p))), min(2, p/3))
-	lag := 0    // bins the floor under a sawtooth holds the first level before it follows a climb
-	if gc > 0 { // the floor under a sawtooth is smoothed over 2.5 periods: so is the warm-up's end
-		limit += int(math.Ceil(2.5 * gc / 3.6e6 / width))
-		lag = int(math.Ceil(1.25 * gc / 3.6e6 / width))
+	lag := 0       // bins the floor under a sawtooth holds the first level before it follows a climb
+	if reach > 0 { // the floor under a sawtooth is smoothed over twice its reach: so is the warm-up's end
+		limit += int(math.Ceil(2 * reach / 3.6e6 / width))
+		lag = int(math.Ceil(reach / 3.6e6 / width))
 	}
 	tol := math.Max(math.Max(3*sp, 0.01), -0.1*deficit) // 90 % of the way up
 	for j := 1; j <= limit && j < p; j++ {
