@@ -65,7 +65,7 @@ func takeJumps(lv *levels, st steadyParts, minRise float64, ws *workspace) jumps
 	// lifetime; restarted processes are judged by their common climb).
 	if len(st.spans) == 1 && len(jf.list) == 0 {
 		s := st.spans[0]
-		if j, r, ok := slowJump(lv, jf.flat, s, minRise); ok {
+		if j, r, ok := slowJump(lv, jf.flat, s, minRise, st.sigma); ok {
 			jf.list = append(jf.list, j)
 			jf.slow = true
 			x1, x2 := lv.age[j.start], lv.age[j.end]
