@@ -49,7 +49,9 @@ func measureGrowth(lv *levels, st steadyParts, jf jumpsFound) growthFit {
 	g.typicalHours = median(append([]float64(nil), spansH...))
 
 	// First half against second half, split at one age for all lifetimes
-	// so that the same ages are compared.
+	// so that the same ages are compared — and no later than twice that
+	// age: a lifetime far longer than the rest (two, where a restart went
+	// unseen) must not carry the second half's rate by its leverage alone.
 	var early, late []span
 	if len(mids) > 0 {
 		split := median(mids)
@@ -58,9 +60,13 @@ func measureGrowth(lv *levels, st steadyParts, jf jumpsFound) growthFit {
 			for m < s.hi && lv.age[m] < split {
 				m++
 			}
-			if m-s.lo >= 2 && s.hi-m >= 2 {
+			e := m
+			for e < s.hi && lv.age[e] <= 2*split {
+				e++
+			}
+			if m-s.lo >= 2 && e-m >= 2 {
 				early = append(early, span{s.lo, m})
-				late = append(late, span{m, s.hi})
+				late = append(late, span{m, e})
 			}
 		}
 	}
