@@ -144,16 +144,18 @@ func slowJump(lv *levels, flat []float64, s span, minRise, sigma float64) (binJu
 		x[r.start]-x[0] < slowJumpBefore*width || x[nb-1]-x[r.end] < slowJumpAfter*width || x[r.end]-x[r.start] > slowJumpMaxLen*width {
 		return binJump{}, ramp{}, false
 	}
-	one := []span{s}
-	other := fitLine(lv.age, flat, one).rss
-	if conc := fitConcave(lv.age, flat, one, width, lv.binHours); conc.ok {
-		other = math.Min(other, conc.rss)
-	}
 	fn := float64(nb)
 	if r.rss <= 0 {
 		r.rss = 1e-300
 	}
-	if other <= 0 || fn*math.Log(other/r.rss)-2*math.Log(fn) < slowJumpBIC {
+	beats := func(rss float64) bool { return rss > 0 && fn*math.Log(rss/r.rss)-2*math.Log(fn) >= slowJumpBIC }
+	// The line first: the curve search is the dearer and matters only when
+	// the ramp beats the line.
+	one := []span{s}
+	if !beats(fitLine(lv.age, flat, one).rss) {
+		return binJump{}, ramp{}, false
+	}
+	if conc := fitConcave(lv.age, flat, one, width, lv.binHours); conc.ok && !beats(conc.rss) {
 		return binJump{}, ramp{}, false
 	}
 	return binJump{start: s.lo + r.start, end: s.lo + r.end, size: r.rise, before: r.base, peak: r.base + r.rise}, r, true
