@@ -254,13 +254,29 @@ func fitConcave(x, y []float64, spans []span, typical, unit float64) pooled {
 			if m <= 0 {
 				continue
 			}
-			var sg, sgg float64
-			for i, k := range slot[sp.lo:sp.hi] {
-				g := table[k]
+			// Two accumulators each, so that the additions of consecutive
+			// bins do not wait for one another.
+			sl, d := slot[sp.lo:sp.hi], dev[sp.lo:sp.hi]
+			d = d[:len(sl)]
+			var sg, sgg, sxy0, sg1, sgg1, sxy1 float64
+			i := 0
+			for ; i+1 < len(sl); i += 2 {
+				g, h := table[sl[i]], table[sl[i+1]]
 				sg += g
 				sgg += g * g
-				sxy += g * dev[sp.lo+i]
+				sxy0 += g * d[i]
+				sg1 += h
+				sgg1 += h * h
+				sxy1 += h * d[i+1]
 			}
+			if i < len(sl) {
+				g := table[sl[i]]
+				sg += g
+				sgg += g * g
+				sxy0 += g * d[i]
+			}
+			sg, sgg = sg+sg1, sgg+sgg1
+			sxy += sxy0 + sxy1
 			sxx += sgg - sg*sg/float64(m)
 		}
 		if sxx <= 0 {

@@ -52,7 +52,7 @@ func findLifetimes(t []int64, v []float64, buf []float64) lifetimes {
 		return lt
 	}
 	drops = levelDrops(v, drops, med, sigma, lt.scale)
-	segs := splitLifetimes(v, drops, sigma, lt.scale)
+	segs := splitLifetimes(v, drops, sigma, lt.scale, buf)
 	if len(drops) >= minDropsForGC && 3*(len(segs)-1) < len(drops) {
 		// Most falls leave the level where it was: a sawtooth, seen at a
 		// step that turns the collector's period into a slow beat. The few
@@ -229,11 +229,14 @@ func gcPeriod(t []int64, drops []drop) float64 {
 // level at once. Levels before and after a drop are medians of a few
 // points, so a one-point spike is not a restart. Drops that do neither (a
 // spike ending, part of a jump freed, a GC cycle) leave the lifetime whole.
-func splitLifetimes(y []float64, drops []drop, sigma, level float64) []segment {
+func splitLifetimes(y []float64, drops []drop, sigma, level float64, buf []float64) []segment {
 	segs := []segment{{lo: 0}}
 	start := 0
 	w := max(5, len(y)/20) // up to 5 % of the series: a spike (≤ 1 %) is outvoted
-	scratch := make([]float64, 0, w+1)
+	scratch := buf[:0]     // the medians' working copies
+	if cap(scratch) < w+1 {
+		scratch = make([]float64, 0, w+1)
+	}
 	for _, d := range drops {
 		if d.to-start < 2 { // two restarts in a row: one restart
 			continue
