@@ -56,8 +56,8 @@ func median(buf []float64) float64 {
 // (quickselect, median-of-three pivot). Its partitions move every element
 // without branching on it (the sign of x − pivot says which side it goes
 // to), so that noisy data does not cost a mispredicted branch per element;
-// elements equal to the pivot are gathered in a second pass, so that
-// repeated values cannot make it quadratic. NaN makes the answer
+// when the pivot is the smallest, its equals are gathered in a second pass,
+// so that repeated values cannot make it quadratic. NaN makes the answer
 // arbitrary but never stops it.
 func selectKth(buf []float64, k int) float64 {
 	lo, hi := 0, len(buf) // the k-th smallest lies in buf[lo:hi]
@@ -79,7 +79,12 @@ func selectKth(buf []float64, k int) float64 {
 			hi = j
 			continue
 		}
-		// buf[j:e] == p < buf[e:hi]
+		if j > lo {
+			lo = j
+			continue
+		}
+		// Nothing below the pivot, which is then the smallest: gather its
+		// equals, buf[j:e] == p < buf[e:hi].
 		e := j
 		for i := j; i < hi; i++ {
 			x := buf[i]
