@@ -1,12 +1,19 @@
 package shape
 
-import "math"
+import (
+	"math"
+	"slices"
+)
 
 // binsPerLifetime is the resolution at which shapes are judged: about 1 %
 // of a lifetime per bin. A rise that fits in a few bins is a jump at the
 // series' own scale (30–45 minutes on a day-long chart); everything slower
 // is growth.
 const binsPerLifetime = 100
+
+// minStepsPerBin: a bin spans at least two scrape steps, so that at a
+// coarse step every level is still a mean of points, not one point alone.
+const minStepsPerBin = 2
 
 // maxBinsPerLifetime bounds the bins of one lifetime however unequal the
 // lifetimes are.
@@ -33,16 +40,17 @@ type levels struct {
 
 // binLevels bins every lifetime of v at one width — under a GC sawtooth
 // the level its collections come back to — and takes out a daily cycle.
-func binLevels(t []int64, v []float64, lt lifetimes) levels {
+func binLevels(t []int64, v []float64, lt lifetimes, ws *workspace) levels {
 	n := len(t)
 	width := binWidth(t, lt.segs, lt.step)
 	level, scale := v, lt.scale
 	if lt.gc > 0 {
-		level, scale = rollingMean(t, rollingFloor(t, v, 1.5*lt.gc, lt.scale), lt.gc), 1
+		floorMs, meanMs := lt.floorWindows()
+		level, scale = rollingMean(t, rollingFloor(t, v, floorMs, lt.scale), meanMs), 1
 	}
 	c := min(n, 2*binsPerLifetime*len(lt.segs))
 	lv := levels{
-		bins:     bins{age: make([]float64, 0, c), at: make([]float64, 0, c), y: make([]float64, 0, c)},
+		bins:     bins{age: slices.Grow(ws.age[:0], c), at: slices.Grow(ws.at[:0], c), y: slices.Grow(ws.y[:0], c)},
 		life:     make([]span, 0, len(lt.segs)),
 		binHours: width / 3.6e6,
 	}
@@ -55,13 +63,28 @@ func binLevels(t []int64, v []float64, lt lifetimes) levels {
 }
 
 // binWidth picks one bin width for all lifetimes, in ms: about 1 % of the
-// typical lifetime, and at least the scrape step.
+// typical lifetime, and at least two scrape steps.
 func binWidth(t []int64, segs []segment, step float64) float64 {
 	spans := make([]float64, 0, len(segs))
 	for _, s := range segs {
 		spans = append(spans, float64(t[s.hi-1]-t[s.lo]))
 	}
-	return math.Max(math.Max(median(spans)/binsPerLifetime, step), 1)
+	typical := median(spans)
+	if len(spans) <= 2 {
+		// Both lifetimes are cut by the window (the first began before
+		// it, the last has not ended): the longer is the better measure.
+		typical = max(spans[0], spans[len(spans)-1])
+	}
+	return math.Max(math.Max(typical/binsPerLifetime, minStepsPerBin*step), 1)
+}
+
+// floorWindows are the spans, in ms, over which the floor under a
+// sawtooth is taken (1.5 periods) and then averaged (one period): each
+// holds at least a dozen and eight scrapes, so that a period sampled by
+// only a few points does not make the floor jump as the points slide
+// over its teeth.
+func (lt lifetimes) floorWindows() (floorMs, meanMs float64) {
+	return math.Max(1.5*lt.gc, 12*lt.step), math.Max(lt.gc, 8*lt.step)
 }
 
 // rollingFloor is the lowest value within ±w/2 ms of each point, divided by

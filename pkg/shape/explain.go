@@ -152,11 +152,11 @@ func (ev *evidence) sentence(j judgement, v Verdict, note limitNote) string {
 // "over 16 steps," or "over 120 collector cycles,"; nothing when none is in
 // sight.
 func (ev *evidence) cyclesText() string {
-	switch {
-	case ev.jumps.steps > 0:
-		return fmt.Sprintf("over %d steps,", ev.jumps.steps)
-	case ev.life.gc > 0:
-		return fmt.Sprintf("over %.0f collector cycles,", ev.cycles())
+	switch n, kind := ev.cycles(); kind {
+	case stepCycles:
+		return fmt.Sprintf("over %.0f steps,", n)
+	case gcCycles:
+		return fmt.Sprintf("over %.0f collector cycles,", n)
 	}
 	return "with"
 }

@@ -1,6 +1,9 @@
 package shape
 
-import "math"
+import (
+	"math"
+	"sync"
+)
 
 // span is a range of bin indexes [lo, hi) belonging to one lifetime.
 type span struct{ lo, hi int }
@@ -22,7 +25,8 @@ type pooled struct {
 	icpt  []float64 // intercept of each span (NaN where the span is empty)
 	ok    bool
 	model Model
-	tau   float64 // hours, for logarithmic and saturating
+	tau   float64   // hours, for logarithmic and saturating
+	gx    []float64 // the curve at every bin of the spans it was fitted over (logarithmic and saturating)
 }
 
 // r2 is the share of within-lifetime variation the curve explains.
@@ -47,7 +51,13 @@ func fitPooledG(gx, y []float64, spans []span) pooled {
 	var p pooled
 	p.icpt = make([]float64, len(spans))
 	var sxx, sxy, syy float64
-	gm := make([]float64, len(spans))
+	var small [16]float64
+	gm := small[:0]
+	if len(spans) <= len(small) {
+		gm = small[:len(spans)]
+	} else {
+		gm = make([]float64, len(spans))
+	}
 	for k, s := range spans {
 		m := s.bins()
 		if m <= 0 {
@@ -98,45 +108,82 @@ func fitConcave(x, y []float64, spans []span, typical, unit float64) pooled {
 	if typical <= 0 {
 		return best
 	}
+	sc := concavePool.Get().(*concaveScratch)
+	defer concavePool.Put(sc)
 	// Lifetimes share their ages bin for bin, so each curve is tabulated
-	// once on a grid of a quarter of a bin and looked up: the transcendental
-	// functions then cost per bin of a lifetime, not per bin of the series.
-	// (A quarter of a bin moves a point's age by less than the bins' own
-	// spread.)
+	// once, at the ages in use on a grid of a quarter of a bin, and looked
+	// up: the transcendental functions then cost per bin of a lifetime,
+	// not per bin of the series. (A quarter of a bin moves a point's age by
+	// less than the bins' own spread.) Each bin refers to a slot of the
+	// table: a grid age, or, off the grid, its own age.
 	step := unit / 4
-	idx := make([]int, len(x))
-	maxIdx := 0
+	slot := grow(sc.slot, len(x))
+	const offGrid = -1
+	grid := grow(sc.grid, 0)
+	maxIdx := -1
+	ordered, filled := true, 0 // one span, its grid ages rising: the slots are the bins
 	for _, s := range spans {
+		if s.hi > s.lo {
+			filled++
+		}
+		last := -1
 		for i := s.lo; i < s.hi; i++ {
-			idx[i] = -1
+			slot[i] = offGrid
 			if step > 0 {
 				if q := math.Round(x[i] / step); q >= 0 && q < 4*maxBinsPerLifetime {
-					idx[i] = int(q)
+					slot[i] = int(q)
 					maxIdx = max(maxIdx, int(q))
+				}
+			}
+			ordered = ordered && slot[i] > last
+			last = slot[i]
+		}
+	}
+	dense := grow(sc.dense, maxIdx+1)
+	ages := grow(sc.ages, 0) // the age of each slot off the grid
+	if ordered && filled == 1 {
+		for _, s := range spans {
+			for i := s.lo; i < s.hi; i++ {
+				grid = append(grid, slot[i])
+				slot[i] = i - s.lo
+			}
+		}
+	} else {
+		// Grid points in use, in order, numbered densely; then the ages
+		// off the grid.
+		for q := range dense {
+			dense[q] = -1
+		}
+		for _, s := range spans {
+			for i := s.lo; i < s.hi; i++ {
+				if q := slot[i]; q >= 0 {
+					dense[q] = 0
+				}
+			}
+		}
+		for q, d := range dense {
+			if d == 0 {
+				dense[q] = len(grid)
+				grid = append(grid, q)
+			}
+		}
+		for _, s := range spans {
+			for i := s.lo; i < s.hi; i++ {
+				if q := slot[i]; q >= 0 {
+					slot[i] = dense[q]
+				} else {
+					slot[i] = len(grid) + len(ages)
+					ages = append(ages, x[i])
 				}
 			}
 		}
 	}
-	// The grid points in use, in order: each curve is computed there only.
-	table := make([]float64, maxIdx+1)
-	inUse := make([]bool, maxIdx+1)
-	for _, s := range spans {
-		for i := s.lo; i < s.hi; i++ {
-			if q := idx[i]; q >= 0 {
-				inUse[q] = true
-			}
-		}
-	}
-	used := make([]int, 0, maxIdx+1)
-	for q, u := range inUse {
-		if u {
-			used = append(used, q)
-		}
-	}
+	onGrid := len(grid)
+	table := grow(sc.table, onGrid+len(ages))
 	// Each candidate is judged by its residual sum of squares from sums
 	// over the spans (the levels' deviations from their span means taken
 	// once); only the best is fitted in full.
-	dev := make([]float64, len(y))
+	dev := grow(sc.dev, len(y))
 	var syy float64
 	dof := -1
 	for _, sp := range spans {
@@ -155,41 +202,47 @@ func fitConcave(x, y []float64, spans []span, typical, unit float64) pooled {
 		}
 		dof += m - 1
 	}
+	sc.slot, sc.grid, sc.dense, sc.ages, sc.table, sc.dev = slot, grid, dense, ages, table, dev
 	if dof < 1 {
 		return best
 	}
-	gx := make([]float64, len(x))
 	fill := func(model Model, tau float64) {
 		if model == Logarithmic {
-			for _, q := range used {
-				table[q] = log1p(float64(q) * step / tau)
-			}
-		} else {
-			// 1 − e^(−q·step/τ) by powers of r = e^(−step/τ), one
-			// multiplication per grid point in use (the common gap is
-			// one bin, four grid steps).
-			r := math.Exp(-step / tau)
-			gap, rGap := -1, 1.0
-			pow, at := 1.0, 0
-			for _, q := range used {
-				if d := q - at; d != gap {
-					gap, rGap = d, math.Pow(r, float64(d))
+			a := step / tau
+			for k, q := range grid {
+				x := float64(q) * a
+				if !(x >= 1e-3) || x > math.MaxFloat64 {
+					table[k] = math.Log1p(x)
+					continue
 				}
-				pow *= rGap
-				at = q
-				table[q] = 1 - pow
+				// ln(1 + x) by the table: see logBits.
+				b := math.Float64bits(1 + x)
+				j := (b >> (52 - logBits)) & (1<<logBits - 1)
+				r := math.Float64frombits(b&(1<<52-1)|1023<<52)*logInv[j] - 1
+				r2 := r * r
+				table[k] = float64(int(b>>52)-1023)*math.Ln2 + logMid[j] + (r - r2*(1.0/2)) + r2*r*(1.0/3-r*(1.0/4))
 			}
+			for k, x := range ages {
+				table[onGrid+k] = math.Log1p(x / tau)
+			}
+			return
 		}
-		for _, sp := range spans {
-			for i := sp.lo; i < sp.hi; i++ {
-				if q := idx[i]; q >= 0 {
-					gx[i] = table[q]
-				} else if model == Logarithmic {
-					gx[i] = math.Log1p(x[i] / tau)
-				} else {
-					gx[i] = -math.Expm1(-x[i] / tau)
-				}
+		// 1 − e^(−q·step/τ) by powers of r = e^(−step/τ), one
+		// multiplication per grid point in use (the common gap is one
+		// bin, four grid steps).
+		r := math.Exp(-step / tau)
+		gap, rGap := -1, 1.0
+		pow, at := 1.0, 0
+		for k, q := range grid {
+			if d := q - at; d != gap {
+				gap, rGap = d, math.Pow(r, float64(d))
 			}
+			pow *= rGap
+			at = q
+			table[k] = 1 - pow
+		}
+		for k, x := range ages {
+			table[onGrid+k] = -math.Expm1(-x / tau)
 		}
 	}
 	bestRSS, bestModel, bestTau := math.Inf(1), Model(""), 0.0
@@ -201,13 +254,29 @@ func fitConcave(x, y []float64, spans []span, typical, unit float64) pooled {
 			if m <= 0 {
 				continue
 			}
-			var sg, sgg float64
-			for i := sp.lo; i < sp.hi; i++ {
-				g := gx[i]
+			// Two accumulators each, so that the additions of consecutive
+			// bins do not wait for one another.
+			sl, d := slot[sp.lo:sp.hi], dev[sp.lo:sp.hi]
+			d = d[:len(sl)]
+			var sg, sgg, sxy0, sg1, sgg1, sxy1 float64
+			i := 0
+			for ; i+1 < len(sl); i += 2 {
+				g, h := table[sl[i]], table[sl[i+1]]
 				sg += g
 				sgg += g * g
-				sxy += g * dev[i]
+				sxy0 += g * d[i]
+				sg1 += h
+				sgg1 += h * h
+				sxy1 += h * d[i+1]
 			}
+			if i < len(sl) {
+				g := table[sl[i]]
+				sg += g
+				sgg += g * g
+				sxy0 += g * d[i]
+			}
+			sg, sgg = sg+sg1, sgg+sgg1
+			sxy += sxy0 + sxy1
 			sxx += sgg - sg*sg/float64(m)
 		}
 		if sxx <= 0 {
@@ -229,21 +298,41 @@ func fitConcave(x, y []float64, spans []span, typical, unit float64) pooled {
 		return best
 	}
 	fill(bestModel, bestTau)
+	gx := make([]float64, len(x)) // kept with the fit: the curve at every bin of its spans
+	for _, sp := range spans {
+		for i := sp.lo; i < sp.hi; i++ {
+			gx[i] = table[slot[i]]
+		}
+	}
 	if p := fitPooledG(gx, y, spans); p.ok && p.slope > 0 {
-		best, best.model, best.tau = p, bestModel, bestTau
+		best, best.model, best.tau, best.gx = p, bestModel, bestTau, gx
 	}
 	return best
 }
 
-// log1p is ln(1 + x): math.Log of 1 + x where that loses nothing that
-// matters (x ≥ 1e-3: at most 2e-13 relative), which costs a third of
-// math.Log1p; math.Log1p below.
-func log1p(x float64) float64 {
-	if x >= 1e-3 {
-		return math.Log(1 + x)
-	}
-	return math.Log1p(x)
+// concaveScratch is fitConcave's working memory, reused across calls.
+type concaveScratch struct {
+	slot, grid, dense []int
+	ages, table, dev  []float64
 }
+
+var concavePool = sync.Pool{New: func() any { return new(concaveScratch) }}
+
+// The curve search takes ln(1 + x), x ≥ 1e-3, to about 1e-16 in a third of
+// the time of math.Log: 1 + x = m·2^e with m in [1, 2); m = c·(1 + r) with
+// c the middle of m's part of [1, 2) in 2^logBits, whose logarithm and
+// inverse are tabulated, and |r| < 2^-11, whose logarithm its series gives
+// to r⁴ (the next term is below 1e-17). Below 1e-3, where 1 + x loses
+// digits of x, math.Log1p.
+const logBits = 10
+
+var logMid, logInv = func() (lm, li [1 << logBits]float64) {
+	for j := range lm {
+		c := 1 + (float64(j)+0.5)/(1<<logBits)
+		lm[j], li[j] = math.Log(c), 1/c
+	}
+	return lm, li
+}()
 
 // g is the pooled fit's curve at age (hours): age itself for a line.
 func (p pooled) g(age float64) float64 {
@@ -281,7 +370,13 @@ func (p pooled) misses(x, y []float64, spans []span, rise float64) bool {
 		}
 		last := 0
 		for i := s.lo; i < s.hi; i++ {
-			r := y[i] - p.icpt[k] - p.slope*p.g(x[i])
+			g := x[i]
+			if p.gx != nil {
+				g = p.gx[i]
+			} else if p.model != Linear {
+				g = p.g(x[i])
+			}
+			r := y[i] - p.icpt[k] - p.slope*g
 			ss += r * r
 			n++
 			sign := 1

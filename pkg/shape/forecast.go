@@ -179,7 +179,7 @@ func (ev *evidence) forecast(j judgement, v *Verdict) limitNote {
 		}
 	}
 	note := restartsFirst(v, limit)
-	if (j.shape == Leak || j.shape == Fragmentation) && rate > 0 {
+	if (j.shape == Leak || j.shape == Fragmentation || contains(j.components, Fragmentation)) && rate > 0 {
 		horizon := float64(ev.t[len(ev.t)-1]-ev.t[0]) / 4
 		if v.HasTimeToLimit {
 			horizon = math.Min(math.Max(horizon, float64(v.TimeToLimit/time.Millisecond)), 4*horizon)

@@ -49,7 +49,9 @@ func measureGrowth(lv *levels, st steadyParts, jf jumpsFound) growthFit {
 	g.typicalHours = median(append([]float64(nil), spansH...))
 
 	// First half against second half, split at one age for all lifetimes
-	// so that the same ages are compared.
+	// so that the same ages are compared — and no later than twice that
+	// age: a lifetime far longer than the rest (two, where a restart went
+	// unseen) must not carry the second half's rate by its leverage alone.
 	var early, late []span
 	if len(mids) > 0 {
 		split := median(mids)
@@ -58,9 +60,13 @@ func measureGrowth(lv *levels, st steadyParts, jf jumpsFound) growthFit {
 			for m < s.hi && lv.age[m] < split {
 				m++
 			}
-			if m-s.lo >= 2 && s.hi-m >= 2 {
+			e := m
+			for e < s.hi && lv.age[e] <= 2*split {
+				e++
+			}
+			if m-s.lo >= 2 && e-m >= 2 {
 				early = append(early, span{s.lo, m})
-				late = append(late, span{m, s.hi})
+				late = append(late, span{m, e})
 			}
 		}
 	}
@@ -89,26 +95,42 @@ func measureGrowth(lv *levels, st steadyParts, jf jumpsFound) growthFit {
 	return g
 }
 
-// cycles is how many of the process' own cycles its steady growth spans:
-// garbage-collector periods under a sawtooth, steps of a step-wise leak;
-// with no cycle in sight, a series of under an hour (a test run, a batch
-// job) counts its bins — a cycle is no longer than the resolution it
-// shows — and a longer one none: over hours a load ramp or a slow curve
-// can rise as straight, and the hours of steady growth decide.
-func (ev *evidence) cycles() float64 {
-	switch {
-	case ev.life.gc > 0:
-		return ev.growth.evidenceHours * 3.6e6 / ev.life.gc
-	case ev.jumps.steps > 0:
-		return float64(ev.jumps.steps)
-	case ev.t[len(ev.t)-1]-ev.t[0] >= hourMs:
-		return 0
+// cycleKind is what a series' own cycles were counted in.
+type cycleKind int
+
+const (
+	noCycles cycleKind = iota
+	binCycles
+	gcCycles
+	stepCycles
+)
+
+// cycles is how many of the process' own cycles the steady growth of a
+// series under an hour (a test run, a batch job) spans, and what they are:
+// garbage-collector periods under a sawtooth, steps of a step-wise leak,
+// or its bins — a cycle is no longer than the resolution it shows —
+// whichever are the most, so that a collector or steps a coarser step
+// cannot resolve change nothing. Over an hour a load ramp or a slow curve
+// can rise as straight, a collector may be out of sight at one step and
+// not at another, and the hours of steady growth decide: none.
+func (ev *evidence) cycles() (float64, cycleKind) {
+	if ev.t[len(ev.t)-1]-ev.t[0] >= hourMs {
+		return 0, noCycles
 	}
 	n := 0
 	for _, s := range ev.growth.spans {
 		n += s.bins()
 	}
-	return float64(n)
+	count, kind := float64(n), binCycles
+	if ev.life.gc > 0 {
+		if c := ev.growth.evidenceHours * 3.6e6 / ev.life.gc; c > count {
+			count, kind = c, gcCycles
+		}
+	}
+	if c := float64(ev.jumps.steps); c > count {
+		count, kind = c, stepCycles
+	}
+	return count, kind
 }
 
 // relativeGrowth is how far the steady rate lifts memory over a typical

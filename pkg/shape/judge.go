@@ -1,6 +1,10 @@
 package shape
 
-import "math"
+import (
+	"math"
+	"slices"
+	"sync"
+)
 
 // thresholds turn Sensitivity into numbers.
 type thresholds struct {
@@ -34,7 +38,7 @@ const (
 	linearHigh    = 1.5
 	ratioPrecise  = 0.15 // a ratio known to ±this (one standard error) can be judged
 	bloatShare    = 0.2  // jumps carry at least this share of the growth: bloat leads
-	bloatPresence = 0.2  // …at least this share: bloat is a component
+	bloatPresence = 0.2  // …at least this share beside a leak: bloat is a component
 	maxWatchHours = 14 * 24
 	steadyMinRise = 0.01 // a steady rise this share of the level is growth, however small
 )
@@ -54,17 +58,37 @@ type evidence struct {
 	growth growthFit
 }
 
-// gather runs the stages over a cleaned series.
-func gather(t []int64, v []float64, opt Options) *evidence {
-	buf := make([]float64, 0, min(len(t), maxSample+1))
+// gather runs the stages over a cleaned series. The evidence's levels
+// live in ws until the verdict is made.
+func gather(t []int64, v []float64, opt Options, ws *workspace) *evidence {
+	buf := slices.Grow(ws.buf[:0], min(len(t), maxSample+1))
 	ev := &evidence{opt: opt, th: opt.Sensitivity.thresholds(), t: t}
 	ev.life = findLifetimes(t, v, buf)
-	ev.lv = binLevels(t, v, ev.life)
-	ev.steady = findSteady(&ev.lv, ev.life.gc, buf)
-	ev.jumps = takeJumps(&ev.lv, ev.steady, ev.th.minRise)
+	ev.lv = binLevels(t, v, ev.life, ws)
+	ev.steady = findSteady(&ev.lv, ev.life, buf, ws)
+	ev.jumps = takeJumps(&ev.lv, ev.steady, ev.th.minRise, ws)
 	ev.growth = measureGrowth(&ev.lv, ev.steady, ev.jumps)
+	ws.buf = buf
 	return ev
 }
+
+// workspace is the working memory of one classification, reused by the
+// next: the levels, their copy with the jumps taken out, and the stages'
+// scratch. Nothing in a Verdict points into it.
+type workspace struct {
+	buf, age, at, y, flat []float64
+	warm                  warmScratch
+	noise                 []float64
+	jump                  jumpScratch
+}
+
+// keep hands the levels' arrays, grown as they may have been, back to the
+// workspace.
+func (ws *workspace) keep(ev *evidence) {
+	ws.age, ws.at, ws.y, ws.flat = ev.lv.age, ev.lv.at, ev.lv.y, ev.jumps.flat
+}
+
+var workspaces = sync.Pool{New: func() any { return new(workspace) }}
 
 // undecided says why no shape can be named; explain words it.
 type undecided int
@@ -147,10 +171,12 @@ func judge(ev *evidence) judgement {
 	// it and its rate is far beyond noise) is never healthy: it is a leak
 	// too young to see, or not.
 	j.steadyRise = rate * g.evidenceHours
-	steady := rate > 0 && residT >= 2*th.minT && g.line.r2() >= 0.8 && j.steadyRise >= steadyMinRise
+	steady := rate > 0 && residT >= 2*th.minT && g.line.r2() >= 0.8 && j.steadyRise >= steadyMinRise &&
+		!(ratio+2*ratioSE < linearLow) // a rate that clearly falls is not steady (NaN: not known to fall)
 	// At the series' own scale: the rate held over enough of the process'
 	// own cycles and multiplied memory — fragmentation slows as it grows.
-	byCycles := ev.cycles() >= th.leakCycles && g.relativeGrowth(&ev.lv) >= th.leakGrowth
+	cycles, _ := ev.cycles()
+	byCycles := cycles >= th.leakCycles && g.relativeGrowth(&ev.lv) >= th.leakGrowth
 
 	switch {
 	case !residGrows && !bloatGrows && steady:
@@ -164,14 +190,15 @@ func judge(ev *evidence) judgement {
 		j.components = []Shape{Bloat}
 		j.confidence = 0.5 + 0.5*j.scores.Bloat
 	case decel:
+		// Jumps that carry a fifth of the growth lead, whatever their share
+		// beyond that: the split between jumps and curve moves with the
+		// step (a coarse step blurs small jumps into the curve), the
+		// presence of both does not.
 		j.shape = Fragmentation
 		j.components = []Shape{Fragmentation}
-		if bloatGrows && jumpShare >= bloatPresence {
-			j.components = append(j.components, Bloat)
-			if jumpShare > 0.5 {
-				j.shape = Bloat
-				j.components = []Shape{Bloat, Fragmentation}
-			}
+		if bloatGrows && jumpShare >= bloatShare {
+			j.shape = Bloat
+			j.components = []Shape{Bloat, Fragmentation}
 		}
 		j.confidence = 0.5 + 0.5*math.Max(j.scores.Fragmentation, clamp01((decelUpper-ratio-2*ratioSE)/0.3))
 	case bloatGrows && jumpShare >= bloatShare:

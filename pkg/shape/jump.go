@@ -138,11 +138,21 @@ func confirmJumps(y []float64, s span, js []binJump, m int, sigma float64) []bin
 			out = append(out, j)
 			continue
 		}
-		rise := meanOf(y, j.end, to) - meanOf(y, from, j.start+1)
+		before := meanOf(y, from, j.start+1)
+		rise := meanOf(y, j.end, to) - before
 		noise := sigma * math.Sqrt(1/float64(j.start+1-from)+1/float64(to-j.end))
-		if rise >= math.Max(jumpMinSize, 4*noise) {
-			out = append(out, j)
+		if rise < math.Max(jumpMinSize, 4*noise) {
+			continue
 		}
+		// The level stays: at the end of the stretch the jump opens (before
+		// the next one), it still holds half the rise. A collector's
+		// sawtooth sampled near its own period rises at once and sinks back
+		// slowly over many steps; bloat keeps what it took.
+		q := max(2, min(m, (hi-j.end)/3))
+		if hi-q > j.end && meanOf(y, hi-q, hi)-before < jumpKeepShare*rise {
+			continue
+		}
+		out = append(out, j)
 	}
 	return out
 }

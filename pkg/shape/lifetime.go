@@ -10,6 +10,7 @@ import "math"
 const (
 	gcMaxPeriodMs   = 30 * 60 * 1000
 	minDropsForGC   = 4
+	gcMinSteps      = 4    // a sawtooth is resolved when a period spans at least this many steps
 	restartErase    = 0.6  // a restart gives back at least this share of the climb since the lifetime began
 	restartDeepDrop = 0.35 // …or drops by this share of the level at once (the process died)
 )
@@ -42,10 +43,23 @@ func findLifetimes(t []int64, v []float64, buf []float64) lifetimes {
 	lt.gc = gcPeriod(t, drops)
 	if lt.gc > 0 {
 		lt.segs = []segment{{0, n}}
+		if lt.gc < gcMinSteps*lt.step {
+			// A sawtooth sampled slower than it runs: the scrape catches it
+			// at random phases, and it is noise of its amplitude around its
+			// mean. Its apparent period is the step's, not the collector's.
+			lt.gc = 0
+		}
 		return lt
 	}
 	drops = levelDrops(v, drops, med, sigma, lt.scale)
-	lt.segs = splitAtGaps(t, v, splitLifetimes(v, drops, sigma, lt.scale))
+	segs := splitLifetimes(v, drops, sigma, lt.scale, buf)
+	if len(drops) >= minDropsForGC && 3*(len(segs)-1) < len(drops) {
+		// Most falls leave the level where it was: a sawtooth, seen at a
+		// step that turns the collector's period into a slow beat. The few
+		// falls of the beat that look like restarts are not.
+		segs = []segment{{0, n}}
+	}
+	lt.segs = splitAtGaps(t, v, segs)
 	return lt
 }
 
@@ -114,7 +128,7 @@ func levelDrops(y []float64, drops []drop, med, sigma, level float64) []drop {
 			return
 		}
 		q := bestI
-		for i := max(1, bestI-1); i <= min(n-1, bestI+1); i++ {
+		for i := max(1, bestI-w/2); i <= min(n-1, bestI+w/2); i++ { // the medians tolerate w/2 points on either side
 			if y[i]-y[i-1] < y[q]-y[q-1] {
 				q = i
 			}
@@ -183,15 +197,14 @@ func levelDrops(y []float64, drops []drop, med, sigma, level float64) []drop {
 	return append(merged, drops[k:]...)
 }
 
-// med5 is the median of five numbers.
+// med5 is the median of five numbers, without a branch: the middle two
+// of the first four are the larger of their pairs' minima and the smaller
+// of their pairs' maxima, and the fifth is clamped between them.
 func med5(y []float64) float64 {
-	a := [5]float64{y[0], y[1], y[2], y[3], y[4]}
-	for i := 1; i < 5; i++ { // insertion sort: five elements
-		for j := i; j > 0 && a[j] < a[j-1]; j-- {
-			a[j], a[j-1] = a[j-1], a[j]
-		}
-	}
-	return a[2]
+	a, b, c, d, e := y[0], y[1], y[2], y[3], y[4]
+	f := max(min(a, b), min(c, d))
+	g := min(max(a, b), max(c, d))
+	return max(min(e, f), min(max(e, f), g))
 }
 
 // gcPeriod reports whether the drops are a garbage collector's sawtooth
@@ -216,11 +229,14 @@ func gcPeriod(t []int64, drops []drop) float64 {
 // level at once. Levels before and after a drop are medians of a few
 // points, so a one-point spike is not a restart. Drops that do neither (a
 // spike ending, part of a jump freed, a GC cycle) leave the lifetime whole.
-func splitLifetimes(y []float64, drops []drop, sigma, level float64) []segment {
+func splitLifetimes(y []float64, drops []drop, sigma, level float64, buf []float64) []segment {
 	segs := []segment{{lo: 0}}
 	start := 0
 	w := max(5, len(y)/20) // up to 5 % of the series: a spike (≤ 1 %) is outvoted
-	scratch := make([]float64, 0, w+1)
+	scratch := buf[:0]     // the medians' working copies
+	if cap(scratch) < w+1 {
+		scratch = make([]float64, 0, w+1)
+	}
 	for _, d := range drops {
 		if d.to-start < 2 { // two restarts in a row: one restart
 			continue
@@ -232,7 +248,16 @@ func splitLifetimes(y []float64, drops []drop, sigma, level float64) []segment {
 		before := median(append(scratch[:0], y[max(start, d.from-wd):d.from+1]...))
 		after := median(append(scratch[:0], y[d.to:min(len(y), d.to+3)]...))
 		climb := before - base
-		erases := climb >= math.Max(4*sigma/math.Sqrt2, 0.05*level) && after <= base+(1-restartErase)*climb // medians: 4 σ of a point
+		// The fall matters (medians: 4 σ of a point) and takes the level
+		// back to where the lifetime began, or near. The first lifetime
+		// began before the window and climbed out of sight: a fall below
+		// its first level is enough.
+		fall := climb
+		if start == 0 {
+			fall = before - after
+			climb = math.Max(climb, 0)
+		}
+		erases := fall >= math.Max(4*sigma/math.Sqrt2, 0.05*level) && after <= base+(1-restartErase)*climb
 		deep := y[d.to] <= (1-restartDeepDrop)*before
 		if !erases && !deep {
 			continue

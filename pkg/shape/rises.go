@@ -32,11 +32,10 @@ func (jf jumpsFound) rise(steady []span) float64 {
 // levels; then decides what they are: regular steps of a step-wise leak, a
 // steep decelerating curve cut into pieces, or bloat — and with no jump,
 // whether a rise that speeds up and stops is one slow jump.
-func takeJumps(lv *levels, st steadyParts, minRise float64) jumpsFound {
-	jf := jumpsFound{flat: append([]float64(nil), lv.y...)}
-	var sc jumpScratch
+func takeJumps(lv *levels, st steadyParts, minRise float64, ws *workspace) jumpsFound {
+	jf := jumpsFound{flat: append(ws.flat[:0], lv.y...)}
 	for _, s := range st.spans {
-		for _, j := range findJumps(lv.y, s, st.sigma, &sc) {
+		for _, j := range findJumps(lv.y, s, st.sigma, &ws.jump) {
 			jf.list = append(jf.list, j)
 			mid := (j.start + j.end + 1) / 2
 			for q := mid; q < s.hi; q++ {
@@ -54,9 +53,10 @@ func takeJumps(lv *levels, st steadyParts, minRise float64) jumpsFound {
 	}
 
 	// Jumps that shrink one after the other from the start of a lifetime
-	// are a steep decelerating curve cut into pieces: where one curve
-	// explains the levels as well as the jumps do, the jumps go back.
-	if len(jf.list) > 0 && concaveExplainsJumps(lv, st.spans, jf) {
+	// are a steep decelerating curve cut into pieces: where they all lie
+	// in the first half of the span and one curve explains the levels as
+	// well as the jumps do, the jumps go back.
+	if len(jf.list) > 0 && jumpsEarly(jf.list, st.spans) && concaveExplainsJumps(lv, st.spans, jf) {
 		jf.list = nil
 		copy(jf.flat, lv.y)
 	}
@@ -65,7 +65,7 @@ func takeJumps(lv *levels, st steadyParts, minRise float64) jumpsFound {
 	// lifetime; restarted processes are judged by their common climb).
 	if len(st.spans) == 1 && len(jf.list) == 0 {
 		s := st.spans[0]
-		if j, r, ok := slowJump(lv, jf.flat, s, minRise); ok {
+		if j, r, ok := slowJump(lv, jf.flat, s, minRise, st.sigma); ok {
 			jf.list = append(jf.list, j)
 			jf.slow = true
 			x1, x2 := lv.age[j.start], lv.age[j.end]
@@ -102,11 +102,35 @@ func regularSteps(js []binJump, s span, y []float64) bool {
 	}
 	sizes := make([]float64, 0, len(js))
 	gaps := make([]float64, 0, len(js))
+	// A step's size is read from the flat stretches on both sides (their
+	// middle halves), which a coarse step measures as well as a fine one;
+	// the size the detector took out depends on its short windows.
+	stretch := func(k int) float64 { // mean level of the middle half between step k-1 and step k
+		lo, hi := s.lo, s.hi
+		if k > 0 {
+			lo = js[k-1].end
+		}
+		if k < len(js) {
+			hi = js[k].start + 1
+		}
+		q := (hi - lo) / 4
+		if hi-q <= lo+q {
+			return math.NaN()
+		}
+		return meanOf(y, lo+q, hi-q)
+	}
+	prev := stretch(0)
 	for k, j := range js {
 		if j.start < s.lo || j.end >= s.hi {
 			return false
 		}
-		sizes = append(sizes, j.size)
+		next := stretch(k + 1)
+		size := next - prev
+		if math.IsNaN(size) {
+			size = j.size
+		}
+		sizes = append(sizes, size)
+		prev = next
 		if k > 0 {
 			gaps = append(gaps, float64(j.end-js[k-1].end))
 		}
@@ -126,7 +150,8 @@ func regularSteps(js []binJump, s span, y []float64) bool {
 		q := (hi - lo) / 4
 		lo, hi = lo+q, hi-q
 		if third := (hi - lo) / 3; third >= 1 {
-			within += meanOf(y, hi-third, hi) - meanOf(y, lo, lo+third)
+			// …scaled to the whole stretch: what the stretch itself rises.
+			within += (meanOf(y, hi-third, hi) - meanOf(y, lo, lo+third)) * float64(js[k].start+1-js[k-1].end) / float64(hi-lo-third)
 		}
 	}
 	q := max(1, s.bins()/20)
@@ -197,4 +222,19 @@ func concaveExplainsJumps(lv *levels, steady []span, jf jumpsFound) bool {
 		steps.rss = c.rss // jumps on a decelerating curve (the trap)
 	}
 	return steps.rss > 0 && bicConc <= bic(steps.rss, 3+2*len(jf.list))
+}
+
+// jumpsEarly reports whether every jump lies in the first half of its
+// span, where a decelerating curve rises most: jumps spread over the whole
+// span are no curve cut into pieces, however well a curve fits them at a
+// step too coarse to tell.
+func jumpsEarly(js []binJump, spans []span) bool {
+	for _, j := range js {
+		for _, s := range spans {
+			if j.start >= s.lo && j.start < s.hi && 2*(j.end-s.lo) > s.bins() {
+				return false
+			}
+		}
+	}
+	return true
 }

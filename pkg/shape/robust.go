@@ -52,43 +52,58 @@ func median(buf []float64) float64 {
 	return selectKth(buf, k)
 }
 
-// selectKth puts the k-th smallest element at buf[k] (Hoare's selection
-// with a median-of-three pivot) and returns it.
+// selectKth puts the k-th smallest element at buf[k] and returns it
+// (quickselect, median-of-three pivot). Its partitions move every element
+// without branching on it (the sign of x − pivot says which side it goes
+// to), so that noisy data does not cost a mispredicted branch per element;
+// when the pivot is the smallest, its equals are gathered in a second pass,
+// so that repeated values cannot make it quadratic. NaN makes the answer
+// arbitrary but never stops it.
 func selectKth(buf []float64, k int) float64 {
-	lo, hi := 0, len(buf)-1
-	for lo < hi {
-		mid := lo + (hi-lo)/2
-		if buf[mid] < buf[lo] {
-			buf[mid], buf[lo] = buf[lo], buf[mid]
+	lo, hi := 0, len(buf) // the k-th smallest lies in buf[lo:hi]
+	for hi-lo > 8 {
+		a, b, c := buf[lo], buf[lo+(hi-lo)/2], buf[hi-1]
+		p := max(min(a, b), min(max(a, b), c)) // median of three
+		// buf[lo:j] < p ≤ buf[j:hi]
+		j := lo
+		for i := lo; i < hi; i++ {
+			x := buf[i]
+			buf[i] = buf[j]
+			buf[j] = x
+			j += int(math.Float64bits(x-p) >> 63)
 		}
-		if buf[hi] < buf[lo] {
-			buf[hi], buf[lo] = buf[lo], buf[hi]
-		}
-		if buf[hi] < buf[mid] {
-			buf[hi], buf[mid] = buf[mid], buf[hi]
-		}
-		p := buf[mid]
-		i, j := lo, hi
-		for i <= j {
-			for buf[i] < p {
-				i++
+		if k < j {
+			if j == hi {
+				break // no progress: a NaN pivot (never in clean data)
 			}
-			for buf[j] > p {
-				j--
-			}
-			if i <= j {
-				buf[i], buf[j] = buf[j], buf[i]
-				i++
-				j--
-			}
-		}
-		switch {
-		case k <= j:
 			hi = j
-		case k >= i:
-			lo = i
-		default:
-			return buf[k]
+			continue
+		}
+		if j > lo {
+			lo = j
+			continue
+		}
+		// Nothing below the pivot, which is then the smallest: gather its
+		// equals, buf[j:e] == p < buf[e:hi].
+		e := j
+		for i := j; i < hi; i++ {
+			x := buf[i]
+			buf[i] = buf[e]
+			buf[e] = x
+			e += int(math.Float64bits(p-x)>>63 ^ 1)
+		}
+		if k < e {
+			return p
+		}
+		if e == lo {
+			break // no progress: a NaN pivot (never in clean data)
+		}
+		lo = e
+	}
+	// A few left: insertion sort.
+	for i := lo + 1; i < hi; i++ {
+		for j := i; j > lo && buf[j] < buf[j-1]; j-- {
+			buf[j], buf[j-1] = buf[j-1], buf[j]
 		}
 	}
 	return buf[k]

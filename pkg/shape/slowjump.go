@@ -102,20 +102,17 @@ func fitRamp(x, y []float64) ramp {
 
 // flatEnd reports whether the bins [lo, hi) of y (of nb bins that rise by
 // total) climb by less than half their share of the rise: the mean of the
-// second half of the stretch against the first, with the noise of both
-// halves allowed for.
-func flatEnd(y []float64, lo, hi int, total float64, nb int) bool {
+// second half of the stretch against the first, with three times the noise
+// of that difference allowed for (sigma: the noise of one bin).
+func flatEnd(y []float64, lo, hi int, total float64, nb int, sigma float64) bool {
 	mid := (lo + hi) / 2
 	if mid <= lo || hi <= mid {
 		return true
 	}
 	rise := meanOf(y, mid, hi) - meanOf(y, lo, mid)
 	expected := total * float64(hi-lo) / 2 / float64(nb) // a straight line's rise between the halves' centres
-	var spread float64
-	for i := lo + 1; i < hi; i++ {
-		spread = math.Max(spread, math.Abs(y[i]-y[i-1]))
-	}
-	return rise < 0.5*expected+spread
+	noise := sigma * math.Sqrt(1/float64(mid-lo)+1/float64(hi-mid))
+	return rise < 0.5*expected+3*noise
 }
 
 // slowJump looks for one slow jump in the steady bins s of the levels
@@ -123,7 +120,7 @@ func flatEnd(y []float64, lo, hi int, total float64, nb int) bool {
 // decelerating curve over the span by slowJumpBIC, climb by at least
 // minRise, and leave flat stretches before and after it. It returns the
 // jump in bins and the ramp to take out.
-func slowJump(lv *levels, flat []float64, s span, minRise float64) (binJump, ramp, bool) {
+func slowJump(lv *levels, flat []float64, s span, minRise, sigma float64) (binJump, ramp, bool) {
 	nb := s.bins()
 	if nb < slowJumpMinBin {
 		return binJump{}, ramp{}, false
@@ -138,7 +135,7 @@ func slowJump(lv *levels, flat []float64, s span, minRise float64) (binJump, ram
 	// the span flat: where either end still climbs at half the average
 	// rate or more (a line, a curve rising from the start), there is no
 	// need to look for one.
-	if !flatEnd(y, 0, max(2, int(slowJumpBefore*float64(nb))), total, nb) || !flatEnd(y, nb-max(2, int(slowJumpAfter*float64(nb))), nb, total, nb) {
+	if !flatEnd(y, 0, max(2, int(slowJumpBefore*float64(nb))), total, nb, sigma) || !flatEnd(y, nb-max(2, int(slowJumpAfter*float64(nb))), nb, total, nb, sigma) {
 		return binJump{}, ramp{}, false
 	}
 	r := fitRamp(x, y)
@@ -147,16 +144,18 @@ func slowJump(lv *levels, flat []float64, s span, minRise float64) (binJump, ram
 		x[r.start]-x[0] < slowJumpBefore*width || x[nb-1]-x[r.end] < slowJumpAfter*width || x[r.end]-x[r.start] > slowJumpMaxLen*width {
 		return binJump{}, ramp{}, false
 	}
-	one := []span{s}
-	other := fitLine(lv.age, flat, one).rss
-	if conc := fitConcave(lv.age, flat, one, width, lv.binHours); conc.ok {
-		other = math.Min(other, conc.rss)
-	}
 	fn := float64(nb)
 	if r.rss <= 0 {
 		r.rss = 1e-300
 	}
-	if other <= 0 || fn*math.Log(other/r.rss)-2*math.Log(fn) < slowJumpBIC {
+	beats := func(rss float64) bool { return rss > 0 && fn*math.Log(rss/r.rss)-2*math.Log(fn) >= slowJumpBIC }
+	// The line first: the curve search is the dearer and matters only when
+	// the ramp beats the line.
+	one := []span{s}
+	if !beats(fitLine(lv.age, flat, one).rss) {
+		return binJump{}, ramp{}, false
+	}
+	if conc := fitConcave(lv.age, flat, one, width, lv.binHours); conc.ok && !beats(conc.rss) {
 		return binJump{}, ramp{}, false
 	}
 	return binJump{start: s.lo + r.start, end: s.lo + r.end, size: r.rise, before: r.base, peak: r.base + r.rise}, r, true

@@ -12,8 +12,13 @@ type steadyParts struct {
 
 // findSteady finds the warm-up shared by the lifetimes and the noise of the
 // steady bins after it.
-func findSteady(lv *levels, gc float64, buf []float64) steadyParts {
-	st := steadyParts{warmupHours: warmup(lv, gc), spans: make([]span, len(lv.life))}
+func findSteady(lv *levels, lt lifetimes, buf []float64, ws *workspace) steadyParts {
+	reach := 0.0 // how far the floor under a sawtooth reaches either side of a point, ms
+	if lt.gc > 0 {
+		floorMs, meanMs := lt.floorWindows()
+		reach = (floorMs + meanMs) / 2
+	}
+	st := steadyParts{warmupHours: warmup(lv, reach, &ws.warm), spans: make([]span, len(lv.life))}
 	for k, s := range lv.life {
 		lo := s.lo
 		for lo < s.hi && lv.age[lo] < st.warmupHours-1e-9 {
@@ -21,7 +26,7 @@ func findSteady(lv *levels, gc float64, buf []float64) steadyParts {
 		}
 		st.spans[k] = span{lo, s.hi}
 	}
-	st.sigma = binNoise(lv, st.spans, buf)
+	ws.noise, st.sigma = binNoise(lv, st.spans, buf, ws.noise)
 	return st
 }
 
@@ -32,7 +37,7 @@ func findSteady(lv *levels, gc float64, buf []float64) steadyParts {
 // profile stays clearly below that line, and never more than 15 % of a
 // lifetime: a rise that has not met the steady line by then is part of the
 // shape (fragmentation's early growth, a jump), not a warm-up.
-func warmup(lv *levels, gc float64) float64 {
+func warmup(lv *levels, reach float64, sc *warmScratch) float64 {
 	width := lv.binHours
 	use := lv.life
 	if len(lv.life) >= 3 { // the first lifetime began before the window: its age is unknown
@@ -41,7 +46,8 @@ func warmup(lv *levels, gc float64) float64 {
 	// Lifetimes are laid over each other by age up to the typical lifetime
 	// span, each shifted by its mean level over a common stretch of age, so
 	// lifetimes of unequal length do not bend the profile.
-	spans := make([]float64, 0, len(use))
+	spans := sc.spans[:0]
+	defer func() { sc.spans = spans }()
 	for _, s := range use {
 		if s.hi > s.lo {
 			spans = append(spans, lv.age[s.hi-1])
@@ -57,8 +63,10 @@ func warmup(lv *levels, gc float64) float64 {
 		return 0
 	}
 	lo, hi := 0.4*typical, 0.8*typical
-	sum := make([]float64, p)
-	cnt := make([]float64, p)
+	sum, cnt := grow(sc.sum, p), grow(sc.cnt, p)
+	clear(sum)
+	clear(cnt)
+	sc.sum, sc.cnt = sum, cnt
 	for _, s := range use {
 		if s.bins() < 2 || lv.age[s.hi-1] < hi {
 			continue
@@ -83,7 +91,8 @@ func warmup(lv *levels, gc float64) float64 {
 			cnt[j]++
 		}
 	}
-	prof := make([]float64, p)
+	prof := grow(sc.prof, p)
+	sc.prof = prof
 	for j := range prof {
 		prof[j] = math.NaN()
 		if cnt[j] > 0 {
@@ -104,21 +113,25 @@ func warmup(lv *levels, gc float64) float64 {
 	}
 	slope := (m*sxy - sx*sy) / (m*sxx - sx*sx)
 	icpt := (sy - slope*sx) / m
-	diffs := make([]float64, 0, p)
+	diffs := sc.diffs[:0]
+	defer func() { sc.diffs = diffs }()
 	for j := 1; j < p; j++ {
 		if !math.IsNaN(prof[j]) && !math.IsNaN(prof[j-1]) {
 			diffs = append(diffs, prof[j]-prof[j-1])
 		}
 	}
-	d := sampleInto(make([]float64, 0, len(diffs)), len(diffs), func(i int) float64 { return diffs[i] })
+	d := sampleInto(sc.d[:0], len(diffs), func(i int) float64 { return diffs[i] })
+	sc.d = d
 	sp := madSigma(d) / math.Sqrt2
 	deficit := prof[0] - icpt
 	if deficit >= -math.Max(4*sp, 0.02) {
 		return 0
 	}
 	limit := max(int(math.Ceil(0.15*float64(p))), min(2, p/3))
-	if gc > 0 { // the floor under a sawtooth is smoothed over 2.5 periods: so is the warm-up's end
-		limit += int(math.Ceil(2.5 * gc / 3.6e6 / width))
+	lag := 0       // bins the floor under a sawtooth holds the first level before it follows a climb
+	if reach > 0 { // the floor under a sawtooth is smoothed over twice its reach: so is the warm-up's end
+		limit += int(math.Ceil(2 * reach / 3.6e6 / width))
+		lag = int(math.Ceil(reach / 3.6e6 / width))
 	}
 	tol := math.Max(math.Max(3*sp, 0.01), -0.1*deficit) // 90 % of the way up
 	for j := 1; j <= limit && j < p; j++ {
@@ -130,8 +143,8 @@ func warmup(lv *levels, gc float64) float64 {
 		// level that sits still and then leaps is a jump — the shape, not
 		// its preamble. (After a restart, the dip and climb back are the
 		// warm-up whatever their form.)
-		third := j / 3
-		if len(lv.life) == 1 && j >= 3 && (math.IsNaN(prof[third]) || prof[third]-(icpt+slope*float64(third)) <= 0.85*deficit) {
+		third := lag + (j-lag)/3
+		if len(lv.life) == 1 && j-lag >= 3 && (math.IsNaN(prof[third]) || prof[third]-(icpt+slope*float64(third)) <= 0.85*deficit) {
 			return 0
 		}
 		return float64(j) * width
@@ -139,18 +152,22 @@ func warmup(lv *levels, gc float64) float64 {
 	return 0 // still far below the steady line: not a warm-up but a shape of its own
 }
 
+// warmScratch is warmup's working memory.
+type warmScratch struct{ spans, sum, cnt, prof, diffs, d []float64 }
+
 // binNoise is the spread of one bin's level around its neighbours, from
-// the differences of consecutive steady bins.
-func binNoise(lv *levels, steady []span, buf []float64) float64 {
-	diffs := make([]float64, 0, len(lv.y))
+// the differences of consecutive steady bins; diffs is scratch, handed
+// back grown.
+func binNoise(lv *levels, steady []span, buf, diffs []float64) ([]float64, float64) {
+	diffs = diffs[:0]
 	for _, s := range steady {
 		for i := s.lo + 1; i < s.hi; i++ {
 			diffs = append(diffs, lv.y[i]-lv.y[i-1])
 		}
 	}
 	if len(diffs) < 3 {
-		return 0
+		return diffs, 0
 	}
 	d := sampleInto(buf, len(diffs), func(i int) float64 { return diffs[i] })
-	return madSigma(d) / math.Sqrt2
+	return diffs, madSigma(d) / math.Sqrt2
 }

@@ -16,13 +16,15 @@ const (
 	targetLeakRecall    = 0.95
 	// targetStepUnstable is the share of cases whose shape may change with
 	// the query step that issue 9 asks for; stepUnstableCeiling is the
-	// level reached (4.1 % on the reference corpus, 2.9 % between a right
-	// and a wrong answer), held so that it does not grow while the rest is
-	// worked on: a collector's sawtooth that a coarse step aliases into
-	// noise, and jumps of one or two points at a coarse step, still change
-	// some verdicts.
+	// level reached (1.3 % on the reference corpus, 1.1 % between a right
+	// and a wrong answer; 4.1 % before the classifier judged features at
+	// its own scale), held so that it does not grow: what remains is
+	// mostly a view too coarse to measure what a finer one sees — a
+	// collector's sawtooth sampled slower than it runs is noise of its
+	// amplitude, which hides jumps and blurs a rate that a finer step
+	// measures with the floor.
 	targetStepUnstable  = 0.01
-	stepUnstableCeiling = 0.045
+	stepUnstableCeiling = 0.015
 )
 
 // TestAccuracyTargets measures shape.Classify and the baselines on the

@@ -1,0 +1,102 @@
+package shape
+
+import (
+	"math"
+	"math/rand/v2"
+	"slices"
+	"testing"
+)
+
+// TestSelectKth checks the branch-free selection against a sort on noisy,
+// repeated, sorted and reversed data of every size up to twice the sample
+// cap, and that NaN, which clean data never holds, cannot stop it.
+func TestSelectKth(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	fills := map[string]func(i, n int) float64{
+		"noise":    func(i, n int) float64 { return r.NormFloat64() },
+		"repeated": func(i, n int) float64 { return float64(r.IntN(3)) },
+		"equal":    func(i, n int) float64 { return 7 },
+		"sorted":   func(i, n int) float64 { return float64(i) },
+		"reversed": func(i, n int) float64 { return float64(n-i) + 0.5*float64(r.IntN(2)) },
+	}
+	for name, fill := range fills {
+		for n := 1; n <= 2*maxSample+2; n++ {
+			buf := make([]float64, n)
+			for i := range buf {
+				buf[i] = fill(i, n)
+			}
+			want := slices.Sorted(slices.Values(buf))
+			k := r.IntN(n)
+			if got := selectKth(buf, k); got != want[k] || buf[k] != want[k] {
+				t.Fatalf("%s, %d elements, k=%d: got %v (buf[k] %v), want %v", name, n, k, got, buf[k], want[k])
+			}
+			if m := median(slices.Clone(want)); m != want[(n-1)/2] {
+				t.Fatalf("%s, %d elements: median %v, want %v", name, n, m, want[(n-1)/2])
+			}
+		}
+	}
+	nan := []float64{3, math.NaN(), 1, math.NaN(), 2, 9, 8, math.NaN(), 7, 6, 5, 4, math.NaN()}
+	for k := range nan {
+		selectKth(slices.Clone(nan), k) // must return
+	}
+}
+
+// TestMed5 checks the branch-free median of five against a sort.
+func TestMed5(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	for range 100000 {
+		y := make([]float64, 5)
+		for i := range y {
+			y[i] = float64(r.IntN(6)) // with ties
+		}
+		want := slices.Sorted(slices.Values(y))[2]
+		if got := med5(y); got != want {
+			t.Fatalf("med5(%v) = %v, want %v", y, got, want)
+		}
+	}
+}
+
+// TestFitConcaveRecoversItsCurves fits noiseless logarithmic and saturating
+// curves whose τ is on the search grid, over one lifetime and over several
+// that share their ages: the search must name the model and τ, and the fit
+// (whose logarithms come from a table) must reproduce the curve.
+func TestFitConcaveRecoversItsCurves(t *testing.T) {
+	const bins, width = 100, 0.24 // hours
+	for _, tc := range []struct {
+		model Model
+		rel   float64
+	}{{Logarithmic, 0.03}, {Logarithmic, 0.3}, {Saturating, 0.6}} {
+		for _, lives := range []int{1, 4} {
+			var x, y []float64
+			var spans []span
+			typical := (bins - 1) * width
+			tau := tc.rel * typical
+			for l := range lives {
+				lo := len(x)
+				for i := range bins {
+					age := (float64(i) + 0.5) * width
+					g := math.Log1p(age / tau)
+					if tc.model == Saturating {
+						g = -math.Expm1(-age / tau)
+					}
+					x = append(x, age)
+					y = append(y, 1+0.1*float64(l)+0.4*g)
+				}
+				spans = append(spans, span{lo, len(x)})
+			}
+			p := fitConcave(x, y, spans, typical, width)
+			if !p.ok || p.model != tc.model || math.Abs(p.tau-tau) > 1e-9*tau {
+				t.Fatalf("%s τ=%.3g over %d lifetimes: got %s τ=%.3g (ok %v)", tc.model, tau, lives, p.model, p.tau, p.ok)
+			}
+			worst := 0.0 // the fitted curve against the data, bin by bin
+			for k, s := range spans {
+				for i := s.lo; i < s.hi; i++ {
+					worst = math.Max(worst, math.Abs(y[i]-p.icpt[k]-p.slope*p.gx[i]))
+				}
+			}
+			if math.Abs(p.slope-0.4) > 1e-12 || worst > 1e-14 {
+				t.Errorf("%s τ=%.3g over %d lifetimes: slope %.15f, residuals up to %.3g; want 0.4 and 0", tc.model, tau, lives, p.slope, worst)
+			}
+		}
+	}
+}
