@@ -82,6 +82,8 @@ func TestSettingsDefaultsAndChecks(t *testing.T) {
 		`{"timeInterval":"often"}`:     "scrape interval",
 		`{"httpMethod":"PUT"}`:         "POST or GET",
 		`{"maxResponseBytes":12}`:      "between 1 MiB and 1 TiB",
+		`{"maxSeries":0.5}`:            "series cap 0.5 is not usable",
+		`{"maxPoints":"lots"}`:         "points cap",
 	} {
 		_, err := LoadSettings(instance("http://prom:9090", jd, nil))
 		assert.ErrorContains(t, err, want, jd)

@@ -65,6 +65,10 @@ type Settings struct {
 	MaxResponseBytes int64
 	// Compression asks the upstream for gzip.
 	Compression bool
+	// MaxSeries and MaxPoints cap what one query may return (0: the
+	// upstream client's defaults, upstream.DefaultMaxSeries and
+	// DefaultMaxPoints).
+	MaxSeries, MaxPoints int
 
 	BearerToken   Secret
 	DatadogAPIKey Secret
@@ -127,6 +131,8 @@ type jsonData struct {
 	HTTPMethod       string          `json:"httpMethod"`
 	MaxResponseBytes json.RawMessage `json:"maxResponseBytes"`
 	Compression      *bool           `json:"compression"`
+	MaxSeries        json.RawMessage `json:"maxSeries"`
+	MaxPoints        json.RawMessage `json:"maxPoints"`
 }
 
 // LoadSettings reads and checks a data source instance's settings.
@@ -207,6 +213,12 @@ func LoadSettings(s backend.DataSourceInstanceSettings) (Settings, error) {
 	if jd.Compression != nil {
 		out.Compression = *jd.Compression
 	}
+	if out.MaxSeries, err = parseCap(jd.MaxSeries, "series cap", 1, 1_000_000); err != nil {
+		return out, err
+	}
+	if out.MaxPoints, err = parseCap(jd.MaxPoints, "points cap", 1000, 1_000_000_000); err != nil {
+		return out, err
+	}
 
 	switch out.Upstream {
 	case upstream.Prometheus:
@@ -224,6 +236,18 @@ func LoadSettings(s backend.DataSourceInstanceSettings) (Settings, error) {
 		}
 	}
 	return out, nil
+}
+
+// parseCap reads a whole-number cap in [lo, hi]; unset is 0 (the default).
+func parseCap(raw json.RawMessage, what string, lo, hi float64) (int, error) {
+	if isUnset(raw) {
+		return 0, nil
+	}
+	n, err := strconv.ParseFloat(strings.Trim(strings.TrimSpace(string(raw)), `"`), 64)
+	if err != nil || n != math.Trunc(n) || n < lo || n > hi {
+		return 0, fmt.Errorf("%s %s is not usable: give a whole number from %.0f to %.0f in the data source settings, or leave it empty for the default", what, raw, lo, hi)
+	}
+	return int(n), nil
 }
 
 func isUnset(raw json.RawMessage) bool {

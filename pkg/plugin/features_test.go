@@ -200,6 +200,22 @@ func TestFeatures(t *testing.T) {
 		assert.Greater(t, forecast.Fields[0].At(forecast.Rows()-1).(time.Time).Unix(), fixtureEnd.Add(11*time.Hour).Unix())
 	})
 
+	t.Run("series and points caps", func(t *testing.T) {
+		for jd, want := range map[string]string{
+			`{"maxSeries":2}`:    "more than 2 series",
+			`{"maxPoints":5000}`: "more than 5,000 points",
+		} {
+			resp, err := startPlugin(t).QueryData(context.Background(), &backend.QueryDataRequest{PluginContext: pctx(settings(srv.URL, jd, nil)),
+				Queries: []backend.DataQuery{panelQuery("A", map[string]any{"expr": "memshape_fixture_bytes"}, time.Hour, time.Minute)}})
+			require.NoError(t, err)
+			dr := resp.Responses["A"]
+			require.Error(t, dr.Error, jd)
+			assert.Contains(t, dr.Error.Error(), want)
+			assert.Contains(t, dr.Error.Error(), "cap")
+			assert.EqualValues(t, 413, dr.Status, "too large, not a bad gateway")
+		}
+	})
+
 	t.Run("annotations", func(t *testing.T) {
 		resp := run(t, ds, nil, panelQuery("A", with("output", "annotations"), week, 10*time.Minute))
 		fr := resp.Responses["A"].Frames

@@ -29,7 +29,7 @@ func (d *Datasource) limits(ctx context.Context, q models.Query, aq upstream.Que
 	}
 	end := time.UnixMilli(last).UTC()
 	// The last hour at least: limits are often scraped rarely.
-	lq := upstream.Query{Expr: q.LimitExpr, Start: end.Add(-max(10*aq.Step, time.Hour)), End: end, Step: aq.Step, CacheKey: aq.CacheKey}
+	lq := upstream.Query{Expr: q.LimitExpr, Start: end.Add(-max(10*aq.Step, time.Hour)), End: end, Step: aq.Step, CacheKey: aq.CacheKey, MaxSeries: aq.MaxSeries, MaxPoints: aq.MaxPoints}
 	lq.Expr = interpolate(lq.Expr, lq.Step, lq.Step, lq.End.Sub(lq.Start), d.settings.ScrapeInterval)
 	res, err := d.fetch(ctx, "limit query", lq)
 	if err != nil {

@@ -136,9 +136,10 @@ func (d *Datasource) query(ctx context.Context, req *backend.QueryDataRequest, d
 	// Forwarded identities (OAuth, cookies) may see different data: the
 	// cache keeps their answers apart.
 	identity := identityKey(req)
-	p.analysis.CacheKey = identity
-	if p.panel != nil {
-		p.panel.CacheKey = identity
+	for _, uq := range []*upstream.Query{&p.analysis, p.panel} {
+		if uq != nil {
+			uq.CacheKey, uq.MaxSeries, uq.MaxPoints = identity, d.settings.MaxSeries, d.settings.MaxPoints
+		}
 	}
 	// The analysis window: the verdicts come from here.
 	aq := p.analysis
