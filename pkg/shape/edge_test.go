@@ -254,6 +254,8 @@ func parseValue(s string) (float64, error) {
 // modify applies a line that changes the series written so far:
 //
 //	noise P% seed S        add Gaussian noise of P % of the median value
+//	jitter P% seed S       add Gaussian noise of P % of each point's own
+//	                       value (noise that grows with the level)
 //	sprinkle P% seed S     replace P % of the points with NaN, +Inf or -Inf
 //	set I V                set point I to V
 //	negate I...            negate points I...
@@ -286,7 +288,7 @@ func modify(c *edgeCase, f []string) error {
 		return i, nil
 	}
 	switch f[0] {
-	case "noise", "sprinkle":
+	case "noise", "jitter", "sprinkle":
 		if len(f) < 2 {
 			return fmt.Errorf("%s: want %s P%% seed N", f[0], f[0])
 		}
@@ -304,6 +306,12 @@ func modify(c *edgeCase, f []string) error {
 			sd := p * sorted[len(sorted)/2]
 			for i := range c.v {
 				c.v[i] += sd * r.NormFloat64()
+			}
+			return nil
+		}
+		if f[0] == "jitter" {
+			for i := range c.v {
+				c.v[i] *= 1 + p*r.NormFloat64()
 			}
 			return nil
 		}

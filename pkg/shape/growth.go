@@ -27,6 +27,7 @@ func measureGrowth(lv *levels, st steadyParts, jf jumpsFound) growthFit {
 	// changes with age (its intercept still counts for the straight line).
 	partialFirst := len(lv.life) >= 3
 	var spansH, mids []float64
+	longMid, longH := math.NaN(), -1.0 // the middle age of the longest aged span
 	for k, s := range st.spans {
 		if s.bins() < 3 {
 			continue
@@ -42,11 +43,22 @@ func measureGrowth(lv *levels, st steadyParts, jf jumpsFound) growthFit {
 		}
 		g.aged = append(g.aged, s)
 		mids = append(mids, (lv.age[s.lo]+lv.age[s.hi-1])/2)
+		if h > longH {
+			longMid, longH = mids[len(mids)-1], h
+		}
 	}
 	if len(g.spans) == 0 {
 		return g
 	}
 	g.typicalHours = median(append([]float64(nil), spansH...))
+	if len(spansH) <= 2 {
+		// Two lifetimes are both cut by the window (the first began
+		// before it, the last has not ended): the longer is the better
+		// measure, as for the bins. The lower middle of the two would let
+		// a restart near an end, a few hours from it, make a long steady
+		// rise look small.
+		g.typicalHours = max(spansH[0], spansH[len(spansH)-1])
+	}
 
 	// First half against second half, split at one age for all lifetimes
 	// so that the same ages are compared — and no later than twice that
@@ -55,6 +67,13 @@ func measureGrowth(lv *levels, st steadyParts, jf jumpsFound) growthFit {
 	var early, late []span
 	if len(mids) > 0 {
 		split := median(mids)
+		if len(lv.life) <= 2 {
+			// Both lifetimes are cut by the window: the halves of the
+			// longer are compared. A few hours of the other, before or
+			// after a restart near an end, measure no rate, and split at
+			// their middle they would cut the longer to its first hours.
+			split = longMid
+		}
 		for _, s := range g.aged {
 			m := s.lo
 			for m < s.hi && lv.age[m] < split {
@@ -91,7 +110,7 @@ func measureGrowth(lv *levels, st steadyParts, jf jumpsFound) growthFit {
 	if weight > 0 {
 		g.residRise = rise / weight
 	}
-	g.jumpRise = jf.rise(st.spans)
+	g.jumpRise = jf.rise(st.spans, lv)
 	return g
 }
 

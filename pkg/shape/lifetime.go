@@ -13,6 +13,7 @@ const (
 	gcMinSteps      = 4    // a sawtooth is resolved when a period spans at least this many steps
 	restartErase    = 0.6  // a restart gives back at least this share of the climb since the lifetime began
 	restartDeepDrop = 0.35 // …or drops by this share of the level at once (the process died)
+	dropShare       = 0.03 // a sharp fall is at least this share of the level
 )
 
 // drop is a sharp fall: from point from to point to (to > from).
@@ -52,12 +53,16 @@ func findLifetimes(t []int64, v []float64, buf []float64) lifetimes {
 		return lt
 	}
 	drops = levelDrops(v, drops, med, sigma, lt.scale)
-	segs := splitLifetimes(v, drops, sigma, lt.scale, buf)
+	segs := splitLifetimes(v, drops, sigma, lt.scale, buf, false)
 	if len(drops) >= minDropsForGC && 3*(len(segs)-1) < len(drops) {
 		// Most falls leave the level where it was: a sawtooth, seen at a
 		// step that turns the collector's period into a slow beat. The few
-		// falls of the beat that look like restarts are not.
-		segs = []segment{{0, n}}
+		// falls of the beat that look like restarts are not — except a
+		// fall by restartDeepDrop of the level at once, deeper than a
+		// collector's beat falls: the process died, and a few other falls
+		// beside it (part of a jump freed, a spike ending) must not hide
+		// that.
+		segs = splitLifetimes(v, drops, sigma, lt.scale, buf, true)
 	}
 	lt.segs = splitAtGaps(t, v, segs)
 	return lt
@@ -83,8 +88,12 @@ func medianStep(t []int64, buf []float64) float64 {
 }
 
 // findDrops returns the sharp falls of y: runs of consecutive differences
-// far below the typical difference med, whose robust spread is sigma; level
-// is the series' typical level (the median).
+// far below the typical difference med, whose robust spread is sigma, and
+// by at least dropShare of the level (the series' typical level, the
+// median) and of the level they fall from. A process whose noise grows with
+// its level (a lifetime far above the rest) would otherwise fall sharply
+// now and then by noise alone, and those falls would pass for a garbage
+// collector's or hide a restart among them.
 func findDrops(y []float64, buf []float64, level float64) (drops []drop, med, sigma float64) {
 	n := len(y)
 	if n < 3 {
@@ -93,9 +102,9 @@ func findDrops(y []float64, buf []float64, level float64) (drops []drop, med, si
 	d := sampleInto(buf, n-1, func(i int) float64 { return y[i+1] - y[i] })
 	med = median(d)
 	sigma = madSigmaAround(d, med)
-	thr := med - math.Max(6*sigma, 0.03*level)
+	thr := med - math.Max(6*sigma, dropShare*level)
 	for i := 1; i < n; i++ {
-		if y[i]-y[i-1] >= thr {
+		if d := y[i] - y[i-1]; d >= thr || d >= med-dropShare*y[i-1] {
 			continue
 		}
 		if k := len(drops); k > 0 && drops[k-1].to == i-1 {
@@ -111,15 +120,15 @@ func findDrops(y []float64, buf []float64, level float64) (drops []drop, med, si
 // point by point (a restart seen at a coarse step, without its dip): falls
 // of the five-point median level by more than 5 σ of one point (σ of a difference / √2; the
 // difference of two such medians has σ ≈ 0.76 σ, so this is over 6 σ of
-// it) and 3 % of level, each at its steepest point, where no drop is
-// already within two points.
+// it) and dropShare of level and of the median they fall from, each at its
+// steepest point, where no drop is already within two points.
 func levelDrops(y []float64, drops []drop, med, sigma, level float64) []drop {
 	n := len(y)
 	const w = 5
 	if n < 2*w+2 {
 		return drops
 	}
-	thr := w*med - math.Max(5*sigma/math.Sqrt2, 0.03*level)
+	thr := w*med - math.Max(5*sigma/math.Sqrt2, dropShare*level)
 	var out []drop
 	k := 0
 	best, bestI := 0.0, -1
@@ -163,7 +172,8 @@ func levelDrops(y []float64, drops []drop, med, sigma, level float64) []drop {
 		i := w + k
 		switch {
 		case diff < lim:
-			if fall := med5(y[i:i+w]) - med5(y[i-w:i]); fall < thr {
+			before := med5(y[i-w : i])
+			if fall := med5(y[i:i+w]) - before; fall < min(thr, w*med-dropShare*before) {
 				if bestI < 0 || fall < best {
 					best, bestI = fall, i
 				}
@@ -229,7 +239,8 @@ func gcPeriod(t []int64, drops []drop) float64 {
 // level at once. Levels before and after a drop are medians of a few
 // points, so a one-point spike is not a restart. Drops that do neither (a
 // spike ending, part of a jump freed, a GC cycle) leave the lifetime whole.
-func splitLifetimes(y []float64, drops []drop, sigma, level float64, buf []float64) []segment {
+// With deepOnly, only falls of the second kind cut it.
+func splitLifetimes(y []float64, drops []drop, sigma, level float64, buf []float64, deepOnly bool) []segment {
 	segs := []segment{{lo: 0}}
 	start := 0
 	w := max(5, len(y)/20) // up to 5 % of the series: a spike (≤ 1 %) is outvoted
@@ -259,7 +270,7 @@ func splitLifetimes(y []float64, drops []drop, sigma, level float64, buf []float
 		}
 		erases := fall >= math.Max(4*sigma/math.Sqrt2, 0.05*level) && after <= base+(1-restartErase)*climb
 		deep := y[d.to] <= (1-restartDeepDrop)*before
-		if !erases && !deep {
+		if !deep && (deepOnly || !erases) {
 			continue
 		}
 		segs[len(segs)-1].hi = d.to

@@ -13,17 +13,28 @@ type jumpsFound struct {
 }
 
 // rise is the lasting rise the jumps add, per lifetime searched for them
-// (normalised).
-func (jf jumpsFound) rise(steady []span) float64 {
+// (normalised). Of two lifetimes both are cut by the window (the first
+// began before it, the last has not ended): the jumps are spread over the
+// time searched and counted over the longer, as jumps come at moments and
+// a lifetime seen for a few hours before or after a restart has had little
+// time for any.
+func (jf jumpsFound) rise(steady []span, lv *levels) float64 {
 	var sum float64
 	for _, j := range jf.list {
 		sum += j.size
 	}
 	searched := 0
+	var hours, longest float64
 	for _, s := range steady {
 		if s.bins() >= minJumpBins {
 			searched++
+			h := lv.age[s.hi-1] - lv.age[s.lo] + lv.binHours
+			hours += h
+			longest = max(longest, h)
 		}
+	}
+	if searched == 2 && len(steady) == 2 && hours > 0 {
+		return sum * longest / hours
 	}
 	return sum / float64(max(1, searched))
 }
@@ -78,16 +89,19 @@ func takeJumps(lv *levels, st steadyParts, minRise float64, ws *workspace) jumps
 }
 
 // Regular steps: at least minSteps jumps whose sizes and spacing vary by at
-// most stepsCV (coefficient of variation; fewStepsCV for fewer than
-// manySteps), from near the start of the span to near its end, with the
-// level flat between them: what rises within the stretches between the
-// steps is at most stepsFlat of the whole rise.
+// most stepsCV (coefficient of variation), from near the start of the span
+// to near its end — so their interval is at most a seventh of the span —
+// with the level flat between them: what rises within the stretches
+// between the steps is at most stepsFlat of the whole rise. A few jumps
+// cannot show that they are equal: bloat's sizes vary (by half, say) and
+// its times drift, and five to seven such jumps look as even as a leak's
+// steps in one draw of a hundred or more — six jumps a day apart in a
+// week's window are bloat. Eight are judged; a leak in steps (one per test
+// iteration, per batch) shows more.
 const (
-	minSteps   = 5
-	manySteps  = 8
-	stepsCV    = 0.15
-	fewStepsCV = 0.12
-	stepsFlat  = 0.2
+	minSteps  = 8
+	stepsCV   = 0.15
+	stepsFlat = 0.2
 )
 
 // regularSteps reports whether the jumps js in span s of the levels y are
@@ -97,9 +111,6 @@ func regularSteps(js []binJump, s span, y []float64) bool {
 		return false
 	}
 	limit := stepsCV
-	if len(js) < manySteps {
-		limit = fewStepsCV
-	}
 	sizes := make([]float64, 0, len(js))
 	gaps := make([]float64, 0, len(js))
 	// A step's size is read from the flat stretches on both sides (their

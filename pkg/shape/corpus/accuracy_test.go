@@ -16,7 +16,7 @@ const (
 	targetLeakRecall    = 0.95
 	// targetStepUnstable is the share of cases whose shape may change with
 	// the query step that issue 9 asks for; stepUnstableCeiling is the
-	// level reached (1.3 % on the reference corpus, 1.1 % between a right
+	// level reached (1.2 % on the reference corpus, 1.0 % between a right
 	// and a wrong answer; 4.1 % before the classifier judged features at
 	// its own scale), held so that it does not grow: what remains is
 	// mostly a view too coarse to measure what a finer one sees — a

@@ -48,6 +48,9 @@ var scenarios = []scenario{
 	{name: "batch-churn", build: batchChurn},
 	// A rise that speeds up and then stops, at every scale.
 	{name: "bloat-slow", build: bloatSlow},
+	// Restarts that come rarely: one near an end of the window, or none.
+	{name: "bloat-daily", build: bloatDaily},
+	{name: "leak-restart-end", build: leakRestartEnd, closeLimit: closeLimitShare},
 }
 
 // healthy is the label of a series without lasting growth.
@@ -533,4 +536,95 @@ func bloatSlow(d *draw) (shape.Shape, []shape.Shape) {
 		d.v[i] = d.base + size/(1+math.Exp(-(t-mid)/s))
 	}
 	return shape.Bloat, nil
+}
+
+// levelNoise multiplies every point by 1 + share × a Gaussian draw: scrape
+// noise that grows with the level, as a bigger heap's churn does. A
+// lifetime far above the rest is then noisier than the series' typical
+// point.
+func (d *draw) levelNoise(share float64) {
+	for i := range d.v {
+		d.v[i] *= 1 + share*d.r.NormFloat64()
+	}
+}
+
+// bloatDaily: bloat about once a day, seen for 3 to 7 days: a few jumps
+// (over two weeks a dozen of them climb like a staircase, which is judged
+// at the lifetime's own scale as growth — see docs/method.md). Every
+// 20–28 h (each jump ±25 % of that) memory rises within 5–20 minutes by an
+// amount between lo and 1.5–2.5× lo (lo 10–30 % of base) and gives back up
+// to 30 % of it over the next 10–40 minutes; the rest stays until a restart
+// every 8–12 days (a dip, then a warm-up of minutes), so the window holds
+// one restart or none, anywhere — near an end too. The first lifetime began before the window with the
+// jumps it had gathered. In half the cases the scrape noise grows with the
+// level. Six jumps of unequal size a day apart are bloat, not a leak in
+// steps, however regular they happen to look.
+func bloatDaily(d *draw) (shape.Shape, []shape.Shape) {
+	d.mustFrame(frameRule{minWindow: 72 * time.Hour, maxWindow: 7 * 24 * time.Hour})
+	every := d.u(20, 28) * 3600
+	lo := d.u(0.1, 0.3) * d.base
+	hi := lo * d.u(1.5, 2.5)
+	lts := d.lifetimes(d.u(8, 12) * day)
+	jumps := make([][]jump, len(lts))
+	for k, lt := range lts {
+		if k > 0 {
+			lts[k].settle = d.u(5, 30) * 60 // a restarted process warms up within minutes
+		}
+		end := d.secs() - lt.start // the lifetime's age at the end of the window
+		for i := 1; ; i++ {
+			at := (float64(i) + d.u(-0.25, 0.25)) * every
+			if at >= end {
+				break
+			}
+			jumps[k] = append(jumps[k], jump{
+				at: at, rise: d.u(5, 20) * 60, size: d.u(lo, hi),
+				freed: d.u(0, 0.3), free: d.u(10, 40) * 60,
+			})
+		}
+	}
+	step := d.step.Seconds()
+	d.eachLifetime(lts, func(i, k int, age float64) {
+		v := lts[k].level(age, d.base, step)
+		for _, j := range jumps[k] {
+			v += j.height(age)
+		}
+		d.v[i] = v
+	})
+	if d.chance(0.5) {
+		d.levelNoise(d.u(0.002, 0.005))
+	}
+	return shape.Bloat, nil
+}
+
+// leakRestartEnd: a steady leak restarted once, 1–25 % of the window from
+// its start or from its end, seen for 2 days or more. The leak lifts memory
+// by 30–150 % of base per window; the lifetime before the restart had
+// leaked for 0.25–4 windows before the window began (its level at most 3×
+// base), the one after starts again from base after a dip and a warm-up.
+// In half the cases the scrape noise grows with the level. The long
+// lifetime shows a leak; the short one, before or after the restart, must
+// not hide it.
+func leakRestartEnd(d *draw) (shape.Shape, []shape.Shape) {
+	d.mustFrame(frameRule{minWindow: 48 * time.Hour})
+	T := d.secs()
+	rise := d.u(0.3, 1.5)
+	rate := rise * d.base / T
+	age0 := d.u(0.25, math.Min(4, 2/rise)) * T
+	at := d.u(0.01, 0.25) * T
+	if d.chance(0.5) {
+		at = T - at
+	}
+	after := lifetime{start: at, dipPts: d.intn(1, 2), dip: d.u(0.2, 0.6), settle: d.u(0.002, 0.01) * T}
+	step := d.step.Seconds()
+	for i, t := range d.sec {
+		if t < at {
+			d.v[i] = d.base + rate*(age0+t)
+			continue
+		}
+		d.v[i] = after.level(t-at, d.base, step) + rate*(t-at)
+	}
+	if d.chance(0.5) {
+		d.levelNoise(d.u(0.002, 0.005))
+	}
+	return shape.Leak, nil
 }
