@@ -2,8 +2,9 @@
  * Preview harness for the docs screenshots: renders the plugin's editors inside @grafana/ui's dark theme,
  * without a Grafana server, and the backend's golden /api/ds/query answers (pkg/plugin/testdata/golden) as a
  * dashboard shows them: a time series panel, the verdict table and the alert rule's instances
- * (src/testing/goldenPanels.tsx, goldenTables.tsx). Built by ./webpack.config.ts and photographed by ./shoot.ts
- * (`npm run screenshots`).
+ * (src/testing/goldenPanels.tsx, goldenTables.tsx), and the provisioned "Memory shapes — fleet" dashboard filled
+ * with the plugin's answers on the demo workload (src/testing/DemoDashboard.tsx). Built by ./webpack.config.ts and
+ * photographed by ./shoot.ts (`npm run screenshots`).
  */
 import React, { useEffect, useState } from 'react';
 import { createRoot } from 'react-dom/client';
