@@ -115,7 +115,13 @@ async function main() {
     const { port } = server.address() as AddressInfo;
     await page.goto(`http://127.0.0.1:${port}/`, { waitUntil: 'networkidle' });
     for (const name of PANELS) {
-      await page.locator(`[data-screenshot="${name}"]`).waitFor({ state: 'visible' });
+      await page
+        .locator(`[data-screenshot="${name}"]`)
+        .waitFor({ state: 'visible' })
+        .catch((error: Error) => {
+          // Say why the page did not draw it, when it said (e.g. an answer the preview does not import).
+          throw new Error([`${name} was not drawn: ${error.message}`, ...problems].join('\n  '));
+        });
     }
     // Every icon fetched and inlined, fonts loaded, no animation half-way.
     await page.waitForFunction(() => document.querySelectorAll('div[class*="Icon"], span[class*="Icon"]').length === 0);
