@@ -7,7 +7,6 @@
  * (the legend), as in a panel.
  */
 import {
-  AnnotationEvent,
   applyFieldOverrides,
   createTheme,
   DataFrame,
@@ -19,6 +18,8 @@ import {
 import { toDataQueryResponse } from '@grafana/runtime';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+
+import { standardAnnotationEvents } from './testing/dashboard';
 
 const GOLDEN_DIR = path.resolve(__dirname, '..', 'pkg', 'plugin', 'testdata', 'golden');
 
@@ -230,38 +231,3 @@ describe('golden answers through Grafana', () => {
     expect(events.find((e) => /^Restart/.test(e.title!))?.timeEnd).toBeUndefined();
   });
 });
-
-/**
- * Grafana's standard frame-to-event mapping for data-source annotations with no mappings set (Grafana's
- * public/app/features/annotations/standardAnnotationSupport.ts; no npm package exports it): one frame; fields
- * found by display name, case-insensitive — time (else the first time field), timeEnd, title, text (else the first
- * string field), tags split on ','; no events without a time and a text; null values left out.
- */
-function standardAnnotationEvents(frames: DataFrame[]): AnnotationEvent[] {
-  expect(frames).toHaveLength(1); // several frames would be merged first; ours is one
-  const [frame] = frames;
-  const byName = new Map(frame.fields.map((f) => [getFieldDisplayName(f, frame).toLowerCase(), f]));
-  const time = byName.get('time') ?? frame.fields.find((f) => f.type === FieldType.time);
-  const text = byName.get('text') ?? frame.fields.find((f) => f.type === FieldType.string);
-  if (!time || !text) {
-    return [];
-  }
-  const fields: Array<[keyof AnnotationEvent, Field | undefined]> = [
-    ['time', time],
-    ['timeEnd', byName.get('timeend')],
-    ['title', byName.get('title')],
-    ['text', text],
-    ['tags', byName.get('tags')],
-  ];
-  return Array.from({ length: frame.length }, (_, i) => {
-    const event: AnnotationEvent = { type: 'default' };
-    for (const [key, field] of fields) {
-      const value = field?.values[i];
-      if (value !== null && value !== undefined) {
-        (event as Record<string, unknown>)[key] =
-          key === 'tags' && typeof value === 'string' ? value.split(',') : value;
-      }
-    }
-    return event;
-  });
-}

@@ -2,21 +2,29 @@
  * Preview harness for the docs screenshots: renders the plugin's editors inside @grafana/ui's dark theme,
  * without a Grafana server, and the backend's golden /api/ds/query answers (pkg/plugin/testdata/golden) as a
  * dashboard shows them: a time series panel, the verdict table and the alert rule's instances
- * (src/testing/goldenPanels.tsx, goldenTables.tsx). Built by ./webpack.config.ts and photographed by ./shoot.ts
- * (`npm run screenshots`).
+ * (src/testing/goldenPanels.tsx, goldenTables.tsx), and the provisioned "Memory shapes — fleet" dashboard filled
+ * with the plugin's answers on the demo workload (src/testing/DemoDashboard.tsx). Built by ./webpack.config.ts and
+ * photographed by ./shoot.ts (`npm run screenshots`).
  */
 import React, { useEffect, useState } from 'react';
 import { createRoot } from 'react-dom/client';
 import { CoreApp, createTheme, ThemeContext } from '@grafana/data';
 import { GlobalStyles } from '@grafana/ui';
 
+import demoAnnotation from '../../internal/demo/testdata/dashboard/annotation-1.json';
+import demoPanel1 from '../../internal/demo/testdata/dashboard/panel-1.json';
+import demoPanel4 from '../../internal/demo/testdata/dashboard/panel-4.json';
+import demoRequests from '../../internal/demo/testdata/dashboard/requests.json';
 import alertDefault from '../../pkg/plugin/testdata/golden/alert-default.json';
 import panelAll3d from '../../pkg/plugin/testdata/golden/panel-all-3d.json';
 import panelSeriesForecast from '../../pkg/plugin/testdata/golden/panel-series-forecast.json';
 import verdictsWeek from '../../pkg/plugin/testdata/golden/verdicts-week.json';
+import fleetDashboard from '../../provisioning/dashboards/fleet.json';
 import { ConfigEditor } from '../../src/components/ConfigEditor';
 import { QueryEditor } from '../../src/components/QueryEditor';
 import { DataSource } from '../../src/datasource';
+import { DashboardAnswers, DashboardModel } from '../../src/testing/dashboard';
+import { DashboardView, DemoDashboard, loadDashboardView } from '../../src/testing/DemoDashboard';
 import { PromResources } from '../../src/resources';
 import { MemoryPanel, PanelProps, QueryDataBody } from '../../src/testing/goldenPanels';
 import { AlertInstancesPreview, VerdictTablePanel } from '../../src/testing/goldenTables';
@@ -24,6 +32,9 @@ import { dataSourceSettings as settings, Settings } from '../../src/testing/sett
 import { MemshapeQuery } from '../../src/types';
 
 const theme = createTheme({ colors: { mode: 'dark' } });
+
+/** The demo dashboard's width in the README's picture: a laptop's browser window. */
+const DEMO_DASHBOARD_WIDTH = 1600;
 
 const PROMETHEUS = settings({
   url: 'http://mimir:8080/prometheus',
@@ -78,6 +89,15 @@ const DATASOURCE = {
   upstream: 'prometheus',
   resources: new PromResources({ getResource: async (path: string) => RESOURCES[path] as never }),
 } as unknown as DataSource;
+
+/**
+ * The "Memory shapes — fleet" dashboard on the demo workload: the Go test internal/demo/dashboard_test.go ran each
+ * of its queries through the plugin and wrote the answers; requests.json says which answer is whose.
+ */
+const DEMO_ANSWERS: DashboardAnswers = {
+  requests: demoRequests,
+  bodies: { 'panel-1.json': demoPanel1, 'panel-4.json': demoPanel4, 'annotation-1.json': demoAnnotation },
+};
 
 /** A titled box that shoot.ts photographs by its data-screenshot name. */
 function Panel({
@@ -167,10 +187,14 @@ function Preview() {
   // uPlot measures its axis labels when it draws, in Grafana's font: draw the panels once the font is there, so
   // that the ticks do not depend on how fast it loaded.
   const [fontsLoaded, setFontsLoaded] = useState(false);
+  const [dashboard, setDashboard] = useState<DashboardView>();
   useEffect(() => {
     const font = theme.typography.fontFamily;
     Promise.all([document.fonts.load(`400 12px ${font}`), document.fonts.load(`500 12px ${font}`)]).then(() =>
       setFontsLoaded(true)
+    );
+    loadDashboardView(fleetDashboard as unknown as DashboardModel, DEMO_ANSWERS, theme).then(setDashboard, (error) =>
+      console.error(`the demo dashboard: ${error}`)
     );
   }, []);
   return (
@@ -229,6 +253,11 @@ function Preview() {
               width={1360}
               height={384}
             />
+            {dashboard && (
+              <section data-screenshot="demo-dashboard" style={{ width: DEMO_DASHBOARD_WIDTH }}>
+                <DemoDashboard view={dashboard} width={DEMO_DASHBOARD_WIDTH} />
+              </section>
+            )}
             <GoldenShot
               name="alert-numbers"
               body={alertDefault}

@@ -87,6 +87,14 @@ const config: Configuration = {
         },
         // The loading spinner @grafana/ui shows while Monaco loads (not among its packaged icons).
         { from: path.resolve(__dirname, 'spinner.svg'), to: 'public/build/img/icons/unicons/spinner.svg' },
+        {
+          // The time range picker's "move backwards" arrow (not among the packaged icons either): the packaged
+          // "move forwards" arrow, mirrored.
+          from: path.resolve(root, 'node_modules/@grafana/ui/dist/public/img/icons/unicons/angle-double-right.svg'),
+          to: 'public/build/img/icons/unicons/angle-double-left.svg',
+          transform: (content: Buffer) =>
+            content.toString().replace(/<path /, '<path transform="matrix(-1 0 0 1 24 0)" '),
+        },
         { from: monoFont, to: MONO_FONT_URL },
         ...INTER_FACES.map((face) => ({
           from: path.join(interDir, `Inter-${face}.otf`),

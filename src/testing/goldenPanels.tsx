@@ -20,7 +20,9 @@ import {
   FieldType,
   GrafanaTheme2,
   identityOverrideProcessor,
+  numberOverrideProcessor,
   QueryResultMetaNotice,
+  thresholdsOverrideProcessor,
   TimeRange,
   valueMappingsOverrideProcessor,
 } from '@grafana/data';
@@ -83,7 +85,7 @@ export const TIME_SERIES_FIELD_CONFIG: FieldConfigSource = {
  * The options a panel registers for its field config (in Grafana, PanelPlugin.fieldConfigRegistry): the standard
  * ones and the panel's custom ones. applyFieldOverrides applies only options it finds here.
  */
-function fieldConfigRegistry(source: FieldConfigSource): FieldConfigOptionsRegistry {
+export function fieldConfigRegistry(source: FieldConfigSource): FieldConfigOptionsRegistry {
   const registry = new FieldConfigOptionsRegistry();
   const item = (
     id: string,
@@ -100,10 +102,14 @@ function fieldConfigRegistry(source: FieldConfigSource): FieldConfigOptionsRegis
       editor: () => null,
       override: () => null,
     }) as unknown as FieldConfigPropertyItem;
-  for (const id of ['unit', 'decimals', 'min', 'max', 'displayName', 'noValue', 'color']) {
+  for (const id of ['unit', 'displayName', 'noValue', 'color']) {
     registry.register(item(id, false));
   }
+  for (const id of ['decimals', 'min', 'max']) {
+    registry.register(item(id, false, numberOverrideProcessor));
+  }
   registry.register(item('mappings', false, valueMappingsOverrideProcessor));
+  registry.register(item('thresholds', false, thresholdsOverrideProcessor));
   const custom = new Set([
     ...Object.keys(source.defaults.custom ?? {}).map((key) => `custom.${key}`),
     ...source.overrides.flatMap((o) => o.properties.map((p) => p.id)).filter((id) => id.startsWith('custom.')),
