@@ -52,7 +52,7 @@ func fitPooledG(gx, y []float64, spans []span) pooled {
 	p.icpt = make([]float64, len(spans))
 	var sxx, sxy, syy float64
 	var small [16]float64
-	gm := small[:0]
+	var gm []float64
 	if len(spans) <= len(small) {
 		gm = small[:len(spans)]
 	} else {
