@@ -116,10 +116,10 @@ describe('the stat panels', () => {
     expect(total).toBe(rows.length);
   });
 
-  // fleet.json picks the field by "/^time_to_limit_seconds$/", but Grafana's stat panel matches that pattern
-  // against display names, and the backend names that field "time to limit": the panel finds no field and always
-  // shows its noValue, "none in sight". This fails as long as the dashboard keeps that pattern.
-  it.failing('"Soonest limit" shows the nearest time to limit in the table', async () => {
+  // Grafana's stat panel matches its field pattern against display names, and the backend names that field
+  // "time to limit": a pattern on the field's name ("/^time_to_limit_seconds$/") finds nothing and the panel
+  // always shows its noValue, "none in sight".
+  it('"Soonest limit" shows the nearest time to limit in the table', async () => {
     const panel = stats.find((p) => p.title === 'Soonest limit')!;
     const values = statValues(panel, await panelFrames(dashboard, panel, answers, theme), theme);
     const nearest = Math.min(...rows.map((r) => r.timeToLimit).filter((t): t is number => t !== null));
@@ -137,11 +137,10 @@ describe('the verdict table', () => {
     expect(names.slice(0, 3)).toEqual(['series', 'shape', 'confidence']);
   });
 
-  // fleet.json's organize transformation orders and renames by field name, but Grafana's order and rename steps
-  // match display names, and the backend sets "growth per hour" and "time to limit" as the display names: the two
-  // columns land after the explanation, past the panel's right edge. This fails until the dashboard keys them by
-  // their display names.
-  it.failing('shows growth and time to limit next to the confidence, as the dashboard orders them', () => {
+  // Grafana's organize transformation orders and renames by display name, and the backend sets "growth per hour"
+  // and "time to limit" as the display names: keyed by field name, the two columns would land after the
+  // explanation, past the panel's right edge.
+  it('shows growth and time to limit next to the confidence, as the dashboard orders them', () => {
     expect(tableFrame.fields.map((f) => f.name).slice(0, 5)).toEqual([
       'series',
       'shape',

@@ -302,7 +302,8 @@ describe('the service dashboard', () => {
   it('shows the time to the limit, the limit itself and the explanation', () => {
     const d = dashboards.service;
     const ttl = d.panels.find((p: any) => p.title === 'Time to limit');
-    expect(ttl.options.reduceOptions.fields).toBe('/^time_to_limit_seconds$/');
+    // Grafana's stat panel matches this pattern against display names.
+    expect(ttl.options.reduceOptions.fields).toBe('/^time to limit$/');
     expect(ttl.fieldConfig.defaults.unit).toBe('s');
     const mem = d.panels.find((p: any) => p.type === 'timeseries');
     expect(mem.targets.map((t: any) => t.expr.split('{')[0])).toEqual([
