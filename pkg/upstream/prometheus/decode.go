@@ -236,8 +236,15 @@ func (d *decoder) objectDups(fn func(key []byte) bool, dups bool) bool {
 			}
 			seen = append(seen, string(k))
 		}
-		if !l.accept(':') {
-			return d.syntax("':'")
+		// k is a slice of the window: when the colon is not already in
+		// it, reading on slides the window over k, so keep a copy.
+		if l.pos < l.end && l.buf[l.pos] == ':' {
+			l.pos++
+		} else {
+			k = append([]byte(nil), k...)
+			if !l.accept(':') {
+				return d.syntax("':'")
+			}
 		}
 		if !fn(k) {
 			return false

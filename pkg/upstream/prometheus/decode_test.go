@@ -473,3 +473,35 @@ func TestFastPathMatchesGeneral(t *testing.T) {
 		}
 	}
 }
+
+// chunkReader hands out its body n bytes per Read.
+type chunkReader struct {
+	r io.Reader
+	n int
+}
+
+func (c chunkReader) Read(p []byte) (int, error) {
+	if len(p) > c.n {
+		p = p[:c.n]
+	}
+	return c.r.Read(p)
+}
+
+// Whatever the window and however the body arrives, every token lands at
+// every place of the window, and the window slides under every token and
+// between a key and its colon: the labels, times and values decoded are
+// those of a decode that reads the body whole. (A key kept as a slice of
+// the window while the colon after it was read came back as the bytes the
+// next read put there.)
+func TestDecodeEveryCut(t *testing.T) {
+	body := matrixBody(4, 6)
+	want, err := DecodeQueryRange(strings.NewReader(body), DecodeOptions{})
+	require.NoError(t, err)
+	for _, window := range []int{16, 48, 100} {
+		for n := 1; n <= 2*window; n++ {
+			got, err := decodeQueryRange(chunkReader{strings.NewReader(body), n}, DecodeOptions{}, window)
+			require.NoError(t, err, "window %d, reads of %d bytes", window, n)
+			require.Equal(t, want, got, "window %d, reads of %d bytes", window, n)
+		}
+	}
+}
