@@ -1,12 +1,16 @@
 package plugin
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
 	"net/url"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -14,6 +18,9 @@ import (
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 	"github.com/grafana/grafana-plugin-sdk-go/backend/instancemgmt"
+	promapi "github.com/prometheus/client_golang/api"
+	promv1 "github.com/prometheus/client_golang/api/prometheus/v1"
+	prommodel "github.com/prometheus/common/model"
 
 	"github.com/memshape/memory-datasource/internal/promtest"
 )
@@ -144,4 +151,147 @@ func benchOp(b *testing.B, srv *promtest.Server, body *int64, op func() (int64, 
 	}
 	b.ReportMetric(float64(cpu.Milliseconds())/float64(b.N), "cpu-ms/op")
 	b.ReportMetric(float64(promCPU.Milliseconds())/float64(b.N), "prom-cpu-ms/op")
+}
+
+// BenchmarkQueryDataRatio measures, inside each op, back to back and in
+// rotating order so that a shared machine's load falls on every side alike,
+// for 1,000 and 5,000 series of the benchmark fleet:
+//
+//   - raw: the very query_range the plugin sends (recorded from its first
+//     evaluation), body read and thrown away: the floor any client pays;
+//   - raw+decode: the same request through client_golang's API client
+//     (api/prometheus/v1 QueryRange, decoded into model.Matrix): what a
+//     Go program that reads Prometheus pays;
+//   - alert: an alert rule's first evaluation through the plugin (a new
+//     instance: nothing cached; fetch, decode, classify, frames);
+//   - alert-again: the same rule evaluated again on a warm instance.
+//
+// It reports each side's wall milliseconds per op and the ratios
+// alert/raw+decode and alert/raw. No timing is asserted.
+//
+// Run: go test ./pkg/plugin -run '^$' -bench QueryDataRatio -benchtime 6x
+func BenchmarkQueryDataRatio(b *testing.B) {
+	srv, end := promtest.BenchFleet(b)
+	for _, n := range []int{1000, 5000} {
+		expr := promtest.BenchFleetMetric
+		if n == 1000 {
+			expr += `{shard="0"}`
+		}
+		// Record the form of the plugin's query_range through a pass-through proxy.
+		target, _ := url.Parse(srv.URL)
+		var sent url.Values
+		proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if strings.HasSuffix(r.URL.Path, "/query_range") && sent == nil {
+				body, _ := io.ReadAll(r.Body)
+				form, _ := url.ParseQuery(string(body))
+				for k, v := range r.URL.Query() {
+					form[k] = v
+				}
+				sent = form
+				r.Body = io.NopCloser(bytes.NewReader(body))
+			}
+			httputil.NewSingleHostReverseProxy(target).ServeHTTP(w, r)
+		}))
+		model, _ := json.Marshal(map[string]any{"expr": expr})
+		evaluate := func(ds *Datasource) error {
+			resp, err := ds.QueryData(context.Background(), &backend.QueryDataRequest{
+				Headers: map[string]string{AlertHeader: "true"},
+				Queries: []backend.DataQuery{{RefID: "A", JSON: model, TimeRange: backend.TimeRange{From: end.Add(-10 * time.Minute), To: end}, Interval: time.Second, MaxDataPoints: 43200}},
+			})
+			if err != nil {
+				return err
+			}
+			if dr := resp.Responses["A"]; dr.Error != nil || len(dr.Frames) != n {
+				return fmt.Errorf("%d frames, error %v", len(dr.Frames), dr.Error)
+			}
+			return nil
+		}
+		newDS := func(u string) *Datasource {
+			ds, err := NewDatasource(context.Background(), *settings(u, `{"compression":false}`, nil))
+			if err != nil {
+				b.Fatal(err)
+			}
+			return ds.(*Datasource)
+		}
+		if err := evaluate(newDS(proxy.URL)); err != nil {
+			b.Fatal(err)
+		}
+		proxy.Close()
+		if sent == nil {
+			b.Fatal("the plugin sent no query_range")
+		}
+		parse := func(k string) time.Time {
+			f, _ := strconv.ParseFloat(sent.Get(k), 64)
+			return time.UnixMilli(int64(f * 1000))
+		}
+		stepSec, _ := strconv.ParseFloat(sent.Get("step"), 64)
+		rng := promv1.Range{Start: parse("start"), End: parse("end"), Step: time.Duration(stepSec * float64(time.Second))}
+		hc := &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}
+		buf := make([]byte, 64<<10)
+		raw := func() error {
+			req, _ := http.NewRequest(http.MethodPost, srv.URL+"/api/v1/query_range", strings.NewReader(sent.Encode()))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			req.Header.Set("Accept-Encoding", "identity")
+			resp, err := hc.Do(req)
+			if err != nil {
+				return err
+			}
+			defer func() { _ = resp.Body.Close() }()
+			for {
+				if _, err := resp.Body.Read(buf); err != nil {
+					if err == io.EOF {
+						return nil
+					}
+					return err
+				}
+			}
+		}
+		pc, err := promapi.NewClient(promapi.Config{Address: srv.URL, RoundTripper: &http.Transport{DisableCompression: true}})
+		if err != nil {
+			b.Fatal(err)
+		}
+		api := promv1.NewAPI(pc)
+		rawDecode := func() error {
+			v, _, _, err := api.QueryRange(context.Background(), sent.Get("query"), rng)
+			if err == nil && len(v.(prommodel.Matrix)) != n {
+				err = fmt.Errorf("%d series, want %d", len(v.(prommodel.Matrix)), n)
+			}
+			return err
+		}
+		warm := newDS(srv.URL)
+		if err := evaluate(warm); err != nil {
+			b.Fatal(err)
+		}
+		sides := []struct {
+			name string
+			op   func() error
+		}{
+			{"raw", raw},
+			{"raw+decode", rawDecode},
+			{"alert", func() error { return evaluate(newDS(srv.URL)) }},
+			{"alert-again", func() error { return evaluate(warm) }},
+		}
+		b.Run(fmt.Sprintf("series=%d", n), func(b *testing.B) {
+			wall := make([]time.Duration, len(sides))
+			for i := 0; i < b.N; i++ {
+				for j := range sides {
+					k := (i + j) % len(sides)
+					runtime.GC()
+					t0 := time.Now()
+					if err := sides[k].op(); err != nil {
+						b.Fatal(err)
+					}
+					wall[k] += time.Since(t0)
+				}
+			}
+			ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 / float64(b.N) }
+			for k, s := range sides {
+				b.ReportMetric(ms(wall[k]), s.name+"-ms/op")
+			}
+			b.ReportMetric(float64(wall[2])/float64(wall[1]), "alert/raw+decode")
+			b.ReportMetric(float64(wall[2])/float64(wall[0]), "alert/raw")
+			b.ReportMetric(float64(wall[3])/float64(wall[2]), "again/alert")
+			b.ReportMetric(float64(rng.End.Sub(rng.Start)/rng.Step)+1, "points/series")
+		})
+	}
 }

@@ -315,8 +315,18 @@ func (d *Datasource) judge(analysed, panel []series.Series, opt shape.Options, l
 	if p := panicked.Load(); p != nil {
 		panic(p)
 	}
-	sort.SliceStable(items, func(a, b int) bool { return labelKey(items[a].Labels) < labelKey(items[b].Labels) })
-	return items
+	// Sort by each label set's key, computed once per item.
+	keys := make([]string, len(items))
+	order := make([]int, len(items))
+	for i := range items {
+		keys[i], order[i] = labelKey(items[i].Labels), i
+	}
+	sort.SliceStable(order, func(a, b int) bool { return keys[order[a]] < keys[order[b]] })
+	sorted := make([]frames.Item, len(items))
+	for i, k := range order {
+		sorted[i] = items[k]
+	}
+	return sorted
 }
 
 // lastSample is the time of the latest sample of any series (ms; 0 when
