@@ -64,8 +64,33 @@ func findLifetimes(t []int64, v []float64, buf []float64) lifetimes {
 		// that.
 		segs = splitLifetimes(v, drops, sigma, lt.scale, buf, true)
 	}
+	if gc := crashLoop(t, segs); gc >= gcMinSteps*lt.step {
+		// Restarts every few minutes, found where noise hides each fall
+		// point by point: a collector's sawtooth, as the falls a point
+		// shows are (see gcMaxPeriodMs).
+		lt.gc = gc
+		lt.segs = []segment{{0, n}}
+		return lt
+	}
 	lt.segs = splitAtGaps(t, v, segs)
 	return lt
+}
+
+// crashLoop is the typical lifetime in ms when the series restarts at
+// least minDropsForGC times and its lifetimes are typically shorter than
+// gcMaxPeriodMs; 0 otherwise.
+func crashLoop(t []int64, segs []segment) float64 {
+	if len(segs)-1 < minDropsForGC {
+		return 0
+	}
+	spans := make([]float64, 0, len(segs)-2)
+	for _, s := range segs[1 : len(segs)-1] { // the first and last are cut by the window
+		spans = append(spans, float64(t[s.hi]-t[s.lo]))
+	}
+	if p := median(spans); p < gcMaxPeriodMs {
+		return p
+	}
+	return 0
 }
 
 // medianStep is the median spacing of t in ms (of at most maxSample
