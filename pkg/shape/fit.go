@@ -37,6 +37,22 @@ func (p pooled) r2() float64 {
 	return 1 - p.rss/p.tss
 }
 
+// r2Beyond is r2 with the noise of the levels (sigma each) taken out of
+// both sums: the share of the variation beyond noise that the curve
+// explains. A level is the mean of the points in its bin, so a coarser
+// step leaves fewer points in each and more noise: r2 falls with the step
+// for the same curve, r2Beyond does not. Where noise is all there is, it
+// is 0.
+func (p pooled) r2Beyond(sigma float64) float64 {
+	noise := sigma * sigma
+	spans := float64(p.n - p.dof - 1) // intercepts
+	signal := p.tss - (float64(p.n)-spans)*noise
+	if signal <= 0 {
+		return 0
+	}
+	return 1 - math.Max(p.rss-float64(p.dof)*noise, 0)/signal
+}
+
 // fitLine fits a straight line (one intercept per span) over the spans of
 // (x, y).
 func fitLine(x, y []float64, spans []span) pooled {

@@ -154,7 +154,9 @@ func judge(ev *evidence) judgement {
 	}
 	bic := concaveAdvantage(g.line, j.curve)
 	decel := !math.IsNaN(ratio) && ((ratio <= decelRatio && ratio+2*ratioSE < decelUpper) || (bic > 10 && ratio < linearLow && j.curve.r2() > 0.8))
-	linear := !math.IsNaN(ratio) && ratio >= linearLow && ratio <= linearHigh && ratioSE <= ratioPrecise*2 && g.line.r2() >= 0.6
+	// A straight line explains most of what is beyond the noise of the
+	// levels: how much noise a level carries depends on the step.
+	linear := !math.IsNaN(ratio) && ratio >= linearLow && ratio <= linearHigh && ratioSE <= ratioPrecise*2 && g.line.r2Beyond(ev.steady.sigma) >= 0.6
 
 	growth := math.Max(g.residRise, 0) + g.jumpRise
 	j.scores = Scores{

@@ -41,7 +41,7 @@ func findLifetimes(t []int64, v []float64, buf []float64) lifetimes {
 		step:  medianStep(t, buf),
 	}
 	drops, med, sigma := findDrops(v, buf, lt.scale)
-	lt.gc = gcPeriod(t, drops)
+	lt.gc = gcPeriod(t, collections(v, drops))
 	if lt.gc > 0 {
 		lt.segs = []segment{{0, n}}
 		if lt.gc < gcMinSteps*lt.step {
@@ -64,8 +64,33 @@ func findLifetimes(t []int64, v []float64, buf []float64) lifetimes {
 		// that.
 		segs = splitLifetimes(v, drops, sigma, lt.scale, buf, true)
 	}
+	if gc := crashLoop(t, segs); gc >= gcMinSteps*lt.step {
+		// Restarts every few minutes, found where noise hides each fall
+		// point by point: a collector's sawtooth, as the falls a point
+		// shows are (see gcMaxPeriodMs).
+		lt.gc = gc
+		lt.segs = []segment{{0, n}}
+		return lt
+	}
 	lt.segs = splitAtGaps(t, v, segs)
 	return lt
+}
+
+// crashLoop is the typical lifetime in ms when the series restarts at
+// least minDropsForGC times and its lifetimes are typically shorter than
+// gcMaxPeriodMs; 0 otherwise.
+func crashLoop(t []int64, segs []segment) float64 {
+	if len(segs)-1 < minDropsForGC {
+		return 0
+	}
+	spans := make([]float64, 0, len(segs)-2)
+	for _, s := range segs[1 : len(segs)-1] { // the first and last are cut by the window
+		spans = append(spans, float64(t[s.hi]-t[s.lo]))
+	}
+	if p := median(spans); p < gcMaxPeriodMs {
+		return p
+	}
+	return 0
 }
 
 // medianStep is the median spacing of t in ms (of at most maxSample
@@ -215,6 +240,33 @@ func med5(y []float64) float64 {
 	f := max(min(a, b), min(c, d))
 	g := min(max(a, b), max(c, d))
 	return max(min(e, f), min(max(e, f), g))
+}
+
+// spikeEnd is how sharply the level must have risen just before a fall,
+// as a share of the fall, for the fall to end a spike.
+const spikeEnd = 0.75
+
+// collections are the drops that may be a garbage collector's: not the end
+// of a spike, which rose as sharply as it falls. A collector's heap climbs
+// back over the steps of its period (at least gcMinSteps of them when the
+// sawtooth is resolved), so the step before a collection rises by a
+// fraction of it; isolated spikes must not pass for a sawtooth however many
+// of them a short window holds.
+func collections(y []float64, drops []drop) []drop {
+	var out []drop
+	for k, d := range drops {
+		spike := d.from > 0 && y[d.from]-y[d.from-1] >= spikeEnd*(y[d.from]-y[d.to])
+		switch {
+		case spike && out == nil:
+			out = append(make([]drop, 0, len(drops)), drops[:k]...)
+		case !spike && out != nil:
+			out = append(out, d)
+		}
+	}
+	if out == nil {
+		return drops
+	}
+	return out
 }
 
 // gcPeriod reports whether the drops are a garbage collector's sawtooth

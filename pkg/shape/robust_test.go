@@ -100,3 +100,42 @@ func TestFitConcaveRecoversItsCurves(t *testing.T) {
 		}
 	}
 }
+
+// TestR2BeyondNoiseHoldsAcrossSteps fits a line to a steady rise binned
+// from points with white noise, as a fine and a coarse step leave them
+// (twelve and two points a level): r2 falls with the noise, r2Beyond
+// stays near 1; on noise alone it is near 0.
+func TestR2BeyondNoiseHoldsAcrossSteps(t *testing.T) {
+	const bins = 100
+	r := rand.New(rand.NewPCG(3, 4))
+	fit := func(perBin int, rise float64) (pooled, float64) {
+		x, y := make([]float64, bins), make([]float64, bins)
+		for i := range bins {
+			var sum float64
+			for range perBin {
+				sum += 0.05 * r.NormFloat64()
+			}
+			x[i] = float64(i)
+			y[i] = 1 + rise*float64(i)/bins + sum/float64(perBin)
+		}
+		return fitLine(x, y, []span{{0, bins}}), 0.05 / math.Sqrt(float64(perBin))
+	}
+	fine, fineSigma := fit(12, 0.1)
+	coarse, coarseSigma := fit(2, 0.1)
+	t.Logf("r2 %.2f / %.2f, r2Beyond %.2f / %.2f (fine / coarse)", fine.r2(), coarse.r2(), fine.r2Beyond(fineSigma), coarse.r2Beyond(coarseSigma))
+	if !(coarse.r2() < fine.r2()-0.2) {
+		t.Fatalf("r2 %.2f at the fine step, %.2f at the coarse: want it to fall with the noise", fine.r2(), coarse.r2())
+	}
+	for _, c := range []struct {
+		name  string
+		p     pooled
+		sigma float64
+	}{{"fine", fine, fineSigma}, {"coarse", coarse, coarseSigma}} {
+		if got := c.p.r2Beyond(c.sigma); got < 0.8 {
+			t.Errorf("%s step: r2Beyond %.2f (r2 %.2f), want ≥ 0.8", c.name, got, c.p.r2())
+		}
+	}
+	if flat, sigma := fit(2, 0); flat.r2Beyond(sigma) > 0.2 {
+		t.Errorf("noise alone: r2Beyond %.2f, want near 0", flat.r2Beyond(sigma))
+	}
+}

@@ -142,9 +142,13 @@ func warmup(lv *levels, reach float64, sc *warmScratch) float64 {
 		// start: a warm-up there must climb from the first point on, and a
 		// level that sits still and then leaps is a jump — the shape, not
 		// its preamble. (After a restart, the dip and climb back are the
-		// warm-up whatever their form.)
+		// warm-up whatever their form.) It sits still when a third of the
+		// way to its end it has not climbed by 15 % of the deficit beyond
+		// the noise of the two bins compared (3 sp, two standard errors
+		// of their difference): without that allowance a noisier view (a
+		// coarser step) would see a climb sit still as often as not.
 		third := lag + (j-lag)/3
-		if len(lv.life) == 1 && j-lag >= 3 && (math.IsNaN(prof[third]) || prof[third]-(icpt+slope*float64(third)) <= 0.85*deficit) {
+		if len(lv.life) == 1 && j-lag >= 3 && (math.IsNaN(prof[third]) || prof[third]-(icpt+slope*float64(third))+3*sp <= 0.85*deficit) {
 			return 0
 		}
 		return float64(j) * width

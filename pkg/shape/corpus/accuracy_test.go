@@ -15,16 +15,15 @@ const (
 	targetFalseLeakRate = 0.02
 	targetLeakRecall    = 0.95
 	// targetStepUnstable is the share of cases whose shape may change with
-	// the query step that issue 9 asks for; stepUnstableCeiling is the
-	// level reached (1.2 % on the reference corpus, 1.0 % between a right
-	// and a wrong answer; 4.1 % before the classifier judged features at
-	// its own scale), held so that it does not grow: what remains is
-	// mostly a view too coarse to measure what a finer one sees — a
-	// collector's sawtooth sampled slower than it runs is noise of its
+	// the query step that issue 9 asks for, and TestStepStability holds
+	// the classifier to it (0.95 % on the reference corpus, 0.86 % between
+	// a right and a wrong answer; 0.98 % and 0.86 % with seeds 2 and 3;
+	// 4.1 % before the classifier judged features at its own scale). What
+	// remains is mostly a view too coarse to measure what a finer one sees
+	// — a collector's sawtooth sampled slower than it runs is noise of its
 	// amplitude, which hides jumps and blurs a rate that a finer step
 	// measures with the floor.
-	targetStepUnstable  = 0.01
-	stepUnstableCeiling = 0.015
+	targetStepUnstable = 0.01
 )
 
 // TestAccuracyTargets measures shape.Classify and the baselines on the
@@ -72,17 +71,15 @@ func TestAccuracyTargets(t *testing.T) {
 
 // TestStepStability classifies every case of the reference corpus at each
 // step of its ladder (e.g. 15 s, 1 min and 5 min): the share of cases whose
-// shape changes with the step must not grow past the level reached, and the
+// shape changes with the step must not exceed targetStepUnstable, and the
 // accuracy targets hold at every step.
 func TestStepStability(t *testing.T) {
 	sr := EvaluateSteps(GenerateSteps(DefaultSeed, DefaultPerScenario), "shape.Classify", Memshape)
 	var b strings.Builder
 	sr.WriteText(&b)
 	t.Log(b.String())
-	if sr.Unstable > stepUnstableCeiling {
-		t.Errorf("the shape changes with the step for %.2f%% of cases, want ≤ %.1f%% (and in the end ≤ %.0f%%)", 100*sr.Unstable, 100*stepUnstableCeiling, 100*targetStepUnstable)
-	} else if sr.Unstable > targetStepUnstable {
-		t.Logf("the shape changes with the step for %.2f%% of cases: the target is ≤ %.0f%%", 100*sr.Unstable, 100*targetStepUnstable)
+	if sr.Unstable > targetStepUnstable {
+		t.Errorf("the shape changes with the step for %.2f%% of cases, want ≤ %.0f%%", 100*sr.Unstable, 100*targetStepUnstable)
 	}
 	if r := sr.All; r.Accuracy < targetAccuracy || r.FalseLeakRate > targetFalseLeakRate || r.LeakRecall < targetLeakRecall {
 		t.Errorf("at every step: accuracy %.3f, false-leak %.3f, leak recall %.3f", r.Accuracy, r.FalseLeakRate, r.LeakRecall)
