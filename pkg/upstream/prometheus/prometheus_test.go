@@ -156,3 +156,37 @@ func TestWarningsAndHTTPErrors(t *testing.T) {
 	assert.Equal(t, upstream.Forbidden, pe.Kind)
 	assert.Contains(t, err.Error(), "403")
 }
+
+// A fleet whose answer slides through the decoder's window hundreds of
+// times (400 series × 1,440 points, about 17 MiB) comes back from the real
+// Prometheus exactly as it went in — every label set, time and value —
+// with compression on and off. (Where a read ends is up to the network;
+// TestDecodeEveryCut puts a cut at every place.)
+func TestQueryRangeFleetRealPrometheus(t *testing.T) {
+	promtest.Require(t)
+	const n, points = 400, 1440
+	end := time.Now().Truncate(time.Minute)
+	gen := promtest.Fleet("memshape_fleet_bytes", n, points, end, time.Minute)
+	srv, err := promtest.Launch(promtest.Options{Generate: gen})
+	require.NoError(t, err)
+	t.Cleanup(srv.Stop)
+	want := map[string]series.Series{}
+	require.NoError(t, gen(func(s series.Series) error {
+		want[s.Labels["pod"]] = s
+		return nil
+	}))
+	for _, gzip := range []bool{false, true} {
+		c, err := NewWithConfig(Config{URL: srv.URL, DisableCompression: !gzip})
+		require.NoError(t, err)
+		res, err := c.QueryRange(context.Background(), upstream.Query{Expr: "memshape_fleet_bytes", Start: end.Add(-(points - 1) * time.Minute), End: end, Step: time.Minute})
+		require.NoError(t, err)
+		require.Len(t, res.Series, n, "compression %v", gzip)
+		for _, got := range res.Series {
+			w, ok := want[got.Labels["pod"]]
+			require.True(t, ok, "compression %v: a series nobody wrote: %v", gzip, got.Labels)
+			require.Equal(t, w.Labels, got.Labels, "compression %v", gzip)
+			require.Equal(t, w.T, got.T, "compression %v: %v", gzip, got.Labels)
+			require.Equal(t, w.V, got.V, "compression %v: %v", gzip, got.Labels)
+		}
+	}
+}
