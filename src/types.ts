@@ -16,6 +16,9 @@ export type Sensitivity = 'low' | 'normal' | 'high';
 export type OutputMode = 'all' | 'series' | 'verdicts' | 'alert' | 'annotations';
 
 /** The number the alert output gives for each series. */
+/** Whose events the annotations output gives: every series, or only those whose shape is growth. */
+export type AnnotateMode = 'all' | 'growing';
+
 export type AlertValue = 'leak_confidence' | 'growth_confidence' | 'growth_bytes_per_hour' | 'hours_to_limit';
 
 /** How far back the verdict looks, whatever the panel shows; `auto` is the data source's default. */
@@ -52,6 +55,8 @@ export interface MemshapeQuery extends DataQuery {
   alertValue?: AlertValue;
   /** Defaults to "auto" (the data source's default window). */
   analysisWindow?: AnalysisWindow;
+  /** For the annotations output: whose events; defaults to "all". */
+  annotate?: AnnotateMode;
 }
 
 export const DEFAULT_QUERY: Partial<MemshapeQuery> = {

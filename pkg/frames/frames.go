@@ -60,6 +60,8 @@ type Options struct {
 	MaxDataPoints int
 	// Window is what the verdicts were computed over.
 	Window Window
+	// Events says whose events the annotations output gives.
+	Events models.Annotate
 }
 
 var dataplaneVersion = data.FrameTypeVersion{0, 1}
@@ -76,7 +78,16 @@ func Build(items []Item, opt Options) data.Frames {
 	case models.OutputVerdicts:
 		out = data.Frames{VerdictTable(items, names, opt.Window)}
 	case models.OutputAnnotations:
-		out = data.Frames{Annotations(items, names, opt.From, opt.To)}
+		annotated, annotatedNames := items, names
+		if opt.Events == models.AnnotateGrowing {
+			annotated, annotatedNames = nil, nil
+			for i, it := range items {
+				if it.Verdict.Shape.IsGrowth() {
+					annotated, annotatedNames = append(annotated, it), append(annotatedNames, names[i])
+				}
+			}
+		}
+		out = data.Frames{Annotations(annotated, annotatedNames, opt.From, opt.To)}
 	default:
 		for i, it := range items {
 			out = append(out, SeriesFrame(it, DisplayName(names[i], it)))

@@ -369,3 +369,39 @@ func TestAutoLegendSkipsCopies(t *testing.T) {
 	a.Labels["instance"], b.Labels["instance"] = "api-1", "api-2"
 	assert.Equal(t, []string{"api-1", "api-2"}, Names([]Item{a, b}, ""), "a label that copies another adds nothing")
 }
+
+// annotate "growing" keeps the events of leaks, fragmentation and bloat
+// and drops those of healthy and inconclusive series (a healthy service's
+// nightly restarts would bury a dashboard of growing ones).
+func TestAnnotationsOfGrowingSeries(t *testing.T) {
+	items := fleet()
+	restarted := healthyItem("api-0")
+	restarted.Verdict.Lifetimes = []shape.Lifetime{
+		{Start: t0, End: t0 + 5*hour, WarmupEnd: t0, From: 5e8, To: 5e8},
+		{Start: t0 + 5*hour, End: t0 + 23*hour, WarmupEnd: t0 + 5*hour, From: 5e8, To: 5e8},
+	}
+	items[0] = restarted
+	shapeOf := func(f *data.Frame) (growing, other int) {
+		for i := 0; i < f.Rows(); i++ {
+			tags := strings.Split(f.Fields[4].At(i).(string), ",")
+			if shape.Shape(tags[1]).IsGrowth() {
+				growing++
+			} else {
+				other++
+			}
+		}
+		return growing, other
+	}
+	all := Build(items, opts(models.OutputAnnotations))
+	allGrowing, allOther := shapeOf(all[0])
+	require.Positive(t, allOther, "the fixture has events of a series that does not grow")
+	o := opts(models.OutputAnnotations)
+	o.Events = models.AnnotateGrowing
+	fr := Build(items, o)
+	require.Len(t, fr, 1)
+	growing, other := shapeOf(fr[0])
+	assert.Equal(t, allGrowing, growing)
+	assert.Zero(t, other)
+	_, err := dataplanetest.Check(fr)
+	require.NoError(t, err)
+}

@@ -140,8 +140,9 @@ func TestParseQuery(t *testing.T) {
 	assert.Equal(t, OutputAll, q.Out)
 	assert.Equal(t, LeakConfidence, q.Value)
 	assert.Zero(t, q.Window)
+	assert.Equal(t, AnnotateAll, q.Events)
 
-	q, err = ParseQuery(json.RawMessage(`{"expr":"up","sensitivity":"LOW","limitBytes":1e9,"output":"Verdicts","alertValue":"hours_to_limit","analysisWindow":"3d","limitExpr":" kube_limit "}`))
+	q, err = ParseQuery(json.RawMessage(`{"expr":"up","sensitivity":"LOW","limitBytes":1e9,"output":"Verdicts","alertValue":"hours_to_limit","analysisWindow":"3d","limitExpr":" kube_limit ","annotate":"Growing"}`))
 	require.NoError(t, err)
 	assert.Equal(t, shape.Low, q.Options.Sensitivity)
 	assert.Equal(t, 1e9, q.Options.LimitBytes)
@@ -149,6 +150,7 @@ func TestParseQuery(t *testing.T) {
 	assert.Equal(t, HoursToLimit, q.Value)
 	assert.Equal(t, 72*time.Hour, q.Window)
 	assert.Equal(t, "kube_limit", q.LimitExpr)
+	assert.Equal(t, AnnotateGrowing, q.Events)
 
 	for raw, want := range map[string]string{
 		`{"expr":`:                                     "not valid JSON",
@@ -158,6 +160,7 @@ func TestParseQuery(t *testing.T) {
 		`{"expr":"up","limitBytes":-1}`:                "limitBytes",
 		`{"expr":"up","alertValue":"loudness"}`:        `"leak_confidence"`,
 		`{"expr":"up","analysisWindow":"a fortnight"}`: `"auto", "1d", "3d", "7d", "14d", "30d"`,
+		`{"expr":"up","annotate":"loud"}`:              `unknown annotate "loud": use one of "all", "growing"`,
 	} {
 		_, err := ParseQuery(json.RawMessage(raw))
 		assert.ErrorContains(t, err, want, raw)

@@ -49,6 +49,20 @@ const (
 // AlertValues lists the accepted alert values.
 var AlertValues = []AlertValue{LeakConfidence, GrowthConfidence, GrowthBytesPerHour, HoursToLimit}
 
+// Annotate selects whose events the annotations output gives.
+type Annotate string
+
+const (
+	// AnnotateAll gives the events of every series.
+	AnnotateAll Annotate = "all"
+	// AnnotateGrowing gives the events of series whose shape is growth
+	// (leak, fragmentation, bloat) only.
+	AnnotateGrowing Annotate = "growing"
+)
+
+// AnnotateModes lists the accepted annotate values.
+var AnnotateModes = []Annotate{AnnotateAll, AnnotateGrowing}
+
 // Windows are the analysis windows a query may pick ("auto" takes the
 // data source's default).
 var Windows = []string{"auto", "1d", "3d", "7d", "14d", "30d"}
@@ -69,6 +83,7 @@ type QueryModel struct {
 	Output         string   `json:"output"`
 	AlertValue     string   `json:"alertValue"`
 	AnalysisWindow string   `json:"analysisWindow"`
+	Annotate       string   `json:"annotate"`
 }
 
 // Query is a parsed, checked query.
@@ -77,6 +92,8 @@ type Query struct {
 	Options shape.Options
 	Out     Output
 	Value   AlertValue
+	// Events says whose events the annotations output gives.
+	Events Annotate
 	// Window is the query's own analysis window; 0 means the data
 	// source's default.
 	Window time.Duration
@@ -121,6 +138,13 @@ func ParseQuery(raw json.RawMessage) (Query, error) {
 	}
 	if !oneOf(q.Value, AlertValues) {
 		return q, fmt.Errorf("unknown alertValue %q: use one of %s", q.AlertValue, quoteAll(AlertValues))
+	}
+	q.Events = Annotate(strings.ToLower(strings.TrimSpace(q.Annotate)))
+	if q.Events == "" {
+		q.Events = AnnotateAll
+	}
+	if !oneOf(q.Events, AnnotateModes) {
+		return q, fmt.Errorf("unknown annotate %q: use one of %s", q.Annotate, quoteAll(AnnotateModes))
 	}
 	if w := strings.ToLower(strings.TrimSpace(q.AnalysisWindow)); w != "" && w != "auto" {
 		d, err := ParseWindow(w)

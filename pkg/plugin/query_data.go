@@ -167,7 +167,7 @@ func (d *Datasource) query(ctx context.Context, req *backend.QueryDataRequest, d
 	items := d.judge(analysed.Series, panel.Series, q.Options, limits, activeFrom, showSeries)
 	span.End()
 	fr := frames.Build(items, frames.Options{
-		Output: out, Legend: q.LegendFormat, Value: q.Value,
+		Output: out, Legend: q.LegendFormat, Value: q.Value, Events: q.Events,
 		From: from, To: to, Step: stepOf(p), MaxDataPoints: int(dq.MaxDataPoints),
 		Window: frames.Window{From: aq.Start, To: aq.End, Step: aq.Step},
 	})

@@ -317,8 +317,12 @@ describe('QueryEditor: options', () => {
       output: 'verdicts',
     });
     expect(onRunQuery).toHaveBeenCalledTimes(3);
+    expect(screen.queryByLabelText('Growing series')).not.toBeInTheDocument();
     await user.click(screen.getByLabelText('Annotations'));
     expect(lastQuery().output).toBe('annotations');
+    expect(screen.getByLabelText('All series')).toBeChecked();
+    await user.click(screen.getByLabelText('Growing series'));
+    expect(lastQuery()).toMatchObject({ output: 'annotations', annotate: 'growing' });
   });
 
   it('shows the alert value only for the alert output, and sets it', async () => {

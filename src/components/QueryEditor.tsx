@@ -10,6 +10,7 @@ import { resourceCompletionData } from '../promql/provider';
 import {
   AlertValue,
   AnalysisWindow,
+  AnnotateMode,
   LEGEND_AUTO,
   LEGEND_VERBATIM,
   MemshapeOptions,
@@ -61,6 +62,15 @@ const ALERT_VALUE_OPTIONS: Array<{ label: string; value: AlertValue; description
     label: 'Hours to limit',
     value: 'hours_to_limit',
     description: 'Hours until the memory limit is reached; empty when there is no limit or no growth',
+  },
+];
+
+const ANNOTATE_OPTIONS: Array<{ label: string; value: AnnotateMode; description: string }> = [
+  { label: 'All series', value: 'all', description: 'The events of every series' },
+  {
+    label: 'Growing series',
+    value: 'growing',
+    description: 'Only the events of leaks, fragmentation and bloat (not the restarts of healthy services)',
   },
 ];
 
@@ -381,6 +391,22 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource, range, ap
               options={OUTPUT_OPTIONS}
               value={output}
               onChange={(next) => change({ output: next })}
+            />
+          </InlineField>
+        </InlineFieldRow>
+      )}
+      {output === 'annotations' && (
+        <InlineFieldRow>
+          <InlineField
+            label="Events of"
+            labelWidth={LABEL_WIDTH}
+            tooltip="Jumps, restarts, leak onsets and warm-ups of every series, or only of the series whose shape is growth."
+          >
+            <RadioButtonGroup<AnnotateMode>
+              aria-label="Events of"
+              options={ANNOTATE_OPTIONS}
+              value={query.annotate ?? 'all'}
+              onChange={(annotate) => change({ annotate })}
             />
           </InlineField>
         </InlineFieldRow>

@@ -135,6 +135,7 @@ const memshapeQueryKeys = [
   'output',
   'alertValue',
   'analysisWindow',
+  'annotate',
 ];
 const outputs = ['all', 'series', 'verdicts', 'alert', 'annotations'];
 const PLUGIN = pluginJSON.id;
