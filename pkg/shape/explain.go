@@ -133,7 +133,7 @@ func (ev *evidence) sentence(j judgement, v Verdict, note limitNote) string {
 			warm = fmt.Sprintf(" after a %s warm-up", hoursText(ev.steady.warmupHours))
 		}
 		lo, hi := ev.steadyRange()
-		fmt.Fprintf(&b, "Healthy: no lasting growth%s (%s–%s over %s%s).", warm, units.FormatBytesIEC(lo), units.FormatBytesIEC(hi),
+		fmt.Fprintf(&b, "Healthy: no lasting growth%s (%s over %s%s).", warm, units.FormatBytesRangeIEC(lo, hi),
 			units.FormatDuration(time.Duration(ev.t[len(ev.t)-1]-ev.t[0])*time.Millisecond), across)
 	case Inconclusive:
 		fmt.Fprintf(&b, "Inconclusive: %s", v.Reason)

@@ -146,6 +146,31 @@ func FormatBytesIEC(b float64) string {
 	return sign + s + " " + name
 }
 
+// FormatBytesRangeIEC renders the range lo..hi (lo <= hi, both >= 0) in
+// the unit FormatBytesIEC gives hi, the unit written once: "613–615 MiB";
+// "about 1.1 GiB" when the two read the same in that unit (a range of
+// "1.1 GiB–1.1 GiB" or "1023 MiB–1 GiB" says nothing more).
+func FormatBytesRangeIEC(lo, hi float64) string {
+	his := FormatBytesIEC(hi)
+	sp := strings.LastIndexByte(his, ' ')
+	if sp < 0 || lo < 0 || math.IsNaN(lo) || math.IsInf(lo, 0) {
+		return FormatBytesIEC(lo) + "–" + his
+	}
+	hiNum, name := his[:sp], his[sp+1:]
+	size := 1.0
+	for _, u := range iecUnits {
+		if u == name {
+			break
+		}
+		size *= 1024
+	}
+	loNum := num(lo / size)
+	if loNum == hiNum {
+		return "about " + his
+	}
+	return loNum + "–" + his
+}
+
 // FormatGrowth renders a growth rate in bytes per hour: "+38 MiB/h",
 // "-1.2 GiB/h", "0 B/h".
 func FormatGrowth(bytesPerHour float64) string {

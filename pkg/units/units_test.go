@@ -111,6 +111,27 @@ func TestFormatBytesIEC(t *testing.T) {
 	}
 }
 
+func TestFormatBytesRangeIEC(t *testing.T) {
+	const mib, gib = 1 << 20, 1 << 30
+	for _, tt := range []struct {
+		lo, hi float64
+		want   string
+	}{
+		{613 * mib, 615 * mib, "613–615 MiB"},
+		{1.12 * gib, 1.14 * gib, "about 1.1 GiB"},
+		{1023.4 * mib, 1023.99 * mib, "about 1 GiB"},
+		{1000 * mib, 1.5 * gib, "1–1.5 GiB"},
+		{360 * mib, 381 * mib, "360–381 MiB"},
+		{512, 3 * 1024, "0.5–3 KiB"},
+		{0, 0, "about 0 B"},
+		{-5, 10, "-5 B–10 B"},
+	} {
+		if got := FormatBytesRangeIEC(tt.lo, tt.hi); got != tt.want {
+			t.Errorf("FormatBytesRangeIEC(%v, %v) = %q, want %q", tt.lo, tt.hi, got, tt.want)
+		}
+	}
+}
+
 func TestRoundTrip(t *testing.T) {
 	for _, s := range []string{"512 MiB", "1.5 GiB", "2 TiB", "7 B"} {
 		b, err := ParseBytes(s)
