@@ -6,8 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -340,6 +342,24 @@ func TestDecodeReaderErrors(t *testing.T) {
 	assert.Contains(t, err.Error(), "connection reset by peer")
 }
 
+// sameSeries compares decoded series, NaN equal to NaN.
+func sameSeries(a, b []series.Series) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if !maps.Equal(a[i].Labels, b[i].Labels) || !slices.Equal(a[i].T, b[i].T) || len(a[i].V) != len(b[i].V) {
+			return false
+		}
+		for j := range a[i].V {
+			if math.Float64bits(a[i].V[j]) != math.Float64bits(b[i].V[j]) && !(math.IsNaN(a[i].V[j]) && math.IsNaN(b[i].V[j])) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
 type errAfter struct{ err error }
 
 func (e errAfter) Read([]byte) (int, error) { return 0, e.err }
@@ -350,7 +370,19 @@ func FuzzDecode(f *testing.F) {
 	f.Add(`[{"metric":{},"values":[[1,"1"]],"histograms":[[1,{}]]}]`)
 	f.Add(`{"metric":{"a":"b"},"values":[[1.5,"NaN"]]}`)
 	f.Fuzz(func(t *testing.T, body string) {
-		res, err := DecodeQueryRange(strings.NewReader(body), DecodeOptions{Bare: true, Limits: Limits{MaxSeries: 50, MaxPoints: 500}})
+		opt := DecodeOptions{Bare: true, Limits: Limits{MaxSeries: 50, MaxPoints: 500}}
+		res, err := DecodeQueryRange(strings.NewReader(body), opt)
+		// However the body arrives and whatever the window, the answer is
+		// the same: small windows slide under every token.
+		for _, window := range []int{5, 64} {
+			got, gerr := decodeQueryRange(chunkReader{strings.NewReader(body), 1 + len(body)%11}, opt, window)
+			if (gerr == nil) != (err == nil) {
+				t.Fatalf("window %d: error %v, read whole: %v", window, gerr, err)
+			}
+			if err == nil && !sameSeries(res.Series, got.Series) {
+				t.Fatalf("window %d: %+v, read whole: %+v", window, got.Series, res.Series)
+			}
+		}
 		if err == nil && !json.Valid([]byte(body)) {
 			t.Fatalf("accepted a body that is not JSON: %q", body)
 		}
