@@ -195,7 +195,11 @@ func fitConcave(x, y []float64, spans []span, typical, unit float64) pooled {
 		}
 	}
 	onGrid := len(grid)
+	// Each candidate's curve is tabulated in table; the best so far is
+	// kept in bestTable (the two are swapped), so the winner need not be
+	// tabulated again.
 	table := grow(sc.table, onGrid+len(ages))
+	bestTable := grow(sc.bestTable, onGrid+len(ages))
 	// Each candidate is judged by its residual sum of squares from sums
 	// over the spans (the levels' deviations from their span means taken
 	// once); only the best is fitted in full.
@@ -218,82 +222,37 @@ func fitConcave(x, y []float64, spans []span, typical, unit float64) pooled {
 		}
 		dof += m - 1
 	}
-	sc.slot, sc.grid, sc.dense, sc.ages, sc.table, sc.dev = slot, grid, dense, ages, table, dev
+	sc.slot, sc.grid, sc.dense, sc.ages, sc.dev = slot, grid, dense, ages, dev
+	defer func() { sc.table, sc.bestTable = table, bestTable }()
 	if dof < 1 {
 		return best
 	}
-	fill := func(model Model, tau float64) {
-		if model == Logarithmic {
-			a := step / tau
-			for k, q := range grid {
-				x := float64(q) * a
-				if !(x >= 1e-3) || x > math.MaxFloat64 {
-					table[k] = math.Log1p(x)
-					continue
-				}
-				// ln(1 + x) by the table: see logBits.
-				b := math.Float64bits(1 + x)
-				j := (b >> (52 - logBits)) & (1<<logBits - 1)
-				r := math.Float64frombits(b&(1<<52-1)|1023<<52)*logInv[j] - 1
-				r2 := r * r
-				table[k] = float64(int(b>>52)-1023)*math.Ln2 + logMid[j] + (r - r2*(1.0/2)) + r2*r*(1.0/3-r*(1.0/4))
+	// With one span whose grid ages rise, bin sp.lo+k is slot k: the sums
+	// read the table in order.
+	var one span
+	if ordered && filled == 1 {
+		for _, sp := range spans {
+			if sp.hi > sp.lo {
+				one = sp
 			}
-			for k, x := range ages {
-				table[onGrid+k] = math.Log1p(x / tau)
-			}
-			return
-		}
-		// 1 − e^(−q·step/τ) by powers of r = e^(−step/τ), one
-		// multiplication per grid point in use (the common gap is one
-		// bin, four grid steps).
-		r := math.Exp(-step / tau)
-		gap, rGap := -1, 1.0
-		pow, at := 1.0, 0
-		for k, q := range grid {
-			if d := q - at; d != gap {
-				gap, rGap = d, math.Pow(r, float64(d))
-			}
-			pow *= rGap
-			at = q
-			table[k] = 1 - pow
-		}
-		for k, x := range ages {
-			table[onGrid+k] = -math.Expm1(-x / tau)
 		}
 	}
 	bestRSS, bestModel, bestTau := math.Inf(1), Model(""), 0.0
 	try := func(model Model, tau float64) {
-		fill(model, tau)
+		tb := table
+		fillCurve(tb, grid, ages, step, model, tau)
 		var sxx, sxy float64
-		for _, sp := range spans {
-			m := sp.bins()
-			if m <= 0 {
-				continue
+		if one.hi > one.lo {
+			sxx, sxy = curveSums(tb[:one.bins()], dev[one.lo:one.hi])
+		} else {
+			for _, sp := range spans {
+				if sp.bins() <= 0 {
+					continue
+				}
+				sxx1, sxy1 := curveSumsAt(tb, slot[sp.lo:sp.hi], dev[sp.lo:sp.hi])
+				sxx += sxx1
+				sxy += sxy1
 			}
-			// Two accumulators each, so that the additions of consecutive
-			// bins do not wait for one another.
-			sl, d := slot[sp.lo:sp.hi], dev[sp.lo:sp.hi]
-			d = d[:len(sl)]
-			var sg, sgg, sxy0, sg1, sgg1, sxy1 float64
-			i := 0
-			for ; i+1 < len(sl); i += 2 {
-				g, h := table[sl[i]], table[sl[i+1]]
-				sg += g
-				sgg += g * g
-				sxy0 += g * d[i]
-				sg1 += h
-				sgg1 += h * h
-				sxy1 += h * d[i+1]
-			}
-			if i < len(sl) {
-				g := table[sl[i]]
-				sg += g
-				sgg += g * g
-				sxy0 += g * d[i]
-			}
-			sg, sgg = sg+sg1, sgg+sgg1
-			sxy += sxy0 + sxy1
-			sxx += sgg - sg*sg/float64(m)
 		}
 		if sxx <= 0 {
 			return
@@ -301,6 +260,7 @@ func fitConcave(x, y []float64, spans []span, typical, unit float64) pooled {
 		if slope := sxy / sxx; slope > 0 {
 			if rss := math.Max(syy-slope*sxy, 0); rss < bestRSS {
 				bestRSS, bestModel, bestTau = rss, model, tau
+				table, bestTable = bestTable, table
 			}
 		}
 	}
@@ -313,11 +273,10 @@ func fitConcave(x, y []float64, spans []span, typical, unit float64) pooled {
 	if bestModel == "" {
 		return best
 	}
-	fill(bestModel, bestTau)
 	gx := make([]float64, len(x)) // kept with the fit: the curve at every bin of its spans
 	for _, sp := range spans {
 		for i := sp.lo; i < sp.hi; i++ {
-			gx[i] = table[slot[i]]
+			gx[i] = bestTable[slot[i]]
 		}
 	}
 	if p := fitPooledG(gx, y, spans); p.ok && p.slope > 0 {
@@ -328,11 +287,144 @@ func fitConcave(x, y []float64, spans []span, typical, unit float64) pooled {
 
 // concaveScratch is fitConcave's working memory, reused across calls.
 type concaveScratch struct {
-	slot, grid, dense []int
-	ages, table, dev  []float64
+	slot, grid, dense           []int
+	ages, table, bestTable, dev []float64
 }
 
 var concavePool = sync.Pool{New: func() any { return new(concaveScratch) }}
+
+// fillCurve tabulates a logarithmic or saturating curve with time constant
+// tau: at the grid ages q·step (q in grid) into table[:len(grid)], and at
+// the ages off the grid after them.
+func fillCurve(table []float64, grid []int, ages []float64, step float64, model Model, tau float64) {
+	onGrid := len(grid)
+	if model == Logarithmic {
+		a := step / tau
+		tb := table[:len(grid)]
+		// The grid rises, and so does x = q·a: the ages the table does not
+		// take (x below 1e-3, where 1 + x loses digits of x) come first and
+		// go to math.Log1p, and the rest need no test when the last is
+		// finite.
+		from := 0
+		for from < len(grid) {
+			x := float64(grid[from]) * a
+			if x >= 1e-3 && x <= math.MaxFloat64 {
+				break
+			}
+			tb[from] = math.Log1p(x)
+			from++
+		}
+		if rest := grid[from:]; len(rest) > 0 && a > 0 && float64(rest[len(rest)-1])*a <= math.MaxFloat64 {
+			log1pTable(tb[from:], rest, a)
+		} else {
+			for k := from; k < len(grid); k++ {
+				x := float64(grid[k]) * a
+				if !(x >= 1e-3) || x > math.MaxFloat64 {
+					tb[k] = math.Log1p(x)
+					continue
+				}
+				tb[k] = log1pTable(tb[k:k+1], grid[k:k+1], a)
+			}
+		}
+		for k, x := range ages {
+			table[onGrid+k] = math.Log1p(x / tau)
+		}
+		return
+	}
+	// 1 − e^(−q·step/τ) by powers of r = e^(−step/τ), one multiplication
+	// per grid point in use (the common gap is one bin, four grid steps;
+	// r to the power of each small gap is taken once).
+	r := math.Exp(-step / tau)
+	var rPow [16]float64
+	var have [16]bool
+	pow, at := 1.0, 0
+	tb := table[:len(grid)]
+	for k, q := range grid {
+		var rGap float64
+		if d := q - at; d >= 0 && d < len(rPow) {
+			if !have[d] {
+				rPow[d], have[d] = math.Pow(r, float64(d)), true
+			}
+			rGap = rPow[d]
+		} else {
+			rGap = math.Pow(r, float64(d))
+		}
+		pow *= rGap
+		at = q
+		tb[k] = 1 - pow
+	}
+	for k, x := range ages {
+		table[onGrid+k] = -math.Expm1(-x / tau)
+	}
+}
+
+// log1pTable sets tb[k] to ln(1 + grid[k]·a) for every k, each x =
+// grid[k]·a in [1e-3, MaxFloat64], by the table (see logBits), and returns
+// the last.
+func log1pTable(tb []float64, grid []int, a float64) float64 {
+	tb = tb[:len(grid)]
+	last := 0.0
+	for k, q := range grid {
+		b := math.Float64bits(1 + float64(q)*a)
+		j := (b >> (52 - logBits)) & (1<<logBits - 1)
+		r := math.Float64frombits(b&(1<<52-1)|1023<<52)*logInv[j] - 1
+		r2 := r * r
+		last = float64(int(b>>52)-1023)*math.Ln2 + logMid[j] + (r - r2*(1.0/2)) + r2*r*(1.0/3-r*(1.0/4))
+		tb[k] = last
+	}
+	return last
+}
+
+// curveSums are the centred sums of squares of the curve g over one span
+// and of its products with the levels' deviations d from their span mean.
+// Two accumulators each, so that the additions of consecutive bins do not
+// wait for one another.
+func curveSums(g, d []float64) (sxx, sxy float64) {
+	d = d[:len(g)]
+	var sg, sgg, sxy0, sg1, sgg1, sxy1 float64
+	i := 0
+	for ; i+1 < len(g); i += 2 {
+		a, b := g[i], g[i+1]
+		sg += a
+		sgg += a * a
+		sxy0 += a * d[i]
+		sg1 += b
+		sgg1 += b * b
+		sxy1 += b * d[i+1]
+	}
+	if i < len(g) {
+		a := g[i]
+		sg += a
+		sgg += a * a
+		sxy0 += a * d[i]
+	}
+	sg, sgg = sg+sg1, sgg+sgg1
+	return sgg - sg*sg/float64(len(g)), sxy0 + sxy1
+}
+
+// curveSumsAt is curveSums for the curve looked up in table at slots sl.
+func curveSumsAt(table []float64, sl []int, d []float64) (sxx, sxy float64) {
+	d = d[:len(sl)]
+	var sg, sgg, sxy0, sg1, sgg1, sxy1 float64
+	i := 0
+	for ; i+1 < len(sl); i += 2 {
+		a, b := table[sl[i]], table[sl[i+1]]
+		sg += a
+		sgg += a * a
+		sxy0 += a * d[i]
+		sg1 += b
+		sgg1 += b * b
+		sxy1 += b * d[i+1]
+	}
+	if i < len(sl) {
+		a := table[sl[i]]
+		sg += a
+		sgg += a * a
+		sxy0 += a * d[i]
+	}
+	sg, sgg = sg+sg1, sgg+sgg1
+	return sgg - sg*sg/float64(len(sl)), sxy0 + sxy1
+}
 
 // The curve search takes ln(1 + x), x ≥ 1e-3, to about 1e-16 in a third of
 // the time of math.Log: 1 + x = m·2^e with m in [1, 2); m = c·(1 + r) with
