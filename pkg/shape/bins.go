@@ -51,7 +51,7 @@ func binLevels(t []int64, v []float64, lt lifetimes, ws *workspace) levels {
 	c := min(n, 2*binsPerLifetime*len(lt.segs))
 	lv := levels{
 		bins:     bins{age: slices.Grow(ws.age[:0], c), at: slices.Grow(ws.at[:0], c), y: slices.Grow(ws.y[:0], c)},
-		life:     make([]span, 0, len(lt.segs)),
+		life:     slices.Grow(ws.life[:0], len(lt.segs)),
 		binHours: width / 3.6e6,
 	}
 	for _, s := range lt.segs {

@@ -56,7 +56,12 @@ func (p pooled) r2Beyond(sigma float64) float64 {
 // fitLine fits a straight line (one intercept per span) over the spans of
 // (x, y).
 func fitLine(x, y []float64, spans []span) pooled {
-	p := fitPooledG(x, y, spans)
+	return fitLineInto(make([]float64, len(spans)), x, y, spans)
+}
+
+// fitLineInto is fitLine with the intercepts written to icpt, one per span.
+func fitLineInto(icpt, x, y []float64, spans []span) pooled {
+	p := fitPooledGInto(icpt, x, y, spans)
 	p.model = Linear
 	return p
 }
@@ -64,8 +69,14 @@ func fitLine(x, y []float64, spans []span) pooled {
 // fitPooledG fits y = icpt_k + slope·gx over the spans, gx already
 // transformed.
 func fitPooledG(gx, y []float64, spans []span) pooled {
+	return fitPooledGInto(make([]float64, len(spans)), gx, y, spans)
+}
+
+// fitPooledGInto is fitPooledG with the intercepts written to icpt, one
+// per span.
+func fitPooledGInto(icpt, gx, y []float64, spans []span) pooled {
 	var p pooled
-	p.icpt = make([]float64, len(spans))
+	p.icpt = icpt[:len(spans)]
 	var sxx, sxy, syy float64
 	var small [16]float64
 	var gm []float64
@@ -228,23 +239,51 @@ func fitConcave(x, y []float64, spans []span, typical, unit float64) pooled {
 		return best
 	}
 	// With one span whose grid ages rise, bin sp.lo+k is slot k: the sums
-	// read the table in order.
+	// read the table in order, and are taken as it is filled. The gaps
+	// between grid ages (all small, in the common case) are the same for
+	// every saturating candidate.
 	var one span
+	var gaps []int8
+	var gapsIn uint16 // bit d set: some gap is d
 	if ordered && filled == 1 {
 		for _, sp := range spans {
 			if sp.hi > sp.lo {
 				one = sp
 			}
 		}
+		gaps = grow(sc.gaps, len(grid))
+		sc.gaps = gaps
+		at := 0
+		for k, q := range grid {
+			d := q - at
+			if d < 0 || d >= 16 {
+				gaps = nil
+				break
+			}
+			gaps[k], gapsIn, at = int8(d), gapsIn|1<<d, q
+		}
 	}
 	bestRSS, bestModel, bestTau := math.Inf(1), Model(""), 0.0
 	try := func(model Model, tau float64) {
 		tb := table
-		fillCurve(tb, grid, ages, step, model, tau)
 		var sxx, sxy float64
-		if one.hi > one.lo {
+		switch a := step / tau; {
+		case one.hi > one.lo && model == Logarithmic && a > 0 && float64(grid[0])*a >= 1e-3 && float64(grid[len(grid)-1])*a <= math.MaxFloat64:
+			sxx, sxy = logCurveSums(tb[:len(grid)], grid, a, dev[one.lo:one.hi])
+		case one.hi > one.lo && model == Saturating && gaps != nil:
+			r := math.Exp(-step / tau)
+			var rPow [16]float64
+			for d := range rPow {
+				if gapsIn&(1<<d) != 0 {
+					rPow[d] = math.Pow(r, float64(d))
+				}
+			}
+			sxx, sxy = satCurveSums(tb[:len(grid)], gaps, &rPow, dev[one.lo:one.hi])
+		case one.hi > one.lo:
+			fillCurve(tb, grid, ages, step, model, tau)
 			sxx, sxy = curveSums(tb[:one.bins()], dev[one.lo:one.hi])
-		} else {
+		default:
+			fillCurve(tb, grid, ages, step, model, tau)
 			for _, sp := range spans {
 				if sp.bins() <= 0 {
 					continue
@@ -288,6 +327,7 @@ func fitConcave(x, y []float64, spans []span, typical, unit float64) pooled {
 // concaveScratch is fitConcave's working memory, reused across calls.
 type concaveScratch struct {
 	slot, grid, dense           []int
+	gaps                        []int8
 	ages, table, bestTable, dev []float64
 }
 
@@ -365,14 +405,81 @@ func log1pTable(tb []float64, grid []int, a float64) float64 {
 	tb = tb[:len(grid)]
 	last := 0.0
 	for k, q := range grid {
-		b := math.Float64bits(1 + float64(q)*a)
-		j := (b >> (52 - logBits)) & (1<<logBits - 1)
-		r := math.Float64frombits(b&(1<<52-1)|1023<<52)*logInv[j] - 1
-		r2 := r * r
-		last = float64(int(b>>52)-1023)*math.Ln2 + logMid[j] + (r - r2*(1.0/2)) + r2*r*(1.0/3-r*(1.0/4))
+		last = log1pBits(math.Float64bits(1 + float64(q)*a))
 		tb[k] = last
 	}
 	return last
+}
+
+// log1pBits is ln(m·2^e) for the bits b of m·2^e = 1 + x, x in [1e-3,
+// MaxFloat64], by the table: see logBits.
+func log1pBits(b uint64) float64 {
+	j := (b >> (52 - logBits)) & (1<<logBits - 1)
+	r := math.Float64frombits(b&(1<<52-1)|1023<<52)*logInv[j] - 1
+	r2 := r * r
+	return float64(int(b>>52)-1023)*math.Ln2 + logMid[j] + (r - r2*(1.0/2)) + r2*r*(1.0/3-r*(1.0/4))
+}
+
+// logCurveSums is log1pTable followed by curveSums over it, in one pass.
+func logCurveSums(tb []float64, grid []int, a float64, d []float64) (sxx, sxy float64) {
+	tb = tb[:len(grid)]
+	d = d[:len(grid)]
+	var sg, sgg, sxy0, sg1, sgg1, sxy1 float64
+	i := 0
+	for ; i+1 < len(grid); i += 2 {
+		g := log1pBits(math.Float64bits(1 + float64(grid[i])*a))
+		h := log1pBits(math.Float64bits(1 + float64(grid[i+1])*a))
+		tb[i], tb[i+1] = g, h
+		sg += g
+		sgg += g * g
+		sxy0 += g * d[i]
+		sg1 += h
+		sgg1 += h * h
+		sxy1 += h * d[i+1]
+	}
+	if i < len(grid) {
+		g := log1pBits(math.Float64bits(1 + float64(grid[i])*a))
+		tb[i] = g
+		sg += g
+		sgg += g * g
+		sxy0 += g * d[i]
+	}
+	sg, sgg = sg+sg1, sgg+sgg1
+	return sgg - sg*sg/float64(len(grid)), sxy0 + sxy1
+}
+
+// satCurveSums tabulates 1 − e^(−q·step/τ) at the grid ages, whose gaps
+// are given, from the powers of r = e^(−step/τ) to each gap, and takes
+// curveSums over it, in one pass.
+func satCurveSums(tb []float64, gaps []int8, rPow *[16]float64, d []float64) (sxx, sxy float64) {
+	tb = tb[:len(gaps)]
+	d = d[:len(gaps)]
+	pow := 1.0
+	var sg, sgg, sxy0, sg1, sgg1, sxy1 float64
+	i := 0
+	for ; i+1 < len(gaps); i += 2 {
+		pow *= rPow[gaps[i]&15]
+		g := 1 - pow
+		pow *= rPow[gaps[i+1]&15]
+		h := 1 - pow
+		tb[i], tb[i+1] = g, h
+		sg += g
+		sgg += g * g
+		sxy0 += g * d[i]
+		sg1 += h
+		sgg1 += h * h
+		sxy1 += h * d[i+1]
+	}
+	if i < len(gaps) {
+		pow *= rPow[gaps[i]&15]
+		g := 1 - pow
+		tb[i] = g
+		sg += g
+		sgg += g * g
+		sxy0 += g * d[i]
+	}
+	sg, sgg = sg+sg1, sgg+sgg1
+	return sgg - sg*sg/float64(len(gaps)), sxy0 + sxy1
 }
 
 // curveSums are the centred sums of squares of the curve g over one span

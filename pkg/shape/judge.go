@@ -62,30 +62,36 @@ type evidence struct {
 // live in ws until the verdict is made.
 func gather(t []int64, v []float64, opt Options, ws *workspace) *evidence {
 	buf := slices.Grow(ws.buf[:0], min(len(t), maxSample+1))
-	ev := &evidence{opt: opt, th: opt.Sensitivity.thresholds(), t: t}
+	ws.ev = evidence{opt: opt, th: opt.Sensitivity.thresholds(), t: t}
+	ev := &ws.ev
 	ev.life = findLifetimes(t, v, buf)
 	ev.lv = binLevels(t, v, ev.life, ws)
 	ev.steady = findSteady(&ev.lv, ev.life, buf, ws)
 	ev.jumps = takeJumps(&ev.lv, ev.steady, ev.th.minRise, ws)
-	ev.growth = measureGrowth(&ev.lv, ev.steady, ev.jumps)
+	ev.growth = measureGrowth(&ev.lv, ev.steady, ev.jumps, &ws.growth)
 	ws.buf = buf
 	return ev
 }
 
 // workspace is the working memory of one classification, reused by the
-// next: the levels, their copy with the jumps taken out, and the stages'
-// scratch. Nothing in a Verdict points into it.
+// next: the evidence itself, the levels, their copy with the jumps taken
+// out, and the stages' scratch. Nothing in a Verdict points into it.
 type workspace struct {
+	ev                    evidence
 	buf, age, at, y, flat []float64
+	life, steady          []span
 	warm                  warmScratch
 	noise                 []float64
 	jump                  jumpScratch
+	growth                growthScratch
 }
 
 // keep hands the levels' arrays, grown as they may have been, back to the
-// workspace.
+// workspace, and lets go of the evidence.
 func (ws *workspace) keep(ev *evidence) {
 	ws.age, ws.at, ws.y, ws.flat = ev.lv.age, ev.lv.at, ev.lv.y, ev.jumps.flat
+	ws.life, ws.steady = ev.lv.life, ev.steady.spans
+	ws.ev = evidence{}
 }
 
 var workspaces = sync.Pool{New: func() any { return new(workspace) }}

@@ -18,7 +18,7 @@ func findSteady(lv *levels, lt lifetimes, buf []float64, ws *workspace) steadyPa
 		floorMs, meanMs := lt.floorWindows()
 		reach = (floorMs + meanMs) / 2
 	}
-	st := steadyParts{warmupHours: warmup(lv, reach, &ws.warm), spans: make([]span, len(lv.life))}
+	st := steadyParts{warmupHours: warmup(lv, reach, &ws.warm), spans: grow(ws.steady, len(lv.life))}
 	for k, s := range lv.life {
 		lo := s.lo
 		for lo < s.hi && lv.age[lo] < st.warmupHours-1e-9 {
