@@ -239,9 +239,8 @@ func fitConcave(x, y []float64, spans []span, typical, unit float64) pooled {
 		return best
 	}
 	// With one span whose grid ages rise, bin sp.lo+k is slot k: the sums
-	// read the table in order, and are taken as it is filled. The gaps
-	// between grid ages (all small, in the common case) are the same for
-	// every saturating candidate.
+	// read the table in order. The gaps between grid ages (all small, in
+	// the common case) are the same for every saturating candidate.
 	var one span
 	var gaps []int8
 	var gapsIn uint16 // bit d set: some gap is d
@@ -263,22 +262,40 @@ func fitConcave(x, y []float64, spans []span, typical, unit float64) pooled {
 			gaps[k], gapsIn, at = int8(d), gapsIn|1<<d, q
 		}
 	}
+	logRel := [...]float64{0.01, 0.03, 0.1, 0.3, 1}
+	satRel := [...]float64{0.15, 0.3, 0.6, 1.2, 2.5}
+	// The saturating curves are tabulated together: each is a chain of
+	// multiplications, one waiting for the one before, and five chains
+	// side by side wait five times less.
+	var sat [len(satRel)][]float64
+	if one.hi > one.lo && gaps != nil {
+		var rPow [len(satRel)][16]float64
+		for c, rel := range satRel {
+			r := math.Exp(-step / (rel * typical))
+			for d := range rPow[c] {
+				if gapsIn&(1<<d) != 0 {
+					rPow[c][d] = math.Pow(r, float64(d))
+				}
+			}
+		}
+		all := grow(sc.sat, len(satRel)*len(grid))
+		sc.sat = all
+		for c := range sat {
+			sat[c] = all[c*len(grid) : (c+1)*len(grid)]
+		}
+		satTables(&sat, gaps, &rPow)
+	}
 	bestRSS, bestModel, bestTau := math.Inf(1), Model(""), 0.0
-	try := func(model Model, tau float64) {
+	try := func(model Model, tau float64, tabulated []float64) {
 		tb := table
 		var sxx, sxy float64
 		switch a := step / tau; {
 		case one.hi > one.lo && model == Logarithmic && a > 0 && float64(grid[0])*a >= 1e-3 && float64(grid[len(grid)-1])*a <= math.MaxFloat64:
-			sxx, sxy = logCurveSums(tb[:len(grid)], grid, a, dev[one.lo:one.hi])
-		case one.hi > one.lo && model == Saturating && gaps != nil:
-			r := math.Exp(-step / tau)
-			var rPow [16]float64
-			for d := range rPow {
-				if gapsIn&(1<<d) != 0 {
-					rPow[d] = math.Pow(r, float64(d))
-				}
-			}
-			sxx, sxy = satCurveSums(tb[:len(grid)], gaps, &rPow, dev[one.lo:one.hi])
+			log1pTable(tb[:len(grid)], grid, a)
+			sxx, sxy = curveSums(tb[:len(grid)], dev[one.lo:one.hi])
+		case tabulated != nil:
+			tb = tabulated
+			sxx, sxy = curveSums(tb, dev[one.lo:one.hi])
 		case one.hi > one.lo:
 			fillCurve(tb, grid, ages, step, model, tau)
 			sxx, sxy = curveSums(tb[:one.bins()], dev[one.lo:one.hi])
@@ -299,15 +316,19 @@ func fitConcave(x, y []float64, spans []span, typical, unit float64) pooled {
 		if slope := sxy / sxx; slope > 0 {
 			if rss := math.Max(syy-slope*sxy, 0); rss < bestRSS {
 				bestRSS, bestModel, bestTau = rss, model, tau
-				table, bestTable = bestTable, table
+				if tabulated != nil {
+					copy(bestTable, tabulated)
+				} else {
+					table, bestTable = bestTable, table
+				}
 			}
 		}
 	}
-	for _, rel := range []float64{0.01, 0.03, 0.1, 0.3, 1} {
-		try(Logarithmic, rel*typical)
+	for _, rel := range logRel {
+		try(Logarithmic, rel*typical, nil)
 	}
-	for _, rel := range []float64{0.15, 0.3, 0.6, 1.2, 2.5} {
-		try(Saturating, rel*typical)
+	for c, rel := range satRel {
+		try(Saturating, rel*typical, sat[c])
 	}
 	if bestModel == "" {
 		return best
@@ -326,9 +347,9 @@ func fitConcave(x, y []float64, spans []span, typical, unit float64) pooled {
 
 // concaveScratch is fitConcave's working memory, reused across calls.
 type concaveScratch struct {
-	slot, grid, dense           []int
-	gaps                        []int8
-	ages, table, bestTable, dev []float64
+	slot, grid, dense                []int
+	gaps                             []int8
+	ages, table, bestTable, dev, sat []float64
 }
 
 var concavePool = sync.Pool{New: func() any { return new(concaveScratch) }}
@@ -420,66 +441,22 @@ func log1pBits(b uint64) float64 {
 	return float64(int(b>>52)-1023)*math.Ln2 + logMid[j] + (r - r2*(1.0/2)) + r2*r*(1.0/3-r*(1.0/4))
 }
 
-// logCurveSums is log1pTable followed by curveSums over it, in one pass.
-func logCurveSums(tb []float64, grid []int, a float64, d []float64) (sxx, sxy float64) {
-	tb = tb[:len(grid)]
-	d = d[:len(grid)]
-	var sg, sgg, sxy0, sg1, sgg1, sxy1 float64
-	i := 0
-	for ; i+1 < len(grid); i += 2 {
-		g := log1pBits(math.Float64bits(1 + float64(grid[i])*a))
-		h := log1pBits(math.Float64bits(1 + float64(grid[i+1])*a))
-		tb[i], tb[i+1] = g, h
-		sg += g
-		sgg += g * g
-		sxy0 += g * d[i]
-		sg1 += h
-		sgg1 += h * h
-		sxy1 += h * d[i+1]
+// satTables tabulates 1 − e^(−q·step/τ) at the grid ages, whose gaps
+// are given, for five time constants τ at once, from the powers of
+// e^(−step/τ) to each gap.
+func satTables(tabs *[5][]float64, gaps []int8, rPow *[5][16]float64) {
+	n := len(gaps)
+	t0, t1, t2, t3, t4 := tabs[0][:n], tabs[1][:n], tabs[2][:n], tabs[3][:n], tabs[4][:n]
+	p0, p1, p2, p3, p4 := 1.0, 1.0, 1.0, 1.0, 1.0
+	for k, g := range gaps {
+		d := g & 15
+		p0 *= rPow[0][d]
+		p1 *= rPow[1][d]
+		p2 *= rPow[2][d]
+		p3 *= rPow[3][d]
+		p4 *= rPow[4][d]
+		t0[k], t1[k], t2[k], t3[k], t4[k] = 1-p0, 1-p1, 1-p2, 1-p3, 1-p4
 	}
-	if i < len(grid) {
-		g := log1pBits(math.Float64bits(1 + float64(grid[i])*a))
-		tb[i] = g
-		sg += g
-		sgg += g * g
-		sxy0 += g * d[i]
-	}
-	sg, sgg = sg+sg1, sgg+sgg1
-	return sgg - sg*sg/float64(len(grid)), sxy0 + sxy1
-}
-
-// satCurveSums tabulates 1 − e^(−q·step/τ) at the grid ages, whose gaps
-// are given, from the powers of r = e^(−step/τ) to each gap, and takes
-// curveSums over it, in one pass.
-func satCurveSums(tb []float64, gaps []int8, rPow *[16]float64, d []float64) (sxx, sxy float64) {
-	tb = tb[:len(gaps)]
-	d = d[:len(gaps)]
-	pow := 1.0
-	var sg, sgg, sxy0, sg1, sgg1, sxy1 float64
-	i := 0
-	for ; i+1 < len(gaps); i += 2 {
-		pow *= rPow[gaps[i]&15]
-		g := 1 - pow
-		pow *= rPow[gaps[i+1]&15]
-		h := 1 - pow
-		tb[i], tb[i+1] = g, h
-		sg += g
-		sgg += g * g
-		sxy0 += g * d[i]
-		sg1 += h
-		sgg1 += h * h
-		sxy1 += h * d[i+1]
-	}
-	if i < len(gaps) {
-		pow *= rPow[gaps[i]&15]
-		g := 1 - pow
-		tb[i] = g
-		sg += g
-		sgg += g * g
-		sxy0 += g * d[i]
-	}
-	sg, sgg = sg+sg1, sgg+sgg1
-	return sgg - sg*sg/float64(len(gaps)), sxy0 + sxy1
 }
 
 // curveSums are the centred sums of squares of the curve g over one span
