@@ -66,14 +66,8 @@ func fitLineInto(icpt, x, y []float64, spans []span) pooled {
 	return p
 }
 
-// fitPooledG fits y = icpt_k + slope·gx over the spans, gx already
-// transformed.
-func fitPooledG(gx, y []float64, spans []span) pooled {
-	return fitPooledGInto(make([]float64, len(spans)), gx, y, spans)
-}
-
-// fitPooledGInto is fitPooledG with the intercepts written to icpt, one
-// per span.
+// fitPooledGInto fits y = icpt_k + slope·gx over the spans, gx already
+// transformed, with the intercepts written to icpt, one per span.
 func fitPooledGInto(icpt, gx, y []float64, spans []span) pooled {
 	var p pooled
 	p.icpt = icpt[:len(spans)]
@@ -131,6 +125,13 @@ func fitPooledGInto(icpt, gx, y []float64, spans []span) pooled {
 // best by residual sum of squares. Each candidate is an exact linear fit
 // once τ is fixed, so the grid search is the whole optimisation.
 func fitConcave(x, y []float64, spans []span, typical, unit float64) pooled {
+	return fitConcaveInto(nil, x, y, spans, typical, unit)
+}
+
+// fitConcaveInto is fitConcave with the curve at every bin and the
+// intercepts kept in buf, grown when short (the fit's gx[:cap(gx)] is buf
+// then).
+func fitConcaveInto(buf, x, y []float64, spans []span, typical, unit float64) pooled {
 	best := pooled{rss: math.Inf(1)}
 	if typical <= 0 {
 		return best
@@ -244,11 +245,17 @@ func fitConcave(x, y []float64, spans []span, typical, unit float64) pooled {
 	var one span
 	var gaps []int8
 	var gapsIn uint16 // bit d set: some gap is d
+	var gridF []float64
 	if ordered && filled == 1 {
 		for _, sp := range spans {
 			if sp.hi > sp.lo {
 				one = sp
 			}
+		}
+		gridF = grow(sc.gridF, len(grid))
+		sc.gridF = gridF
+		for k, q := range grid {
+			gridF[k] = float64(q)
 		}
 		gaps = grow(sc.gaps, len(grid))
 		sc.gaps = gaps
@@ -291,7 +298,7 @@ func fitConcave(x, y []float64, spans []span, typical, unit float64) pooled {
 		var sxx, sxy float64
 		switch a := step / tau; {
 		case one.hi > one.lo && model == Logarithmic && a > 0 && float64(grid[0])*a >= 1e-3 && float64(grid[len(grid)-1])*a <= math.MaxFloat64:
-			log1pTable(tb[:len(grid)], grid, a)
+			log1pTableF(tb[:len(grid)], gridF, a)
 			sxx, sxy = curveSums(tb[:len(grid)], dev[one.lo:one.hi])
 		case tabulated != nil:
 			tb = tabulated
@@ -333,13 +340,17 @@ func fitConcave(x, y []float64, spans []span, typical, unit float64) pooled {
 	if bestModel == "" {
 		return best
 	}
-	gx := make([]float64, len(x)) // kept with the fit: the curve at every bin of its spans
+	// Kept with the fit: the curve at every bin of its spans (0 elsewhere),
+	// and the intercepts.
+	buf = grow(buf, len(x)+len(spans))
+	gx, icpt := buf[:len(x)], buf[len(x):] // gx[:cap(gx)] is buf
+	clear(gx)
 	for _, sp := range spans {
 		for i := sp.lo; i < sp.hi; i++ {
 			gx[i] = bestTable[slot[i]]
 		}
 	}
-	if p := fitPooledG(gx, y, spans); p.ok && p.slope > 0 {
+	if p := fitPooledGInto(icpt, gx, y, spans); p.ok && p.slope > 0 {
 		best, best.model, best.tau, best.gx = p, bestModel, bestTau, gx
 	}
 	return best
@@ -350,6 +361,7 @@ type concaveScratch struct {
 	slot, grid, dense                []int
 	gaps                             []int8
 	ages, table, bestTable, dev, sat []float64
+	gridF                            []float64
 }
 
 var concavePool = sync.Pool{New: func() any { return new(concaveScratch) }}
@@ -438,7 +450,15 @@ func log1pBits(b uint64) float64 {
 	j := (b >> (52 - logBits)) & (1<<logBits - 1)
 	r := math.Float64frombits(b&(1<<52-1)|1023<<52)*logInv[j] - 1
 	r2 := r * r
-	return float64(int(b>>52)-1023)*math.Ln2 + logMid[j] + (r - r2*(1.0/2)) + r2*r*(1.0/3-r*(1.0/4))
+	return logExp[(b>>52-1023)&1023] + logMid[j] + (r - r2*(1.0/2)) + r2*r*(1.0/3-r*(1.0/4))
+}
+
+// log1pTableF is log1pTable for the grid as floats.
+func log1pTableF(tb, grid []float64, a float64) {
+	tb = tb[:len(grid)]
+	for k, q := range grid {
+		tb[k] = log1pBits(math.Float64bits(1 + q*a))
+	}
 }
 
 // satTables tabulates 1 − e^(−q·step/τ) at the grid ages, whose gaps
@@ -524,6 +544,14 @@ var logMid, logInv = func() (lm, li [1 << logBits]float64) {
 		lm[j], li[j] = math.Log(c), 1/c
 	}
 	return lm, li
+}()
+
+// logExp[e] is e·ln 2, the logarithm of 2^e, for the exponents of 1 + x.
+var logExp = func() (le [1024]float64) {
+	for e := range le {
+		le[e] = float64(e) * math.Ln2
+	}
+	return le
 }()
 
 // g is the pooled fit's curve at age (hours): age itself for a line.
