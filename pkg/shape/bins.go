@@ -58,7 +58,7 @@ func binLevels(t []int64, v []float64, lt lifetimes, ws *workspace) levels {
 		lo, hi := lv.appendBins(t, level, s.lo, s.hi, width, scale)
 		lv.life = append(lv.life, span{lo, hi})
 	}
-	lv.daily = lv.removeDailyCycle(t[n-1] - t[0])
+	lv.daily = lv.removeDailyCycle(t[n-1]-t[0], &ws.daily)
 	return lv
 }
 

@@ -88,6 +88,7 @@ type workspace struct {
 	jump                  jumpScratch
 	growth                growthScratch
 	curve                 []float64 // the decelerating curve's values and intercepts
+	daily                 dailyScratch
 }
 
 // keep hands the levels' arrays, grown as they may have been, back to the
