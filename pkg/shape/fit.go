@@ -252,21 +252,17 @@ func fitConcaveInto(buf, x, y []float64, spans []span, typical, unit float64) po
 				one = sp
 			}
 		}
-		gridF = grow(sc.gridF, len(grid))
-		sc.gridF = gridF
-		for k, q := range grid {
-			gridF[k] = float64(q)
-		}
-		gaps = grow(sc.gaps, len(grid))
-		sc.gaps = gaps
-		at := 0
+		gridF, gaps = grow(sc.gridF, len(grid)), grow(sc.gaps, len(grid))
+		sc.gridF, sc.gaps = gridF, gaps
+		gridF, gaps = gridF[:len(grid)], gaps[:len(grid)]
+		at, small := 0, true
 		for k, q := range grid {
 			d := q - at
-			if d < 0 || d >= 16 {
-				gaps = nil
-				break
-			}
-			gaps[k], gapsIn, at = int8(d), gapsIn|1<<d, q
+			small = small && uint(d) < 16
+			gridF[k], gaps[k], gapsIn, at = float64(q), int8(d), gapsIn|1<<(d&15), q
+		}
+		if !small {
+			gaps = nil
 		}
 	}
 	logRel := [...]float64{0.01, 0.03, 0.1, 0.3, 1}
