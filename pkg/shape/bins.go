@@ -160,7 +160,11 @@ func (b *bins) appendBins(t []int64, y []float64, lo, hi int, width, scale float
 func (b *bins) fillGaps(first int, width float64) {
 	missing := 0
 	for i := first + 1; i < len(b.y); i++ {
-		if g := int(math.Round((b.at[i]-b.at[i-1])/width)) - 1; g > 0 {
+		gap := b.at[i] - b.at[i-1]
+		if gap < 1.4*width {
+			continue // rounds to one bin at most: no division needed to tell
+		}
+		if g := int(math.Round(gap/width)) - 1; g > 0 {
 			missing += g
 		}
 	}
