@@ -392,7 +392,7 @@ func fillCurve(table []float64, grid []int, ages []float64, step float64, model 
 					tb[k] = math.Log1p(x)
 					continue
 				}
-				tb[k] = log1pTable(tb[k:k+1], grid[k:k+1], a)
+				tb[k] = log1pBits(math.Float64bits(1 + x))
 			}
 		}
 		for k, x := range ages {
@@ -428,16 +428,12 @@ func fillCurve(table []float64, grid []int, ages []float64, step float64, model 
 }
 
 // log1pTable sets tb[k] to ln(1 + grid[k]·a) for every k, each x =
-// grid[k]·a in [1e-3, MaxFloat64], by the table (see logBits), and returns
-// the last.
-func log1pTable(tb []float64, grid []int, a float64) float64 {
+// grid[k]·a in [1e-3, MaxFloat64], by the table (see logBits).
+func log1pTable(tb []float64, grid []int, a float64) {
 	tb = tb[:len(grid)]
-	last := 0.0
 	for k, q := range grid {
-		last = log1pBits(math.Float64bits(1 + float64(q)*a))
-		tb[k] = last
+		tb[k] = log1pBits(math.Float64bits(1 + float64(q)*a))
 	}
-	return last
 }
 
 // log1pBits is ln(m·2^e) for the bits b of m·2^e = 1 + x, x in [1e-3,
