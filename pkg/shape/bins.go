@@ -51,14 +51,14 @@ func binLevels(t []int64, v []float64, lt lifetimes, ws *workspace) levels {
 	c := min(n, 2*binsPerLifetime*len(lt.segs))
 	lv := levels{
 		bins:     bins{age: slices.Grow(ws.age[:0], c), at: slices.Grow(ws.at[:0], c), y: slices.Grow(ws.y[:0], c)},
-		life:     make([]span, 0, len(lt.segs)),
+		life:     slices.Grow(ws.life[:0], len(lt.segs)),
 		binHours: width / 3.6e6,
 	}
 	for _, s := range lt.segs {
 		lo, hi := lv.appendBins(t, level, s.lo, s.hi, width, scale)
 		lv.life = append(lv.life, span{lo, hi})
 	}
-	lv.daily = lv.removeDailyCycle(t[n-1] - t[0])
+	lv.daily = lv.removeDailyCycle(t[n-1]-t[0], &ws.daily)
 	return lv
 }
 
@@ -160,7 +160,11 @@ func (b *bins) appendBins(t []int64, y []float64, lo, hi int, width, scale float
 func (b *bins) fillGaps(first int, width float64) {
 	missing := 0
 	for i := first + 1; i < len(b.y); i++ {
-		if g := int(math.Round((b.at[i]-b.at[i-1])/width)) - 1; g > 0 {
+		gap := b.at[i] - b.at[i-1]
+		if gap < 1.4*width {
+			continue // rounds to one bin at most: no division needed to tell
+		}
+		if g := int(math.Round(gap/width)) - 1; g > 0 {
 			missing += g
 		}
 	}

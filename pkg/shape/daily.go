@@ -21,13 +21,13 @@ const (
 // a shared 24-hour sinusoid, and subtracts the sinusoid when it is clearly
 // there. windowMs is the series' span. It returns the cycle's amplitude
 // (normalised), 0 when none.
-func (lv *levels) removeDailyCycle(windowMs int64) float64 {
+func (lv *levels) removeDailyCycle(windowMs int64, sc *dailyScratch) float64 {
 	if windowMs < minDailyWindow {
 		return 0
 	}
 	n := len(lv.y)
-	sn := make([]float64, n)
-	cs := make([]float64, n)
+	sn, cs := grow(sc.sn, n), grow(sc.cs, n)
+	sc.sn, sc.cs = sn, cs
 	for i, at := range lv.at {
 		sn[i], cs[i] = dayPhase(int64(at))
 	}
@@ -69,16 +69,20 @@ func (lv *levels) removeDailyCycle(windowMs int64) float64 {
 		n2 += m
 	}
 	xtx := [3][3]float64{{a00, a01, a02}, {a01, a11, a12}, {a02, a12, a22}}
-	var chol mat.Cholesky
-	if !chol.Factorize(mat.NewSymDense(3, []float64{
-		xtx[0][0], xtx[0][1], xtx[0][2],
-		xtx[1][0], xtx[1][1], xtx[1][2],
-		xtx[2][0], xtx[2][1], xtx[2][2],
-	})) || xtx[0][0] <= 0 {
+	if sc.xtx == nil {
+		sc.xtx, sc.xty = mat.NewSymDense(3, nil), mat.NewVecDense(3, nil)
+	}
+	for i := range xtx {
+		for j := i; j < len(xtx); j++ {
+			sc.xtx.SetSym(i, j, xtx[i][j])
+		}
+		sc.xty.SetVec(i, xty[i])
+	}
+	chol, beta := &sc.chol, &sc.beta
+	if !chol.Factorize(sc.xtx) || xtx[0][0] <= 0 {
 		return 0
 	}
-	var beta mat.VecDense
-	if err := chol.SolveVecTo(&beta, mat.NewVecDense(3, xty[:])); err != nil {
+	if err := chol.SolveVecTo(beta, sc.xty); err != nil {
 		return 0
 	}
 	// Residual sums of squares: with the cycle, and with the lines alone.
@@ -94,6 +98,15 @@ func (lv *levels) removeDailyCycle(windowMs int64) float64 {
 		lv.y[i] -= c*sn[i] + d*cs[i]
 	}
 	return amp
+}
+
+// dailyScratch is removeDailyCycle's working memory, reused across calls.
+type dailyScratch struct {
+	sn, cs []float64
+	xtx    *mat.SymDense
+	xty    *mat.VecDense
+	chol   mat.Cholesky
+	beta   mat.VecDense
 }
 
 // phaseSteps divides the day for dayPhase's table: 4,096 steps of 21 s, so

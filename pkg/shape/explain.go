@@ -3,6 +3,7 @@ package shape
 import (
 	"fmt"
 	"math"
+	"strconv"
 	"strings"
 	"time"
 
@@ -71,25 +72,33 @@ func (ev *evidence) reason(j judgement) string {
 // sentence is the one line to read out on an incident call.
 func (ev *evidence) sentence(j judgement, v Verdict, note limitNote) string {
 	g, scale, limitBytes := ev.growth, ev.life.scale, ev.opt.LimitBytes
+	// The words are joined by hand, not by fmt: this is a fair share of a
+	// short series' cost.
 	var b strings.Builder
+	b.Grow(256)
+	put := func(parts ...string) {
+		for _, p := range parts {
+			b.WriteString(p)
+		}
+	}
 	across := ""
 	if v.Restarts > 0 {
-		across = fmt.Sprintf(" across %d restarts", v.Restarts)
+		across = " across " + strconv.Itoa(v.Restarts) + " restarts"
 	}
 	limit := ""
 	if limitBytes > 0 {
 		lim := units.FormatBytesIEC(limitBytes)
 		switch {
 		case v.HasTimeToLimit && v.TimeToLimit == 0:
-			limit = fmt.Sprintf("; already at the %s limit", lim)
+			limit = "; already at the " + lim + " limit"
 		case v.HasTimeToLimit && note.oomRestarts:
-			limit = fmt.Sprintf("; reaches the %s limit in ~%s — each lifetime ends near it, so the restarts look like OOM kills", lim, units.FormatDuration(v.TimeToLimit))
+			limit = "; reaches the " + lim + " limit in ~" + units.FormatDuration(v.TimeToLimit) + " — each lifetime ends near it, so the restarts look like OOM kills"
 		case v.HasTimeToLimit:
-			limit = fmt.Sprintf("; reaches the %s limit in ~%s", lim, units.FormatDuration(v.TimeToLimit))
+			limit = "; reaches the " + lim + " limit in ~" + units.FormatDuration(v.TimeToLimit)
 		case v.RestartsResetFirst:
-			limit = fmt.Sprintf("; restarts every ~%s reset it before the %s limit", units.FormatDuration(v.TypicalLifetime), lim)
+			limit = "; restarts every ~" + units.FormatDuration(v.TypicalLifetime) + " reset it before the " + lim + " limit"
 		case v.Shape == Fragmentation:
-			limit = fmt.Sprintf("; stays below the %s limit for at least a year at this pace", lim)
+			limit = "; stays below the " + lim + " limit for at least a year at this pace"
 		}
 	}
 	switch v.Shape {
@@ -98,47 +107,47 @@ func (ev *evidence) sentence(j judgement, v Verdict, note limitNote) string {
 		if j.ownScale {
 			scaleText = fmt.Sprintf(", %s memory %.1f× its start at an unchanged rate", ev.cyclesText(), 1+g.relativeGrowth(&ev.lv))
 		}
-		fmt.Fprintf(&b, "Leak: %s steady for %s%s%s, no sign of slowing%s", units.FormatGrowth(v.GrowthBytesPerHour), hoursText(g.evidenceHours), across, scaleText, limit)
+		put("Leak: ", units.FormatGrowth(v.GrowthBytesPerHour), " steady for ", hoursText(g.evidenceHours), across, scaleText, ", no sign of slowing", limit)
 		if ev.underADay() && ev.t[len(ev.t)-1]-ev.t[0] >= hourMs { // a test run is no daily cycle
 
 			b.WriteString(" (under a day of data: a daily load cycle can look like this — confirm over 24 h)")
 		}
 		b.WriteString(".")
 	case Fragmentation:
-		fmt.Fprintf(&b, "Fragmentation: growth slowed from %s to %s over %s%s, %s",
-			units.FormatGrowth(g.early.slope*scale), units.FormatGrowth(g.late.slope*scale), hoursText(g.evidenceHours), across, curveText(v.Fits))
+		put("Fragmentation: growth slowed from ", units.FormatGrowth(g.early.slope*scale), " to ", units.FormatGrowth(g.late.slope*scale),
+			" over ", hoursText(g.evidenceHours), across, ", ", curveText(v.Fits))
 		if contains(v.Components, Bloat) {
-			fmt.Fprintf(&b, ", plus %s", jumpsText(v.Jumps))
+			put(", plus ", jumpsText(v.Jumps))
 		}
-		fmt.Fprintf(&b, "; not a leak%s.", limit)
+		put("; not a leak", limit, ".")
 	case Bloat:
 		if ev.jumps.slow && len(v.Jumps) == 1 {
 			j := v.Jumps[0]
-			fmt.Fprintf(&b, "Bloat: one slow rise of +%s over %s that sped up and stopped — one jump, not a curve that slows from the start; the new level persists at %s",
-				units.FormatBytesIEC(j.Size), units.FormatDuration(time.Duration(j.End-j.Start)*time.Millisecond), units.FormatBytesIEC(ev.lv.y[len(ev.lv.y)-1]*scale))
+			put("Bloat: one slow rise of +", units.FormatBytesIEC(j.Size), " over ", units.FormatDuration(time.Duration(j.End-j.Start)*time.Millisecond),
+				" that sped up and stopped — one jump, not a curve that slows from the start; the new level persists at ", units.FormatBytesIEC(ev.lv.y[len(ev.lv.y)-1]*scale))
 		} else {
-			fmt.Fprintf(&b, "Bloat: %s; the new level persists at %s", jumpsText(v.Jumps), units.FormatBytesIEC(ev.lv.y[len(ev.lv.y)-1]*scale))
+			put("Bloat: ", jumpsText(v.Jumps), "; the new level persists at ", units.FormatBytesIEC(ev.lv.y[len(ev.lv.y)-1]*scale))
 		}
 		switch {
 		case contains(v.Components, Fragmentation):
-			fmt.Fprintf(&b, ", and growth between jumps slows down (fragmentation) — together they look linear, but this is not a leak%s.", limit)
+			put(", and growth between jumps slows down (fragmentation) — together they look linear, but this is not a leak", limit, ".")
 		case g.residRise > 0 && g.line.slope > 0 && g.residRise >= ev.th.minRise:
-			fmt.Fprintf(&b, "; between jumps memory still grows %s — watch whether that slows down (fragmentation) or holds (leak)%s.", units.FormatGrowth(g.line.slope*scale), limit)
+			put("; between jumps memory still grows ", units.FormatGrowth(g.line.slope*scale), " — watch whether that slows down (fragmentation) or holds (leak)", limit, ".")
 		default:
-			fmt.Fprintf(&b, ", flat between jumps%s.", limit)
+			put(", flat between jumps", limit, ".")
 		}
 	case Healthy:
 		warm := ""
 		if hoursDur(ev.steady.warmupHours) >= time.Second {
-			warm = fmt.Sprintf(" after a %s warm-up", hoursText(ev.steady.warmupHours))
+			warm = " after a " + hoursText(ev.steady.warmupHours) + " warm-up"
 		}
 		lo, hi := ev.steadyRange()
-		fmt.Fprintf(&b, "Healthy: no lasting growth%s (%s over %s%s).", warm, units.FormatBytesRangeIEC(lo, hi),
-			units.FormatDuration(time.Duration(ev.t[len(ev.t)-1]-ev.t[0])*time.Millisecond), across)
+		put("Healthy: no lasting growth", warm, " (", units.FormatBytesRangeIEC(lo, hi), " over ",
+			units.FormatDuration(time.Duration(ev.t[len(ev.t)-1]-ev.t[0])*time.Millisecond), across, ").")
 	case Inconclusive:
-		fmt.Fprintf(&b, "Inconclusive: %s", v.Reason)
+		put("Inconclusive: ", v.Reason)
 		if v.WatchFor > 0 {
-			fmt.Fprintf(&b, "; watch ~%s more", units.FormatDuration(v.WatchFor))
+			put("; watch ~", units.FormatDuration(v.WatchFor), " more")
 		}
 		b.WriteString(".")
 	}
@@ -204,7 +213,7 @@ func curveText(fits []Fit) string {
 	for i := len(fits) - 1; i >= 0; i-- {
 		switch f := fits[i]; f.Model {
 		case Saturating:
-			return fmt.Sprintf("levelling off toward ~%s (saturating)", units.FormatBytesIEC(f.A+f.B))
+			return "levelling off toward ~" + units.FormatBytesIEC(f.A+f.B) + " (saturating)"
 		case Logarithmic:
 			return "growing ever slower (logarithmic)"
 		}

@@ -69,6 +69,9 @@ func (ev *evidence) curveFits(p pooled) []Fit {
 			f := base
 			f.Start, f.End = int64(lv.at[from]), int64(lv.at[to-1])
 			f.A = (p.icpt[k] + lift) * scale
+			if out == nil { // at most a fit per span and per jump, and room for the forecast after
+				out = make([]Fit, 0, len(ev.steady.spans)+len(ev.jumps.list)+1)
+			}
 			out = append(out, f)
 		}
 		for _, j := range ev.jumps.list {
@@ -153,7 +156,11 @@ func (ev *evidence) forecast(j judgement, v *Verdict) limitNote {
 			main = ev.curveFits(ev.growth.line)
 		}
 	}
-	v.Fits = append(v.Fits, main...)
+	if len(v.Fits) == 0 && len(main) > 0 {
+		v.Fits = main // curveFits made it, with room for the forecast
+	} else {
+		v.Fits = append(v.Fits, main...)
+	}
 
 	// The forecast runs from the end of the last lifetime's curve.
 	limit := ev.opt.LimitBytes

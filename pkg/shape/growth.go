@@ -17,16 +17,27 @@ type growthFit struct {
 	jumpRise      float64 // persisted jumps, per lifetime (normalised)
 }
 
+// growthScratch is measureGrowth's working memory. The spans and the
+// lines' intercepts live in it until the verdict is made.
+type growthScratch struct {
+	spans, aged, early, late []span
+	spansH, mids, icpt       []float64
+}
+
 // measureGrowth fits the steady parts: the pooled straight line, separate
 // lines for the first and second half of every lifetime (does the rate
 // hold up?), and the lasting rise between jumps and in them.
-func measureGrowth(lv *levels, st steadyParts, jf jumpsFound) growthFit {
-	var g growthFit
+func measureGrowth(lv *levels, st steadyParts, jf jumpsFound, sc *growthScratch) growthFit {
+	g := growthFit{spans: sc.spans[:0], aged: sc.aged[:0]}
 	// With two or more restarts the first lifetime began before the window:
 	// its ages are unknown, so it takes no part in judging how growth
 	// changes with age (its intercept still counts for the straight line).
 	partialFirst := len(lv.life) >= 3
-	var spansH, mids []float64
+	spansH, mids := sc.spansH[:0], sc.mids[:0]
+	early, late := sc.early[:0], sc.late[:0]
+	defer func() {
+		sc.spans, sc.aged, sc.spansH, sc.mids, sc.early, sc.late = g.spans, g.aged, spansH, mids, early, late
+	}()
 	longMid, longH := math.NaN(), -1.0 // the middle age of the longest aged span
 	for k, s := range st.spans {
 		if s.bins() < 3 {
@@ -48,9 +59,9 @@ func measureGrowth(lv *levels, st steadyParts, jf jumpsFound) growthFit {
 		}
 	}
 	if len(g.spans) == 0 {
-		return g
+		return growthFit{evidenceHours: g.evidenceHours, watchedHours: g.watchedHours}
 	}
-	g.typicalHours = median(append([]float64(nil), spansH...))
+	g.typicalHours = median(append(mids[len(mids):], spansH...)) // a copy, after mids
 	if len(spansH) <= 2 {
 		// Two lifetimes are both cut by the window (the first began
 		// before it, the last has not ended): the longer is the better
@@ -64,7 +75,6 @@ func measureGrowth(lv *levels, st steadyParts, jf jumpsFound) growthFit {
 	// so that the same ages are compared — and no later than twice that
 	// age: a lifetime far longer than the rest (two, where a restart went
 	// unseen) must not carry the second half's rate by its leverage alone.
-	var early, late []span
 	if len(mids) > 0 {
 		split := median(mids)
 		if len(lv.life) <= 2 {
@@ -89,9 +99,12 @@ func measureGrowth(lv *levels, st steadyParts, jf jumpsFound) growthFit {
 			}
 		}
 	}
-	g.line = fitLine(lv.age, jf.flat, g.spans)
-	g.early = fitLine(lv.age, jf.flat, early)
-	g.late = fitLine(lv.age, jf.flat, late)
+	icpt := grow(sc.icpt, len(g.spans)+len(early)+len(late))
+	sc.icpt = icpt
+	g.line = fitLineInto(icpt[:len(g.spans):len(g.spans)], lv.age, jf.flat, g.spans)
+	icpt = icpt[len(g.spans):]
+	g.early = fitLineInto(icpt[:len(early):len(early)], lv.age, jf.flat, early)
+	g.late = fitLineInto(icpt[len(early):], lv.age, jf.flat, late)
 
 	// Lasting rise between jumps: the level at the end of each steady span
 	// against its start (a tenth of the span at each end), averaged with

@@ -56,36 +56,47 @@ type evidence struct {
 	steady steadyParts
 	jumps  jumpsFound
 	growth growthFit
+	ws     *workspace // the working memory the evidence lives in
 }
 
 // gather runs the stages over a cleaned series. The evidence's levels
 // live in ws until the verdict is made.
 func gather(t []int64, v []float64, opt Options, ws *workspace) *evidence {
 	buf := slices.Grow(ws.buf[:0], min(len(t), maxSample+1))
-	ev := &evidence{opt: opt, th: opt.Sensitivity.thresholds(), t: t}
+	// Every field is set here or by a stage, so the evidence is not
+	// cleared first.
+	ev := &ws.ev
+	ev.opt, ev.th, ev.t, ev.ws = opt, opt.Sensitivity.thresholds(), t, ws
 	ev.life = findLifetimes(t, v, buf)
 	ev.lv = binLevels(t, v, ev.life, ws)
 	ev.steady = findSteady(&ev.lv, ev.life, buf, ws)
 	ev.jumps = takeJumps(&ev.lv, ev.steady, ev.th.minRise, ws)
-	ev.growth = measureGrowth(&ev.lv, ev.steady, ev.jumps)
+	ev.growth = measureGrowth(&ev.lv, ev.steady, ev.jumps, &ws.growth)
 	ws.buf = buf
 	return ev
 }
 
 // workspace is the working memory of one classification, reused by the
-// next: the levels, their copy with the jumps taken out, and the stages'
-// scratch. Nothing in a Verdict points into it.
+// next: the evidence itself, the levels, their copy with the jumps taken
+// out, and the stages' scratch. Nothing in a Verdict points into it.
 type workspace struct {
+	ev                    evidence
 	buf, age, at, y, flat []float64
+	life, steady          []span
 	warm                  warmScratch
 	noise                 []float64
 	jump                  jumpScratch
+	growth                growthScratch
+	curve                 []float64 // the decelerating curve's values and intercepts
+	daily                 dailyScratch
 }
 
 // keep hands the levels' arrays, grown as they may have been, back to the
-// workspace.
+// workspace. (The evidence stays until the next classification overwrites
+// it; a pooled workspace is dropped at the next garbage collections.)
 func (ws *workspace) keep(ev *evidence) {
 	ws.age, ws.at, ws.y, ws.flat = ev.lv.age, ev.lv.at, ev.lv.y, ev.jumps.flat
+	ws.life, ws.steady = ev.lv.life, ev.steady.spans
 }
 
 var workspaces = sync.Pool{New: func() any { return new(workspace) }}
@@ -150,7 +161,10 @@ func judge(ev *evidence) judgement {
 	}
 	ratio := j.ratio
 	if residGrows && ratio < linearLow { // only a slowing rate needs the curve (NaN skips it too)
-		j.curve = fitConcave(ev.lv.age, ev.jumps.flat, g.aged, g.typicalHours, ev.lv.binHours)
+		j.curve = fitConcaveInto(ev.ws.curve, ev.lv.age, ev.jumps.flat, g.aged, g.typicalHours, ev.lv.binHours)
+		if j.curve.gx != nil {
+			ev.ws.curve = j.curve.gx[:cap(j.curve.gx)]
+		}
 	}
 	bic := concaveAdvantage(g.line, j.curve)
 	decel := !math.IsNaN(ratio) && ((ratio <= decelRatio && ratio+2*ratioSE < decelUpper) || (bic > 10 && ratio < linearLow && j.curve.r2() > 0.8))

@@ -71,8 +71,10 @@ func findJumps(y []float64, s span, sigma float64, sc *jumpScratch) []binJump {
 	defer func() { sc.w, sc.ps, sc.d, sc.order, sc.sel = w, ps, d, order, scratch }()
 	var out []binJump
 	for round := 0; round < maxJumps; round++ {
-		for i := 0; i < nb; i++ {
-			ps[i+1] = ps[i] + w[i]
+		acc := ps[0] // the sum so far in a register, not read back from ps
+		for i, x := range w[:nb] {
+			acc += x
+			ps[i+1] = acc
 		}
 		mean := func(lo, hi int) float64 { return (ps[hi] - ps[lo]) / float64(hi-lo) }
 		for j := lo; j < hi; j++ {

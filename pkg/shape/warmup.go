@@ -18,7 +18,7 @@ func findSteady(lv *levels, lt lifetimes, buf []float64, ws *workspace) steadyPa
 		floorMs, meanMs := lt.floorWindows()
 		reach = (floorMs + meanMs) / 2
 	}
-	st := steadyParts{warmupHours: warmup(lv, reach, &ws.warm), spans: make([]span, len(lv.life))}
+	st := steadyParts{warmupHours: warmup(lv, reach, &ws.warm), spans: grow(ws.steady, len(lv.life))}
 	for k, s := range lv.life {
 		lo := s.lo
 		for lo < s.hi && lv.age[lo] < st.warmupHours-1e-9 {
@@ -113,17 +113,25 @@ func warmup(lv *levels, reach float64, sc *warmScratch) float64 {
 	}
 	slope := (m*sxy - sx*sy) / (m*sxx - sx*sx)
 	icpt := (sy - slope*sx) / m
+	deficit := prof[0] - icpt
 	diffs := sc.diffs[:0]
 	defer func() { sc.diffs = diffs }()
+	finite := true
 	for j := 1; j < p; j++ {
 		if !math.IsNaN(prof[j]) && !math.IsNaN(prof[j-1]) {
-			diffs = append(diffs, prof[j]-prof[j-1])
+			diff := prof[j] - prof[j-1]
+			finite = finite && !math.IsInf(diff, 0)
+			diffs = append(diffs, diff)
 		}
+	}
+	if deficit >= -0.02 && finite {
+		// No warm-up whatever the noise (sp below is then a number): the
+		// level starts at or near the steady line.
+		return 0
 	}
 	d := sampleInto(sc.d[:0], len(diffs), func(i int) float64 { return diffs[i] })
 	sc.d = d
 	sp := madSigma(d) / math.Sqrt2
-	deficit := prof[0] - icpt
 	if deficit >= -math.Max(4*sp, 0.02) {
 		return 0
 	}
