@@ -65,6 +65,7 @@ q "alert rule, hours to limit" --alert --query "{$M,\"alertValue\":\"hours_to_li
 q "alert rule, Grafana's variables" --alert --query '{"expr":"max_over_time(memshape_fixture_bytes[$__interval]) + 0*rate(memshape_fixture_bytes[$__rate_interval])"}' --from now-10m --to now --header FromAlert=true
 q "alert rule, no series" --alert --query '{"expr":"memshape_no_such_metric"}' --from now-10m --to now --header FromAlert=true
 q "annotations, 7 days" --annotations --query "{$M,\"output\":\"annotations\"}" --from now-7d --to now
+q "annotations of growing series, 7 days" --annotations --query "{$M,\"output\":\"annotations\",\"annotate\":\"growing\"}" --from now-7d --to now
 echo "--- health"
 "$HOST" health --plugin "$BIN" 2>/dev/null || problems=$((problems + 1))
 echo
