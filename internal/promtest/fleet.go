@@ -1,8 +1,12 @@
 package promtest
 
 import (
+	"context"
 	"fmt"
+	"io"
 	"math"
+	"net/http"
+	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -123,5 +127,42 @@ func BenchFleet(b testing.TB) (*Server, time.Time) {
 func StopBenchFleet() {
 	if benchSrv != nil {
 		benchSrv.Stop()
+	}
+}
+
+// RawQueryRange posts form to the server's /api/v1/query_range as a
+// client with compression off would, and hands the body to read: the raw
+// side of the benchmarks, which read it through a window and throw it
+// away (Discard) or decode it another way.
+func RawQueryRange(ctx context.Context, hc *http.Client, baseURL string, form url.Values, read func(io.Reader) error) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, baseURL+"/api/v1/query_range", strings.NewReader(form.Encode()))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Accept-Encoding", "identity")
+	resp, err := hc.Do(req)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = resp.Body.Close() }()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("query_range: HTTP %d", resp.StatusCode)
+	}
+	return read(resp.Body)
+}
+
+// Discard reads r to its end through buf and throws it away; n is the
+// bytes read.
+func Discard(r io.Reader, buf []byte) (n int64, err error) {
+	for {
+		k, err := r.Read(buf)
+		n += int64(k)
+		if err == io.EOF {
+			return n, nil
+		}
+		if err != nil {
+			return n, err
+		}
 	}
 }

@@ -51,16 +51,13 @@ func BenchmarkQueryData(b *testing.B) {
 		body := int64(0)
 		b.Run(fmt.Sprintf("series=%d/raw", n), func(b *testing.B) {
 			form := url.Values{"query": {expr}, "start": {unix(end.Add(-week))}, "end": {unix(end)}, "step": {strconv.Itoa(int(step.Seconds()))}}
-			benchOp(b, srv, &body, func() (int64, error) {
-				req, _ := http.NewRequest(http.MethodPost, srv.URL+"/api/v1/query_range", strings.NewReader(form.Encode()))
-				req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-				req.Header.Set("Accept-Encoding", "identity") // as the plugin with compression off
-				resp, err := http.DefaultClient.Do(req)
-				if err != nil {
-					return 0, err
-				}
-				defer func() { _ = resp.Body.Close() }()
-				return io.Copy(io.Discard, resp.Body)
+			buf := make([]byte, 64<<10)
+			benchOp(b, srv, &body, func() (n int64, err error) {
+				err = promtest.RawQueryRange(context.Background(), http.DefaultClient, srv.URL, form, func(r io.Reader) error {
+					n, err = promtest.Discard(r, buf)
+					return err
+				})
+				return n, err
 			})
 		})
 		model, _ := json.Marshal(map[string]any{"expr": expr})
@@ -229,22 +226,10 @@ func BenchmarkQueryDataRatio(b *testing.B) {
 		hc := &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}
 		buf := make([]byte, 64<<10)
 		raw := func() error {
-			req, _ := http.NewRequest(http.MethodPost, srv.URL+"/api/v1/query_range", strings.NewReader(sent.Encode()))
-			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-			req.Header.Set("Accept-Encoding", "identity")
-			resp, err := hc.Do(req)
-			if err != nil {
+			return promtest.RawQueryRange(context.Background(), hc, srv.URL, sent, func(r io.Reader) error {
+				_, err := promtest.Discard(r, buf)
 				return err
-			}
-			defer func() { _ = resp.Body.Close() }()
-			for {
-				if _, err := resp.Body.Read(buf); err != nil {
-					if err == io.EOF {
-						return nil
-					}
-					return err
-				}
-			}
+			})
 		}
 		pc, err := promapi.NewClient(promapi.Config{Address: srv.URL, RoundTripper: &http.Transport{DisableCompression: true}})
 		if err != nil {

@@ -9,7 +9,6 @@ import (
 	"net/url"
 	"os"
 	"runtime"
-	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -126,20 +125,7 @@ func BenchmarkQueryRange(b *testing.B) {
 		form := url.Values{"query": {q.Expr}, "start": {formatTime(q.Start)}, "end": {formatTime(q.End)}, "step": {formatSeconds(q.Step.Milliseconds())}}
 		rawHC := newHTTP()
 		raw := func(read func(io.Reader) error) func() error {
-			return func() error {
-				req, _ := http.NewRequestWithContext(ctx, http.MethodPost, srv.URL+"/api/v1/query_range", strings.NewReader(form.Encode()))
-				req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-				req.Header.Set("Accept-Encoding", "identity")
-				resp, err := rawHC.Do(req)
-				if err != nil {
-					return err
-				}
-				defer resp.Body.Close()
-				if resp.StatusCode != 200 {
-					return fmt.Errorf("HTTP %d", resp.StatusCode)
-				}
-				return read(resp.Body)
-			}
+			return func() error { return promtest.RawQueryRange(ctx, rawHC, srv.URL, form, read) }
 		}
 		client := func(gzip bool) func() error {
 			c, err := NewWithConfig(Config{URL: srv.URL, HTTPClient: newHTTP(), DisableCompression: !gzip, MaxBody: 1 << 30})
@@ -157,14 +143,8 @@ func BenchmarkQueryRange(b *testing.B) {
 		b.Run(fmt.Sprintf("series=%d/raw", n), func(b *testing.B) {
 			buf := make([]byte, readBuf)
 			measure(b, srv, &body, raw(func(r io.Reader) error {
-				for {
-					if _, err := r.Read(buf); err != nil {
-						if err == io.EOF {
-							return nil
-						}
-						return err
-					}
-				}
+				_, err := promtest.Discard(r, buf)
+				return err
 			}))
 		})
 		b.Run(fmt.Sprintf("series=%d/client", n), func(b *testing.B) {
@@ -211,22 +191,10 @@ func BenchmarkRatio(b *testing.B) {
 		hc := &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}
 		buf := make([]byte, readBuf)
 		raw := func() error {
-			req, _ := http.NewRequestWithContext(ctx, http.MethodPost, srv.URL+"/api/v1/query_range", strings.NewReader(form.Encode()))
-			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-			req.Header.Set("Accept-Encoding", "identity")
-			resp, err := hc.Do(req)
-			if err != nil {
+			return promtest.RawQueryRange(ctx, hc, srv.URL, form, func(r io.Reader) error {
+				_, err := promtest.Discard(r, buf)
 				return err
-			}
-			defer resp.Body.Close()
-			for {
-				if _, err := resp.Body.Read(buf); err != nil {
-					if err == io.EOF {
-						return nil
-					}
-					return err
-				}
-			}
+			})
 		}
 		c, err := NewWithConfig(Config{URL: srv.URL, HTTPClient: &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}, DisableCompression: true, MaxBody: 1 << 30})
 		if err != nil {
