@@ -255,11 +255,14 @@ func addNotices(fr data.Frames, p plan, src upstream.Source, warnings []string) 
 func (d *Datasource) judge(analysed, panel []series.Series, opt shape.Options, limits limitSet, activeFrom int64, showSeries bool) []frames.Item {
 	byKey := map[string]int{}
 	var items []frames.Item
+	var keys []string // keys[i]: items[i]'s label key, for the lookup and the sort
 	for _, s := range analysed {
 		if !reportsSince(s, activeFrom) {
 			continue
 		}
-		byKey[labelKey(s.Labels)] = len(items)
+		k := labelKey(s.Labels)
+		byKey[k] = len(items)
+		keys = append(keys, k)
 		items = append(items, frames.Item{Labels: s.Labels, Panel: s})
 	}
 	analysedSeries := make([]series.Series, len(items))
@@ -269,10 +272,12 @@ func (d *Datasource) judge(analysed, panel []series.Series, opt shape.Options, l
 	}
 	if showSeries {
 		for _, s := range panel {
-			if i, ok := byKey[labelKey(s.Labels)]; ok {
+			k := labelKey(s.Labels)
+			if i, ok := byKey[k]; ok {
 				items[i].Panel = s
 				continue
 			}
+			keys = append(keys, k)
 			items = append(items, frames.Item{Labels: s.Labels, Panel: s, Verdict: shape.Verdict{
 				Shape: shape.Inconclusive, Components: []shape.Shape{},
 				Reason: "the series has no history in the analysis window yet",
@@ -316,10 +321,9 @@ func (d *Datasource) judge(analysed, panel []series.Series, opt shape.Options, l
 		panic(p)
 	}
 	// Sort by each label set's key, computed once per item.
-	keys := make([]string, len(items))
 	order := make([]int, len(items))
-	for i := range items {
-		keys[i], order[i] = labelKey(items[i].Labels), i
+	for i := range order {
+		order[i] = i
 	}
 	sort.SliceStable(order, func(a, b int) bool { return keys[order[a]] < keys[order[b]] })
 	sorted := make([]frames.Item, len(items))

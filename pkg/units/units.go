@@ -131,19 +131,24 @@ func FormatBytesIEC(b float64) string {
 		sign = "-"
 		b = -b
 	}
-	size, name := IECUnit(b)
-	x := b / size
+	s, name, _ := iec(b)
+	if s == "0" {
+		sign = ""
+	}
+	return sign + s + " " + name
+}
+
+// iec is FormatBytesIEC's number, unit name and unit size for b >= 0.
+func iec(b float64) (number, name string, size float64) {
+	size, name = IECUnit(b)
 	// Round first so that 1023.96 MiB becomes 1 GiB, not "1024 MiB".
-	s := num(x)
+	s := num(b / size)
 	if s == "1024" && name != iecUnits[len(iecUnits)-1] {
 		size *= 1024
 		_, name = IECUnit(size)
 		s = num(b / size)
 	}
-	if s == "0" {
-		sign = ""
-	}
-	return sign + s + " " + name
+	return s, name, size
 }
 
 // FormatBytesRangeIEC renders the range lo..hi (lo <= hi, both >= 0) in
@@ -151,24 +156,14 @@ func FormatBytesIEC(b float64) string {
 // "about 1.1 GiB" when the two read the same in that unit (a range of
 // "1.1 GiB–1.1 GiB" or "1023 MiB–1 GiB" says nothing more).
 func FormatBytesRangeIEC(lo, hi float64) string {
-	his := FormatBytesIEC(hi)
-	sp := strings.LastIndexByte(his, ' ')
-	if sp < 0 || lo < 0 || math.IsNaN(lo) || math.IsInf(lo, 0) {
-		return FormatBytesIEC(lo) + "–" + his
+	if lo < 0 || hi < 0 || math.IsNaN(lo+hi) || math.IsInf(lo+hi, 0) {
+		return FormatBytesIEC(lo) + "–" + FormatBytesIEC(hi)
 	}
-	hiNum, name := his[:sp], his[sp+1:]
-	size := 1.0
-	for _, u := range iecUnits {
-		if u == name {
-			break
-		}
-		size *= 1024
+	hiNum, name, size := iec(hi)
+	if loNum := num(lo / size); loNum != hiNum {
+		return loNum + "–" + hiNum + " " + name
 	}
-	loNum := num(lo / size)
-	if loNum == hiNum {
-		return "about " + his
-	}
-	return loNum + "–" + his
+	return "about " + hiNum + " " + name
 }
 
 // FormatGrowth renders a growth rate in bytes per hour: "+38 MiB/h",

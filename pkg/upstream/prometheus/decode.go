@@ -410,9 +410,7 @@ func (d *decoder) document(bareKey func(key []byte) (handled, ok bool), data fun
 
 // end checks that nothing but white space follows the document.
 func (d *decoder) end() bool {
-	// ws gives 0 at the end of the body and for a NUL byte: only the
-	// end is the end.
-	if d.l.ws() == 0 && d.l.pos >= d.l.end && d.l.rerr == nil {
+	if d.l.atEnd() && d.l.rerr == nil {
 		return true
 	}
 	if d.l.rerr != nil {

@@ -89,6 +89,10 @@ func (l *lexer) ws() byte {
 	}
 }
 
+// atEnd reports whether only white space is left of the body (ws gives
+// 0 both there and for a NUL byte, which is not the end).
+func (l *lexer) atEnd() bool { return l.ws() == 0 && l.pos >= l.end }
+
 // accept consumes c, after white space, if it is next.
 func (l *lexer) accept(c byte) bool {
 	if l.ws() == c {
