@@ -1,6 +1,6 @@
 import React, { ChangeEvent, useMemo, useState } from 'react';
 import { css } from '@emotion/css';
-import { CoreApp, GrafanaTheme2, QueryEditorProps } from '@grafana/data';
+import { CoreApp, GrafanaTheme2, QueryEditorProps, SelectableValue } from '@grafana/data';
 import { getTemplateSrv } from '@grafana/runtime';
 import { Button, InlineField, InlineFieldRow, Input, RadioButtonGroup, Stack, Text, useStyles2 } from '@grafana/ui';
 
@@ -256,14 +256,14 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource, range, ap
       </div>
 
       <InlineFieldRow>
-        <InlineField label="Legend" labelWidth={LABEL_WIDTH} tooltip="How each series is named.">
-          <RadioButtonGroup<LegendMode>
-            aria-label="Legend"
-            options={LEGEND_OPTIONS}
-            value={legend}
-            onChange={onLegendMode}
-          />
-        </InlineField>
+        <RadioField<LegendMode>
+          label="Legend"
+          labelWidth={LABEL_WIDTH}
+          tooltip="How each series is named."
+          options={LEGEND_OPTIONS}
+          value={legend}
+          onChange={onLegendMode}
+        />
         {legend === 'custom' && (
           <InlineField
             htmlFor={`memshape-legend-${refId}`}
@@ -350,34 +350,26 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource, range, ap
       )}
 
       <InlineFieldRow>
-        <InlineField
+        <RadioField<Sensitivity>
           label="Sensitivity"
           labelWidth={LABEL_WIDTH}
           tooltip="How eagerly a shape other than healthy is named."
-        >
-          <RadioButtonGroup<Sensitivity>
-            aria-label="Sensitivity"
-            options={SENSITIVITY_OPTIONS}
-            value={query.sensitivity ?? 'normal'}
-            onChange={(sensitivity) => change({ sensitivity })}
-          />
-        </InlineField>
-        <InlineField
+          options={SENSITIVITY_OPTIONS}
+          value={query.sensitivity ?? 'normal'}
+          onChange={(sensitivity) => change({ sensitivity })}
+        />
+        <RadioField<AnalysisWindow>
           label="Analysis window"
           tooltip="The verdict looks back this far, whatever the panel shows, so a 1-hour panel and a 10-minute alert rule get the verdict of the whole window. Auto: the data source's default (7 days unless configured)."
-        >
-          <RadioButtonGroup<AnalysisWindow>
-            aria-label="Analysis window"
-            options={WINDOW_OPTIONS}
-            value={query.analysisWindow ?? 'auto'}
-            onChange={(analysisWindow) => change({ analysisWindow })}
-          />
-        </InlineField>
+          options={WINDOW_OPTIONS}
+          value={query.analysisWindow ?? 'auto'}
+          onChange={(analysisWindow) => change({ analysisWindow })}
+        />
       </InlineFieldRow>
 
       {!annotationMode && (
         <InlineFieldRow>
-          <InlineField
+          <RadioField<OutputMode>
             label="Output"
             labelWidth={LABEL_WIDTH}
             tooltip={
@@ -385,49 +377,54 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource, range, ap
                 ? 'Alert rules always get one number per series, whatever is chosen here.'
                 : 'Which frames the query returns.'
             }
-          >
-            <RadioButtonGroup<OutputMode>
-              aria-label="Output"
-              options={OUTPUT_OPTIONS}
-              value={output}
-              onChange={(next) => change({ output: next })}
-            />
-          </InlineField>
+            options={OUTPUT_OPTIONS}
+            value={output}
+            onChange={(next) => change({ output: next })}
+          />
         </InlineFieldRow>
       )}
       {output === 'annotations' && (
         <InlineFieldRow>
-          <InlineField
+          <RadioField<AnnotateMode>
             label="Events of"
             labelWidth={LABEL_WIDTH}
             tooltip="Jumps, restarts, leak onsets and warm-ups of every series, or only of the series whose shape is growth."
-          >
-            <RadioButtonGroup<AnnotateMode>
-              aria-label="Events of"
-              options={ANNOTATE_OPTIONS}
-              value={query.annotate ?? 'all'}
-              onChange={(annotate) => change({ annotate })}
-            />
-          </InlineField>
+            options={ANNOTATE_OPTIONS}
+            value={query.annotate ?? 'all'}
+            onChange={(annotate) => change({ annotate })}
+          />
         </InlineFieldRow>
       )}
       {!annotationMode && (output === 'alert' || alerting) && (
         <InlineFieldRow>
-          <InlineField
+          <RadioField<AlertValue>
             label="Alert value"
             labelWidth={LABEL_WIDTH}
             tooltip="The number each series gives the alert rule. Its labels carry the series' labels and memshape_shape."
-          >
-            <RadioButtonGroup<AlertValue>
-              aria-label="Alert value"
-              options={ALERT_VALUE_OPTIONS}
-              value={query.alertValue ?? 'leak_confidence'}
-              onChange={(alertValue) => change({ alertValue })}
-            />
-          </InlineField>
+            options={ALERT_VALUE_OPTIONS}
+            value={query.alertValue ?? 'leak_confidence'}
+            onChange={(alertValue) => change({ alertValue })}
+          />
         </InlineFieldRow>
       )}
     </Stack>
+  );
+}
+
+/** A labelled radio group whose label is also its accessible name. */
+function RadioField<T>(props: {
+  label: string;
+  labelWidth?: number;
+  tooltip: string;
+  options: Array<SelectableValue<T>>;
+  value: T;
+  onChange: (value: T) => void;
+}) {
+  const { label, labelWidth, tooltip, ...group } = props;
+  return (
+    <InlineField label={label} labelWidth={labelWidth} tooltip={tooltip}>
+      <RadioButtonGroup<T> aria-label={label} {...group} />
+    </InlineField>
   );
 }
 
