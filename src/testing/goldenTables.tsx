@@ -85,17 +85,7 @@ export function VerdictTablePanel({ body, title, width, height }: PanelProps) {
     return verdicts;
   }, [body, theme]);
   return (
-    <PanelChrome title={title} width={width} height={height}>
-      {(innerWidth, innerHeight) => (
-        <TableNG
-          data={table}
-          width={innerWidth}
-          height={innerHeight}
-          cellHeight={TableCellHeight.Sm}
-          fieldConfig={VERDICT_TABLE_FIELD_CONFIG}
-        />
-      )}
-    </PanelChrome>
+    <TablePanel title={title} width={width} height={height} table={table} fieldConfig={VERDICT_TABLE_FIELD_CONFIG} />
   );
 }
 
@@ -144,14 +134,39 @@ export function AlertInstancesPreview({ body, title, width, height }: PanelProps
     [body, theme]
   );
   return (
-    <PanelChrome title={`${title} · ${table.length} instances`} width={width} height={height}>
+    <TablePanel
+      title={`${title} · ${table.length} instances`}
+      width={width}
+      height={height}
+      table={table}
+      fieldConfig={ALERT_TABLE_FIELD_CONFIG}
+    />
+  );
+}
+
+/** A table panel as Grafana draws one: TableNG in PanelChrome, small rows. */
+function TablePanel({
+  title,
+  width,
+  height,
+  table,
+  fieldConfig,
+}: {
+  title: string;
+  width: number;
+  height: number;
+  table: DataFrame;
+  fieldConfig: FieldConfigSource;
+}) {
+  return (
+    <PanelChrome title={title} width={width} height={height}>
       {(innerWidth, innerHeight) => (
         <TableNG
           data={table}
           width={innerWidth}
           height={innerHeight}
           cellHeight={TableCellHeight.Sm}
-          fieldConfig={ALERT_TABLE_FIELD_CONFIG}
+          fieldConfig={fieldConfig}
         />
       )}
     </PanelChrome>
