@@ -29,33 +29,17 @@ func ScrapeLabels() map[string]string {
 	return map[string]string{"job": Job, "instance": Instance}
 }
 
-// History is every service's memory and limit from `from` to `to`, one
-// sample every step on multiples of step, with extra labels added to
-// each series (e.g. ScrapeLabels). Memory series come first, in the
-// order of services, then the limit series.
-func History(services []Service, from, to time.Time, step time.Duration, extra map[string]string) []series.Series {
-	first := from.Truncate(step)
-	if first.Before(from) {
-		first = first.Add(step)
+// History is every workload's memory and limits from `from` to `to`,
+// samples on multiples of step, with extra labels added to each series
+// (e.g. ScrapeLabels): a series per container lifetime (Workload.Series),
+// then a limit series per pod over the time it lived.
+func History(ws []Workload, from, to time.Time, step time.Duration, extra map[string]string) []series.Series {
+	var out []series.Series
+	for _, w := range ws {
+		out = append(out, w.Series(from, to.Add(step), step, extra)...)
 	}
-	var ts []int64
-	for t := first; !t.After(to); t = t.Add(step) {
-		ts = append(ts, t.UnixMilli())
-	}
-	out := make([]series.Series, 0, 2*len(services))
-	for _, s := range services {
-		v := make([]float64, len(ts))
-		for i, t := range ts {
-			v[i] = s.Bytes(time.UnixMilli(t))
-		}
-		out = append(out, series.Series{Labels: withExtra(s.Labels(), extra), T: ts, V: v})
-	}
-	for _, s := range services {
-		v := make([]float64, len(ts))
-		for i := range v {
-			v[i] = s.Limit
-		}
-		out = append(out, series.Series{Labels: withExtra(s.LimitLabels(), extra), T: ts, V: v})
+	for _, w := range ws {
+		out = append(out, w.LimitSeries(from, to.Add(step), step, extra)...)
 	}
 	return out
 }

@@ -66,7 +66,7 @@ func TestAtLooksBackFiveMinutes(t *testing.T) {
 
 func TestAPIAnswersLikePrometheus(t *testing.T) {
 	now := time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC)
-	srv := httptest.NewServer(NewAPI(History(Services(), now.Add(-time.Hour), now, time.Minute, ScrapeLabels())))
+	srv := httptest.NewServer(NewAPI(History(Workloads(now), now.Add(-time.Hour), now, time.Minute, ScrapeLabels())))
 	defer srv.Close()
 	call := func(path string, form url.Values) (int, map[string]any) {
 		resp, err := http.PostForm(srv.URL+path, form)

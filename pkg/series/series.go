@@ -69,3 +69,27 @@ func FormatValue(v float64) string {
 	}
 	return strconv.FormatFloat(v, 'g', -1, 64)
 }
+
+// Key identifies a label set: the labels sorted by name, written as
+// Grafana writes them (a=b, c=d). Equal label sets give equal keys. The
+// one label-set key of every layer (grouping, the cache, pairing series).
+func Key(labels map[string]string) string {
+	keys := make([]string, 0, len(labels))
+	n := 0
+	for k, v := range labels {
+		keys = append(keys, k)
+		n += len(k) + len(v) + 3
+	}
+	sort.Strings(keys)
+	var b strings.Builder
+	b.Grow(n)
+	for i, k := range keys {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(k)
+		b.WriteByte('=')
+		b.WriteString(labels[k])
+	}
+	return b.String()
+}

@@ -36,6 +36,18 @@ type levels struct {
 	life     []span  // bins of each lifetime
 	binHours float64 // bin width
 	daily    float64 // amplitude of the daily cycle taken out (normalised), 0 if none
+
+	// From the lifetimes: which began before the window, whether any is
+	// seen to begin in it, and whether they come from several series.
+	partial    []bool
+	startsSeen bool
+	pooled     bool
+}
+
+// aged reports whether lifetime k takes part in judging how growth
+// changes with age (see lifetimes.aged).
+func (lv *levels) aged(k int) bool {
+	return !lv.partial[k] || (lv.pooled && !lv.startsSeen)
 }
 
 // binLevels bins every lifetime of v at one width — under a GC sawtooth
@@ -45,8 +57,14 @@ func binLevels(t []int64, v []float64, lt lifetimes, ws *workspace) levels {
 	width := binWidth(t, lt.segs, lt.step)
 	level, scale := v, lt.scale
 	if lt.gc > 0 {
+		// The floor of each series on its own: the series of a workload
+		// lie end to end, each in time order.
 		floorMs, meanMs := lt.floorWindows()
-		level, scale = rollingMean(t, rollingFloor(t, v, floorMs, lt.scale), meanMs), 1
+		level, scale = make([]float64, 0, n), 1
+		for _, m := range lt.members {
+			mt := t[m.lo:m.hi]
+			level = append(level, rollingMean(mt, rollingFloor(mt, v[m.lo:m.hi], floorMs, lt.scale), meanMs)...)
+		}
 	}
 	c := min(n, 2*binsPerLifetime*len(lt.segs))
 	lv := levels{
@@ -58,7 +76,8 @@ func binLevels(t []int64, v []float64, lt lifetimes, ws *workspace) levels {
 		lo, hi := lv.appendBins(t, level, s.lo, s.hi, width, scale)
 		lv.life = append(lv.life, span{lo, hi})
 	}
-	lv.daily = lv.removeDailyCycle(t[n-1]-t[0], &ws.daily)
+	lv.partial, lv.startsSeen, lv.pooled = lt.partial, lt.startsSeen, lt.pooled
+	lv.daily = lv.removeDailyCycle(lt.last-lt.first, &ws.daily)
 	return lv
 }
 

@@ -49,7 +49,7 @@ func Classify(t []int64, v []float64, opt Options) (verdict Verdict) {
 		return inconclusive(verdict, fmt.Sprintf("only %d points over %s: need %d points, or a time range of at least %s — lower the step or widen the range", n, units.FormatDuration(time.Duration(span)*time.Millisecond), judgedPoints, units.FormatDuration(minSpanMs*time.Millisecond)), time.Duration(minSpanMs-span)*time.Millisecond)
 	}
 	ws := workspaces.Get().(*workspace)
-	ev := gather(c.t, c.v, opt, ws)
+	ev := gather(c.t, c.v, nil, opt, ws)
 	verdict = explain(ev, judge(ev), verdict)
 	ws.keep(ev)
 	workspaces.Put(ws)

@@ -15,13 +15,16 @@ import (
 // and the words — a reason when no shape can be named, and the sentence to
 // read out.
 func explain(ev *evidence, j judgement, v Verdict) Verdict {
-	v.Restarts = len(ev.life.segs) - 1
+	v.Restarts = len(ev.life.segs) - len(ev.life.members)
 	v.Lifetimes = ev.lifetimeReport()
 	v.Jumps = ev.jumpReport()
 	v.Shape, v.Confidence, v.Scores, v.Misfit = j.shape, j.confidence, j.scores, j.misfit
 	v.Components = j.components
 	if v.Components == nil {
 		v.Components = []Shape{}
+	}
+	if v.Pool != nil {
+		ev.poolReport(j, v.Pool)
 	}
 	if j.shape == Inconclusive {
 		v.Reason, v.WatchFor = ev.reason(j), hoursDur(j.watchHours)
@@ -59,10 +62,10 @@ func (ev *evidence) reason(j judgement) string {
 		return "too few steady points after warm-up to measure growth: widen the time range"
 	case steadyButSmall:
 		return fmt.Sprintf("memory grows %s steadily (+%.1f%% over %s) — too little yet to tell a leak from a process settling",
-			rate, 100*j.steadyRise, hoursText(g.evidenceHours))
+			rate, 100*j.steadyRise, hoursText(g.coveredHours))
 	case linearTooShort:
 		return fmt.Sprintf("memory grows %s steadily, but only for %s of steady growth — too short to tell a leak from fragmentation, which looks linear for hours",
-			rate, hoursText(g.evidenceHours))
+			rate, hoursText(g.coveredHours))
 	case accelerating:
 		return fmt.Sprintf("memory grows ever faster (the rate rose %.1f× from the first half to the second) — a load ramp or a daily cycle looks like this; watch at least a day", j.ratio)
 	}
@@ -82,7 +85,12 @@ func (ev *evidence) sentence(j judgement, v Verdict, note limitNote) string {
 		}
 	}
 	across := ""
-	if v.Restarts > 0 {
+	switch {
+	case ev.life.pooled && v.Pool != nil && v.Shape.IsGrowth():
+		across = " in " + strconv.Itoa(v.Pool.Showing) + " of " + strconv.Itoa(v.Pool.Measured) + " lifetimes"
+	case ev.life.pooled:
+		across = " across " + strconv.Itoa(len(ev.life.segs)) + " lifetimes"
+	case v.Restarts > 0:
 		across = " across " + strconv.Itoa(v.Restarts) + " restarts"
 	}
 	limit := ""
@@ -95,6 +103,8 @@ func (ev *evidence) sentence(j judgement, v Verdict, note limitNote) string {
 			limit = "; reaches the " + lim + " limit in ~" + units.FormatDuration(v.TimeToLimit) + " — each lifetime ends near it, so the restarts look like OOM kills"
 		case v.HasTimeToLimit:
 			limit = "; reaches the " + lim + " limit in ~" + units.FormatDuration(v.TimeToLimit)
+		case v.RestartsResetFirst && ev.life.pooled:
+			limit = "; lifetimes of ~" + units.FormatDuration(v.TypicalLifetime) + " end before it reaches the " + lim + " limit"
 		case v.RestartsResetFirst:
 			limit = "; restarts every ~" + units.FormatDuration(v.TypicalLifetime) + " reset it before the " + lim + " limit"
 		case v.Shape == Fragmentation:
@@ -107,15 +117,15 @@ func (ev *evidence) sentence(j judgement, v Verdict, note limitNote) string {
 		if j.ownScale {
 			scaleText = fmt.Sprintf(", %s memory %.1f× its start at an unchanged rate", ev.cyclesText(), 1+g.relativeGrowth(&ev.lv))
 		}
-		put("Leak: ", units.FormatGrowth(v.GrowthBytesPerHour), " steady for ", hoursText(g.evidenceHours), across, scaleText, ", no sign of slowing", limit)
-		if ev.underADay() && ev.t[len(ev.t)-1]-ev.t[0] >= hourMs { // a test run is no daily cycle
+		put("Leak: ", units.FormatGrowth(v.GrowthBytesPerHour), " steady for ", hoursText(g.coveredHours), across, scaleText, ", no sign of slowing", limit)
+		if ev.underADay() && ev.span() >= hourMs { // a test run is no daily cycle
 
 			b.WriteString(" (under a day of data: a daily load cycle can look like this — confirm over 24 h)")
 		}
 		b.WriteString(".")
 	case Fragmentation:
 		put("Fragmentation: growth slowed from ", units.FormatGrowth(g.early.slope*scale), " to ", units.FormatGrowth(g.late.slope*scale),
-			" over ", hoursText(g.evidenceHours), across, ", ", curveText(v.Fits))
+			" over ", hoursText(g.coveredHours), across, ", ", curveText(v.Fits))
 		if contains(v.Components, Bloat) {
 			put(", plus ", jumpsText(v.Jumps))
 		}
@@ -143,7 +153,7 @@ func (ev *evidence) sentence(j judgement, v Verdict, note limitNote) string {
 		}
 		lo, hi := ev.steadyRange()
 		put("Healthy: no lasting growth", warm, " (", units.FormatBytesRangeIEC(lo, hi), " over ",
-			units.FormatDuration(time.Duration(ev.t[len(ev.t)-1]-ev.t[0])*time.Millisecond), across, ").")
+			units.FormatDuration(time.Duration(ev.span())*time.Millisecond), across, ").")
 	case Inconclusive:
 		put("Inconclusive: ", v.Reason)
 		if v.WatchFor > 0 {

@@ -10,7 +10,7 @@ func (ev *evidence) lifetimeReport() []Lifetime {
 	lv, t, scale := &ev.lv, ev.t, ev.life.scale
 	out := make([]Lifetime, 0, len(ev.life.segs))
 	for k, s := range ev.life.segs {
-		l := Lifetime{Start: t[s.lo], End: t[s.hi-1], WarmupEnd: t[s.lo]}
+		l := Lifetime{Start: t[s.lo], End: t[s.hi-1], WarmupEnd: t[s.lo], Series: ev.life.member[k], Running: ev.life.running[k]}
 		st := ev.steady.spans[k]
 		if st.hi > st.lo {
 			if st.lo > lv.life[k].lo { // there was a warm-up
@@ -53,7 +53,7 @@ func (ev *evidence) curveFits(p pooled) []Fit {
 			k++
 			continue
 		}
-		base := Fit{Model: p.model, Origin: ev.t[ev.life.segs[li].lo]}
+		base := Fit{Model: p.model, Origin: ev.t[ev.life.segs[li].lo], Lifetime: li}
 		switch p.model {
 		case Linear:
 			base.B = p.slope * scale / 3.6e6
@@ -104,7 +104,7 @@ func (ev *evidence) stepFits() []Fit {
 			{Model: Steps, Start: t1, End: int64(lv.at[s.hi-1]), Origin: t1, Knots: []Knot{{T: t1, V: after}}},
 		}
 	}
-	for _, s := range ev.steady.spans {
+	for li, s := range ev.steady.spans {
 		var knots []Knot
 		for _, j := range ev.jumps.list {
 			if j.start < s.lo || j.end >= s.hi {
@@ -116,7 +116,7 @@ func (ev *evidence) stepFits() []Fit {
 			knots = append(knots, Knot{T: int64(lv.at[j.end]), V: lv.levelNear(j.end+1, s) * scale})
 		}
 		if len(knots) > 0 {
-			out = append(out, Fit{Model: Steps, Start: int64(lv.at[s.lo]), End: int64(lv.at[s.hi-1]), Origin: int64(lv.at[s.lo]), Knots: knots})
+			out = append(out, Fit{Model: Steps, Start: int64(lv.at[s.lo]), End: int64(lv.at[s.hi-1]), Origin: int64(lv.at[s.lo]), Knots: knots, Lifetime: li})
 		}
 	}
 	return out
@@ -162,13 +162,13 @@ func (ev *evidence) forecast(j judgement, v *Verdict) limitNote {
 		v.Fits = append(v.Fits, main...)
 	}
 
-	// The forecast runs from the end of the last lifetime's curve.
+	// The forecast runs from the end of the current lifetime's curve.
 	limit := ev.opt.LimitBytes
-	end := ev.t[len(ev.t)-1]
-	level := ev.lv.y[len(ev.lv.y)-1] * ev.life.scale
+	cur := ev.life.current(ev.t)
+	end := ev.t[ev.life.segs[cur].hi-1]
+	level := ev.lv.y[ev.lv.life[cur].hi-1] * ev.life.scale
 	rate := 0.0
-	if len(main) > 0 {
-		last := main[len(main)-1]
+	if last, ok := currentFit(main, cur, ev.life.segs[cur], ev.t, level); ok {
 		level, rate = last.At(last.End), last.slopeAt(last.End)
 		end = last.End
 		if j.shape == Fragmentation || j.shape == Bloat && contains(j.components, Fragmentation) {
@@ -185,15 +185,40 @@ func (ev *evidence) forecast(j judgement, v *Verdict) limitNote {
 			v.TimeToLimit = time.Duration(ms * float64(time.Millisecond))
 		}
 	}
-	note := restartsFirst(v, limit)
+	note := ev.restartsFirst(v, limit, cur)
 	if (j.shape == Leak || j.shape == Fragmentation || contains(j.components, Fragmentation)) && rate > 0 {
-		horizon := float64(ev.t[len(ev.t)-1]-ev.t[0]) / 4
+		horizon := float64(ev.span()) / 4
 		if v.HasTimeToLimit {
 			horizon = math.Min(math.Max(horizon, float64(v.TimeToLimit/time.Millisecond)), 4*horizon)
 		}
-		v.Fits = append(v.Fits, Fit{Model: Forecast, Start: end, End: end + int64(horizon), Origin: end, A: level, B: rate})
+		v.Fits = append(v.Fits, Fit{Model: Forecast, Start: end, End: end + int64(horizon), Origin: end, A: level, B: rate, Lifetime: cur})
 	}
 	return note
+}
+
+// currentFit is the fit the forecast starts from: the last of main, drawn
+// over the current lifetime cur. When cur has none (pooled lifetimes: a
+// replica started too recently to fit), it is the shared curve laid
+// through cur's last level at its end.
+func currentFit(main []Fit, cur int, s segment, t []int64, level float64) (Fit, bool) {
+	if len(main) == 0 {
+		return Fit{}, false
+	}
+	last := main[len(main)-1]
+	if last.Lifetime == cur {
+		return last, true
+	}
+	for i := len(main) - 1; i >= 0; i-- {
+		if main[i].Lifetime == cur {
+			return main[i], true
+		}
+	}
+	f := last
+	f.Lifetime, f.Origin = cur, t[s.lo]
+	f.Start, f.End = t[s.hi-1], t[s.hi-1]
+	f.A = 0
+	f.A = level - f.At(f.End)
+	return f, !math.IsNaN(f.A)
 }
 
 // restartsFirst judges the time to limit against the restarts: it runs from
@@ -202,12 +227,16 @@ func (ev *evidence) forecast(j judgement, v *Verdict) limitNote {
 // first and the limit is not reached at this pace. Lifetimes that end near
 // the limit are the limit's own doing (OOM kills): then the time to limit
 // stands.
-func restartsFirst(v *Verdict, limit float64) limitNote {
-	n := len(v.Lifetimes)
-	if v.Restarts == 0 || n < 3 {
+func (ev *evidence) restartsFirst(v *Verdict, limit float64, cur int) limitNote {
+	var whole []Lifetime // begun and ended inside the window
+	for k, l := range v.Lifetimes {
+		if ev.life.began[k] && !ev.life.running[k] {
+			whole = append(whole, l)
+		}
+	}
+	if len(whole) == 0 {
 		return limitNote{}
 	}
-	whole := v.Lifetimes[1 : n-1] // the first began before the window, the last still runs
 	spans := make([]float64, 0, len(whole))
 	ends := make([]float64, 0, len(whole))
 	for _, l := range whole {
@@ -222,8 +251,8 @@ func restartsFirst(v *Verdict, limit float64) limitNote {
 	if limit > 0 && median(ends) >= oomShare*limit {
 		return limitNote{oomRestarts: true}
 	}
-	cur := v.Lifetimes[n-1]
-	if float64(cur.End-cur.Start)+float64(v.TimeToLimit/time.Millisecond) > typical {
+	now := v.Lifetimes[cur]
+	if float64(now.End-now.Start)+float64(v.TimeToLimit/time.Millisecond) > typical {
 		v.RestartsResetFirst = true
 		v.HasTimeToLimit, v.TimeToLimit = false, 0
 	}

@@ -1,6 +1,10 @@
 package shape
 
-import "math"
+import (
+	"cmp"
+	"math"
+	"slices"
+)
 
 // growthFit is the fifth stage's result: how the levels (jumps taken out)
 // grow over the steady parts of the lifetimes.
@@ -12,6 +16,12 @@ type growthFit struct {
 
 	evidenceHours float64 // steady time summed over lifetimes
 	watchedHours  float64 // the same lifetimes watched from their first point (warm-up included)
+	// coveredHours is the wall-clock time the steady parts cover. For one
+	// series it is evidenceHours; replicas side by side watch the same
+	// hours (and the same load), so for pooled series it is their union,
+	// and so is watchedHours: twelve hours of steady growth means twelve
+	// hours of the clock however many pods showed it.
+	coveredHours float64
 	typicalHours  float64 // median steady span
 	residRise     float64 // lasting rise between jumps, per lifetime (normalised)
 	jumpRise      float64 // persisted jumps, per lifetime (normalised)
@@ -29,16 +39,17 @@ type growthScratch struct {
 // hold up?), and the lasting rise between jumps and in them.
 func measureGrowth(lv *levels, st steadyParts, jf jumpsFound, sc *growthScratch) growthFit {
 	g := growthFit{spans: sc.spans[:0], aged: sc.aged[:0]}
-	// With two or more restarts the first lifetime began before the window:
-	// its ages are unknown, so it takes no part in judging how growth
-	// changes with age (its intercept still counts for the straight line).
-	partialFirst := len(lv.life) >= 3
+	// A lifetime that began before the window (with two or more restarts,
+	// the first) has unknown ages, so it takes no part in judging how
+	// growth changes with age (its intercept still counts for the straight
+	// line).
 	spansH, mids := sc.spansH[:0], sc.mids[:0]
 	early, late := sc.early[:0], sc.late[:0]
 	defer func() {
 		sc.spans, sc.aged, sc.spansH, sc.mids, sc.early, sc.late = g.spans, g.aged, spansH, mids, early, late
 	}()
 	longMid, longH := math.NaN(), -1.0 // the middle age of the longest aged span
+	var watched, steady []interval     // pooled: the wall-clock spans watched and steady, ms
 	for k, s := range st.spans {
 		if s.bins() < 3 {
 			continue
@@ -48,7 +59,12 @@ func measureGrowth(lv *levels, st steadyParts, jf jumpsFound, sc *growthScratch)
 		spansH = append(spansH, h)
 		g.evidenceHours += h + lv.binHours // each bin stands for its whole width
 		g.watchedHours += lv.age[s.hi-1] - lv.age[lv.life[k].lo] + lv.binHours
-		if k == 0 && partialFirst {
+		if lv.pooled {
+			ms := lv.binHours * 3.6e6
+			watched = append(watched, interval{lv.at[lv.life[k].lo], lv.at[s.hi-1] + ms})
+			steady = append(steady, interval{lv.at[s.lo], lv.at[s.hi-1] + ms})
+		}
+		if !lv.aged(k) {
 			g.aged = append(g.aged, span{s.lo, s.lo})
 			continue
 		}
@@ -58,8 +74,12 @@ func measureGrowth(lv *levels, st steadyParts, jf jumpsFound, sc *growthScratch)
 			longMid, longH = mids[len(mids)-1], h
 		}
 	}
+	g.coveredHours = g.evidenceHours
+	if lv.pooled {
+		g.watchedHours, g.coveredHours = unionHours(watched), unionHours(steady)
+	}
 	if len(g.spans) == 0 {
-		return growthFit{evidenceHours: g.evidenceHours, watchedHours: g.watchedHours}
+		return growthFit{evidenceHours: g.evidenceHours, watchedHours: g.watchedHours, coveredHours: g.coveredHours}
 	}
 	g.typicalHours = median(append(mids[len(mids):], spansH...)) // a copy, after mids
 	if len(spansH) <= 2 {
@@ -146,7 +166,7 @@ const (
 // can rise as straight, a collector may be out of sight at one step and
 // not at another, and the hours of steady growth decide: none.
 func (ev *evidence) cycles() (float64, cycleKind) {
-	if ev.t[len(ev.t)-1]-ev.t[0] >= hourMs {
+	if ev.span() >= hourMs {
 		return 0, noCycles
 	}
 	n := 0
@@ -188,4 +208,25 @@ func (g growthFit) relativeGrowth(lv *levels) float64 {
 		return 0
 	}
 	return g.line.slope * g.typicalHours / start
+}
+
+// interval is a span of wall-clock time [from, to), ms.
+type interval struct{ from, to float64 }
+
+// unionHours is how many hours the intervals cover together.
+func unionHours(iv []interval) float64 {
+	slices.SortFunc(iv, func(a, b interval) int { return cmp.Compare(a.from, b.from) })
+	var total, end float64
+	for i, x := range iv {
+		if i == 0 || x.from > end {
+			total += x.to - x.from
+			end = x.to
+			continue
+		}
+		if x.to > end {
+			total += x.to - end
+			end = x.to
+		}
+	}
+	return total / 3.6e6
 }

@@ -59,15 +59,21 @@ type evidence struct {
 	ws     *workspace // the working memory the evidence lives in
 }
 
-// gather runs the stages over a cleaned series. The evidence's levels
-// live in ws until the verdict is made.
-func gather(t []int64, v []float64, opt Options, ws *workspace) *evidence {
+// gather runs the stages over a cleaned series — or, pooled, over the
+// cleaned series of one workload laid end to end in t and v. The
+// evidence's levels live in ws until the verdict is made.
+func gather(t []int64, v []float64, pool *pooling, opt Options, ws *workspace) *evidence {
 	buf := slices.Grow(ws.buf[:0], min(len(t), maxSample+1))
 	// Every field is set here or by a stage, so the evidence is not
 	// cleared first.
 	ev := &ws.ev
 	ev.opt, ev.th, ev.t, ev.ws = opt, opt.Sensitivity.thresholds(), t, ws
-	ev.life = findLifetimes(t, v, buf)
+	if pool == nil {
+		ev.life = findLifetimes(t, v, buf)
+		ev.life.place(t)
+	} else {
+		ev.life = poolLifetimes(t, v, *pool, buf)
+	}
 	ev.lv = binLevels(t, v, ev.life, ws)
 	ev.steady = findSteady(&ev.lv, ev.life, buf, ws)
 	ev.jumps = takeJumps(&ev.lv, ev.steady, ev.th.minRise, ws)
@@ -281,8 +287,12 @@ func (ev *evidence) lastingGrowth(s Shape) float64 {
 // underADay reports a single lifetime seen for less than a day, where a
 // daily load cycle cannot be ruled out.
 func (ev *evidence) underADay() bool {
-	return len(ev.life.segs) == 1 && ev.t[len(ev.t)-1]-ev.t[0] < dayMs
+	return len(ev.life.segs) == 1 && ev.span() < dayMs
 }
+
+// span is the window's length in ms: from the first point of any
+// lifetime to the last.
+func (ev *evidence) span() int64 { return ev.life.last - ev.life.first }
 
 // concaveAdvantage is the Bayesian information criterion's preference for
 // the best decelerating curve over a straight line (positive: curve wins).

@@ -30,6 +30,67 @@ type lifetimes struct {
 	step  float64   // median sampling step, ms
 	gc    float64   // GC period in ms, 0 when there is no sawtooth
 	segs  []segment // lifetimes as point ranges
+
+	// Where each lifetime stands in the window. A lifetime is partial when
+	// it began before the window (its age is unknown), running when it
+	// lasts to the window's end. first and last are the window's first and
+	// last timestamps.
+	partial, running []bool
+	began            []bool // the lifetime is seen to begin inside the window
+	first, last      int64
+	// startsSeen: some lifetime is seen to begin inside the window.
+	startsSeen bool
+
+	// Pooled over several series (the lifetimes of a workload): each
+	// series' point range and each lifetime's series. One series is one
+	// member.
+	members []segment
+	member  []int
+	pooled  bool
+}
+
+// place fills in where the lifetimes of one series stand: the first began
+// before the window when two restarts or more show that the process
+// restarts (with one restart both lifetimes are cut by the window and
+// judged as seen), the last runs to the end.
+func (lt *lifetimes) place(t []int64) {
+	n := len(lt.segs)
+	lt.partial, lt.running, lt.began, lt.member = make([]bool, n), make([]bool, n), make([]bool, n), make([]int, n)
+	lt.partial[0] = n >= 3
+	lt.running[n-1] = true
+	for k := 1; k < n; k++ {
+		lt.began[k] = true
+	}
+	lt.first, lt.last = t[0], t[len(t)-1]
+	lt.startsSeen = n > 1
+	lt.members = []segment{{0, len(t)}}
+}
+
+// current is the lifetime the process is in now: of those running to the
+// window's end, the one that began last; when none is (pooled series that
+// all stopped), the one that ended last.
+func (lt *lifetimes) current(t []int64) int {
+	cur := -1
+	for k, s := range lt.segs {
+		if cur < 0 {
+			cur = k
+			continue
+		}
+		c := lt.segs[cur]
+		switch {
+		case lt.running[k] != lt.running[cur]:
+			if lt.running[k] {
+				cur = k
+			}
+		case lt.running[k]:
+			if t[s.lo] >= t[c.lo] {
+				cur = k
+			}
+		case t[s.hi-1] > t[c.hi-1] || t[s.hi-1] == t[c.hi-1] && t[s.lo] >= t[c.lo]:
+			cur = k
+		}
+	}
+	return cur
 }
 
 // findLifetimes measures the scale and step, looks for a GC sawtooth, and

@@ -104,6 +104,11 @@ type Lifetime struct {
 	WarmupEnd int64   `json:"warmup_end"` // ms; == Start when there is no warm-up
 	From      float64 `json:"from"`       // level after warm-up, bytes
 	To        float64 `json:"to"`         // level at the end, bytes
+	// Series is the index of the series the lifetime was seen in, among
+	// the series pooled (ClassifyPooled); 0 for one series.
+	Series int `json:"series"`
+	// Running: the lifetime lasts to the window's end (it is current).
+	Running bool `json:"running,omitempty"`
 }
 
 // Model names a fitted curve.
@@ -138,6 +143,9 @@ type Fit struct {
 	B      float64 `json:"b"`
 	Tau    float64 `json:"tau,omitempty"` // ms
 	Knots  []Knot  `json:"knots,omitempty"`
+	// Lifetime is the index in Verdict.Lifetimes of the lifetime the fit
+	// is drawn over (the forecast: the one it starts from).
+	Lifetime int `json:"lifetime"`
 }
 
 // Verdict is what the classifier says of one series.
@@ -191,6 +199,9 @@ type Verdict struct {
 	// Dropped how many were discarded (NaN, ±Inf, duplicates, zero fill).
 	Points  int `json:"points"`
 	Dropped int `json:"dropped"`
+	// Pool is set by ClassifyPooled: what the verdict says of the
+	// lifetimes it pooled.
+	Pool *Pool `json:"pool,omitempty"`
 }
 
 // At evaluates the fit at t (Unix ms); age is t − Origin in ms.

@@ -39,10 +39,13 @@ func findSteady(lv *levels, lt lifetimes, buf []float64, ws *workspace) steadyPa
 // shape (fragmentation's early growth, a jump), not a warm-up.
 func warmup(lv *levels, reach float64, sc *warmScratch) float64 {
 	width := lv.binHours
-	use := lv.life
-	if len(lv.life) >= 3 { // the first lifetime began before the window: its age is unknown
-		use = lv.life[1:]
+	use := sc.use[:0] // lifetimes of known age (one that began before the window has none)
+	for k, s := range lv.life {
+		if lv.aged(k) {
+			use = append(use, s)
+		}
 	}
+	sc.use = use
 	// Lifetimes are laid over each other by age up to the typical lifetime
 	// span, each shifted by its mean level over a common stretch of age, so
 	// lifetimes of unequal length do not bend the profile.
@@ -156,7 +159,7 @@ func warmup(lv *levels, reach float64, sc *warmScratch) float64 {
 		// of their difference): without that allowance a noisier view (a
 		// coarser step) would see a climb sit still as often as not.
 		third := lag + (j-lag)/3
-		if len(lv.life) == 1 && j-lag >= 3 && (math.IsNaN(prof[third]) || prof[third]-(icpt+slope*float64(third))+3*sp <= 0.85*deficit) {
+		if !lv.startsSeen && j-lag >= 3 && (math.IsNaN(prof[third]) || prof[third]-(icpt+slope*float64(third))+3*sp <= 0.85*deficit) {
 			return 0
 		}
 		return float64(j) * width
@@ -165,7 +168,10 @@ func warmup(lv *levels, reach float64, sc *warmScratch) float64 {
 }
 
 // warmScratch is warmup's working memory.
-type warmScratch struct{ spans, sum, cnt, prof, diffs, d []float64 }
+type warmScratch struct {
+	spans, sum, cnt, prof, diffs, d []float64
+	use                             []span
+}
 
 // binNoise is the spread of one bin's level around its neighbours, from
 // the differences of consecutive steady bins; diffs is scratch, handed

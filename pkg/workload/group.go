@@ -1,0 +1,284 @@
+package workload
+
+import (
+	"cmp"
+	"slices"
+	"strings"
+
+	"github.com/memshape/memory-datasource/pkg/series"
+)
+
+// Output labels: every output of a grouped workload carries them (the
+// verdict table, alert instances, overlays, annotations).
+const (
+	NamespaceLabel = "namespace"
+	WorkloadLabel  = "workload"
+	ContainerLabel = "container"
+)
+
+// Workload is a group of series judged together: one Kubernetes workload
+// (one container of it), the series that share the labels a query groups
+// by, or one series on its own.
+type Workload struct {
+	// Labels identify the workload in every output: what its series share
+	// beyond their lifetimes (metric name, job, …) and, for a Kubernetes
+	// workload, namespace, workload and container. An upstream label of
+	// one of those names with another value is never overwritten: the
+	// workload's goes to memshape_<name>.
+	Labels                     map[string]string
+	Namespace, Name, Container string
+	Kind                       Kind
+	// Members are the series, in order of their first samples.
+	Members []Member
+	// Rollouts are the generations after the first: new ReplicaSets,
+	// images, or waves of restarts.
+	Rollouts []Rollout
+}
+
+// Grouped reports whether the workload pools several series, or was
+// grouped by its labels (a workload of one pod is still a workload).
+func (w Workload) Grouped() bool { return w.Kind != Single }
+
+// Member is one series of a workload: one lifetime of one pod or
+// container (a series may hold restarts of its own, found by the
+// classifier).
+type Member struct {
+	Series int    // index of the series in what Group was given
+	Pod    string // the pod, "" when the series has none
+	// Generation is the rollout the series belongs to: 0 for the first
+	// seen, then one up at each Rollout.
+	Generation int
+	// Restarted: a series of a pod seen before (cAdvisor's series of a
+	// restarted container).
+	Restarted bool
+	// Template and Image are what a rollout changes: a Deployment pod's
+	// ReplicaSet hash, a CronJob's run, the image label.
+	Template, Image string
+	First, Last     int64 // first and last sample, Unix ms
+	Step            int64 // the series' shortest spacing of samples, ms
+}
+
+// Rollout is the start of a generation: pods that replaced others at
+// once.
+type Rollout struct {
+	Generation int
+	At         int64  // the first sample of its first series, Unix ms
+	Template   string // the new ReplicaSet hash (Deployment) or job run (CronJob)
+	Image      string // the image, when the series carry one
+	Cause      string // "new ReplicaSet", "new image", "restart wave"
+	Series     int    // series that began with it
+}
+
+// Kubernetes label schemas: Prometheus (cAdvisor, kube-state-metrics)
+// and Datadog's Agent tags.
+var schemas = []struct{ pod, namespace, container string }{
+	{"pod", "namespace", "container"},
+	{"pod_name", "kube_namespace", "kube_container_name"},
+}
+
+// LifetimeLabels tell lifetimes apart, or where a lifetime ran: a
+// workload's identity leaves them out. (pod and its copies, container and
+// pod ids, the runtime's container name, instance — a pod's IP or its
+// node's kubelet — nodes, images, and the owner labels of one ReplicaSet.)
+var LifetimeLabels = []string{
+	"pod", "pod_name", "pod_uid", "uid", "id", "container_id", "name", "container_name", "display_container_name",
+	"instance", "pod_ip", "ip", "node", "host", "hostname", "kube_node", "kubernetes_io_hostname",
+	"image", "image_id", "image_name", "image_tag", "short_image", "docker_image",
+	"pod_template_hash", "controller_revision_hash", "statefulset_kubernetes_io_pod_name", "apps_kubernetes_io_pod_index",
+	"kube_replica_set", "kube_ownerref_name", "kube_ownerref_kind", "owner_name", "owner_kind", "owner_is_controller",
+	"created_by_name", "created_by_kind",
+}
+
+var lifetimeLabel = func() map[string]bool {
+	m := map[string]bool{}
+	for _, l := range LifetimeLabels {
+		m[l] = true
+	}
+	return m
+}()
+
+// Group sorts series into workloads by. Workloads come in the order of
+// their first series; a workload's members in order of their first
+// samples. Notes say what a user should know (grouping asked for but not
+// possible).
+func Group(ss []series.Series, by By) (ws []Workload, notes []string) {
+	index := map[string]int{}
+	add := func(key string, w Workload, m Member) {
+		i, ok := index[key]
+		if !ok {
+			i = len(ws)
+			index[key] = i
+			ws = append(ws, w)
+		}
+		ws[i].Members = append(ws[i].Members, m)
+	}
+	unpodded := 0
+	for si, s := range ss {
+		first, last, step := span(s)
+		m := Member{Series: si, First: first, Last: last, Step: step, Image: imageOf(s.Labels)}
+		switch {
+		case by.Mode == BySeries:
+			add("\x00"+series.Key(s.Labels), Workload{Labels: s.Labels, Kind: Single, Name: series.Key(s.Labels)}, m)
+		case by.Mode == ByLabels:
+			labels := map[string]string{}
+			var parts []string
+			for _, l := range by.Labels {
+				if v, ok := s.Labels[l]; ok {
+					labels[l] = v
+				}
+				parts = append(parts, s.Labels[l])
+			}
+			m.Pod = s.Labels["pod"]
+			add("\x01"+series.Key(labels), Workload{Labels: labels, Kind: Labelled, Name: strings.Join(parts, "/")}, m)
+		default:
+			w, pod, tmpl, ok := kubernetes(s.Labels)
+			if !ok {
+				unpodded++
+				add("\x00"+series.Key(s.Labels), Workload{Labels: s.Labels, Kind: Single, Name: series.Key(s.Labels)}, m)
+				continue
+			}
+			m.Pod, m.Template = pod, tmpl
+			add("\x02"+series.Key(w.Labels), w, m)
+		}
+	}
+	if by.Mode == ByWorkload && unpodded > 0 {
+		notes = append(notes, "Judge by workload: "+plural(unpodded, "series has", "series have")+" no pod label (pod, or Datadog's pod_name) and "+
+			map[bool]string{true: "is", false: "are"}[unpodded == 1]+" judged on its own; group them by their own labels instead, e.g. groupBy [\"job\", \"service\"].")
+	}
+	for i := range ws {
+		w := &ws[i]
+		slices.SortStableFunc(w.Members, func(a, b Member) int {
+			if c := cmp.Compare(a.First, b.First); c != 0 {
+				return c
+			}
+			return cmp.Compare(a.Pod, b.Pod)
+		})
+		if w.Kind == Single && len(w.Members) > 1 {
+			// Series with the same labels (possible from Datadog or
+			// label_replace): each is judged on its own.
+			continue
+		}
+		w.Rollouts = generations(w.Members)
+		seen := map[string]bool{}
+		for k := range w.Members {
+			p := w.Members[k].Pod
+			w.Members[k].Restarted = p != "" && seen[p]
+			seen[p] = true
+		}
+	}
+	return splitSingles(ws), notes
+}
+
+// splitSingles makes each series of a Single workload with several (equal
+// label sets) a workload of its own.
+func splitSingles(ws []Workload) []Workload {
+	out := ws[:0:0]
+	for _, w := range ws {
+		if w.Kind != Single || len(w.Members) == 1 {
+			out = append(out, w)
+			continue
+		}
+		for _, m := range w.Members {
+			one := w
+			one.Members = []Member{m}
+			out = append(out, one)
+		}
+	}
+	return out
+}
+
+// kubernetes reads a Kubernetes series' workload: the namespace, the
+// workload (from owner labels, else from the pod's name) and the
+// container, and the identity labels. ok is false without a pod label.
+func kubernetes(labels map[string]string) (w Workload, pod, template string, ok bool) {
+	for _, sc := range schemas {
+		pod = labels[sc.pod]
+		if pod == "" {
+			continue
+		}
+		w.Namespace = labels[sc.namespace]
+		w.Container = labels[sc.container]
+		if w.Container == "" && sc.pod == "pod_name" {
+			w.Container = labels["container_name"]
+		}
+		pn := ParsePod(pod)
+		w.Name, w.Kind, template = pn.Workload, pn.Kind, pn.Template
+		if name, kind, found := owner(labels); found {
+			w.Name = name
+			if kind != Pod || w.Kind == Pod {
+				w.Kind = kind
+			}
+		}
+		w.Labels = identity(labels, w)
+		return w, pod, template, true
+	}
+	return Workload{}, "", "", false
+}
+
+// identity is a Kubernetes series' labels without those of its lifetime,
+// plus namespace, workload and container.
+func identity(labels map[string]string, w Workload) map[string]string {
+	id := make(map[string]string, len(labels)+3)
+	for k, v := range labels {
+		if !lifetimeLabel[k] {
+			id[k] = v
+		}
+	}
+	set := func(name, v string) {
+		if v == "" {
+			return
+		}
+		if have, taken := id[name]; taken && have != v {
+			name = "memshape_" + name
+		}
+		id[name] = v
+	}
+	set(NamespaceLabel, w.Namespace)
+	set(WorkloadLabel, w.Name)
+	set(ContainerLabel, w.Container)
+	return id
+}
+
+// span is a series' first and last sample, and the shortest spacing
+// among its first samples (its step).
+func span(s series.Series) (first, last, step int64) {
+	for i, t := range s.T {
+		if i == 0 || t < first {
+			first = t
+		}
+		if i == 0 || t > last {
+			last = t
+		}
+		if i > 0 && i <= 16 {
+			if d := t - s.T[i-1]; d > 0 && (step == 0 || d < step) {
+				step = d
+			}
+		}
+	}
+	return first, last, step
+}
+
+// imageOf is a series' image: cAdvisor's image label, or Datadog's
+// docker_image, or its short_image and image_tag.
+func imageOf(labels map[string]string) string {
+	if v := labels["image"]; v != "" {
+		return v
+	}
+	if v := labels["docker_image"]; v != "" {
+		return v
+	}
+	if v := labels["short_image"]; v != "" {
+		if tag := labels["image_tag"]; tag != "" {
+			return v + ":" + tag
+		}
+		return v
+	}
+	return ""
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return itoa(n) + " " + many
+}
