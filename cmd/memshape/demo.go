@@ -28,22 +28,30 @@ import (
 	"github.com/memshape/memory-datasource/pkg/series"
 	"github.com/memshape/memory-datasource/pkg/shape"
 	"github.com/memshape/memory-datasource/pkg/units"
+	"github.com/memshape/memory-datasource/pkg/workload"
 )
 
 const demoUsage = `Usage: memshape demo [--out DIR] [--in-process]
 
-Runs Memory Shape on the demo workload (see memshape help demo-exporter):
-eleven services whose memory follows every shape — leaks (also under
-restarts and a GC sawtooth), fragmentation (logarithmic and saturating),
-bloat, bloat plus fragmentation (the trap), and healthy services with
-restarts, a warm-up, a GC sawtooth and a daily cycle.
+Runs Memory Shape on the demo cluster (see memshape help demo-exporter):
+Kubernetes workloads whose memory follows every shape — leaks (hidden by
+rollouts every few hours, by OOM kills, under a GC sawtooth, or started by
+one release), fragmentation (logarithmic and saturating), bloat, bloat plus
+fragmentation (the trap), and healthy workloads with rollouts, restarts, a
+warm-up, autoscaling, a GC sawtooth and a daily cycle — behind the churn of
+a real cluster: every rollout replaces a Deployment's pods with new names,
+an autoscaled worker's pods live an hour or four, an OOM-killed container
+comes back as a new series.
 
-It writes the last eight days of their memory and limits, starts a local
-Prometheus backfilled with them (promtool tsdb create-blocks-from
-openmetrics), runs the data source's query path in this process — the
-plugin's QueryData, as Grafana would call it, over the last seven days —
-prints the verdict table from the frames it returns, and draws one PNG per
-series into DIR.
+It writes the last eight days of their memory and limits as cAdvisor and
+kube-state-metrics export them, starts a local Prometheus backfilled with
+them (promtool tsdb create-blocks-from openmetrics), runs the data source's
+query path in this process — the plugin's QueryData, as Grafana would call
+it, over the last seven days, with the query dashboards already have:
+container_memory_working_set_bytes{container!="", container!="POD"} —
+prints the verdict of every workload, judged across its pods and
+containers, from the frames it returns, and draws one PNG per workload
+into DIR.
 
 Without prometheus and promtool in PATH it serves the same history from an
 in-process stand-in for Prometheus' HTTP API and says so; the frames path is
@@ -58,9 +66,8 @@ Flags:
 
 // The demo's queries: every container's memory, with each one's limit.
 const (
-	demoExpr      = demo.MemoryMetric + `{container="` + demo.Container + `"}`
+	demoExpr      = demo.MemoryMetric + `{container!="", container!="POD"}`
 	demoLimitExpr = demo.LimitMetric + `{resource="memory"}`
-	demoLegend    = "{{namespace}}/{{pod}}"
 	demoWindow    = 7 * 24 * time.Hour
 	demoInterval  = 5 * time.Minute
 	pluginID      = "memshape-memory-datasource"
@@ -102,19 +109,22 @@ type demoConfig struct {
 	log       io.Writer // progress lines
 }
 
-// demoRow is one row of the verdict table, read from the frames.
+// demoRow is one row of the verdict table, read from the frames: one
+// workload.
 type demoRow struct {
-	series, namespace, pod string
-	shape                  string
-	confidence, growth     float64
-	toLimit, limit         *float64 // seconds, bytes
-	explanation            string
-	service                *demo.Service
-	png                    string
+	series, namespace, workload  string
+	shape                        string
+	confidence, growth           float64
+	toLimit, limit               *float64 // seconds, bytes
+	lifetimes, showing, measured *float64
+	explanation                  string
+	built                        *demo.Workload
+	png                          string
 }
 
 type demoResult struct {
 	upstream string // what answered: "Prometheus 2.42.0 …" or the stand-in
+	series   int    // series the query returned
 	rows     []demoRow
 	notices  []string
 	outDir   string
@@ -129,10 +139,11 @@ func demoRun(ctx context.Context, cfg demoConfig) (*demoResult, error) {
 	// wants warnings only.
 	log.DefaultLogger = log.NewWithLevel(log.Warn)
 	now := cfg.now.Truncate(time.Second)
-	services := demo.Services()
-	// One sample per query step keeps the backfill quick; the exporter's
-	// history has one a minute.
-	hist := demo.History(services, now.Add(-demo.HistoryDays*24*time.Hour), now, demoInterval, demo.ScrapeLabels())
+	workloads := demo.Workloads(now)
+	// One sample per query step over the analysis window keeps the
+	// backfill quick (the exporter's history has one a minute, for eight
+	// days); the limits are read over the last hour.
+	hist := recentLimits(demo.History(workloads, now.Add(-demoWindow-time.Hour), now, demoInterval, demo.ScrapeLabels()), now.Add(-2*time.Hour))
 	res := &demoResult{outDir: cfg.outDir}
 
 	var url string
@@ -156,7 +167,7 @@ func demoRun(ctx context.Context, cfg demoConfig) (*demoResult, error) {
 		if err != nil {
 			return nil, err
 		}
-		fmt.Fprintf(cfg.log, "backfilling a local Prometheus with %d days of %d series (promtool) …\n", demo.HistoryDays, len(hist))
+		fmt.Fprintf(cfg.log, "backfilling a local Prometheus with 7 days of %d series (promtool) …\n", len(hist))
 		p, err := demo.StartPrometheus(ctx, dir, om)
 		if err != nil {
 			return nil, fmt.Errorf("starting a local Prometheus: %v (run with --in-process to skip it)", err)
@@ -171,7 +182,7 @@ func demoRun(ctx context.Context, cfg demoConfig) (*demoResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := res.read(frames, services); err != nil {
+	if err := res.read(frames, workloads); err != nil {
 		return nil, err
 	}
 	if cfg.outDir != "" {
@@ -181,6 +192,23 @@ func demoRun(ctx context.Context, cfg demoConfig) (*demoResult, error) {
 	}
 	res.took = time.Since(t0)
 	return res, nil
+}
+
+// recentLimits keeps the limit series' samples from `from` on (the demo
+// reads each pod's limit over the last hour), and the memory series whole.
+func recentLimits(ss []series.Series, from time.Time) []series.Series {
+	out := ss[:0]
+	for _, s := range ss {
+		if s.Labels["__name__"] == demo.LimitMetric {
+			i := sort.Search(len(s.T), func(i int) bool { return s.T[i] >= from.UnixMilli() })
+			s.T, s.V = s.T[i:], s.V[i:]
+			if len(s.T) == 0 {
+				continue
+			}
+		}
+		out = append(out, s)
+	}
+	return out
 }
 
 // demoQuery runs the demo's query through the data source as Grafana
@@ -199,8 +227,7 @@ func demoQuery(ctx context.Context, url string, now time.Time) (data.Frames, err
 		return nil, errors.New("the data source does not answer queries")
 	}
 	q, _ := json.Marshal(map[string]any{
-		"refId": "A", "expr": demoExpr, "limitExpr": demoLimitExpr,
-		"legendFormat": demoLegend, "output": "all",
+		"refId": "A", "expr": demoExpr, "limitExpr": demoLimitExpr, "output": "all",
 	})
 	resp, err := ds.QueryData(ctx, &backend.QueryDataRequest{
 		PluginContext: backend.PluginContext{PluginID: pluginID, DataSourceInstanceSettings: &settings},
@@ -220,7 +247,7 @@ func demoQuery(ctx context.Context, url string, now time.Time) (data.Frames, err
 }
 
 // read fills the rows from the verdict table and the notices.
-func (r *demoResult) read(frames data.Frames, services []demo.Service) error {
+func (r *demoResult) read(frames data.Frames, workloads []demo.Workload) error {
 	var table *data.Frame
 	for _, f := range frames {
 		if f.Meta != nil {
@@ -230,6 +257,9 @@ func (r *demoResult) read(frames data.Frames, services []demo.Service) error {
 		}
 		if f.Name == "verdicts" {
 			table = f
+		}
+		if _, ok := seriesOf(f); ok {
+			r.series++
 		}
 	}
 	if table == nil {
@@ -243,19 +273,20 @@ func (r *demoResult) read(frames data.Frames, services []demo.Service) error {
 		row := demoRow{
 			series:      stringAt(table, "series", i),
 			namespace:   stringAt(table, "namespace", i),
-			pod:         stringAt(table, "pod", i),
+			workload:    stringAt(table, "workload", i),
 			shape:       stringAt(table, "shape", i),
 			confidence:  floatAt(table, "confidence", i),
 			growth:      floatAt(table, "growth_bytes_per_hour", i),
 			toLimit:     nullableAt(table, "time_to_limit_seconds", i),
 			limit:       nullableAt(table, "limit_bytes", i),
+			lifetimes:   nullableAt(table, "lifetimes", i),
+			showing:     nullableAt(table, "showing", i),
+			measured:    nullableAt(table, "measured", i),
 			explanation: stringAt(table, "explanation", i),
 		}
-		for k := range services {
-			s := &services[k]
-			if (row.pod != "" && row.pod == s.Pod && row.namespace == s.Namespace) ||
-				(row.pod == "" && strings.Contains(row.series, s.Pod)) {
-				row.service = s
+		for k := range workloads {
+			if w := &workloads[k]; w.Namespace == row.namespace && w.Name == row.workload {
+				row.built = w
 			}
 		}
 		r.rows = append(r.rows, row)
@@ -301,13 +332,19 @@ func nullableAt(f *data.Frame, name string, i int) *float64 {
 	case int64:
 		y := float64(x)
 		return &y
+	case *int64:
+		if x != nil {
+			y := float64(*x)
+			return &y
+		}
 	}
 	return nil
 }
 
-// draw renders one PNG per series frame with pkg/plot: the points the
-// plugin returned, the shape it named, and the fitted curves of the same
-// classifier run on those points (pkg/plot draws a shape.Verdict).
+// draw renders one PNG per workload with pkg/plot: the points of its pods
+// and containers the plugin returned, the shape it named, and the fitted
+// curves of the same judgement run on those points (the series grouped
+// and pooled as the plugin does: pkg/workload).
 func (r *demoResult) draw(frames data.Frames) error {
 	if err := os.MkdirAll(r.outDir, 0o755); err != nil {
 		return err
@@ -316,32 +353,42 @@ func (r *demoResult) draw(frames data.Frames) error {
 	for _, p := range old {
 		_ = os.Remove(p)
 	}
-	var tiles []image.Image
+	var drawn []series.Series
 	for _, f := range frames {
-		s, ok := seriesOf(f)
-		if !ok {
-			continue
+		if s, ok := seriesOf(f); ok {
+			drawn = append(drawn, s)
 		}
-		var row *demoRow
-		for i := range r.rows {
-			if rw := &r.rows[i]; rw.service != nil && rw.service.Pod == s.Labels["pod"] && rw.service.Namespace == s.Labels["namespace"] {
-				row = rw
+	}
+	groups, _ := workload.Group(drawn, workload.By{Mode: workload.Auto})
+	var tiles []image.Image
+	for i := range r.rows {
+		row := &r.rows[i]
+		var g *workload.Workload
+		for k := range groups {
+			if groups[k].Namespace == row.namespace && groups[k].Name == row.workload {
+				g = &groups[k]
 			}
 		}
-		if row == nil {
+		if g == nil {
 			continue
 		}
 		limit := 0.0
 		if row.limit != nil {
 			limit = *row.limit
 		}
-		v := shape.Classify(s.T, s.V, shape.Options{LimitBytes: limit})
-		title := s.Labels["namespace"] + "/" + s.Labels["pod"]
-		name := s.Labels["namespace"] + "-" + s.Labels["pod"] + ".png"
-		if err := writePNG(filepath.Join(r.outDir, name), s, v, plot.Options{Title: title, Limit: limit}); err != nil {
+		v := workload.Judge(*g, drawn, shape.Options{LimitBytes: limit})
+		members := make([]series.Series, 0, len(g.Members))
+		for _, m := range g.Members {
+			members = append(members, drawn[m.Series])
+		}
+		title := row.namespace + "/" + row.workload
+		name := row.namespace + "-" + row.workload + ".png"
+		o := plot.Options{Title: title, Limit: limit}
+		if err := writeWorkloadPNG(filepath.Join(r.outDir, name), members, v, o); err != nil {
 			return fmt.Errorf("drawing %s: %v", name, err)
 		}
-		tile, err := plot.Image(s, v, plot.Options{Title: title, Limit: limit, Width: tileW, Height: tileH})
+		o.Width, o.Height = tileW, tileH
+		tile, err := plot.Images(members, v, o)
 		if err != nil {
 			return fmt.Errorf("drawing %s: %v", name, err)
 		}
@@ -358,12 +405,12 @@ const (
 	tileCols     = 3
 )
 
-func writePNG(path string, s series.Series, v shape.Verdict, o plot.Options) error {
+func writeWorkloadPNG(path string, ss []series.Series, v shape.Verdict, o plot.Options) error {
 	f, err := os.Create(path)
 	if err != nil {
 		return err
 	}
-	err = plot.Render(f, s, v, o)
+	err = plot.RenderWorkload(f, ss, v, o)
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
@@ -429,28 +476,28 @@ func seriesOf(f *data.Frame) (series.Series, bool) {
 
 // write prints the verdict table, then why, then where the PNGs are.
 func (r *demoResult) write(w io.Writer) error {
-	fmt.Fprintf(w, "\nMemory Shape on the demo workload: the last 7 days of %d series from %s\n\n", len(r.rows), r.upstream)
+	fmt.Fprintf(w, "\nMemory Shape on the demo cluster: the last 7 days of %d workloads (%d series: pods and containers) from %s\n\n", len(r.rows), r.series, r.upstream)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "SERIES\tSHAPE\tCONF\tGROWTH\tTO LIMIT\tEXPECTED\t")
+	fmt.Fprintln(tw, "WORKLOAD\tSHAPE\tCONF\tGROWTH\tTO LIMIT\tLIFETIMES\tEXPECTED\t")
 	counts := map[string]int{}
 	right := 0
 	for _, row := range r.rows {
 		counts[row.shape]++
 		expected, mark := "?", ""
-		if row.service != nil {
-			expected = string(row.service.Want)
-			for _, a := range row.service.Accept {
+		if row.built != nil {
+			expected = string(row.built.Want)
+			for _, a := range row.built.Accept {
 				expected += " or " + string(a)
 			}
-			if row.service.Correct(shape.Shape(row.shape)) {
+			if row.built.Correct(shape.Shape(row.shape)) {
 				right++
 				mark = "ok"
 			} else {
 				mark = "WRONG"
 			}
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%.2f\t%s\t%s\t%s\t%s\n", cell(row.series), cell(row.shape), row.confidence,
-			demoGrowth(row.growth), demoToLimit(row.toLimit), expected, mark)
+		fmt.Fprintf(tw, "%s\t%s\t%.2f\t%s\t%s\t%s\t%s\t%s\n", cell(row.series), cell(row.shape), row.confidence,
+			demoGrowth(row.growth), demoToLimit(row.toLimit), demoLifetimes(row), expected, mark)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -458,8 +505,8 @@ func (r *demoResult) write(w io.Writer) error {
 	fmt.Fprintln(w)
 	for _, row := range r.rows {
 		story := ""
-		if row.service != nil {
-			story = " (" + row.service.Story + ")"
+		if row.built != nil {
+			story = " (" + row.built.Story + ")"
 		}
 		fmt.Fprintf(w, "  %s%s\n      %s\n", row.series, story, cell(row.explanation))
 	}
@@ -481,10 +528,22 @@ func (r *demoResult) write(w io.Writer) error {
 			}
 		}
 		sort.Strings(pngs)
-		fmt.Fprintf(w, "%d PNGs (one per series) and %s (all of them) in %s\n", len(pngs), demoCollage, r.outDir)
+		fmt.Fprintf(w, "%d PNGs (one per workload) and %s (all of them) in %s\n", len(pngs), demoCollage, r.outDir)
 	}
 	fmt.Fprintf(w, "Took %.1f s. Live in Grafana: docker compose up (see README).\n", r.took.Seconds())
 	return nil
+}
+
+// demoLifetimes is "14 of 14 (16)": the lifetimes that show the shape, of
+// those long enough to tell, and all seen.
+func demoLifetimes(row demoRow) string {
+	switch {
+	case row.lifetimes == nil:
+		return "—"
+	case row.showing == nil || row.measured == nil:
+		return fmt.Sprintf("%.0f", *row.lifetimes)
+	}
+	return fmt.Sprintf("%.0f of %.0f (%.0f)", *row.showing, *row.measured, *row.lifetimes)
 }
 
 func demoGrowth(g float64) string {

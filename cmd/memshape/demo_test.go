@@ -26,24 +26,28 @@ import (
 var demoNow = time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)
 
 // Through the in-process stand-in, the plugin's own query path names every
-// service as its story says and draws one readable PNG per series.
-func TestDemoInProcessNamesEveryServiceAndDrawsIt(t *testing.T) {
+// workload as its story says — judged across its pods and containers, not
+// one pod at a time — and draws one readable PNG per workload.
+func TestDemoInProcessNamesEveryWorkloadAndDrawsIt(t *testing.T) {
 	dir := t.TempDir()
 	res, err := demoRun(context.Background(), demoConfig{now: demoNow, outDir: dir, inProcess: true, log: io.Discard})
 	if err != nil {
 		t.Fatal(err)
 	}
-	services := demo.Services()
-	if len(res.rows) != len(services) {
-		t.Fatalf("%d verdict rows, want one per service (%d)", len(res.rows), len(services))
+	workloads := demo.Workloads(demoNow)
+	if len(res.rows) != len(workloads) {
+		t.Fatalf("%d verdict rows, want one per workload (%d)", len(res.rows), len(workloads))
+	}
+	if res.series < 5*len(workloads) {
+		t.Errorf("%d series for %d workloads: the cluster does not churn", res.series, len(workloads))
 	}
 	for _, row := range res.rows {
-		if row.service == nil {
-			t.Errorf("row %q matches no demo service", row.series)
+		if row.built == nil {
+			t.Errorf("row %q matches no demo workload", row.series)
 			continue
 		}
-		if !row.service.Correct(shape.Shape(row.shape)) {
-			t.Errorf("%s: %s (%s), want %s", row.series, row.shape, row.explanation, row.service.Want)
+		if !row.built.Correct(shape.Shape(row.shape)) {
+			t.Errorf("%s: %s (%s), want %s", row.series, row.shape, row.explanation, row.built.Want)
 		}
 		if row.png == "" {
 			t.Errorf("%s: no PNG drawn", row.series)
@@ -63,7 +67,8 @@ func TestDemoInProcessNamesEveryServiceAndDrawsIt(t *testing.T) {
 	if err := res.write(&out); err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{" leak ", " fragmentation ", " bloat ", " healthy ", "11 of 11 as the workload was built", "11 PNGs", dir} {
+	n := strconv.Itoa(len(workloads))
+	for _, want := range []string{" leak ", " fragmentation ", " bloat ", " healthy ", n + " of " + n + " as the workload was built", n + " PNGs (one per workload)", "shop/cart ", dir} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("demo output lacks %q:\n%s", want, out.String())
 		}
@@ -104,7 +109,7 @@ func TestDemoCommand(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("exit %d: %s", code, errs)
 	}
-	if !strings.Contains(out, "11 of 11") {
+	if n := strconv.Itoa(len(demo.Workloads(time.Now()))); !strings.Contains(out, n+" of "+n+" as the workload was built") {
 		t.Errorf("output lacks the tally:\n%s", out)
 	}
 	if code, _, errs := runCLI(t, "", "demo", "extra"); code != exitUsage || !strings.Contains(errs, `unexpected argument "extra"`) {
@@ -122,9 +127,10 @@ func get(t *testing.T, h http.Handler, url string) *httptest.ResponseRecorder {
 	return rec
 }
 
-// /metrics serves every service's memory and limit at the moment of the
-// scrape, in the Prometheus text format; /history ends on the same curve.
-func TestExporterServesTheSameCurveLiveAndAsHistory(t *testing.T) {
+// /metrics serves the memory of every container alive at the moment of
+// the scrape, and each pod's limit, in the Prometheus text format;
+// /history ends on the same cluster.
+func TestExporterServesTheSameClusterLiveAndAsHistory(t *testing.T) {
 	now := demoNow.Add(17*time.Second + 250*time.Millisecond)
 	h := exporterHandler(demo.ScrapeLabels(), func() time.Time { return now })
 
@@ -138,55 +144,64 @@ func TestExporterServesTheSameCurveLiveAndAsHistory(t *testing.T) {
 		t.Fatalf("/metrics is not the text format: %v", err)
 	}
 	mem, lim := fams[demo.MemoryMetric], fams[demo.LimitMetric]
-	if mem == nil || lim == nil || len(mem.Metric) != len(demo.Services()) || len(lim.Metric) != len(demo.Services()) {
-		t.Fatalf("/metrics lacks a family or a service: %v", fams)
+	if mem == nil || lim == nil {
+		t.Fatalf("/metrics lacks a family: %v", fams)
 	}
-	live := map[string]float64{}
+	type key struct{ pod, id string }
+	live := map[key]float64{}
 	for _, m := range mem.Metric {
+		var k key
 		for _, l := range m.Label {
-			if l.GetName() == "pod" {
-				live[l.GetValue()] = m.GetGauge().GetValue()
+			switch l.GetName() {
+			case "pod":
+				k.pod = l.GetValue()
+			case "id":
+				k.id = l.GetValue()
+			}
+		}
+		live[k] = m.GetGauge().GetValue()
+	}
+	want, pods := 0, map[string]bool{}
+	for _, w := range demo.Workloads(now) {
+		for _, c := range w.Containers(now, now.Add(time.Millisecond)) {
+			want++
+			pods[w.Namespace+"/"+c.Pod] = true
+			if got, ok := live[key{c.Pod, w.Labels(c)["id"]}]; !ok || got != w.Bytes(c, now) {
+				t.Errorf("%s: /metrics says %v (%v), the cluster %v", c.Pod, got, ok, w.Bytes(c, now))
 			}
 		}
 	}
-	for _, s := range demo.Services() {
-		if got, want := live[s.Pod], s.Bytes(now); got != want {
-			t.Errorf("%s: /metrics says %v, the workload %v", s.Pod, got, want)
-		}
+	if len(mem.Metric) != want || len(lim.Metric) != len(pods) {
+		t.Errorf("/metrics has %d containers and %d limits, the cluster %d and %d", len(mem.Metric), len(lim.Metric), want, len(pods))
 	}
 
 	rec = get(t, h, "/history?days=1")
 	if rec.Code != http.StatusOK || !strings.HasSuffix(rec.Body.String(), "# EOF\n") {
 		t.Fatalf("/history: %d, not OpenMetrics", rec.Code)
 	}
-	last := map[string]string{}
-	lines := 0
+	last := map[string]string{} // container id → its last line
 	for _, line := range strings.Split(rec.Body.String(), "\n") {
 		if !strings.HasPrefix(line, demo.MemoryMetric+"{") {
 			continue
 		}
-		lines++
 		if !strings.Contains(line, `instance="demo-exporter:9101"`) || !strings.Contains(line, `job="memshape-demo"`) {
 			t.Fatalf("history line without the scrape's labels: %s", line)
 		}
-		for _, s := range demo.Services() {
-			if strings.Contains(line, `pod="`+s.Pod+`"`) {
-				last[s.Pod] = line
-			}
-		}
-	}
-	if want := len(demo.Services()) * 24 * 60; lines != want {
-		t.Errorf("%d memory samples in a day of history, want %d (one a minute per service)", lines, want)
+		id := line[strings.Index(line, `id="`)+4:]
+		last[id[:strings.IndexByte(id, '"')]] = line
 	}
 	lastMinute := now.Truncate(time.Minute)
-	for _, s := range demo.Services() {
-		f := strings.Fields(last[s.Pod])
-		if len(f) != 3 || f[2] != model.TimeFromUnixNano(lastMinute.UnixNano()).String() {
-			t.Errorf("%s: last history sample %q, want one at %s", s.Pod, last[s.Pod], lastMinute)
-			continue
-		}
-		if want := strconv.FormatFloat(s.Bytes(lastMinute), 'g', -1, 64); f[1] != want {
-			t.Errorf("%s: history ends at %s, the workload at %s", s.Pod, f[1], want)
+	for _, w := range demo.Workloads(now) {
+		for _, c := range w.Containers(lastMinute, lastMinute.Add(time.Millisecond)) {
+			line := last[w.Labels(c)["id"]]
+			f := strings.Fields(line)
+			if len(f) != 3 || f[2] != model.TimeFromUnixNano(lastMinute.UnixNano()).String() {
+				t.Errorf("%s: last history sample %q, want one at %s", c.Pod, line, lastMinute)
+				continue
+			}
+			if want := strconv.FormatFloat(w.Bytes(c, lastMinute), 'g', -1, 64); f[1] != want {
+				t.Errorf("%s: history ends at %s, the cluster at %s", c.Pod, f[1], want)
+			}
 		}
 	}
 

@@ -23,14 +23,17 @@ import (
 const exporterUsage = `Usage: memshape demo-exporter [--listen ADDR] [--instance HOST:PORT]
        memshape demo-exporter --history FILE [--days N] [--instance HOST:PORT]
 
-Serves the demo workload as Prometheus metrics: services whose memory
-follows every shape (leak, also under restarts and a GC sawtooth;
-fragmentation, logarithmic and saturating; bloat; bloat plus fragmentation;
-healthy with restarts, warm-up, a GC sawtooth and a daily cycle), as
-container_memory_working_set_bytes{namespace,pod,container}, and their
-limits as kube_pod_container_resource_limits{...,resource="memory"}.
-Every value is a fixed function of the time, so the history and the live
-values are one curve.
+Serves the demo cluster as Prometheus metrics, the way cAdvisor and
+kube-state-metrics export them: Kubernetes workloads whose memory follows
+every shape (leaks hidden by rollouts, OOM kills, a GC sawtooth or one
+release; fragmentation, logarithmic and saturating; bloat; bloat plus
+fragmentation; healthy with rollouts, restarts, warm-up, autoscaling, a GC
+sawtooth and a daily cycle), one series per container lifetime as
+container_memory_working_set_bytes{namespace,pod,container,image,name,id,node}
+— new pod names at every rollout, a new id at every container restart —
+and each pod's limit as kube_pod_container_resource_limits{...,
+resource="memory"}. Every value, and which pods exist, is a fixed function
+of the time, so the history and the live values are one cluster.
 
   GET /metrics          the values now (Prometheus text format)
   GET /history?days=N   the last N days (default 8), one sample a minute,
@@ -98,7 +101,7 @@ func runDemoExporter(args []string, stdout, stderr io.Writer) int {
 		defer cancel()
 		_ = srv.Shutdown(shutdown)
 	}()
-	fmt.Fprintf(stdout, "memshape demo-exporter: serving %d services on http://%s/metrics (history: /history)\n", len(demo.Services()), ln.Addr())
+	fmt.Fprintf(stdout, "memshape demo-exporter: serving %d workloads on http://%s/metrics (history: /history)\n", len(demo.Workloads(time.Now())), ln.Addr())
 	if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		fmt.Fprintf(stderr, "memshape demo-exporter: %v\n", err)
 		return exitError
@@ -109,7 +112,7 @@ func runDemoExporter(args []string, stdout, stderr io.Writer) int {
 // historyText is the last `days` days before now as OpenMetrics.
 func historyText(now time.Time, days int, labels map[string]string) (string, error) {
 	from := now.Add(-time.Duration(days) * 24 * time.Hour)
-	return demo.OpenMetrics(demo.History(demo.Services(), from, now, demo.HistoryStep, labels))
+	return demo.OpenMetrics(demo.History(demo.Workloads(now), from, now, demo.HistoryStep, labels))
 }
 
 // exporterHandler serves /metrics (the values at now()) and /history.
@@ -144,15 +147,15 @@ func exporterHandler(historyLabels map[string]string, now func() time.Time) http
 
 var (
 	memoryDesc = prometheus.NewDesc(demo.MemoryMetric,
-		"Current working set of the container in bytes (Memory Shape demo workload).",
-		[]string{"namespace", "pod", "container"}, nil)
+		"Current working set of the container in bytes (Memory Shape demo cluster).",
+		[]string{"namespace", "pod", "container", "image", "name", "id", "node"}, nil)
 	limitDesc = prometheus.NewDesc(demo.LimitMetric,
-		"The number of requested limit resource by a container (Memory Shape demo workload).",
+		"The number of requested limit resource by a container (Memory Shape demo cluster).",
 		[]string{"namespace", "pod", "container", "resource", "unit"}, nil)
 )
 
-// fleetCollector reports every demo service's memory and limit at the
-// time of the scrape.
+// fleetCollector reports the memory of every container of the demo
+// cluster alive at the time of the scrape, and each pod's limit.
 type fleetCollector struct{ now func() time.Time }
 
 func (fleetCollector) Describe(ch chan<- *prometheus.Desc) {
@@ -162,8 +165,18 @@ func (fleetCollector) Describe(ch chan<- *prometheus.Desc) {
 
 func (c fleetCollector) Collect(ch chan<- prometheus.Metric) {
 	at := c.now()
-	for _, s := range demo.Services() {
-		ch <- prometheus.MustNewConstMetric(memoryDesc, prometheus.GaugeValue, s.Bytes(at), s.Namespace, s.Pod, demo.Container)
-		ch <- prometheus.MustNewConstMetric(limitDesc, prometheus.GaugeValue, s.Limit, s.Namespace, s.Pod, demo.Container, "memory", "byte")
+	for _, w := range demo.Workloads(at) {
+		pods := map[string]bool{}
+		for _, ct := range w.Containers(at, at.Add(time.Millisecond)) {
+			l := w.Labels(ct)
+			ch <- prometheus.MustNewConstMetric(memoryDesc, prometheus.GaugeValue, w.Bytes(ct, at),
+				l["namespace"], l["pod"], l["container"], l["image"], l["name"], l["id"], l["node"])
+			if !pods[ct.Pod] {
+				pods[ct.Pod] = true
+				ll := w.LimitLabels(ct.Pod)
+				ch <- prometheus.MustNewConstMetric(limitDesc, prometheus.GaugeValue, w.Limit,
+					ll["namespace"], ll["pod"], ll["container"], ll["resource"], ll["unit"])
+			}
+		}
 	}
 }

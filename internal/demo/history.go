@@ -36,10 +36,10 @@ func ScrapeLabels() map[string]string {
 func History(ws []Workload, from, to time.Time, step time.Duration, extra map[string]string) []series.Series {
 	var out []series.Series
 	for _, w := range ws {
-		out = append(out, w.Series(from, to.Add(step), step, extra)...)
+		out = append(out, w.Series(from, to.Add(time.Millisecond), step, extra)...)
 	}
 	for _, w := range ws {
-		out = append(out, w.LimitSeries(from, to.Add(step), step, extra)...)
+		out = append(out, w.LimitSeries(from, to.Add(time.Millisecond), step, extra)...)
 	}
 	return out
 }

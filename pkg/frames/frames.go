@@ -24,20 +24,35 @@ import (
 	"github.com/memshape/memory-datasource/pkg/models"
 	"github.com/memshape/memory-datasource/pkg/series"
 	"github.com/memshape/memory-datasource/pkg/shape"
+	"github.com/memshape/memory-datasource/pkg/workload"
 )
 
-// Item is one upstream series and what the classifier said of it.
+// Item is what the classifier judged: one upstream series, or a workload
+// whose series were judged together (Workload set).
 type Item struct {
-	// Labels are the series' labels, unchanged from the upstream.
+	// Labels are the series' labels, unchanged from the upstream; for a
+	// workload its identity labels (workload.Workload.Labels).
 	Labels map[string]string
 	// Panel is the series over the panel's range at the panel's step;
-	// empty when the output does not show series.
+	// empty when the output does not show series, and for a workload
+	// (its Members have theirs).
 	Panel series.Series
 	// Verdict comes from the analysis window.
 	Verdict shape.Verdict
 	// Limit is the memory limit the verdict used (0: unknown).
 	Limit float64
+	// Workload is set when the item pools several series (a Kubernetes
+	// workload, or series grouped by the query's labels). Verdict.
+	// Lifetimes[k].Series indexes Workload.Members.
+	Workload *workload.Workload
+	// Members are the workload's series over the panel's range, by index
+	// of Workload.Members: each drawn with its own labels (empty when not
+	// drawn, or without points there).
+	Members []series.Series
 }
+
+// Grouped reports whether the item is a workload of pooled series.
+func (it Item) Grouped() bool { return it.Workload != nil && it.Workload.Grouped() }
 
 // Window is the span the verdicts were computed over.
 type Window struct {
@@ -90,8 +105,22 @@ func Build(items []Item, opt Options) data.Frames {
 		out = data.Frames{Annotations(annotated, annotatedNames, opt.From, opt.To)}
 	default:
 		for i, it := range items {
-			out = append(out, SeriesFrame(it, DisplayName(names[i], it)))
-			out = append(out, Overlays(it, names[i], opt)...)
+			color := Color(i)
+			if it.Grouped() {
+				for _, m := range memberNames(it, names[i], opt.Legend) {
+					f := SeriesFrame(Item{Labels: it.Members[m.index].Labels, Panel: it.Members[m.index], Verdict: it.Verdict}, DisplayName(m.name, it))
+					paint(f, color)
+					out = append(out, f)
+				}
+			} else {
+				f := SeriesFrame(it, DisplayName(names[i], it))
+				paint(f, color)
+				out = append(out, f)
+			}
+			for _, f := range Overlays(it, names[i], opt) {
+				paint(f, color)
+				out = append(out, f)
+			}
 		}
 		if opt.Output == models.OutputAll || opt.Output == "" {
 			out = append(out, VerdictTable(items, names, opt.Window))

@@ -4,12 +4,14 @@ import (
 	"fmt"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/memshape/memory-datasource/pkg/models"
 	"github.com/memshape/memory-datasource/pkg/series"
 	"github.com/memshape/memory-datasource/pkg/shape"
 	"github.com/memshape/memory-datasource/pkg/units"
+	"github.com/memshape/memory-datasource/pkg/workload"
 )
 
 var legendRe = regexp.MustCompile(`\{\{\s*(.+?)\s*\}\}`)
@@ -23,12 +25,15 @@ func Legend(format string, labels map[string]string) string {
 }
 
 // Names gives each item its legend name:
-//   - "" or "__auto": the values of the labels that differ between the
-//     query's series (api-7; "prod, api-7" when two differ); a lone series
-//     is named by its metric name, or in full when it has none;
-//   - "__verbatim": the series in Prometheus' notation, name{a="b"};
+//   - "" or "__auto": a Kubernetes workload is namespace/workload (its
+//     container added when the query's workloads differ by it), then the
+//     values of the other labels that differ between the query's items; a
+//     series the values of the labels that differ (api-7; "prod, api-7"
+//     when two differ); a lone series is named by its metric name, or in
+//     full when it has none;
+//   - "__verbatim": the labels in Prometheus' notation, name{a="b"};
 //   - anything else: a {{label}} template (a template that renders empty
-//     falls back to the series in full).
+//     falls back to the labels in full).
 func Names(items []Item, format string) []string {
 	out := make([]string, len(items))
 	full := func(i int) string { return series.Series{Labels: items[i].Labels}.Name() }
@@ -39,11 +44,37 @@ func Names(items []Item, format string) []string {
 		}
 	case "", models.LegendAuto:
 		keys := varyingKeys(items)
+		containers := map[string]map[string]bool{} // namespace/workload → containers
+		for _, it := range items {
+			if w := it.Workload; it.Grouped() && w.Name != "" {
+				k := w.Namespace + "/" + w.Name
+				if containers[k] == nil {
+					containers[k] = map[string]bool{}
+				}
+				containers[k][w.Container] = true
+			}
+		}
 		for i, it := range items {
 			var parts []string
-			for _, k := range keys {
-				if v := it.Labels[k]; v != "" {
-					parts = append(parts, v)
+			if w := it.Workload; it.Grouped() && w.Kind != workload.Labelled {
+				head := w.Name
+				if w.Namespace != "" {
+					head = w.Namespace + "/" + w.Name
+				}
+				if len(containers[w.Namespace+"/"+w.Name]) > 1 && w.Container != "" {
+					head += " (" + w.Container + ")"
+				}
+				parts = append(parts, head)
+				for _, k := range keys {
+					if v := it.Labels[k]; v != "" && !workloadKeys[k] {
+						parts = append(parts, v)
+					}
+				}
+			} else {
+				for _, k := range keys {
+					if v := it.Labels[k]; v != "" {
+						parts = append(parts, v)
+					}
 				}
 			}
 			switch {
@@ -56,11 +87,97 @@ func Names(items []Item, format string) []string {
 			}
 		}
 	default:
+		var auto []string
 		for i, it := range items {
 			if out[i] = Legend(format, it.Labels); strings.TrimSpace(out[i]) == "" {
 				out[i] = full(i)
+				if it.Grouped() {
+					// A template of a pod's labels names each pod's series
+					// (memberNames); the workload is named as auto names it.
+					if auto == nil {
+						auto = Names(items, models.LegendAuto)
+					}
+					out[i] = auto[i]
+				}
 			}
 		}
+	}
+	return out
+}
+
+// workloadKeys are the labels a Kubernetes workload's name already says.
+var workloadKeys = map[string]bool{
+	workload.NamespaceLabel: true, workload.WorkloadLabel: true, workload.ContainerLabel: true,
+	"kube_namespace": true, "kube_container_name": true,
+}
+
+// memberName is the legend name of one series of a workload.
+type memberName struct {
+	index int // in Item.Members
+	name  string
+}
+
+// memberNames names the drawn series of a workload: the workload's legend
+// name and the pod ("shop/cart · cart-7d9f8b6c5d-x2kq4"), a restarted
+// container's series numbered after its pod ("orders-0 #2"); series
+// grouped by other labels are told apart by the labels that differ
+// between them. A {{label}} legend is applied to each series' own labels.
+// Only series with points are named.
+func memberNames(it Item, name, format string) []memberName {
+	w := it.Workload
+	var out []memberName
+	seen := map[string]int{}
+	var varying []string
+	if f := strings.TrimSpace(format); f != "" && f != models.LegendAuto && f != models.LegendVerbatim {
+		for i, s := range it.Members {
+			if len(s.T) == 0 {
+				continue
+			}
+			n := Legend(format, s.Labels)
+			if strings.TrimSpace(n) == "" {
+				n = s.Name()
+			}
+			out = append(out, memberName{i, n})
+		}
+		return out
+	}
+	if w.Kind == workload.Labelled {
+		ls := make([]Item, 0, len(it.Members))
+		for _, s := range it.Members {
+			ls = append(ls, Item{Labels: s.Labels})
+		}
+		varying = varyingKeys(ls)
+	}
+	for i, s := range it.Members {
+		m := w.Members[i]
+		seen[m.Pod]++
+		if len(s.T) == 0 {
+			continue
+		}
+		var part string
+		switch {
+		case strings.TrimSpace(format) == models.LegendVerbatim:
+			out = append(out, memberName{i, s.Name()})
+			continue
+		case m.Pod != "" && w.Kind != workload.Labelled:
+			part = m.Pod
+			if n := seen[m.Pod]; n > 1 {
+				part += " #" + strconv.Itoa(n)
+			}
+		default:
+			var vs []string
+			for _, k := range varying {
+				if v := s.Labels[k]; v != "" {
+					vs = append(vs, v)
+				}
+			}
+			part = strings.Join(vs, ", ")
+		}
+		if part == "" {
+			out = append(out, memberName{i, name})
+			continue
+		}
+		out = append(out, memberName{i, name + " · " + part})
 	}
 	return out
 }
@@ -116,9 +233,12 @@ func varyingKeys(items []Item) []string {
 }
 
 // DisplayName is the name a series shows in the legend and tooltip: its
-// legend name, and for a growth shape the verdict in capitals with its
-// growth and time to limit: "api-7 · LEAK +38 MiB/h · limit in ~9 h".
-// Healthy and inconclusive series keep their plain name.
+// legend name, and for a growth shape the shape in capitals — "api-7 ·
+// LEAK". It depends on the labels and the shape only, never on numbers
+// that move between refreshes: a legend click saves an override matched
+// by this name, which must still match an hour later. Healthy and
+// inconclusive series keep their plain name; growth, time to limit and
+// confidence are in the verdict table and the alert numbers.
 func DisplayName(name string, it Item) string {
 	if tag := Badge(it); tag != "" {
 		return name + " · " + tag
@@ -126,21 +246,12 @@ func DisplayName(name string, it Item) string {
 	return name
 }
 
-// Badge is the verdict in a few words for a growth shape, "" otherwise.
+// Badge is the verdict in a word for a growth shape ("LEAK"), "" otherwise.
 func Badge(it Item) string {
-	v := it.Verdict
-	if !v.Shape.IsGrowth() {
+	if !it.Verdict.Shape.IsGrowth() {
 		return ""
 	}
-	var b strings.Builder
-	b.WriteString(strings.ToUpper(string(v.Shape)))
-	b.WriteString(" ")
-	b.WriteString(growthText(v))
-	if ttl := limitText(v); ttl != "" {
-		b.WriteString(" · ")
-		b.WriteString(ttl)
-	}
-	return b.String()
+	return strings.ToUpper(string(it.Verdict.Shape))
 }
 
 // growthText is how a growth shape grows: a rate for leak and
@@ -171,6 +282,9 @@ func growthText(v shape.Verdict) string {
 // limit", "restarts every ~6 h reset it first" when the process restarts
 // before it would get there, or "" when unknown or never.
 func limitText(v shape.Verdict) string {
+	if v.RestartsResetFirst && v.Pool != nil && v.Pool.Judged > 1 {
+		return "lifetimes of ~" + units.FormatDuration(v.TypicalLifetime) + " end first"
+	}
 	if v.RestartsResetFirst {
 		return "restarts every ~" + units.FormatDuration(v.TypicalLifetime) + " reset it first"
 	}

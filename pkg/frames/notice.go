@@ -10,6 +10,7 @@ import (
 
 	"github.com/memshape/memory-datasource/pkg/shape"
 	"github.com/memshape/memory-datasource/pkg/units"
+	"github.com/memshape/memory-datasource/pkg/workload"
 )
 
 // MaxNotice bounds the summary notice, so it can be read out.
@@ -51,8 +52,17 @@ func Summary(items []Item, names []string, w Window) (data.Notice, bool) {
 	case count[shape.Fragmentation] > 0:
 		named = shape.Fragmentation
 	}
+	noun, grouped := " workloads", true
+	for _, it := range items {
+		grouped = grouped && it.Grouped()
+	}
+	if !grouped {
+		noun = ""
+	}
 	if named != "" {
-		head = fmt.Sprintf("%s in %d of %d%s — ", strings.ToUpper(string(named)), count[named], len(items), over)
+		head = fmt.Sprintf("%s in %d of %d%s%s — ", strings.ToUpper(string(named)), count[named], len(items), noun, over)
+	} else if grouped {
+		head = fmt.Sprintf("No growth in %d workloads%s — ", len(items), over)
 	} else {
 		head = fmt.Sprintf("No growth in %d series%s — ", len(items), over)
 	}
@@ -64,6 +74,12 @@ func Summary(items []Item, names []string, w Window) (data.Notice, bool) {
 			continue
 		}
 		s := names[i] + " " + growthText(it.Verdict)
+		if p := it.Verdict.Pool; it.Grouped() && p != nil && p.Measured > 1 {
+			s += fmt.Sprintf(" in %d of %d lifetimes", p.Showing, p.Measured)
+			if p.Change != nil {
+				s += " since the rollout at " + workload.Moment(p.Change.At)
+			}
+		}
 		switch ttl := limitText(it.Verdict); {
 		case strings.HasPrefix(ttl, "limit in "):
 			s += " (" + strings.TrimPrefix(ttl, "limit in ") + " to limit)"

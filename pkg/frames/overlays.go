@@ -2,10 +2,12 @@ package frames
 
 import (
 	"sort"
+	"strconv"
 
 	"github.com/grafana/grafana-plugin-sdk-go/data"
 
 	"github.com/memshape/memory-datasource/pkg/shape"
+	"github.com/memshape/memory-datasource/pkg/workload"
 )
 
 // OverlayLabel marks an overlay series; its value is the overlay's kind.
@@ -28,38 +30,93 @@ func kindOf(m shape.Model) string {
 	return KindFit
 }
 
+// LaneLabel numbers the overlays of a workload whose pods ran side by
+// side: one overlay series per replica slot (1, 2, …), each carrying the
+// fits of the lifetimes that ran in that slot one after another.
+const LaneLabel = "memshape_lane"
+
 // Overlays draws the verdict's fits as dashed series over the panel's
 // range, one series per kind: the per-lifetime (and between-jump) pieces
 // of a kind are joined, with a null between pieces so that restarts show
 // as gaps. Points follow the panel's timestamps (at most MaxDataPoints of
 // them, plus each piece's ends and a bloat envelope's corners). The
 // forecast is drawn only when the panel reaches past the last sample.
+// A workload's lifetimes may overlap (replicas): its fits are laid in
+// lanes, one series per kind and lane, and one forecast. Overlays stay
+// out of the legend (the series' own entry stands for them).
 func Overlays(it Item, name string, opt Options) []*data.Frame {
-	byKind := map[string][]shape.Fit{}
+	lanes := []int(nil)
+	nLanes := 1
+	grid := panelGrid(it, opt)
+	if it.Grouped() {
+		lanes, nLanes = memberLanes(it.Workload.Members)
+		grid = panelGrid(Item{}, opt)
+	}
+	type key struct {
+		kind string
+		lane int
+	}
+	byKind := map[key][]shape.Fit{}
 	for _, f := range it.Verdict.Fits {
-		k := kindOf(f.Model)
+		k := key{kindOf(f.Model), 0}
+		if lanes != nil && k.kind != KindForecast && f.Lifetime < len(it.Verdict.Lifetimes) {
+			if m := it.Verdict.Lifetimes[f.Lifetime].Series; m < len(lanes) {
+				k.lane = lanes[m]
+			}
+		}
 		byKind[k] = append(byKind[k], f)
 	}
-	grid := panelGrid(it, opt)
 	var out []*data.Frame
 	for _, kind := range []string{KindFit, KindSteps, KindForecast} {
-		fits := byKind[kind]
-		if len(fits) == 0 {
-			continue
+		for lane := 0; lane < nLanes; lane++ {
+			fits := byKind[key{kind, lane}]
+			if len(fits) == 0 {
+				continue
+			}
+			var ts []int64
+			var vs []*float64
+			if kind == KindForecast {
+				ts, vs = forecastPoints(fits[len(fits)-1], grid, it.Limit, opt)
+			} else {
+				ts, vs = joinedPoints(fits, grid, opt)
+			}
+			if countValues(vs) == 0 {
+				continue
+			}
+			labels := copyLabels(it.Labels)
+			if nLanes > 1 && kind != KindForecast {
+				labels[FreeLabel(it.Labels, LaneLabel)] = strconv.Itoa(lane + 1)
+			}
+			out = append(out, overlayFrame(labels, name, kind, overlayTitle(kind, fits[0].Model), ts, vs))
 		}
-		var ts []int64
-		var vs []*float64
-		if kind == KindForecast {
-			ts, vs = forecastPoints(fits[len(fits)-1], grid, it.Limit, opt)
-		} else {
-			ts, vs = joinedPoints(fits, grid, opt)
-		}
-		if countValues(vs) == 0 {
-			continue
-		}
-		out = append(out, overlayFrame(it, name, kind, overlayTitle(kind, fits[0].Model), ts, vs))
 	}
 	return out
+}
+
+// memberLanes lays the members (in order of their first samples) in as
+// few lanes as hold them without overlap: a member takes the first lane
+// free when it starts — or free within two of its samples, as a rolling
+// update's new pod overlaps the one it replaces for a scrape or two. It
+// returns each member's lane and the lanes used.
+func memberLanes(ms []workload.Member) ([]int, int) {
+	lanes := make([]int, len(ms))
+	var ends []int64 // each lane's last sample so far
+	for i, m := range ms {
+		l := -1
+		for k, e := range ends {
+			if e < m.First+2*m.Step {
+				l = k
+				break
+			}
+		}
+		if l < 0 {
+			l = len(ends)
+			ends = append(ends, 0)
+		}
+		ends[l] = m.Last
+		lanes[i] = l
+	}
+	return lanes, max(1, len(ends))
 }
 
 func overlayTitle(kind string, m shape.Model) string {
@@ -72,9 +129,8 @@ func overlayTitle(kind string, m shape.Model) string {
 	return "forecast"
 }
 
-func overlayFrame(it Item, name, kind, title string, ts []int64, vs []*float64) *data.Frame {
-	labels := copyLabels(it.Labels)
-	labels[FreeLabel(it.Labels, OverlayLabel)] = kind
+func overlayFrame(labels map[string]string, name, kind, title string, ts []int64, vs []*float64) *data.Frame {
+	labels[FreeLabel(labels, OverlayLabel)] = kind
 	value := data.NewField("value", labels, vs)
 	value.Config = &data.FieldConfig{
 		Unit:              "bytes",
@@ -83,6 +139,7 @@ func overlayFrame(it Item, name, kind, title string, ts []int64, vs []*float64) 
 			"lineStyle":   map[string]any{"fill": "dash", "dash": []int{10, 10}},
 			"lineWidth":   1,
 			"fillOpacity": 0,
+			"hideFrom":    map[string]any{"legend": true, "tooltip": false, "viz": false},
 		},
 	}
 	f := data.NewFrame(name+" · "+title, data.NewField("time", nil, times(ts)), value)

@@ -12,15 +12,24 @@ import (
 var tableColumns = map[string]bool{
 	"series": true, "shape": true, "severity": true, "confidence": true,
 	"growth_bytes_per_hour": true, "time_to_limit_seconds": true, "limit_bytes": true,
-	"restarts": true, "jumps": true, "analysed_from": true, "analysed_to": true, "explanation": true,
+	"lifetimes": true, "showing": true, "measured": true, "replicas": true, "rollouts": true,
+	"restarts": true, "jumps": true, "worst": true, "changed_at": true, "changed_by": true,
+	"analysed_from": true, "analysed_to": true, "explanation": true,
 }
 
-// VerdictTable is one row per series, worst first (severity, then the
-// nearest limit, then the fastest growth): series (the legend name), one
-// string column per label key (metric for __name__), shape, severity,
-// confidence, growth_bytes_per_hour (never negative for a growth shape),
-// time_to_limit_seconds and limit_bytes (null when unknown), restarts,
-// jumps, analysed_from and analysed_to (Unix ms, shown as dates) and the
+// VerdictTable is one row per item (a series, or a workload judged
+// across its series), worst first (severity, then the nearest limit, then
+// the fastest growth): series (the legend name), one string column per
+// label key (metric for __name__), shape, severity, confidence,
+// growth_bytes_per_hour (never negative for a growth shape),
+// time_to_limit_seconds and limit_bytes (null when unknown), lifetimes
+// (the pods, containers and in-place restarts seen), showing and measured
+// (of the lifetimes long enough to tell, how many show the shape; null for
+// one series),
+// replicas (the most seen at once), rollouts and restarts seen, jumps,
+// worst (the pod whose memory rose fastest), changed_at and changed_by
+// (the rollout from which the shape is what it is, when it changed at
+// one), analysed_from and analysed_to (Unix ms, shown as dates) and the
 // explanation. It has no time field, so graph panels leave it alone.
 func VerdictTable(items []Item, names []string, w Window) *data.Frame {
 	order := make([]int, len(items))
@@ -42,8 +51,16 @@ func VerdictTable(items []Item, names []string, w Window) *data.Frame {
 	growth := make([]float64, n)
 	ttl := make([]*float64, n)
 	limit := make([]*float64, n)
+	lifetimes := make([]int64, n)
+	showing := make([]*int64, n)
+	measured := make([]*int64, n)
+	replicas := make([]int64, n)
+	rollouts := make([]int64, n)
 	restarts := make([]int64, n)
 	jumps := make([]int64, n)
+	worst := make([]string, n)
+	changedAt := make([]*time.Time, n)
+	changedBy := make([]string, n)
 	from := make([]float64, n)
 	to := make([]float64, n)
 	expl := make([]string, n)
@@ -66,7 +83,17 @@ func VerdictTable(items []Item, names []string, w Window) *data.Frame {
 			l := it.Limit
 			limit[row] = &l
 		}
-		restarts[row] = int64(v.Restarts)
+		c := Count(it)
+		lifetimes[row], replicas[row], rollouts[row], restarts[row] = int64(c.Lifetimes), int64(c.Replicas), int64(c.Rollouts), int64(c.Restarts)
+		if it.Grouped() && v.Pool != nil {
+			sh, me := int64(v.Pool.Showing), int64(v.Pool.Measured)
+			showing[row], measured[row] = &sh, &me
+		}
+		worst[row] = c.Worst
+		if c.ChangedAt != 0 {
+			at := time.UnixMilli(c.ChangedAt).UTC()
+			changedAt[row], changedBy[row] = &at, c.ChangedBy
+		}
 		jumps[row] = int64(len(v.Jumps))
 		from[row] = float64(w.From.UnixMilli())
 		to[row] = float64(w.To.UnixMilli())
@@ -98,12 +125,26 @@ func VerdictTable(items []Item, names []string, w Window) *data.Frame {
 	fromF.Config = &data.FieldConfig{Unit: "dateTimeAsIso", DisplayName: "analysed from"}
 	toF := data.NewField("analysed_to", nil, to)
 	toF.Config = &data.FieldConfig{Unit: "dateTimeAsIso", DisplayName: "analysed to"}
+	showingF := data.NewField("showing", nil, showing)
+	showingF.Config = &data.FieldConfig{DisplayName: "lifetimes showing it"}
+	measuredF := data.NewField("measured", nil, measured)
+	measuredF.Config = &data.FieldConfig{DisplayName: "lifetimes long enough to tell"}
+	changedF := data.NewField("changed_at", nil, changedAt)
+	changedF.Config = &data.FieldConfig{DisplayName: "shape since"}
+	changedByF := data.NewField("changed_by", nil, changedBy)
+	changedByF.Config = &data.FieldConfig{DisplayName: "since rollout"}
 	fields = append(fields,
 		data.NewField("shape", nil, shp),
 		data.NewField("severity", nil, sev),
 		confF, growthF, ttlF, limitF,
+		data.NewField("lifetimes", nil, lifetimes),
+		showingF, measuredF,
+		data.NewField("replicas", nil, replicas),
+		data.NewField("rollouts", nil, rollouts),
 		data.NewField("restarts", nil, restarts),
 		data.NewField("jumps", nil, jumps),
+		data.NewField("worst", nil, worst),
+		changedF, changedByF,
 		fromF, toF,
 		data.NewField("explanation", nil, expl),
 	)
@@ -153,3 +194,51 @@ func labelKeys(items []Item) []string {
 }
 
 func ptr(f float64) *data.ConfFloat64 { c := data.ConfFloat64(f); return &c }
+
+// Counts are what a row says of an item's lifetimes.
+type Counts struct {
+	Lifetimes, Replicas, Rollouts, Restarts int
+	Worst                                   string // the pod whose memory rose fastest ("" for one series)
+	ChangedAt                               int64  // Unix ms of the rollout the shape changed at, 0 if none
+	ChangedBy                               string // that rollout, named
+}
+
+// Count counts an item's lifetimes: for one series its restarts; for a
+// workload its pods and containers (and the restarts inside each), the
+// most alive at once, its rollouts, the container restarts (a pod's new
+// series) and in-place restarts, its worst pod and the rollout its shape
+// changed at.
+func Count(it Item) Counts {
+	v := it.Verdict
+	c := Counts{Lifetimes: len(v.Lifetimes), Replicas: 1, Restarts: v.Restarts}
+	if c.Lifetimes == 0 {
+		c.Lifetimes = 1
+	}
+	if !it.Grouped() {
+		return c
+	}
+	w := it.Workload
+	c.Rollouts = len(w.Rollouts)
+	c.Lifetimes = len(w.Members) + v.Restarts
+	for _, m := range w.Members {
+		if m.Restarted {
+			c.Restarts++
+		}
+	}
+	if p := v.Pool; p != nil {
+		c.Replicas = p.Replicas
+		if p.Worst >= 0 && p.Worst < len(v.Lifetimes) {
+			if m := v.Lifetimes[p.Worst].Series; m < len(w.Members) {
+				c.Worst = w.Members[m].Pod
+			}
+		}
+		if ch := p.Change; ch != nil {
+			c.ChangedAt = ch.At
+			c.ChangedBy = "rollout"
+			if r, ok := w.Rollout(ch.Generation); ok {
+				c.ChangedBy = w.RolloutName(r)
+			}
+		}
+	}
+	return c
+}

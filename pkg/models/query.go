@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/memshape/memory-datasource/pkg/shape"
+	"github.com/memshape/memory-datasource/pkg/workload"
 )
 
 // Output selects which frames a query returns.
@@ -84,6 +85,10 @@ type QueryModel struct {
 	AlertValue     string   `json:"alertValue"`
 	AnalysisWindow string   `json:"analysisWindow"`
 	Annotate       string   `json:"annotate"`
+	// GroupBy says how series are grouped into workloads (editor: "Judge
+	// by"): "auto" (the default), "series", "workload", or a list of
+	// label names.
+	GroupBy json.RawMessage `json:"groupBy,omitempty"`
 }
 
 // Query is a parsed, checked query.
@@ -97,6 +102,8 @@ type Query struct {
 	// Window is the query's own analysis window; 0 means the data
 	// source's default.
 	Window time.Duration
+	// By is how the query's series are grouped into workloads.
+	By workload.By
 }
 
 // ParseQuery reads and checks a query's JSON.
@@ -145,6 +152,9 @@ func ParseQuery(raw json.RawMessage) (Query, error) {
 	}
 	if !oneOf(q.Events, AnnotateModes) {
 		return q, fmt.Errorf("unknown annotate %q: use one of %s", q.Annotate, quoteAll(AnnotateModes))
+	}
+	if q.By, err = workload.ParseBy(q.GroupBy); err != nil {
+		return q, err
 	}
 	if w := strings.ToLower(strings.TrimSpace(q.AnalysisWindow)); w != "" && w != "auto" {
 		d, err := ParseWindow(w)

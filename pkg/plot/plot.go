@@ -112,6 +112,23 @@ func Render(w io.Writer, s series.Series, v shape.Verdict, o Options) error {
 // Image draws s with the verdict v and returns the image, for callers that
 // compose several charts into one picture.
 func Image(s series.Series, v shape.Verdict, o Options) (img image.Image, err error) {
+	return Images([]series.Series{s}, v, o)
+}
+
+// RenderWorkload draws the series of one workload — its pods and
+// containers, each a line of the same colour — with the verdict pooled
+// over them (shape.ClassifyPooled) as a PNG into w.
+func RenderWorkload(w io.Writer, ss []series.Series, v shape.Verdict, o Options) error {
+	img, err := Images(ss, v, o)
+	if err != nil {
+		return err
+	}
+	return Encode(w, img)
+}
+
+// Images draws the series of one workload (or one series) with the
+// verdict v and returns the image.
+func Images(ss []series.Series, v shape.Verdict, o Options) (img image.Image, err error) {
 	if o.Width == 0 {
 		o.Width = DefaultWidth
 	}
@@ -124,23 +141,38 @@ func Image(s series.Series, v shape.Verdict, o Options) (img image.Image, err er
 	if math.IsNaN(o.Limit) || math.IsInf(o.Limit, 0) || o.Limit < 0 {
 		o.Limit = 0
 	}
-	pts := finitePoints(s)
-	if len(pts) < 2 {
-		return nil, fmt.Errorf("plot: series %s has %d finite points, need at least 2", s.Name(), len(pts))
+	var members [][]point
+	total := 0
+	for _, s := range ss {
+		if pts := finitePoints(s); len(pts) > 0 {
+			members = append(members, pts)
+			total += len(pts)
+		}
 	}
-	if pts[len(pts)-1].t == pts[0].t {
+	name := "(none)"
+	if len(ss) > 0 {
+		name = ss[0].Name()
+	}
+	if total < 2 {
+		return nil, fmt.Errorf("plot: series %s has %d finite points, need at least 2", name, total)
+	}
+	first, last := members[0][0].t, members[0][0].t
+	for _, m := range members {
+		first, last = min(first, m[0].t), max(last, m[len(m)-1].t)
+	}
+	if first == last {
 		return nil, errors.New("plot: series covers no time (all points share one timestamp)")
 	}
 	defer func() { // gonum/plot panics on some degenerate input: cost one image, not the caller
 		if r := recover(); r != nil {
-			img, err = nil, fmt.Errorf("plot: cannot draw series %s: %v", s.Name(), r)
+			img, err = nil, fmt.Errorf("plot: cannot draw series %s: %v", name, r)
 		}
 	}()
 
 	rgba := image.NewRGBA(image.Rect(0, 0, o.Width, o.Height))
 	cnv := vgimg.NewWith(vgimg.UseImage(rgba), vgimg.UseDPI(dpi))
 	dc := draw.New(cnv)
-	c := newChart(pts, v, o, dc.Max.X-dc.Min.X, o.Width)
+	c := newChart(members, v, o, dc.Max.X-dc.Min.X, o.Width)
 	c.draw(dc)
 	return cnv.Image(), nil
 }
@@ -173,38 +205,50 @@ type chart struct {
 
 	x0, x1, y0, y1 float64
 	limitShown     bool
+	members        int // series drawn: a workload's pods and containers
 	legend         []legendEntry
 	width          vg.Length
 }
 
 func sec(ms int64) float64 { return float64(ms) / 1000 }
 
-func newChart(pts []point, v shape.Verdict, o Options, width vg.Length, px int) *chart {
-	c := &chart{v: v, o: o, width: width}
-	pts = decimate(pts, 2*px)
-	c.ts = make([]int64, len(pts))
-	for i, p := range pts {
-		c.ts[i] = p.t
-	}
-	// Cut the line where a scrape outage left a hole: a gap of more than
-	// five typical steps and more than 1 % of the window.
-	steps := make([]float64, 0, len(pts)-1)
-	for i := 1; i < len(pts); i++ {
-		steps = append(steps, float64(pts[i].t-pts[i-1].t))
-	}
-	sort.Float64s(steps)
-	step := steps[len(steps)/2]
-	span := float64(pts[len(pts)-1].t - pts[0].t)
-	maxGap := math.Max(5*step, 0.01*span)
-	var cur plotter.XYs
-	for i, p := range pts {
-		if i > 0 && float64(p.t-pts[i-1].t) > maxGap && len(cur) > 0 {
+func newChart(members [][]point, v shape.Verdict, o Options, width vg.Length, px int) *chart {
+	c := &chart{v: v, o: o, width: width, members: len(members)}
+	var pts []point // every member's points, for the fits' grid and the ranges
+	for _, m := range members {
+		m = decimate(m, 2*px/len(members)+4)
+		// Cut a member's line where a scrape outage left a hole: a gap of
+		// more than five typical steps and more than 1 % of its window.
+		if len(m) > 1 {
+			steps := make([]float64, 0, len(m)-1)
+			for i := 1; i < len(m); i++ {
+				steps = append(steps, float64(m[i].t-m[i-1].t))
+			}
+			sort.Float64s(steps)
+			step := steps[len(steps)/2]
+			maxGap := math.Max(5*step, 0.01*float64(m[len(m)-1].t-m[0].t))
+			var cur plotter.XYs
+			for i, p := range m {
+				if i > 0 && float64(p.t-m[i-1].t) > maxGap && len(cur) > 0 {
+					c.segs = append(c.segs, cur)
+					cur = nil
+				}
+				cur = append(cur, plotter.XY{X: sec(p.t), Y: p.v})
+			}
 			c.segs = append(c.segs, cur)
-			cur = nil
+		} else {
+			c.segs = append(c.segs, plotter.XYs{{X: sec(m[0].t), Y: m[0].v}})
 		}
-		cur = append(cur, plotter.XY{X: sec(p.t), Y: p.v})
+		pts = append(pts, m...)
 	}
-	c.segs = append(c.segs, cur)
+	sort.SliceStable(pts, func(i, j int) bool { return pts[i].t < pts[j].t })
+	c.ts = make([]int64, 0, len(pts))
+	for _, p := range pts {
+		if n := len(c.ts); n == 0 || c.ts[n-1] != p.t {
+			c.ts = append(c.ts, p.t)
+		}
+	}
+	span := float64(pts[len(pts)-1].t - pts[0].t)
 
 	// X: the series, and the forecast up to a quarter of the window
 	// further.
@@ -467,6 +511,9 @@ func (c *chart) draw(dc draw.Canvas) {
 	var restarts []float64
 	minWarm := minWarmup(c.v.Lifetimes)
 	for i, l := range c.v.Lifetimes {
+		if c.members > 1 {
+			break // a workload's lifetimes are its series, each drawn apart
+		}
 		if l.WarmupEnd-l.Start > minWarm {
 			warm = append(warm, [2]float64{sec(l.Start), sec(l.WarmupEnd)})
 		}
@@ -502,7 +549,11 @@ func (c *chart) draw(dc draw.Canvas) {
 		l.LineStyle = seriesStyle
 		p.Add(l)
 	}
-	c.legend = append([]legendEntry{{kind: entryLine, line: seriesStyle, label: "memory"}}, c.legend...)
+	memLabel := "memory"
+	if c.members > 1 {
+		memLabel = fmt.Sprintf("memory (%d series)", c.members)
+	}
+	c.legend = append([]legendEntry{{kind: entryLine, line: seriesStyle, label: memLabel}}, c.legend...)
 
 	// The limit.
 	if c.o.Limit > 0 {

@@ -87,7 +87,7 @@ func ddSeries(s series.Series, from, to int64) map[string]any {
 		}
 		pl = append(pl, [2]any{float64(t), s.V[i]})
 	}
-	tags := []string{"namespace:" + s.Labels["namespace"], "pod:" + s.Labels["pod"]}
+	tags := []string{"namespace:" + s.Labels["namespace"], "service:" + s.Labels["service"]}
 	return map[string]any{
 		"metric": "kubernetes.memory.usage", "display_name": "kubernetes.memory.usage", "pointlist": pl,
 		"scope": strings.Join(tags, ","), "tag_set": tags, "expression": "avg:kubernetes.memory.usage{" + strings.Join(tags, ",") + "}",
@@ -137,7 +137,7 @@ func TestDatadogThroughThePlugin(t *testing.T) {
 	for _, f := range resp.Responses["series"].Frames {
 		names = append(names, f.Fields[1].Config.DisplayNameFromDS)
 	}
-	assert.Contains(t, strings.Join(names, "\n"), "leak-1 · LEAK +")
+	assert.Contains(t, strings.Join(names, "\n"), "leak-1 · LEAK\n")
 	assert.Contains(t, strings.Join(names, "\n"), "leak-1 · linear fit")
 	assert.Greater(t, resp.Responses["annotations"].Frames[0].Rows(), 3)
 
@@ -146,7 +146,7 @@ func TestDatadogThroughThePlugin(t *testing.T) {
 	require.NoError(t, err)
 	assert.Len(t, got[data.FrameTypeNumericMulti], 4)
 	for labels, v := range alertValues(t, alert.Responses["A"].Frames) {
-		if strings.Contains(labels, "pod=leak-1") {
+		if strings.Contains(labels, "service=leak-1") {
 			assert.Greater(t, *v, 0.5, labels)
 		}
 	}

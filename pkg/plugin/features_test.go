@@ -68,11 +68,11 @@ func TestFeatures(t *testing.T) {
 			require.NotNil(t, v, labels)
 			var name string
 			for n := range hour {
-				if strings.Contains(labels, "pod="+strings.Split(n, ", ")[0]) {
+				if strings.Contains(labels, "service="+strings.Split(n, ", ")[0]) {
 					name = n
 				}
 			}
-			if strings.Contains(labels, "pod=dup") {
+			if strings.Contains(labels, "service=dup") {
 				continue // two rows share the pod; checked below
 			}
 			require.NotEmpty(t, name, labels)
@@ -123,10 +123,10 @@ func TestFeatures(t *testing.T) {
 		var sawA, sawB bool
 		for labels, v := range values {
 			switch {
-			case strings.Contains(labels, "pod=leak-1"), strings.Contains(labels, "pod=leak-restart"):
+			case strings.Contains(labels, "service=leak-1"), strings.Contains(labels, "service=leak-restart"):
 				assert.Greater(t, *v, 0.5, labels)
 				assert.Contains(t, labels, "memshape_shape=leak")
-			case strings.Contains(labels, "pod=trap"):
+			case strings.Contains(labels, "service=trap"):
 				assert.Zero(t, *v, "leak confidence of the trap: %s", labels)
 			default:
 				assert.Zero(t, *v, labels)
@@ -142,12 +142,12 @@ func TestFeatures(t *testing.T) {
 		assert.Empty(t, none[0].Fields, "no series: Grafana's NoData")
 
 		for labels, v := range alertValues(t, resp.Responses["ttl"].Frames) {
-			if strings.Contains(labels, "pod=leak-1") {
+			if strings.Contains(labels, "service=leak-1") {
 				require.NotNil(t, v, "leak-1 has a limit from the limit query")
 				assert.Greater(t, *v, 1.0)
 				assert.Less(t, *v, 24*60.0)
 			}
-			if strings.Contains(labels, "pod=steady") {
+			if strings.Contains(labels, "service=steady") {
 				assert.Nil(t, v, "no limit, no time to it")
 			}
 		}
@@ -180,7 +180,7 @@ func TestFeatures(t *testing.T) {
 		}
 		assert.Equal(t, 1, notices, "one notice per query")
 		joined := strings.Join(names, "\n")
-		assert.Regexp(t, `(?m)^leak-1 · LEAK \+\d+ MiB/h · limit in ~`, joined)
+		assert.Regexp(t, `(?m)^leak-1 · LEAK$`, joined, "the shape, and no number that would move between refreshes")
 		assert.Regexp(t, `(?m)^steady$`, joined, "healthy series keep their plain name")
 		assert.Regexp(t, `(?m)^dup, a$`, joined)
 		assert.Regexp(t, `(?m)^leak-1 · linear fit$`, joined)
@@ -253,10 +253,10 @@ func TestFeatures(t *testing.T) {
 			}
 			return out
 		}
-		status, body := get("variable?query=" + url.QueryEscape("label_values(memshape_fixture_bytes, pod)") + span)
+		status, body := get("variable?query=" + url.QueryEscape("label_values(memshape_fixture_bytes, service)") + span)
 		require.Equal(t, 200, status, body)
 		assert.Equal(t, []string{"dup", "leak-1", "leak-restart", "steady", "trap"}, texts(body))
-		status, body = get("variable?query=" + url.QueryEscape(`label_values(memshape_fixture_bytes{pod=~"leak-1|trap"}, pod)`) + span)
+		status, body = get("variable?query=" + url.QueryEscape(`label_values(memshape_fixture_bytes{service=~"leak-1|trap"}, service)`) + span)
 		require.Equal(t, 200, status, body)
 		assert.Equal(t, []string{"leak-1", "trap"}, texts(body), "a multi-value variable as the frontend writes it")
 		status, body = get("variable?query=" + url.QueryEscape("metrics(fixture)") + span)
@@ -272,8 +272,8 @@ func TestFeatures(t *testing.T) {
 		status, body = get("api/v1/labels?" + url.Values{"match[]": {"memshape_fixture_bytes"}}.Encode() + span)
 		require.Equal(t, 200, status, body)
 		assert.Contains(t, body, `"status":"success"`)
-		assert.Contains(t, body, `"pod"`)
-		status, body = get("api/v1/label/pod/values?" + url.Values{"match[]": {"memshape_fixture_limit_bytes"}}.Encode() + span)
+		assert.Contains(t, body, `"service"`)
+		status, body = get("api/v1/label/service/values?" + url.Values{"match[]": {"memshape_fixture_limit_bytes"}}.Encode() + span)
 		require.Equal(t, 200, status, body)
 		assert.Contains(t, body, `"leak-restart"`)
 		status, body = get("api/v1/series?" + url.Values{"match[]": {"memshape_fixture_limit_bytes"}}.Encode() + span)

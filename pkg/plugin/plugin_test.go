@@ -26,6 +26,7 @@ import (
 	"github.com/memshape/memory-datasource/internal/promtest"
 	"github.com/memshape/memory-datasource/pkg/series"
 	"github.com/memshape/memory-datasource/pkg/shape"
+	"github.com/memshape/memory-datasource/pkg/workload"
 )
 
 // ---- harness ----
@@ -164,7 +165,10 @@ func TestSmokeGRPCRealPrometheus(t *testing.T) {
 	table := dr.Frames[len(dr.Frames)-1]
 	assert.Equal(t, "verdicts", table.Name)
 	require.Equal(t, 1, table.Rows())
-	assert.Equal(t, "api-1", table.Fields[0].At(0))
+	assert.Equal(t, "prod/api", table.Fields[0].At(0), "a pod's legend names its series; the row is its workload's")
+	workloadCol, _ := table.FieldByName("workload")
+	require.NotNil(t, workloadCol)
+	assert.Equal(t, "api", workloadCol.At(0), "StatefulSet api, from its pod api-1")
 	shapeCol, _ := table.FieldByName("shape")
 	assert.Contains(t, shape.Shapes, shape.Shape(shapeCol.At(0).(string)))
 
@@ -250,14 +254,14 @@ func TestPerQueryIsolation(t *testing.T) {
 func TestPanicIsIsolated(t *testing.T) {
 	end := time.Now().Truncate(time.Minute)
 	srv := promtest.Start(t, memSeries(end, "api-1"), memSeries(end, "boom"))
-	orig := classify
-	classify = func(ts []int64, v []float64, opt shape.Options) shape.Verdict {
-		if len(v) > 0 && v[0] == 0 {
+	orig := judgeWorkload
+	judgeWorkload = func(w workload.Workload, ss []series.Series, opt shape.Options) shape.Verdict {
+		if v := ss[w.Members[0].Series].V; len(v) > 0 && v[0] == 0 {
 			panic("boom")
 		}
-		return orig(ts, v, opt)
+		return orig(w, ss, opt)
 	}
-	t.Cleanup(func() { classify = orig })
+	t.Cleanup(func() { judgeWorkload = orig })
 	client := startPlugin(t)
 	from := end.Add(-59 * time.Minute)
 	resp, err := client.QueryData(context.Background(), &backend.QueryDataRequest{

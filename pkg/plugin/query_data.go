@@ -5,11 +5,8 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"runtime"
 	"runtime/debug"
-	"sort"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
@@ -21,16 +18,12 @@ import (
 	"github.com/memshape/memory-datasource/pkg/frames"
 	"github.com/memshape/memory-datasource/pkg/models"
 	"github.com/memshape/memory-datasource/pkg/series"
-	"github.com/memshape/memory-datasource/pkg/shape"
 	"github.com/memshape/memory-datasource/pkg/upstream"
 	prom "github.com/memshape/memory-datasource/pkg/upstream/prometheus"
 )
 
 // AlertHeader is the header Grafana sets on queries run by alert rules.
 const AlertHeader = "FromAlert"
-
-// classify is shape.Classify; tests replace it.
-var classify = shape.Classify
 
 // QueryData runs each query on its own: one query's error or panic becomes
 // that query's DataResponse error and never touches the others. Queries
@@ -164,7 +157,7 @@ func (d *Datasource) query(ctx context.Context, req *backend.QueryDataRequest, d
 
 	activeFrom := min(from.UnixMilli(), aq.End.Add(-2*aq.Step).UnixMilli())
 	_, span := tracing.DefaultTracer().Start(ctx, "memshape.classify", trace.WithAttributes(attribute.Int("series", len(analysed.Series))))
-	items := d.judge(analysed.Series, panel.Series, q.Options, limits, activeFrom, showSeries)
+	items, notes := d.judge(analysed.Series, panel.Series, q, limits, activeFrom, showSeries)
 	span.End()
 	fr := frames.Build(items, frames.Options{
 		Output: out, Legend: q.LegendFormat, Value: q.Value, Events: q.Events,
@@ -176,7 +169,7 @@ func (d *Datasource) query(ctx context.Context, req *backend.QueryDataRequest, d
 		if p.panel != nil {
 			warnings = append(warnings, panel.Warnings...)
 		}
-		addNotices(fr, p, d.up.Source(), warnings)
+		addNotices(fr, p, d.up.Source(), warnings, notes)
 	}
 	return backend.DataResponse{Frames: fr, Status: backend.StatusOK}
 }
@@ -228,10 +221,14 @@ func stepOf(p plan) time.Duration {
 }
 
 // addNotices adds the query's own notices after the verdict summary: the
-// upstream's warnings (each once) and a raised step.
-func addNotices(fr data.Frames, p plan, src upstream.Source, warnings []string) {
+// upstream's warnings (each once), what grouping could not do, and a
+// raised step.
+func addNotices(fr data.Frames, p plan, src upstream.Source, warnings, notes []string) {
 	if len(fr) == 0 {
 		return
+	}
+	for _, n := range notes {
+		fr[0].AppendNotices(data.Notice{Severity: data.NoticeSeverityInfo, Text: n})
 	}
 	seen := map[string]bool{}
 	for _, w := range warnings {
@@ -245,92 +242,6 @@ func addNotices(fr data.Frames, p plan, src upstream.Source, warnings []string) 
 			"Step raised from %s to %s: the panel gets at most %d points per series; narrow the time range for finer detail.",
 			p.panelStepRaised, p.panel.Step, prom.MaxPointsPerSeries)})
 	}
-}
-
-// judge classifies the analysis window's series (in parallel across
-// cores) and pairs each with its panel series. Series that have not
-// reported since activeFrom are left out; a panel series with no history
-// in the analysis window gets an inconclusive verdict. Items come sorted
-// by their labels.
-func (d *Datasource) judge(analysed, panel []series.Series, opt shape.Options, limits limitSet, activeFrom int64, showSeries bool) []frames.Item {
-	byKey := map[string]int{}
-	var items []frames.Item
-	var keys []string // keys[i]: items[i]'s label key, for the lookup and the sort
-	for _, s := range analysed {
-		if !reportsSince(s, activeFrom) {
-			continue
-		}
-		k := labelKey(s.Labels)
-		byKey[k] = len(items)
-		keys = append(keys, k)
-		items = append(items, frames.Item{Labels: s.Labels, Panel: s})
-	}
-	analysedSeries := make([]series.Series, len(items))
-	for i := range items {
-		analysedSeries[i] = items[i].Panel
-		items[i].Panel = series.Series{Labels: items[i].Labels}
-	}
-	if showSeries {
-		for _, s := range panel {
-			k := labelKey(s.Labels)
-			if i, ok := byKey[k]; ok {
-				items[i].Panel = s
-				continue
-			}
-			keys = append(keys, k)
-			items = append(items, frames.Item{Labels: s.Labels, Panel: s, Verdict: shape.Verdict{
-				Shape: shape.Inconclusive, Components: []shape.Shape{},
-				Reason: "the series has no history in the analysis window yet",
-			}})
-		}
-	}
-	// Classify in parallel: each verdict is independent. A panic in a
-	// worker is carried back to this goroutine, where safeQuery turns it
-	// into this query's error.
-	work := make(chan int)
-	var wg sync.WaitGroup
-	var panicked atomic.Value
-	for w := 0; w < runtime.GOMAXPROCS(0); w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			defer func() {
-				if r := recover(); r != nil {
-					panicked.CompareAndSwap(nil, fmt.Sprintf("%v\n%s", r, debug.Stack()))
-					for range work { // let the sender finish
-					}
-				}
-			}()
-			for i := range work {
-				o := opt
-				if l, ok := limits.For(items[i].Labels); ok {
-					o.LimitBytes = l
-				}
-				items[i].Limit = o.LimitBytes
-				s := analysedSeries[i]
-				items[i].Verdict = classify(s.T, s.V, o)
-			}
-		}()
-	}
-	for i := range analysedSeries {
-		work <- i
-	}
-	close(work)
-	wg.Wait()
-	if p := panicked.Load(); p != nil {
-		panic(p)
-	}
-	// Sort by each label set's key, computed once per item.
-	order := make([]int, len(items))
-	for i := range order {
-		order[i] = i
-	}
-	sort.SliceStable(order, func(a, b int) bool { return keys[order[a]] < keys[order[b]] })
-	sorted := make([]frames.Item, len(items))
-	for i, k := range order {
-		sorted[i] = items[k]
-	}
-	return sorted
 }
 
 // lastSample is the time of the latest sample of any series (ms; 0 when
@@ -354,5 +265,3 @@ func reportsSince(s series.Series, t int64) bool {
 	}
 	return false
 }
-
-func labelKey(l map[string]string) string { return data.Labels(l).String() }

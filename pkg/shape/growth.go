@@ -22,9 +22,9 @@ type growthFit struct {
 	// and so is watchedHours: twelve hours of steady growth means twelve
 	// hours of the clock however many pods showed it.
 	coveredHours float64
-	typicalHours  float64 // median steady span
-	residRise     float64 // lasting rise between jumps, per lifetime (normalised)
-	jumpRise      float64 // persisted jumps, per lifetime (normalised)
+	typicalHours float64 // median steady span
+	residRise    float64 // lasting rise between jumps, per lifetime (normalised)
+	jumpRise     float64 // persisted jumps, per lifetime (normalised)
 }
 
 // growthScratch is measureGrowth's working memory. The spans and the

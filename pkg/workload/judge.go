@@ -17,16 +17,24 @@ import (
 // explanation says which, and what the lifetimes before it did. The
 // verdict's Lifetimes[k].Series is an index into w.Members.
 func Judge(w Workload, ss []series.Series, opt shape.Options) shape.Verdict {
-	if !w.Grouped() {
+	if !w.Grouped() && w.Members[0].Series >= 0 {
 		s := ss[w.Members[0].Series]
 		return shape.Classify(s.T, s.V, opt)
 	}
-	lives := make([]shape.Life, len(w.Members))
+	lives := make([]shape.Life, 0, len(w.Members))
+	index := make([]int, 0, len(w.Members)) // lives → members
 	for i, m := range w.Members {
+		if m.Series < 0 { // only in a panel's range: no history
+			continue
+		}
 		s := ss[m.Series]
-		lives[i] = shape.Life{T: s.T, V: s.V, Generation: m.Generation}
+		lives = append(lives, shape.Life{T: s.T, V: s.V, Generation: m.Generation})
+		index = append(index, i)
 	}
 	v := shape.ClassifyPooled(lives, opt)
+	for k := range v.Lifetimes {
+		v.Lifetimes[k].Series = index[v.Lifetimes[k].Series]
+	}
 	if v.Pool != nil && v.Pool.Change != nil {
 		v.Explanation = w.changeText(v) + " " + v.Explanation
 	}

@@ -1,0 +1,201 @@
+package plugin
+
+import (
+	"fmt"
+	"runtime"
+	"runtime/debug"
+	"sort"
+	"sync"
+	"sync/atomic"
+
+	"github.com/memshape/memory-datasource/pkg/frames"
+	"github.com/memshape/memory-datasource/pkg/models"
+	"github.com/memshape/memory-datasource/pkg/series"
+	"github.com/memshape/memory-datasource/pkg/shape"
+	"github.com/memshape/memory-datasource/pkg/workload"
+)
+
+// judgeWorkload is workload.Judge; tests replace it.
+var judgeWorkload = workload.Judge
+
+// judge turns the analysis window's series into judged items: it groups
+// them into workloads as the query asks (group), keeps those that still
+// report (active), pairs each series with what the panel draws (pair),
+// classifies every item in parallel across cores (classifyAll), and
+// sorts them by their labels. Notes say what the grouping could not do.
+func (d *Datasource) judge(analysed, panel []series.Series, q models.Query, limits limitSet, activeFrom int64, showSeries bool) ([]frames.Item, []string) {
+	groups, notes := workload.Group(analysed, q.By)
+	groups = active(groups, activeFrom)
+	items := make([]frames.Item, len(groups))
+	for i := range groups {
+		items[i] = frames.Item{Labels: groups[i].Labels, Workload: &groups[i]}
+		if groups[i].Grouped() {
+			items[i].Members = make([]series.Series, len(groups[i].Members))
+		}
+	}
+	if showSeries {
+		items = pair(items, analysed, panel, q.By)
+	}
+	classifyAll(items, analysed, q.Options, limits)
+	keys := make([]string, len(items))
+	for i, it := range items {
+		keys[i] = series.Key(it.Labels)
+	}
+	order := make([]int, len(items))
+	for i := range order {
+		order[i] = i
+	}
+	sort.SliceStable(order, func(a, b int) bool { return keys[order[a]] < keys[order[b]] })
+	sorted := make([]frames.Item, len(items))
+	for i, k := range order {
+		sorted[i] = items[k]
+	}
+	return sorted, notes
+}
+
+// active keeps the workloads of which some series has a sample at or after
+// t (ms): a workload whose every pod is gone is not one to judge now. The
+// series that stopped still count in the verdicts of those kept.
+func active(groups []workload.Workload, t int64) []workload.Workload {
+	out := groups[:0]
+	for _, g := range groups {
+		for _, m := range g.Members {
+			if m.Last >= t {
+				out = append(out, g)
+				break
+			}
+		}
+	}
+	return out
+}
+
+// pair gives each item the panel's series of it: an ungrouped series its
+// own (Item.Panel), a workload each member's (Item.Members). A panel series
+// with no history in the analysis window (a pod started in its last step)
+// is drawn as a new member of its workload, or as an item of its own with
+// an inconclusive verdict.
+func pair(items []frames.Item, analysed, panel []series.Series, by workload.By) []frames.Item {
+	type place struct{ item, member int }
+	where := map[string]place{}
+	for i, it := range items {
+		for m, mem := range it.Workload.Members {
+			where[series.Key(analysed[mem.Series].Labels)] = place{i, m}
+		}
+	}
+	var orphans []series.Series
+	for _, s := range panel {
+		p, ok := where[series.Key(s.Labels)]
+		switch {
+		case !ok:
+			orphans = append(orphans, s)
+		case items[p.item].Grouped():
+			items[p.item].Members[p.member] = s
+		default:
+			items[p.item].Panel = s
+		}
+	}
+	if len(orphans) == 0 {
+		return items
+	}
+	byIdentity := map[string]int{}
+	for i, it := range items {
+		if it.Grouped() {
+			byIdentity[series.Key(it.Labels)] = i
+		}
+	}
+	newGroups, _ := workload.Group(orphans, by)
+	for gi := range newGroups {
+		g := newGroups[gi]
+		if i, ok := byIdentity[series.Key(g.Labels)]; ok && g.Grouped() {
+			w := *items[i].Workload // a copy: the members grow
+			for _, m := range g.Members {
+				m.Series = -1 // only in the panel's range
+				w.Members = append(w.Members, m)
+				items[i].Members = append(items[i].Members, orphans[m.Series])
+			}
+			items[i].Workload = &w
+			continue
+		}
+		it := frames.Item{Labels: g.Labels, Workload: &newGroups[gi], Verdict: shape.Verdict{
+			Shape: shape.Inconclusive, Components: []shape.Shape{},
+			Reason: "the series has no history in the analysis window yet",
+		}}
+		if g.Grouped() {
+			for _, m := range g.Members {
+				it.Members = append(it.Members, orphans[m.Series])
+			}
+			newGroups[gi].Members = markPanelOnly(g.Members)
+		} else {
+			it.Panel = orphans[g.Members[0].Series]
+			newGroups[gi].Members = markPanelOnly(g.Members)
+		}
+		items = append(items, it)
+	}
+	return items
+}
+
+func markPanelOnly(ms []workload.Member) []workload.Member {
+	out := make([]workload.Member, len(ms))
+	for i, m := range ms {
+		m.Series = -1
+		out[i] = m
+	}
+	return out
+}
+
+// classifyAll judges every item that has history (in parallel: each
+// verdict is independent), with the limit of its series — for a workload,
+// of its latest series. A panic in a worker is carried back to this
+// goroutine, where safeQuery turns it into this query's error.
+func classifyAll(items []frames.Item, analysed []series.Series, opt shape.Options, limits limitSet) {
+	work := make(chan int)
+	var wg sync.WaitGroup
+	var panicked atomic.Value
+	for w := 0; w < runtime.GOMAXPROCS(0); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() {
+				if r := recover(); r != nil {
+					panicked.CompareAndSwap(nil, fmt.Sprintf("%v\n%s", r, debug.Stack()))
+					for range work { // let the sender finish
+					}
+				}
+			}()
+			for i := range work {
+				it := &items[i]
+				o := opt
+				if l, ok := limits.For(latestLabels(it.Workload, analysed)); ok {
+					o.LimitBytes = l
+				}
+				it.Limit = o.LimitBytes
+				it.Verdict = judgeWorkload(*it.Workload, analysed, o)
+			}
+		}()
+	}
+	for i := range items {
+		if len(items[i].Workload.Members) > 0 && items[i].Workload.Members[0].Series >= 0 {
+			work <- i
+		}
+	}
+	close(work)
+	wg.Wait()
+	if p := panicked.Load(); p != nil {
+		panic(p)
+	}
+}
+
+// latestLabels are the labels of a workload's series that reported last
+// (its current pod: the one whose limit applies now).
+func latestLabels(w *workload.Workload, analysed []series.Series) map[string]string {
+	best := -1
+	for i, m := range w.Members {
+		if m.Series >= 0 && (best < 0 || m.Last >= w.Members[best].Last) {
+			best = i
+		}
+	}
+	if best < 0 {
+		return w.Labels
+	}
+	return analysed[w.Members[best].Series].Labels
+}
