@@ -143,7 +143,7 @@ func demoRun(ctx context.Context, cfg demoConfig) (*demoResult, error) {
 	// One sample per query step over the analysis window keeps the
 	// backfill quick (the exporter's history has one a minute, for eight
 	// days); the limits are read over the last hour.
-	hist := recentLimits(demo.History(workloads, now.Add(-demoWindow-time.Hour), now, demoInterval, demo.ScrapeLabels()), now.Add(-2*time.Hour))
+	hist := scraped(recentLimits(demo.History(workloads, now.Add(-demoWindow-time.Hour), now, demoInterval, demo.ScrapeLabels()), now.Add(-2*time.Hour)))
 	res := &demoResult{outDir: cfg.outDir}
 
 	var url string
@@ -209,6 +209,22 @@ func recentLimits(ss []series.Series, from time.Time) []series.Series {
 		out = append(out, s)
 	}
 	return out
+}
+
+// scrapeLag is how long after each step the demo's samples are stamped: a
+// scrape never lands on the query's grid, and a sample exactly one
+// lookback before a step is selected by Prometheus 2 (a closed lookback)
+// and not by Prometheus 3 or the stand-in (left-open). Off the grid, every
+// Prometheus selects the same samples.
+const scrapeLag = 30 * time.Second
+
+func scraped(ss []series.Series) []series.Series {
+	for _, s := range ss {
+		for i := range s.T {
+			s.T[i] -= scrapeLag.Milliseconds()
+		}
+	}
+	return ss
 }
 
 // demoQuery runs the demo's query through the data source as Grafana

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"image/png"
@@ -16,6 +17,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/grafana/grafana-plugin-sdk-go/data"
+
+	"github.com/memshape/memory-datasource/internal/demo"
 	"github.com/memshape/memory-datasource/internal/promtest"
 	"github.com/memshape/memory-datasource/pkg/series"
 )
@@ -394,5 +398,92 @@ func TestPlotFileNames(t *testing.T) {
 	}
 	if got := fileName("{}"); got != "series" {
 		t.Errorf("empty name: %q", got)
+	}
+}
+
+// On a churned cluster the CLI judges each workload across its pods and
+// containers, with the same verdicts as the data source gives for the same
+// window and step (both go through pkg/workload); --group-by series and
+// --group-by LABEL group otherwise.
+func TestClassifyGroupsWorkloadsAsThePluginDoes(t *testing.T) {
+	end := demoNow
+	ws := demo.Workloads(end)
+	hist := demo.History(ws, end.Add(-7*24*time.Hour-time.Hour), end, 5*time.Minute, demo.ScrapeLabels())
+	srv := httptest.NewServer(demo.NewAPI(hist))
+	defer srv.Close()
+	args := []string{"classify", "--prometheus", srv.URL, "--query", demoExpr,
+		"--start", end.Add(-7 * 24 * time.Hour).Format(time.RFC3339), "--end", end.Format(time.RFC3339), "--step", "5m", "--format", "json"}
+
+	code, out, errs := runCLI(t, "", args...)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	var doc struct {
+		Results []struct {
+			Metric      map[string]string `json:"metric"`
+			Shape       string            `json:"shape"`
+			Explanation string            `json:"explanation"`
+			Workload    *struct {
+				Name      string `json:"name"`
+				Kind      string `json:"kind"`
+				Series    int    `json:"series"`
+				Lifetimes int    `json:"lifetimes"`
+				Showing   int    `json:"showing"`
+			} `json:"workload"`
+		} `json:"results"`
+	}
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatalf("output is not JSON: %v", err)
+	}
+	if len(doc.Results) != len(ws) {
+		t.Fatalf("%d results, want one per workload (%d)", len(doc.Results), len(ws))
+	}
+
+	// The data source over the same window, at the same step.
+	frames, err := demoQuery(context.Background(), srv.URL, end)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var table *data.Frame
+	for _, f := range frames {
+		if f.Name == "verdicts" {
+			table = f
+		}
+	}
+	plugin := map[string][2]string{}
+	for i := range table.Rows() {
+		plugin[stringAt(table, "namespace", i)+"/"+stringAt(table, "workload", i)] = [2]string{stringAt(table, "shape", i), stringAt(table, "explanation", i)}
+	}
+	for _, r := range doc.Results {
+		if r.Workload == nil || r.Metric["pod"] != "" {
+			t.Errorf("%v: not judged as a workload", r.Metric)
+			continue
+		}
+		name := r.Metric["namespace"] + "/" + r.Metric["workload"]
+		want, ok := plugin[name]
+		if !ok {
+			t.Errorf("%s: the plugin has no row", name)
+			continue
+		}
+		// The plugin's verdicts carry each pod's limit; the CLI was given
+		// none: the shape and the words before the limit agree.
+		if r.Shape != want[0] || !strings.HasPrefix(want[1], strings.SplitN(strings.TrimSuffix(r.Explanation, "."), ";", 2)[0]) {
+			t.Errorf("%s: CLI %s (%s), plugin %s (%s)", name, r.Shape, r.Explanation, want[0], want[1])
+		}
+		if r.Workload.Series < 1 || r.Workload.Lifetimes < 1 || r.Workload.Showing > r.Workload.Lifetimes {
+			t.Errorf("%s: %+v", name, *r.Workload)
+		}
+	}
+
+	code, out, _ = runCLI(t, "", append(args, "--group-by", "series")...)
+	if n := len(classifyResults(t, out)); code != 0 || n < 10*len(ws) {
+		t.Errorf("--group-by series: exit %d, %d results, want one per pod and container", code, n)
+	}
+	code, out, _ = runCLI(t, "", append(args, "--group-by", "namespace")...)
+	if res := classifyResults(t, out); code != 0 || len(res) != 4 || res[0].Metric["namespace"] == "" || len(res[0].Metric) != 1 {
+		t.Errorf("--group-by namespace: exit %d, %+v", code, res)
+	}
+	if code, _, errs := runCLI(t, "", append(args, "--group-by", "9bad")...); code != exitUsage || !strings.Contains(errs, "not a label name") {
+		t.Errorf("--group-by 9bad: exit %d, %q", code, errs)
 	}
 }

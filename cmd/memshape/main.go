@@ -25,6 +25,7 @@ import (
 	"math"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -33,6 +34,7 @@ import (
 	"github.com/memshape/memory-datasource/pkg/series"
 	"github.com/memshape/memory-datasource/pkg/shape"
 	"github.com/memshape/memory-datasource/pkg/units"
+	"github.com/memshape/memory-datasource/pkg/workload"
 )
 
 // version is set at build time: go build -ldflags "-X main.version=1.2.3".
@@ -102,6 +104,16 @@ Flags:
   --sensitivity low|normal|high
         low wants more evidence before naming a growth shape, high less
         (default normal)
+  --group-by auto|series|workload|LABEL,LABEL
+        how series are judged (default auto): auto judges the series of
+        one Kubernetes workload together — its pods side by side, the pods
+        that replaced them at each rollout, the containers restarted in
+        them (series with a pod label: Prometheus' pod and namespace,
+        Datadog's pod_name and kube_namespace) — and every other series on
+        its own; series judges each series on its own; workload groups
+        Kubernetes series and says which have no pod label; LABEL,LABEL
+        groups the series that share those labels' values (job,service),
+        every other label telling lifetimes apart
   --plot DIR
         also draw one PNG per series into DIR: the series, the fitted
         curves, jumps, restarts, the limit, and the verdict as its title
@@ -229,6 +241,7 @@ func (b *bytesFlag) Set(s string) error {
 
 type classifyConfig struct {
 	format      string
+	groupBy     workload.By
 	limit       float64
 	sensitivity shape.Sensitivity
 	file        string // "-" for standard input
@@ -242,6 +255,7 @@ func parseClassifyFlags(args []string, stderr io.Writer) (classifyConfig, int, b
 	fs.SetOutput(io.Discard)
 	format := fs.String("format", "table", "")
 	sens := fs.String("sensitivity", "normal", "")
+	groupBy := fs.String("group-by", "auto", "")
 	var limit bytesFlag
 	fs.Var(&limit, "limit", "")
 	fs.StringVar(&cfg.plotDir, "plot", "", "")
@@ -320,8 +334,40 @@ func parseClassifyFlags(args []string, stderr io.Writer) (classifyConfig, int, b
 		fmt.Fprintf(stderr, "memshape classify: --sensitivity: %v\n", err)
 		return cfg, exitUsage, false
 	}
+	if cfg.groupBy, err = workload.ParseByString(*groupBy); err != nil {
+		fmt.Fprintf(stderr, "memshape classify: --group-by: %v\n", err)
+		return cfg, exitUsage, false
+	}
 	cfg.limit = float64(limit)
 	return cfg, exitOK, true
+}
+
+// row is one line of the output: one series, or one workload judged
+// across its series.
+type row struct {
+	labels  map[string]string // the series' labels, or the workload's identity
+	v       shape.Verdict
+	w       workload.Workload
+	members []series.Series // a workload's series, in order of their first samples
+}
+
+func (r row) name() string { return series.Series{Labels: r.labels}.Name() }
+
+// judgeAll groups the series as --group-by says and judges each group as
+// the data source does (pkg/workload): a Kubernetes workload across its
+// pods and containers, anything else one series at a time. Notes of the
+// grouping go to stderr.
+func judgeAll(ss []series.Series, by workload.By, opt shape.Options, stderr io.Writer) []row {
+	groups, notes := workload.Group(ss, by)
+	printWarnings(stderr, notes)
+	rows := make([]row, len(groups))
+	for i, g := range groups {
+		rows[i] = row{labels: g.Labels, v: workload.Judge(g, ss, opt), w: g}
+		for _, m := range g.Members {
+			rows[i].members = append(rows[i].members, ss[m.Series])
+		}
+	}
+	return rows
 }
 
 func runClassify(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
@@ -394,23 +440,20 @@ func runClassify(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	printWarnings(stderr, warnings)
 
 	opt := shape.Options{LimitBytes: cfg.limit, Sensitivity: cfg.sensitivity}
-	verdicts := make([]shape.Verdict, len(ss))
-	for i, s := range ss {
-		verdicts[i] = shape.Classify(s.T, s.V, opt)
-	}
+	rows := judgeAll(ss, cfg.groupBy, opt, stderr)
 
 	var err error
 	if cfg.format == "json" {
-		err = writeJSON(stdout, ss, verdicts)
+		err = writeJSON(stdout, rows)
 	} else {
-		err = writeTable(stdout, ss, verdicts)
+		err = writeTable(stdout, rows)
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "memshape: writing output: %v\n", err)
 		return exitError
 	}
 	if cfg.plotDir != "" {
-		written, plotWarnings, err := writePlots(cfg.plotDir, ss, verdicts, cfg.limit)
+		written, plotWarnings, err := writePlots(cfg.plotDir, rows, cfg.limit)
 		printWarnings(stderr, plotWarnings)
 		if err != nil {
 			fmt.Fprintf(stderr, "memshape: %v\n", err)
@@ -474,24 +517,43 @@ type jsonResult struct {
 	Scores             shape.Scores `json:"scores"`
 	Points             int          `json:"points"`
 	Dropped            int          `json:"dropped"`
+	// Workload is set when the series were grouped into a workload.
+	Workload *jsonWorkload `json:"workload,omitempty"`
 }
 
 type jsonOutput struct {
 	Results []jsonResult `json:"results"`
 }
 
-func writeJSON(w io.Writer, ss []series.Series, vs []shape.Verdict) error {
-	out := jsonOutput{Results: make([]jsonResult, len(ss))}
-	for i, s := range ss {
-		v := vs[i]
+// jsonWorkload is what a workload's result adds: how it was grouped and
+// what its lifetimes showed.
+type jsonWorkload struct {
+	Namespace string `json:"namespace,omitempty"`
+	Name      string `json:"name"`
+	Kind      string `json:"kind"`
+	Series    int    `json:"series"`    // series pooled
+	Lifetimes int    `json:"lifetimes"` // lifetimes among them
+	Showing   int    `json:"showing"`   // lifetimes whose own growth shows the shape
+	Measured  int    `json:"measured"`  // lifetimes long enough to tell
+	Replicas  int    `json:"replicas"`
+	Rollouts  int    `json:"rollouts"`
+	ChangedAt *int64 `json:"changed_at,omitempty"` // Unix ms of the rollout the shape changed at
+	ChangedBy string `json:"changed_by,omitempty"`
+	Worst     string `json:"worst,omitempty"` // the pod whose memory rose fastest
+}
+
+func writeJSON(w io.Writer, rows []row) error {
+	out := jsonOutput{Results: make([]jsonResult, len(rows))}
+	for i, r := range rows {
+		v := r.v
 		res := jsonResult{
-			Metric:             s.Labels,
+			Metric:             r.labels,
 			Shape:              v.Shape,
 			Components:         v.Components,
 			Confidence:         finite(v.Confidence),
 			GrowthBytesPerHour: finite(v.GrowthBytesPerHour),
 			Explanation:        v.Explanation,
-			Series:             s.Name(),
+			Series:             r.name(),
 			Reason:             v.Reason,
 			WatchForSeconds:    v.WatchFor.Seconds(),
 			Restarts:           v.Restarts,
@@ -521,6 +583,22 @@ func writeJSON(w io.Writer, ss []series.Series, vs []shape.Verdict) error {
 				From: finite(jp.From), To: finite(jp.To), Size: finite(jp.Size), Freed: finite(jp.Freed),
 			}
 		}
+		if r.w.Grouped() && v.Pool != nil {
+			p := v.Pool
+			jw := &jsonWorkload{Namespace: r.w.Namespace, Name: r.w.Name, Kind: string(r.w.Kind), Series: len(r.w.Members),
+				Lifetimes: p.Lifetimes, Showing: p.Showing, Measured: p.Measured, Replicas: p.Replicas, Rollouts: len(r.w.Rollouts)}
+			if p.Worst >= 0 && p.Worst < len(v.Lifetimes) {
+				jw.Worst = r.w.Members[v.Lifetimes[p.Worst].Series].Pod
+			}
+			if c := p.Change; c != nil {
+				at := c.At
+				jw.ChangedAt = &at
+				if ro, ok := r.w.Rollout(c.Generation); ok {
+					jw.ChangedBy = r.w.RolloutName(ro)
+				}
+			}
+			res.Workload = jw
+		}
 		out.Results[i] = res
 	}
 	enc := json.NewEncoder(w)
@@ -537,16 +615,37 @@ func finite(x float64) float64 {
 	return x
 }
 
-func writeTable(w io.Writer, ss []series.Series, vs []shape.Verdict) error {
+func writeTable(w io.Writer, rows []row) error {
+	grouped := false
+	for _, r := range rows {
+		grouped = grouped || r.w.Grouped()
+	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "SERIES\tSHAPE\tCONF\tGROWTH\tTO LIMIT\tEXPLANATION")
-	for i, s := range ss {
-		v := vs[i]
-		fmt.Fprintf(tw, "%s\t%s\t%.2f\t%s\t%s\t%s\n",
-			cell(s.Name()), cell(shapeCell(v)), finite(v.Confidence),
-			growthCell(v), toLimitCell(v), cell(explanationCell(v)))
+	if grouped {
+		fmt.Fprintln(tw, "SERIES\tSHAPE\tCONF\tGROWTH\tTO LIMIT\tLIFETIMES\tEXPLANATION")
+	} else {
+		fmt.Fprintln(tw, "SERIES\tSHAPE\tCONF\tGROWTH\tTO LIMIT\tEXPLANATION")
+	}
+	for _, r := range rows {
+		v := r.v
+		fmt.Fprintf(tw, "%s\t%s\t%.2f\t%s\t%s\t", cell(r.name()), cell(shapeCell(v)), finite(v.Confidence), growthCell(v), toLimitCell(v))
+		if grouped {
+			fmt.Fprintf(tw, "%s\t", lifetimesCell(r))
+		}
+		fmt.Fprintf(tw, "%s\n", cell(explanationCell(v)))
 	}
 	return tw.Flush()
+}
+
+// lifetimesCell is "14 of 14 (16)": of a workload's lifetimes long enough
+// to tell, how many show the shape, and how many were seen; "1" for one
+// series.
+func lifetimesCell(r row) string {
+	p := r.v.Pool
+	if !r.w.Grouped() || p == nil {
+		return strconv.Itoa(max(1, len(r.v.Lifetimes)))
+	}
+	return fmt.Sprintf("%d of %d (%d)", p.Showing, p.Measured, p.Lifetimes)
 }
 
 // cell keeps a value on one table row: tabs and line breaks become spaces.

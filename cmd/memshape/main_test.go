@@ -109,10 +109,10 @@ func TestClassifyJSON(t *testing.T) {
 			// From a file, from "-" and from stdin with no argument.
 			var outs []string
 			for _, args := range [][]string{
-				{"classify", "--format", "json", path},
-				{"classify", "--format=json", "-"},
-				{"classify", "--format", "json"},
-				{"classify", path, "--format", "json", "--limit", "2GiB"},
+				{"classify", "--group-by", "series", "--format", "json", path},
+				{"classify", "--group-by", "series", "--format=json", "-"},
+				{"classify", "--group-by=series", "--format", "json"},
+				{"classify", path, "--format", "json", "--limit", "2GiB", "--group-by", "series"},
 			} {
 				stdin := ""
 				if args[len(args)-1] != path && !contains(args, path) {
@@ -246,7 +246,7 @@ func TestClassifyTable(t *testing.T) {
 	for _, file := range []string{"prom_matrix.json", "prom_6h.json", "dd_query.json", "mem.csv"} {
 		t.Run(file, func(t *testing.T) {
 			path := testFile(file)
-			code, out, errs := runCLI(t, "", "classify", "--limit", "1.5GB", "--sensitivity", "high", path)
+			code, out, errs := runCLI(t, "", "classify", "--limit", "1.5GB", "--sensitivity", "high", "--group-by", "series", path)
 			if code != 0 || errs != "" {
 				t.Fatalf("code %d, stderr %q", code, errs)
 			}
@@ -459,7 +459,8 @@ func TestBinary(t *testing.T) {
 	if err := json.Unmarshal(out, &doc); err != nil {
 		t.Fatalf("output: %v\n%s", err, out)
 	}
-	if len(doc.Results) != 2 || doc.Results[0].Metric["pod"] != "checkout-5c9d7b7f4-8kq2m" {
+	// Two pods of two Deployments: judged as their workloads, by default.
+	if len(doc.Results) != 2 || doc.Results[0].Metric["workload"] != "checkout" || doc.Results[0].Metric["pod"] != "" {
 		t.Errorf("results: %+v", doc.Results)
 	}
 
@@ -485,7 +486,7 @@ func TestDemoNamesEveryShape(t *testing.T) {
 	if code := run([]string{"demo", "--in-process", "--out", t.TempDir()}, strings.NewReader(""), &out, &errb); code != exitOK {
 		t.Fatalf("exit %d: %s", code, errb.String())
 	}
-	for _, s := range []string{" leak ", " fragmentation ", " bloat ", " healthy ", "recommender-0"} {
+	for _, s := range []string{" leak ", " fragmentation ", " bloat ", " healthy ", "search/recommender", "shop/cart "} {
 		if !strings.Contains(out.String(), s) {
 			t.Errorf("demo output lacks %q:\n%s", s, out.String())
 		}

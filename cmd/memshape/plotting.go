@@ -9,26 +9,30 @@ import (
 
 	"github.com/memshape/memory-datasource/pkg/plot"
 	"github.com/memshape/memory-datasource/pkg/series"
-	"github.com/memshape/memory-datasource/pkg/shape"
 )
 
-// writePlots draws one PNG per series into dir (created if need be) with
-// pkg/plot: the series, the fitted curves, jumps, restarts, the limit and
-// the verdict as its title. Files are named NN-<series>.png in output
-// order, <series> being the values of the labels that tell the series apart
-// (all of them but the metric name for one series). It returns the files written and a warning for each series that
+// writePlots draws one PNG per row into dir (created if need be) with
+// pkg/plot: the series — a workload's pods and containers together — the
+// fitted curves, jumps, restarts, the limit and the verdict as its title.
+// Files are named NN-<row>.png in output order, <row> being the values of
+// the labels that tell the rows apart (all of them but the metric name for
+// one row). It returns the files written and a warning for each row that
 // could not be drawn (e.g. fewer than two points); err is for dir itself.
-func writePlots(dir string, ss []series.Series, vs []shape.Verdict, limit float64) (written, warnings []string, err error) {
+func writePlots(dir string, rows []row, limit float64) (written, warnings []string, err error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, nil, fmt.Errorf("--plot: %w", err)
 	}
-	width := len(fmt.Sprint(len(ss)))
-	keys := distinguishing(ss)
-	for i, s := range ss {
-		name := fmt.Sprintf("%0*d-%s.png", width, i+1, fileName(shortName(s, keys)))
+	width := len(fmt.Sprint(len(rows)))
+	named := make([]series.Series, len(rows))
+	for i, r := range rows {
+		named[i] = series.Series{Labels: r.labels}
+	}
+	keys := distinguishing(named)
+	for i, r := range rows {
+		name := fmt.Sprintf("%0*d-%s.png", width, i+1, fileName(shortName(named[i], keys)))
 		path := filepath.Join(dir, name)
-		if err := writePlot(path, s, vs[i], limit); err != nil {
-			warnings = append(warnings, fmt.Sprintf("%s: not plotted: %v", s.Name(), err))
+		if err := writePlot(path, r, limit); err != nil {
+			warnings = append(warnings, fmt.Sprintf("%s: not plotted: %v", r.name(), err))
 			continue
 		}
 		written = append(written, path)
@@ -36,7 +40,7 @@ func writePlots(dir string, ss []series.Series, vs []shape.Verdict, limit float6
 	return written, warnings, nil
 }
 
-func writePlot(path string, s series.Series, v shape.Verdict, limit float64) (err error) {
+func writePlot(path string, r row, limit float64) (err error) {
 	f, err := os.Create(path)
 	if err != nil {
 		return err
@@ -49,7 +53,7 @@ func writePlot(path string, s series.Series, v shape.Verdict, limit float64) (er
 			os.Remove(path)
 		}
 	}()
-	return plot.Render(f, s, v, plot.Options{Title: s.Name(), Limit: limit})
+	return plot.RenderWorkload(f, r.members, r.v, plot.Options{Title: r.name(), Limit: limit})
 }
 
 // distinguishing returns the label keys, sorted, whose values differ

@@ -11,13 +11,16 @@ import (
 type Mode string
 
 const (
-	// Auto groups Kubernetes series (those with a pod label) into their
-	// workloads and judges every other series on its own. The default.
+	// Auto groups Kubernetes series (those with a pod and a namespace
+	// label: Prometheus' pod and namespace, Datadog's pod_name and
+	// kube_namespace) into their workloads and judges every other series
+	// on its own. The default.
 	Auto Mode = "auto"
 	// BySeries judges every series on its own.
 	BySeries Mode = "series"
-	// ByWorkload groups Kubernetes series into workloads; a series without
-	// a pod label is judged on its own, and the query is told.
+	// ByWorkload groups Kubernetes series into workloads (a pod label is
+	// enough); a series without one is judged on its own, and the query is
+	// told.
 	ByWorkload Mode = "workload"
 	// ByLabels groups series that share the values of By.Labels; every
 	// other label tells lifetimes apart.

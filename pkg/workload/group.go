@@ -131,7 +131,7 @@ func Group(ss []series.Series, by By) (ws []Workload, notes []string) {
 			m.Pod = s.Labels["pod"]
 			add("\x01"+series.Key(labels), Workload{Labels: labels, Kind: Labelled, Name: strings.Join(parts, "/")}, m)
 		default:
-			w, pod, tmpl, ok := kubernetes(s.Labels)
+			w, pod, tmpl, ok := kubernetes(s.Labels, by.Mode == ByWorkload)
 			if !ok {
 				unpodded++
 				add("\x00"+series.Key(s.Labels), Workload{Labels: s.Labels, Kind: Single, Name: series.Key(s.Labels)}, m)
@@ -189,11 +189,13 @@ func splitSingles(ws []Workload) []Workload {
 
 // kubernetes reads a Kubernetes series' workload: the namespace, the
 // workload (from owner labels, else from the pod's name) and the
-// container, and the identity labels. ok is false without a pod label.
-func kubernetes(labels map[string]string) (w Workload, pod, template string, ok bool) {
+// container, and the identity labels. ok is false without a pod label —
+// or, unless anyNamespace, without a namespace beside it: a label named
+// pod alone may mean something else.
+func kubernetes(labels map[string]string, anyNamespace bool) (w Workload, pod, template string, ok bool) {
 	for _, sc := range schemas {
 		pod = labels[sc.pod]
-		if pod == "" {
+		if pod == "" || (!anyNamespace && labels[sc.namespace] == "") {
 			continue
 		}
 		w.Namespace = labels[sc.namespace]
