@@ -42,12 +42,20 @@ type levels struct {
 	partial    []bool
 	startsSeen bool
 	pooled     bool
+	// fewWhole: pooled, and fewer than two lifetimes are seen whole (begun
+	// and ended inside the window). The lifetimes that began before it
+	// then take part in judging how growth changes with age, measured
+	// from the window's start: the rest are too few and too young.
+	fewWhole bool
+	// began and running: each lifetime is seen to begin inside the window,
+	// and lasts to its end.
+	began, running []bool
 }
 
 // aged reports whether lifetime k takes part in judging how growth
 // changes with age (see lifetimes.aged).
 func (lv *levels) aged(k int) bool {
-	return !lv.partial[k] || (lv.pooled && !lv.startsSeen)
+	return !lv.partial[k] || (lv.pooled && lv.fewWhole)
 }
 
 // binLevels bins every lifetime of v at one width — under a GC sawtooth
@@ -77,6 +85,8 @@ func binLevels(t []int64, v []float64, lt lifetimes, ws *workspace) levels {
 		lv.life = append(lv.life, span{lo, hi})
 	}
 	lv.partial, lv.startsSeen, lv.pooled = lt.partial, lt.startsSeen, lt.pooled
+	lv.fewWhole = lt.fewWhole()
+	lv.began, lv.running = lt.began, lt.running
 	lv.daily = lv.removeDailyCycle(lt.last-lt.first, &ws.daily)
 	return lv
 }

@@ -94,6 +94,14 @@ func (lv *levels) removeDailyCycle(windowMs int64, sc *dailyScratch) float64 {
 	if rssLin <= 0 || (rssLin-rssFull)/rssLin < dailyMinGain || amp < 2*noise {
 		return 0
 	}
+	if lv.synchronised() && lv.ageProfileRises(2*noise) {
+		// Every lifetime starts at the same time of day and lasts a day or
+		// less (a nightly deploy): a daily cycle and a curve of age are
+		// one and the same here. A load cycle falls as well as rises; a
+		// profile of age that only rises is the shape itself (a curve that
+		// slows is fragmentation, not a leak bent by the day).
+		return 0
+	}
 	for i := range lv.y {
 		lv.y[i] -= c*sn[i] + d*cs[i]
 	}
@@ -128,4 +136,72 @@ func dayPhase(t int64) (float64, float64) {
 	}
 	i := int(ms * phaseSteps / dayMs)
 	return sinDay[i], cosDay[i]
+}
+
+// synchronised reports whether every lifetime seen to start (all of them,
+// when none is) starts within 90 minutes of the same time of day, and
+// none lasts over 26 hours: the lifetimes' ages and the time of day then
+// move together.
+func (lv *levels) synchronised() bool {
+	var sx, sy float64
+	n := 0
+	for k, s := range lv.life {
+		if s.bins() == 0 {
+			continue
+		}
+		if lv.age[s.hi-1]-lv.age[s.lo] > 26 {
+			return false
+		}
+		if len(lv.life) > 1 && !lv.aged(k) {
+			continue
+		}
+		start := lv.at[s.lo] - lv.age[s.lo]*3.6e6
+		sn, cs := dayPhase(int64(start))
+		sx, sy = sx+cs, sy+sn
+		n++
+	}
+	if n < 2 {
+		return false
+	}
+	// The mean resultant length of the start phases: 1 when all agree;
+	// 90 minutes of spread either way keeps it above cos(π/8).
+	return math.Hypot(sx, sy)/float64(n) >= math.Cos(math.Pi/8)
+}
+
+// ageProfileRises reports whether the lifetimes' mean level by hour of age
+// never falls by more than tol from its running maximum and ends higher
+// than it starts by more than tol: growth, with no fall a load cycle would
+// have.
+func (lv *levels) ageProfileRises(tol float64) bool {
+	var sum, cnt [27]float64
+	for k, s := range lv.life {
+		if s.bins() < 4 || (len(lv.life) > 1 && !lv.aged(k)) {
+			continue
+		}
+		var mean float64
+		for i := s.lo; i < s.hi; i++ {
+			mean += lv.y[i]
+		}
+		mean /= float64(s.bins())
+		for i := s.lo; i < s.hi; i++ {
+			h := min(int(lv.age[i]), len(sum)-1)
+			sum[h] += lv.y[i] - mean
+			cnt[h]++
+		}
+	}
+	top, first, last := math.Inf(-1), math.NaN(), math.NaN()
+	for h := range sum {
+		if cnt[h] == 0 {
+			continue
+		}
+		v := sum[h] / cnt[h]
+		if math.IsNaN(first) {
+			first = v
+		}
+		if v < top-tol {
+			return false
+		}
+		top, last = math.Max(top, v), v
+	}
+	return last-first > tol
 }

@@ -50,6 +50,7 @@ func measureGrowth(lv *levels, st steadyParts, jf jumpsFound, sc *growthScratch)
 	}()
 	longMid, longH := math.NaN(), -1.0 // the middle age of the longest aged span
 	var watched, steady []interval     // pooled: the wall-clock spans watched and steady, ms
+	var wholeMids []float64            // pooled: the middle ages of lifetimes seen whole
 	for k, s := range st.spans {
 		if s.bins() < 3 {
 			continue
@@ -70,6 +71,9 @@ func measureGrowth(lv *levels, st steadyParts, jf jumpsFound, sc *growthScratch)
 		}
 		g.aged = append(g.aged, s)
 		mids = append(mids, (lv.age[s.lo]+lv.age[s.hi-1])/2)
+		if lv.pooled && lv.began[k] && !lv.running[k] {
+			wholeMids = append(wholeMids, mids[len(mids)-1])
+		}
 		if h > longH {
 			longMid, longH = mids[len(mids)-1], h
 		}
@@ -97,12 +101,20 @@ func measureGrowth(lv *levels, st steadyParts, jf jumpsFound, sc *growthScratch)
 	// unseen) must not carry the second half's rate by its leverage alone.
 	if len(mids) > 0 {
 		split := median(mids)
-		if len(lv.life) <= 2 {
+		if len(lv.life) <= 2 || lv.fewWhole {
 			// Both lifetimes are cut by the window: the halves of the
 			// longer are compared. A few hours of the other, before or
 			// after a restart near an end, measure no rate, and split at
 			// their middle they would cut the longer to its first hours.
+			// So for pooled lifetimes none of which is seen whole: the
+			// replicas that ran through the window against those just
+			// started.
 			split = longMid
+		} else if w := wholeMids; len(w) >= 2 {
+			// Pooled lifetimes: the pods still running are cut by the
+			// window's end, younger than a lifetime lasts; the middle age
+			// of those seen whole is the typical lifetime's.
+			split = median(w)
 		}
 		for _, s := range g.aged {
 			m := s.lo

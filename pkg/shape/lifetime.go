@@ -66,6 +66,21 @@ func (lt *lifetimes) place(t []int64) {
 	lt.members = []segment{{0, len(t)}}
 }
 
+// fewWhole reports whether fewer than two pooled lifetimes are seen whole:
+// begun and ended inside the window.
+func (lt *lifetimes) fewWhole() bool {
+	if !lt.pooled {
+		return false
+	}
+	n := 0
+	for k := range lt.segs {
+		if lt.began[k] && !lt.running[k] {
+			n++
+		}
+	}
+	return n < 2
+}
+
 // current is the lifetime the process is in now: of those running to the
 // window's end, the one that began last; when none is (pooled series that
 // all stopped), the one that ended last.

@@ -395,6 +395,18 @@ func changedAt(lives []Life, all Verdict, opt Options, since int64) (Verdict, bo
 	if bestT < changeT {
 		return Verdict{}, false
 	}
+	// Lifetimes since a recent rollout are younger than those before it,
+	// and a young lifetime of fragmentation grows faster (of bloat, slower)
+	// than an old one: the split must hold at the same ages. The rates are
+	// taken again over the ages the later lifetimes reached.
+	var vs []float64
+	for _, l := range lives {
+		vs = append(vs, l.V...)
+	}
+	level := median(sampleInto(nil, len(vs), func(i int) float64 { return vs[i] }))
+	if !agesAgree(lives, all, bestGen, level, hours, th) {
+		return Verdict{}, false
+	}
 	var early, late []Life
 	for _, l := range lives {
 		if l.Generation < bestGen {
@@ -415,9 +427,11 @@ func changedAt(lives []Life, all Verdict, opt Options, since int64) (Verdict, bo
 		// A leak has had its hours of steady growth, whatever the split.
 	case after.Shape != Inconclusive && cover >= 24:
 		// A day since the rollout: a daily cycle cannot pass for a shape.
-	case fix:
+	case fix && cover >= minOnsetHours && cover >= lifeHours(early)/2:
 		// The lifetimes since the rollout grow less than those before: a
-		// fix, to be watched for a day before it is called one.
+		// fix, to be watched for a day before it is called one. They must
+		// have lived half as long as those before did: a young lifetime
+		// has had little time for jumps.
 		after = inconclusive(after, "since the rollout memory grows "+units.FormatGrowth(max(after.GrowthBytesPerHour, 0))+
 			", against "+units.FormatGrowth(before.GrowthBytesPerHour)+" before it — watch whether that holds",
 			hoursDur(max(24-cover, 1)))
@@ -454,6 +468,56 @@ func changedAt(lives []Life, all Verdict, opt Options, since int64) (Verdict, bo
 	return after, true
 }
 
+// agesAgree reports whether the lifetimes of generation b and later still
+// grow differently from those before when both are measured over the same
+// ages: from the end of each lifetime's warm-up to the age the later
+// lifetimes typically reached. level is the workload's level, hours the
+// typical lifetime.
+func agesAgree(lives []Life, all Verdict, b int, level, hours float64, th thresholds) bool {
+	var spans []float64
+	for _, l := range all.Lifetimes {
+		if lives[l.Series].Generation >= b {
+			spans = append(spans, float64(l.End-l.Start)/3.6e6)
+		}
+	}
+	if len(spans) == 0 {
+		return false
+	}
+	upTo := median(spans)
+	var before, after []float64
+	for _, l := range all.Lifetimes {
+		life := lives[l.Series]
+		from, to := max(l.WarmupEnd, l.Start), l.Start+int64(upTo*3.6e6)
+		var sx, sy, sxx, sxy, n float64
+		for i, t := range life.T {
+			if t < from || t > to || t > l.End {
+				continue
+			}
+			x := float64(t-from) / 3.6e6
+			y := life.V[i] / level
+			sx, sy, sxx, sxy, n = sx+x, sy+y, sxx+x*x, sxy+x*y, n+1
+		}
+		if n < 2*minOwnBins || n*sxx-sx*sx <= 0 {
+			continue
+		}
+		r := (n*sxy - sx*sy) / (n*sxx - sx*sx)
+		if life.Generation >= b {
+			after = append(after, r)
+		} else {
+			before = append(before, r)
+		}
+	}
+	if len(before) < 2 || len(after) < 2 {
+		return false
+	}
+	mb, ma := mean(before), mean(after)
+	se := math.Sqrt(variance(before)/float64(len(before)) + variance(after)/float64(len(after)))
+	if math.Abs(ma-mb)*math.Min(hours, upTo) < th.minRise {
+		return false
+	}
+	return se == 0 || math.Abs(ma-mb)/se >= changeT
+}
+
 // coverHours is the wall-clock time the lives cover together, hours.
 func coverHours(lives []Life) float64 {
 	iv := make([]interval, 0, len(lives))
@@ -463,6 +527,20 @@ func coverHours(lives []Life) float64 {
 		}
 	}
 	return unionHours(iv)
+}
+
+// lifeHours is the median span of the lives, hours.
+func lifeHours(lives []Life) float64 {
+	spans := make([]float64, 0, len(lives))
+	for _, l := range lives {
+		if len(l.T) > 1 {
+			spans = append(spans, float64(slices.Max(l.T)-slices.Min(l.T))/3.6e6)
+		}
+	}
+	if len(spans) == 0 {
+		return 0
+	}
+	return median(spans)
 }
 
 // variance is the sample variance of xs (0 for fewer than two).

@@ -162,9 +162,81 @@ func warmup(lv *levels, reach float64, sc *warmScratch) float64 {
 		if !lv.startsSeen && j-lag >= 3 && (math.IsNaN(prof[third]) || prof[third]-(icpt+slope*float64(third))+3*sp <= 0.85*deficit) {
 			return 0
 		}
-		return float64(j) * width
+		return pooledWarmup(lv, prof, j, len(use), sp, width) * width
+	}
+	if j := pooledWarmup(lv, prof, 0, len(use), sp, width); j > 0 {
+		return j * width
 	}
 	return 0 // still far below the steady line: not a warm-up but a shape of its own
+}
+
+// Pooled lifetimes of a workload (many pods, each a few hours) warm up for
+// minutes as a single process does, and a short lifetime's warm-up can
+// outlast the 15 % of it that warmup allows — or its last tenth, which
+// warmup leaves in the steady part, can bend a short lifetime's rate. With
+// minPooledForWarmup lifetimes laid over each other the profile is clear
+// enough to tell a warm-up from a shape: a warm-up is a climb, over in
+// minutes or an hour or two, larger than all the lifetime grows after it,
+// and over where the profile from there on grows at one rate (or not at
+// all) — while fragmentation keeps slowing wherever it is cut, and a
+// daily cycle falls again.
+const (
+	minPooledForWarmup   = 6
+	maxPooledWarmup      = 0.4 // of the typical lifetime
+	maxPooledWarmupHours = 2
+	straightRatio        = 0.25
+)
+
+// pooledWarmup is where the warm-up ends, in bins of the profile: from,
+// or later when the lifetimes are pooled and the profile after from is
+// not yet straight — the first bin up to maxPooledWarmup of the profile
+// from which it is. One series (or a few lifetimes) keeps from.
+func pooledWarmup(lv *levels, prof []float64, from, aged int, sp, width float64) float64 {
+	p := len(prof)
+	if !lv.pooled || aged < minPooledForWarmup || p < 10 || math.IsNaN(prof[0]) {
+		return float64(from)
+	}
+	last := p - 1
+	for last > 0 && math.IsNaN(prof[last]) {
+		last--
+	}
+	for j := max(from, 1); j <= int(maxPooledWarmup*float64(p)) && float64(j)*width <= maxPooledWarmupHours; j++ {
+		if math.IsNaN(prof[j]) || prof[j]-prof[0] < prof[last]-prof[j] {
+			continue // not yet a climb larger than what follows
+		}
+		mid := (j + p) / 2
+		s1, n1 := profSlope(prof, j, mid)
+		s2, n2 := profSlope(prof, mid, p)
+		if n1 < 3 || n2 < 3 {
+			break
+		}
+		hi := math.Max(math.Abs(s1), math.Abs(s2))
+		flat := hi*float64(p-j) <= math.Max(3*sp, 0.01) // the rest moves less than noise or 1 %
+		if flat || math.Abs(s1-s2) <= straightRatio*hi {
+			if j == from {
+				return float64(from)
+			}
+			return float64(j)
+		}
+	}
+	return float64(from)
+}
+
+// profSlope is the least-squares slope of prof over bins [lo, hi) (NaN
+// bins skipped) and how many bins it rests on.
+func profSlope(prof []float64, lo, hi int) (float64, int) {
+	var sx, sy, sxx, sxy, m float64
+	for j := lo; j < hi; j++ {
+		if math.IsNaN(prof[j]) {
+			continue
+		}
+		x := float64(j)
+		sx, sy, sxx, sxy, m = sx+x, sy+prof[j], sxx+x*x, sxy+x*prof[j], m+1
+	}
+	if m < 3 || m*sxx-sx*sx <= 0 {
+		return 0, int(m)
+	}
+	return (m*sxy - sx*sy) / (m*sxx - sx*sx), int(m)
 }
 
 // warmScratch is warmup's working memory.
