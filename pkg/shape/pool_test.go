@@ -200,9 +200,9 @@ func TestPooledOneLifeIsClassify(t *testing.T) {
 func TestPooledBadInput(t *testing.T) {
 	nan := math.NaN()
 	for name, lives := range map[string][]Life{
-		"none":      nil,
-		"empty":     {{}, {}},
-		"too short": {{T: []int64{1, 2}, V: []float64{1, 2}}, {T: []int64{5}, V: []float64{3}}},
+		"none":       nil,
+		"empty":      {{}, {}},
+		"too short":  {{T: []int64{1, 2}, V: []float64{1, 2}}, {T: []int64{5}, V: []float64{3}}},
 		"not memory": {{T: []int64{1, 2, 3, 4}, V: []float64{-1, -2, 0, nan}}},
 		"unsorted": {{T: []int64{4e6, 1e6, 3e6, 2e6, 6e6, 5e6, 7e6, 8e6, 9e6, 10e6}, V: []float64{4, 1, 3, 2, 6, 5, 7, 8, 9, 10}},
 			{T: []int64{1e6, 2e6, 3e6}, V: []float64{1, 1, 1}}},

@@ -32,10 +32,10 @@ func TestParsePod(t *testing.T) {
 		{"kafka-broker-12", "kafka-broker", StatefulSet, "", 12},
 		{"db-10301", "db", StatefulSet, "", 10301}, // five digits a suffix could not be (0, 1, 3)
 		// Names that only look generated are names.
-		{"api-v2-backend", "api-v2-backend", Pod, "", -1},          // vowels
+		{"api-v2-backend", "api-v2-backend", Pod, "", -1},             // vowels
 		{"kube-apiserver-node1", "kube-apiserver-node1", Pod, "", -1}, // a static pod: <name>-<node>
-		{"web-07", "web-07", Pod, "", -1},                          // a leading zero is no ordinal
-		{"batch-abcde", "batch-abcde", Pod, "", -1},                // vowels in the "suffix"
+		{"web-07", "web-07", Pod, "", -1},                             // a leading zero is no ordinal
+		{"batch-abcde", "batch-abcde", Pod, "", -1},                   // vowels in the "suffix"
 		{"solo", "solo", Pod, "", -1},
 		{"trailing-", "trailing-", Pod, "", -1},
 		{"-x7k2p", "-x7k2p", Pod, "", -1},

@@ -60,7 +60,7 @@ type workloadScenario struct {
 
 type params struct {
 	base, rate, amp, tau float64
-	life                 float64 // the typical lifetime, hours
+	life                 float64      // the typical lifetime, hours
 	jumps                [][2]float64 // (age, size) of a lifetime's jumps, by generation and replica when needed
 	from                 int          // generation from which a release leaks
 }
@@ -291,8 +291,8 @@ type WorkloadReport struct {
 	// which no series is called a leak, and workloads without a leak of
 	// which some series is (each an alert instance that fires).
 	PodsHideLeak, PodsFalseLeak int
-	Wrong          []string // "name: got (want)"
-	ByScenario     map[string][2]int
+	Wrong                       []string // "name: got (want)"
+	ByScenario                  map[string][2]int
 }
 
 // EvaluateWorkloads runs shape.ClassifyPooled on every case, and
