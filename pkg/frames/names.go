@@ -66,7 +66,7 @@ func Names(items []Item, format string) []string {
 				}
 				parts = append(parts, head)
 				for _, k := range keys {
-					if v := it.Labels[k]; v != "" && !workloadKeys[k] {
+					if v := it.Labels[k]; v != "" && !workload.NamingLabels[k] {
 						parts = append(parts, v)
 					}
 				}
@@ -103,12 +103,6 @@ func Names(items []Item, format string) []string {
 		}
 	}
 	return out
-}
-
-// workloadKeys are the labels a Kubernetes workload's name already says.
-var workloadKeys = map[string]bool{
-	workload.NamespaceLabel: true, workload.WorkloadLabel: true, workload.ContainerLabel: true,
-	"kube_namespace": true, "kube_container_name": true,
 }
 
 // memberName is the legend name of one series of a workload.

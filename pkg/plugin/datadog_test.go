@@ -17,8 +17,11 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/memshape/memory-datasource/internal/dataplanetest"
+	"github.com/memshape/memory-datasource/internal/demo"
 	"github.com/memshape/memory-datasource/internal/fixture"
 	"github.com/memshape/memory-datasource/pkg/series"
+	"github.com/memshape/memory-datasource/pkg/shape"
+	"github.com/memshape/memory-datasource/pkg/workload"
 )
 
 // datadogStandIn speaks Datadog's documented /api/v1/query and
@@ -29,6 +32,9 @@ type datadogStandIn struct {
 	mu             sync.Mutex
 	queries        []string
 	rateLimitOnce  bool
+	// answer, when set, gives the series in Datadog's form for a range
+	// (ms) instead of the fixture's.
+	answer func(from, to int64) []map[string]any
 }
 
 func (f *datadogStandIn) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -64,8 +70,11 @@ func (f *datadogStandIn) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	_, _ = fmt.Sscan(r.URL.Query().Get("from"), &from)
 	_, _ = fmt.Sscan(r.URL.Query().Get("to"), &to)
 	var out []map[string]any
+	if f.answer != nil {
+		out = f.answer(from*1000, to*1000)
+	}
 	for _, s := range fixture.Series() {
-		if s.Labels["__name__"] != fixture.Metric || s.Labels["shape"] != "" {
+		if f.answer != nil || s.Labels["__name__"] != fixture.Metric || s.Labels["shape"] != "" {
 			continue
 		}
 		out = append(out, ddSeries(s, from*1000, to*1000))
@@ -76,6 +85,12 @@ func (f *datadogStandIn) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // ddSeries is one series in Datadog's pointlist form at 5-minute
 // resolution, with a null point now and then.
 func ddSeries(s series.Series, from, to int64) map[string]any {
+	return ddTagged(s, from, to, []string{"namespace:" + s.Labels["namespace"], "service:" + s.Labels["service"]})
+}
+
+// ddTagged is s in Datadog's pointlist form at 5-minute resolution, with
+// the given tags.
+func ddTagged(s series.Series, from, to int64, tags []string) map[string]any {
 	var pl [][2]any
 	for i, t := range s.T {
 		if t < from || t > to || (t/60000)%5 != 0 {
@@ -87,7 +102,6 @@ func ddSeries(s series.Series, from, to int64) map[string]any {
 		}
 		pl = append(pl, [2]any{float64(t), s.V[i]})
 	}
-	tags := []string{"namespace:" + s.Labels["namespace"], "service:" + s.Labels["service"]}
 	return map[string]any{
 		"metric": "kubernetes.memory.usage", "display_name": "kubernetes.memory.usage", "pointlist": pl,
 		"scope": strings.Join(tags, ","), "tag_set": tags, "expression": "avg:kubernetes.memory.usage{" + strings.Join(tags, ",") + "}",
@@ -166,4 +180,65 @@ func TestDatadogThroughThePlugin(t *testing.T) {
 	assert.Contains(t, h.Message, "application key")
 	assert.NotContains(t, h.Message, "wrong-app-key-9")
 	assert.NotContains(t, h.Message, dd.apiKey)
+}
+
+// Datadog's Agent tags the demo cluster's containers as the Kubernetes tag
+// extraction does: pod_name, kube_namespace, kube_container_name and the
+// owner (kube_deployment, kube_stateful_set, kube_daemon_set). Grouped
+// `by {pod_name,…}`, a pod is one series — its restarted containers in
+// it — and the plugin judges each workload across its pods, as from
+// Prometheus.
+func TestDatadogWorkloadsByPodName(t *testing.T) {
+	ws := demo.Workloads(clusterEnd)
+	hist := demo.History(ws, clusterEnd.Add(-8*24*time.Hour), clusterEnd, 5*time.Minute, nil)
+	owner := map[string]string{}
+	for _, w := range ws {
+		tag := map[workload.Kind]string{workload.Deployment: "kube_deployment", workload.StatefulSet: "kube_stateful_set", workload.DaemonSet: "kube_daemon_set"}[w.Kind]
+		owner[w.Namespace+"/"+w.Name] = tag + ":" + w.Name
+	}
+	// One series per pod: its containers' samples together.
+	byPod := map[string]*series.Series{}
+	var order []string
+	for _, s := range hist {
+		if s.Labels["__name__"] != demo.MemoryMetric {
+			continue
+		}
+		key := s.Labels["namespace"] + "/" + s.Labels["pod"]
+		p, ok := byPod[key]
+		if !ok {
+			p = &series.Series{Labels: s.Labels}
+			byPod[key] = p
+			order = append(order, key)
+		}
+		p.T, p.V = append(p.T, s.T...), append(p.V, s.V...)
+	}
+	dd := &datadogStandIn{apiKey: "dd-api-key-0001", appKey: "dd-app-key-0002", answer: func(from, to int64) []map[string]any {
+		var out []map[string]any
+		for _, key := range order {
+			s := *byPod[key]
+			w := workload.ParsePod(s.Labels["pod"]).Workload
+			tags := []string{"pod_name:" + s.Labels["pod"], "kube_namespace:" + s.Labels["namespace"], "kube_container_name:" + s.Labels["container"],
+				owner[s.Labels["namespace"]+"/"+w]}
+			if d := ddTagged(s, from, to, tags); d["length"].(int) > 0 {
+				out = append(out, d)
+			}
+		}
+		return out
+	}}
+	srv := httptest.NewServer(dd)
+	t.Cleanup(srv.Close)
+	ds := settings("", `{"upstream":"datadog","datadogSite":"`+srv.URL+`"}`, map[string]string{"datadogApiKey": dd.apiKey, "datadogAppKey": dd.appKey})
+	expr := "avg:kubernetes.memory.usage{*} by {pod_name,kube_namespace,kube_container_name,kube_deployment,kube_stateful_set,kube_daemon_set}"
+	resp := run(t, ds, nil, q("A", map[string]any{"expr": expr, "output": "verdicts"}, clusterEnd.Add(-7*24*time.Hour), clusterEnd, 10*time.Minute))
+	rows := tableRows(t, resp.Responses["A"].Frames)
+	require.Len(t, rows, len(ws), "one row per workload: %v", keys(rows))
+	for _, w := range ws {
+		row, ok := rows[w.Namespace+"/"+w.Name]
+		require.True(t, ok, "no row for %s/%s in %v", w.Namespace, w.Name, keys(rows))
+		got := shape.Shape(row["shape"].(string))
+		assert.True(t, w.Correct(got), "%s/%s (%s): %s — %s", w.Namespace, w.Name, w.Story, got, row["explanation"])
+		assert.Equal(t, w.Namespace, row["namespace"], "the workload's namespace, from kube_namespace")
+		assert.Equal(t, w.Name, row["workload"], "from the owner tag")
+	}
+	assert.Greater(t, rows["kube-system/node-agent"]["restarts"], int64(0), "a pod's OOM-killed container restarts inside its series")
 }

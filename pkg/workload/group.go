@@ -89,6 +89,16 @@ var LifetimeLabels = []string{
 	"created_by_name", "created_by_kind",
 }
 
+// NamingLabels say what a Kubernetes workload's name already says — its
+// namespace, its controller, its container — so a legend that names the
+// workload leaves them out.
+var NamingLabels = map[string]bool{
+	NamespaceLabel: true, WorkloadLabel: true, ContainerLabel: true, "workload_type": true,
+	"kube_namespace": true, "kube_container_name": true,
+	"kube_deployment": true, "kube_stateful_set": true, "kube_daemon_set": true, "kube_job": true, "kube_cronjob": true,
+	"memshape_namespace": true, "memshape_workload": true, "memshape_container": true,
+}
+
 var lifetimeLabel = func() map[string]bool {
 	m := map[string]bool{}
 	for _, l := range LifetimeLabels {
