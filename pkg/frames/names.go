@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"regexp"
 	"sort"
-	"strconv"
 	"strings"
 
 	"github.com/memshape/memory-datasource/pkg/models"
@@ -22,6 +21,17 @@ func Legend(format string, labels map[string]string) string {
 	return legendRe.ReplaceAllStringFunc(format, func(m string) string {
 		return labels[legendRe.FindStringSubmatch(m)[1]]
 	})
+}
+
+// hasLabels reports whether labels have every label a legend template
+// names.
+func hasLabels(format string, labels map[string]string) bool {
+	for _, m := range legendRe.FindAllStringSubmatch(format, -1) {
+		if _, ok := labels[m[1]]; !ok {
+			return false
+		}
+	}
+	return true
 }
 
 // Names gives each item its legend name:
@@ -89,16 +99,18 @@ func Names(items []Item, format string) []string {
 	default:
 		var auto []string
 		for i, it := range items {
+			if it.Grouped() && !hasLabels(format, it.Labels) {
+				// A template of a pod's labels ({{pod}}) names each pod's
+				// series (memberNames); the workload is named as auto
+				// names it.
+				if auto == nil {
+					auto = Names(items, models.LegendAuto)
+				}
+				out[i] = auto[i]
+				continue
+			}
 			if out[i] = Legend(format, it.Labels); strings.TrimSpace(out[i]) == "" {
 				out[i] = full(i)
-				if it.Grouped() {
-					// A template of a pod's labels names each pod's series
-					// (memberNames); the workload is named as auto names it.
-					if auto == nil {
-						auto = Names(items, models.LegendAuto)
-					}
-					out[i] = auto[i]
-				}
 			}
 		}
 	}
@@ -112,15 +124,13 @@ type memberName struct {
 }
 
 // memberNames names the drawn series of a workload: the workload's legend
-// name and the pod ("shop/cart · cart-7d9f8b6c5d-x2kq4"), a restarted
-// container's series numbered after its pod ("orders-0 #2"); series
+// name and the pod ("shop/cart · cart-7d9f8b6c5d-x2kq4"); series
 // grouped by other labels are told apart by the labels that differ
 // between them. A {{label}} legend is applied to each series' own labels.
 // Only series with points are named.
 func memberNames(it Item, name, format string) []memberName {
 	w := it.Workload
 	var out []memberName
-	seen := map[string]int{}
 	var varying []string
 	if f := strings.TrimSpace(format); f != "" && f != models.LegendAuto && f != models.LegendVerbatim {
 		for i, s := range it.Members {
@@ -144,7 +154,6 @@ func memberNames(it Item, name, format string) []memberName {
 	}
 	for i, s := range it.Members {
 		m := w.Members[i]
-		seen[m.Pod]++
 		if len(s.T) == 0 {
 			continue
 		}
@@ -154,10 +163,9 @@ func memberNames(it Item, name, format string) []memberName {
 			out = append(out, memberName{i, s.Name()})
 			continue
 		case m.Pod != "" && w.Kind != workload.Labelled:
+			// A pod's restarted containers share its name: a name must not
+			// move between refreshes, and hiding the pod hides them all.
 			part = m.Pod
-			if n := seen[m.Pod]; n > 1 {
-				part += " #" + strconv.Itoa(n)
-			}
 		default:
 			var vs []string
 			for _, k := range varying {

@@ -49,8 +49,19 @@ func Overlays(it Item, name string, opt Options) []*data.Frame {
 	nLanes := 1
 	grid := panelGrid(it, opt)
 	if it.Grouped() {
+		// The panel's step over its range, up to the last sample of any
+		// pod: the forecast runs on from there.
 		lanes, nLanes = memberLanes(it.Workload.Members)
+		var last int64
+		for _, s := range it.Members {
+			if n := len(s.T); n > 0 {
+				last = max(last, s.T[n-1])
+			}
+		}
 		grid = panelGrid(Item{}, opt)
+		for len(grid) > 0 && grid[len(grid)-1] > last {
+			grid = grid[:len(grid)-1]
+		}
 	}
 	type key struct {
 		kind string

@@ -59,7 +59,7 @@ func VerdictTable(items []Item, names []string, w Window) *data.Frame {
 	restarts := make([]int64, n)
 	jumps := make([]int64, n)
 	worst := make([]string, n)
-	changedAt := make([]*time.Time, n)
+	changedAt := make([]*float64, n) // Unix ms, as a number: a time field would make the table a time series to graphs
 	changedBy := make([]string, n)
 	from := make([]float64, n)
 	to := make([]float64, n)
@@ -91,7 +91,7 @@ func VerdictTable(items []Item, names []string, w Window) *data.Frame {
 		}
 		worst[row] = c.Worst
 		if c.ChangedAt != 0 {
-			at := time.UnixMilli(c.ChangedAt).UTC()
+			at := float64(c.ChangedAt)
 			changedAt[row], changedBy[row] = &at, c.ChangedBy
 		}
 		jumps[row] = int64(len(v.Jumps))
@@ -130,7 +130,7 @@ func VerdictTable(items []Item, names []string, w Window) *data.Frame {
 	measuredF := data.NewField("measured", nil, measured)
 	measuredF.Config = &data.FieldConfig{DisplayName: "lifetimes long enough to tell"}
 	changedF := data.NewField("changed_at", nil, changedAt)
-	changedF.Config = &data.FieldConfig{DisplayName: "shape since"}
+	changedF.Config = &data.FieldConfig{Unit: "dateTimeAsIso", DisplayName: "shape since"}
 	changedByF := data.NewField("changed_by", nil, changedBy)
 	changedByF.Config = &data.FieldConfig{DisplayName: "since rollout"}
 	fields = append(fields,

@@ -60,3 +60,38 @@ func TestGolden(t *testing.T) {
 		})
 	}
 }
+
+// TestGoldenWorkloads writes the plugin's answers for the churned cluster
+// (clusterProm), grouped by workload as the default does: the verdict
+// table over a week and a day's panel of namespace shop (its pods named by
+// workload, their fits per replica slot). src/golden.test.ts reads them
+// with Grafana's own code.
+func TestGoldenWorkloads(t *testing.T) {
+	srv, _ := clusterProm(t)
+	ds := settings(srv.URL, `{}`, nil)
+	shop := `container_memory_working_set_bytes{namespace="shop", container!="", container!="POD"}`
+	cases := []struct {
+		name  string
+		query backend.DataQuery
+	}{
+		{"workloads-verdicts-week", clusterQuery("A", 7*24*time.Hour, 10*time.Minute, "output", "verdicts")},
+		{"workloads-shop-series-6h", q("A", map[string]any{"expr": shop, "limitExpr": clusterModel["limitExpr"], "output": "series"},
+			clusterEnd.Add(-6*time.Hour), clusterEnd.Add(2*time.Hour), 5*time.Minute)},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			resp := run(t, ds, nil, c.query)
+			got, err := json.MarshalIndent(resp, "", " ")
+			require.NoError(t, err)
+			got = append(got, '\n')
+			path := filepath.Join("testdata", "golden", c.name+".json")
+			if *update {
+				require.NoError(t, os.WriteFile(path, got, 0o644))
+				return
+			}
+			want, err := os.ReadFile(path)
+			require.NoError(t, err, "no golden: go test ./pkg/plugin -run TestGolden -update")
+			require.JSONEq(t, string(want), string(got), "the answer changed: if that is intended, go test ./pkg/plugin -run TestGolden -update and check the diff")
+		})
+	}
+}
