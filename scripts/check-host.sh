@@ -72,4 +72,37 @@ echo
 echo "check-host: $problems failed checks"
 [ "$problems" -eq 0 ]
 EOS
-HOST=$host BIN=$bin TMP=$tmp "$host" with-prom --history "$tmp/history.json" --end now -- bash "$tmp/checks.sh"
+HOST=$host BIN=$bin TMP=$tmp "$host" with-prom --history "$tmp/history.json" --end now -- bash "$tmp/checks.sh" || exit 1
+
+# The demo cluster: a week of churned pods (a series per pod and container
+# lifetime). Every output judged by workload, as the default does; an alert
+# rule gets one instance per workload with a unique label set.
+go run ./internal/fixture/cmd/fixture-history -cluster >"$tmp/cluster.json" || exit 1
+cat >"$tmp/cluster-checks.sh" <<'EOS'
+set -u
+problems=0
+q() { # name, check flags, query args...
+  local name=$1 flags=$2
+  shift 2
+  echo "--- $name"
+  if ! "$HOST" query --plugin "$BIN" "$@" 2>"$TMP/query.log" | "$HOST" check --overlay-label memshape_overlay $flags >"$TMP/check.txt"; then
+    problems=$((problems + 1))
+    cat "$TMP/check.txt" "$TMP/query.log"
+  else
+    grep -E '^(alert|annotations|ok|check)' "$TMP/check.txt" | sed 's/^/    /'
+  fi
+}
+C='"expr":"container_memory_working_set_bytes{container!=\"\", container!=\"POD\"}","limitExpr":"kube_pod_container_resource_limits{resource=\"memory\"}"'
+for out in all series verdicts; do
+  q "cluster, 1 day, output $out" "" --query "{$C,\"output\":\"$out\"}" --from now-1d --to now
+done
+q "cluster, alert rule, 10 minutes" --alert --query "{$C}" --from now-10m --to now --header FromAlert=true
+n=$("$HOST" query --plugin "$BIN" --query "{$C}" --from now-10m --to now --header FromAlert=true 2>/dev/null | "$HOST" check --alert 2>/dev/null | grep -cE '^alert +A: +\{' || true)
+echo "    $n alert instances (one per workload)"
+[ "$n" -ge 10 ] || { echo "    want one per workload (13), got $n"; problems=$((problems + 1)); }
+q "cluster, annotations, 7 days" --annotations --query "{$C,\"output\":\"annotations\"}" --from now-7d --to now
+echo
+echo "check-host (cluster): $problems failed checks"
+[ "$problems" -eq 0 ]
+EOS
+HOST=$host BIN=$bin TMP=$tmp "$host" with-prom --history "$tmp/cluster.json" --end now -- bash "$tmp/cluster-checks.sh"
