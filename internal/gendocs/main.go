@@ -27,12 +27,14 @@ import (
 
 	"github.com/prometheus/common/model"
 
+	"github.com/memshape/memory-datasource/internal/demo"
 	"github.com/memshape/memory-datasource/pkg/plot"
 	"github.com/memshape/memory-datasource/pkg/series"
 	"github.com/memshape/memory-datasource/pkg/shape"
 	"github.com/memshape/memory-datasource/pkg/shape/baseline"
 	"github.com/memshape/memory-datasource/pkg/shape/corpus"
 	"github.com/memshape/memory-datasource/pkg/units"
+	"github.com/memshape/memory-datasource/pkg/workload"
 )
 
 // Scenarios drawn, in the order of docs/method.md.
@@ -94,7 +96,105 @@ func run(dir string, log io.Writer) error {
 		return err
 	}
 	fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%v\n", file, trap.c.Name, units.FormatDuration(trap.c.Window), trap.c.Want, trap.v.Shape, trap.c.Correct(trap.v.Shape))
+	if err := workloads(dir, tw); err != nil {
+		return err
+	}
 	return tw.Flush()
+}
+
+// clusterEnd is the moment the demo cluster is drawn at: a week after
+// shop/payments' leaking release went out.
+var clusterEnd = time.Date(2026, 12, 6, 23, 0, 0, 0, time.UTC)
+
+// workloads draws two workloads of the demo cluster over a week at a
+// 5-minute step, judged across their pods as the data source does:
+// workload-leak.png, shop/cart's leak that no pod lives long enough to
+// show (above: each pod judged alone), and workload-release.png,
+// shop/payments' leak since one release, three and a half days in.
+func workloads(dir string, tw io.Writer) error {
+	ws := demo.Workloads(clusterEnd)
+	hist := demo.History(ws, clusterEnd.Add(-7*24*time.Hour), clusterEnd, 5*time.Minute, nil)
+	groups, _ := workload.Group(hist, workload.By{Mode: workload.Auto})
+	find := func(ns, name string) (workload.Workload, []series.Series, demo.Workload) {
+		for _, g := range groups {
+			if g.Namespace == ns && g.Name == name {
+				var ss []series.Series
+				for _, m := range g.Members {
+					ss = append(ss, hist[m.Series])
+				}
+				for _, w := range ws {
+					if w.Namespace == ns && w.Name == name {
+						return g, ss, w
+					}
+				}
+			}
+		}
+		panic("no workload " + ns + "/" + name)
+	}
+	o := plot.Options{Width: width, Height: height}
+
+	g, ss, w := find("shop", "cart")
+	o.Limit, o.Title = w.Limit, "shop/cart, 7 days · 3 replicas rolled to new pods every 8 h"
+	pooled := workload.Judge(g, hist, shape.Options{LimitBytes: w.Limit})
+	alone := map[shape.Shape]int{}
+	for _, s := range ss {
+		alone[shape.Classify(s.T, s.V, shape.Options{LimitBytes: w.Limit}).Shape]++
+	}
+	var parts []string
+	for _, sh := range shape.Shapes {
+		if alone[sh] > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", alone[sh], sh))
+		}
+	}
+	top := shape.Verdict{Explanation: fmt.Sprintf("Judged one pod at a time (groupBy series): %s of %d pods — each lives 8 h, too short to tell a leak from fragmentation alone.",
+		strings.Join(parts, ", "), len(ss))}
+	file := filepath.Join(dir, "workload-leak.png")
+	if err := write(file, func(wr io.Writer) error {
+		upper, err := plot.Images(ss, top, withTitle(o, "One pod at a time — "+o.Title))
+		if err != nil {
+			return err
+		}
+		lower, err := plot.Images(ss, pooled, withTitle(o, "judged by workload, across its lifetimes (the default)"))
+		if err != nil {
+			return err
+		}
+		return plot.Encode(wr, stack(upper, lower))
+	}); err != nil {
+		return err
+	}
+	fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%v\n", file, "shop/cart", "7 days", w.Want, pooled.Shape, w.Correct(pooled.Shape))
+
+	// Three and a half days after the release: half the week before it.
+	end := clusterEnd.Add(-3 * 24 * time.Hour)
+	hist = demo.History(demo.Workloads(end), end.Add(-7*24*time.Hour), end, 5*time.Minute, nil)
+	groups, _ = workload.Group(hist, workload.By{Mode: workload.Auto})
+	g, ss, w = find("shop", "payments")
+	o.Limit, o.Title = w.Limit, "shop/payments, 7 days · 2 replicas rolled every 12 h, a new release weekly"
+	v := workload.Judge(g, hist, shape.Options{LimitBytes: w.Limit})
+	file = filepath.Join(dir, "workload-release.png")
+	if err := write(file, func(wr io.Writer) error { return plot.RenderWorkload(wr, ss, v, o) }); err != nil {
+		return err
+	}
+	fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%v\n", file, "shop/payments", "7 days", w.Want, v.Shape, w.Correct(v.Shape))
+	return nil
+}
+
+func withTitle(o plot.Options, t string) plot.Options {
+	o.Title = t
+	return o
+}
+
+// stack lays two charts one above the other with a thin rule between.
+func stack(upper, lower image.Image) image.Image {
+	const gap = 6
+	ub, lb := upper.Bounds(), lower.Bounds()
+	img := image.NewRGBA(image.Rect(0, 0, max(ub.Dx(), lb.Dx()), ub.Dy()+gap+lb.Dy()))
+	draw.Draw(img, img.Bounds(), image.NewUniform(color.White), image.Point{}, draw.Src)
+	draw.Draw(img, image.Rect(0, 0, ub.Dx(), ub.Dy()), upper, ub.Min, draw.Src)
+	sep := image.Rect(8, ub.Dy()+gap/2-1, img.Bounds().Dx()-8, ub.Dy()+gap/2+1)
+	draw.Draw(img, sep, image.NewUniform(color.Gray{0xC8}), image.Point{}, draw.Src)
+	draw.Draw(img, image.Rect(0, ub.Dy()+gap, lb.Dx(), ub.Dy()+gap+lb.Dy()), lower, lb.Min, draw.Src)
+	return img
 }
 
 // choose picks one case per scenario, deterministically, in three tiers:
@@ -188,15 +288,7 @@ func compare(w io.Writer, c corpus.Case, v shape.Verdict) error {
 	if err != nil {
 		return err
 	}
-	const gap = 6
-	ub, lb := upper.Bounds(), lower.Bounds()
-	img := image.NewRGBA(image.Rect(0, 0, max(ub.Dx(), lb.Dx()), ub.Dy()+gap+lb.Dy()))
-	draw.Draw(img, img.Bounds(), image.NewUniform(color.White), image.Point{}, draw.Src)
-	draw.Draw(img, image.Rect(0, 0, ub.Dx(), ub.Dy()), upper, ub.Min, draw.Src)
-	sep := image.Rect(8, ub.Dy()+gap/2-1, img.Bounds().Dx()-8, ub.Dy()+gap/2+1)
-	draw.Draw(img, sep, image.NewUniform(color.Gray{0xC8}), image.Point{}, draw.Src)
-	draw.Draw(img, image.Rect(0, ub.Dy()+gap, lb.Dx(), ub.Dy()+gap+lb.Dy()), lower, lb.Min, draw.Src)
-	return plot.Encode(w, img)
+	return plot.Encode(w, stack(upper, lower))
 }
 
 // leastSquares fits v = a + b·(t − t[0]) (b in bytes per ms) over the
