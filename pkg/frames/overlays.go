@@ -87,7 +87,7 @@ func Overlays(it Item, name string, opt Options) []*data.Frame {
 			var ts []int64
 			var vs []*float64
 			if kind == KindForecast {
-				ts, vs = forecastPoints(fits[len(fits)-1], grid, it.Limit, opt)
+				ts, vs = forecastPoints(fits[len(fits)-1], grid, it.Limit, it.Verdict.RestartsResetFirst, opt)
 			} else {
 				ts, vs = joinedPoints(fits, grid, opt)
 			}
@@ -210,13 +210,18 @@ func joinedPoints(fits []shape.Fit, grid []int64, opt Options) ([]int64, []*floa
 
 // forecastPoints draws the forecast from the end of the data to the end
 // of the panel at the panel's step (at most MaxDataPoints points),
-// stopping at the limit; nothing when the panel ends at the data.
-func forecastPoints(fc shape.Fit, grid []int64, limit float64, opt Options) ([]int64, []*float64) {
+// stopping at the limit — or, when restarts reset the level first, where
+// the verdict's forecast ends: at the next restart; nothing when the panel
+// ends at the data.
+func forecastPoints(fc shape.Fit, grid []int64, limit float64, reset bool, opt Options) ([]int64, []*float64) {
 	last := fc.Start
 	if len(grid) > 0 {
 		last = max(last, grid[len(grid)-1])
 	}
 	end := opt.To.UnixMilli()
+	if reset {
+		end = min(end, fc.End)
+	}
 	step := opt.Step.Milliseconds()
 	if step <= 0 {
 		step = 60_000

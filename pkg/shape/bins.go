@@ -33,9 +33,14 @@ type bins struct {
 // taken out.
 type levels struct {
 	bins
-	life     []span  // bins of each lifetime
-	binHours float64 // bin width
-	daily    float64 // amplitude of the daily cycle taken out (normalised), 0 if none
+	life     []span     // bins of each lifetime
+	binHours float64    // bin width
+	daily    float64    // amplitude of the daily cycle taken out (normalised), 0 if none
+	cycle    [2]float64 // the cycle taken out: its sine and cosine coefficients
+	// gcLift is how far the memory sits above the levels under a GC
+	// sawtooth (the levels are its floor), normalised: a level drawn for a
+	// person is lifted by it, to sit on the data.
+	gcLift float64
 
 	// From the lifetimes: which began before the window, whether any is
 	// seen to begin in it, and whether they come from several series.
@@ -64,6 +69,7 @@ func binLevels(t []int64, v []float64, lt lifetimes, ws *workspace) levels {
 	n := len(t)
 	width := binWidth(t, lt.segs, lt.step)
 	level, scale := v, lt.scale
+	gcLift := 0.0
 	if lt.gc > 0 {
 		// The floor of each series on its own: the series of a workload
 		// lie end to end, each in time order.
@@ -73,6 +79,7 @@ func binLevels(t []int64, v []float64, lt lifetimes, ws *workspace) levels {
 			mt := t[m.lo:m.hi]
 			level = append(level, rollingMean(mt, rollingFloor(mt, v[m.lo:m.hi], floorMs, lt.scale), meanMs)...)
 		}
+		gcLift = sawtoothLift(v, level, lt.scale)
 	}
 	c := min(n, 2*binsPerLifetime*len(lt.segs))
 	lv := levels{
@@ -84,6 +91,7 @@ func binLevels(t []int64, v []float64, lt lifetimes, ws *workspace) levels {
 		lo, hi := lv.appendBins(t, level, s.lo, s.hi, width, scale)
 		lv.life = append(lv.life, span{lo, hi})
 	}
+	lv.gcLift = gcLift
 	lv.partial, lv.startsSeen, lv.pooled = lt.partial, lt.startsSeen, lt.pooled
 	lv.fewWhole = lt.fewWhole()
 	lv.began, lv.running = lt.began, lt.running
@@ -241,4 +249,10 @@ func rollingMean(t []int64, y []float64, w float64) []float64 {
 		out[i] = sum / float64(hi-lo)
 	}
 	return out
+}
+
+// sawtoothLift is the median of v/scale − floor over the points: how far a
+// collector's sawtooth sits, in the middle, above its floor.
+func sawtoothLift(v, floor []float64, scale float64) float64 {
+	return median(sampleInto(nil, len(v), func(i int) float64 { return v[i]/scale - floor[i] }))
 }

@@ -105,6 +105,7 @@ func (lv *levels) removeDailyCycle(windowMs int64, sc *dailyScratch) float64 {
 	for i := range lv.y {
 		lv.y[i] -= c*sn[i] + d*cs[i]
 	}
+	lv.cycle = [2]float64{c, d}
 	return amp
 }
 
@@ -204,4 +205,14 @@ func (lv *levels) ageProfileRises(tol float64) bool {
 		top, last = math.Max(top, v), v
 	}
 	return last-first > tol
+}
+
+// withCycle is bin i's level with the daily cycle taken out put back: the
+// level the memory had at that time of day.
+func (lv *levels) withCycle(i int) float64 {
+	if lv.daily == 0 {
+		return lv.y[i]
+	}
+	sn, cs := dayPhase(int64(lv.at[i]))
+	return lv.y[i] + lv.cycle[0]*sn + lv.cycle[1]*cs
 }

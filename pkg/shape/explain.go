@@ -134,9 +134,9 @@ func (ev *evidence) sentence(j judgement, v Verdict, note limitNote) string {
 		if ev.jumps.slow && len(v.Jumps) == 1 {
 			j := v.Jumps[0]
 			put("Bloat: one slow rise of +", units.FormatBytesIEC(j.Size), " over ", units.FormatDuration(time.Duration(j.End-j.Start)*time.Millisecond),
-				" that sped up and stopped — one jump, not a curve that slows from the start; the new level persists at ", units.FormatBytesIEC(ev.lv.y[len(ev.lv.y)-1]*scale))
+				" that sped up and stopped — one jump, not a curve that slows from the start; the new level persists at ", units.FormatBytesIEC(ev.persisted()))
 		} else {
-			put("Bloat: ", jumpsText(v.Jumps), "; the new level persists at ", units.FormatBytesIEC(ev.lv.y[len(ev.lv.y)-1]*scale))
+			put("Bloat: ", jumpsText(v.Jumps), "; the new level persists at ", units.FormatBytesIEC(ev.persisted()))
 		}
 		switch {
 		case contains(v.Components, Fragmentation):
@@ -167,6 +167,14 @@ func (ev *evidence) sentence(j judgement, v Verdict, note limitNote) string {
 	return b.String()
 }
 
+// persisted is the level the memory sits at now, bytes: the current
+// lifetime's last bins, as stepFits draws a level.
+func (ev *evidence) persisted() float64 {
+	cur := ev.life.current(ev.t)
+	s := ev.lv.life[cur]
+	return ev.lv.levelNear(s.hi-3, s) * ev.life.scale
+}
+
 // cyclesText words the cycles a leak at the series' own scale held over:
 // "over 16 steps," or "over 120 collector cycles,"; nothing when none is in
 // sight.
@@ -181,14 +189,20 @@ func (ev *evidence) cyclesText() string {
 }
 
 // steadyRange is the 5th and 95th percentile of the steady bin levels, in
-// bytes.
+// bytes — with the daily cycle the judgement took out put back: the range
+// is where the memory lives, through the day.
 func (ev *evidence) steadyRange() (float64, float64) {
+	lv := &ev.lv
 	var ys []float64
 	for _, s := range ev.steady.spans {
-		ys = append(ys, ev.lv.y[s.lo:s.hi]...)
+		for i := s.lo; i < s.hi; i++ {
+			ys = append(ys, lv.withCycle(i))
+		}
 	}
 	if len(ys) == 0 {
-		ys = ev.lv.y
+		for i := range lv.y {
+			ys = append(ys, lv.withCycle(i))
+		}
 	}
 	sorted := sorted(sampleInto(make([]float64, 0, len(ys)), len(ys), func(i int) float64 { return ys[i] }))
 	return quantile(sorted, 0.05) * ev.life.scale, quantile(sorted, 0.95) * ev.life.scale

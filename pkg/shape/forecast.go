@@ -49,11 +49,22 @@ func (ev *evidence) curveFits(p pooled) []Fit {
 		if s.bins() < 3 {
 			continue
 		}
-		if k >= len(p.icpt) || math.IsNaN(p.icpt[k]) {
+		if k >= len(p.icpt) {
 			k++
 			continue
 		}
-		base := Fit{Model: p.model, Origin: ev.t[ev.life.segs[li].lo], Lifetime: li}
+		icpt, origin := p.icpt[k], ev.t[ev.life.segs[li].lo]
+		if math.IsNaN(icpt) {
+			// A lifetime that began before the window took no part in the
+			// curve (its age is unknown): it is drawn with the curve laid
+			// where it fits it best, as if it began that much earlier.
+			var ok bool
+			if icpt, origin, ok = ev.placeCurve(p, s, origin); !ok {
+				k++
+				continue
+			}
+		}
+		base := Fit{Model: p.model, Origin: origin, Lifetime: li}
 		switch p.model {
 		case Linear:
 			base.B = p.slope * scale / 3.6e6
@@ -68,7 +79,7 @@ func (ev *evidence) curveFits(p pooled) []Fit {
 			}
 			f := base
 			f.Start, f.End = int64(lv.at[from]), int64(lv.at[to-1])
-			f.A = (p.icpt[k] + lift) * scale
+			f.A = (icpt + lift) * scale
 			if out == nil { // at most a fit per span and per jump, and room for the forecast after
 				out = make([]Fit, 0, len(ev.steady.spans)+len(ev.jumps.list)+1)
 			}
@@ -85,6 +96,36 @@ func (ev *evidence) curveFits(p pooled) []Fit {
 		k++
 	}
 	return out
+}
+
+// placeCurve lays a decelerating curve over the steady bins s of a
+// lifetime of unknown age that began at start (ms): the age it had at its
+// first point — from a grid of a quarter of the time constant to 32 times
+// it — and its intercept that fit the levels (jumps out) best. ok is false
+// for a straight line, or when nothing fits.
+func (ev *evidence) placeCurve(p pooled, s span, start int64) (icpt float64, origin int64, ok bool) {
+	if p.model != Logarithmic && p.model != Saturating || !(p.tau > 0) || s.bins() < 3 {
+		return 0, 0, false
+	}
+	lv, y := &ev.lv, ev.jumps.flat
+	best := math.Inf(1)
+	for _, m := range []float64{0.25, 0.5, 1, 2, 4, 8, 16, 32} {
+		o := m * p.tau
+		var mean float64
+		for i := s.lo; i < s.hi; i++ {
+			mean += y[i] - p.slope*p.g(lv.age[i]+o)
+		}
+		mean /= float64(s.bins())
+		var rss float64
+		for i := s.lo; i < s.hi; i++ {
+			r := y[i] - mean - p.slope*p.g(lv.age[i]+o)
+			rss += r * r
+		}
+		if rss < best {
+			best, icpt, origin, ok = rss, mean, start-int64(o*3.6e6), true
+		}
+	}
+	return icpt, origin, ok
 }
 
 // stepFits draws the bloat envelope: the level before the first jump, then
@@ -122,15 +163,17 @@ func (ev *evidence) stepFits() []Fit {
 	return out
 }
 
-// levelNear is the mean level of the three bins from i on, within s.
+// levelNear is the mean level of the three bins from i on, within s, as
+// the memory sits (with the daily cycle taken out put back, and above a
+// collector's floor).
 func (lv *levels) levelNear(i int, s span) float64 {
 	lo := min(max(i, s.lo), s.hi-1)
 	hi := min(lo+3, s.hi)
 	var sum float64
 	for q := lo; q < hi; q++ {
-		sum += lv.y[q]
+		sum += lv.withCycle(q)
 	}
-	return sum / float64(hi-lo)
+	return sum/float64(hi-lo) + lv.gcLift
 }
 
 // limitNote is what the wording needs to know of the limit beyond the
@@ -191,7 +234,16 @@ func (ev *evidence) forecast(j judgement, v *Verdict) limitNote {
 		if v.HasTimeToLimit {
 			horizon = math.Min(math.Max(horizon, float64(v.TimeToLimit/time.Millisecond)), 4*horizon)
 		}
-		v.Fits = append(v.Fits, Fit{Model: Forecast, Start: end, End: end + int64(horizon), Origin: end, A: level, B: rate, Lifetime: cur})
+		if v.RestartsResetFirst {
+			// The restarts reset the level first: the forecast runs to the
+			// end of a typical lifetime, where the next one begins, and no
+			// further.
+			age := float64(end - ev.t[ev.life.segs[cur].lo])
+			horizon = math.Min(horizon, float64(v.TypicalLifetime/time.Millisecond)-age)
+		}
+		if horizon > 0 {
+			v.Fits = append(v.Fits, Fit{Model: Forecast, Start: end, End: end + int64(horizon), Origin: end, A: level, B: rate, Lifetime: cur})
+		}
 	}
 	return note
 }
