@@ -199,7 +199,9 @@ describe('golden answers through Grafana', () => {
     // Grafana displays the change as a date.
     const changed = column('changed_at')!;
     expect(changed.config.unit).toBe('dateTimeAsIso');
-    expect(formattedValueToString(changed.display!(at('changed_at', payments)))).toMatch(/^20\d\d-\d\d-\d\d \d\d:\d\d:\d\d$/);
+    expect(formattedValueToString(changed.display!(at('changed_at', payments)))).toMatch(
+      /^20\d\d-\d\d-\d\d \d\d:\d\d:\d\d$/
+    );
     // No time field: a graph panel leaves the table alone.
     expect(table.fields.some((f) => f.type === FieldType.time)).toBe(false);
   });

@@ -84,7 +84,7 @@ describe.each(['panel-all-3d.json', 'panel-series-forecast.json'])('the README p
     );
   });
 
-  it('draws the overlays dashed in their series\' colour, as their field config says, and the series solid', () => {
+  it("draws the overlays dashed in their series' colour, as their field config says, and the series solid", () => {
     const rows = legendRows();
     for (const s of series) {
       expect(s.dashed).toBe(!!s.overlay);
@@ -93,7 +93,9 @@ describe.each(['panel-all-3d.json', 'panel-series-forecast.json'])('the README p
         expect({ name: s.name, dashed: row.dashed }).toEqual({ name: s.name, dashed: false });
         continue;
       }
-      const parent = series.find((p) => !p.overlay && p.name.replace(/ · (LEAK|FRAGMENTATION|BLOAT)$/, '') === s.name.replace(/ · [^·]+$/, ''));
+      const parent = series.find(
+        (p) => !p.overlay && p.name.replace(/ · (LEAK|FRAGMENTATION|BLOAT)$/, '') === s.name.replace(/ · [^·]+$/, '')
+      );
       expect(parent?.colour).toBeDefined();
       expect(s.colour).toBe(parent!.colour);
     }

@@ -77,6 +77,10 @@ func TestGoldenWorkloads(t *testing.T) {
 		{"workloads-verdicts-week", clusterQuery("A", 7*24*time.Hour, 10*time.Minute, "output", "verdicts")},
 		{"workloads-shop-series-6h", q("A", map[string]any{"expr": shop, "limitExpr": clusterModel["limitExpr"], "output": "series"},
 			clusterEnd.Add(-6*time.Hour), clusterEnd.Add(2*time.Hour), 5*time.Minute)},
+		// The same panel refreshed an hour before: the legend names must
+		// be the same (a legend click saves an override matched by them).
+		{"workloads-shop-series-6h-hour-before", q("A", map[string]any{"expr": shop, "limitExpr": clusterModel["limitExpr"], "output": "series"},
+			clusterEnd.Add(-7*time.Hour), clusterEnd.Add(time.Hour), 5*time.Minute)},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
