@@ -77,7 +77,7 @@ const labelKey = (labels: Record<string, string> = {}, without?: string) =>
 const LEAK_NAME = /^(.+) · LEAK$/;
 const SHAPE_SUFFIX = / · (LEAK|FRAGMENTATION|BLOAT)$/;
 const MOVING_NUMBER = /\d+(\.\d+)? ?(B|KiB|MiB|GiB|TiB)(\/h)?\b|~\d|\bin \d+ jumps?\b/;
-const OVERLAY_NAME = /^(.+) · (linear fit|logarithmic fit|saturating fit|fit|steps|forecast)$/;
+const OVERLAY_NAME = /^(.+) · (linear fit|logarithmic fit|saturating fit|fit|steps|forecast|limit)$/;
 
 describe('golden answers through Grafana', () => {
   const files = goldenFiles();
@@ -151,7 +151,10 @@ describe('golden answers through Grafana', () => {
           expect(match).not.toBeNull();
           expect(colours.has(match![1])).toBe(true);
           expect(value.config.color?.fixedColor).toBe(colours.get(match![1]));
-          expect(value.config.custom?.lineStyle?.fill).toBe('dash');
+          // The limit dotted, the fits and forecast dashed.
+          expect(value.config.custom?.lineStyle?.fill).toBe(
+            value.labels?.memshape_overlay === 'limit' ? 'dot' : 'dash'
+          );
           expect(value.config.custom?.hideFrom?.legend).toBe(true);
         }
       }

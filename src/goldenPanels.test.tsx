@@ -43,7 +43,7 @@ function seriesOf(frames: RawFrame[]) {
     .map((value) => ({
       name: value.config!.displayNameFromDS!,
       overlay: value.labels?.memshape_overlay,
-      dashed: value.config?.custom?.lineStyle?.fill === 'dash',
+      dashed: ['dash', 'dot'].includes(value.config?.custom?.lineStyle?.fill ?? ''),
       hidden: !!value.config?.custom?.hideFrom?.legend,
       colour: value.config?.color?.fixedColor,
     }));

@@ -104,8 +104,10 @@ func seriesFrames(fr data.Frames) (series, overlays []*data.Frame) {
 		if f.Meta == nil || f.Meta.Type != data.FrameTypeTimeSeriesMulti {
 			continue
 		}
-		if _, ok := f.Fields[1].Labels[OverlayLabel]; ok {
-			overlays = append(overlays, f)
+		if kind, ok := f.Fields[1].Labels[OverlayLabel]; ok {
+			if kind != KindLimit { // the limit line: TestLimitComesWithTheSeries
+				overlays = append(overlays, f)
+			}
 		} else {
 			series = append(series, f)
 		}
@@ -402,6 +404,35 @@ func TestAnnotationsOfGrowingSeries(t *testing.T) {
 	growing, other := shapeOf(fr[0])
 	assert.Equal(t, allGrowing, growing)
 	assert.Zero(t, other)
+	_, err := dataplanetest.Check(fr)
+	require.NoError(t, err)
+}
+
+// The limit the verdict used is drawn with the series it bounds — in its
+// colour, dotted, out of the legend — so a panel needs no second query.
+func TestLimitComesWithTheSeries(t *testing.T) {
+	fr := Build([]Item{leakItem("api-1"), healthyItem("api-0")}, opts(models.OutputSeries))
+	var limits []*data.Frame
+	colour := map[string]string{}
+	for _, f := range fr {
+		v := f.Fields[1]
+		if v.Labels[OverlayLabel] == KindLimit {
+			limits = append(limits, f)
+			continue
+		}
+		if _, ok := v.Labels[OverlayLabel]; !ok {
+			colour[v.Labels["pod"]] = v.Config.Color["fixedColor"].(string)
+		}
+	}
+	require.Len(t, limits, 1, "only the series with a limit")
+	v := limits[0].Fields[1]
+	assert.Equal(t, "api-1", v.Labels["pod"])
+	assert.Equal(t, 2e9, *v.At(0).(*float64))
+	assert.Equal(t, 2e9, *v.At(1).(*float64))
+	assert.Equal(t, "api-1 · limit", v.Config.DisplayNameFromDS)
+	assert.Equal(t, colour["api-1"], v.Config.Color["fixedColor"])
+	assert.Equal(t, true, v.Config.Custom["hideFrom"].(map[string]any)["legend"])
+	assert.Equal(t, "dot", v.Config.Custom["lineStyle"].(map[string]any)["fill"])
 	_, err := dataplanetest.Check(fr)
 	require.NoError(t, err)
 }

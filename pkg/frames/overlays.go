@@ -18,6 +18,7 @@ const (
 	KindFit      = "fit"      // the shape's curve: linear, logarithmic or saturating
 	KindSteps    = "steps"    // the bloat envelope through the jumps
 	KindForecast = "forecast" // where the growth goes past the data
+	KindLimit    = "limit"    // the memory limit the verdict used
 )
 
 func kindOf(m shape.Model) string {
@@ -78,6 +79,16 @@ func Overlays(it Item, name string, opt Options) []*data.Frame {
 		byKind[k] = append(byKind[k], f)
 	}
 	var out []*data.Frame
+	if it.Limit > 0 && opt.To.After(opt.From) {
+		// The limit comes with the series it bounds: a panel needs no second
+		// query (whose own notice would take the badge's place).
+		ts := []int64{opt.From.UnixMilli(), opt.To.UnixMilli()}
+		l := it.Limit
+		f := overlayFrame(copyLabels(it.Labels), name, KindLimit, "limit", ts, []*float64{&l, &l})
+		f.Fields[1].Config.Custom["lineStyle"] = map[string]any{"fill": "dot", "dash": []int{0, 6}}
+		f.Fields[1].Config.Custom["lineWidth"] = 2
+		out = append(out, f)
+	}
 	for _, kind := range []string{KindFit, KindSteps, KindForecast} {
 		for lane := 0; lane < nLanes; lane++ {
 			fits := byKind[key{kind, lane}]
