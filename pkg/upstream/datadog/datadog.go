@@ -402,9 +402,12 @@ func (c *Client) call(ctx context.Context, op func(context.Context) (*http.Respo
 			e.Hint = fmt.Sprintf("still rate limited after %d retries: wait and retry, or query less often", MaxRetries)
 			return e
 		}
-		if beyond := c.beyond(ctx, wait); beyond != "" {
-			e.Hint = "Datadog rate limit: retry after " + units.FormatDuration(wait) + ", " + beyond +
-				": run the query again then, raise the timeout in the data source settings, or query less often"
+		if beyond, bounded := c.beyond(ctx, wait); beyond != "" {
+			e.Hint = "Datadog rate limit: retry after " + units.FormatDuration(wait) + ", " + beyond + ": run the query again then, "
+			if bounded {
+				e.Hint += "raise the timeout in the data source settings, "
+			}
+			e.Hint += "or query less often"
 			return e
 		}
 		if err := c.sleep(ctx, wait); err != nil {
@@ -414,20 +417,21 @@ func (c *Client) call(ctx context.Context, op func(context.Context) (*http.Respo
 }
 
 // beyond says why a rate-limit wait is not waited for: it ends beyond
-// the query's timeout ("beyond the 15 s timeout"; "…, 4 s of which are
-// left" once time has gone) or the caller's deadline; "" when it is
-// waited for.
-func (c *Client) beyond(ctx context.Context, wait time.Duration) string {
+// the query's timeout ("beyond the 15 s timeout", "… (5 s of it left)"
+// once time has gone) or the caller's deadline (bounded: a timeout or a
+// deadline stops it), or is too long to wait without either; "" when it
+// is waited for.
+func (c *Client) beyond(ctx context.Context, wait time.Duration) (why string, bounded bool) {
 	deadline, ok := ctx.Deadline()
 	if !ok {
 		if wait > MaxWaitWithoutDeadline {
-			return "longer than the " + units.FormatDuration(MaxWaitWithoutDeadline) + " waited without a timeout"
+			return "longer than the " + units.FormatDuration(MaxWaitWithoutDeadline) + " waited without a timeout", false
 		}
-		return ""
+		return "", false
 	}
 	left := deadline.Sub(c.now())
 	if wait < left {
-		return ""
+		return "", true
 	}
 	left = max(left.Round(time.Second), 0)
 	if end, ours := ctx.Value(timeoutKey{}).(time.Time); ours && end.Equal(deadline) {
@@ -435,9 +439,9 @@ func (c *Client) beyond(ctx context.Context, wait time.Duration) string {
 		if spent := c.timeout - left; spent >= time.Second {
 			s += " (" + units.FormatDuration(left) + " of it left)"
 		}
-		return s
+		return s, true
 	}
-	return "beyond the " + units.FormatDuration(left) + " left before the query's deadline"
+	return "beyond the " + units.FormatDuration(left) + " left before the query's deadline", true
 }
 
 // rateLimitWait is how long Datadog asks to wait after a 429, and its
