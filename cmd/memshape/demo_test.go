@@ -136,7 +136,9 @@ func TestDemoRealPrometheusAgreesWithTheStandIn(t *testing.T) {
 	}
 }
 
-// Without --out the pictures go to a new folder, named in the output.
+// The demo is the README's first command: it runs with no input, names
+// every shape of its workload, and without --out puts the pictures in a
+// new folder it names.
 func TestDemoCommand(t *testing.T) {
 	tmp := t.TempDir()
 	t.Setenv("TMPDIR", tmp)
@@ -144,8 +146,10 @@ func TestDemoCommand(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("exit %d: %s", code, errs)
 	}
-	if !strings.Contains(out, "11 of 11") {
-		t.Errorf("output lacks the tally:\n%s", out)
+	for _, s := range []string{"11 of 11", " leak ", " fragmentation ", " bloat ", " healthy ", "recommender-0"} {
+		if !strings.Contains(out, s) {
+			t.Errorf("demo output lacks %q:\n%s", s, out)
+		}
 	}
 	dirs, _ := filepath.Glob(filepath.Join(tmp, "memshape-demo-*"))
 	if len(dirs) != 1 {
