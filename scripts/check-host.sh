@@ -8,12 +8,13 @@
 # (`check --annotations`).
 #
 # grafana-host is found at $GRAFANA_HOST (a binary), else built from
-# $GRAFANA_HOST_SRC, ../shared/tools/grafana-host or
-# /work/shared/tools/grafana-host. Without it, or without prometheus and
-# promtool, the check is skipped with the reason (exit 0); under CI=true a
-# missing Prometheus fails.
+# $GRAFANA_HOST_SRC or from ../shared/tools/grafana-host beside the
+# repository's root. Without it, or without prometheus and promtool, the
+# check is skipped with the reason (exit 0); under CI=true a missing
+# Prometheus fails.
 set -uo pipefail
-cd "$(dirname "$0")/.."
+root=$(git -C "$(dirname "$0")" rev-parse --show-toplevel 2>/dev/null) || root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
 
 skip() { echo "check-host: SKIPPED: $*"; exit 0; }
 
@@ -26,7 +27,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 host=${GRAFANA_HOST:-}
 if [ -z "$host" ]; then
-  for src in "${GRAFANA_HOST_SRC:-}" ../shared/tools/grafana-host /work/shared/tools/grafana-host; do
+  for src in "${GRAFANA_HOST_SRC:-}" "$root/../shared/tools/grafana-host"; do
     if [ -n "$src" ] && [ -f "$src/main.go" ]; then
       echo "check-host: building grafana-host from $src"
       (cd "$src" && go build -o "$tmp/grafana-host" .) || { echo "check-host: could not build grafana-host"; exit 1; }

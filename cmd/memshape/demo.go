@@ -31,7 +31,7 @@ import (
 	"github.com/memshape/memory-datasource/pkg/workload"
 )
 
-const demoUsage = `Usage: memshape demo [--out DIR] [--in-process]
+const demoUsage = `Usage: memshape demo [--out DIR [--force]] [--in-process]
 
 Runs Memory Shape on the demo cluster (see memshape help demo-exporter):
 Kubernetes workloads whose memory follows every shape — leaks (hidden by
@@ -50,16 +50,19 @@ query path in this process — the plugin's QueryData, as Grafana would call
 it, over the last seven days, with the query dashboards already have:
 container_memory_working_set_bytes{container!="", container!="POD"} —
 prints the verdict of every workload, judged across its pods and
-containers, from the frames it returns, and draws one PNG per workload
-into DIR.
+containers, from the frames it returns, and draws one PNG per workload,
+and fleet.png with all of them, into a folder it names.
 
 Without prometheus and promtool in PATH it serves the same history from an
 in-process stand-in for Prometheus' HTTP API and says so; the frames path is
 the same. Install Prometheus for the full path: apt-get install prometheus.
 
 Flags:
-  --out DIR      where to write the PNGs (default: memshape-demo in the
-                 system's temporary directory; emptied of old PNGs first)
+  --out DIR      where to write the PNGs: a new or empty folder (default: a
+                 new folder in the system's temporary directory, one per run)
+  --force        write into a --out folder that is not empty, replacing
+                 only the demo's own files (fleet.png and
+                 <namespace>-<workload>.png); nothing else in it is touched
   --in-process   use the in-process stand-in even when Prometheus is
                  installed
 `
@@ -76,7 +79,8 @@ const (
 func runDemo(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	out := fs.String("out", filepath.Join(os.TempDir(), "memshape-demo"), "")
+	out := fs.String("out", "", "")
+	force := fs.Bool("force", false, "")
 	inProcess := fs.Bool("in-process", false, "")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -90,8 +94,21 @@ func runDemo(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "memshape demo: unexpected argument %q\n\n%s", fs.Arg(0), demoUsage)
 		return exitUsage
 	}
-	res, err := demoRun(context.Background(), demoConfig{now: time.Now(), outDir: *out, inProcess: *inProcess, log: stdout})
+	if *force && *out == "" {
+		fmt.Fprintf(stderr, "memshape demo: --force applies to --out DIR; without --out the pictures go to a new folder\n\n%s", demoUsage)
+		return exitUsage
+	}
+	dir, fresh, err := demoOutDir(*out, *force)
 	if err != nil {
+		fmt.Fprintf(stderr, "memshape demo: %v\n", err)
+		return exitUsage
+	}
+	fmt.Fprintf(stdout, "the pictures go to %s\n", dir)
+	res, err := demoRun(context.Background(), demoConfig{now: time.Now(), outDir: dir, inProcess: *inProcess, log: stdout})
+	if err != nil {
+		if fresh {
+			_ = os.Remove(dir) // ours, made this run; only if still empty
+		}
 		fmt.Fprintf(stderr, "memshape demo: %v\n", err)
 		return exitError
 	}
@@ -102,9 +119,41 @@ func runDemo(args []string, stdout, stderr io.Writer) int {
 	return exitOK
 }
 
+// demoOutDir is the folder the pictures go to, and whether this run made
+// it. Without --out it is a new folder in the system's temporary
+// directory, so that two demos never share one. --out names a folder that
+// is made if missing and must be empty unless force: the demo then
+// replaces its own file names there and touches nothing else.
+func demoOutDir(out string, force bool) (dir string, fresh bool, err error) {
+	if out == "" {
+		dir, err := os.MkdirTemp("", "memshape-demo-")
+		return dir, err == nil, err
+	}
+	info, err := os.Stat(out)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		if err := os.MkdirAll(out, 0o755); err != nil {
+			return "", false, fmt.Errorf("--out %s: %v", out, err)
+		}
+		return out, true, nil
+	case err != nil:
+		return "", false, fmt.Errorf("--out %s: %v", out, err)
+	case !info.IsDir():
+		return "", false, fmt.Errorf("--out %s is a file: name a new or empty folder", out)
+	}
+	entries, err := os.ReadDir(out)
+	if err != nil {
+		return "", false, fmt.Errorf("--out %s: %v", out, err)
+	}
+	if len(entries) > 0 && !force {
+		return "", false, fmt.Errorf("--out %s is not empty (%d entries): name a new or empty folder, or add --force to write the demo's pictures there, replacing only its own files (%s and <namespace>-<workload>.png)", out, len(entries), demoCollage)
+	}
+	return out, false, nil
+}
+
 type demoConfig struct {
 	now       time.Time
-	outDir    string // "" draws no PNGs
+	outDir    string // an existing folder; "" draws no PNGs
 	inProcess bool
 	log       io.Writer // progress lines
 }
@@ -360,15 +409,9 @@ func nullableAt(f *data.Frame, name string, i int) *float64 {
 // draw renders one PNG per workload with pkg/plot: the points of its pods
 // and containers the plugin returned, the shape it named, and the fitted
 // curves of the same judgement run on those points (the series grouped
-// and pooled as the plugin does: pkg/workload).
+// and pooled as the plugin does: pkg/workload). It writes only its own
+// file names and deletes nothing.
 func (r *demoResult) draw(frames data.Frames) error {
-	if err := os.MkdirAll(r.outDir, 0o755); err != nil {
-		return err
-	}
-	old, _ := filepath.Glob(filepath.Join(r.outDir, "*.png"))
-	for _, p := range old {
-		_ = os.Remove(p)
-	}
 	var drawn []series.Series
 	for _, f := range frames {
 		if s, ok := seriesOf(f); ok {
@@ -422,13 +465,26 @@ const (
 )
 
 func writeWorkloadPNG(path string, ss []series.Series, v shape.Verdict, o plot.Options) error {
-	f, err := os.Create(path)
+	return writeFile(path, func(w io.Writer) error { return plot.RenderWorkload(w, ss, v, o) })
+}
+
+// writeFile writes path whole or not at all: into a temporary file of
+// its own beside it, renamed over path when complete, so that a reader (or
+// another demo writing the same name) never sees half a picture.
+func writeFile(path string, write func(io.Writer) error) error {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
 	if err != nil {
 		return err
 	}
-	err = plot.RenderWorkload(f, ss, v, o)
+	err = write(f)
 	if cerr := f.Close(); err == nil {
 		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(f.Name(), path)
+	}
+	if err != nil {
+		_ = os.Remove(f.Name()) // ours, made just now
 	}
 	return err
 }
@@ -445,15 +501,7 @@ func writeCollage(path string, tiles []image.Image) error {
 		at := image.Pt((i%tileCols)*tileW, (i/tileCols)*tileH)
 		draw.Draw(canvas, image.Rectangle{Min: at, Max: at.Add(t.Bounds().Size())}, t, t.Bounds().Min, draw.Src)
 	}
-	f, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	err = plot.Encode(f, canvas)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	return err
+	return writeFile(path, func(w io.Writer) error { return plot.Encode(w, canvas) })
 }
 
 // seriesOf reads a series frame (time + value, the value field carrying

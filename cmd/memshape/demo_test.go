@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"image/png"
 	"io"
 	"net/http"
@@ -25,14 +26,52 @@ import (
 // A fixed moment, so the demo's verdicts are the same on every run.
 var demoNow = time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)
 
+// userFiles puts files of someone else's into dir (a picture among them)
+// and returns a check that each is still there, unchanged.
+func userFiles(t *testing.T, dir string) func() {
+	t.Helper()
+	files := map[string]string{"photo.png": "\x89PNG a user's photo", "notes.txt": "mine", "album/cat.png": "\x89PNG a cat"}
+	for name, body := range files {
+		path := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return func() {
+		t.Helper()
+		for name, body := range files {
+			if b, err := os.ReadFile(filepath.Join(dir, name)); err != nil || string(b) != body {
+				t.Errorf("%s was changed or removed: %q, %v", name, b, err)
+			}
+		}
+	}
+}
+
 // Through the in-process stand-in, the plugin's own query path names every
 // workload as its story says — judged across its pods and containers, not
-// one pod at a time — and draws one readable PNG per workload.
+// one pod at a time — and draws one readable PNG per workload, beside
+// someone else's files, which it leaves as they were.
 func TestDemoInProcessNamesEveryWorkloadAndDrawsIt(t *testing.T) {
 	dir := t.TempDir()
+	unchanged := userFiles(t, dir)
 	res, err := demoRun(context.Background(), demoConfig{now: demoNow, outDir: dir, inProcess: true, log: io.Discard})
 	if err != nil {
 		t.Fatal(err)
+	}
+	unchanged()
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := 3 + len(res.rows) + 1; len(entries) != want { // photo.png, notes.txt, album/, the PNGs, fleet.png
+		var names []string
+		for _, e := range entries {
+			names = append(names, e.Name())
+		}
+		t.Errorf("%d entries, want %d (the user's 3, %d PNGs and %s; no temporary files): %v", len(entries), want, len(res.rows), demoCollage, names)
 	}
 	workloads := demo.Workloads(demoNow)
 	if len(res.rows) != len(workloads) {
@@ -103,20 +142,90 @@ func TestDemoRealPrometheusAgreesWithTheStandIn(t *testing.T) {
 	}
 }
 
+// The demo is the README's first command: it runs with no input, names
+// every shape of its workload, and without --out puts the pictures in a
+// new folder it names.
 func TestDemoCommand(t *testing.T) {
-	dir := t.TempDir()
-	code, out, errs := runCLI(t, "", "demo", "--in-process", "--out", dir)
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	code, out, errs := runCLI(t, "", "demo", "--in-process")
 	if code != exitOK {
 		t.Fatalf("exit %d: %s", code, errs)
 	}
-	if n := strconv.Itoa(len(demo.Workloads(time.Now()))); !strings.Contains(out, n+" of "+n+" as the workload was built") {
-		t.Errorf("output lacks the tally:\n%s", out)
+	n := len(demo.Workloads(time.Now()))
+	for _, s := range []string{fmt.Sprintf("%d of %d as the workload was built", n, n), " leak ", " fragmentation ", " bloat ", " healthy ", "search/recommender", "shop/cart "} {
+		if !strings.Contains(out, s) {
+			t.Errorf("demo output lacks %q:\n%s", s, out)
+		}
+	}
+	dirs, _ := filepath.Glob(filepath.Join(tmp, "memshape-demo-*"))
+	if len(dirs) != 1 {
+		t.Fatalf("folders made in $TMPDIR: %v, want one new one", dirs)
+	}
+	if !strings.Contains(out, "the pictures go to "+dirs[0]+"\n") || !strings.Contains(out, "and fleet.png (all of them) in "+dirs[0]) {
+		t.Errorf("the output does not name %s:\n%s", dirs[0], out)
+	}
+	if pngs, _ := filepath.Glob(filepath.Join(dirs[0], "*.png")); len(pngs) != n+1 {
+		t.Errorf("%d PNGs in %s, want %d and fleet.png", len(pngs), dirs[0], n)
+	}
+
+	// A folder with someone else's files in it is refused without --force,
+	// before anything is run or written.
+	full := t.TempDir()
+	unchanged := userFiles(t, full)
+	code, out, errs = runCLI(t, "", "demo", "--in-process", "--out", full)
+	if code != exitUsage || !strings.Contains(errs, "is not empty") || !strings.Contains(errs, "--force") || out != "" {
+		t.Errorf("--out a folder in use: exit %d, stdout %q, stderr %q", code, out, errs)
+	}
+	unchanged()
+	if entries, _ := os.ReadDir(full); len(entries) != 3 {
+		t.Errorf("%d entries in the refused folder, want the user's 3", len(entries))
+	}
+	if code, _, errs := runCLI(t, "", "demo", "--force"); code != exitUsage || !strings.Contains(errs, "--force applies to --out") {
+		t.Errorf("--force without --out: exit %d, stderr %q", code, errs)
 	}
 	if code, _, errs := runCLI(t, "", "demo", "extra"); code != exitUsage || !strings.Contains(errs, `unexpected argument "extra"`) {
 		t.Errorf("demo extra: exit %d, stderr %q", code, errs)
 	}
 	if code, out, _ := runCLI(t, "", "help", "demo"); code != exitOK || !strings.Contains(out, "apt-get install prometheus") {
 		t.Errorf("help demo: exit %d:\n%s", code, out)
+	}
+}
+
+// The output folder: new for each run without --out; made when --out
+// names none; an empty one taken; one in use refused unless forced; a file
+// refused.
+func TestDemoOutDir(t *testing.T) {
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	a, freshA, errA := demoOutDir("", false)
+	b, freshB, errB := demoOutDir("", false)
+	if errA != nil || errB != nil || a == b || !freshA || !freshB || filepath.Dir(a) != tmp || filepath.Dir(b) != tmp {
+		t.Errorf("two runs without --out: %q %v %v, %q %v %v; want two new folders in %s", a, freshA, errA, b, freshB, errB, tmp)
+	}
+
+	missing := filepath.Join(tmp, "new", "pictures")
+	if dir, fresh, err := demoOutDir(missing, false); err != nil || dir != missing || !fresh {
+		t.Errorf("a missing folder: %q %v %v", dir, fresh, err)
+	}
+	if info, err := os.Stat(missing); err != nil || !info.IsDir() {
+		t.Errorf("%s was not made: %v", missing, err)
+	}
+	if dir, fresh, err := demoOutDir(missing, false); err != nil || dir != missing || fresh {
+		t.Errorf("an empty folder: %q %v %v", dir, fresh, err)
+	}
+
+	full := t.TempDir()
+	unchanged := userFiles(t, full)
+	if _, _, err := demoOutDir(full, false); err == nil || !strings.Contains(err.Error(), "--force") {
+		t.Errorf("a folder in use without --force: %v", err)
+	}
+	if dir, fresh, err := demoOutDir(full, true); err != nil || dir != full || fresh {
+		t.Errorf("a folder in use with --force: %q %v %v", dir, fresh, err)
+	}
+	unchanged()
+	if _, _, err := demoOutDir(filepath.Join(full, "notes.txt"), true); err == nil || !strings.Contains(err.Error(), "is a file") {
+		t.Errorf("a file: %v", err)
 	}
 }
 

@@ -158,7 +158,7 @@ func (f *fetchConfig) prepareDatadog(req *upstreamRequest, getenv func(string) s
 	if len(missing) > 0 {
 		return usagef("set %s: Datadog needs an API key and an application key, read from the environment", strings.Join(missing, " and "))
 	}
-	c, err := datadog.New(datadog.Config{Site: f.datadogSite, APIKey: apiKey, AppKey: appKey, HTTPClient: &http.Client{}})
+	c, err := datadog.New(datadog.Config{Site: f.datadogSite, APIKey: apiKey, AppKey: appKey, HTTPClient: &http.Client{}, Timeout: req.timeout})
 	if err != nil {
 		return usagef("--datadog-site: %v", err)
 	}
@@ -207,7 +207,8 @@ func (f *fetchConfig) preparePrometheus(req *upstreamRequest, getenv func(string
 	if req.credential == "" && len(f.headers) > 0 {
 		req.credential = "the headers given with --header"
 	}
-	c, err := newPrometheus(f.prometheusURL, &http.Client{Transport: auth})
+	// The timeout on the client is also Prometheus' own timeout parameter.
+	c, err := newPrometheus(f.prometheusURL, &http.Client{Transport: auth, Timeout: req.timeout})
 	if err != nil {
 		return usagef("--prometheus: %v", req.red.Error(err))
 	}

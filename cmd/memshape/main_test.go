@@ -479,23 +479,6 @@ func TestBinary(t *testing.T) {
 	}
 }
 
-// The demo is the README's first command: it must run with no input and
-// name every shape of its workload (demo_test.go checks each verdict).
-func TestDemoNamesEveryShape(t *testing.T) {
-	var out, errb bytes.Buffer
-	if code := run([]string{"demo", "--in-process", "--out", t.TempDir()}, strings.NewReader(""), &out, &errb); code != exitOK {
-		t.Fatalf("exit %d: %s", code, errb.String())
-	}
-	for _, s := range []string{" leak ", " fragmentation ", " bloat ", " healthy ", "search/recommender", "shop/cart "} {
-		if !strings.Contains(out.String(), s) {
-			t.Errorf("demo output lacks %q:\n%s", s, out.String())
-		}
-	}
-	if code := run([]string{"demo", "extra"}, strings.NewReader(""), &out, &errb); code != exitUsage {
-		t.Errorf("demo with an argument: exit %d, want %d", code, exitUsage)
-	}
-}
-
 func TestAccuracyPrintsTheComparison(t *testing.T) {
 	var out, errb bytes.Buffer
 	if code := run([]string{"accuracy", "--per-scenario", "3"}, strings.NewReader(""), &out, &errb); code != exitOK {

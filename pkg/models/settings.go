@@ -4,7 +4,6 @@
 package models
 
 import (
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -154,10 +153,18 @@ func LoadSettings(s backend.DataSourceInstanceSettings) (Settings, error) {
 		out.secrets.values = append(out.secrets.values, v)
 	}
 	out.secrets.values = append(out.secrets.values, urlPassword(out.URL)...)
-	if s.BasicAuthEnabled && s.DecryptedSecureJSONData["basicAuthPassword"] != "" {
-		// What an upstream that echoes the Authorization header shows.
-		out.secrets.values = append(out.secrets.values,
-			base64.StdEncoding.EncodeToString([]byte(s.BasicAuthUser+":"+s.DecryptedSecureJSONData["basicAuthPassword"])))
+	// What an upstream that echoes the Authorization header shows, removed
+	// whole however short the token or password in it.
+	basicPassword := ""
+	if s.BasicAuthEnabled {
+		basicPassword = s.DecryptedSecureJSONData["basicAuthPassword"]
+	}
+	out.secrets.values = append(out.secrets.values,
+		upstream.AuthorizationValues(s.DecryptedSecureJSONData["bearerToken"], s.BasicAuthUser, basicPassword)...)
+	if u, err := url.Parse(out.URL); err == nil && u.User != nil {
+		if p, ok := u.User.Password(); ok {
+			out.secrets.values = append(out.secrets.values, upstream.AuthorizationValues("", u.User.Username(), p)...)
+		}
 	}
 
 	var jd jsonData

@@ -113,6 +113,7 @@ func (d *Datasource) connect(ctx context.Context, s backend.DataSourceInstanceSe
 			Site:   d.settings.DatadogSite,
 			APIKey: string(d.settings.DatadogAPIKey), AppKey: string(d.settings.DatadogAppKey),
 			HTTPClient: hc, MaxBody: d.settings.MaxResponseBytes, NoCompression: !d.settings.Compression,
+			Timeout: d.settings.Timeout,
 		})
 		if err != nil {
 			return fmt.Errorf("%w: fix the Datadog site in the data source settings", err)
@@ -131,14 +132,37 @@ func (d *Datasource) Dispose() {
 
 // CheckHealth tells whether the upstream answers and takes the
 // credentials.
-func (d *Datasource) CheckHealth(ctx context.Context, _ *backend.CheckHealthRequest) (*backend.CheckHealthResult, error) {
+func (d *Datasource) CheckHealth(ctx context.Context, req *backend.CheckHealthRequest) (*backend.CheckHealthResult, error) {
+	var forwarded http.Header
+	if req != nil {
+		forwarded = req.GetHTTPHeaders()
+	}
+	red := d.requestRedactor(forwarded)
 	if d.cfgErr != nil {
-		return &backend.CheckHealthResult{Status: backend.HealthStatusError, Message: d.redact.String(d.cfgErr.Error())}, nil
+		return &backend.CheckHealthResult{Status: backend.HealthStatusError, Message: red.String(d.cfgErr.Error())}, nil
 	}
-	msg, err := d.up.Health(ctx)
+	msg, err := d.up.Health(upstream.WithRedactor(ctx, red))
 	if err != nil {
-		logger.FromContext(ctx).Debug("health check failed", "error", d.redact.String(err.Error()))
-		return &backend.CheckHealthResult{Status: backend.HealthStatusError, Message: d.redact.String(err.Error())}, nil
+		logger.FromContext(ctx).Debug("health check failed", "error", red.String(err.Error()))
+		return &backend.CheckHealthResult{Status: backend.HealthStatusError, Message: red.String(err.Error())}, nil
 	}
-	return &backend.CheckHealthResult{Status: backend.HealthStatusOk, Message: d.redact.String(msg)}, nil
+	return &backend.CheckHealthResult{Status: backend.HealthStatusOk, Message: red.String(msg)}, nil
+}
+
+// requestRedactor removes the data source's secrets and the credentials
+// forwarded with one request (the user's OAuth token, ID token, cookies
+// and any other forwarded header).
+func (d *Datasource) requestRedactor(forwarded http.Header) *upstream.Redactor {
+	r := upstream.JoinRedactors(d.redact)
+	r.AddHeaders(forwarded)
+	return r
+}
+
+// redactor is the request's Redactor that ctx carries, else the data
+// source's.
+func (d *Datasource) redactor(ctx context.Context) *upstream.Redactor {
+	if r := upstream.RedactorFrom(ctx); r != nil {
+		return r
+	}
+	return d.redact
 }

@@ -70,6 +70,10 @@ func startPlugin(t *testing.T) *datasourcetest.TestPluginClient {
 		}
 		addr := l.Addr().String()
 		_ = l.Close()
+		// The SDK's own request logs (its ERROR "Partial data response
+		// error" quotes each query's error) are recorded too.
+		sdkLog.next = backend.Logger
+		backend.Logger = sdkLog
 		pluginServer, pluginErr = datasourcetest.Manage(NewDatasource, datasourcetest.ManageOpts{Address: addr})
 		pluginClient = pluginServer.Client
 	})
@@ -101,6 +105,38 @@ func memSeries(end time.Time, pod string) series.Series {
 	return s
 }
 
+// sdkLog records what the SDK logs about each request, and passes it on.
+var sdkLog = &teeLogger{rec: &recLogger{}}
+
+type teeLogger struct {
+	rec  *recLogger
+	next log.Logger
+}
+
+func (l *teeLogger) Debug(msg string, args ...any) {
+	l.rec.Debug(msg, args...)
+	l.next.Debug(msg, args...)
+}
+func (l *teeLogger) Info(msg string, args ...any) {
+	l.rec.Info(msg, args...)
+	l.next.Info(msg, args...)
+}
+func (l *teeLogger) Warn(msg string, args ...any) {
+	l.rec.Warn(msg, args...)
+	l.next.Warn(msg, args...)
+}
+func (l *teeLogger) Error(msg string, args ...any) {
+	l.rec.Error(msg, args...)
+	l.next.Error(msg, args...)
+}
+func (l *teeLogger) With(args ...any) log.Logger {
+	return &teeLogger{rec: l.rec, next: l.next.With(args...)}
+}
+func (l *teeLogger) Level() log.Level { return log.Debug }
+func (l *teeLogger) FromContext(ctx context.Context) log.Logger {
+	return &teeLogger{rec: l.rec, next: l.next.FromContext(ctx)}
+}
+
 // recLogger records every log line.
 type recLogger struct {
 	mu    sync.Mutex
@@ -119,6 +155,11 @@ func (r *recLogger) Error(msg string, args ...any)          { r.rec("error", msg
 func (r *recLogger) With(args ...any) log.Logger            { return r }
 func (r *recLogger) Level() log.Level                       { return log.Debug }
 func (r *recLogger) FromContext(context.Context) log.Logger { return r }
+func (r *recLogger) snapshot() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]string(nil), r.lines...)
+}
 func (r *recLogger) all() string {
 	r.mu.Lock()
 	defer r.mu.Unlock()

@@ -31,6 +31,9 @@ const AlertHeader = "FromAlert"
 // apart.
 func (d *Datasource) QueryData(ctx context.Context, req *backend.QueryDataRequest) (*backend.QueryDataResponse, error) {
 	resp := backend.NewQueryDataResponse()
+	// The user's forwarded credentials are secrets of this request.
+	red := d.requestRedactor(req.GetHTTPHeaders())
+	ctx = upstream.WithRedactor(ctx, red)
 	seen := map[string]int{}
 	for _, q := range req.Queries {
 		seen[q.RefID]++
@@ -49,7 +52,7 @@ func (d *Datasource) QueryData(ctx context.Context, req *backend.QueryDataReques
 			defer wg.Done()
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			dr := d.safeQuery(ctx, req, q)
+			dr := d.safeQuery(ctx, red, req, q)
 			mu.Lock()
 			resp.Responses[q.RefID] = dr
 			mu.Unlock()
@@ -60,31 +63,74 @@ func (d *Datasource) QueryData(ctx context.Context, req *backend.QueryDataReques
 }
 
 // safeQuery runs one query, turning a panic into an error response and
-// removing secrets from whatever is returned.
-func (d *Datasource) safeQuery(ctx context.Context, req *backend.QueryDataRequest, q backend.DataQuery) (dr backend.DataResponse) {
+// removing the request's secrets (red) from whatever is returned: the
+// error, which the SDK also logs, and every text of every frame.
+func (d *Datasource) safeQuery(ctx context.Context, red *upstream.Redactor, req *backend.QueryDataRequest, q backend.DataQuery) (dr backend.DataResponse) {
 	log := logger.FromContext(ctx)
 	defer func() {
 		if r := recover(); r != nil {
-			log.Error("query panicked", "refId", q.RefID, "panic", d.redact.String(fmt.Sprint(r)), "stack", d.redact.String(string(debug.Stack())))
+			log.Error("query panicked", "refId", q.RefID, "panic", red.String(fmt.Sprint(r)), "stack", red.String(string(debug.Stack())))
 			dr = backend.ErrDataResponseWithSource(backend.StatusInternal, backend.ErrorSourcePlugin,
 				fmt.Sprintf("internal error while running query %s (a bug in Memory Shape; see the Grafana server log)", q.RefID))
 		}
 	}()
 	dr = d.query(ctx, req, q)
 	if dr.Error != nil {
-		dr.Error = d.redact.Error(dr.Error)
+		dr.Error = red.Error(dr.Error)
 		log.Debug("query failed", "refId", q.RefID, "status", dr.Status, "error", dr.Error.Error())
 	}
-	for _, f := range dr.Frames {
-		f.Name = d.redact.String(f.Name)
-		if f.Meta == nil {
-			continue
+	redactFrames(red, dr.Frames)
+	return dr
+}
+
+// redactFrames removes every secret from what frames show: frame names,
+// notices, the executed query, field names, labels, display names and
+// string values. Label maps are replaced, never changed in place: they
+// may be shared with series a cache holds.
+func redactFrames(red *upstream.Redactor, frames data.Frames) {
+	for _, f := range frames {
+		f.Name = red.String(f.Name)
+		if f.Meta != nil {
+			f.Meta.ExecutedQueryString = red.String(f.Meta.ExecutedQueryString)
+			for i := range f.Meta.Notices {
+				f.Meta.Notices[i].Text = red.String(f.Meta.Notices[i].Text)
+			}
 		}
-		for i := range f.Meta.Notices {
-			f.Meta.Notices[i].Text = d.redact.String(f.Meta.Notices[i].Text)
+		for _, fld := range f.Fields {
+			fld.Name = red.String(fld.Name)
+			var clean data.Labels
+			for k, v := range fld.Labels {
+				if rk, rv := red.String(k), red.String(v); rk != k || rv != v {
+					if clean == nil {
+						clean = fld.Labels.Copy()
+					}
+					delete(clean, k)
+					clean[rk] = rv
+				}
+			}
+			if clean != nil {
+				fld.Labels = clean
+			}
+			if c := fld.Config; c != nil {
+				c.DisplayName, c.DisplayNameFromDS, c.Description = red.String(c.DisplayName), red.String(c.DisplayNameFromDS), red.String(c.Description)
+			}
+			switch fld.Type() {
+			case data.FieldTypeString:
+				for i := range fld.Len() {
+					if s := fld.At(i).(string); red.String(s) != s {
+						fld.Set(i, red.String(s))
+					}
+				}
+			case data.FieldTypeNullableString:
+				for i := range fld.Len() {
+					if s, ok := fld.At(i).(*string); ok && s != nil && red.String(*s) != *s {
+						v := red.String(*s)
+						fld.Set(i, &v)
+					}
+				}
+			}
 		}
 	}
-	return dr
 }
 
 func errResponse(status backend.Status, src backend.ErrorSource, err error) backend.DataResponse {
@@ -186,7 +232,7 @@ func (d *Datasource) fetch(ctx context.Context, what string, q upstream.Query) (
 	defer span.End()
 	res, err := d.up.QueryRange(ctx, q)
 	if err != nil {
-		return res, tracing.Error(span, d.redact.Error(err))
+		return res, tracing.Error(span, d.redactor(ctx).Error(err))
 	}
 	span.SetAttributes(attribute.Int("memshape.series", len(res.Series)))
 	return res, nil

@@ -103,27 +103,60 @@ func (d *Datasource) meta(call func(context.Context, *http.Request, prom.Selecti
 		if !d.usable(w) {
 			return
 		}
+		red := d.requestRedactor(r.Header)
 		sel, err := selection(r)
 		if err != nil {
-			writeError(w, http.StatusBadRequest, err.Error())
+			writeError(w, http.StatusBadRequest, red.String(err.Error()))
 			return
 		}
-		data, warnings, err := call(r.Context(), r, sel)
+		data, warnings, err := call(upstream.WithRedactor(r.Context(), red), r, sel)
 		if err != nil {
-			d.writeUpstreamError(w, err)
+			writeUpstreamError(w, red, err)
 			return
 		}
-		writeJSON(w, http.StatusOK, map[string]any{"status": "success", "data": data, "warnings": warnings})
+		writeJSON(w, http.StatusOK, redactJSON(red, map[string]any{"status": "success", "data": data, "warnings": warnings}))
 	}
 }
 
-func (d *Datasource) writeUpstreamError(w http.ResponseWriter, err error) {
+// redactJSON is v, as JSON, with every secret removed from its strings
+// (an upstream may echo one into a label name or value).
+func redactJSON(red *upstream.Redactor, v any) any {
+	raw, err := json.Marshal(v)
+	if err != nil || red.String(string(raw)) == string(raw) {
+		return v
+	}
+	var tree any
+	if err := json.Unmarshal(raw, &tree); err != nil {
+		return v
+	}
+	var walk func(any) any
+	walk = func(x any) any {
+		switch t := x.(type) {
+		case string:
+			return red.String(t)
+		case []any:
+			for i := range t {
+				t[i] = walk(t[i])
+			}
+		case map[string]any:
+			out := make(map[string]any, len(t))
+			for k, e := range t {
+				out[red.String(k)] = walk(e)
+			}
+			return out
+		}
+		return x
+	}
+	return walk(tree)
+}
+
+func writeUpstreamError(w http.ResponseWriter, red *upstream.Redactor, err error) {
 	status := http.StatusBadGateway
-	msg := d.redact.String(err.Error())
+	msg := red.String(err.Error())
 	body := map[string]any{"status": "error", "error": msg, "message": msg}
 	if ue, ok := upstream.AsError(err); ok {
 		status = ue.Status()
-		body["errorType"] = ue.Type
+		body["errorType"] = red.String(ue.Type)
 	}
 	writeJSON(w, status, body)
 }
@@ -162,11 +195,12 @@ func (d *Datasource) variable(w http.ResponseWriter, r *http.Request) {
 	if !d.usable(w) {
 		return
 	}
-	ctx := r.Context()
+	red := d.requestRedactor(r.Header)
+	ctx := upstream.WithRedactor(r.Context(), red)
 	query := strings.TrimSpace(r.URL.Query().Get("query"))
 	sel, err := selection(r)
 	if err != nil {
-		writeError(w, http.StatusBadRequest, err.Error())
+		writeError(w, http.StatusBadRequest, red.String(err.Error()))
 		return
 	}
 	var values []string
@@ -184,7 +218,7 @@ func (d *Datasource) variable(w http.ResponseWriter, r *http.Request) {
 		expr := metricsRe.FindStringSubmatch(query)[1]
 		re, rerr := regexp.Compile(expr)
 		if rerr != nil {
-			writeError(w, http.StatusBadRequest, fmt.Sprintf("metrics(%s): not a regular expression: %v", expr, rerr))
+			writeError(w, http.StatusBadRequest, red.String(fmt.Sprintf("metrics(%s): not a regular expression: %v", expr, rerr)))
 			return
 		}
 		var all []string
@@ -197,7 +231,7 @@ func (d *Datasource) variable(w http.ResponseWriter, r *http.Request) {
 	case queryResultRe.MatchString(query):
 		values, err = d.queryResult(ctx, queryResultRe.FindStringSubmatch(query)[1], sel.End)
 	case strings.HasPrefix(query, "label_values") || strings.HasPrefix(query, "metrics(") || strings.HasPrefix(query, "query_result"):
-		writeError(w, http.StatusBadRequest, fmt.Sprintf("cannot read the variable query %q: %s", query, variableForms))
+		writeError(w, http.StatusBadRequest, red.String(fmt.Sprintf("cannot read the variable query %q: %s", query, variableForms)))
 		return
 	default:
 		sel.Match = []string{query}
@@ -208,8 +242,11 @@ func (d *Datasource) variable(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if err != nil {
-		d.writeUpstreamError(w, err)
+		writeUpstreamError(w, red, err)
 		return
+	}
+	for i, v := range values {
+		values[i] = red.String(v)
 	}
 	sort.Strings(values)
 	out := make([]MetricFindValue, 0, len(values))

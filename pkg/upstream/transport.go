@@ -6,7 +6,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"strings"
 
 	"github.com/memshape/memory-datasource/pkg/units"
 )
@@ -106,82 +105,3 @@ func SameHostRedirects(hc *http.Client, src Source) {
 }
 
 func origin(u *url.URL) string { return u.Scheme + "://" + u.Host }
-
-// Redactor removes secret values from text. Values shorter than 4
-// characters are ignored (they would shred every text and protect
-// nothing). URL-escaped forms of each secret are removed too, since URLs
-// and upstream echoes carry them that way.
-type Redactor struct {
-	secrets []string
-}
-
-// NewRedactor returns a Redactor for the given secret values.
-func NewRedactor(secrets ...string) *Redactor {
-	r := &Redactor{}
-	r.Add(secrets...)
-	return r
-}
-
-// Add registers more secrets.
-func (r *Redactor) Add(secrets ...string) {
-	for _, s := range secrets {
-		if len(s) < 4 {
-			continue
-		}
-		for _, form := range []string{s, url.QueryEscape(s), url.PathEscape(s), (&url.URL{User: url.UserPassword("u", s)}).User.String()[2:]} {
-			if form != "" && !contains(r.secrets, form) {
-				r.secrets = append(r.secrets, form)
-			}
-		}
-	}
-	// Longest first, so a secret that contains another is removed whole.
-	for i := 1; i < len(r.secrets); i++ {
-		for j := i; j > 0 && len(r.secrets[j]) > len(r.secrets[j-1]); j-- {
-			r.secrets[j], r.secrets[j-1] = r.secrets[j-1], r.secrets[j]
-		}
-	}
-}
-
-func contains(ss []string, s string) bool {
-	for _, x := range ss {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
-
-// String replaces every secret in s by [redacted].
-func (r *Redactor) String(s string) string {
-	if r == nil {
-		return s
-	}
-	for _, sec := range r.secrets {
-		if strings.Contains(s, sec) {
-			s = strings.ReplaceAll(s, sec, "[redacted]")
-		}
-	}
-	return s
-}
-
-// Error returns err with every secret removed from its text; err itself
-// when it holds none.
-func (r *Redactor) Error(err error) error {
-	if err == nil || r == nil {
-		return err
-	}
-	if red := r.String(err.Error()); red != err.Error() {
-		return redactedError{msg: red, err: err}
-	}
-	return err
-}
-
-// redactedError keeps the chain (errors.As still finds an *Error) while
-// printing only the redacted text.
-type redactedError struct {
-	msg string
-	err error
-}
-
-func (e redactedError) Error() string { return e.msg }
-func (e redactedError) Unwrap() error { return e.err }

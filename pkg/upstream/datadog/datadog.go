@@ -10,17 +10,23 @@
 // most MaxPointsPerSeries points (see WithRollup); a query that already
 // names a rollup is sent as written.
 //
+// Timeout: one query — its calls and its rate-limit waits together — ends
+// within Config.Timeout (the data source's timeout) and the caller's
+// deadline, whichever comes first.
+//
 // Rate limits: a 429 is retried after the wait Datadog asks for
 // (X-RateLimit-Reset, else Retry-After, else 1, 2, 4 s), at most
-// MaxRetries times, and only when the wait ends before the query's context
-// deadline (without a deadline, when it is at most MaxWaitWithoutDeadline);
-// otherwise the query fails at once with a RateLimited *upstream.Error
-// carrying Datadog's message and its rate-limit figures. It never sleeps
-// past the deadline.
+// MaxRetries times, and only when the wait ends within the query's
+// timeout and before the caller's deadline (with neither, when it is at
+// most MaxWaitWithoutDeadline); otherwise the query fails at once with a
+// RateLimited *upstream.Error carrying Datadog's message, its rate-limit
+// figures and why it stopped ("Datadog rate limit: retry after 20 s,
+// beyond the 15 s timeout"). It never sleeps past either.
 //
 // The API and application keys travel in the DD-API-KEY and
 // DD-APPLICATION-KEY headers only, never in a URL, and are removed from
-// every error text.
+// every error text, as are the secrets of the request's context
+// (upstream.WithRedactor) — before an error body is cut to an excerpt.
 package datadog
 
 import (
@@ -38,6 +44,7 @@ import (
 	"github.com/DataDog/datadog-api-client-go/v2/api/datadog"
 	"github.com/DataDog/datadog-api-client-go/v2/api/datadogV1"
 
+	"github.com/memshape/memory-datasource/pkg/units"
 	"github.com/memshape/memory-datasource/pkg/upstream"
 )
 
@@ -78,6 +85,9 @@ type Config struct {
 	// NoCompression asks for answers uncompressed (jsonData.compression
 	// false); by default they come gzipped.
 	NoCompression bool
+	// Timeout bounds one query, rate-limit waits included; 0 means the
+	// HTTP client's Timeout (0 there too: only the caller's deadline).
+	Timeout time.Duration
 }
 
 // Client queries one Datadog site.
@@ -88,6 +98,7 @@ type Client struct {
 	metrics *datadogV1.MetricsApi
 	auth    *datadogV1.AuthenticationApi
 	red     *upstream.Redactor
+	timeout time.Duration // one query's, rate-limit waits included; 0: none
 
 	// now and sleep are the clock, replaced in tests.
 	now   func() time.Time
@@ -111,6 +122,10 @@ func New(cfg Config) (*Client, error) {
 		c := *cfg.HTTPClient
 		hc = &c
 	}
+	timeout := cfg.Timeout
+	if timeout <= 0 {
+		timeout = hc.Timeout
+	}
 	hc.Transport = upstream.CapBody(hc.Transport, upstream.Datadog, cfg.MaxBody)
 	upstream.SameHostRedirects(hc, upstream.Datadog)
 
@@ -131,6 +146,7 @@ func New(cfg Config) (*Client, error) {
 		metrics: datadogV1.NewMetricsApi(api),
 		auth:    datadogV1.NewAuthenticationApi(api),
 		red:     red,
+		timeout: timeout,
 		now:     time.Now,
 		sleep:   sleepCtx,
 	}, nil
@@ -165,8 +181,29 @@ func (c *Client) missingKey(app bool) error {
 
 // QueryRange runs one metrics query over [q.Start, q.End].
 func (c *Client) QueryRange(ctx context.Context, q upstream.Query) (upstream.Result, error) {
+	ctx, cancel := c.bound(ctx)
+	defer cancel()
 	res, err := c.queryRange(ctx, q)
-	return res, c.scrub(err)
+	return res, c.redactor(ctx).Error(err)
+}
+
+type timeoutKey struct{}
+
+// bound ends ctx at the query's timeout, remembering when that is so
+// that a rate-limit wait beyond it says so.
+func (c *Client) bound(ctx context.Context) (context.Context, context.CancelFunc) {
+	if c.timeout <= 0 {
+		return ctx, func() {}
+	}
+	end := c.now().Add(c.timeout)
+	ctx, cancel := context.WithDeadline(ctx, end)
+	return context.WithValue(ctx, timeoutKey{}, end), cancel
+}
+
+// redactor removes the keys, a URL password and the secrets of the
+// request's context.
+func (c *Client) redactor(ctx context.Context) *upstream.Redactor {
+	return upstream.JoinRedactors(c.red, upstream.RedactorFrom(ctx))
 }
 
 func (c *Client) queryRange(ctx context.Context, q upstream.Query) (upstream.Result, error) {
@@ -243,8 +280,11 @@ func checkCaps(resp datadogV1.MetricsQueryResponse, q upstream.Query) error {
 // with the call queries need (a metrics query over the last five minutes),
 // and says which key was refused.
 func (c *Client) Health(ctx context.Context) (string, error) {
+	ctx, cancel := c.bound(ctx)
+	defer cancel()
 	ok, err := c.health(ctx)
-	return c.red.String(ok), c.scrub(err)
+	red := c.redactor(ctx)
+	return red.String(ok), red.Error(err)
 }
 
 func (c *Client) health(ctx context.Context) (string, error) {
@@ -362,20 +402,46 @@ func (c *Client) call(ctx context.Context, op func(context.Context) (*http.Respo
 			e.Hint = fmt.Sprintf("still rate limited after %d retries: wait and retry, or query less often", MaxRetries)
 			return e
 		}
-		if deadline, ok := ctx.Deadline(); ok {
-			if left := deadline.Sub(c.now()); wait >= left {
-				e.Hint = fmt.Sprintf("Datadog asks to wait %s, longer than the %s left before the query's deadline: retry later or raise the timeout",
-					wait.Round(time.Second), left.Round(time.Second).String())
-				return e
+		if beyond, bounded := c.beyond(ctx, wait); beyond != "" {
+			e.Hint = "Datadog rate limit: retry after " + units.FormatDuration(wait) + ", " + beyond + ": run the query again then, "
+			if bounded {
+				e.Hint += "raise the timeout in the data source settings, "
 			}
-		} else if wait > MaxWaitWithoutDeadline {
-			e.Hint = fmt.Sprintf("Datadog asks to wait %s: retry later", wait.Round(time.Second))
+			e.Hint += "or query less often"
 			return e
 		}
 		if err := c.sleep(ctx, wait); err != nil {
 			return c.wrap(ctx, nil, err)
 		}
 	}
+}
+
+// beyond says why a rate-limit wait is not waited for: it ends beyond
+// the query's timeout ("beyond the 15 s timeout", "… (5 s of it left)"
+// once time has gone) or the caller's deadline (bounded: a timeout or a
+// deadline stops it), or is too long to wait without either; "" when it
+// is waited for.
+func (c *Client) beyond(ctx context.Context, wait time.Duration) (why string, bounded bool) {
+	deadline, ok := ctx.Deadline()
+	if !ok {
+		if wait > MaxWaitWithoutDeadline {
+			return "longer than the " + units.FormatDuration(MaxWaitWithoutDeadline) + " waited without a timeout", false
+		}
+		return "", false
+	}
+	left := deadline.Sub(c.now())
+	if wait < left {
+		return "", true
+	}
+	left = max(left.Round(time.Second), 0)
+	if end, ours := ctx.Value(timeoutKey{}).(time.Time); ours && end.Equal(deadline) {
+		s := "beyond the " + units.FormatDuration(c.timeout) + " timeout"
+		if spent := c.timeout - left; spent >= time.Second {
+			s += " (" + units.FormatDuration(left) + " of it left)"
+		}
+		return s, true
+	}
+	return "beyond the " + units.FormatDuration(left) + " left before the query's deadline", true
 }
 
 // rateLimitWait is how long Datadog asks to wait after a 429, and its
@@ -438,7 +504,7 @@ func (c *Client) wrap(ctx context.Context, hr *http.Response, err error) *upstre
 			Msg: transportWords(err), Hint: "check the Datadog site (" + c.base + ") and that it is reachable from here"}
 	}
 	// The body stays out of the chain: it may echo what was sent.
-	e := &upstream.Error{Source: upstream.Datadog, HTTPStatus: hr.StatusCode, Err: errors.New(oe.Error()), Msg: words(oe.Body())}
+	e := &upstream.Error{Source: upstream.Datadog, HTTPStatus: hr.StatusCode, Err: errors.New(oe.Error()), Msg: words(oe.Body(), c.redactor(ctx))}
 	if hr.StatusCode < 300 {
 		// A 2xx whose body the client could not decode.
 		e.Kind, e.Msg = upstream.BadResponse, "the answer could not be decoded: "+oe.Error()
@@ -484,8 +550,9 @@ func transportWords(err error) string {
 }
 
 // words is Datadog's own message in an error body: its {"errors":[…]}
-// joined, else a short text body; "" when there is none.
-func words(body []byte) string {
+// joined, else the start of a text body, secrets (red) removed before it
+// is cut; "" when there is none.
+func words(body []byte, red *upstream.Redactor) string {
 	var api struct {
 		Errors []any `json:"errors"`
 	}
@@ -515,32 +582,5 @@ func words(body []byte) string {
 	if s == "" || strings.HasPrefix(s, "<") || !utf8.ValidString(s) {
 		return "" // HTML error pages and binary say nothing useful
 	}
-	if len(s) > 300 {
-		s = s[:300] + "…"
-	}
-	return s
-}
-
-// scrub removes the keys (and a URL password) from every text of err.
-func (c *Client) scrub(err error) error {
-	if err == nil {
-		return nil
-	}
-	e, ok := upstream.AsError(err)
-	if !ok {
-		return c.red.Error(err)
-	}
-	out := *e
-	out.Msg = c.red.String(out.Msg)
-	out.Hint = c.red.String(out.Hint)
-	out.Type = c.red.String(out.Type)
-	// A cause that says a secret anywhere in its chain is replaced by its
-	// redacted text: the chain would otherwise hand it to whoever unwraps.
-	for u := out.Err; u != nil; u = errors.Unwrap(u) {
-		if red := c.red.String(u.Error()); red != u.Error() {
-			out.Err = errors.New(c.red.String(out.Err.Error()))
-			break
-		}
-	}
-	return &out
+	return red.Excerpt([]byte(s), 300, false)
 }

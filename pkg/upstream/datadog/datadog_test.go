@@ -550,7 +550,7 @@ func TestRateLimitBeyondTheDeadline(t *testing.T) {
 	}
 	for _, w := range []string{
 		"Datadog is rate limiting (429): Rate limit of 1600 requests in 3600 seconds reached. Please try again later.",
-		"limit 1600 requests per 3600 s", "resets in 1800 s", "asks to wait 30m0s", "before the query's deadline",
+		"limit 1600 requests per 3600 s", "resets in 1800 s", "Datadog rate limit: retry after 30 min, beyond the 30 s left before the query's deadline",
 	} {
 		if !strings.Contains(err.Error(), w) {
 			t.Errorf("%q lacks %q", err, w)
@@ -585,6 +585,73 @@ func TestRateLimitGivesUp(t *testing.T) {
 	_, err = c.QueryRange(context.Background(), upstream.Query{Expr: "avg:m{*}", Start: t0, End: t0.Add(time.Hour)})
 	if e, ok := upstream.AsError(err); !ok || e.Kind != upstream.RateLimited || sleeps != 0 {
 		t.Fatalf("err %v, %d sleeps", err, sleeps)
+	}
+}
+
+// The data source's timeout bounds a query's rate-limit waits, whatever
+// the caller's deadline: a wait beyond it is not waited for, and the
+// error says so.
+func TestRateLimitStopsAtTheTimeout(t *testing.T) {
+	f, srv := newFake(t)
+	f.limited = 100
+	f.limitHeaders = map[string]string{"X-RateLimit-Limit": "100", "X-RateLimit-Period": "60", "X-RateLimit-Remaining": "0", "X-RateLimit-Reset": "20"}
+	c, err := New(Config{Site: srv.URL, APIKey: goodAPIKey, AppKey: goodAppKey, Timeout: 15 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.sleep = func(context.Context, time.Duration) error {
+		t.Error("waited 20 s with a 15 s timeout")
+		return nil
+	}
+	caller, cancel := context.WithTimeout(context.Background(), 120*time.Second)
+	defer cancel()
+	q := upstream.Query{Expr: "avg:m{*}", Start: t0, End: t0.Add(time.Hour)}
+	_, err = c.QueryRange(caller, q)
+	if e, ok := upstream.AsError(err); !ok || e.Kind != upstream.RateLimited {
+		t.Fatalf("err %v", err)
+	}
+	if w := "Datadog rate limit: retry after 20 s, beyond the 15 s timeout"; !strings.Contains(err.Error(), w) {
+		t.Errorf("%q lacks %q", err, w)
+	}
+	if n := f.count("/api/v1/query"); n != 1 {
+		t.Errorf("%d queries, want 1", n)
+	}
+
+	// Shorter waits are waited for while they fit: 5 s asked, a clock
+	// moved by each wait: two waits fit in 15 s, a third would end at the
+	// timeout.
+	f.mu.Lock()
+	f.limitHeaders["X-RateLimit-Reset"] = "5"
+	f.mu.Unlock()
+	clock := time.Now()
+	c.now = func() time.Time { return clock }
+	var slept []time.Duration
+	c.sleep = func(_ context.Context, d time.Duration) error {
+		slept = append(slept, d)
+		clock = clock.Add(d)
+		return nil
+	}
+	_, err = c.QueryRange(caller, q)
+	if err == nil {
+		t.Fatal("no error while rate limited")
+	}
+	if !reflect.DeepEqual(slept, []time.Duration{5 * time.Second, 5 * time.Second}) {
+		t.Errorf("slept %v, want 5 s twice", slept)
+	}
+	if w := "Datadog rate limit: retry after 5 s, beyond the 15 s timeout (5 s of it left)"; !strings.Contains(err.Error(), w) {
+		t.Errorf("%q lacks %q", err, w)
+	}
+	if n := f.count("/api/v1/query"); n != 1+3 {
+		t.Errorf("%d queries, want 4", n)
+	}
+
+	// A health check is bounded the same way.
+	f.mu.Lock()
+	f.limitHeaders["X-RateLimit-Reset"] = "20"
+	f.mu.Unlock()
+	slept = nil
+	if _, err := c.Health(context.Background()); err == nil || !strings.Contains(err.Error(), "retry after 20 s, beyond the 15 s timeout") || len(slept) > 0 {
+		t.Errorf("health: %v, slept %v", err, slept)
 	}
 }
 

@@ -286,12 +286,10 @@ func (c *Client) QueryRange(ctx context.Context, q upstream.Query) (upstream.Res
 		"end":   {formatTime(q.End)},
 		"step":  {formatSeconds(q.Step.Milliseconds())},
 	}
-	if dl, ok := ctx.Deadline(); ok {
-		// Let Prometheus give up a little before we do, so that a slow
-		// query ends with its own timeout error rather than ours.
-		if left := time.Until(dl) * 9 / 10; left >= time.Millisecond {
-			params.Set("timeout", formatSeconds(left.Milliseconds()))
-		}
+	if t := c.hc.Timeout; t >= time.Millisecond {
+		// The configured timeout (the HTTP client's, the data source's
+		// setting), never the caller's deadline.
+		params.Set("timeout", formatSeconds(t.Milliseconds()))
 	}
 	resp, err := c.do(ctx, c.method, "api/v1/query_range", params)
 	if err != nil {
@@ -405,7 +403,7 @@ func (c *Client) do(ctx context.Context, method, path string, params url.Values)
 		if mt, _, _ := mime.ParseMediaType(ct); mt != "" && !strings.Contains(mt, "json") {
 			defer resp.Body.Close()
 			return nil, c.redact(&upstream.Error{Source: upstream.Prometheus, Kind: upstream.BadResponse, HTTPStatus: resp.StatusCode,
-				Msg:  fmt.Sprintf("the answer is %s, not JSON: %s", mt, excerpt(resp.Body)),
+				Msg:  fmt.Sprintf("the answer is %s, not JSON: %s", mt, c.excerpt(ctx, resp.Body)),
 				Hint: "check that the URL points at the Prometheus API (" + c.display + "), not a web page or a login proxy"})
 		}
 	}
@@ -483,7 +481,8 @@ func (c *Client) bodyErr(ctx context.Context, resp *http.Response, err error) er
 // Prometheus' JSON is quoted in short.
 func (c *Client) statusErr(ctx context.Context, resp *http.Response) error {
 	e := &upstream.Error{Source: upstream.Prometheus, HTTPStatus: resp.StatusCode}
-	raw, rerr := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+	const readMax = 64 << 10
+	raw, rerr := io.ReadAll(io.LimitReader(resp.Body, readMax))
 	if ue, ok := upstream.AsError(rerr); ok && len(raw) == 0 {
 		return c.redact(ue)
 	}
@@ -501,7 +500,7 @@ func (c *Client) statusErr(ctx context.Context, resp *http.Response) error {
 		}
 	}
 	if e.Msg == "" {
-		e.Msg = excerptBytes(raw)
+		e.Msg = c.excerptBytes(ctx, raw, len(raw) == readMax)
 		if e.Msg == "" {
 			e.Msg = "(empty answer)"
 		}
@@ -555,22 +554,14 @@ func (c *Client) redact(e *upstream.Error) *upstream.Error {
 func (c *Client) redactString(s string) string { return c.urlRed.String(c.red.String(s)) }
 
 // excerpt quotes the start of a body that is not Prometheus' JSON.
-func excerpt(r io.Reader) string {
+func (c *Client) excerpt(ctx context.Context, r io.Reader) string {
 	raw, _ := io.ReadAll(io.LimitReader(r, 512))
-	return excerptBytes(raw)
+	return c.excerptBytes(ctx, raw, len(raw) == 512)
 }
 
-func excerptBytes(raw []byte) string {
-	s := strings.Join(strings.Fields(strings.ToValidUTF8(string(raw), "?")), " ")
-	const maxLen = 200
-	if len(s) > maxLen {
-		cut := maxLen
-		for cut > 0 && !isRuneStart(s[cut]) {
-			cut--
-		}
-		s = s[:cut] + "…"
-	}
-	return s
+// excerptBytes quotes the start of raw (more: raw is cut from a longer
+// body), every secret — the client's, the URL's, the request's own
+// (upstream.WithRedactor) — removed before it is cut.
+func (c *Client) excerptBytes(ctx context.Context, raw []byte, more bool) string {
+	return upstream.JoinRedactors(c.red, c.urlRed, upstream.RedactorFrom(ctx)).Excerpt(raw, 200, more)
 }
-
-func isRuneStart(b byte) bool { return b&0xC0 != 0x80 }
