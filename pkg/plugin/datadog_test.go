@@ -19,6 +19,7 @@ import (
 	"github.com/memshape/memory-datasource/internal/dataplanetest"
 	"github.com/memshape/memory-datasource/internal/demo"
 	"github.com/memshape/memory-datasource/internal/fixture"
+	"github.com/memshape/memory-datasource/pkg/frames"
 	"github.com/memshape/memory-datasource/pkg/series"
 	"github.com/memshape/memory-datasource/pkg/shape"
 	"github.com/memshape/memory-datasource/pkg/workload"
@@ -241,4 +242,42 @@ func TestDatadogWorkloadsByPodName(t *testing.T) {
 		assert.Equal(t, w.Name, row["workload"], "from the owner tag")
 	}
 	assert.Greater(t, rows["kube-system/node-agent"]["restarts"], int64(0), "a pod's OOM-killed container restarts inside its series")
+}
+
+// Two series with the same labels (a Datadog query of two metrics, or
+// label_replace) are both returned, on every output, told apart by
+// memshape_series.
+func TestSeriesWithTheSameLabelsAreAllReturned(t *testing.T) {
+	a := fixture.Series()[0] // leak-1
+	b := fixture.Series()[3] // steady
+	tags := []string{"service:same", "namespace:prod"}
+	dd := &datadogStandIn{apiKey: "k1", appKey: "k2", answer: func(from, to int64) []map[string]any {
+		return []map[string]any{ddTagged(a, from, to, tags), ddTagged(b, from, to, tags)}
+	}}
+	srv := httptest.NewServer(dd)
+	t.Cleanup(srv.Close)
+	ds := settings("", `{"upstream":"datadog","datadogSite":"`+srv.URL+`"}`, map[string]string{"datadogApiKey": "k1", "datadogAppKey": "k2"})
+	model := func(out string) map[string]any {
+		return map[string]any{"expr": "avg:kubernetes.memory.usage{service:same}", "output": out}
+	}
+	resp := run(t, ds, nil,
+		panelQuery("series", model("series"), 6*time.Hour, time.Minute),
+		panelQuery("table", model("verdicts"), 6*time.Hour, time.Minute),
+	)
+	var drawn []*data.Frame
+	for _, f := range resp.Responses["series"].Frames {
+		if _, overlay := f.Fields[1].Labels[frames.OverlayLabel]; !overlay {
+			drawn = append(drawn, f)
+		}
+	}
+	require.Len(t, drawn, 2)
+	seen := map[string]bool{}
+	for _, f := range drawn {
+		assert.Greater(t, f.Rows(), 60, "each series with its own points (6 h at 5 min): %s", f.Fields[1].Labels)
+		seen[f.Fields[1].Labels.String()] = true
+	}
+	assert.Len(t, seen, 2, "label sets told apart")
+	assert.Equal(t, 2, verdictFrame(t, resp.Responses["table"].Frames).Rows())
+	alert := run(t, ds, fromAlert, alertQuery("A", model("alert")))
+	assert.Len(t, alert.Responses["A"].Frames, 2)
 }

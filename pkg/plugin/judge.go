@@ -1,9 +1,11 @@
 package plugin
 
 import (
+	"cmp"
 	"fmt"
 	"runtime"
 	"runtime/debug"
+	"slices"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -75,16 +77,30 @@ func active(groups []workload.Workload, t int64) []workload.Workload {
 // is drawn as a new member of its workload, or as an item of its own with
 // an inconclusive verdict.
 func pair(items []frames.Item, analysed, panel []series.Series, by workload.By) []frames.Item {
+	// Series with the same labels (Datadog, label_replace) are paired in
+	// the order they come: the n-th of a label set with the n-th.
 	type place struct{ item, member int }
-	where := map[string]place{}
+	where := map[string][]place{}
 	for i, it := range items {
 		for m, mem := range it.Workload.Members {
-			where[series.Key(analysed[mem.Series].Labels)] = place{i, m}
+			k := series.Key(analysed[mem.Series].Labels)
+			where[k] = append(where[k], place{i, m})
 		}
+	}
+	for _, ps := range where {
+		slices.SortFunc(ps, func(a, b place) int {
+			return cmp.Compare(items[a.item].Workload.Members[a.member].Series, items[b.item].Workload.Members[b.member].Series)
+		})
 	}
 	var orphans []series.Series
 	for _, s := range panel {
-		p, ok := where[series.Key(s.Labels)]
+		k := series.Key(s.Labels)
+		ps := where[k]
+		ok := len(ps) > 0
+		var p place
+		if ok {
+			p, where[k] = ps[0], ps[1:]
+		}
 		switch {
 		case !ok:
 			orphans = append(orphans, s)
