@@ -103,9 +103,9 @@ func selectorEnd(s string, start int) (at int, open, empty bool) {
 	if i >= len(s) || s[i] != '{' {
 		return nameEnd, false, false
 	}
-	close := matchingBrace(s, i)
-	inside := strings.TrimSpace(s[i+1 : close])
-	return close, true, inside == "" || strings.HasSuffix(inside, ",")
+	end := matchingBrace(s, i)
+	inside := strings.TrimSpace(s[i+1 : end])
+	return end, true, inside == "" || strings.HasSuffix(inside, ",")
 }
 
 func isNameByte(c byte) bool {
