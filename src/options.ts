@@ -127,9 +127,12 @@ function filterText(f: AdhocFilter): string {
   return `${f.key} ${f.operator} ${values}`;
 }
 
-/** One "Name: value" per option that applies, for the collapsed options row. */
+/**
+ * One short "Name: value" per option that applies, for the folded options row (as Grafana's Prometheus editor sums
+ * up its options); each kept on one line.
+ */
 export function optionsSummary(query: Partial<MemshapeQuery>, ctx: EditorContext = {}): string[] {
-  return summaryParts(query, ctx, true);
+  return summaryParts(query, ctx, true).map((part) => part.replace(/ /g, '\u00a0'));
 }
 
 function summaryParts(query: Partial<MemshapeQuery>, ctx: EditorContext, withDefaults: boolean): string[] {
@@ -144,9 +147,15 @@ function summaryParts(query: Partial<MemshapeQuery>, ctx: EditorContext, withDef
     const mode = legendMode(query.legendFormat);
     add(mode === 'auto', `Legend: ${mode === 'custom' ? query.legendFormat : labelOf(LEGEND_OPTIONS, mode)}`);
   }
-  add(!query.limitBytes, `Limit: ${query.limitBytes ? formatBytes(query.limitBytes) : 'none'}`);
-  if (query.limitExpr) {
-    parts.push(`Limit query: ${query.limitExpr}`);
+  if (withDefaults) {
+    // Folded: short. The limit query is there in full once unfolded.
+    const limits = [query.limitBytes ? formatBytes(query.limitBytes) : '', query.limitExpr ? 'by query' : ''];
+    parts.push(`Limit: ${limits.filter(Boolean).join(' or ') || 'none'}`);
+  } else {
+    add(!query.limitBytes, `Limit: ${query.limitBytes ? formatBytes(query.limitBytes) : 'none'}`);
+    if (query.limitExpr) {
+      parts.push(`Limit query: ${query.limitExpr}`);
+    }
   }
   const sensitivity = query.sensitivity ?? 'normal';
   add(sensitivity === 'normal', `Sensitivity: ${labelOf(SENSITIVITY_OPTIONS, sensitivity)}`);

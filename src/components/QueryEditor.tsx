@@ -195,7 +195,7 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource, range, ap
   const examples = prometheus ? PROMETHEUS_EXAMPLES : DATADOG_EXAMPLES;
   const limitExamples = prometheus ? LIMIT_EXAMPLES : DATADOG_LIMIT_EXAMPLES;
   const summary = optionsSummary(query, ctx).map((part) =>
-    part.startsWith('Limit:') && limitError ? `Limit: "${limit.trim()}" is not a size` : part
+    part.startsWith('Limit:') && limitError ? `Limit: "${limit.trim()}" is not a size`.replace(/ /g, '\u00a0') : part
   );
   const language = prometheus ? 'promql' : 'datadog';
 
