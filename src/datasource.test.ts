@@ -1,4 +1,14 @@
-import { CoreApp, DataQueryRequest, dateTime } from '@grafana/data';
+import {
+  AdHocVariableFilter,
+  CoreApp,
+  DataQueryRequest,
+  DataSourceApi,
+  DataSourceGetTagKeysOptions,
+  dateTime,
+} from '@grafana/data';
+import { DataSourceWithBackend } from '@grafana/runtime';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { lastValueFrom } from 'rxjs';
 
 import { ALERT_DEFAULT_QUERY, ANNOTATION_DEFAULT_QUERY, DataSource } from './datasource';
@@ -185,6 +195,160 @@ describe('DataSource', () => {
       expect(frame.fields.map((f: { name: string }) => f.name)).toEqual(['text', 'value']);
       expect(frame.fields[0].values).toEqual(['shop', 'kube-system']);
       expect(frame.fields[1].values).toEqual(['shop', 'kube-system']);
+    });
+  });
+});
+
+describe('Explore, query history and ad hoc filters', () => {
+  const ds = new DataSource(settings());
+  const range = { from: dateTime(1_700_000_000_000), to: dateTime(1_700_086_400_000), raw: { from: '', to: '' } };
+  // As Grafana hands them over: with fields of its own UI the backend has no use for.
+  const filters = [
+    { key: 'service', operator: '=|', value: 'leak-1', values: ['leak-1', 'trap'], origin: 'dashboard' },
+    { key: 'shape', operator: '!=', value: 'a', keyLabel: 'shape', valueLabels: ['a'] },
+  ] as AdHocVariableFilter[];
+
+  it('implements the optional methods Grafana looks for, not the inherited defaults', () => {
+    const api: DataSourceApi<MemshapeQuery> = ds;
+    // DataSourceWithBackend's own interpolateVariablesInQueries drops the data source and Explore's filters.
+    expect(api.interpolateVariablesInQueries).not.toBe(DataSourceWithBackend.prototype.interpolateVariablesInQueries);
+    for (const method of ['getQueryDisplayText', 'getTagKeys', 'getTagValues'] as const) {
+      expect(Object.prototype.hasOwnProperty.call(DataSource.prototype, method)).toBe(true);
+    }
+  });
+
+  it('gives Explore the queries with the variables filled in, the filters along, and this data source named', () => {
+    const [q] = ds.interpolateVariablesInQueries(
+      [
+        query({
+          expr: 'container_memory_working_set_bytes{namespace="$namespace", pod=~"$pod"}[$__rate_interval]',
+          limitExpr: 'kube_pod_container_resource_limits{namespace="$namespace"}',
+          legendFormat: '{{pod}} in $namespace',
+          interval: '$step',
+          sensitivity: 'high',
+        }),
+      ],
+      { step: { text: '5m', value: '5m' } },
+      filters
+    );
+    expect(q).toEqual({
+      refId: 'A',
+      expr: 'container_memory_working_set_bytes{namespace="shop", pod=~"(api-1|api-7)"}[$__rate_interval]',
+      limitExpr: 'kube_pod_container_resource_limits{namespace="shop"}',
+      legendFormat: '{{pod}} in shop',
+      interval: '5m',
+      sensitivity: 'high',
+      datasource: { type: 'memshape-memory-datasource', uid: 'memshape' },
+      adhocFilters: [
+        { key: 'service', operator: '=|', value: 'leak-1', values: ['leak-1', 'trap'] },
+        { key: 'shape', operator: '!=', value: 'a' },
+      ],
+    });
+  });
+
+  it("sends a panel's query with the filters in the form the backend reads (pkg/plugin/testdata/adhoc-query.json)", () => {
+    const sent = ds.applyTemplateVariables(
+      query({
+        expr: 'memshape_fixture_bytes{namespace="$namespace"}',
+        limitExpr: 'max by (service) (memshape_fixture_limit_bytes)',
+        output: 'verdicts',
+      }),
+      {},
+      filters
+    );
+    const file = path.resolve(__dirname, '..', 'pkg', 'plugin', 'testdata', 'adhoc-query.json');
+    const backend = JSON.parse(readFileSync(file, 'utf8'));
+    // The Go test runs that file against a real Prometheus: the namespace variable is the dashboard's here.
+    expect({ ...sent, expr: sent.expr.replace('shop', 'prod') }).toEqual(backend);
+  });
+
+  it('sends no filters when there are none, and each filter once', () => {
+    expect(ds.applyTemplateVariables(query({ expr: 'up' }), {}, [])).toEqual({ refId: 'A', expr: 'up' });
+    expect(ds.applyTemplateVariables(query({ expr: 'up' }), {})).not.toHaveProperty('adhocFilters');
+    const carried = ds.applyTemplateVariables(
+      query({ expr: 'up', adhocFilters: [{ key: 'shape', operator: '!=', value: 'a' }] }),
+      {},
+      filters
+    );
+    expect(carried.adhocFilters).toHaveLength(2);
+  });
+
+  it('lists the query and its options that are not at their defaults in one line for query history', () => {
+    expect(ds.getQueryDisplayText(query({ expr: 'up' }))).toBe('up');
+    expect(
+      ds.getQueryDisplayText(
+        query({
+          expr: 'sum by (pod) (\n  container_memory_working_set_bytes\n)',
+          legendFormat: '__auto',
+          sensitivity: 'normal',
+          output: 'all',
+          analysisWindow: 'auto',
+        })
+      )
+    ).toBe('sum by (pod) ( container_memory_working_set_bytes )');
+    expect(
+      ds.getQueryDisplayText(
+        query({
+          expr: 'up',
+          limitBytes: 2 ** 31,
+          limitExpr: 'kube_pod_container_resource_limits',
+          sensitivity: 'high',
+          analysisWindow: '14d',
+          output: 'alert',
+          alertValue: 'hours_to_limit',
+          legendFormat: '{{pod}}',
+          adhocFilters: [{ key: 'pod', operator: '=', value: 'x' }],
+        })
+      )
+    ).toBe(
+      'up · Legend: {{pod}} · Limit: 2GiB · Limit query: kube_pod_container_resource_limits · Sensitivity: High · ' +
+        'Window: 14d · Output: Alert · Alert value: Hours to limit · Filters: pod = x'
+    );
+    expect(ds.getQueryDisplayText(query({ expr: 'up', output: 'series', interval: '1m' }))).toBe(
+      'up · Output: Series · Min step: 1m'
+    );
+  });
+
+  it('offers the upstream label names as keys, narrowed by the filters already set', async () => {
+    const getResource = jest.spyOn(ds, 'getResource').mockResolvedValue([
+      { text: 'namespace', value: 'namespace' },
+      { text: 'pod', value: 'pod' },
+    ] as never);
+    const options: DataSourceGetTagKeysOptions<MemshapeQuery> = { filters, timeRange: range };
+    expect(await ds.getTagKeys(options)).toEqual([{ text: 'namespace' }, { text: 'pod' }]);
+    expect(getResource).toHaveBeenCalledWith('tag-keys', {
+      start: 1_700_000_000,
+      end: 1_700_086_400,
+      filters: JSON.stringify([
+        { key: 'service', operator: '=|', value: 'leak-1', values: ['leak-1', 'trap'] },
+        { key: 'shape', operator: '!=', value: 'a' },
+      ]),
+    });
+  });
+
+  it("offers a key's values, narrowed by the other filters", async () => {
+    const getResource = jest.spyOn(ds, 'getResource').mockResolvedValue([{ text: 'trap', value: 'trap' }] as never);
+    expect(await ds.getTagValues({ key: 'service', filters, timeRange: range })).toEqual([{ text: 'trap' }]);
+    expect(getResource).toHaveBeenCalledWith('tag-values', {
+      key: 'service',
+      start: 1_700_000_000,
+      end: 1_700_086_400,
+      filters: JSON.stringify([{ key: 'shape', operator: '!=', value: 'a' }]),
+    });
+  });
+
+  it("Datadog: offers the tags of the dashboard's metrics", async () => {
+    const datadog = new DataSource(settings({ upstream: 'datadog' }));
+    const getResource = jest.spyOn(datadog, 'getResource').mockResolvedValue([] as never);
+    await datadog.getTagKeys({
+      filters: [],
+      queries: [
+        query({ expr: 'avg:kubernetes.memory.usage{*} by {pod_name}' }),
+        query({ expr: 'avg:kubernetes.memory.limits{kube_namespace:shop} by {pod_name} / 2' }),
+      ],
+    });
+    expect(getResource).toHaveBeenCalledWith('tag-keys', {
+      metric: ['kubernetes.memory.usage', 'kubernetes.memory.limits'],
     });
   });
 });

@@ -1,6 +1,9 @@
 import {
+  AdHocVariableFilter,
   AnnotationQuery,
   CoreApp,
+  DataSourceGetTagKeysOptions,
+  DataSourceGetTagValuesOptions,
   DataSourceInstanceSettings,
   getDefaultTimeRange,
   LegacyMetricFindQueryOptions,
@@ -10,9 +13,12 @@ import {
 import { DataSourceWithBackend, getTemplateSrv } from '@grafana/runtime';
 
 import { AnnotationQueryEditor } from './components/AnnotationQueryEditor';
+import { datadogMetricNames } from './datadog/completion';
 import { interpolatePromQL, interpolateQuery, rangeScopedVars } from './interpolate';
+import { queryDisplayText } from './options';
 import { PromResources } from './resources';
 import {
+  AdhocFilter,
   DEFAULT_QUERY,
   DEFAULT_UPSTREAM,
   MemshapeOptions,
@@ -34,6 +40,18 @@ export const ALERT_DEFAULT_QUERY: Partial<MemshapeQuery> = {
 export const ANNOTATION_DEFAULT_QUERY: Partial<MemshapeQuery> = { ...DEFAULT_QUERY, output: 'annotations' };
 
 const ANNOTATIONS: OutputMode = 'annotations';
+
+/** Grafana's ad hoc filters as the backend reads them (the UI's own fields left out). */
+export function toAdhocFilters(filters?: AdHocVariableFilter[]): AdhocFilter[] {
+  return (filters ?? [])
+    .filter((f) => f.key)
+    .map(({ key, operator, value, values }) => ({
+      key,
+      operator,
+      value: value ?? '',
+      ...((operator === '=|' || operator === '!=|') && values?.length ? { values } : {}),
+    }));
+}
 
 export class DataSource extends DataSourceWithBackend<MemshapeQuery, MemshapeOptions> {
   /** Where the memory series come from; the editors adapt to it. */
@@ -67,11 +85,13 @@ export class DataSource extends DataSourceWithBackend<MemshapeQuery, MemshapeOpt
   }
 
   /**
-   * Template variables in the query, the limit query and the legend. PromQL texts get Grafana's Prometheus
-   * formatting (multi-value and All regex-escaped, joined with `|`); the backend's macros ($__interval,
-   * $__rate_interval, $__range …) stay for the backend, so panels and alert rules read the same query.
+   * Template variables in the query, the limit query, the legend and the min step. PromQL texts get Grafana's
+   * Prometheus formatting (multi-value and All regex-escaped, joined with `|`); the backend's macros ($__interval,
+   * $__rate_interval, $__range …) stay for the backend, so panels and alert rules read the same query. The
+   * dashboard's ad hoc filters go along in `adhocFilters`: the backend adds them to every selector (PromQL) or scope
+   * (Datadog) of the query and of its limit query.
    */
-  applyTemplateVariables(query: MemshapeQuery, scopedVars: ScopedVars): MemshapeQuery {
+  applyTemplateVariables(query: MemshapeQuery, scopedVars: ScopedVars, filters?: AdHocVariableFilter[]): MemshapeQuery {
     const templateSrv = getTemplateSrv();
     const interpolated: MemshapeQuery = {
       ...query,
@@ -83,7 +103,66 @@ export class DataSource extends DataSourceWithBackend<MemshapeQuery, MemshapeOpt
     if (query.legendFormat !== undefined) {
       interpolated.legendFormat = templateSrv.replace(query.legendFormat, scopedVars);
     }
+    if (query.interval) {
+      interpolated.interval = templateSrv.replace(query.interval, scopedVars);
+    }
+    const adhoc = toAdhocFilters(filters);
+    if (adhoc.length) {
+      const own = query.adhocFilters ?? [];
+      const same = (a: AdhocFilter, b: AdhocFilter) => JSON.stringify(a) === JSON.stringify(b);
+      interpolated.adhocFilters = [...own, ...adhoc.filter((f) => !own.some((o) => same(o, f)))];
+    }
     return interpolated;
+  }
+
+  /**
+   * What "Explore" and "Copy to alert rule" take from a panel: its queries with the dashboard's variables and ad hoc
+   * filters applied and this data source named, as Grafana's Prometheus data source does.
+   */
+  interpolateVariablesInQueries(
+    queries: MemshapeQuery[],
+    scopedVars: ScopedVars,
+    filters?: AdHocVariableFilter[]
+  ): MemshapeQuery[] {
+    return queries.map((query) => ({
+      ...this.applyTemplateVariables(query, scopedVars, filters),
+      datasource: this.getRef(),
+    }));
+  }
+
+  /** Query history and the inspector: the expression and the options that are not at their defaults, in one line. */
+  getQueryDisplayText(query: MemshapeQuery): string {
+    return queryDisplayText(query);
+  }
+
+  /** Ad hoc filters: the keys, narrowed by the filters already set (Prometheus), from the upstream's labels or tags. */
+  async getTagKeys(options?: DataSourceGetTagKeysOptions<MemshapeQuery>): Promise<MetricFindValue[]> {
+    const keys = await this.resources.tagKeys(
+      toAdhocFilters(options?.filters),
+      options?.timeRange,
+      this.datadogMetrics(options?.queries)
+    );
+    return keys.map((text) => ({ text }));
+  }
+
+  /** Ad hoc filters: the values of one key, narrowed by the other filters (Prometheus). */
+  async getTagValues(options: DataSourceGetTagValuesOptions<MemshapeQuery>): Promise<MetricFindValue[]> {
+    const others = toAdhocFilters(options.filters).filter((f) => f.key !== options.key);
+    const values = await this.resources.tagValues(
+      options.key,
+      others,
+      options.timeRange,
+      this.datadogMetrics(options.queries)
+    );
+    return values.map((text) => ({ text }));
+  }
+
+  /** Datadog: the metrics of the dashboard's queries, whose tags the ad hoc filters offer (the hosts' without). */
+  private datadogMetrics(queries?: MemshapeQuery[]): string[] | undefined {
+    if (this.upstream !== 'datadog' || !queries) {
+      return undefined;
+    }
+    return [...new Set(queries.flatMap((q) => datadogMetricNames(q.expr ?? '')))];
   }
 
   /** Values for a dashboard variable, from the backend's `variable` resource. */

@@ -11,7 +11,8 @@ import { render, screen } from '@testing-library/react';
 import React from 'react';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { createTheme, DataFrame, Field, getFieldDisplayName } from '@grafana/data';
+import { createTheme, DataFrame, Field, getFieldDisplayName, ScopedVars } from '@grafana/data';
+import { VariableFormatID } from '@grafana/schema';
 import { UPlotConfigBuilder } from '@grafana/ui';
 
 import {
@@ -40,6 +41,34 @@ const answers: DashboardAnswers = {
   bodies: Object.fromEntries(requests.map((r) => [r.file, readJSON(path.join(ANSWERS_DIR, r.file))])),
 };
 const theme = createTheme({ colors: { mode: 'dark' } });
+
+/**
+ * What Grafana's template service does with the variables of a data link, for the ones the dashboard uses:
+ * `${__value.text}` (the cell's value), `${__data.fields.<name>}` (the field's value in the link's row), `${__url_time_range}` (the dashboard's range as
+ * from/to), `${datasource:queryparam}` (the variable as a URL parameter); each value URI-encoded when the link
+ * asks for it.
+ */
+function grafanaDataLinkVariables(text: string, scopedVars?: ScopedVars, format?: string | Function): string {
+  const encode = (v: string) => (format === VariableFormatID.UriEncode ? encodeURIComponent(v) : v);
+  return text.replace(/\$\{([\w.]+)(?::(\w+))?\}/g, (whole, name: string, fmt?: string) => {
+    const context = scopedVars?.__dataContext?.value as
+      { frame: DataFrame; field: Field; rowIndex: number } | undefined;
+    if (name === '__value.text' && context) {
+      return encode(String(context.field.values[context.rowIndex]));
+    }
+    if (name.startsWith('__data.fields.') && context) {
+      const f = context.frame.fields.find((x) => x.name === name.slice('__data.fields.'.length));
+      return f ? encode(String(f.values[context.rowIndex])) : whole;
+    }
+    if (name === '__url_time_range') {
+      return 'from=1700000000000&to=1700086400000';
+    }
+    if (name === 'datasource' && fmt === 'queryparam') {
+      return `var-datasource=${encode('memshape')}`;
+    }
+    return whole;
+  });
+}
 
 const SHAPES = ['leak', 'bloat', 'fragmentation', 'healthy', 'inconclusive'];
 const GROWING = ['leak', 'bloat', 'fragmentation'];
@@ -129,12 +158,43 @@ describe('the stat panels', () => {
 });
 
 describe('the verdict table', () => {
-  it('drops the columns the dashboard hides', () => {
+  it('drops or hides the columns the dashboard hides', () => {
     const names = tableFrame.fields.map((f) => f.name);
-    for (const hidden of ['namespace', 'pod', 'container', 'job', 'instance', 'metric', 'limit_bytes']) {
-      expect(names).not.toContain(hidden);
+    for (const dropped of ['container', 'job', 'instance', 'metric', 'limit_bytes']) {
+      expect(names).not.toContain(dropped);
+    }
+    // Namespace and pod stay in the frame for the link to the service dashboard, hidden as Grafana's table reads it.
+    for (const hidden of ['namespace', 'pod']) {
+      expect(field(tableFrame, hidden).config.custom?.hideFrom?.viz).toBe(true);
     }
     expect(names.slice(0, 3)).toEqual(['series', 'shape', 'confidence']);
+  });
+
+  it("links each series to the service dashboard with its namespace and pod, the data source and the dashboard's time", async () => {
+    const service: DashboardModel = readJSON(path.join(ROOT, 'provisioning', 'dashboards', 'service.json'));
+    const serviceVariables = new Set(service.templating.list.map((v) => v.name));
+    const [frame] = await panelFrames(dashboard, table, answers, theme, grafanaDataLinkVariables);
+    const series = field(frame, 'series');
+    expect(frame.length).toBeGreaterThan(5);
+    for (let row = 0; row < frame.length; row++) {
+      const links = series.getLinks!({ valueRowIndex: row });
+      expect(links).toHaveLength(1);
+      const url = new URL(links[0].href, 'http://grafana.example');
+      expect(url.pathname).toBe(`/d/${service.uid}/memory-shape-service`);
+      const params = url.searchParams;
+      for (const key of params.keys()) {
+        if (key.startsWith('var-')) {
+          expect(serviceVariables).toContain(key.slice(4));
+        }
+      }
+      expect(params.get('var-namespace')).toBe(field(frame, 'namespace').values[row]);
+      expect(params.get('var-pod')).toBe(field(frame, 'pod').values[row]);
+      expect(params.get('var-datasource')).toBe('memshape');
+      expect([params.get('from'), params.get('to')]).toEqual(['1700000000000', '1700086400000']);
+      expect(links[0].title).toBe(`Service dashboard of ${series.values[row]}`);
+    }
+    // The other columns have no link.
+    expect(field(frame, 'shape').getLinks!({ valueRowIndex: 0 })).toEqual([]);
   });
 
   // Grafana's organize transformation orders and renames by display name, and the backend sets "growth per hour"

@@ -1,5 +1,7 @@
 import { TimeRange } from '@grafana/data';
 
+import { AdhocFilter } from './types';
+
 /** What the resources need from the data source: DataSourceWithBackend.getResource. */
 export interface ResourceFetcher {
   getResource<T = unknown>(path: string, params?: Record<string, unknown>): Promise<T>;
@@ -42,9 +44,26 @@ function rangeParams(range?: TimeRange): Record<string, number> {
   return { start: Math.floor(range.from.valueOf() / 1000), end: Math.ceil(range.to.valueOf() / 1000) };
 }
 
+/** The query string of the ad hoc filter routes: the other filters, the range, the Datadog metrics. */
+function tagParams(filters: AdhocFilter[], range?: TimeRange, metrics: string[] = []): Record<string, unknown> {
+  return {
+    ...rangeParams(range),
+    ...(filters.length ? { filters: JSON.stringify(filters) } : {}),
+    ...(metrics.length ? { metric: metrics } : {}),
+  };
+}
+
+function values(answer: unknown, what: string): string[] {
+  if (!Array.isArray(answer)) {
+    throw new Error(`${what}: the answer is not a list`);
+  }
+  return answer.map((v) => (typeof v === 'string' ? v : String((v as VariableValue).text)));
+}
+
 /**
- * The backend's proxy of Prometheus' label, series and metadata APIs (CallResource `api/v1/*`), used by the code
- * editor's completion; and its `variable` resource, used by dashboard variables.
+ * The backend's resources: its proxy of Prometheus' label, series and metadata APIs (CallResource `api/v1/*`) and
+ * Datadog's metric and tag listings (`datadog/*`), used by the code editors' completion; the ad hoc filters' keys
+ * and values (`tag-keys`, `tag-values`, either upstream); and the `variable` resource of dashboard variables.
  */
 export class PromResources {
   constructor(private readonly fetcher: ResourceFetcher) {}
@@ -78,6 +97,31 @@ export class PromResources {
       await this.fetcher.getResource<PromEnvelope<Record<string, MetricMetadata[]>>>('api/v1/metadata', params),
       'metadata'
     );
+  }
+
+  /**
+   * Keys an ad hoc filter can use: Prometheus' label names of the series the other filters select, or the tag keys of
+   * the Datadog metrics named (of the hosts without one).
+   */
+  async tagKeys(filters: AdhocFilter[], range?: TimeRange, metrics?: string[]): Promise<string[]> {
+    return values(await this.fetcher.getResource('tag-keys', tagParams(filters, range, metrics)), 'tag keys');
+  }
+
+  /** Values an ad hoc filter on `key` can take, narrowed by the other filters (Prometheus). */
+  async tagValues(key: string, filters: AdhocFilter[], range?: TimeRange, metrics?: string[]): Promise<string[]> {
+    const params = { key, ...tagParams(filters, range, metrics) };
+    return values(await this.fetcher.getResource('tag-values', params), `values of ${key}`);
+  }
+
+  /** Datadog: the metrics reporting in the range (the last day without one). */
+  async datadogMetrics(range?: TimeRange): Promise<string[]> {
+    return values(await this.fetcher.getResource('datadog/metrics', rangeParams(range)), 'Datadog metrics');
+  }
+
+  /** Datadog: a metric's tags (`key:value`), or the hosts' tags without a metric. */
+  async datadogTags(metric?: string, range?: TimeRange): Promise<string[]> {
+    const params = { ...rangeParams(range), ...(metric ? { metric } : {}) };
+    return values(await this.fetcher.getResource('datadog/tags', params), 'Datadog tags');
   }
 
   /** The values of a dashboard variable query such as `label_values(kube_pod_info, namespace)`. */

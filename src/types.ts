@@ -57,6 +57,22 @@ export interface MemshapeQuery extends DataQuery {
   analysisWindow?: AnalysisWindow;
   /** For the annotations output: whose events; defaults to "all". */
   annotate?: AnnotateMode;
+  /** Min step of the panel's fetch, e.g. "1m" (Grafana's Prometheus calls it `interval` too); empty: the panel's. */
+  interval?: string;
+  /**
+   * The dashboard's ad hoc filters, added by the frontend when the query runs (never saved with it); the backend
+   * adds them to every selector (PromQL) or scope (Datadog) of the query and of its limit query.
+   */
+  adhocFilters?: AdhocFilter[];
+}
+
+/** An ad hoc filter as the backend reads it: Grafana's AdHocVariableFilter without its UI fields. */
+export interface AdhocFilter {
+  key: string;
+  /** `=`, `!=`, `=~`, `!~`, `=|` (one of `values`) or `!=|` (none of them). */
+  operator: string;
+  value: string;
+  values?: string[];
 }
 
 export const DEFAULT_QUERY: Partial<MemshapeQuery> = {
@@ -69,7 +85,10 @@ export const DEFAULT_QUERY: Partial<MemshapeQuery> = {
 
 /** A dashboard variable backed by the data source's `variable` resource. */
 export interface MemshapeVariableQuery extends DataQuery {
-  /** `label_values(metric, label)`, `label_values(label)`, `metrics(regex)`, `query_result(expr)` or a selector. */
+  /**
+   * Prometheus: `label_values(metric, label)`, `label_values(label)`, `label_names()`, `metrics(regex)`,
+   * `query_result(expr)` or a selector. Datadog: `metrics(regex)`, `tag_values(key)`, `tag_values(metric, key)`.
+   */
   query: string;
 }
 

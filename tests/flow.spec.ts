@@ -1,5 +1,6 @@
 import { expect, test } from '@grafana/plugin-e2e';
 
+import { openOptions } from './editor';
 import { Components, LEAK_QUERY } from './selectors';
 import { hasGrafana, NO_GRAFANA_REASON } from './skip';
 
@@ -43,7 +44,11 @@ test('query → see the badge → create the alert rule', async ({
   await alertRule.alertRuleNameField.fill('Memory leak (e2e)');
   const query = await alertRule.getQueryRow('A');
   await query.datasource.set(ds.name);
+  await expect(query.locator.getByText(Q.alertValueSummary)).toBeVisible();
+  await openOptions(query.locator);
   await expect(query.locator.getByLabel(Q.alertValue.leak)).toBeChecked();
+  // Inside an alert rule only what alerting reads: no legend, no output choice.
+  await expect(query.locator.getByRole('radiogroup', { name: 'Output' })).toHaveCount(0);
   await query.locator.getByRole('textbox', { name: Q.code }).click();
   await page.keyboard.type(LEAK_QUERY);
   await expect(alertRule.evaluate()).toBeOK();

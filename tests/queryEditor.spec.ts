@@ -1,5 +1,6 @@
 import { expect, test } from '@grafana/plugin-e2e';
 
+import { openOptions } from './editor';
 import { Components } from './selectors';
 import { hasGrafana, NO_GRAFANA_REASON } from './skip';
 
@@ -15,7 +16,10 @@ test('smoke: the query editor has a code field, a limit and the outputs', async 
   await panelEditPage.datasource.set(ds.name);
   const row = panelEditPage.getQueryEditorRow('A');
   await expect(row.getByRole('textbox', { name: Q.code })).toBeVisible();
+  await expect(row.getByRole('button', { name: Q.options })).toContainText('Output: All');
+  await openOptions(row);
   await expect(row.getByLabel(Q.memoryLimit)).toBeVisible();
+  await expect(row.getByRole('textbox', { name: Q.limitCode })).toBeVisible();
   await expect(row.getByLabel(Q.output.all, { exact: true })).toBeChecked();
 });
 
@@ -42,6 +46,7 @@ test('an invalid memory limit holds the query and says why', async ({ panelEditP
   const ds = await readProvisionedDataSource({ fileName: 'datasources.yml' });
   await panelEditPage.datasource.set(ds.name);
   const row = panelEditPage.getQueryEditorRow('A');
+  await openOptions(row);
   await row.getByLabel(Q.memoryLimit).fill('lots');
   await row.getByLabel(Q.memoryLimit).blur();
   await expect(row.getByText(/"lots" is not a size/)).toBeVisible();

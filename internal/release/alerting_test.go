@@ -1,8 +1,10 @@
 package release
 
 import (
+	"encoding/json"
 	"fmt"
 	"math"
+	"net/url"
 	"os"
 	"slices"
 	"strings"
@@ -160,14 +162,10 @@ func TestTheLeakRule(t *testing.T) {
 	if m["A"]["alertValue"] != "leak_confidence" || m["condition"]["type"] != "math" || m["condition"]["expression"] != "$A >= 0.8" || forDur != "30m" {
 		t.Errorf("want leak_confidence ≥ 0.8 for 30m; got %v %v %q", m["A"]["alertValue"], m["condition"], forDur)
 	}
-	got := render(t, ann["description"], map[string]float64{"A": 0.93, "G": 12 << 20, "H": 9.25})
-	want := "Memory Shape calls the memory of shop/cart-0 a leak with confidence 93%: it grows 12MiB per hour, steadily, with no sign of slowing. At that rate it reaches its memory limit in 9.2 hours."
+	got := render(t, ann["description"], map[string]float64{"A": 0.93})
+	want := "Memory Shape calls the memory of shop/cart-0 a leak with confidence 93%: it grows steadily, with no sign of slowing. Its growth per hour, the fitted curve and the time to its limit are on its service dashboard."
 	if got != want {
 		t.Errorf("description:\n got %q\nwant %q", got, want)
-	}
-	// Without a limit the sentence about it is left out.
-	if got := render(t, ann["description"], map[string]float64{"A": 0.9, "G": 1 << 20, "H": math.NaN()}); strings.Contains(got, "limit") {
-		t.Errorf("no limit known, yet: %q", got)
 	}
 	if s := render(t, ann["summary"], nil); s != "shop/cart-0 is leaking memory (leak)" {
 		t.Errorf("summary %q", s)
@@ -179,9 +177,98 @@ func TestTheLimitWithin24HoursRule(t *testing.T) {
 	if m["A"]["alertValue"] != "hours_to_limit" || m["condition"]["expression"] != "$A <= 24" {
 		t.Errorf("want hours_to_limit ≤ 24; got %v %v", m["A"]["alertValue"], m["condition"])
 	}
-	got := render(t, ann["description"], map[string]float64{"A": 7.5, "G": 40 << 20})
-	if want := "shop/cart-0 (leak) grows 40MiB per hour and reaches its memory limit in 7.5 hours."; got != want {
+	got := render(t, ann["description"], map[string]float64{"A": 7.5})
+	if want := "shop/cart-0 (leak) reaches its memory limit in 7.5 hours at the rate it grows now."; got != want {
 		t.Errorf("description:\n got %q\nwant %q", got, want)
+	}
+}
+
+// Each rule runs its query once: one Memory Shape query, the threshold a
+// server-side expression on it and on nothing else.
+func TestEachRuleRunsOneQuery(t *testing.T) {
+	for _, r := range readRules(t).Groups[0].Rules {
+		var queries, expressions []string
+		for _, d := range r.Data {
+			if d.DatasourceUID == "__expr__" {
+				expressions = append(expressions, fmt.Sprint(d.Model["expression"]))
+			} else {
+				queries = append(queries, d.RefID)
+			}
+		}
+		if len(queries) != 1 || len(expressions) != 1 {
+			t.Errorf("%s: %d queries and %d expressions, want one of each", r.UID, len(queries), len(expressions))
+			continue
+		}
+		if refs := exprRefs(expressions[0]); len(refs) != 1 || refs[0] != queries[0] {
+			t.Errorf("%s: the expression %q reads %v, want only $%s", r.UID, expressions[0], refs, queries[0])
+		}
+	}
+}
+
+// exprRefs lists the $refIds a math expression reads.
+func exprRefs(expr string) []string {
+	var refs []string
+	for _, f := range strings.FieldsFunc(expr, func(r rune) bool { return r != '$' && !('A' <= r && r <= 'Z') && !('a' <= r && r <= 'z') }) {
+		if strings.HasPrefix(f, "$") {
+			refs = append(refs, strings.TrimPrefix(f, "$"))
+		}
+	}
+	return refs
+}
+
+// The rules link to the service dashboard with the alert's series picked:
+// the dashboard the rule names, variables it has, the labels' values
+// URL-encoded, and the rule's 7 days.
+func TestTheRulesLinkToTheServiceDashboard(t *testing.T) {
+	b, err := os.ReadFile("../../provisioning/dashboards/service.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var service struct {
+		UID        string `json:"uid"`
+		Templating struct {
+			List []struct {
+				Name string `json:"name"`
+			} `json:"list"`
+		} `json:"templating"`
+	}
+	if err := json.Unmarshal(b, &service); err != nil {
+		t.Fatal(err)
+	}
+	vars := map[string]bool{}
+	for _, v := range service.Templating.List {
+		vars[v.Name] = true
+	}
+	links := map[string]bool{}
+	for _, r := range readRules(t).Groups[0].Rules {
+		text := r.Annotations["service_dashboard_url"]
+		links[text] = true
+		if r.Annotations["__dashboardUid__"] != service.UID {
+			t.Errorf("%s: __dashboardUid__ %q, want the service dashboard %q", r.UID, r.Annotations["__dashboardUid__"], service.UID)
+		}
+		got := renderWith(t, text, map[string]string{"namespace": "shop", "pod": "cart-0 #2", "memshape_shape": "leak"}, nil)
+		u, err := url.Parse(got)
+		if err != nil {
+			t.Fatalf("%s: %q is no URL: %v", r.UID, got, err)
+		}
+		if !strings.HasPrefix(u.Path, "/d/"+service.UID+"/") {
+			t.Errorf("%s: %q does not open the service dashboard", r.UID, got)
+		}
+		q := u.Query()
+		for k := range q {
+			if name, ok := strings.CutPrefix(k, "var-"); ok && !vars[name] {
+				t.Errorf("%s: %q sets $%s, which the service dashboard does not have", r.UID, got, name)
+			}
+		}
+		if q.Get("var-namespace") != "shop" || q.Get("var-pod") != "cart-0 #2" || q.Get("var-datasource") != provisionedUID(t) {
+			t.Errorf("%s: %q does not pick the alert's series on the provisioned data source", r.UID, got)
+		}
+		if q.Get("from") != "now-7d" || q.Get("to") != "now" {
+			t.Errorf("%s: %q: want the rule's 7 days", r.UID, got)
+		}
+	}
+	if len(links) != 1 {
+		t.Errorf("the rules link differently: %v", links)
 	}
 }
 
@@ -209,7 +296,11 @@ type alertValue struct {
 
 func render(t *testing.T, text string, values map[string]float64) string {
 	t.Helper()
-	labels := map[string]string{"namespace": "shop", "pod": "cart-0", "container": "app", "memshape_shape": "leak"}
+	return renderWith(t, text, map[string]string{"namespace": "shop", "pod": "cart-0", "container": "app", "memshape_shape": "leak"}, values)
+}
+
+func renderWith(t *testing.T, text string, labels map[string]string, values map[string]float64) string {
+	t.Helper()
 	vs := map[string]alertValue{}
 	for k, v := range values {
 		vs[k] = alertValue{Labels: labels, Value: v}

@@ -6,7 +6,10 @@
 // executable for every platform with mode 0755 and the right machine code,
 // go_plugin_build_manifest matching the Go sources, module.js with its
 // source map (the validator requires it), the logos, README, LICENSE and a
-// CHANGELOG with an entry for this version, and no debug artefacts.
+// CHANGELOG with an entry for this version, the catalogue fields
+// (description, keywords, screenshots that exist, links that are absolute
+// URLs), the dashboards plugin.json includes (their data source inputs),
+// and no debug artefacts.
 package release
 
 import (
@@ -20,6 +23,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"net/url"
 	"os"
 	"path"
 	"path/filepath"
@@ -165,6 +169,29 @@ func Check(a *Archive, sourceDir string) []string {
 			add("%s: an SVG logo must not contain a script", logo)
 		}
 	}
+	for _, shot := range meta.Info.Screenshots {
+		if relativePath(shot.Path) != "" {
+			continue // said by CheckPluginJSON
+		}
+		b, ok := a.read(path.Clean(shot.Path))
+		switch {
+		case !ok:
+			add("%s: the screenshot named in plugin.json is missing", shot.Path)
+		case !isImage(b):
+			add("%s: the screenshot is not a PNG, JPEG, GIF or SVG image", shot.Path)
+		}
+	}
+	for _, inc := range meta.Includes {
+		if inc.Type != "dashboard" || relativePath(inc.Path) != "" {
+			continue
+		}
+		b, ok := a.read(path.Clean(inc.Path))
+		if !ok {
+			add("%s: the dashboard %q of plugin.json includes is missing: the data source's Dashboards tab cannot import it", inc.Path, inc.Name)
+			continue
+		}
+		problems = append(problems, CheckDashboard(inc.Path, b, meta.ID)...)
+	}
 	for _, doc := range []string{"README.md", "LICENSE", "CHANGELOG.md"} {
 		b, ok := a.read(doc)
 		if !ok || len(bytes.TrimSpace(b)) == 0 {
@@ -204,17 +231,34 @@ type Meta struct {
 	Alerting   bool   `json:"alerting"`
 	Executable string `json:"executable"`
 	Info       struct {
-		Version  string   `json:"version"`
-		Updated  string   `json:"updated"`
-		Keywords []string `json:"keywords"`
-		Logos    struct {
+		Description string   `json:"description"`
+		Version     string   `json:"version"`
+		Updated     string   `json:"updated"`
+		Keywords    []string `json:"keywords"`
+		Logos       struct {
 			Small string `json:"small"`
 			Large string `json:"large"`
 		} `json:"logos"`
+		Links []struct {
+			Name string `json:"name"`
+			URL  string `json:"url"`
+		} `json:"links"`
+		Screenshots []struct {
+			Name string `json:"name"`
+			Path string `json:"path"`
+		} `json:"screenshots"`
 	} `json:"info"`
+	Includes     []Include `json:"includes"`
 	Dependencies struct {
 		GrafanaDependency string `json:"grafanaDependency"`
 	} `json:"dependencies"`
+}
+
+// Include is one entry of plugin.json's includes.
+type Include struct {
+	Type string `json:"type"`
+	Name string `json:"name"`
+	Path string `json:"path"`
 }
 
 // The rules of Grafana's plugin.json schema (draft-07, $id
@@ -231,6 +275,9 @@ var (
 		"languages", "buildMode", "aliasIDs", "suggestions"}
 	infoKeys = []string{"author", "build", "description", "keywords", "links", "logos", "screenshots", "updated", "version"}
 	depKeys  = []string{"grafanaVersion", "grafanaDependency", "plugins", "extensions"}
+	// includes[]: its type enum and properties.
+	includeTypes = []string{"dashboard", "page", "panel", "datasource"}
+	includeKeys  = []string{"uid", "type", "name", "component", "role", "action", "addToNav", "defaultNav", "icon", "path", "slug"}
 )
 
 // CheckPluginJSON checks a built plugin.json (placeholders replaced) and
@@ -286,8 +333,50 @@ func CheckPluginJSON(raw []byte) (Meta, []string) {
 	if !updatedPattern.MatchString(m.Info.Updated) {
 		add("info.updated %q is not a date (YYYY-MM-DD): build with npm run build, which replaces %%TODAY%%", m.Info.Updated)
 	}
+	// The validator's discoverability, screenshots, metadatapaths and
+	// safelinks/brokenlinks analyzers (those that need no network).
+	if strings.TrimSpace(m.Info.Description) == "" {
+		add("info.description is empty: the catalogue indexes it")
+	}
 	if len(m.Info.Keywords) == 0 {
 		add("info.keywords needs at least one keyword")
+	}
+	if len(m.Info.Screenshots) == 0 {
+		add("info.screenshots is empty: the catalogue shows at least one screenshot")
+	}
+	for _, s := range m.Info.Screenshots {
+		if strings.TrimSpace(s.Name) == "" {
+			add("info.screenshots: the screenshot %q has no name", s.Path)
+		}
+		if problem := relativePath(s.Path); problem != "" {
+			add("info.screenshots: %s", problem)
+		}
+	}
+	for _, l := range m.Info.Links {
+		u, err := url.Parse(l.URL)
+		switch {
+		case strings.TrimSpace(l.Name) == "":
+			add("info.links: the link %q has no name", l.URL)
+		case err != nil || !u.IsAbs() || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "":
+			add("info.links: %q (%s) is not an absolute http(s) URL", l.URL, l.Name)
+		}
+	}
+	var raws struct {
+		Includes []json.RawMessage `json:"includes"`
+	}
+	_ = json.Unmarshal(raw, &raws)
+	for i, inc := range m.Includes {
+		if i < len(raws.Includes) {
+			unknown(fmt.Sprintf("includes[%d]", i), raws.Includes[i], includeKeys)
+		}
+		if !contains(includeTypes, inc.Type) {
+			add("includes[%d] (%s): type %q is not one of %s", i, inc.Name, inc.Type, strings.Join(includeTypes, ", "))
+		}
+		if inc.Type == "dashboard" {
+			if problem := relativePath(inc.Path); problem != "" {
+				add("includes[%d] (%s): %s", i, inc.Name, problem)
+			}
+		}
 	}
 	if m.Info.Logos.Small == "" || m.Info.Logos.Large == "" {
 		add("info.logos needs both small and large")
@@ -304,6 +393,24 @@ func CheckPluginJSON(raw []byte) (Meta, []string) {
 	return m, problems
 }
 
+// relativePath says what is wrong with a path plugin.json gives for a
+// file of the plugin: it must be relative to plugin.json without a leading
+// "." or "/"; "" when it is fine.
+func relativePath(p string) string {
+	u, err := url.Parse(p)
+	switch {
+	case strings.TrimSpace(p) == "":
+		return "an empty path"
+	case err != nil:
+		return fmt.Sprintf("%q is not a valid path", p)
+	case u.IsAbs():
+		return fmt.Sprintf("%q should be relative to plugin.json", p)
+	case strings.HasPrefix(p, ".") || strings.HasPrefix(p, "/"):
+		return fmt.Sprintf("the relative path %q should not start with '.' or '/'", p)
+	}
+	return ""
+}
+
 func contains(list []string, s string) bool {
 	for _, x := range list {
 		if x == s {
@@ -311,6 +418,58 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// isImage: the bytes start as a PNG, JPEG, GIF or SVG file does.
+func isImage(b []byte) bool {
+	head := bytes.TrimSpace(b[:min(len(b), 512)])
+	return bytes.HasPrefix(b, []byte("\x89PNG\r\n\x1a\n")) || bytes.HasPrefix(b, []byte{0xff, 0xd8, 0xff}) ||
+		bytes.HasPrefix(b, []byte("GIF8")) || bytes.HasPrefix(head, []byte("<svg")) || bytes.HasPrefix(head, []byte("<?xml"))
+}
+
+// inputRef is a reference to an import input in a dashboard: ${DS_NAME}.
+var inputRef = regexp.MustCompile(`\$\{(DS_[A-Za-z0-9_]+)\}`)
+
+// CheckDashboard checks a dashboard the plugin includes as Grafana's
+// importer reads it from a data source's Dashboards tab: JSON with a uid
+// and a title; its __inputs data sources of this plugin (the tab gives
+// only that one); every ${DS_…} it uses declared there, since the importer
+// replaces only declared inputs.
+func CheckDashboard(name string, b []byte, pluginID string) []string {
+	var problems []string
+	add := func(format string, args ...any) { problems = append(problems, name+": "+fmt.Sprintf(format, args...)) }
+	var d struct {
+		UID    string `json:"uid"`
+		Title  string `json:"title"`
+		Inputs []struct {
+			Name     string `json:"name"`
+			Type     string `json:"type"`
+			PluginID string `json:"pluginId"`
+		} `json:"__inputs"`
+	}
+	if err := json.Unmarshal(b, &d); err != nil {
+		add("not a dashboard's JSON: %v", err)
+		return problems
+	}
+	if d.UID == "" || d.Title == "" {
+		add("a dashboard needs a uid and a title (uid %q, title %q)", d.UID, d.Title)
+	}
+	declared := map[string]bool{}
+	for _, in := range d.Inputs {
+		declared[in.Name] = true
+		if in.Type == "datasource" && in.PluginID != pluginID {
+			add("the input %s asks for a %s data source: the Dashboards tab of a %s data source cannot fill it", in.Name, in.PluginID, pluginID)
+		}
+	}
+	seen := map[string]bool{}
+	for _, m := range inputRef.FindAllSubmatch(b, -1) {
+		ref := string(m[1])
+		if !declared[ref] && !seen[ref] {
+			add("${%s} is used but not declared in __inputs: the importer would leave it as it is", ref)
+		}
+		seen[ref] = true
+	}
+	return problems
 }
 
 // ExecutablePlatform reads the platform an executable was built for from

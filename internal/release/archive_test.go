@@ -36,9 +36,21 @@ const goodPluginJSON = `{
   "type": "datasource", "name": "Memory Shape", "id": "memshape-memory-datasource",
   "metrics": true, "alerting": true, "backend": true, "executable": "gpx_memshape",
   "info": {"description": "d", "author": {"name": "a"}, "keywords": ["memory"],
-    "logos": {"small": "img/logo.svg", "large": "img/logo.svg"}, "links": [], "screenshots": [],
+    "logos": {"small": "img/logo.svg", "large": "img/logo.svg"},
+    "links": [{"name": "Source code", "url": "https://github.com/memshape/memory-datasource"}],
+    "screenshots": [{"name": "A panel", "path": "img/screenshots/panel.png"}],
     "version": "0.1.0", "updated": "2026-11-29"},
+  "includes": [{"type": "dashboard", "name": "Fleet", "path": "dashboards/fleet.json"}],
   "dependencies": {"grafanaDependency": ">=11.0.0", "plugins": []}
+}`
+
+// goodDashboard is an included dashboard as the build writes it: one data
+// source input, bound to the data source variable.
+const goodDashboard = `{
+  "__inputs": [{"name": "DS_MEMSHAPE", "label": "Memory Shape", "type": "datasource", "pluginId": "memshape-memory-datasource", "pluginName": "Memory Shape"}],
+  "uid": "memshape-fleet", "title": "Fleet",
+  "templating": {"list": [{"type": "datasource", "name": "datasource", "query": "memshape-memory-datasource", "current": {"text": "${DS_MEMSHAPE}", "value": "${DS_MEMSHAPE}"}}]},
+  "panels": [{"type": "table", "datasource": {"type": "memshape-memory-datasource", "uid": "${datasource}"}}]
 }`
 
 type entry struct {
@@ -52,14 +64,16 @@ func goodFiles() map[string]entry {
 	src := []byte("package main\n")
 	sum := sha256.Sum256(src)
 	files := map[string]entry{
-		"plugin.json":              {[]byte(goodPluginJSON), 0o644},
-		"module.js":                {[]byte("define([],function(){})"), 0o644},
-		"module.js.map":            {[]byte(`{"version":3}`), 0o644},
-		"img/logo.svg":             {[]byte(`<svg xmlns="http://www.w3.org/2000/svg"/>`), 0o644},
-		"README.md":                {[]byte("# Memory Shape\n"), 0o644},
-		"LICENSE":                  {[]byte("Apache License 2.0\n"), 0o644},
-		"CHANGELOG.md":             {[]byte("# Changelog\n\n## 0.1.0 (2026-11-29)\n\n- first\n"), 0o644},
-		"go_plugin_build_manifest": {[]byte(hex.EncodeToString(sum[:]) + ":main.go\n"), 0o755},
+		"plugin.json":               {[]byte(goodPluginJSON), 0o644},
+		"module.js":                 {[]byte("define([],function(){})"), 0o644},
+		"module.js.map":             {[]byte(`{"version":3}`), 0o644},
+		"img/logo.svg":              {[]byte(`<svg xmlns="http://www.w3.org/2000/svg"/>`), 0o644},
+		"img/screenshots/panel.png": {[]byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"), 0o644},
+		"dashboards/fleet.json":     {[]byte(goodDashboard), 0o644},
+		"README.md":                 {[]byte("# Memory Shape\n"), 0o644},
+		"LICENSE":                   {[]byte("Apache License 2.0\n"), 0o644},
+		"CHANGELOG.md":              {[]byte("# Changelog\n\n## 0.1.0 (2026-11-29)\n\n- first\n"), 0o644},
+		"go_plugin_build_manifest":  {[]byte(hex.EncodeToString(sum[:]) + ":main.go\n"), 0o755},
 	}
 	for _, p := range Platforms {
 		files[p.Executable("gpx_memshape")] = entry{header(p), 0o755}
@@ -165,6 +179,35 @@ func TestEachDefectIsFound(t *testing.T) {
 		{"unknown property", "memshape-memory-datasource", func(f map[string]entry) {
 			f["plugin.json"] = entry{[]byte(strings.Replace(goodPluginJSON, `"metrics": true`, `"metric": true`, 1)), 0o644}
 		}, `property "metric"`},
+		{"no screenshot", "memshape-memory-datasource", func(f map[string]entry) {
+			f["plugin.json"] = entry{[]byte(strings.Replace(goodPluginJSON, `[{"name": "A panel", "path": "img/screenshots/panel.png"}]`, `[]`, 1)), 0o644}
+		}, "info.screenshots is empty"},
+		{"a screenshot missing", "memshape-memory-datasource", func(f map[string]entry) { delete(f, "img/screenshots/panel.png") }, "img/screenshots/panel.png: the screenshot named in plugin.json is missing"},
+		{"a screenshot that is no image", "memshape-memory-datasource", func(f map[string]entry) {
+			f["img/screenshots/panel.png"] = entry{[]byte("not found"), 0o644}
+		}, "not a PNG, JPEG, GIF or SVG image"},
+		{"a screenshot path from the root", "memshape-memory-datasource", func(f map[string]entry) {
+			f["plugin.json"] = entry{[]byte(strings.Replace(goodPluginJSON, `"path": "img/screenshots/panel.png"`, `"path": "/img/screenshots/panel.png"`, 1)), 0o644}
+		}, "should not start with '.' or '/'"},
+		{"a relative link", "memshape-memory-datasource", func(f map[string]entry) {
+			f["plugin.json"] = entry{[]byte(strings.Replace(goodPluginJSON, `"url": "https://github.com/memshape/memory-datasource"`, `"url": "docs/README.md"`, 1)), 0o644}
+		}, `info.links: "docs/README.md" (Source code) is not an absolute http(s) URL`},
+		{"no description", "memshape-memory-datasource", func(f map[string]entry) {
+			f["plugin.json"] = entry{[]byte(strings.Replace(goodPluginJSON, `"description": "d"`, `"description": " "`, 1)), 0o644}
+		}, "info.description is empty"},
+		{"an included dashboard missing", "memshape-memory-datasource", func(f map[string]entry) { delete(f, "dashboards/fleet.json") }, `dashboards/fleet.json: the dashboard "Fleet" of plugin.json includes is missing`},
+		{"an include of an unknown type", "memshape-memory-datasource", func(f map[string]entry) {
+			f["plugin.json"] = entry{[]byte(strings.Replace(goodPluginJSON, `{"type": "dashboard", "name": "Fleet"`, `{"type": "board", "name": "Fleet"`, 1)), 0o644}
+		}, `type "board" is not one of dashboard, page, panel, datasource`},
+		{"an undeclared input", "memshape-memory-datasource", func(f map[string]entry) {
+			f["dashboards/fleet.json"] = entry{[]byte(strings.Replace(goodDashboard, `"uid": "${datasource}"`, `"uid": "${DS_PROMETHEUS}"`, 1)), 0o644}
+		}, "${DS_PROMETHEUS} is used but not declared in __inputs"},
+		{"an input the tab cannot fill", "memshape-memory-datasource", func(f map[string]entry) {
+			f["dashboards/fleet.json"] = entry{[]byte(strings.Replace(goodDashboard, `"pluginId": "memshape-memory-datasource"`, `"pluginId": "prometheus"`, 1)), 0o644}
+		}, "asks for a prometheus data source"},
+		{"a dashboard that is no JSON", "memshape-memory-datasource", func(f map[string]entry) {
+			f["dashboards/fleet.json"] = entry{[]byte("{"), 0o644}
+		}, "dashboards/fleet.json: not a dashboard's JSON"},
 		{"bad id", "memshape-memory-datasource", func(f map[string]entry) {
 			f["plugin.json"] = entry{[]byte(strings.Replace(goodPluginJSON, `"id": "memshape-memory-datasource"`, `"id": "Memshape"`, 1)), 0o644}
 		}, `id "Memshape"`},

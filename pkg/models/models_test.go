@@ -166,3 +166,30 @@ func TestParseQuery(t *testing.T) {
 		assert.ErrorContains(t, err, want, raw)
 	}
 }
+
+// The min step and the ad hoc filters are read and checked with the query.
+func TestMinStepAndAdhocFilters(t *testing.T) {
+	q, err := ParseQuery(json.RawMessage(`{"expr":"up","interval":"5m","adhocFilters":[{"key":"pod","operator":"=|","value":"","values":["a","b"]},{"key":"ns","operator":"!=","value":"x"}]}`))
+	require.NoError(t, err)
+	assert.Equal(t, 5*time.Minute, q.MinStep)
+	require.Len(t, q.AdhocFilters, 2)
+	assert.Equal(t, []string{"a", "b"}, q.AdhocFilters[0].OneOf())
+	assert.Equal(t, "pod =| a, b", q.AdhocFilters[0].String())
+	assert.Equal(t, []string{"x"}, q.AdhocFilters[1].OneOf())
+
+	q, err = ParseQuery(json.RawMessage(`{"expr":"up"}`))
+	require.NoError(t, err)
+	assert.Zero(t, q.MinStep, "no min step: the panel's interval alone")
+
+	for raw, want := range map[string]string{
+		`{"expr":"up","interval":"-1m"}`:                                          `the min step "-1m" is not a duration`,
+		`{"expr":"up","interval":"0s"}`:                                           `the min step "0s" is not a duration`,
+		`{"expr":"up","adhocFilters":[{"key":"pod","operator":">","value":"1"}]}`: `the ad hoc filter pod > 1 has an operator Memory Shape cannot apply`,
+		`{"expr":"up","adhocFilters":[{"key":" ","operator":"=","value":"1"}]}`:   "has no key",
+		`{"expr":"up","adhocFilters":{"key":"pod"}}`:                              "not valid JSON",
+	} {
+		_, err := ParseQuery(json.RawMessage(raw))
+		require.Error(t, err, raw)
+		assert.Contains(t, err.Error(), want, raw)
+	}
+}

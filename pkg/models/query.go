@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/grafana/grafana-plugin-sdk-go/backend/gtime"
+
 	"github.com/memshape/memory-datasource/pkg/shape"
 	"github.com/memshape/memory-datasource/pkg/workload"
 )
@@ -89,6 +91,62 @@ type QueryModel struct {
 	// by"): "auto" (the default), "series", "workload", or a list of
 	// label names.
 	GroupBy json.RawMessage `json:"groupBy,omitempty"`
+	// Interval is the min step of the panel's fetch ("30s", "1m"; Grafana's
+	// Prometheus calls it the same).
+	Interval string `json:"interval"`
+	// AdhocFilters are the dashboard's ad hoc filters, added by the frontend
+	// to every query of the dashboard.
+	AdhocFilters []AdhocFilter `json:"adhocFilters"`
+}
+
+// AdhocFilter is one ad hoc filter as Grafana hands it to a data source
+// (AdHocVariableFilter): key operator value, or key operator values for
+// the one-of operators.
+type AdhocFilter struct {
+	Key      string   `json:"key"`
+	Operator string   `json:"operator"`
+	Value    string   `json:"value"`
+	Values   []string `json:"values,omitempty"`
+}
+
+// Ad hoc filter operators, as Grafana writes them.
+const (
+	FilterEqual      = "="
+	FilterNotEqual   = "!="
+	FilterRegex      = "=~"
+	FilterNotRegex   = "!~"
+	FilterOneOf      = "=|"
+	FilterNotOneOf   = "!=|"
+	filterOperatorsQ = `"=", "!=", "=~", "!~", "=|" (one of) or "!=|" (none of)`
+)
+
+// Check says what is wrong with the filter, naming it and the fix.
+func (f AdhocFilter) Check() error {
+	switch {
+	case strings.TrimSpace(f.Key) == "":
+		return fmt.Errorf("an ad hoc filter has no key: pick a label in the filter or remove it")
+	case f.Operator != FilterEqual && f.Operator != FilterNotEqual && f.Operator != FilterRegex &&
+		f.Operator != FilterNotRegex && f.Operator != FilterOneOf && f.Operator != FilterNotOneOf:
+		return fmt.Errorf("the ad hoc filter %s %s %s has an operator Memory Shape cannot apply: use %s", f.Key, f.Operator, f.Value, filterOperatorsQ)
+	}
+	return nil
+}
+
+// OneOf is the filter's values for the one-of operators (Values, else
+// Value alone).
+func (f AdhocFilter) OneOf() []string {
+	if len(f.Values) > 0 {
+		return f.Values
+	}
+	return []string{f.Value}
+}
+
+// String is the filter as people read it: namespace = shop.
+func (f AdhocFilter) String() string {
+	if f.Operator == FilterOneOf || f.Operator == FilterNotOneOf {
+		return f.Key + " " + f.Operator + " " + strings.Join(f.OneOf(), ", ")
+	}
+	return f.Key + " " + f.Operator + " " + f.Value
 }
 
 // Query is a parsed, checked query.
@@ -104,6 +162,9 @@ type Query struct {
 	Window time.Duration
 	// By is how the query's series are grouped into workloads.
 	By workload.By
+	// MinStep is the least step of the panel's fetch (Interval); 0 when
+	// not set. The analysis window's step does not depend on it.
+	MinStep time.Duration
 }
 
 // ParseQuery reads and checks a query's JSON.
@@ -162,6 +223,18 @@ func ParseQuery(raw json.RawMessage) (Query, error) {
 			return q, fmt.Errorf("analysisWindow: %w", err)
 		}
 		q.Window = d
+	}
+	if iv := strings.TrimSpace(q.Interval); iv != "" {
+		d, err := gtime.ParseIntervalStringToTimeDuration(iv)
+		if err != nil || d <= 0 {
+			return q, fmt.Errorf("the min step %q is not a duration: use e.g. 30s, 1m or 5m, or leave it empty", iv)
+		}
+		q.MinStep = d
+	}
+	for _, f := range q.AdhocFilters {
+		if err := f.Check(); err != nil {
+			return q, err
+		}
 	}
 	return q, nil
 }

@@ -53,6 +53,32 @@ func (f *datadogStandIn) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		_, _ = w.Write([]byte(`{"errors":["Forbidden"]}`))
 		return
 	}
+	switch {
+	case r.URL.Path == "/api/v1/metrics":
+		_, _ = w.Write([]byte(`{"from":"` + r.URL.Query().Get("from") + `","metrics":["system.mem.used","kubernetes.memory.usage","kubernetes.memory.working_set"]}`))
+		return
+	case r.URL.Path == "/api/v1/tags/hosts":
+		_, _ = w.Write([]byte(`{"tags":{"namespace:prod":["node-1","node-2"],"namespace:stage":["node-3"],"cluster:eu-1":["node-1","node-2","node-3"]}}`))
+		return
+	case r.URL.Path == "/api/v2/metrics/kubernetes.memory.usage/all-tags":
+		tags := []string{"namespace:prod"}
+		for _, s := range fixture.Series() {
+			tags = append(tags, "service:"+s.Labels["service"])
+		}
+		body, _ := json.Marshal(map[string]any{"data": map[string]any{"type": "metrics", "id": "kubernetes.memory.usage", "attributes": map[string]any{"tags": tags}}})
+		_, _ = w.Write(body)
+		return
+	case r.URL.Path != "/api/v1/query":
+		w.WriteHeader(http.StatusNotFound)
+		_, _ = w.Write([]byte(`{"errors":["Not found"]}`))
+		return
+	}
+	keep, err := scopeMatcher(r.URL.Query().Get("query"))
+	if err != nil {
+		w.WriteHeader(http.StatusBadRequest)
+		_, _ = w.Write([]byte(`{"errors":["Error parsing query: ` + err.Error() + `"]}`))
+		return
+	}
 	f.mu.Lock()
 	f.queries = append(f.queries, r.URL.Query().Get("query"))
 	limited := f.rateLimitOnce
@@ -75,12 +101,70 @@ func (f *datadogStandIn) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		out = f.answer(from*1000, to*1000)
 	}
 	for _, s := range fixture.Series() {
-		if f.answer != nil || s.Labels["__name__"] != fixture.Metric || s.Labels["shape"] != "" {
+		if f.answer != nil || s.Labels["__name__"] != fixture.Metric || s.Labels["shape"] != "" || !keep(map[string]string{"namespace": s.Labels["namespace"], "service": s.Labels["service"]}) {
 			continue
 		}
 		out = append(out, ddSeries(s, from*1000, to*1000))
 	}
 	_ = json.NewEncoder(w).Encode(map[string]any{"status": "ok", "res_type": "time_series", "from_date": from * 1000, "to_date": to * 1000, "series": out, "query": r.URL.Query().Get("query")})
+}
+
+// scopeMatcher reads the scope of a metrics query as Datadog's documented
+// syntax has it — "*", or conditions joined by commas (key:value,
+// !key:value) or by AND (key:value, NOT key:value, key IN (a, b), key NOT
+// IN (a, b)), the two never mixed — and says which tag sets it selects.
+func scopeMatcher(query string) (func(tags map[string]string) bool, error) {
+	open, end := strings.IndexByte(query, '{'), strings.IndexByte(query, '}')
+	if open < 0 || end < open {
+		return nil, fmt.Errorf("no scope in %q", query)
+	}
+	scope := strings.TrimSpace(query[open+1 : end])
+	if scope == "*" {
+		return func(map[string]string) bool { return true }, nil
+	}
+	type cond struct {
+		key    string
+		values []string
+		not    bool
+	}
+	var conds []cond
+	boolean := strings.Contains(scope, " AND ") || strings.Contains(scope, " IN ") || strings.HasPrefix(scope, "NOT ")
+	if boolean && (strings.Contains(scope, ",") && !strings.Contains(scope, "(") || strings.Contains(scope, "!")) {
+		return nil, fmt.Errorf("mixed scope syntax in %q", scope)
+	}
+	sep := ","
+	if boolean {
+		sep = " AND "
+	}
+	for _, term := range strings.Split(scope, sep) {
+		term = strings.TrimSpace(term)
+		c := cond{}
+		if strings.HasPrefix(term, "!") || strings.HasPrefix(term, "NOT ") {
+			c.not, term = true, strings.TrimSpace(strings.TrimPrefix(strings.TrimPrefix(term, "!"), "NOT "))
+		}
+		if k, list, ok := strings.Cut(term, " NOT IN ("); ok {
+			c.key, c.not, c.values = k, true, strings.Split(strings.TrimSuffix(list, ")"), ", ")
+		} else if k, list, ok := strings.Cut(term, " IN ("); ok {
+			c.key, c.values = k, strings.Split(strings.TrimSuffix(list, ")"), ", ")
+		} else if k, v, ok := strings.Cut(term, ":"); ok {
+			c.key, c.values = k, []string{v}
+		} else {
+			return nil, fmt.Errorf("cannot read %q", term)
+		}
+		conds = append(conds, c)
+	}
+	return func(tags map[string]string) bool {
+		for _, c := range conds {
+			in := false
+			for _, v := range c.values {
+				in = in || tags[c.key] == v
+			}
+			if in == c.not {
+				return false
+			}
+		}
+		return true
+	}, nil
 }
 
 // ddSeries is one series in Datadog's pointlist form at 5-minute

@@ -42,6 +42,7 @@ type Datasource struct {
 	cfgErr error
 	up     upstream.Client
 	api    promMeta // Prometheus' label, series and metadata APIs; nil for Datadog
+	dd     ddMeta   // Datadog's metric and tag listings; nil for Prometheus
 	hc     *http.Client
 	redact *upstream.Redactor
 	// now is the clock; tests set it.
@@ -119,6 +120,7 @@ func (d *Datasource) connect(ctx context.Context, s backend.DataSourceInstanceSe
 			return fmt.Errorf("%w: fix the Datadog site in the data source settings", err)
 		}
 		d.up = c
+		d.dd = c
 	}
 	return nil
 }

@@ -31,19 +31,52 @@ func interpolate(expr string, step, interval, rng, scrape time.Duration) string 
 	rangeMs := rng.Milliseconds()
 	rangeS := int64(math.Round(float64(rangeMs) / 1000))
 	rate := max(interval+scrape, 4*scrape)
-	vars := []struct{ name, value string }{
-		// Longer names first: $__interval is a prefix of $__interval_ms.
-		{"__rate_interval_ms", strconv.FormatInt(rate.Milliseconds(), 10)},
-		{"__rate_interval", rate.String()},
-		{"__interval_ms", strconv.FormatInt(step.Milliseconds(), 10)},
-		{"__interval", gtime.FormatInterval(step)},
-		{"__range_ms", strconv.FormatInt(rangeMs, 10)},
-		{"__range_s", strconv.FormatInt(rangeS, 10)},
-		{"__range", strconv.FormatInt(rangeS, 10) + "s"},
+	values := map[string]string{
+		"__rate_interval_ms": strconv.FormatInt(rate.Milliseconds(), 10),
+		"__rate_interval":    rate.String(),
+		"__interval_ms":      strconv.FormatInt(step.Milliseconds(), 10),
+		"__interval":         gtime.FormatInterval(step),
+		"__range_ms":         strconv.FormatInt(rangeMs, 10),
+		"__range_s":          strconv.FormatInt(rangeS, 10),
+		"__range":            strconv.FormatInt(rangeS, 10) + "s",
 	}
-	for _, v := range vars {
-		expr = strings.ReplaceAll(expr, "${"+v.name+"}", v.value)
-		expr = strings.ReplaceAll(expr, "$"+v.name, v.value)
+	for _, m := range macros {
+		expr = strings.ReplaceAll(expr, "${"+m.name+"}", values[m.name])
+		expr = strings.ReplaceAll(expr, "$"+m.name, values[m.name])
+	}
+	return expr
+}
+
+// macros are the names interpolate replaces, longer names first
+// ($__interval is a prefix of $__interval_ms); number says the value is a
+// number rather than a duration.
+var macros = []struct {
+	name   string
+	number bool
+}{
+	{"__rate_interval_ms", true}, {"__rate_interval", false},
+	{"__interval_ms", true}, {"__interval", false},
+	{"__range_ms", true}, {"__range_s", true}, {"__range", false},
+}
+
+// maskMacros is expr with every macro interpolate knows replaced by PromQL
+// of the same length and kind (a duration such as 0000001s, a number such
+// as 0000001), so that the PromQL parser reads the query and what it finds
+// is where it is in expr.
+func maskMacros(expr string) string {
+	if !strings.Contains(expr, "$") {
+		return expr
+	}
+	stand := func(n int, number bool) string {
+		if number {
+			return strings.Repeat("0", n-1) + "1"
+		}
+		return strings.Repeat("0", n-2) + "1s"
+	}
+	for _, m := range macros {
+		for _, form := range []string{"${" + m.name + "}", "$" + m.name} {
+			expr = strings.ReplaceAll(expr, form, stand(len(form), m.number))
+		}
 	}
 	return expr
 }

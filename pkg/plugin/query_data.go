@@ -151,10 +151,11 @@ func (d *Datasource) query(ctx context.Context, req *backend.QueryDataRequest, d
 	if d.cfgErr != nil {
 		return errResponse(backend.StatusBadRequest, backend.ErrorSourceDownstream, d.cfgErr)
 	}
-	q, err := models.ParseQuery(dq.JSON)
+	q, err := d.parseQuery(dq.JSON)
 	if err != nil {
 		return errResponse(backend.StatusBadRequest, backend.ErrorSourceDownstream, err)
 	}
+	dq.Interval = max(dq.Interval, q.MinStep) // the panel's step is never below the query's min step
 	from, to := dq.TimeRange.From, dq.TimeRange.To
 	if !to.After(from) {
 		return errResponse(backend.StatusBadRequest, backend.ErrorSourceDownstream,

@@ -53,19 +53,32 @@ func (d *Datasource) routes() http.Handler {
 		return d.api.Metadata(ctx, r.URL.Query().Get("metric"), limit)
 	}))
 	mux.HandleFunc("GET /variable", d.variable)
+	mux.HandleFunc("GET /tag-keys", d.tagKeys)
+	mux.HandleFunc("GET /tag-values", d.tagValues)
+	mux.HandleFunc("GET /datadog/metrics", d.datadogMetrics)
+	mux.HandleFunc("GET /datadog/tags", d.datadogTags)
 	return mux
 }
 
+// usable answers the settings problem, if there is one.
 func (d *Datasource) usable(w http.ResponseWriter) bool {
-	switch {
-	case d.cfgErr != nil:
+	if d.cfgErr != nil {
 		writeError(w, http.StatusBadRequest, d.redact.String(d.cfgErr.Error()))
-	case d.api == nil:
-		writeError(w, http.StatusNotImplemented, fmt.Sprintf("%s data sources have no label or metadata API here: completion and dashboard variables need a Prometheus data source", d.settings.Upstream.Title()))
-	default:
-		return true
+		return false
 	}
-	return false
+	return true
+}
+
+// prometheusAPI is usable, for the routes only Prometheus answers.
+func (d *Datasource) prometheusAPI(w http.ResponseWriter) bool {
+	if !d.usable(w) {
+		return false
+	}
+	if d.api == nil {
+		writeError(w, http.StatusNotImplemented, fmt.Sprintf("%s data sources have no Prometheus label or metadata API: use the datadog/metrics and datadog/tags resources", d.settings.Upstream.Title()))
+		return false
+	}
+	return true
 }
 
 // selection reads match[], start and end (Unix seconds or RFC 3339).
@@ -100,7 +113,7 @@ func parseTime(s string) (time.Time, error) {
 
 func (d *Datasource) meta(call func(context.Context, *http.Request, prom.Selection) (any, []string, error)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		if !d.usable(w) {
+		if !d.prometheusAPI(w) {
 			return
 		}
 		red := d.requestRedactor(r.Header)
@@ -180,19 +193,29 @@ type MetricFindValue struct {
 }
 
 var (
+	labelNamesRe  = regexp.MustCompile(`^label_names\(\s*(.*?)\s*\)\s*$`)
 	labelValuesRe = regexp.MustCompile(`^label_values\(\s*(?:(.*?)\s*,\s*)?([a-zA-Z_][a-zA-Z0-9_]*)\s*\)\s*$`)
 	metricsRe     = regexp.MustCompile(`^metrics\(\s*(.*?)\s*\)\s*$`)
 	queryResultRe = regexp.MustCompile(`^query_result\(\s*(.*)\s*\)\s*$`)
 )
 
-const variableForms = "write label_values(metric, label), label_values(label), metrics(regex), query_result(expr) or a series selector"
+const variableForms = "write label_values(metric, label), label_values(label), label_names(), metrics(regex), query_result(expr) or a series selector"
 
 // variable answers GET variable?query=…&start=…&end=… with
 // [{"text","value"}] for the forms Grafana's Prometheus data source knows:
-// label_values(label), label_values(selector, label), metrics(regex),
-// query_result(expr), or a bare selector (its series).
+// label_values(label), label_values(selector, label), label_names(),
+// label_names(selector), metrics(regex), query_result(expr), or a bare
+// selector (its series). A Datadog data source has its own forms
+// (datadogVariable).
 func (d *Datasource) variable(w http.ResponseWriter, r *http.Request) {
 	if !d.usable(w) {
+		return
+	}
+	if d.dd != nil {
+		d.datadogVariable(w, r)
+		return
+	}
+	if !d.prometheusAPI(w) {
 		return
 	}
 	red := d.requestRedactor(r.Header)
@@ -208,6 +231,11 @@ func (d *Datasource) variable(w http.ResponseWriter, r *http.Request) {
 	case query == "":
 		writeError(w, http.StatusBadRequest, "the variable query is empty: "+variableForms)
 		return
+	case labelNamesRe.MatchString(query):
+		if m := labelNamesRe.FindStringSubmatch(query)[1]; m != "" {
+			sel.Match = []string{m}
+		}
+		values, _, err = d.api.Labels(ctx, sel)
 	case labelValuesRe.MatchString(query):
 		m := labelValuesRe.FindStringSubmatch(query)
 		if m[1] != "" {
@@ -230,7 +258,7 @@ func (d *Datasource) variable(w http.ResponseWriter, r *http.Request) {
 		}
 	case queryResultRe.MatchString(query):
 		values, err = d.queryResult(ctx, queryResultRe.FindStringSubmatch(query)[1], sel.End)
-	case strings.HasPrefix(query, "label_values") || strings.HasPrefix(query, "metrics(") || strings.HasPrefix(query, "query_result"):
+	case strings.HasPrefix(query, "label_values") || strings.HasPrefix(query, "label_names") || strings.HasPrefix(query, "metrics(") || strings.HasPrefix(query, "query_result"):
 		writeError(w, http.StatusBadRequest, red.String(fmt.Sprintf("cannot read the variable query %q: %s", query, variableForms)))
 		return
 	default:
@@ -248,6 +276,11 @@ func (d *Datasource) variable(w http.ResponseWriter, r *http.Request) {
 	for i, v := range values {
 		values[i] = red.String(v)
 	}
+	writeValues(w, values)
+}
+
+// writeValues answers [{"text","value"}], sorted, each value once.
+func writeValues(w http.ResponseWriter, values []string) {
 	sort.Strings(values)
 	out := make([]MetricFindValue, 0, len(values))
 	for i, v := range values {

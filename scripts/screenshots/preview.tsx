@@ -90,6 +90,23 @@ const DATASOURCE = {
   resources: new PromResources({ getResource: async (path: string) => RESOURCES[path] as never }),
 } as unknown as DataSource;
 
+/** What the backend's Datadog listings answer (datadog/metrics, datadog/tags of kubernetes.memory.usage). */
+const DATADOG_RESOURCES: Record<string, unknown> = {
+  'datadog/metrics': ['container.memory.usage', 'kubernetes.memory.limits', 'kubernetes.memory.usage'],
+  'datadog/tags': [
+    'kube_namespace:search',
+    'kube_namespace:shop',
+    'kube_namespace:kube-system',
+    'pod_name:cart-0',
+    'pod_name:images-0',
+  ],
+};
+
+const DATADOG_DATASOURCE = {
+  upstream: 'datadog',
+  resources: new PromResources({ getResource: async (path: string) => DATADOG_RESOURCES[path] as never }),
+} as unknown as DataSource;
+
 /**
  * The "Memory shapes — fleet" dashboard on the demo workload: the Go test internal/demo/dashboard_test.go ran each
  * of its queries through the plugin and wrote the answers; requests.json says which answer is whose.
@@ -145,16 +162,18 @@ function QueryPanel({
   title,
   initial,
   app,
+  datasource = DATASOURCE,
 }: {
   name: string;
   title: string;
   initial: MemshapeQuery;
   app?: CoreApp;
+  datasource?: DataSource;
 }) {
   const [query, setQuery] = useState(initial);
   return (
     <Panel name={name} title={title} width={1060}>
-      <QueryEditor query={query} datasource={DATASOURCE} app={app} onChange={setQuery} onRunQuery={() => {}} />
+      <QueryEditor query={query} datasource={datasource} app={app} onChange={setQuery} onRunQuery={() => {}} />
     </Panel>
   );
 }
@@ -215,6 +234,11 @@ function Preview() {
         <ConfigPanel name="config-editor-datadog" title="Memory Shape: Datadog" initial={DATADOG} />
         <QueryPanel name="query-editor" title="Query" initial={QUERY} />
         <QueryPanel
+          name="query-editor-options"
+          title="Query, options unfolded"
+          initial={{ ...QUERY, interval: '1m' }}
+        />
+        <QueryPanel
           name="query-editor-alert"
           title="Alert rule query"
           initial={ALERT_QUERY}
@@ -224,6 +248,16 @@ function Preview() {
           name="query-editor-completion"
           title="Completion"
           initial={{ ...QUERY, expr: 'container_memory_working_set_bytes{namespace="shop", pod=' }}
+        />
+        <QueryPanel
+          name="query-editor-datadog"
+          title="Datadog"
+          datasource={DATADOG_DATASOURCE}
+          initial={{
+            refId: 'A',
+            expr: 'avg:kubernetes.memory.usage{kube_namespace:',
+            limitExpr: 'avg:kubernetes.memory.limits{*} by {kube_namespace,pod_name}',
+          }}
         />
         {fontsLoaded && (
           <>

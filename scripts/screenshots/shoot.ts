@@ -30,9 +30,15 @@ const PANELS = [
   'config-editor-prometheus',
   'config-editor-datadog',
   'query-editor',
+  'query-editor-options',
   'query-editor-alert',
   'query-editor-completion',
+  'query-editor-datadog',
 ];
+/** Editors photographed with their Options row unfolded (it starts folded, as in Grafana's Prometheus editor). */
+const UNFOLDED = new Set(['query-editor-options', 'query-editor-alert']);
+/** Editors photographed with the suggestions Ctrl+Space opens at the end of the query. */
+const COMPLETING = new Set(['query-editor-completion', 'query-editor-datadog']);
 const MAX_BYTES = 200 * 1024;
 /** A whole dashboard is several panels' worth of pixels. */
 const MAX_BYTES_BY_NAME: Record<string, number> = { 'demo-dashboard': 600 * 1024 };
@@ -123,6 +129,12 @@ async function main() {
           throw new Error([`${name} was not drawn: ${error.message}`, ...problems].join('\n  '));
         });
     }
+    for (const name of UNFOLDED) {
+      await page
+        .locator(`[data-screenshot="${name}"]`)
+        .getByRole('button', { name: /^Options/ })
+        .click();
+    }
     // Every icon fetched and inlined, fonts loaded, no animation half-way.
     await page.waitForFunction(() => document.querySelectorAll('div[class*="Icon"], span[class*="Icon"]').length === 0);
     await page.evaluate(() => document.fonts.ready);
@@ -136,7 +148,7 @@ async function main() {
     );
     await page.locator('[data-screenshot="demo-dashboard"] [role="row"]').nth(5).waitFor({ state: 'visible' });
     // Monaco draws the code fields (PromQL highlighting) once it has loaded.
-    await page.waitForFunction(() => document.querySelectorAll('.monaco-editor[role="code"]').length >= 3);
+    await page.waitForFunction(() => document.querySelectorAll('.monaco-editor[role="code"]').length >= 7);
     if (problems.length > 0) {
       throw new Error(`the preview did not render cleanly:\n  ${problems.join('\n  ')}`);
     }
@@ -144,11 +156,11 @@ async function main() {
     for (const name of PANELS) {
       const file = path.join(OUT, `${name}.png`);
       const panel = page.locator(`[data-screenshot="${name}"]`);
-      if (name === 'query-editor-completion') {
+      if (COMPLETING.has(name)) {
         // Monaco draws its suggestions as a fixed-position overlay: bring the panel into view, ask for
         // suggestions after `pod=` as a user would (Ctrl+Space), and photograph that part of the page as it is.
         await panel.evaluate((element) => element.scrollIntoView({ block: 'start' }));
-        await panel.locator('.monaco-editor[role="code"]').click();
+        await panel.locator('.monaco-editor[role="code"]').first().click();
         await page.keyboard.press('End');
         await page.keyboard.press('Control+Space');
         await page.locator('.suggest-widget.visible .monaco-list-row').first().waitFor({ state: 'visible' });

@@ -5,6 +5,7 @@ import { render, screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 
 import { DataSource } from '../datasource';
+import { DATADOG_LANGUAGE_ID } from '../datadog/language';
 import { PROMQL_LANGUAGE_ID } from '../promql/language';
 import { fakeModel, fakeMonacoState } from '../testing/FakeCodeEditor';
 import { instanceSettings } from '../testing/instanceSettings';
@@ -34,14 +35,20 @@ const RESOURCES: Record<string, unknown> = {
   },
   'api/v1/labels': { status: 'success', data: ['__name__', 'container', 'namespace', 'pod'] },
   'api/v1/label/pod/values': { status: 'success', data: ['api-1', 'api-7'] },
+  // The backend's Datadog listings: metric names, and a metric's tags as key:value.
+  'datadog/metrics': ['container.memory.usage', 'kubernetes.memory.usage', 'system.mem.used'],
+  'datadog/tags': ['kube_namespace:shop', 'kube_namespace:search', 'pod_name:cart-0', 'pod_name:cart-1'],
 };
 
 function datasourceFor(upstream: 'prometheus' | 'datadog') {
   const ds = new DataSource(instanceSettings({ upstream }));
   // The only mock: the backend's resource calls.
-  const getResource = jest.spyOn(ds, 'getResource').mockImplementation(async (path: string) => {
+  const getResource = jest.spyOn(ds, 'getResource').mockImplementation(async (path: string, params?: unknown) => {
     if (!(path in RESOURCES)) {
       throw new Error(`unexpected resource ${path}`);
+    }
+    if (path === 'datadog/tags' && (params as { metric?: string })?.metric !== 'kubernetes.memory.usage') {
+      return [] as never;
     }
     return RESOURCES[path] as never;
   });
@@ -76,8 +83,36 @@ function renderEditor(initial: MemshapeQuery, options: { upstream?: 'prometheus'
     await user.click(element);
     await user.paste(text);
   };
-  return { user, onChange, onRunQuery, lastQuery, fill, getResource, view };
+  /** Unfolds the Options row (folded at first, as in Grafana's Prometheus editor). */
+  const openOptions = async () => {
+    const toggle = optionsToggle();
+    if (toggle.getAttribute('aria-expanded') !== 'true') {
+      await user.click(toggle);
+    }
+  };
+  return { user, onChange, onRunQuery, lastQuery, fill, getResource, view, openOptions };
 }
+
+/** Calls the registered provider with a model of this editor holding `text`, the cursor at its end. */
+async function completeIn(text: string, fieldName = 'Query') {
+  const live = fakeMonacoState.providers.filter((p) => !p.disposed);
+  const entry = fieldName === 'Query' ? live[0] : live[live.length - 1];
+  const field = screen.getByLabelText(fieldName, { selector: 'textarea' }) as HTMLTextAreaElement;
+  field.value = text;
+  // The editor's own model: the provider checks the id against the editor's model.
+  const ids = fakeMonacoState.modelIds;
+  const ownId = fieldName === 'Query' ? ids[0] : ids[ids.length - 1];
+  const model = fakeModel(text, ownId);
+  const result = await entry.provider.provideCompletionItems(
+    model,
+    model.getPositionAt(text.length) as never,
+    {} as never,
+    {} as never
+  );
+  return result!.suggestions;
+}
+
+const optionsToggle = () => screen.getByRole('button', { name: /^Options/ });
 
 beforeEach(() => {
   fakeMonacoState.reset();
@@ -117,13 +152,35 @@ describe('QueryEditor: the code field', () => {
     expect(tokenizer.keywords).toEqual(expect.arrayContaining(['by', 'without', 'offset']));
   });
 
-  it('is a plain code field with Datadog examples for a Datadog data source, and no completion', async () => {
-    const { user, lastQuery } = renderEditor({ refId: 'A', expr: '' }, { upstream: 'datadog' });
-    expect(screen.getByLabelText('Query', { selector: 'textarea' })).toHaveAttribute('data-language', 'plaintext');
-    expect(fakeMonacoState.providers).toHaveLength(0);
+  it('is a Datadog code field with Datadog examples, completing metric names and tags', async () => {
+    const { user, lastQuery, getResource } = renderEditor({ refId: 'A', expr: '' }, { upstream: 'datadog' });
+    const field = screen.getByLabelText('Query', { selector: 'textarea' });
+    expect(field).toHaveAttribute('data-language', DATADOG_LANGUAGE_ID);
+    expect(fakeMonacoState.languages.map((l) => l.id)).toContain(DATADOG_LANGUAGE_ID);
     expect(screen.queryByText('Container working set')).not.toBeInTheDocument();
     await user.click(screen.getByText('Host memory used'));
     expect(lastQuery().expr).toBe('avg:system.mem.used{*} by {host}');
+
+    const metrics = await completeIn('avg:kube');
+    expect(getResource).toHaveBeenCalledWith('datadog/metrics', { start: 1_700_000_000, end: 1_700_003_600 });
+    expect(metrics.map((s) => s.label)).toEqual([
+      'container.memory.usage',
+      'kubernetes.memory.usage',
+      'system.mem.used',
+    ]);
+    expect(metrics[0].range).toEqual({ startLineNumber: 1, startColumn: 5, endLineNumber: 1, endColumn: 9 });
+
+    const keys = await completeIn('avg:kubernetes.memory.usage{');
+    expect(getResource).toHaveBeenCalledWith('datadog/tags', {
+      start: 1_700_000_000,
+      end: 1_700_003_600,
+      metric: 'kubernetes.memory.usage',
+    });
+    expect(keys.map((s) => s.insertText)).toEqual(['kube_namespace:', 'pod_name:', '*']);
+    const values = await completeIn('avg:kubernetes.memory.usage{kube_namespace:shop,pod_name:ca');
+    expect(values.map((s) => s.insertText)).toEqual(['cart-0', 'cart-1', '$namespace']);
+    const group = await completeIn('avg:kubernetes.memory.usage{*} by {');
+    expect(group.map((s) => s.insertText)).toEqual(['kube_namespace', 'pod_name']);
   });
 });
 
@@ -179,23 +236,6 @@ describe('QueryEditor: completion through the resource API', () => {
     view.unmount();
     expect(entry.disposed).toBe(true);
   });
-
-  /** Calls the registered provider with a model of this editor holding `text`, the cursor at its end. */
-  async function completeIn(text: string) {
-    const entry = fakeMonacoState.providers.find((p) => !p.disposed)!;
-    const field = screen.getByLabelText('Query', { selector: 'textarea' }) as HTMLTextAreaElement;
-    field.value = text;
-    // The editor's own model: the provider checks the id against the editor's model.
-    const ownId = fakeMonacoState.modelIds[fakeMonacoState.modelIds.length - 1];
-    const model = fakeModel(text, ownId);
-    const result = await entry.provider.provideCompletionItems(
-      model,
-      model.getPositionAt(text.length) as never,
-      {} as never,
-      {} as never
-    );
-    return result!.suggestions;
-  }
 });
 
 describe('QueryEditor: examples and legend', () => {
@@ -215,7 +255,8 @@ describe('QueryEditor: examples and legend', () => {
   });
 
   it('switches the legend between Auto, Verbatim and a custom template', async () => {
-    const { user, fill, lastQuery } = renderEditor({ refId: 'A', expr: 'up' });
+    const { user, fill, lastQuery, openOptions } = renderEditor({ refId: 'A', expr: 'up' });
+    await openOptions();
     const legend = within(screen.getByRole('radiogroup', { name: 'Legend' }));
     expect(legend.getByLabelText('Auto')).toBeChecked();
     await user.click(screen.getByLabelText('Verbatim'));
@@ -228,10 +269,80 @@ describe('QueryEditor: examples and legend', () => {
     expect(lastQuery().legendFormat).toBe('__auto');
   });
 
-  it('opens a saved custom legend as Custom', () => {
-    renderEditor({ refId: 'A', expr: 'up', legendFormat: '{{namespace}}/{{pod}}' });
+  it('opens a saved custom legend as Custom', async () => {
+    const { openOptions } = renderEditor({ refId: 'A', expr: 'up', legendFormat: '{{namespace}}/{{pod}}' });
+    await openOptions();
     expect(screen.getByLabelText('Custom')).toBeChecked();
     expect(screen.getByLabelText('Template')).toHaveValue('{{namespace}}/{{pod}}');
+  });
+});
+
+describe('QueryEditor: the options row', () => {
+  it("is folded at first, with every option summed up in one line, as Grafana's Prometheus editor", async () => {
+    const { user } = renderEditor({
+      refId: 'A',
+      expr: 'up',
+      limitBytes: 2 ** 31,
+      sensitivity: 'high',
+      analysisWindow: '14d',
+      legendFormat: '{{pod}}',
+      interval: '5m',
+    });
+    const toggle = optionsToggle();
+    expect(toggle).toHaveAttribute('aria-expanded', 'false');
+    expect(screen.queryByLabelText('Memory limit')).not.toBeInTheDocument();
+    for (const part of [
+      'Legend: {{pod}}',
+      'Limit: 2GiB',
+      'Sensitivity: High',
+      'Window: 14d',
+      'Output: All',
+      'Min step: 5m',
+    ]) {
+      expect(screen.getByText(part)).toBeInTheDocument();
+    }
+    await user.click(toggle);
+    expect(optionsToggle()).toHaveAttribute('aria-expanded', 'true');
+    expect(screen.getByLabelText('Memory limit')).toHaveValue('2GiB');
+    expect(screen.queryByText('Sensitivity: High')).not.toBeInTheDocument();
+  });
+
+  it('in an alert rule shows only what alerting reads: limits, sensitivity, window and the alert value', async () => {
+    const { openOptions } = renderEditor(
+      { refId: 'A', expr: 'up', output: 'all', legendFormat: '{{pod}}' },
+      { app: CoreApp.UnifiedAlerting }
+    );
+    expect(screen.getByText('Alert value: Leak confidence')).toBeInTheDocument();
+    expect(screen.queryByText(/^Legend:/)).not.toBeInTheDocument();
+    expect(screen.queryByText(/^Output:/)).not.toBeInTheDocument();
+    expect(screen.queryByText(/^Min step:/)).not.toBeInTheDocument();
+    await openOptions();
+    expect(screen.getByLabelText('Memory limit')).toBeInTheDocument();
+    expect(screen.getByLabelText('Limit query', { selector: 'textarea' })).toBeInTheDocument();
+    expect(screen.getByRole('radiogroup', { name: 'Sensitivity' })).toBeInTheDocument();
+    expect(screen.getByRole('radiogroup', { name: 'Analysis window' })).toBeInTheDocument();
+    expect(screen.getByLabelText('Leak confidence')).toBeChecked();
+    expect(screen.queryByRole('radiogroup', { name: 'Legend' })).not.toBeInTheDocument();
+    expect(screen.queryByRole('radiogroup', { name: 'Output' })).not.toBeInTheDocument();
+    expect(screen.queryByLabelText('Min step')).not.toBeInTheDocument();
+  });
+
+  it('shows the dashboard filters a query carries (from Explore) and removes one on click', async () => {
+    const { user, lastQuery, onRunQuery } = renderEditor({
+      refId: 'A',
+      expr: 'up',
+      adhocFilters: [
+        { key: 'namespace', operator: '=', value: 'shop' },
+        { key: 'pod', operator: '=|', value: '', values: ['a', 'b'] },
+      ],
+    });
+    expect(screen.getByText('Filters from the dashboard:')).toBeInTheDocument();
+    await user.click(screen.getByRole('button', { name: 'namespace = shop' }));
+    expect(lastQuery().adhocFilters).toEqual([{ key: 'pod', operator: '=|', value: '', values: ['a', 'b'] }]);
+    await user.click(screen.getByRole('button', { name: 'pod =| a, b' }));
+    expect(lastQuery()).toEqual({ refId: 'A', expr: 'up' });
+    expect(onRunQuery).toHaveBeenCalledTimes(2);
+    expect(screen.queryByText('Filters from the dashboard:')).not.toBeInTheDocument();
   });
 });
 
@@ -241,7 +352,8 @@ describe('QueryEditor: memory limit', () => {
     ['512MiB', 536870912],
     ['1.5e9', 1500000000],
   ])('parses %p into bytes and runs', async (text, bytes) => {
-    const { fill, user, lastQuery, onRunQuery } = renderEditor({ refId: 'A', expr: 'up' });
+    const { fill, user, lastQuery, onRunQuery, openOptions } = renderEditor({ refId: 'A', expr: 'up' });
+    await openOptions();
     await fill(screen.getByLabelText('Memory limit'), text);
     await user.tab();
     expect(lastQuery()).toEqual({ refId: 'A', expr: 'up', limitBytes: bytes });
@@ -249,11 +361,12 @@ describe('QueryEditor: memory limit', () => {
   });
 
   it('keeps the query unrun while the limit is not a size, says why, and runs once it is fixed', async () => {
-    const { fill, user, onChange, onRunQuery, lastQuery } = renderEditor({
+    const { fill, user, onChange, onRunQuery, lastQuery, openOptions } = renderEditor({
       refId: 'A',
       expr: 'up',
       limitBytes: 2 ** 30,
     });
+    await openOptions();
     const limit = screen.getByLabelText('Memory limit');
     await user.clear(limit);
     await fill(limit, 'lots');
@@ -268,9 +381,13 @@ describe('QueryEditor: memory limit', () => {
     await user.click(screen.getByLabelText('High'));
     expect(lastQuery().sensitivity).toBe('high');
     expect(onRunQuery).not.toHaveBeenCalled();
+    // Folded, the row still says what waits.
+    await user.click(optionsToggle());
+    expect(screen.getByText('Limit: "lots" is not a size')).toBeInTheDocument();
+    await openOptions();
 
-    await user.clear(limit);
-    await fill(limit, '4GiB');
+    await user.clear(screen.getByLabelText('Memory limit'));
+    await fill(screen.getByLabelText('Memory limit'), '4GiB');
     await user.tab();
     expect(screen.queryByText(/is not a size/)).not.toBeInTheDocument();
     expect(lastQuery().limitBytes).toBe(4 * 2 ** 30);
@@ -278,7 +395,8 @@ describe('QueryEditor: memory limit', () => {
   });
 
   it('shows a stored limit in binary units and clears it', async () => {
-    const { user, lastQuery } = renderEditor({ refId: 'A', expr: 'up', limitBytes: 2147483648 });
+    const { user, lastQuery, openOptions } = renderEditor({ refId: 'A', expr: 'up', limitBytes: 2147483648 });
+    await openOptions();
     const limit = screen.getByLabelText('Memory limit');
     expect(limit).toHaveValue('2GiB');
     await user.clear(limit);
@@ -286,24 +404,37 @@ describe('QueryEditor: memory limit', () => {
     expect(lastQuery().limitBytes).toBeUndefined();
   });
 
-  it('takes a limit query, typed or from an example', async () => {
-    const { user, fill, lastQuery } = renderEditor({ refId: 'A', expr: 'up' });
-    await fill(screen.getByLabelText('Limit query'), 'container_spec_memory_limit_bytes');
+  it('takes a limit query in the same PromQL code editor, with completion, typed or from an example', async () => {
+    const { user, fill, lastQuery, openOptions, onRunQuery } = renderEditor({ refId: 'A', expr: 'up' });
+    await openOptions();
+    const field = screen.getByLabelText('Limit query', { selector: 'textarea' });
+    expect(field).toHaveAttribute('data-language', PROMQL_LANGUAGE_ID);
+    await fill(field, 'container_spec_memory_limit_bytes');
     await user.tab();
     expect(lastQuery().limitExpr).toBe('container_spec_memory_limit_bytes');
+    expect(onRunQuery).toHaveBeenCalledTimes(1);
     await user.click(screen.getByText('Pod limit (kube-state-metrics)'));
     expect(lastQuery().limitExpr).toBe(
       'max by (namespace, pod) (kube_pod_container_resource_limits{resource="memory"})'
     );
-    expect(screen.getByLabelText('Limit query')).toHaveValue(
+    expect(screen.getByLabelText('Limit query', { selector: 'textarea' })).toHaveValue(
       'max by (namespace, pod) (kube_pod_container_resource_limits{resource="memory"})'
     );
+    // One completion provider per code field, each answering for its own.
+    expect(fakeMonacoState.providers.filter((p) => !p.disposed)).toHaveLength(2);
+    const values = await completeIn('kube_pod_info{pod="', 'Limit query');
+    expect(values.map((s) => s.insertText)).toEqual(['api-1', 'api-7', '$namespace']);
+    await fill(screen.getByLabelText('Limit query', { selector: 'textarea' }), ' ');
+    await user.clear(screen.getByLabelText('Limit query', { selector: 'textarea' }));
+    await user.tab();
+    expect(lastQuery()).not.toHaveProperty('limitExpr');
   });
 });
 
 describe('QueryEditor: options', () => {
   it('sets sensitivity, analysis window and output, running each time', async () => {
-    const { user, lastQuery, onRunQuery } = renderEditor({ refId: 'A', expr: 'up' });
+    const { user, lastQuery, onRunQuery, openOptions } = renderEditor({ refId: 'A', expr: 'up' });
+    await openOptions();
     expect(screen.getByLabelText('Normal')).toBeChecked();
     expect(screen.getByLabelText('All')).toBeChecked();
     await user.click(screen.getByLabelText('High'));
@@ -326,7 +457,8 @@ describe('QueryEditor: options', () => {
   });
 
   it('shows the alert value only for the alert output, and sets it', async () => {
-    const { user, lastQuery } = renderEditor({ refId: 'A', expr: 'up' });
+    const { user, lastQuery, openOptions } = renderEditor({ refId: 'A', expr: 'up' });
+    await openOptions();
     expect(screen.queryByLabelText('Hours to limit')).not.toBeInTheDocument();
     await user.click(screen.getByLabelText('Alert'));
     expect(screen.getByLabelText('Leak confidence')).toBeChecked();
@@ -338,8 +470,21 @@ describe('QueryEditor: options', () => {
     expect(lastQuery().alertValue).toBe('growth_bytes_per_hour');
   });
 
-  it('shows the alert value in the alert rule editor whatever the output', () => {
-    renderEditor({ refId: 'A', expr: 'up', output: 'all' }, { app: CoreApp.UnifiedAlerting });
-    expect(screen.getByLabelText('Leak confidence')).toBeChecked();
+  it('takes a min step for the series drawn, refusing what is not a step', async () => {
+    const { user, fill, lastQuery, onRunQuery, onChange, openOptions } = renderEditor({ refId: 'A', expr: 'up' });
+    await openOptions();
+    const step = screen.getByLabelText('Min step');
+    await fill(step, 'soon');
+    await user.tab();
+    expect(screen.getByText(/"soon" is not a step/)).toBeInTheDocument();
+    expect(onChange).not.toHaveBeenCalled();
+    await user.clear(step);
+    await fill(step, '5m');
+    await user.tab();
+    expect(lastQuery()).toEqual({ refId: 'A', expr: 'up', interval: '5m' });
+    expect(onRunQuery).toHaveBeenCalledTimes(1);
+    // Outputs without series drawn have no step to set.
+    await user.click(screen.getByLabelText('Verdicts'));
+    expect(screen.queryByLabelText('Min step')).not.toBeInTheDocument();
   });
 });

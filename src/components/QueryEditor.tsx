@@ -1,13 +1,29 @@
 import React, { ChangeEvent, useMemo, useState } from 'react';
 import { css } from '@emotion/css';
 import { CoreApp, GrafanaTheme2, QueryEditorProps, SelectableValue } from '@grafana/data';
+import { QueryOptionGroup } from '@grafana/plugin-ui';
 import { getTemplateSrv } from '@grafana/runtime';
 import { Button, InlineField, InlineFieldRow, Input, RadioButtonGroup, Stack, Text, useStyles2 } from '@grafana/ui';
 
 import { formatBytes, parseBytes } from '../bytes';
 import { DataSource } from '../datasource';
+import { completeDatadog, datadogResourceCompletionData } from '../datadog/completion';
+import {
+  ALERT_VALUE_OPTIONS,
+  ANNOTATE_OPTIONS,
+  LEGEND_OPTIONS,
+  LegendMode,
+  legendMode,
+  optionsSummary,
+  OUTPUT_OPTIONS,
+  SENSITIVITY_OPTIONS,
+  visibleOptions,
+  WINDOW_OPTIONS,
+} from '../options';
+import { complete as completePromQL } from '../promql/completion';
 import { resourceCompletionData } from '../promql/provider';
 import {
+  AdhocFilter,
   AlertValue,
   AnalysisWindow,
   AnnotateMode,
@@ -18,7 +34,7 @@ import {
   OutputMode,
   Sensitivity,
 } from '../types';
-import { DATADOG_EXAMPLES, Example, LIMIT_EXAMPLES, PROMETHEUS_EXAMPLES } from './examples';
+import { DATADOG_EXAMPLES, DATADOG_LIMIT_EXAMPLES, Example, LIMIT_EXAMPLES, PROMETHEUS_EXAMPLES } from './examples';
 import { QueryField } from './QueryField';
 
 export type Props = QueryEditorProps<DataSource, MemshapeQuery, MemshapeOptions> & {
@@ -27,76 +43,6 @@ export type Props = QueryEditorProps<DataSource, MemshapeQuery, MemshapeOptions>
 };
 
 const LABEL_WIDTH = 18;
-
-const SENSITIVITY_OPTIONS: Array<{ label: string; value: Sensitivity; description: string }> = [
-  { label: 'Low', value: 'low', description: 'Name a shape only when the evidence is strong (a leak needs 24 h)' },
-  { label: 'Normal', value: 'normal', description: 'Balanced (default; a leak needs 12 h of steady growth)' },
-  {
-    label: 'High',
-    value: 'high',
-    description: 'Name a shape early (a leak needs 6 h), at the cost of more false alarms',
-  },
-];
-
-const OUTPUT_OPTIONS: Array<{ label: string; value: OutputMode; description: string }> = [
-  { label: 'All', value: 'all', description: 'Original series, overlays and the verdict table' },
-  { label: 'Series', value: 'series', description: 'Original series and overlays only' },
-  { label: 'Verdicts', value: 'verdicts', description: 'The verdict table only' },
-  { label: 'Alert', value: 'alert', description: 'One number per series for alert rules (see Alert value)' },
-  {
-    label: 'Annotations',
-    value: 'annotations',
-    description: 'One event per jump, restart, leak onset and end of warm-up',
-  },
-];
-
-const ALERT_VALUE_OPTIONS: Array<{ label: string; value: AlertValue; description: string }> = [
-  { label: 'Leak confidence', value: 'leak_confidence', description: 'Confidence (0–1) that the series leaks' },
-  {
-    label: 'Any growth shape',
-    value: 'growth_confidence',
-    description: 'Confidence (0–1) of a leak, fragmentation or bloat',
-  },
-  { label: 'Growth bytes/h', value: 'growth_bytes_per_hour', description: 'Growth in bytes per hour' },
-  {
-    label: 'Hours to limit',
-    value: 'hours_to_limit',
-    description: 'Hours until the memory limit is reached; empty when there is no limit or no growth',
-  },
-];
-
-const ANNOTATE_OPTIONS: Array<{ label: string; value: AnnotateMode; description: string }> = [
-  { label: 'All series', value: 'all', description: 'The events of every series' },
-  {
-    label: 'Growing series',
-    value: 'growing',
-    description: 'Only the events of leaks, fragmentation and bloat (not the restarts of healthy services)',
-  },
-];
-
-const WINDOW_OPTIONS: Array<{ label: string; value: AnalysisWindow }> = [
-  { label: 'Auto', value: 'auto' },
-  { label: '1d', value: '1d' },
-  { label: '3d', value: '3d' },
-  { label: '7d', value: '7d' },
-  { label: '14d', value: '14d' },
-  { label: '30d', value: '30d' },
-];
-
-type LegendMode = 'auto' | 'verbatim' | 'custom';
-
-const LEGEND_OPTIONS: Array<{ label: string; value: LegendMode; description: string }> = [
-  { label: 'Auto', value: 'auto', description: 'The labels that differ between the series, e.g. api-7' },
-  { label: 'Verbatim', value: 'verbatim', description: 'metric{label="value", …}' },
-  { label: 'Custom', value: 'custom', description: 'A template such as {{pod}}' },
-];
-
-function legendMode(legendFormat?: string): LegendMode {
-  if (!legendFormat || legendFormat === LEGEND_AUTO) {
-    return 'auto';
-  }
-  return legendFormat === LEGEND_VERBATIM ? 'verbatim' : 'custom';
-}
 
 const limitText = (bytes?: number) => (bytes ? formatBytes(bytes) : '');
 
@@ -111,11 +57,26 @@ export function limitProblem(text: string): string | undefined {
   return `"${trimmed}" is not a size. ${LIMIT_HELP} The query does not run until this is fixed.`;
 }
 
+/** A min step as Grafana writes intervals (30s, 1m, 1h30m) or a dashboard variable; empty: the panel's. */
+const MIN_STEP_RE = /^(\d+(ms|s|m|h|d|w|y))+$|^\$\w+$|^\$\{\w+\}$/;
+
+/** Why a min step text is not one, or undefined when it is one (or empty). */
+export function minStepProblem(text: string): string | undefined {
+  const trimmed = text.trim();
+  if (trimmed === '' || MIN_STEP_RE.test(trimmed)) {
+    return undefined;
+  }
+  return `"${trimmed}" is not a step: use e.g. 30s, 1m or 5m, or leave it empty for the panel's interval.`;
+}
+
 export function QueryEditor({ query, onChange, onRunQuery, datasource, range, app, annotationMode }: Props) {
   const styles = useStyles2(getStyles);
   const upstream = datasource?.upstream ?? 'prometheus';
   const prometheus = upstream === 'prometheus';
   const refId = query.refId;
+  const alerting = app === CoreApp.UnifiedAlerting;
+  const ctx = { alerting, annotation: annotationMode };
+  const show = visibleOptions(query, ctx);
 
   const [limit, setLimit] = useState(limitText(query.limitBytes));
   const [limitError, setLimitError] = useState<string | undefined>();
@@ -123,7 +84,8 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource, range, ap
   const [customLegend, setCustomLegend] = useState(
     legendMode(query.legendFormat) === 'custom' ? query.legendFormat! : ''
   );
-  const [limitExpr, setLimitExpr] = useState(query.limitExpr ?? '');
+  const [minStep, setMinStep] = useState(query.interval ?? '');
+  const [minStepError, setMinStepError] = useState<string | undefined>();
 
   // Follow outside changes of the limit (e.g. a query loaded from a dashboard), keeping what the user typed
   // when it already means the same number of bytes.
@@ -135,25 +97,26 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource, range, ap
     }
   }
 
-  // Completion answers are kept per data source and time range.
-  const completion = useMemo(
-    () =>
-      datasource?.resources
-        ? resourceCompletionData(
-            datasource.resources,
-            () => range,
-            // Outside Grafana (e.g. a preview) there is no template service: no variables then.
-            () =>
-              getTemplateSrv()
-                ?.getVariables()
-                .map((v) => v.name) ?? []
-          )
-        : undefined,
-    [datasource, range]
-  );
+  // Completion answers are kept per data source and time range; the same completion serves the limit query.
+  const complete = useMemo(() => {
+    if (!datasource?.resources) {
+      return undefined;
+    }
+    // Outside Grafana (e.g. a preview) there is no template service: no variables then.
+    const variables = () =>
+      getTemplateSrv()
+        ?.getVariables()
+        .map((v) => v.name) ?? [];
+    if (prometheus) {
+      const data = resourceCompletionData(datasource.resources, () => range, variables);
+      return (before: string) => completePromQL(before, data);
+    }
+    const data = datadogResourceCompletionData(datasource.resources, () => range, variables);
+    return (before: string) => completeDatadog(before, data);
+  }, [datasource, range, prometheus]);
 
-  /** Runs the query, unless the memory limit is not a size: then the query waits and the field says why. */
-  const run = (blocked = !!limitError) => {
+  /** Runs the query, unless a text option is not valid: then the query waits and the field says why. */
+  const run = (blocked = !!limitError || !!minStepError) => {
     if (!blocked) {
       onRunQuery();
     }
@@ -176,10 +139,26 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource, range, ap
     const bytes = text === '' ? undefined : parseBytes(text);
     if (bytes !== (query.limitBytes || undefined)) {
       onChange({ ...query, limitBytes: bytes });
-      run(false);
+      run(!!minStepError);
     } else if (limitError) {
       // The limit is a size again: run what waited.
-      run(false);
+      run(!!minStepError);
+    }
+  };
+
+  const onMinStepBlur = () => {
+    const problem = minStepProblem(minStep);
+    setMinStepError(problem);
+    if (problem) {
+      return;
+    }
+    const text = minStep.trim();
+    if (text !== (query.interval ?? '')) {
+      const { interval: _dropped, ...rest } = query;
+      onChange(text ? { ...rest, interval: text } : rest);
+      run(!!limitError);
+    } else if (minStepError) {
+      run(!!limitError);
     }
   };
 
@@ -195,16 +174,30 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource, range, ap
   };
 
   const onExample = (example: Example) => {
-    change({ expr: example.expr, ...(example.legendFormat ? { legendFormat: example.legendFormat } : {}) });
-    if (example.legendFormat) {
+    change({
+      expr: example.expr,
+      ...(example.legendFormat && show.legend ? { legendFormat: example.legendFormat } : {}),
+    });
+    if (example.legendFormat && show.legend) {
       setLegend('custom');
       setCustomLegend(example.legendFormat);
     }
   };
 
+  const removeFilter = (filter: AdhocFilter) => {
+    const rest = (query.adhocFilters ?? []).filter((f) => f !== filter);
+    const { adhocFilters: _dropped, ...withoutFilters } = query;
+    onChange(rest.length ? { ...withoutFilters, adhocFilters: rest } : withoutFilters);
+    run();
+  };
+
   const output = annotationMode ? 'annotations' : (query.output ?? 'all');
-  const alerting = app === CoreApp.UnifiedAlerting;
   const examples = prometheus ? PROMETHEUS_EXAMPLES : DATADOG_EXAMPLES;
+  const limitExamples = prometheus ? LIMIT_EXAMPLES : DATADOG_LIMIT_EXAMPLES;
+  const summary = optionsSummary(query, ctx).map((part) =>
+    part.startsWith('Limit:') && limitError ? `Limit: "${limit.trim()}" is not a size`.replace(/ /g, '\u00a0') : part
+  );
+  const language = prometheus ? 'promql' : 'datadog';
 
   return (
     <Stack direction="column" gap={0.5}>
@@ -220,8 +213,8 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource, range, ap
       >
         <QueryField
           value={query.expr ?? ''}
-          language={prometheus ? 'promql' : 'plaintext'}
-          completion={prometheus ? completion : undefined}
+          language={language}
+          complete={complete}
           ariaLabel="Query"
           placeholder={
             prometheus
@@ -236,6 +229,27 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource, range, ap
           onRunQuery={() => run()}
         />
       </InlineField>
+
+      {!!query.adhocFilters?.length && (
+        <div className={styles.examples}>
+          <Text color="secondary" variant="bodySmall">
+            Filters from the dashboard:
+          </Text>
+          {query.adhocFilters.map((f) => (
+            <Button
+              key={`${f.key}${f.operator}${f.value}${(f.values ?? []).join('|')}`}
+              size="sm"
+              variant="secondary"
+              fill="outline"
+              icon="times"
+              tooltip="Added to every selector of the query and of its limit query. Click to remove."
+              onClick={() => removeFilter(f)}
+            >
+              {`${f.key} ${f.operator} ${f.values?.length ? f.values.join(', ') : f.value}`}
+            </Button>
+          ))}
+        </div>
+      )}
 
       <div className={styles.examples}>
         <Text color="secondary" variant="bodySmall">
@@ -255,158 +269,187 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource, range, ap
         ))}
       </div>
 
-      <InlineFieldRow>
-        <RadioField<LegendMode>
-          label="Legend"
-          labelWidth={LABEL_WIDTH}
-          tooltip="How each series is named."
-          options={LEGEND_OPTIONS}
-          value={legend}
-          onChange={onLegendMode}
-        />
-        {legend === 'custom' && (
+      <QueryOptionGroup title="Options" collapsedInfo={summary}>
+        <div className={styles.options}>
+          {show.legend && (
+            <InlineFieldRow>
+              <RadioField<LegendMode>
+                label="Legend"
+                labelWidth={LABEL_WIDTH}
+                tooltip="How each series is named."
+                options={LEGEND_OPTIONS}
+                value={legend}
+                onChange={onLegendMode}
+              />
+              {legend === 'custom' && (
+                <InlineField
+                  htmlFor={`memshape-legend-${refId}`}
+                  label="Template"
+                  tooltip="e.g. {{pod}} or {{namespace}}/{{pod}}"
+                >
+                  <Input
+                    id={`memshape-legend-${refId}`}
+                    width={28}
+                    placeholder="{{pod}}"
+                    value={customLegend}
+                    onChange={(event: ChangeEvent<HTMLInputElement>) => setCustomLegend(event.currentTarget.value)}
+                    onBlur={() => {
+                      const template = customLegend.trim();
+                      const next = template === '' ? LEGEND_AUTO : template;
+                      if (next !== (query.legendFormat ?? '')) {
+                        change({ legendFormat: next });
+                      }
+                    }}
+                  />
+                </InlineField>
+              )}
+            </InlineFieldRow>
+          )}
+
+          <InlineFieldRow>
+            <InlineField
+              label="Memory limit"
+              labelWidth={LABEL_WIDTH}
+              htmlFor={`memshape-limit-${refId}`}
+              tooltip="The memory limit of what you measure, e.g. 2GiB, 512MiB or 1.5e9 bytes: gives the time to the limit. A limit query below overrides it where it matches."
+              invalid={!!limitError}
+              error={limitError}
+            >
+              <Input
+                id={`memshape-limit-${refId}`}
+                width={16}
+                placeholder="unknown"
+                value={limit}
+                onChange={(event: ChangeEvent<HTMLInputElement>) => setLimit(event.currentTarget.value)}
+                onBlur={onLimitBlur}
+              />
+            </InlineField>
+          </InlineFieldRow>
           <InlineField
-            htmlFor={`memshape-legend-${refId}`}
-            label="Template"
-            tooltip="e.g. {{pod}} or {{namespace}}/{{pod}}"
+            label="Limit query"
+            labelWidth={LABEL_WIDTH}
+            tooltip="A query whose series give each series' memory limit, matched by the labels they share. Shift+Enter runs it; so does leaving the field."
+            grow
           >
-            <Input
-              id={`memshape-legend-${refId}`}
-              width={28}
-              placeholder="{{pod}}"
-              value={customLegend}
-              onChange={(event: ChangeEvent<HTMLInputElement>) => setCustomLegend(event.currentTarget.value)}
-              onBlur={() => {
-                const template = customLegend.trim();
-                const next = template === '' ? LEGEND_AUTO : template;
-                if (next !== (query.legendFormat ?? '')) {
-                  change({ legendFormat: next });
+            <QueryField
+              value={query.limitExpr ?? ''}
+              language={language}
+              complete={complete}
+              ariaLabel="Limit query"
+              placeholder={
+                prometheus
+                  ? 'kube_pod_container_resource_limits{resource="memory"}'
+                  : 'avg:kubernetes.memory.limits{*} by {pod_name}'
+              }
+              onChange={(text) => {
+                const next = text.trim();
+                if (next !== (query.limitExpr ?? '')) {
+                  const { limitExpr: _dropped, ...rest } = query;
+                  onChange(next ? { ...rest, limitExpr: next } : rest);
                 }
               }}
+              onRunQuery={() => run()}
             />
           </InlineField>
-        )}
-      </InlineFieldRow>
+          <div className={styles.examples}>
+            <Text color="secondary" variant="bodySmall">
+              Limit examples:
+            </Text>
+            {limitExamples.map((example) => (
+              <Button
+                key={example.label}
+                size="sm"
+                variant="secondary"
+                fill="text"
+                tooltip={`${example.description}: ${example.expr}`}
+                onClick={() => change({ limitExpr: example.expr })}
+              >
+                {example.label}
+              </Button>
+            ))}
+          </div>
 
-      <InlineFieldRow>
-        <InlineField
-          label="Memory limit"
-          labelWidth={LABEL_WIDTH}
-          htmlFor={`memshape-limit-${refId}`}
-          tooltip="The memory limit of what you measure, e.g. 2GiB, 512MiB or 1.5e9 bytes: gives the time to the limit. A limit query below overrides it where it matches."
-          invalid={!!limitError}
-          error={limitError}
-        >
-          <Input
-            id={`memshape-limit-${refId}`}
-            width={16}
-            placeholder="unknown"
-            value={limit}
-            onChange={(event: ChangeEvent<HTMLInputElement>) => setLimit(event.currentTarget.value)}
-            onBlur={onLimitBlur}
-          />
-        </InlineField>
-        <InlineField
-          label="Limit query"
-          htmlFor={`memshape-limit-expr-${refId}`}
-          tooltip="A query whose series give each series' memory limit, matched by the labels they share."
-          grow
-        >
-          <Input
-            id={`memshape-limit-expr-${refId}`}
-            placeholder={prometheus ? 'kube_pod_container_resource_limits{resource="memory"}' : 'optional'}
-            value={limitExpr}
-            onChange={(event: ChangeEvent<HTMLInputElement>) => setLimitExpr(event.currentTarget.value)}
-            onBlur={() => {
-              const text = limitExpr.trim();
-              if (text !== (query.limitExpr ?? '')) {
-                change({ limitExpr: text === '' ? undefined : text });
-              }
-            }}
-          />
-        </InlineField>
-      </InlineFieldRow>
-      {prometheus && (
-        <div className={styles.examples}>
-          <Text color="secondary" variant="bodySmall">
-            Limit examples:
-          </Text>
-          {LIMIT_EXAMPLES.map((example) => (
-            <Button
-              key={example.label}
-              size="sm"
-              variant="secondary"
-              fill="text"
-              tooltip={`${example.description}: ${example.expr}`}
-              onClick={() => {
-                setLimitExpr(example.expr);
-                change({ limitExpr: example.expr });
-              }}
-            >
-              {example.label}
-            </Button>
-          ))}
+          <InlineFieldRow>
+            <RadioField<Sensitivity>
+              label="Sensitivity"
+              labelWidth={LABEL_WIDTH}
+              tooltip="How eagerly a shape other than healthy is named."
+              options={SENSITIVITY_OPTIONS}
+              value={query.sensitivity ?? 'normal'}
+              onChange={(sensitivity) => change({ sensitivity })}
+            />
+            <RadioField<AnalysisWindow>
+              label="Analysis window"
+              tooltip="The verdict looks back this far, whatever the panel shows, so a 1-hour panel and a 10-minute alert rule get the verdict of the whole window. Auto: the data source's default (7 days unless configured)."
+              options={WINDOW_OPTIONS}
+              value={query.analysisWindow ?? 'auto'}
+              onChange={(analysisWindow) => change({ analysisWindow })}
+            />
+          </InlineFieldRow>
+
+          {show.output && (
+            <InlineFieldRow>
+              <RadioField<OutputMode>
+                label="Output"
+                labelWidth={LABEL_WIDTH}
+                tooltip="Which frames the query returns."
+                options={OUTPUT_OPTIONS}
+                value={output}
+                onChange={(next) => change({ output: next })}
+              />
+            </InlineFieldRow>
+          )}
+          {show.annotate && (
+            <InlineFieldRow>
+              <RadioField<AnnotateMode>
+                label="Events of"
+                labelWidth={LABEL_WIDTH}
+                tooltip="Jumps, restarts, leak onsets and warm-ups of every series, or only of the series whose shape is growth."
+                options={ANNOTATE_OPTIONS}
+                value={query.annotate ?? 'all'}
+                onChange={(annotate) => change({ annotate })}
+              />
+            </InlineFieldRow>
+          )}
+          {show.alertValue && (
+            <InlineFieldRow>
+              <RadioField<AlertValue>
+                label="Alert value"
+                labelWidth={LABEL_WIDTH}
+                tooltip={
+                  alerting
+                    ? "The number each series gives this alert rule. Its labels carry the series' labels and memshape_shape."
+                    : "The number each series gives an alert rule. Its labels carry the series' labels and memshape_shape."
+                }
+                options={ALERT_VALUE_OPTIONS}
+                value={query.alertValue ?? 'leak_confidence'}
+                onChange={(alertValue) => change({ alertValue })}
+              />
+            </InlineFieldRow>
+          )}
+          {show.minStep && (
+            <InlineFieldRow>
+              <InlineField
+                label="Min step"
+                labelWidth={LABEL_WIDTH}
+                htmlFor={`memshape-min-step-${refId}`}
+                tooltip="The least step of the series drawn, e.g. 1m (the panel's interval when larger). The verdict's analysis step never depends on it."
+                invalid={!!minStepError}
+                error={minStepError}
+              >
+                <Input
+                  id={`memshape-min-step-${refId}`}
+                  width={16}
+                  placeholder="auto"
+                  value={minStep}
+                  onChange={(event: ChangeEvent<HTMLInputElement>) => setMinStep(event.currentTarget.value)}
+                  onBlur={onMinStepBlur}
+                />
+              </InlineField>
+            </InlineFieldRow>
+          )}
         </div>
-      )}
-
-      <InlineFieldRow>
-        <RadioField<Sensitivity>
-          label="Sensitivity"
-          labelWidth={LABEL_WIDTH}
-          tooltip="How eagerly a shape other than healthy is named."
-          options={SENSITIVITY_OPTIONS}
-          value={query.sensitivity ?? 'normal'}
-          onChange={(sensitivity) => change({ sensitivity })}
-        />
-        <RadioField<AnalysisWindow>
-          label="Analysis window"
-          tooltip="The verdict looks back this far, whatever the panel shows, so a 1-hour panel and a 10-minute alert rule get the verdict of the whole window. Auto: the data source's default (7 days unless configured)."
-          options={WINDOW_OPTIONS}
-          value={query.analysisWindow ?? 'auto'}
-          onChange={(analysisWindow) => change({ analysisWindow })}
-        />
-      </InlineFieldRow>
-
-      {!annotationMode && (
-        <InlineFieldRow>
-          <RadioField<OutputMode>
-            label="Output"
-            labelWidth={LABEL_WIDTH}
-            tooltip={
-              alerting
-                ? 'Alert rules always get one number per series, whatever is chosen here.'
-                : 'Which frames the query returns.'
-            }
-            options={OUTPUT_OPTIONS}
-            value={output}
-            onChange={(next) => change({ output: next })}
-          />
-        </InlineFieldRow>
-      )}
-      {output === 'annotations' && (
-        <InlineFieldRow>
-          <RadioField<AnnotateMode>
-            label="Events of"
-            labelWidth={LABEL_WIDTH}
-            tooltip="Jumps, restarts, leak onsets and warm-ups of every series, or only of the series whose shape is growth."
-            options={ANNOTATE_OPTIONS}
-            value={query.annotate ?? 'all'}
-            onChange={(annotate) => change({ annotate })}
-          />
-        </InlineFieldRow>
-      )}
-      {!annotationMode && (output === 'alert' || alerting) && (
-        <InlineFieldRow>
-          <RadioField<AlertValue>
-            label="Alert value"
-            labelWidth={LABEL_WIDTH}
-            tooltip="The number each series gives the alert rule. Its labels carry the series' labels and memshape_shape."
-            options={ALERT_VALUE_OPTIONS}
-            value={query.alertValue ?? 'leak_confidence'}
-            onChange={(alertValue) => change({ alertValue })}
-          />
-        </InlineFieldRow>
-      )}
+      </QueryOptionGroup>
     </Stack>
   );
 }
@@ -429,6 +472,12 @@ function RadioField<T>(props: {
 }
 
 const getStyles = (theme: GrafanaTheme2) => ({
+  options: css({
+    display: 'flex',
+    flexDirection: 'column',
+    gap: theme.spacing(0.5),
+    width: '100%',
+  }),
   examples: css({
     display: 'flex',
     flexWrap: 'wrap',

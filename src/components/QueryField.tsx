@@ -3,16 +3,25 @@ import { css } from '@emotion/css';
 import { GrafanaTheme2 } from '@grafana/data';
 import { CodeEditor, Monaco, MonacoEditor, monacoTypes, useStyles2 } from '@grafana/ui';
 
-import { CompletionData } from '../promql/completion';
+import { DATADOG_LANGUAGE_ID, registerDatadog } from '../datadog/language';
+import { Completion } from '../promql/completion';
 import { PROMQL_LANGUAGE_ID, registerPromQL } from '../promql/language';
-import { promqlCompletionProvider } from '../promql/provider';
+import { codeCompletionProvider, PROMQL_TRIGGERS } from '../promql/provider';
+
+/** The query languages the field highlights and completes. */
+export type QueryLanguage = 'promql' | 'datadog';
+
+const LANGUAGES: Record<QueryLanguage, { id: string; register: (monaco: Monaco) => void; triggers: string[] }> = {
+  promql: { id: PROMQL_LANGUAGE_ID, register: registerPromQL, triggers: PROMQL_TRIGGERS },
+  datadog: { id: DATADOG_LANGUAGE_ID, register: registerDatadog, triggers: ['{', ',', ':', '(', ' ', '$'] },
+};
 
 export interface QueryFieldProps {
   value: string;
-  /** PromQL (highlighting and completion) or plain text (Datadog). */
-  language: 'promql' | 'plaintext';
-  /** Where completion reads metric names, labels and values (PromQL only). */
-  completion?: CompletionData;
+  /** PromQL or a Datadog metrics query: highlighting, and completion when `complete` is given. */
+  language: QueryLanguage;
+  /** What to offer for the text before the cursor (PromQL's `complete`, Datadog's `completeDatadog`). */
+  complete?: (before: string) => Promise<Completion>;
   /** The edited text, on blur and before every run. */
   onChange: (value: string) => void;
   /** Shift+Enter and blur. */
@@ -27,13 +36,13 @@ const LINE_HEIGHT = 20;
 const MAX_LINES = 12;
 
 /**
- * A code field for the query, on @grafana/ui's CodeEditor (Monaco): PromQL highlighting and completion, runs on
- * Shift+Enter and on blur, grows with its content.
+ * A code field for a query, on @grafana/ui's CodeEditor (Monaco): PromQL or Datadog highlighting and completion,
+ * runs on Shift+Enter and on blur, grows with its content.
  */
 export function QueryField({
   value,
   language,
-  completion,
+  complete,
   onChange,
   onRunQuery,
   ariaLabel,
@@ -43,9 +52,9 @@ export function QueryField({
   const [lines, setLines] = useState(Math.max(1, Math.min(MAX_LINES, value.split('\n').length)));
   const [empty, setEmpty] = useState(value === '');
   // Monaco keeps the callbacks it was given at mount: read the latest props through refs.
-  const latest = useRef({ onChange, onRunQuery, completion });
+  const latest = useRef({ onChange, onRunQuery, complete });
   useLayoutEffect(() => {
-    latest.current = { onChange, onRunQuery, completion };
+    latest.current = { onChange, onRunQuery, complete };
   });
   const disposables = useRef<Array<{ dispose(): void }>>([]);
 
@@ -64,24 +73,25 @@ export function QueryField({
     []
   );
 
-  const onBeforeEditorMount = useCallback((monaco: Monaco) => registerPromQL(monaco), []);
+  const { id: languageId, register, triggers } = LANGUAGES[language];
+  const onBeforeEditorMount = useCallback((monaco: Monaco) => register(monaco), [register]);
+  const hasCompletion = !!complete;
 
   const onEditorDidMount = useCallback(
     (editor: MonacoEditor, monaco: Monaco) => {
       const model = editor.getModel();
-      if (language === 'promql' && model) {
-        const data: CompletionData = {
-          metricNames: () => latest.current.completion?.metricNames() ?? Promise.resolve([]),
-          metricHelp: () => latest.current.completion?.metricHelp() ?? Promise.resolve({}),
-          labelNames: (match) => latest.current.completion?.labelNames(match) ?? Promise.resolve([]),
-          labelValues: (label, match) => latest.current.completion?.labelValues(label, match) ?? Promise.resolve([]),
-          variables: () => latest.current.completion?.variables?.() ?? [],
-        };
+      if (hasCompletion && model) {
         const isOwnModel = (m: monacoTypes.editor.ITextModel) => m.id === editor.getModel()?.id;
+        const nothing: Completion = { suggestions: [], replaceLength: 0 };
         disposables.current.push(
           monaco.languages.registerCompletionItemProvider(
-            PROMQL_LANGUAGE_ID,
-            promqlCompletionProvider(monaco, data, isOwnModel)
+            languageId,
+            codeCompletionProvider(
+              monaco,
+              (before) => latest.current.complete?.(before) ?? Promise.resolve(nothing),
+              isOwnModel,
+              triggers
+            )
           )
         );
       }
@@ -105,7 +115,7 @@ export function QueryField({
         })
       );
     },
-    [language]
+    [hasCompletion, languageId, triggers]
   );
 
   const onBlur = useCallback((text: string) => {
@@ -117,7 +127,7 @@ export function QueryField({
     <div className={styles.wrapper} aria-label={ariaLabel} data-testid="memshape-query-field">
       <CodeEditor
         value={value}
-        language={language === 'promql' ? PROMQL_LANGUAGE_ID : 'plaintext'}
+        language={languageId}
         height={lines * LINE_HEIGHT + 8}
         showLineNumbers={false}
         showMiniMap={false}
@@ -138,7 +148,7 @@ export function QueryField({
           hideCursorInOverviewRuler: true,
           scrollbar: { vertical: 'auto', horizontal: 'hidden', alwaysConsumeMouseWheel: false },
           suggest: { showWords: false },
-          quickSuggestions: language === 'promql',
+          quickSuggestions: hasCompletion,
           padding: { top: 4, bottom: 4 },
           ariaLabel,
         }}

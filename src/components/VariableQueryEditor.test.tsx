@@ -42,22 +42,51 @@ describe('VariableQueryEditor', () => {
     expect(onChange).toHaveBeenLastCalledWith({ refId: 'v', query: 'label_values(pod)' });
   });
 
-  it('says that a Datadog data source cannot list values', () => {
+  it('offers label_names() for Prometheus', async () => {
+    const user = userEvent.setup({ delay: null });
+    const onChange = jest.fn();
+    render(
+      <VariableQueryEditor
+        datasource={new DataSource(instanceSettings())}
+        query={{ refId: 'v', query: '' }}
+        onChange={onChange}
+        onRunQuery={() => {}}
+      />
+    );
+    await user.click(screen.getByText('label_names()'));
+    expect(onChange).toHaveBeenLastCalledWith({ refId: 'v', query: 'label_names()' });
+  });
+
+  it("offers a Datadog data source's own forms: metric names and tag values", async () => {
+    const user = userEvent.setup({ delay: null });
+    const onChange = jest.fn();
     const datasource = new DataSource(instanceSettings({ upstream: 'datadog' }));
     render(
       <VariableQueryEditor
         datasource={datasource}
         query={{ refId: 'v', query: '' }}
-        onChange={() => {}}
+        onChange={onChange}
         onRunQuery={() => {}}
       />
     );
-    expect(screen.getByText(/Variables need a Prometheus upstream/)).toBeInTheDocument();
+    expect(screen.queryByText(/label_values/)).not.toBeInTheDocument();
+    expect(screen.getByLabelText('Query')).toHaveAttribute(
+      'placeholder',
+      'tag_values(kubernetes.memory.usage, kube_namespace)'
+    );
+    await user.click(screen.getByText('tag_values(kubernetes.memory.usage, kube_namespace)'));
+    expect(onChange).toHaveBeenLastCalledWith({
+      refId: 'v',
+      query: 'tag_values(kubernetes.memory.usage, kube_namespace)',
+    });
+    expect(screen.getByText('metrics(^kubernetes\\.memory)')).toBeInTheDocument();
+    expect(screen.getByText('tag_values(env)')).toBeInTheDocument();
   });
 });
 
 describe('AnnotationQueryEditor', () => {
-  it('is the query editor without the output choice (always events)', () => {
+  it('is the query editor without the output choice (always events)', async () => {
+    const user = userEvent.setup({ delay: null });
     const datasource = new DataSource(instanceSettings());
     render(
       <AnnotationQueryEditor
@@ -68,7 +97,12 @@ describe('AnnotationQueryEditor', () => {
       />
     );
     expect(screen.getByLabelText('Query', { selector: 'textarea' })).toHaveValue('process_resident_memory_bytes');
+    expect(screen.getByText('Events of: All series')).toBeInTheDocument();
+    await user.click(screen.getByRole('button', { name: /^Options/ }));
+    expect(screen.getByRole('radiogroup', { name: 'Events of' })).toBeInTheDocument();
+    expect(screen.queryByRole('radiogroup', { name: 'Output' })).not.toBeInTheDocument();
     expect(screen.queryByLabelText('Verdicts')).not.toBeInTheDocument();
     expect(screen.queryByLabelText('Leak confidence')).not.toBeInTheDocument();
+    expect(screen.queryByLabelText('Min step')).not.toBeInTheDocument();
   });
 });

@@ -72,3 +72,17 @@ export const LIMIT_EXAMPLES: Array<{ label: string; expr: string; description: s
     description: "The container's memory limit from cAdvisor, matched by its labels",
   },
 ];
+
+/** Datadog queries whose series give each series' memory limit. */
+export const DATADOG_LIMIT_EXAMPLES: Array<{ label: string; expr: string; description: string }> = [
+  {
+    label: 'Pod limit (Kubernetes)',
+    expr: 'avg:kubernetes.memory.limits{*} by {kube_namespace,pod_name}',
+    description: "The pod's memory limit from Datadog's Kubernetes integration, matched by namespace and pod",
+  },
+  {
+    label: 'Container limit',
+    expr: 'avg:container.memory.limit{*} by {container_name}',
+    description: "The container's memory limit from Datadog's container check, matched by container",
+  },
+];

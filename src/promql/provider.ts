@@ -2,7 +2,21 @@ import type { Monaco, monacoTypes } from '@grafana/ui';
 import { TimeRange } from '@grafana/data';
 
 import { PromResources } from '../resources';
-import { complete, CompletionData, SuggestionKind } from './completion';
+import { complete, Completion, CompletionData, SuggestionKind } from './completion';
+
+/** Answers kept by key, each fetched once (a failed fetch is tried again next time). */
+export function answerCache(): <T>(key: string, load: () => Promise<T>) => Promise<T> {
+  const cache = new Map<string, Promise<unknown>>();
+  return <T>(key: string, load: () => Promise<T>): Promise<T> => {
+    let answer = cache.get(key) as Promise<T> | undefined;
+    if (!answer) {
+      answer = load();
+      cache.set(key, answer);
+      answer.catch(() => cache.delete(key));
+    }
+    return answer;
+  };
+}
 
 /**
  * Completion data from the backend's Prometheus API proxy, each answer fetched once per editor (a failed fetch is
@@ -13,16 +27,7 @@ export function resourceCompletionData(
   range: () => TimeRange | undefined,
   variables: () => string[] = () => []
 ): CompletionData {
-  const cache = new Map<string, Promise<unknown>>();
-  const memo = <T>(key: string, load: () => Promise<T>): Promise<T> => {
-    let answer = cache.get(key) as Promise<T> | undefined;
-    if (!answer) {
-      answer = load();
-      cache.set(key, answer);
-      answer.catch(() => cache.delete(key));
-    }
-    return answer;
-  };
+  const memo = answerCache();
   return {
     metricNames: () => memo('metrics', () => resources.labelValues('__name__', undefined, range())),
     metricHelp: () =>
@@ -60,14 +65,16 @@ function itemKind(monaco: Monaco, kind: SuggestionKind): monacoTypes.languages.C
 /**
  * A Monaco completion provider for one editor: it answers only for that editor's model (the language's providers
  * are shared by every editor on the page), and an upstream that cannot answer gives no suggestions, not an error.
+ * `complete` reads the text before the cursor (PromQL's `complete`, Datadog's `completeDatadog`).
  */
-export function promqlCompletionProvider(
+export function codeCompletionProvider(
   monaco: Monaco,
-  data: CompletionData,
-  isOwnModel: (model: monacoTypes.editor.ITextModel) => boolean
+  complete: (before: string) => Promise<Completion>,
+  isOwnModel: (model: monacoTypes.editor.ITextModel) => boolean,
+  triggerCharacters: string[]
 ): monacoTypes.languages.CompletionItemProvider {
   return {
-    triggerCharacters: ['{', ',', '=', '~', '"', '(', '[', ' ', '$'],
+    triggerCharacters,
     async provideCompletionItems(model, position) {
       if (!isOwnModel(model)) {
         return { suggestions: [] };
@@ -76,7 +83,7 @@ export function promqlCompletionProvider(
       const before = model.getValue().slice(0, offset);
       let completion;
       try {
-        completion = await complete(before, data);
+        completion = await complete(before);
       } catch {
         return { suggestions: [] };
       }
@@ -102,4 +109,16 @@ export function promqlCompletionProvider(
       };
     },
   };
+}
+
+/** Where PromQL completion pops up by itself. */
+export const PROMQL_TRIGGERS = ['{', ',', '=', '~', '"', '(', '[', ' ', '$'];
+
+/** The PromQL completion provider of one editor. */
+export function promqlCompletionProvider(
+  monaco: Monaco,
+  data: CompletionData,
+  isOwnModel: (model: monacoTypes.editor.ITextModel) => boolean
+): monacoTypes.languages.CompletionItemProvider {
+  return codeCompletionProvider(monaco, (before) => complete(before, data), isOwnModel, PROMQL_TRIGGERS);
 }

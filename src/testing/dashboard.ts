@@ -26,6 +26,7 @@ import {
   getFieldDisplayName,
   getFieldDisplayValues,
   GrafanaTheme2,
+  InterpolateFunction,
   ReduceDataOptions,
   standardTransformers,
   standardTransformersRegistry,
@@ -262,6 +263,23 @@ export function migrateTableWrapText(config: FieldConfigSource): FieldConfigSour
   return { defaults, overrides };
 }
 
+/**
+ * Grafana's table migration for a hidden column (12.x, with TableNG): an override's `custom.hidden` becomes
+ * `custom.hideFrom.viz`, which the table of Grafana 12+ (and @grafana/ui's TableNG) reads. Dashboards keep
+ * `custom.hidden`, which Grafana 11's table reads.
+ */
+export function migrateTableHidden(config: FieldConfigSource): FieldConfigSource {
+  return {
+    ...config,
+    overrides: config.overrides.map((override) => ({
+      ...override,
+      properties: override.properties.map((property) =>
+        property.id === 'custom.hidden' ? { ...property, id: 'custom.hideFrom.viz' } : property
+      ),
+    })),
+  };
+}
+
 /** The panel's field config as Grafana applies it: the plugin's defaults under the dashboard's own. */
 export function panelFieldConfig(panel: DashboardPanel): FieldConfigSource {
   const plugin = PLUGIN_DEFAULTS[panel.type];
@@ -273,18 +291,20 @@ export function panelFieldConfig(panel: DashboardPanel): FieldConfigSource {
     defaults: { ...plugin, ...saved.defaults, custom: { ...plugin.custom, ...saved.defaults.custom } },
     overrides: saved.overrides ?? [],
   };
-  return panel.type === 'table' ? migrateTableWrapText(merged) : merged;
+  return panel.type === 'table' ? migrateTableHidden(migrateTableWrapText(merged)) : merged;
 }
 
 /**
  * The frames a panel draws: its query frames, transformed, with its field config applied (display processors,
- * units, colours, overrides) and each field's display name worked out, in UTC.
+ * units, colours, overrides) and each field's display name worked out, in UTC. `replaceVariables` is what
+ * interpolates the data links (Grafana's template service in a dashboard).
  */
 export async function panelFrames(
   dashboard: DashboardModel,
   panel: DashboardPanel,
   answers: DashboardAnswers,
-  theme: GrafanaTheme2
+  theme: GrafanaTheme2,
+  replaceVariables: InterpolateFunction = (value: string) => value
 ): Promise<DataFrame[]> {
   const transformed = await transform(panel, queryFrames(dashboard, panel, answers));
   const fieldConfig = panelFieldConfig(panel);
@@ -292,7 +312,7 @@ export async function panelFrames(
     data: transformed,
     fieldConfig,
     fieldConfigRegistry: fieldConfigRegistry(fieldConfig),
-    replaceVariables: (value: string) => value,
+    replaceVariables,
     theme,
     timeZone: 'utc',
   });

@@ -13,6 +13,7 @@ import {
   applyFieldOverrides,
   cacheFieldDisplayNames,
   DataFrame,
+  dataLinksOverrideProcessor,
   dateTime,
   FieldConfigOptionsRegistry,
   FieldConfigPropertyItem,
@@ -110,6 +111,7 @@ export function fieldConfigRegistry(source: FieldConfigSource): FieldConfigOptio
   }
   registry.register(item('mappings', false, valueMappingsOverrideProcessor));
   registry.register(item('thresholds', false, thresholdsOverrideProcessor));
+  registry.register(item('links', false, dataLinksOverrideProcessor));
   const custom = new Set([
     ...Object.keys(source.defaults.custom ?? {}).map((key) => `custom.${key}`),
     ...source.overrides.flatMap((o) => o.properties.map((p) => p.id)).filter((id) => id.startsWith('custom.')),

@@ -43,6 +43,7 @@ import (
 
 	"github.com/DataDog/datadog-api-client-go/v2/api/datadog"
 	"github.com/DataDog/datadog-api-client-go/v2/api/datadogV1"
+	"github.com/DataDog/datadog-api-client-go/v2/api/datadogV2"
 
 	"github.com/memshape/memory-datasource/pkg/units"
 	"github.com/memshape/memory-datasource/pkg/upstream"
@@ -97,8 +98,11 @@ type Client struct {
 	appKey  string
 	metrics *datadogV1.MetricsApi
 	auth    *datadogV1.AuthenticationApi
-	red     *upstream.Redactor
-	timeout time.Duration // one query's, rate-limit waits included; 0: none
+	// metricsV2 and tags list metric tags and host tags (metadata.go).
+	metricsV2 *datadogV2.MetricsApi
+	tags      *datadogV1.TagsApi
+	red       *upstream.Redactor
+	timeout   time.Duration // one query's, rate-limit waits included; 0: none
 
 	// now and sleep are the clock, replaced in tests.
 	now   func() time.Time
@@ -140,15 +144,17 @@ func New(cfg Config) (*Client, error) {
 	api := datadog.NewAPIClient(dc)
 
 	return &Client{
-		base:    u.Redacted(),
-		apiKey:  strings.TrimSpace(cfg.APIKey),
-		appKey:  strings.TrimSpace(cfg.AppKey),
-		metrics: datadogV1.NewMetricsApi(api),
-		auth:    datadogV1.NewAuthenticationApi(api),
-		red:     red,
-		timeout: timeout,
-		now:     time.Now,
-		sleep:   sleepCtx,
+		base:      u.Redacted(),
+		apiKey:    strings.TrimSpace(cfg.APIKey),
+		appKey:    strings.TrimSpace(cfg.AppKey),
+		metrics:   datadogV1.NewMetricsApi(api),
+		auth:      datadogV1.NewAuthenticationApi(api),
+		metricsV2: datadogV2.NewMetricsApi(api),
+		tags:      datadogV1.NewTagsApi(api),
+		red:       red,
+		timeout:   timeout,
+		now:       time.Now,
+		sleep:     sleepCtx,
 	}, nil
 }
 

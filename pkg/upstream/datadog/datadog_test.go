@@ -88,9 +88,33 @@ func (f *fakeDatadog) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			{metric: "system.mem.used", tags: []string{"env:prod", "host:web-2"}, values: []any{nil, 2.0e9, 2.0e9, 2.0e9}},
 			{metric: "system.mem.used", tags: []string{"env:prod", "host:web-3"}, values: []any{3.0e9, 3.0e9, 3.0e9, nil}},
 		})
+	case "/api/v1/metrics", "/api/v1/tags/hosts":
+		if r.Header.Get("DD-APPLICATION-KEY") != f.appKey {
+			forbidden()
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		if r.URL.Path == "/api/v1/tags/hosts" {
+			_, _ = io.WriteString(w, `{"tags":{"env:prod":["web-1","web-2"],"role:web":["web-1","web-2"],"env:stage":["web-3"],"datadog-agent":["web-1"]}}`)
+			return
+		}
+		if r.URL.Query().Get("from") == "" {
+			w.WriteHeader(http.StatusBadRequest)
+			_, _ = io.WriteString(w, `{"errors":["Missing 'from' parameter"]}`)
+			return
+		}
+		_, _ = io.WriteString(w, `{"from":"`+r.URL.Query().Get("from")+`","metrics":["system.mem.used","container.memory.usage","system.mem.free","system.mem.used"]}`)
+	case "/api/v2/metrics/system.mem.used/all-tags":
+		if r.Header.Get("DD-APPLICATION-KEY") != f.appKey {
+			forbidden()
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, `{"data":{"type":"metrics","id":"system.mem.used","attributes":{"tags":["env:prod","host:web-1","host:web-2"],"ingested_tags":["env:prod","host:web-3","team:core"]}}}`)
 	default:
+		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(http.StatusNotFound)
-		_, _ = io.WriteString(w, `{"errors":["Not found"]}`)
+		_, _ = io.WriteString(w, `{"errors":["Metric not found"]}`)
 	}
 }
 
