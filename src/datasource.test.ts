@@ -113,6 +113,15 @@ describe('DataSource', () => {
       expect(result).toEqual({ refId: 'A', expr: 'up{namespace="shop"}' });
     });
 
+    it('fills variables into the labels to judge by, one name per value', () => {
+      const result = ds.applyTemplateVariables(
+        query({ expr: 'up', groupBy: ['namespace', '$pod', '${namespace}'] }),
+        {}
+      );
+      expect(result.groupBy).toEqual(['namespace', 'api-1', 'api-7', 'shop']);
+      expect(ds.applyTemplateVariables(query({ expr: 'up', groupBy: 'workload' }), {}).groupBy).toBe('workload');
+    });
+
     it('keeps the macros for a Datadog upstream too', () => {
       const datadog = new DataSource(settings({ upstream: 'datadog' }));
       const result = datadog.applyTemplateVariables(

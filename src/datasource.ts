@@ -85,7 +85,7 @@ export class DataSource extends DataSourceWithBackend<MemshapeQuery, MemshapeOpt
   }
 
   /**
-   * Template variables in the query, the limit query, the legend and the min step. PromQL texts get Grafana's
+   * Template variables in the query, the limit query, the legend, the min step and the labels to judge by. PromQL texts get Grafana's
    * Prometheus formatting (multi-value and All regex-escaped, joined with `|`); the backend's macros ($__interval,
    * $__rate_interval, $__range …) stay for the backend, so panels and alert rules read the same query. The
    * dashboard's ad hoc filters go along in `adhocFilters`: the backend adds them to every selector (PromQL) or scope
@@ -105,6 +105,16 @@ export class DataSource extends DataSourceWithBackend<MemshapeQuery, MemshapeOpt
     }
     if (query.interval) {
       interpolated.interval = templateSrv.replace(query.interval, scopedVars);
+    }
+    if (Array.isArray(query.groupBy)) {
+      // A variable may hold several label names (multi-value, or "a,b").
+      interpolated.groupBy = query.groupBy.flatMap((name) =>
+        templateSrv
+          .replace(name, scopedVars, (value: unknown) => (Array.isArray(value) ? value.join(',') : String(value)))
+          .split(',')
+          .map((n) => n.trim())
+          .filter(Boolean)
+      );
     }
     const adhoc = toAdhocFilters(filters);
     if (adhoc.length) {

@@ -4,6 +4,7 @@ import {
   AlertValue,
   AnalysisWindow,
   AnnotateMode,
+  GroupMode,
   LEGEND_AUTO,
   LEGEND_VERBATIM,
   MemshapeQuery,
@@ -72,6 +73,62 @@ export const WINDOW_OPTIONS: Array<Choice<AnalysisWindow>> = [
   { label: '14d', value: '14d' },
   { label: '30d', value: '30d' },
 ];
+
+/** The editor's choice for `groupBy`: a mode, or `labels` for a list of label names. */
+export type JudgeByMode = GroupMode | 'labels';
+
+export const JUDGE_BY_OPTIONS: Array<Choice<JudgeByMode>> = [
+  {
+    label: 'Auto',
+    value: 'auto',
+    description: "A workload's pods, containers and restarts judged together when the labels name them",
+  },
+  { label: 'Each series', value: 'series', description: 'Every series judged alone, as it is' },
+  {
+    label: 'Workload',
+    value: 'workload',
+    description: 'Pooled by Deployment, StatefulSet, DaemonSet or Job, from the owner labels or the pod names',
+  },
+  { label: 'Labels', value: 'labels', description: "The series that share these labels' values judged together" },
+];
+
+export function judgeByMode(groupBy?: MemshapeQuery['groupBy']): JudgeByMode {
+  if (Array.isArray(groupBy)) {
+    return 'labels';
+  }
+  return groupBy === 'series' || groupBy === 'workload' ? groupBy : 'auto';
+}
+
+/** Label names typed as text ("namespace, service"), trimmed, each once; empty parts dropped. */
+export function parseLabelList(text: string): string[] {
+  const out: string[] = [];
+  for (const part of text.split(',')) {
+    const name = part.trim();
+    if (name && !out.includes(name)) {
+      out.push(name);
+    }
+  }
+  return out;
+}
+
+/** A label name (Prometheus' form; Datadog tag keys may also hold . - /) or a dashboard variable. */
+const LABEL_NAME_RE = /^[A-Za-z_][\w./-]*$|^\$\w+$|^\$\{\w+\}$/;
+
+/** Why a list of label names is not one, or undefined when it is. */
+export function labelListProblem(text: string): string | undefined {
+  const names = parseLabelList(text);
+  if (names.length === 0) {
+    return 'Name the labels to judge by, e.g. namespace, service, or choose Auto.';
+  }
+  const bad = names.find((n) => !LABEL_NAME_RE.test(n));
+  return bad === undefined
+    ? undefined
+    : `"${bad}" is not a label name: letters, digits and _, e.g. namespace, service.`;
+}
+
+function judgeByText(groupBy?: MemshapeQuery['groupBy']): string {
+  return Array.isArray(groupBy) ? groupBy.join(', ') : labelOf(JUDGE_BY_OPTIONS, judgeByMode(groupBy));
+}
 
 export type LegendMode = 'auto' | 'verbatim' | 'custom';
 
@@ -159,6 +216,7 @@ function summaryParts(query: Partial<MemshapeQuery>, ctx: EditorContext, withDef
   }
   const sensitivity = query.sensitivity ?? 'normal';
   add(sensitivity === 'normal', `Sensitivity: ${labelOf(SENSITIVITY_OPTIONS, sensitivity)}`);
+  add(judgeByMode(query.groupBy) === 'auto', `Judge by: ${judgeByText(query.groupBy)}`);
   const window = query.analysisWindow ?? 'auto';
   add(window === 'auto', `Window: ${labelOf(WINDOW_OPTIONS, window)}`);
   if (show.output) {

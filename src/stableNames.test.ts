@@ -45,7 +45,8 @@ function isolate(name: string): FieldConfigSource {
     defaults: {},
     overrides: [
       {
-        __systemRef: 'hideSeriesFrom',
+        // Grafana's own marker of the override a legend click writes (not in the public type).
+        ...({ __systemRef: 'hideSeriesFrom' } as object),
         matcher: {
           id: FieldMatcherID.byNames,
           options: { mode: 'exclude', names: [name], prefix: 'All except:', readOnly: true },

@@ -27,6 +27,13 @@ export type AnalysisWindow = 'auto' | '1d' | '3d' | '7d' | '14d' | '30d';
 /** A data source's default analysis window (no `auto`). */
 export type DefaultAnalysisWindow = Exclude<AnalysisWindow, 'auto'>;
 
+/**
+ * How the series are judged: `auto` pools a workload's pods, containers and restarts when the labels name them
+ * (Kubernetes pod and container labels, Datadog's kube_* tags), `series` judges each series alone, `workload` always
+ * pools by workload; a list of label names pools the series that share those labels' values.
+ */
+export type GroupMode = 'auto' | 'series' | 'workload';
+
 /** Where the memory series come from. */
 export type Upstream = 'prometheus' | 'datadog';
 
@@ -57,6 +64,8 @@ export interface MemshapeQuery extends DataQuery {
   analysisWindow?: AnalysisWindow;
   /** For the annotations output: whose events; defaults to "all". */
   annotate?: AnnotateMode;
+  /** How the series are pooled before they are judged; defaults to "auto". */
+  groupBy?: GroupMode | string[];
   /** Min step of the panel's fetch, e.g. "1m" (Grafana's Prometheus calls it `interval` too); empty: the panel's. */
   interval?: string;
   /**

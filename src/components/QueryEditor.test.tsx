@@ -307,7 +307,7 @@ describe('QueryEditor: the options row', () => {
     expect(screen.queryByText('Sensitivity: High')).not.toBeInTheDocument();
   });
 
-  it('in an alert rule shows only what alerting reads: limits, sensitivity, window and the alert value', async () => {
+  it('in an alert rule shows only what alerting reads: limits, sensitivity, window, grouping and the alert value', async () => {
     const { openOptions } = renderEditor(
       { refId: 'A', expr: 'up', output: 'all', legendFormat: '{{pod}}' },
       { app: CoreApp.UnifiedAlerting }
@@ -321,6 +321,8 @@ describe('QueryEditor: the options row', () => {
     expect(screen.getByLabelText('Limit query', { selector: 'textarea' })).toBeInTheDocument();
     expect(screen.getByRole('radiogroup', { name: 'Sensitivity' })).toBeInTheDocument();
     expect(screen.getByRole('radiogroup', { name: 'Analysis window' })).toBeInTheDocument();
+    // An alert rule fires per workload when it judges by workload: the choice is the rule's too.
+    expect(screen.getByRole('radiogroup', { name: 'Judge by' })).toBeInTheDocument();
     expect(screen.getByLabelText('Leak confidence')).toBeChecked();
     expect(screen.queryByRole('radiogroup', { name: 'Legend' })).not.toBeInTheDocument();
     expect(screen.queryByRole('radiogroup', { name: 'Output' })).not.toBeInTheDocument();
@@ -468,6 +470,46 @@ describe('QueryEditor: options', () => {
     expect(lastQuery().alertValue).toBe('growth_confidence');
     await user.click(screen.getByLabelText('Growth bytes/h'));
     expect(lastQuery().alertValue).toBe('growth_bytes_per_hour');
+  });
+
+  it('judges by workload, by each series or by labels, refusing what is not a label name', async () => {
+    const { user, fill, lastQuery, onRunQuery, onChange, openOptions } = renderEditor({ refId: 'A', expr: 'up' });
+    expect(screen.getByText('Judge by: Auto')).toBeInTheDocument();
+    await openOptions();
+    const judgeBy = screen.getByRole('radiogroup', { name: 'Judge by' });
+    expect(within(judgeBy).getByLabelText('Auto')).toBeChecked();
+    await user.click(within(judgeBy).getByLabelText('Each series'));
+    expect(lastQuery()).toEqual({ refId: 'A', expr: 'up', groupBy: 'series' });
+    await user.click(within(judgeBy).getByLabelText('Workload'));
+    expect(lastQuery()).toEqual({ refId: 'A', expr: 'up', groupBy: 'workload' });
+    expect(onRunQuery).toHaveBeenCalledTimes(2);
+
+    // Labels: nothing changes until names are typed; a bad name keeps the query unrun and says why.
+    const calls = onChange.mock.calls.length;
+    await user.click(within(judgeBy).getByLabelText('Labels'));
+    expect(onChange).toHaveBeenCalledTimes(calls);
+    const labels = screen.getByPlaceholderText('namespace, service');
+    await fill(labels, 'namespace, 9lives');
+    await user.tab();
+    expect(screen.getByText(/"9lives" is not a label name/)).toBeInTheDocument();
+    expect(onChange).toHaveBeenCalledTimes(calls);
+    await user.clear(labels);
+    await fill(labels, ' namespace, service ,namespace');
+    await user.tab();
+    expect(lastQuery()).toEqual({ refId: 'A', expr: 'up', groupBy: ['namespace', 'service'] });
+    expect(onRunQuery).toHaveBeenCalledTimes(3);
+
+    // Back to Auto: the option leaves the saved query (the backend's default).
+    await user.click(within(judgeBy).getByLabelText('Auto'));
+    expect(lastQuery()).toEqual({ refId: 'A', expr: 'up' });
+  });
+
+  it('opens a saved grouping by labels with its names, summed up in the folded row', async () => {
+    const { openOptions } = renderEditor({ refId: 'A', expr: 'up', groupBy: ['namespace', 'service'] });
+    expect(screen.getByText('Judge by: namespace, service')).toBeInTheDocument();
+    await openOptions();
+    expect(within(screen.getByRole('radiogroup', { name: 'Judge by' })).getByLabelText('Labels')).toBeChecked();
+    expect(screen.getByPlaceholderText('namespace, service')).toHaveValue('namespace, service');
   });
 
   it('takes a min step for the series drawn, refusing what is not a step', async () => {

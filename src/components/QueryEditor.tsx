@@ -11,11 +11,16 @@ import { completeDatadog, datadogResourceCompletionData } from '../datadog/compl
 import {
   ALERT_VALUE_OPTIONS,
   ANNOTATE_OPTIONS,
+  JUDGE_BY_OPTIONS,
+  JudgeByMode,
+  judgeByMode,
+  labelListProblem,
   LEGEND_OPTIONS,
   LegendMode,
   legendMode,
   optionsSummary,
   OUTPUT_OPTIONS,
+  parseLabelList,
   SENSITIVITY_OPTIONS,
   visibleOptions,
   WINDOW_OPTIONS,
@@ -86,6 +91,9 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource, range, ap
   );
   const [minStep, setMinStep] = useState(query.interval ?? '');
   const [minStepError, setMinStepError] = useState<string | undefined>();
+  const [judgeBy, setJudgeBy] = useState<JudgeByMode>(judgeByMode(query.groupBy));
+  const [groupLabels, setGroupLabels] = useState(Array.isArray(query.groupBy) ? query.groupBy.join(', ') : '');
+  const [groupError, setGroupError] = useState<string | undefined>();
 
   // Follow outside changes of the limit (e.g. a query loaded from a dashboard), keeping what the user typed
   // when it already means the same number of bytes.
@@ -116,7 +124,7 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource, range, ap
   }, [datasource, range, prometheus]);
 
   /** Runs the query, unless a text option is not valid: then the query waits and the field says why. */
-  const run = (blocked = !!limitError || !!minStepError) => {
+  const run = (blocked = !!limitError || !!minStepError || !!groupError) => {
     if (!blocked) {
       onRunQuery();
     }
@@ -139,10 +147,10 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource, range, ap
     const bytes = text === '' ? undefined : parseBytes(text);
     if (bytes !== (query.limitBytes || undefined)) {
       onChange({ ...query, limitBytes: bytes });
-      run(!!minStepError);
+      run(!!minStepError || !!groupError);
     } else if (limitError) {
       // The limit is a size again: run what waited.
-      run(!!minStepError);
+      run(!!minStepError || !!groupError);
     }
   };
 
@@ -156,9 +164,41 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource, range, ap
     if (text !== (query.interval ?? '')) {
       const { interval: _dropped, ...rest } = query;
       onChange(text ? { ...rest, interval: text } : rest);
-      run(!!limitError);
+      run(!!limitError || !!groupError);
     } else if (minStepError) {
-      run(!!limitError);
+      run(!!limitError || !!groupError);
+    }
+  };
+
+  const setGroupBy = (groupBy: MemshapeQuery['groupBy']) => {
+    const { groupBy: _dropped, ...rest } = query;
+    onChange(groupBy === undefined ? rest : { ...rest, groupBy });
+    run(!!limitError || !!minStepError);
+  };
+
+  const onJudgeBy = (mode: JudgeByMode) => {
+    setJudgeBy(mode);
+    if (mode !== 'labels') {
+      setGroupError(undefined);
+      setGroupBy(mode === 'auto' ? undefined : mode);
+    } else if (groupLabels.trim() && !labelListProblem(groupLabels)) {
+      setGroupBy(parseLabelList(groupLabels));
+    }
+    // Labels without names yet: the query keeps its grouping until they are typed.
+  };
+
+  const onGroupLabelsBlur = () => {
+    const problem = labelListProblem(groupLabels);
+    setGroupError(problem);
+    if (problem) {
+      return;
+    }
+    const names = parseLabelList(groupLabels);
+    const current = Array.isArray(query.groupBy) ? query.groupBy : [];
+    if (names.join(',') !== current.join(',')) {
+      setGroupBy(names);
+    } else if (groupError) {
+      run(!!limitError || !!minStepError);
     }
   };
 
@@ -385,6 +425,35 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource, range, ap
               value={query.analysisWindow ?? 'auto'}
               onChange={(analysisWindow) => change({ analysisWindow })}
             />
+          </InlineFieldRow>
+
+          <InlineFieldRow>
+            <RadioField<JudgeByMode>
+              label="Judge by"
+              labelWidth={LABEL_WIDTH}
+              tooltip="Which series are judged together. Auto: a workload's pods, containers and restarts as one history when the labels name them (pod, container; Datadog's pod_name, kube_*), so a rollout or a restart does not hide a leak; otherwise each series alone."
+              options={JUDGE_BY_OPTIONS}
+              value={judgeBy}
+              onChange={onJudgeBy}
+            />
+            {judgeBy === 'labels' && (
+              <InlineField
+                htmlFor={`memshape-group-labels-${refId}`}
+                label="Labels"
+                tooltip="Label names joined by commas, e.g. namespace, service: the series that share their values are judged together."
+                invalid={!!groupError}
+                error={groupError}
+              >
+                <Input
+                  id={`memshape-group-labels-${refId}`}
+                  width={28}
+                  placeholder="namespace, service"
+                  value={groupLabels}
+                  onChange={(event: ChangeEvent<HTMLInputElement>) => setGroupLabels(event.currentTarget.value)}
+                  onBlur={onGroupLabelsBlur}
+                />
+              </InlineField>
+            )}
           </InlineFieldRow>
 
           {show.output && (
