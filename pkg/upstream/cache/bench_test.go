@@ -37,7 +37,7 @@ func TestMain(m *testing.M) {
 func BenchmarkRepeatedEvaluation(b *testing.B) {
 	srv, end := fleet(b)
 	ctx := context.Background()
-	client, err := prometheus.NewWithConfig(prometheus.Config{URL: srv.URL, DisableCompression: true, MaxBody: 1 << 30, MaxPoints: 20_000_000})
+	client, err := prometheus.NewWithConfig(prometheus.Config{URL: srv.URL, MaxBody: 1 << 30, MaxPoints: 20_000_000})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -128,7 +128,7 @@ func BenchmarkQueryRange(b *testing.B) {
 			return func() error { return promtest.RawQueryRange(ctx, rawHC, srv.URL, form, read) }
 		}
 		client := func(gzip bool) func() error {
-			c, err := NewWithConfig(Config{URL: srv.URL, HTTPClient: newHTTP(), DisableCompression: !gzip, MaxBody: 1 << 30})
+			c, err := NewWithConfig(Config{URL: srv.URL, HTTPClient: newHTTP(), Compression: gzip, MaxBody: 1 << 30})
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -196,7 +196,7 @@ func BenchmarkRatio(b *testing.B) {
 				return err
 			})
 		}
-		c, err := NewWithConfig(Config{URL: srv.URL, HTTPClient: &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}, DisableCompression: true, MaxBody: 1 << 30})
+		c, err := NewWithConfig(Config{URL: srv.URL, HTTPClient: &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}, MaxBody: 1 << 30})
 		if err != nil {
 			b.Fatal(err)
 		}

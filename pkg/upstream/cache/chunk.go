@@ -1,0 +1,230 @@
+package cache
+
+import (
+	"encoding/binary"
+	"math"
+	"math/bits"
+)
+
+// chunkLen is the most samples one chunk holds.
+const chunkLen = 256
+
+// A chunk holds up to chunkLen samples of one series on its query's grid,
+// packed, and never changes once made (readers decode it without a
+// lock; an update makes new chunks).
+//
+// Times: the first (t0) and the gaps between the next ones in steps less
+// one, tw bits each — a series without gaps, nearly every one, takes no
+// bits at all: its times are the grid's.
+//
+// Values: when every value of the chunk is an integer once multiplied by
+// 10^scale (bytes are integers; a scale of 1–6 takes values with a few
+// decimals) and within ±2^53, they are kept as that integer's first
+// value and its differences, each divided by 2^shift (the power of two
+// every difference shares: page-sized memory steps) and zigzag-coded in
+// vw bits — 17 to 22 bits for a noisy memory series, fewer for a quiet
+// one. Anything else (NaN, infinities, -0, long fractions) is kept as
+// float64 bits. Both are exact: a value read back is the value stored,
+// bit for bit.
+type chunk struct {
+	t0, t1 int64  // first and last sample's time, ms
+	v0     uint64 // first value: the integer (int64 bits), or float64 bits when raw
+	data   []byte // tw-bit gaps then vw-bit differences, and 8 bytes of padding
+	n      uint16
+	tw, vw uint8
+	raw    bool
+	scale  uint8
+	shift  uint8
+}
+
+// chunkOverhead is what a chunk costs besides its data.
+const chunkOverhead = 64
+
+func (c *chunk) bytes() int64 { return int64(cap(c.data)) + chunkOverhead }
+
+// contiguous reports whether the chunk has no gap.
+func (c *chunk) contiguous(step int64) bool { return c.t1-c.t0 == int64(c.n-1)*step }
+
+var pow10 = [...]float64{1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6}
+
+const maxExact = 1 << 53
+
+// scaleOf is the smallest decimal scale at which every value of v is an
+// exact integer within ±2^53, or -1.
+func scaleOf(v []float64) int {
+	for k := 0; k < len(pow10); k++ {
+		ok := true
+		for _, x := range v {
+			if x == 0 && math.Signbit(x) {
+				return -1 // -0 would come back as 0
+			}
+			s := x * pow10[k]
+			r := math.Round(s)
+			if !(r > -maxExact && r < maxExact) || math.Float64bits(r/pow10[k]) != math.Float64bits(x) || (k == 0 && r != s) {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			return k
+		}
+	}
+	return -1
+}
+
+// makeChunk packs t and v (1 to chunkLen samples, times increasing on
+// the grid of step).
+func makeChunk(t []int64, v []float64, step int64) chunk {
+	n := len(t)
+	c := chunk{t0: t[0], t1: t[n-1], n: uint16(n)}
+	var gapMax uint64
+	for i := 1; i < n; i++ {
+		gapMax |= uint64((t[i]-t[i-1])/step - 1)
+	}
+	c.tw = uint8(bits.Len64(gapMax))
+	k := scaleOf(v)
+	var ints [chunkLen]int64
+	var or uint64
+	if k >= 0 {
+		for i, x := range v {
+			ints[i] = int64(math.Round(x * pow10[k]))
+		}
+		for i := 1; i < n; i++ {
+			or |= uint64(ints[i] - ints[i-1])
+		}
+		c.shift = uint8(min(bits.TrailingZeros64(or), 63))
+		if or == 0 {
+			c.shift = 0
+		}
+		var zmax uint64
+		for i := 1; i < n; i++ {
+			zmax |= zigzag((ints[i] - ints[i-1]) >> c.shift)
+		}
+		c.vw = uint8(bits.Len64(zmax))
+		if c.vw > 56 {
+			k = -1
+		}
+	}
+	if k < 0 {
+		c.raw, c.vw, c.shift = true, 64, 0
+		c.v0 = math.Float64bits(v[0])
+	} else {
+		c.scale = uint8(k)
+		c.v0 = uint64(ints[0])
+	}
+	nbits := (n - 1) * (int(c.tw) + int(c.vw))
+	c.data = make([]byte, (nbits+7)/8+8)
+	w := bitWriter{buf: c.data}
+	if c.tw > 0 {
+		for i := 1; i < n; i++ {
+			w.write(uint64((t[i]-t[i-1])/step-1), c.tw)
+		}
+	}
+	switch {
+	case c.raw:
+		for i := 1; i < n; i++ {
+			w.write64(math.Float64bits(v[i]))
+		}
+	case c.vw > 0:
+		for i := 1; i < n; i++ {
+			w.write(zigzag((ints[i]-ints[i-1])>>c.shift), c.vw)
+		}
+	}
+	return c
+}
+
+// decode appends the chunk's values to v and, when t is not nil, its
+// times to *t.
+func (c *chunk) decode(t *[]int64, v []float64, step int64) []float64 {
+	n := int(c.n)
+	r := bitReader{buf: c.data}
+	if t != nil {
+		if c.tw == 0 {
+			for i := 0; i < n; i++ {
+				*t = append(*t, c.t0+int64(i)*step)
+			}
+		} else {
+			ts := c.t0
+			*t = append(*t, ts)
+			for i := 1; i < n; i++ {
+				ts += (int64(r.read(c.tw)) + 1) * step
+				*t = append(*t, ts)
+			}
+		}
+	} else if c.tw > 0 {
+		r.pos += (n - 1) * int(c.tw)
+	}
+	switch {
+	case c.raw:
+		v = append(v, math.Float64frombits(c.v0))
+		for i := 1; i < n; i++ {
+			v = append(v, math.Float64frombits(r.read64()))
+		}
+	case c.scale == 0:
+		x := int64(c.v0)
+		v = append(v, float64(x))
+		if c.vw == 0 {
+			for i := 1; i < n; i++ {
+				v = append(v, float64(x))
+			}
+			break
+		}
+		for i := 1; i < n; i++ {
+			x += unzigzag(r.read(c.vw)) << c.shift
+			v = append(v, float64(x))
+		}
+	default:
+		x, p := int64(c.v0), pow10[c.scale]
+		v = append(v, float64(x)/p)
+		for i := 1; i < n; i++ {
+			if c.vw > 0 {
+				x += unzigzag(r.read(c.vw)) << c.shift
+			}
+			v = append(v, float64(x)/p)
+		}
+	}
+	return v
+}
+
+func zigzag(x int64) uint64   { return uint64(x<<1) ^ uint64(x>>63) }
+func unzigzag(u uint64) int64 { return int64(u>>1) ^ -int64(u&1) }
+
+// bitWriter writes values LSB first.
+type bitWriter struct {
+	buf []byte
+	pos int // bits written
+}
+
+func (w *bitWriter) write(x uint64, width uint8) {
+	for width > 0 {
+		i, off := w.pos/8, uint(w.pos%8)
+		take := min(uint(width), 8-off)
+		w.buf[i] |= byte((x & (1<<take - 1)) << off)
+		x >>= take
+		width -= uint8(take)
+		w.pos += int(take)
+	}
+}
+
+func (w *bitWriter) write64(x uint64) {
+	w.write(x&0xFFFFFFFF, 32)
+	w.write(x>>32, 32)
+}
+
+// bitReader reads what bitWriter wrote: one unaligned 8-byte load per
+// value of up to 56 bits (the buffer's padding keeps it in bounds).
+type bitReader struct {
+	buf []byte
+	pos int
+}
+
+func (r *bitReader) read(width uint8) uint64 {
+	x := binary.LittleEndian.Uint64(r.buf[r.pos/8:]) >> uint(r.pos%8)
+	r.pos += int(width)
+	return x & (1<<width - 1)
+}
+
+func (r *bitReader) read64() uint64 {
+	lo := r.read(32)
+	return lo | r.read(32)<<32
+}
