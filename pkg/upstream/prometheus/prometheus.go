@@ -371,6 +371,10 @@ func (c *Client) Health(ctx context.Context) (string, error) {
 	_, err := c.call(ctx, http.MethodGet, "api/v1/status/buildinfo", nil, func(d *decoder) bool { return d.stringMap(info) })
 	if err == nil {
 		app := info["application"]
+		if app == "" && info["version"] == "" {
+			// VictoriaMetrics answers with an empty object.
+			return "Connected to a Prometheus-compatible API (it gives no build information)", nil
+		}
 		if app == "" {
 			app = "Prometheus"
 		}
