@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -173,6 +174,28 @@ type Client interface {
 	// accepted; ok is a sentence for the user ("Connected to Prometheus
 	// 2.42.0"). Its error says which credential was refused, if one was.
 	Health(ctx context.Context) (ok string, err error)
+}
+
+// LabelKey identifies a label set: names in order, each with its value.
+// Its bytes sort as Prometheus orders a range query's series (pairwise by
+// name then value, in name order; a prefix first).
+func LabelKey(l map[string]string) string {
+	names := make([]string, 0, len(l))
+	n := 0
+	for k, v := range l {
+		names = append(names, k)
+		n += len(k) + len(v) + 2
+	}
+	sort.Strings(names)
+	var b strings.Builder
+	b.Grow(n)
+	for _, k := range names {
+		b.WriteString(k)
+		b.WriteByte(0)
+		b.WriteString(l[k])
+		b.WriteByte(0)
+	}
+	return b.String()
 }
 
 // thousands writes n with comma thousands separators: 10,000.

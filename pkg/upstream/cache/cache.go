@@ -33,7 +33,6 @@ import (
 	"context"
 	"regexp"
 	"sort"
-	"strings"
 	"sync"
 	"time"
 
@@ -121,7 +120,7 @@ type seriesKey struct {
 	step     int64
 	phase    int64
 	identity string
-	labels   string // labelKey
+	labels   string // upstream.LabelKey
 }
 
 // held is one series' samples, known complete over [from, to].
@@ -332,7 +331,7 @@ func (a *answer) seriesKey(labels map[string]string) seriesKey {
 	if plainSelector(vk) {
 		vk = ""
 	}
-	return seriesKey{values: vk, step: a.k.step, phase: a.k.phase, identity: a.k.identity, labels: labelKey(labels)}
+	return seriesKey{values: vk, step: a.k.step, phase: a.k.phase, identity: a.k.identity, labels: upstream.LabelKey(labels)}
 }
 
 // keep packs a whole fetch's series for storing, in one pass over each;
@@ -397,7 +396,7 @@ func (a *answer) build(ctx context.Context, views []view, fresh upstream.Result,
 	a.sorted = sorted
 	prevKey := ""
 	for i, s := range fresh.Series {
-		k := labelKey(s.Labels)
+		k := upstream.LabelKey(s.Labels)
 		byLabels[k] = i
 		if i > 0 && k < prevKey {
 			a.sorted = false
@@ -810,24 +809,6 @@ func union(a, b []string) []string {
 		}
 	}
 	return out
-}
-
-// labelKey identifies a label set; its bytes sort as Prometheus orders a
-// range query's series (pairwise by name then value, in name order).
-func labelKey(l map[string]string) string {
-	names := make([]string, 0, len(l))
-	for k := range l {
-		names = append(names, k)
-	}
-	sort.Strings(names)
-	var b strings.Builder
-	for _, k := range names {
-		b.WriteString(k)
-		b.WriteByte(0)
-		b.WriteString(l[k])
-		b.WriteByte(0)
-	}
-	return b.String()
 }
 
 func mod(a, m int64) int64 {

@@ -3,7 +3,6 @@ package prometheus
 import (
 	"context"
 	"sort"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -160,7 +159,7 @@ func joinShards(results []upstream.Result, column []int64, grid Grid, lim Limits
 		}
 		last = max(last, r.Last)
 		for _, s := range r.Series {
-			k := labelKey(s.Labels)
+			k := upstream.LabelKey(s.Labels)
 			j := byKey[k]
 			if j == nil {
 				j = &joined{key: k, labels: s.Labels}
@@ -176,7 +175,7 @@ func joinShards(results []upstream.Result, column []int64, grid Grid, lim Limits
 		}
 	}
 	if late {
-		// In Prometheus' own order, by labels: labelKey's bytes sort as
+		// In Prometheus' own order, by labels: upstream.LabelKey's bytes sort as
 		// compareLabels does.
 		sort.SliceStable(order, func(a, b int) bool { return order[a].key < order[b].key })
 	}
@@ -234,21 +233,4 @@ func onColumn(t, column []int64, grid Grid) int {
 		return -1
 	}
 	return i
-}
-
-// labelKey identifies a label set.
-func labelKey(l map[string]string) string {
-	names := make([]string, 0, len(l))
-	for k := range l {
-		names = append(names, k)
-	}
-	sort.Strings(names)
-	var b strings.Builder
-	for _, k := range names {
-		b.WriteString(k)
-		b.WriteByte(0)
-		b.WriteString(l[k])
-		b.WriteByte(0)
-	}
-	return b.String()
 }
