@@ -536,7 +536,22 @@ func (a *answer) join(v view, f *series.Series, col *columnBuilder) (series.Seri
 		before := len(s.V)
 		scratch = scratch[:0]
 		s.V = ch.decode(&scratch, s.V, a.step)
-		if ch.t0 >= a.start && ch.t1 <= a.settled {
+		if ch.t1 <= a.settled && (ch.t0 >= a.start || (len(u.chunks) == 0 && len(pendT) == 0)) {
+			// Kept whole; a first chunk that begins before start keeps
+			// those samples (readers clip them) rather than be packed
+			// again every time the window slides a step.
+			if ch.t0 < a.start {
+				lo := 0
+				for lo < len(scratch) && scratch[lo] < a.start {
+					lo++
+				}
+				copy(s.V[before:], s.V[before+lo:])
+				s.V = s.V[:len(s.V)-lo]
+				scratch = scratch[lo:]
+				if len(scratch) == 0 {
+					continue
+				}
+			}
 			col.add(scratch)
 			if len(pendT) > 0 {
 				u.chunks = a.flush(u.chunks, pendT, pendV)
@@ -577,8 +592,14 @@ func (a *answer) join(v view, f *series.Series, col *columnBuilder) (series.Seri
 		if k := len(u.chunks) - 1; len(pendT) == 0 && k >= 0 && u.chunks[k].n < chunkLen {
 			last := u.chunks[k]
 			u.chunks = u.chunks[:k]
-			last.decode(&pendT, nil, a.step)
-			pendV = append(pendV, s.V[len(s.V)-int(last.n):]...)
+			var lt []int64
+			last.decode(&lt, nil, a.step)
+			lo := 0
+			for lo < len(lt) && lt[lo] < a.start {
+				lo++ // a first chunk that began before start
+			}
+			pendT = append(pendT, lt[lo:]...)
+			pendV = append(pendV, s.V[len(s.V)-(len(lt)-lo):]...)
 		}
 		s.V = append(s.V, f.V...)
 		pendT = append(pendT, f.T...)

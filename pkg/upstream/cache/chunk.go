@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"math"
 	"math/bits"
+	"slices"
 )
 
 // chunkLen is the most samples one chunk holds.
@@ -162,16 +163,22 @@ func (c *chunk) decode(t *[]int64, v []float64, step int64) []float64 {
 		}
 	case c.scale == 0:
 		x := int64(c.v0)
-		v = append(v, float64(x))
+		at := len(v)
+		v = slices.Grow(v, n)[:at+n]
+		out := v[at:]
+		out[0] = float64(x)
 		if c.vw == 0 {
 			for i := 1; i < n; i++ {
-				v = append(v, float64(x))
+				out[i] = float64(x)
 			}
 			break
 		}
+		mask, shift, w, pos, buf := uint64(1)<<c.vw-1, c.shift, int(c.vw), r.pos, r.buf
 		for i := 1; i < n; i++ {
-			x += unzigzag(r.read(c.vw)) << c.shift
-			v = append(v, float64(x))
+			u := binary.LittleEndian.Uint64(buf[pos>>3:]) >> uint(pos&7) & mask
+			pos += w
+			x += (int64(u>>1) ^ -int64(u&1)) << shift
+			out[i] = float64(x)
 		}
 	default:
 		x, p := int64(c.v0), pow10[c.scale]
@@ -189,21 +196,17 @@ func (c *chunk) decode(t *[]int64, v []float64, step int64) []float64 {
 func zigzag(x int64) uint64   { return uint64(x<<1) ^ uint64(x>>63) }
 func unzigzag(u uint64) int64 { return int64(u>>1) ^ -int64(u&1) }
 
-// bitWriter writes values LSB first.
+// bitWriter writes values LSB first, each with one 8-byte load and store
+// (the buffer's padding keeps it in bounds): up to 56 bits at a time.
 type bitWriter struct {
 	buf []byte
 	pos int // bits written
 }
 
 func (w *bitWriter) write(x uint64, width uint8) {
-	for width > 0 {
-		i, off := w.pos/8, uint(w.pos%8)
-		take := min(uint(width), 8-off)
-		w.buf[i] |= byte((x & (1<<take - 1)) << off)
-		x >>= take
-		width -= uint8(take)
-		w.pos += int(take)
-	}
+	b := w.buf[w.pos/8:]
+	binary.LittleEndian.PutUint64(b, binary.LittleEndian.Uint64(b)|x<<uint(w.pos%8))
+	w.pos += int(width)
 }
 
 func (w *bitWriter) write64(x uint64) {
