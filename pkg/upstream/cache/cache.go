@@ -320,6 +320,7 @@ type answer struct {
 	step                 int64
 	column               []int64 // the grid's times over [start, last], made when needed
 
+	scratch []int64 // a chunk's times, when it has gaps
 	sorted  bool
 	changed bool // anything to store: else the held series stay as they are
 	updates []update
@@ -501,6 +502,20 @@ func (b *columnBuilder) add(ts []int64) {
 	}
 }
 
+// addRun adds n times one step apart from t0.
+func (b *columnBuilder) addRun(t0 int64, n int) {
+	if b.shared && (b.n == 0 || t0 == b.t0+int64(b.n)*b.step) {
+		if b.n == 0 {
+			b.t0 = t0
+		}
+		b.n += n
+		return
+	}
+	for i := 0; i < n; i++ {
+		b.add([]int64{t0 + int64(i)*b.step})
+	}
+}
+
 func (b *columnBuilder) last() int64 {
 	if b.shared {
 		return b.t0 + int64(b.n-1)*b.step
@@ -526,33 +541,52 @@ func (a *answer) join(v view, f *series.Series, col *columnBuilder) (series.Seri
 	col.reset(a.step)
 	var pendT []int64
 	var pendV []float64
-	var scratch []int64
 	for ci := range v.chunks {
 		ch := &v.chunks[ci]
 		if ch.t1 < a.start || ch.t0 > a.settled {
 			u.changed = true
 			continue
 		}
+		// The chunk's samples in [start, settled]: [lo, hi). A chunk
+		// without gaps needs no times decoded: they are the grid's.
 		before := len(s.V)
-		scratch = scratch[:0]
-		s.V = ch.decode(&scratch, s.V, a.step)
-		if ch.t1 <= a.settled && (ch.t0 >= a.start || (len(u.chunks) == 0 && len(pendT) == 0)) {
-			// Kept whole; a first chunk that begins before start keeps
-			// those samples (readers clip them) rather than be packed
-			// again every time the window slides a step.
+		var ts []int64
+		lo, hi := 0, int(ch.n)
+		if ch.tw == 0 {
+			s.V = ch.decode(nil, s.V, a.step)
 			if ch.t0 < a.start {
-				lo := 0
-				for lo < len(scratch) && scratch[lo] < a.start {
-					lo++
-				}
-				copy(s.V[before:], s.V[before+lo:])
-				s.V = s.V[:len(s.V)-lo]
-				scratch = scratch[lo:]
-				if len(scratch) == 0 {
-					continue
-				}
+				lo = int((a.start - ch.t0 + a.step - 1) / a.step)
 			}
-			col.add(scratch)
+			if ch.t1 > a.settled {
+				hi = int((a.settled-ch.t0)/a.step) + 1
+			}
+		} else {
+			a.scratch = a.scratch[:0]
+			s.V = ch.decode(&a.scratch, s.V, a.step)
+			for lo < hi && a.scratch[lo] < a.start {
+				lo++
+			}
+			for hi > lo && a.scratch[hi-1] > a.settled {
+				hi--
+			}
+			ts = a.scratch[lo:hi]
+		}
+		if lo > 0 || hi < int(ch.n) {
+			copy(s.V[before:], s.V[before+lo:before+hi])
+			s.V = s.V[:before+hi-lo]
+		}
+		if hi <= lo {
+			continue
+		}
+		if ts == nil {
+			col.addRun(ch.t0+int64(lo)*a.step, hi-lo)
+		} else {
+			col.add(ts)
+		}
+		// Kept whole: a chunk inside [start, settled], or a first one that
+		// begins before start (readers clip those samples) rather than
+		// be packed again every time the window slides a step.
+		if ch.t1 <= a.settled && (ch.t0 >= a.start || (len(u.chunks) == 0 && len(pendT) == 0)) {
 			if len(pendT) > 0 {
 				u.chunks = a.flush(u.chunks, pendT, pendV)
 				pendT, pendV = pendT[:0], pendV[:0]
@@ -560,19 +594,15 @@ func (a *answer) join(v view, f *series.Series, col *columnBuilder) (series.Seri
 			u.chunks = append(u.chunks, *ch)
 			continue
 		}
-		// Clipped: what lies inside is packed again.
+		// Clipped at the end: what lies inside is packed again.
 		u.changed = true
-		lo, hi := 0, len(scratch)
-		for lo < hi && scratch[lo] < a.start {
-			lo++
+		if ts == nil {
+			for i := lo; i < hi; i++ {
+				pendT = append(pendT, ch.t0+int64(i)*a.step)
+			}
+		} else {
+			pendT = append(pendT, ts...)
 		}
-		for hi > lo && scratch[hi-1] > a.settled {
-			hi--
-		}
-		copy(s.V[before:], s.V[before+lo:before+hi])
-		s.V = s.V[:before+hi-lo]
-		col.add(scratch[lo:hi])
-		pendT = append(pendT, scratch[lo:hi]...)
 		pendV = append(pendV, s.V[before:]...)
 	}
 	if f != nil && len(f.T) > 0 {
@@ -592,8 +622,8 @@ func (a *answer) join(v view, f *series.Series, col *columnBuilder) (series.Seri
 		if k := len(u.chunks) - 1; len(pendT) == 0 && k >= 0 && u.chunks[k].n < chunkLen {
 			last := u.chunks[k]
 			u.chunks = u.chunks[:k]
-			var lt []int64
-			last.decode(&lt, nil, a.step)
+			a.scratch = last.times(a.scratch[:0], a.step)
+			lt := a.scratch
 			lo := 0
 			for lo < len(lt) && lt[lo] < a.start {
 				lo++ // a first chunk that began before start

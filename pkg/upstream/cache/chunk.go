@@ -134,25 +134,33 @@ func makeChunk(t []int64, v []float64, step int64) chunk {
 	return c
 }
 
+// times appends the chunk's times to dst, without its values.
+func (c *chunk) times(dst []int64, step int64) []int64 {
+	if c.tw == 0 {
+		for i := 0; i < int(c.n); i++ {
+			dst = append(dst, c.t0+int64(i)*step)
+		}
+		return dst
+	}
+	r := bitReader{buf: c.data}
+	ts := c.t0
+	dst = append(dst, ts)
+	for i := 1; i < int(c.n); i++ {
+		ts += (int64(r.read(c.tw)) + 1) * step
+		dst = append(dst, ts)
+	}
+	return dst
+}
+
 // decode appends the chunk's values to v and, when t is not nil, its
 // times to *t.
 func (c *chunk) decode(t *[]int64, v []float64, step int64) []float64 {
 	n := int(c.n)
 	r := bitReader{buf: c.data}
 	if t != nil {
-		if c.tw == 0 {
-			for i := 0; i < n; i++ {
-				*t = append(*t, c.t0+int64(i)*step)
-			}
-		} else {
-			ts := c.t0
-			*t = append(*t, ts)
-			for i := 1; i < n; i++ {
-				ts += (int64(r.read(c.tw)) + 1) * step
-				*t = append(*t, ts)
-			}
-		}
-	} else if c.tw > 0 {
+		*t = c.times(*t, step)
+	}
+	if c.tw > 0 {
 		r.pos += (n - 1) * int(c.tw)
 	}
 	switch {
