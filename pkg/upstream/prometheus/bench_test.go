@@ -185,7 +185,9 @@ func BenchmarkRatio(b *testing.B) {
 		}
 		b.Run(fmt.Sprintf("series=%d", n), func(b *testing.B) {
 			t := promtest.RunSides(b, srv, []promtest.Side{{Name: "raw", Op: raw}, {Name: "client", Op: client(false)}, {Name: "gzip", Op: client(true)}})
-			cpu := func(k string) float64 { return float64((t[k].CPU + t[k].ServerCPU).Microseconds()) / 1000 / float64(b.N) }
+			cpu := func(k string) float64 {
+				return float64((t[k].CPU + t[k].ServerCPU).Microseconds()) / 1000 / float64(b.N)
+			}
 			for _, k := range []string{"raw", "client", "gzip"} {
 				b.ReportMetric(cpu(k), k+"-cpu-ms/op")
 				b.ReportMetric(float64(t[k].ServerCPU.Microseconds())/1000/float64(b.N), k+"-prom-cpu-ms/op")
