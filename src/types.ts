@@ -117,10 +117,24 @@ export interface MemshapeOptions extends DataSourceJsonData {
   timeout?: number;
   /** Defaults to POST. */
   httpMethod?: 'POST' | 'GET';
-  /** The largest upstream answer the backend reads, in bytes; defaults to 256 MiB. */
+  /** The largest upstream answer the backend reads, in bytes; defaults to none for Prometheus (its answers stream and
+   *  are held to maxQueryBytes), 256 MiB for Datadog (whose client reads an answer whole). */
   maxResponseBytes?: number;
-  /** Ask the upstream for compressed answers; defaults to true. */
+  /** Ask the upstream for compressed answers; defaults to false for Prometheus (gzip costs it ~11× the CPU of the
+   *  answer), true for Datadog. */
   compression?: boolean;
+  /** The memory one query's decoded samples may take, in bytes; defaults to 1 GiB (~64,000 series of 7 days). */
+  maxQueryBytes?: number;
+  /** The byte budget of the data source's cache of samples; defaults to 512 MiB; 0 turns the cache off. */
+  cacheBytes?: number;
+  /** Split long range queries into shards of this length (e.g. "1d") fetched in parallel, for a query frontend
+   *  (Mimir, Cortex, Thanos) that caches by day; unset: one request. */
+  timeShard?: string;
+  /** Sent as the X-Scope-OrgID header: the tenant of Mimir or Cortex. */
+  tenant?: string;
+  /** Thanos Querier's partial_response: true accepts answers some stores could not add to (with a warning), false
+   *  makes them errors; unset leaves the querier's default. */
+  partialResponse?: boolean;
   /** Datadog site such as "datadoghq.com" or "datadoghq.eu", or a full URL for a proxy. */
   datadogSite?: string;
   /** Standard Grafana HTTP fields this editor reads. */
@@ -136,6 +150,8 @@ export const DEFAULT_UPSTREAM: Upstream = 'prometheus';
 export const DEFAULT_ANALYSIS_WINDOW: DefaultAnalysisWindow = '7d';
 export const DEFAULT_TIME_INTERVAL = '15s';
 export const DEFAULT_MAX_RESPONSE_BYTES = 256 * 2 ** 20;
+export const DEFAULT_MAX_QUERY_BYTES = 2 ** 30;
+export const DEFAULT_CACHE_BYTES = 512 * 2 ** 20;
 
 /** Secrets: only sent to the backend, never returned to the browser. */
 export interface MemshapeSecureJsonData {

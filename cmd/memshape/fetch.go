@@ -218,10 +218,10 @@ func (f *fetchConfig) preparePrometheus(req *upstreamRequest, getenv func(string
 }
 
 // newPrometheus is the one place the CLI builds a Prometheus client, with
-// hc carrying the credentials. The body cap and same-host redirects are
-// set here unless the client sets them itself.
+// hc carrying the credentials. Same-host redirects are set here; the
+// client holds the answer to its caps on decoded series, points and
+// memory, as the data source does.
 func newPrometheus(rawURL string, hc *http.Client) (*prometheus.Client, error) {
-	hc.Transport = upstream.CapBody(hc.Transport, upstream.Prometheus, 0)
 	upstream.SameHostRedirects(hc, upstream.Prometheus)
 	return prometheus.New(rawURL, hc)
 }

@@ -8,9 +8,12 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -61,9 +64,9 @@ func Fleet(name string, n, points int, end time.Time, every time.Duration) func(
 }
 
 // CPUTime is the CPU time (user + system) the server process has used so
-// far, read from /proc (Linux); 0 when it cannot be read.
+// far, read from /proc (Linux); 0 when it cannot be read (or s is nil).
 func (s *Server) CPUTime() time.Duration {
-	if s.cmd == nil || s.cmd.Process == nil {
+	if s == nil || s.cmd == nil || s.cmd.Process == nil {
 		return 0
 	}
 	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", s.cmd.Process.Pid))
@@ -90,16 +93,31 @@ func (s *Server) CPUTime() time.Duration {
 	return time.Duration(ut+st) * 10 * time.Millisecond
 }
 
-// BenchFleet is the benchmarks' fleet: 5,000 memory series (Fleet), 7 days
-// at 5 minutes ending at the start of the run, in one real Prometheus per
-// test binary, backfilled the first time a benchmark asks. StopBenchFleet
-// (from TestMain) stops it.
+// BenchFleet is the benchmarks' fleet: 20,000 memory series (Fleet), 7
+// days at 5 minutes, in one real Prometheus per test binary, started the
+// first time a benchmark asks; BenchFleetExpr selects the first 1,000,
+// 5,000 or all of them. The backfilled block is kept in the temporary
+// directory (BenchFleetDir) and reused by later runs, so that only the
+// first run pays the backfill (a few minutes). StopBenchFleet (from
+// TestMain) stops the server.
 const (
-	BenchFleetSeries = 5000
+	BenchFleetSeries = 20000
 	BenchFleetPoints = 2016
 	BenchFleetStep   = 5 * time.Minute
 	BenchFleetMetric = "memshape_bench_bytes"
 )
+
+// BenchFleetExpr selects the first n series of the fleet (n: 1,000 to
+// 10,000 in thousands, or all): a shard label matcher.
+func BenchFleetExpr(n int) string {
+	switch {
+	case n >= BenchFleetSeries:
+		return BenchFleetMetric
+	case n <= 1000:
+		return BenchFleetMetric + `{shard="0"}`
+	}
+	return fmt.Sprintf(`%s{shard=~"[0-%d]"}`, BenchFleetMetric, n/1000-1)
+}
 
 var (
 	benchOnce sync.Once
@@ -108,19 +126,78 @@ var (
 	benchEnd  time.Time
 )
 
+// BenchFleetDir is where the fleet's backfilled block is kept between
+// runs.
+func BenchFleetDir() string {
+	return filepath.Join(os.TempDir(), fmt.Sprintf("memshape-benchfleet-v2-%dx%dx%s", BenchFleetSeries, BenchFleetPoints, BenchFleetStep))
+}
+
 // BenchFleet returns the running fleet server and where its samples end.
 func BenchFleet(b testing.TB) (*Server, time.Time) {
 	Require(b)
 	benchOnce.Do(func() {
-		benchEnd = time.Now().Truncate(BenchFleetStep)
 		began := time.Now()
-		benchSrv, benchErr = Launch(Options{Generate: Fleet(BenchFleetMetric, BenchFleetSeries, BenchFleetPoints, benchEnd, BenchFleetStep)})
-		fmt.Fprintf(os.Stderr, "fleet: %d series × %d points backfilled and served in %s\n", BenchFleetSeries, BenchFleetPoints, time.Since(began).Round(time.Second))
+		var blocks string
+		blocks, benchEnd, benchErr = benchBlocks()
+		if benchErr != nil {
+			return
+		}
+		benchSrv, benchErr = Launch(Options{Blocks: blocks})
+		fmt.Fprintf(os.Stderr, "fleet: %d series × %d points ending %s, served in %s\n", BenchFleetSeries, BenchFleetPoints, benchEnd.UTC().Format(time.RFC3339), time.Since(began).Round(time.Second))
 	})
 	if benchErr != nil {
 		b.Fatal(benchErr)
 	}
 	return benchSrv, benchEnd
+}
+
+// benchBlocks returns the fleet's TSDB blocks, backfilling them once
+// (under a lock: test binaries run side by side).
+func benchBlocks() (dir string, end time.Time, err error) {
+	dir = BenchFleetDir()
+	lock, err := os.OpenFile(dir+".lock", os.O_CREATE|os.O_RDWR, 0o644)
+	if err != nil {
+		return "", end, err
+	}
+	defer lock.Close()
+	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX); err != nil {
+		return "", end, err
+	}
+	defer func() { _ = syscall.Flock(int(lock.Fd()), syscall.LOCK_UN) }()
+	if raw, err := os.ReadFile(dir + ".end"); err == nil && isDir(dir) {
+		if ms, err := strconv.ParseInt(strings.TrimSpace(string(raw)), 10, 64); err == nil {
+			return dir, time.UnixMilli(ms).UTC(), nil
+		}
+	}
+	_, promtool, err := Binaries()
+	if err != nil {
+		return "", end, err
+	}
+	began := time.Now()
+	end = time.Now().Truncate(BenchFleetStep).UTC()
+	tmp := dir + ".tmp"
+	_ = os.RemoveAll(tmp)
+	if err := os.MkdirAll(tmp, 0o755); err != nil {
+		return "", end, err
+	}
+	om := tmp + ".om.txt"
+	defer os.Remove(om)
+	if err := writeOpenMetricsFile(om, nil, Fleet(BenchFleetMetric, BenchFleetSeries, BenchFleetPoints, end, BenchFleetStep)); err != nil {
+		return "", end, err
+	}
+	if out, err := exec.Command(promtool, "tsdb", "create-blocks-from", "openmetrics", "--quiet",
+		"--max-block-duration=100000h", om, tmp).CombinedOutput(); err != nil {
+		return "", end, fmt.Errorf("promtool backfill failed: %v\n%s", err, out)
+	}
+	_ = os.RemoveAll(dir)
+	if err := os.Rename(tmp, dir); err != nil {
+		return "", end, err
+	}
+	if err := os.WriteFile(dir+".end", []byte(strconv.FormatInt(end.UnixMilli(), 10)), 0o644); err != nil {
+		return "", end, err
+	}
+	fmt.Fprintf(os.Stderr, "fleet: %d series × %d points backfilled into %s in %s (kept for later runs)\n", BenchFleetSeries, BenchFleetPoints, dir, time.Since(began).Round(time.Second))
+	return dir, end, nil
 }
 
 // StopBenchFleet stops the fleet server if a benchmark started it.
@@ -165,4 +242,9 @@ func Discard(r io.Reader, buf []byte) (n int64, err error) {
 			return n, err
 		}
 	}
+}
+
+func isDir(p string) bool {
+	fi, err := os.Stat(p)
+	return err == nil && fi.IsDir()
 }

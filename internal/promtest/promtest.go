@@ -64,6 +64,10 @@ type Options struct {
 	// given to Start: for fleets too big to hold in memory at once. The
 	// series of one metric name must be emitted together.
 	Generate func(emit func(series.Series) error) error
+	// Blocks, when set, is a folder of TSDB blocks made before (by
+	// promtool) that the server starts with, hard-linked (or copied) into
+	// its own data folder, which leaves them as they are.
+	Blocks string
 }
 
 // BasicAuth is a user name and password.
@@ -176,6 +180,11 @@ func Launch(opt Options, ss ...series.Series) (srv *Server, err error) {
 	dataDir := filepath.Join(dir, "data")
 	if err := os.MkdirAll(dataDir, 0o755); err != nil {
 		return nil, err
+	}
+	if opt.Blocks != "" {
+		if err := linkTree(opt.Blocks, dataDir); err != nil {
+			return nil, fmt.Errorf("bringing in the blocks of %s: %v", opt.Blocks, err)
+		}
 	}
 	if len(ss) > 0 || opt.Generate != nil {
 		omPath := filepath.Join(dir, "series.om.txt")
@@ -555,4 +564,39 @@ func formatMillis(ms int64) string {
 		return strconv.FormatInt(sec, 10)
 	}
 	return fmt.Sprintf("%d.%03d", sec, frac)
+}
+
+// linkTree hard-links (or, across file systems, copies) every file under
+// src into dst, keeping the folder layout.
+func linkTree(src, dst string) error {
+	return filepath.WalkDir(src, func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, err := filepath.Rel(src, p)
+		if err != nil {
+			return err
+		}
+		to := filepath.Join(dst, rel)
+		if d.IsDir() {
+			return os.MkdirAll(to, 0o755)
+		}
+		if err := os.Link(p, to); err == nil {
+			return nil
+		}
+		in, err := os.Open(p)
+		if err != nil {
+			return err
+		}
+		defer in.Close()
+		out, err := os.Create(to)
+		if err != nil {
+			return err
+		}
+		if _, err := io.Copy(out, in); err != nil {
+			out.Close()
+			return err
+		}
+		return out.Close()
+	})
 }

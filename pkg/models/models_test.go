@@ -64,16 +64,37 @@ func TestSettingsDefaultsAndChecks(t *testing.T) {
 	assert.Equal(t, 7*24*time.Hour, s.AnalysisWindow)
 	assert.Equal(t, 15*time.Second, s.ScrapeInterval)
 	assert.Equal(t, "POST", s.HTTPMethod)
-	assert.EqualValues(t, 256<<20, s.MaxResponseBytes)
-	assert.True(t, s.Compression)
+	// Prometheus: no gzip (it costs Prometheus ~11× the CPU of the
+	// answer), no cap on the body; memory per query and the cache's
+	// budget instead; no shards, tenant or partial_response.
+	assert.Zero(t, s.MaxResponseBytes)
+	assert.False(t, s.Compression)
+	assert.EqualValues(t, 1<<30, s.MaxQueryBytes)
+	assert.EqualValues(t, 512<<20, s.CacheBytes)
+	assert.Zero(t, s.TimeShard)
+	assert.Empty(t, s.Tenant)
+	assert.Nil(t, s.PartialResponse)
 
-	s, err = LoadSettings(instance("http://prom:9090", `{"analysisWindow":"14d","timeInterval":"30s","httpMethod":"get","maxResponseBytes":"1048576","compression":false}`, nil))
+	// Datadog: gzip and a body cap (its client holds the body whole).
+	s, err = LoadSettings(instance("", `{"upstream":"datadog"}`, map[string]string{"datadogApiKey": "k-1234", "datadogAppKey": "a-1234"}))
+	require.NoError(t, err)
+	assert.True(t, s.Compression)
+	assert.EqualValues(t, 256<<20, s.MaxResponseBytes)
+
+	s, err = LoadSettings(instance("http://prom:9090", `{"analysisWindow":"14d","timeInterval":"30s","httpMethod":"get","maxResponseBytes":"1048576","compression":true,
+		"maxQueryBytes":2147483648,"cacheBytes":"0","timeShard":"1d","tenant":" team-a ","partialResponse":false}`, nil))
 	require.NoError(t, err)
 	assert.Equal(t, 14*24*time.Hour, s.AnalysisWindow)
 	assert.Equal(t, 30*time.Second, s.ScrapeInterval)
 	assert.Equal(t, "GET", s.HTTPMethod)
 	assert.EqualValues(t, 1<<20, s.MaxResponseBytes)
-	assert.False(t, s.Compression)
+	assert.True(t, s.Compression)
+	assert.EqualValues(t, 2<<30, s.MaxQueryBytes)
+	assert.Zero(t, s.CacheBytes, "0 turns the cache off")
+	assert.Equal(t, 24*time.Hour, s.TimeShard)
+	assert.Equal(t, "team-a", s.Tenant)
+	require.NotNil(t, s.PartialResponse)
+	assert.False(t, *s.PartialResponse)
 
 	for jd, want := range map[string]string{
 		`{"upstream": `:                "not valid JSON",
@@ -84,6 +105,10 @@ func TestSettingsDefaultsAndChecks(t *testing.T) {
 		`{"maxResponseBytes":12}`:      "between 1 MiB and 1 TiB",
 		`{"maxSeries":0.5}`:            "series cap 0.5 is not usable",
 		`{"maxPoints":"lots"}`:         "points cap",
+		`{"maxQueryBytes":1000}`:       "memory per query 1000 is not usable",
+		`{"cacheBytes":-1}`:            "cache size -1 is not usable",
+		`{"timeShard":"5m"}`:           `time shard "5m" is not usable`,
+		`{"tenant":"a\nb"}`:            "line break",
 	} {
 		_, err := LoadSettings(instance("http://prom:9090", jd, nil))
 		assert.ErrorContains(t, err, want, jd)

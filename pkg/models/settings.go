@@ -25,6 +25,11 @@ const (
 	MaxTimeout            = 10 * time.Minute
 	DefaultAnalysisWindow = 7 * 24 * time.Hour
 	DefaultScrapeInterval = 15 * time.Second
+	// DefaultCacheBytes is the default budget of an instance's cache.
+	DefaultCacheBytes = 512 << 20
+	// DefaultDatadogMaxBody caps a Datadog answer, which its client reads
+	// whole before decoding.
+	DefaultDatadogMaxBody = upstream.DefaultMaxBody
 )
 
 // Secret is a string that never prints: fmt, logs and JSON see
@@ -60,14 +65,35 @@ type Settings struct {
 	ScrapeInterval time.Duration
 	// HTTPMethod is POST or GET for Prometheus queries.
 	HTTPMethod string
-	// MaxResponseBytes caps one upstream answer.
+	// MaxResponseBytes caps one upstream answer's bytes; 0 is no cap on
+	// the body (Prometheus' default: its answer is decoded as it streams
+	// and held to MaxQueryBytes). Datadog's client holds a body whole, so
+	// it gets DefaultDatadogMaxBody.
 	MaxResponseBytes int64
-	// Compression asks the upstream for gzip.
+	// Compression asks the upstream for gzip: off for Prometheus unless
+	// set (compressing costs Prometheus about 11 times the CPU of the
+	// answer), on for Datadog (a remote service that compresses cheaply).
 	Compression bool
 	// MaxSeries and MaxPoints cap what one query may return (0: the
 	// upstream client's defaults, upstream.DefaultMaxSeries and
 	// DefaultMaxPoints).
 	MaxSeries, MaxPoints int
+	// MaxQueryBytes caps the memory one query's decoded samples and labels
+	// take (jsonData.maxQueryBytes; default upstream.DefaultMaxBytes).
+	MaxQueryBytes int64
+	// CacheBytes is the byte budget of the instance's cache of samples
+	// (jsonData.cacheBytes; default DefaultCacheBytes; 0 turns the cache
+	// off only when written as 0).
+	CacheBytes int64
+	// TimeShard splits long range queries into shards of this length
+	// fetched in parallel (jsonData.timeShard, e.g. "1d"; 0: one request),
+	// for a query frontend that caches by day.
+	TimeShard time.Duration
+	// Tenant is sent as X-Scope-OrgID (jsonData.tenant): Mimir, Cortex.
+	Tenant string
+	// PartialResponse is Thanos' partial_response (jsonData.
+	// partialResponse); nil leaves the querier's default.
+	PartialResponse *bool
 
 	BearerToken   Secret
 	DatadogAPIKey Secret
@@ -132,21 +158,26 @@ type jsonData struct {
 	Compression      *bool           `json:"compression"`
 	MaxSeries        json.RawMessage `json:"maxSeries"`
 	MaxPoints        json.RawMessage `json:"maxPoints"`
+	MaxQueryBytes    json.RawMessage `json:"maxQueryBytes"`
+	CacheBytes       json.RawMessage `json:"cacheBytes"`
+	TimeShard        string          `json:"timeShard"`
+	Tenant           string          `json:"tenant"`
+	PartialResponse  *bool           `json:"partialResponse"`
 }
 
 // LoadSettings reads and checks a data source instance's settings.
 func LoadSettings(s backend.DataSourceInstanceSettings) (Settings, error) {
 	out := Settings{
-		URL:              strings.TrimSpace(s.URL),
-		BearerToken:      Secret(s.DecryptedSecureJSONData["bearerToken"]),
-		DatadogAPIKey:    Secret(s.DecryptedSecureJSONData["datadogApiKey"]),
-		DatadogAppKey:    Secret(s.DecryptedSecureJSONData["datadogAppKey"]),
-		Timeout:          DefaultTimeout,
-		AnalysisWindow:   DefaultAnalysisWindow,
-		ScrapeInterval:   DefaultScrapeInterval,
-		HTTPMethod:       "POST",
-		MaxResponseBytes: upstream.DefaultMaxBody,
-		Compression:      true,
+		URL:            strings.TrimSpace(s.URL),
+		BearerToken:    Secret(s.DecryptedSecureJSONData["bearerToken"]),
+		DatadogAPIKey:  Secret(s.DecryptedSecureJSONData["datadogApiKey"]),
+		DatadogAppKey:  Secret(s.DecryptedSecureJSONData["datadogAppKey"]),
+		Timeout:        DefaultTimeout,
+		AnalysisWindow: DefaultAnalysisWindow,
+		ScrapeInterval: DefaultScrapeInterval,
+		HTTPMethod:     "POST",
+		MaxQueryBytes:  upstream.DefaultMaxBytes,
+		CacheBytes:     DefaultCacheBytes,
 	}
 	out.secrets = &secretSet{}
 	for _, v := range s.DecryptedSecureJSONData {
@@ -210,16 +241,47 @@ func LoadSettings(s backend.DataSourceInstanceSettings) (Settings, error) {
 	default:
 		return out, fmt.Errorf("HTTP method %q is not supported: choose POST or GET in the data source settings", jd.HTTPMethod)
 	}
+	// Compression and the body cap by what they cost each upstream.
+	out.Compression = out.Upstream == upstream.Datadog
+	if out.Upstream == upstream.Datadog {
+		out.MaxResponseBytes = DefaultDatadogMaxBody
+	}
 	if !isUnset(jd.MaxResponseBytes) {
 		n, err := strconv.ParseFloat(strings.Trim(string(jd.MaxResponseBytes), `" `), 64)
 		if err != nil || math.IsNaN(n) || n < 1<<20 || n > 1<<40 {
-			return out, fmt.Errorf("response size cap %s is not usable: give a number of bytes between 1 MiB and 1 TiB, or leave it empty for 256 MiB", jd.MaxResponseBytes)
+			return out, fmt.Errorf("response size cap %s is not usable: give a number of bytes between 1 MiB and 1 TiB, or leave it empty for none (Prometheus) or 256 MiB (Datadog)", jd.MaxResponseBytes)
 		}
 		out.MaxResponseBytes = int64(n)
 	}
 	if jd.Compression != nil {
 		out.Compression = *jd.Compression
 	}
+	if !isUnset(jd.MaxQueryBytes) {
+		n, err := strconv.ParseFloat(strings.Trim(string(jd.MaxQueryBytes), `" `), 64)
+		if err != nil || math.IsNaN(n) || n < 16<<20 || n > 1<<40 {
+			return out, fmt.Errorf("memory per query %s is not usable: give a number of bytes between 16 MiB and 1 TiB in the data source settings, or leave it empty for 1 GiB", jd.MaxQueryBytes)
+		}
+		out.MaxQueryBytes = int64(n)
+	}
+	if !isUnset(jd.CacheBytes) {
+		n, err := strconv.ParseFloat(strings.Trim(string(jd.CacheBytes), `" `), 64)
+		if err != nil || math.IsNaN(n) || (n != 0 && n < 1<<20) || n > 1<<40 {
+			return out, fmt.Errorf("cache size %s is not usable: give a number of bytes between 1 MiB and 1 TiB (0 turns the cache off) in the data source settings, or leave it empty for 512 MiB", jd.CacheBytes)
+		}
+		out.CacheBytes = int64(n)
+	}
+	if ts := strings.TrimSpace(jd.TimeShard); ts != "" && ts != "0" && ts != "off" {
+		d, err := gtime.ParseIntervalStringToTimeDuration(ts)
+		if err != nil || d < time.Hour {
+			return out, fmt.Errorf("time shard %q is not usable: write a duration of an hour or more, such as 1d (a query frontend's day), or leave it empty for one request per query", ts)
+		}
+		out.TimeShard = d
+	}
+	out.Tenant = strings.TrimSpace(jd.Tenant)
+	if strings.ContainsAny(out.Tenant, "\r\n") {
+		return out, errors.New("the tenant (X-Scope-OrgID) holds a line break: give the tenant ID alone")
+	}
+	out.PartialResponse = jd.PartialResponse
 	if out.MaxSeries, err = parseCap(jd.MaxSeries, "series cap", 1, 1_000_000); err != nil {
 		return out, err
 	}

@@ -10,171 +10,123 @@ import (
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
-	"runtime"
+	"os"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
-	"github.com/grafana/grafana-plugin-sdk-go/backend/instancemgmt"
 	promapi "github.com/prometheus/client_golang/api"
 	promv1 "github.com/prometheus/client_golang/api/prometheus/v1"
 	prommodel "github.com/prometheus/common/model"
 
 	"github.com/memshape/memory-datasource/internal/promtest"
+	"github.com/memshape/memory-datasource/pkg/upstream/cache"
 )
 
-// BenchmarkQueryData runs, against the real Prometheus holding the
-// benchmark fleet (promtest.BenchFleet: 7 days at 5 minutes), both sides in
-// one run:
-//
-//   - raw: the query_range a 7-day analysis window needs, body read and
-//     thrown away — the least any data source can do;
-//   - alert: an alert rule's evaluation through the plugin (a new instance
-//     each time: the first evaluation, nothing cached);
-//   - alert-again: the same rule on the same instance (what each later
-//     evaluation costs with the cache);
-//   - all: a 7-day panel with output all (series, overlays, table).
-//
-// It reports the body, the peak heap and its ratio to the body, and CPU.
-// No timing is asserted.
-func BenchmarkQueryData(b *testing.B) {
-	srv, end := promtest.BenchFleet(b)
-	week := 7 * 24 * time.Hour
-	step := promtest.BenchFleetStep
-	for _, n := range []int{1000, 5000} {
-		expr := promtest.BenchFleetMetric
-		if n == 1000 {
-			expr += `{shard="0"}`
-		}
-		body := int64(0)
-		b.Run(fmt.Sprintf("series=%d/raw", n), func(b *testing.B) {
-			form := url.Values{"query": {expr}, "start": {unix(end.Add(-week))}, "end": {unix(end)}, "step": {strconv.Itoa(int(step.Seconds()))}}
-			buf := make([]byte, 64<<10)
-			benchOp(b, srv, &body, func() (n int64, err error) {
-				err = promtest.RawQueryRange(context.Background(), http.DefaultClient, srv.URL, form, func(r io.Reader) error {
-					n, err = promtest.Discard(r, buf)
-					return err
-				})
-				return n, err
-			})
-		})
-		model, _ := json.Marshal(map[string]any{"expr": expr})
-		alert := func(ds instancemgmt.Instance) func() (int64, error) {
-			return func() (int64, error) {
-				resp, err := ds.(*Datasource).QueryData(context.Background(), &backend.QueryDataRequest{
-					Headers: map[string]string{AlertHeader: "true"},
-					Queries: []backend.DataQuery{{RefID: "A", JSON: model, TimeRange: backend.TimeRange{From: end.Add(-10 * time.Minute), To: end}, Interval: time.Second, MaxDataPoints: 43200}},
-				})
-				if err != nil {
-					return 0, err
-				}
-				if dr := resp.Responses["A"]; dr.Error != nil || len(dr.Frames) != n {
-					return 0, fmt.Errorf("%d frames, error %v", len(dr.Frames), dr.Error)
-				}
-				return body, nil
+// The benchmarks below run the data source as Grafana does, against the
+// real Prometheus holding the benchmark fleet (promtest.BenchFleet: 20,000
+// series, 7 days at 5 minutes), on a data source left on its defaults
+// unless a side says otherwise. No timing is asserted: they report.
+
+// fleetSizes are the fleets measured; MEMSHAPE_BENCH_SERIES (e.g.
+// "1000,5000") picks others.
+func fleetSizes() []int {
+	sizes := []int{1000, 5000, 20000}
+	if v := os.Getenv("MEMSHAPE_BENCH_SERIES"); v != "" {
+		sizes = nil
+		for _, f := range strings.Split(v, ",") {
+			if n, err := strconv.Atoi(strings.TrimSpace(f)); err == nil && n > 0 {
+				sizes = append(sizes, n)
 			}
 		}
-		newDS := func(b *testing.B) instancemgmt.Instance {
-			ds, err := NewDatasource(context.Background(), *settings(srv.URL, `{"compression":false}`, nil))
-			if err != nil {
-				b.Fatal(err)
-			}
-			return ds
-		}
-		b.Run(fmt.Sprintf("series=%d/alert", n), func(b *testing.B) {
-			benchOp(b, srv, nil, func() (int64, error) { return alert(newDS(b))() })
-		})
-		b.Run(fmt.Sprintf("series=%d/alert-again", n), func(b *testing.B) {
-			ds := newDS(b)
-			if _, err := alert(ds)(); err != nil {
-				b.Fatal(err)
-			}
-			benchOp(b, srv, nil, alert(ds))
-		})
-		b.Run(fmt.Sprintf("series=%d/all", n), func(b *testing.B) {
-			all, _ := json.Marshal(map[string]any{"expr": expr, "output": "all"})
-			benchOp(b, srv, nil, func() (int64, error) {
-				ds := newDS(b).(*Datasource)
-				resp, err := ds.QueryData(context.Background(), &backend.QueryDataRequest{Queries: []backend.DataQuery{
-					{RefID: "A", JSON: all, TimeRange: backend.TimeRange{From: end.Add(-week), To: end}, Interval: 10 * time.Minute, MaxDataPoints: 1000},
-				}})
-				if err != nil {
-					return 0, err
-				}
-				if dr := resp.Responses["A"]; dr.Error != nil {
-					return 0, dr.Error
-				}
-				return body, nil
-			})
-		})
 	}
+	return sizes
 }
 
-func unix(t time.Time) string { return strconv.FormatInt(t.Unix(), 10) }
+// benchRule is an alert rule over the first n series of the fleet, as
+// Grafana's alerting sends it: a 10-minute range ending at `at`.
+type benchRule struct {
+	n    int
+	expr string
+}
 
-// benchOp times op and reports the body it read (or *body, the raw
-// side's, when it reads none of its own), the peak heap, their ratio and
-// CPU (ours and Prometheus').
-func benchOp(b *testing.B, srv *promtest.Server, body *int64, op func() (int64, error)) {
-	b.ReportAllocs()
-	var peak uint64
-	var n int64
-	var cpu, promCPU time.Duration
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		b.StopTimer()
-		hp := promtest.StartHeapPeak()
-		c0, p0 := promtest.ProcessCPU(), srv.CPUTime()
-		b.StartTimer()
-		read, err := op()
-		b.StopTimer()
-		cpu += promtest.ProcessCPU() - c0
-		promCPU += srv.CPUTime() - p0
-		peak = max(peak, hp.Stop())
-		if err != nil {
-			b.Fatal(err)
-		}
-		n = read
+func (r benchRule) evaluate(ds *Datasource, at time.Time) error {
+	model, _ := json.Marshal(map[string]any{"expr": r.expr})
+	resp, err := ds.QueryData(context.Background(), &backend.QueryDataRequest{
+		Headers: map[string]string{AlertHeader: "true"},
+		Queries: []backend.DataQuery{{RefID: "A", JSON: model, TimeRange: backend.TimeRange{From: at.Add(-10 * time.Minute), To: at}, Interval: time.Second, MaxDataPoints: 43200}},
+	})
+	if err != nil {
+		return err
 	}
-	if body != nil {
-		*body = n
+	if dr := resp.Responses["A"]; dr.Error != nil || len(dr.Frames) != r.n {
+		return fmt.Errorf("%d series: %d frames, error %v", r.n, len(dr.Frames), dr.Error)
 	}
-	b.ReportMetric(float64(n)/(1<<20), "body-MiB")
-	b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MiB")
-	if n > 0 {
-		b.ReportMetric(float64(peak)/float64(n), "peak/body")
+	return nil
+}
+
+// panel is a 7-day time-series panel with every output (series, fits,
+// forecast, verdict table) over the first n series, ending at `at`.
+func (r benchRule) panel(ds *Datasource, at time.Time) error {
+	model, _ := json.Marshal(map[string]any{"expr": r.expr, "output": "all"})
+	resp, err := ds.QueryData(context.Background(), &backend.QueryDataRequest{Queries: []backend.DataQuery{
+		{RefID: "A", JSON: model, TimeRange: backend.TimeRange{From: at.Add(-week), To: at}, Interval: 10 * time.Minute, MaxDataPoints: 1000},
+	}})
+	if err != nil {
+		return err
 	}
-	b.ReportMetric(float64(cpu.Milliseconds())/float64(b.N), "cpu-ms/op")
-	b.ReportMetric(float64(promCPU.Milliseconds())/float64(b.N), "prom-cpu-ms/op")
+	return resp.Responses["A"].Error
+}
+
+func newBenchDS(b *testing.B, u, jsonData string) *Datasource {
+	ds, err := NewDatasource(context.Background(), *settings(u, jsonData, nil))
+	if err != nil {
+		b.Fatal(err)
+	}
+	return ds.(*Datasource)
 }
 
 // BenchmarkQueryDataRatio measures, inside each op, back to back and in
-// rotating order so that a shared machine's load falls on every side alike,
-// for 1,000 and 5,000 series of the benchmark fleet:
+// rotating order so that a shared machine's load falls on every side
+// alike, for 1,000, 5,000 and 20,000 series of the fleet:
 //
 //   - raw: the very query_range the plugin sends (recorded from its first
-//     evaluation), body read and thrown away: the floor any client pays;
+//     evaluation), uncompressed, body read and thrown away: the floor any
+//     client pays;
 //   - raw+decode: the same request through client_golang's API client
 //     (api/prometheus/v1 QueryRange, decoded into model.Matrix): what a
 //     Go program that reads Prometheus pays;
-//   - alert: an alert rule's first evaluation through the plugin (a new
-//     instance: nothing cached; fetch, decode, classify, frames);
-//   - alert-again: the same rule evaluated again on a warm instance.
+//   - predict_linear: `predict_linear(<expr>[7d], 4h)` as an instant
+//     query (body thrown away): what today's leak alert costs;
+//   - alert: an alert rule's first evaluation through the plugin on a new
+//     data source left on its defaults (nothing cached; fetch, decode,
+//     classify, frames);
+//   - alert-gzip: the same with compression turned on (1,000 and 5,000
+//     series): the trade the default avoids;
+//   - alert-next: the rule evaluated one step (5 minutes) later on a warm
+//     instance: only the new samples fetched — an alert rule's steady
+//     state;
+//   - alert-again: the rule evaluated again within the same step (nothing
+//     fetched).
 //
-// It reports each side's wall milliseconds per op and the ratios
-// alert/raw+decode and alert/raw. No timing is asserted.
+// It reports each side's wall milliseconds per op and the ratios, and
+// for raw, alert and alert-next the CPU time (this process and
+// Prometheus, and this process alone) and alert/raw in CPU time, which a
+// loaded machine moves less than the wall time. No timing is asserted.
 //
-// Run: go test ./pkg/plugin -run '^$' -bench QueryDataRatio -benchtime 6x
+// Run: go test ./pkg/plugin -run '^$' -bench QueryDataRatio -benchtime 3x -timeout 90m
 func BenchmarkQueryDataRatio(b *testing.B) {
 	srv, end := promtest.BenchFleet(b)
-	for _, n := range []int{1000, 5000} {
-		expr := promtest.BenchFleetMetric
-		if n == 1000 {
-			expr += `{shard="0"}`
-		}
-		// Record the form of the plugin's query_range through a pass-through proxy.
+	step := promtest.BenchFleetStep
+	// Evaluations start two hours before the fleet's end, so that each
+	// later one finds new samples.
+	at0 := end.Add(-2 * time.Hour)
+	for _, n := range fleetSizes() {
+		rule := benchRule{n: n, expr: promtest.BenchFleetExpr(n)}
+		// Record the form of the plugin's query_range through a
+		// pass-through proxy.
 		target, _ := url.Parse(srv.URL)
 		var sent url.Values
 		proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -189,34 +141,14 @@ func BenchmarkQueryDataRatio(b *testing.B) {
 			}
 			httputil.NewSingleHostReverseProxy(target).ServeHTTP(w, r)
 		}))
-		model, _ := json.Marshal(map[string]any{"expr": expr})
-		evaluate := func(ds *Datasource) error {
-			resp, err := ds.QueryData(context.Background(), &backend.QueryDataRequest{
-				Headers: map[string]string{AlertHeader: "true"},
-				Queries: []backend.DataQuery{{RefID: "A", JSON: model, TimeRange: backend.TimeRange{From: end.Add(-10 * time.Minute), To: end}, Interval: time.Second, MaxDataPoints: 43200}},
-			})
-			if err != nil {
-				return err
-			}
-			if dr := resp.Responses["A"]; dr.Error != nil || len(dr.Frames) != n {
-				return fmt.Errorf("%d frames, error %v", len(dr.Frames), dr.Error)
-			}
-			return nil
-		}
-		newDS := func(u string) *Datasource {
-			ds, err := NewDatasource(context.Background(), *settings(u, `{"compression":false}`, nil))
-			if err != nil {
-				b.Fatal(err)
-			}
-			return ds.(*Datasource)
-		}
-		if err := evaluate(newDS(proxy.URL)); err != nil {
+		if err := rule.evaluate(newBenchDS(b, proxy.URL, `{}`), at0); err != nil {
 			b.Fatal(err)
 		}
 		proxy.Close()
 		if sent == nil {
 			b.Fatal("the plugin sent no query_range")
 		}
+		sent.Del("timeout")
 		parse := func(k string) time.Time {
 			f, _ := strconv.ParseFloat(sent.Get(k), 64)
 			return time.UnixMilli(int64(f * 1000))
@@ -243,40 +175,146 @@ func BenchmarkQueryDataRatio(b *testing.B) {
 			}
 			return err
 		}
-		warm := newDS(srv.URL)
-		if err := evaluate(warm); err != nil {
+		predict := func() error {
+			form := url.Values{"query": {fmt.Sprintf("predict_linear(%s[7d], 4 * 3600)", rule.expr)}, "time": {unix(rng.End)}}
+			req, err := http.NewRequest(http.MethodPost, srv.URL+"/api/v1/query", strings.NewReader(form.Encode()))
+			if err != nil {
+				return err
+			}
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			resp, err := hc.Do(req)
+			if err != nil {
+				return err
+			}
+			defer resp.Body.Close()
+			if resp.StatusCode != http.StatusOK {
+				return fmt.Errorf("predict_linear: HTTP %d", resp.StatusCode)
+			}
+			_, err = promtest.Discard(resp.Body, buf)
+			return err
+		}
+		warm := newBenchDS(b, srv.URL, `{}`)
+		if err := rule.evaluate(warm, at0); err != nil {
 			b.Fatal(err)
 		}
-		sides := []struct {
-			name string
-			op   func() error
-		}{
-			{"raw", raw},
-			{"raw+decode", rawDecode},
-			{"alert", func() error { return evaluate(newDS(srv.URL)) }},
-			{"alert-again", func() error { return evaluate(warm) }},
+		next := 0
+		sides := []promtest.Side{
+			{Name: "raw", Op: raw},
+			{Name: "raw+decode", Op: rawDecode},
+			{Name: "predict_linear", Op: predict},
+			{Name: "alert", Op: func() error { return rule.evaluate(newBenchDS(b, srv.URL, `{}`), at0) }},
+			{Name: "alert-next", Op: func() error { next++; return rule.evaluate(warm, at0.Add(time.Duration(next)*step)) }},
+			{Name: "alert-again", Op: func() error { return rule.evaluate(warm, at0.Add(time.Duration(next)*step)) }},
+		}
+		if n <= 5000 {
+			// A longer timeout: at 5,000 series gzip can pass the default.
+			sides = append(sides, promtest.Side{Name: "alert-gzip", Op: func() error {
+				return rule.evaluate(newBenchDS(b, srv.URL, `{"compression":true,"timeout":600}`), at0)
+			}})
 		}
 		b.Run(fmt.Sprintf("series=%d", n), func(b *testing.B) {
-			wall := make([]time.Duration, len(sides))
-			for i := 0; i < b.N; i++ {
-				for j := range sides {
-					k := (i + j) % len(sides)
-					runtime.GC()
-					t0 := time.Now()
-					if err := sides[k].op(); err != nil {
-						b.Fatal(err)
-					}
-					wall[k] += time.Since(t0)
-				}
+			load0 := loadAverage()
+			t := promtest.RunSides(b, srv, sides)
+			// CPU, this process's and Prometheus': what a saturated
+			// machine's wall time follows.
+			cpu := func(k string) float64 { return float64((t[k].CPU + t[k].ServerCPU).Milliseconds()) / float64(b.N) }
+			for _, k := range []string{"raw", "alert", "alert-next"} {
+				b.ReportMetric(cpu(k), k+"-cpu-ms/op")
+				b.ReportMetric(float64(t[k].CPU.Milliseconds())/float64(b.N), k+"-plugin-cpu-ms/op")
 			}
-			ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 / float64(b.N) }
-			for k, s := range sides {
-				b.ReportMetric(ms(wall[k]), s.name+"-ms/op")
+			b.ReportMetric(cpu("alert")/cpu("raw"), "alert/raw-cpu")
+			b.ReportMetric(promtest.Ratio(t, "alert", "raw"), "alert/raw")
+			b.ReportMetric(promtest.Ratio(t, "alert", "raw+decode"), "alert/raw+decode")
+			b.ReportMetric(promtest.Ratio(t, "alert", "predict_linear"), "alert/predict_linear")
+			b.ReportMetric(promtest.Ratio(t, "alert-next", "alert"), "next/alert")
+			b.ReportMetric(promtest.Ratio(t, "alert-again", "alert"), "again/alert")
+			if _, ok := t["alert-gzip"]; ok {
+				b.ReportMetric(promtest.Ratio(t, "alert-gzip", "raw"), "gzip/raw")
 			}
-			b.ReportMetric(float64(wall[2])/float64(wall[1]), "alert/raw+decode")
-			b.ReportMetric(float64(wall[2])/float64(wall[0]), "alert/raw")
-			b.ReportMetric(float64(wall[3])/float64(wall[2]), "again/alert")
 			b.ReportMetric(float64(rng.End.Sub(rng.Start)/rng.Step)+1, "points/series")
+			b.ReportMetric((load0+loadAverage())/2, "load-avg")
 		})
 	}
+}
+
+// BenchmarkQueryDataMemory runs each operation alone and reports its
+// peak resident memory (the process's, above what it held just before,
+// after giving freed memory back to the system) beside the decoded
+// samples it handles — 16 bytes a point, a timestamp and a float64, as
+// any decoder holds them; for a panel, the analysis window's and the
+// panel's own — and the ratio, for 1,000, 5,000 and 20,000 series on a
+// data source left on its defaults:
+//
+//   - alert: an alert rule's first evaluation (a new instance);
+//   - alert-next: the same rule one step later on the warm instance (its
+//     cache holds the fleet: held-MiB);
+//   - panel: a 7-day panel with every output, on a new instance.
+//
+// Run: go test ./pkg/plugin -run '^$' -bench QueryDataMemory -benchtime 2x -timeout 60m
+func BenchmarkQueryDataMemory(b *testing.B) {
+	srv, end := promtest.BenchFleet(b)
+	at0 := end.Add(-2 * time.Hour)
+	for _, n := range fleetSizes() {
+		rule := benchRule{n: n, expr: promtest.BenchFleetExpr(n)}
+		decoded := float64(n) * float64(promtest.BenchFleetPoints) * 16
+		// A panel decodes the analysis window and its own range at its
+		// step (10 minutes over 7 days).
+		panelDecoded := float64(n) * float64(promtest.BenchFleetPoints+int(week/(10*time.Minute))+1) * 16
+		measure := func(b *testing.B, decoded float64, prepare func() *Datasource, op func(*Datasource, int) error) {
+			var peak, base uint64
+			var held int64
+			for i := 0; i < b.N; i++ {
+				ds := prepare()
+				m := promtest.StartRSSPeak()
+				err := op(ds, i)
+				p, bs := m.Stop()
+				if err != nil {
+					b.Fatal(err)
+				}
+				peak, base = max(peak, p), bs
+				if c, ok := ds.up.(*cache.Cache); ok {
+					held = c.Stats().Bytes
+				}
+			}
+			b.ReportMetric(decoded/(1<<20), "decoded-MiB")
+			b.ReportMetric(float64(peak)/(1<<20), "peak-rss-MiB")
+			b.ReportMetric(float64(peak)/decoded, "peak/decoded")
+			b.ReportMetric(float64(base)/(1<<20), "base-rss-MiB")
+			b.ReportMetric(float64(held)/(1<<20), "held-MiB")
+		}
+		b.Run(fmt.Sprintf("series=%d/alert", n), func(b *testing.B) {
+			measure(b, decoded, func() *Datasource { return newBenchDS(b, srv.URL, `{}`) }, func(ds *Datasource, _ int) error { return rule.evaluate(ds, at0) })
+		})
+		warm := newBenchDS(b, srv.URL, `{}`)
+		if err := rule.evaluate(warm, at0); err != nil {
+			b.Fatal(err)
+		}
+		next := 0
+		b.Run(fmt.Sprintf("series=%d/alert-next", n), func(b *testing.B) {
+			measure(b, decoded, func() *Datasource { return warm }, func(ds *Datasource, _ int) error {
+				next++
+				return rule.evaluate(ds, at0.Add(time.Duration(next)*promtest.BenchFleetStep))
+			})
+		})
+		warm = nil
+		b.Run(fmt.Sprintf("series=%d/panel", n), func(b *testing.B) {
+			measure(b, panelDecoded, func() *Datasource { return newBenchDS(b, srv.URL, `{}`) }, func(ds *Datasource, _ int) error { return rule.panel(ds, at0) })
+		})
+	}
+}
+
+func unix(t time.Time) string { return strconv.FormatInt(t.Unix(), 10) }
+
+// loadAverage is the machine's 1-minute load average (0 when unknown).
+func loadAverage() float64 {
+	raw, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return 0
+	}
+	f := strings.Fields(string(raw))
+	if len(f) == 0 {
+		return 0
+	}
+	v, _ := strconv.ParseFloat(f[0], 64)
+	return v
 }

@@ -86,9 +86,12 @@ func (d *Datasource) connect(ctx context.Context, s backend.DataSourceInstanceSe
 		opts.Header.Set("Authorization", "Bearer "+string(d.settings.BearerToken))
 	}
 	src := d.settings.Upstream
-	opts.Middlewares = append(httpclient.DefaultMiddlewares(), httpclient.MiddlewareFunc(func(_ httpclient.Options, next http.RoundTripper) http.RoundTripper {
-		return upstream.CapBody(next, src, d.settings.MaxResponseBytes)
-	}))
+	opts.Middlewares = httpclient.DefaultMiddlewares()
+	if d.settings.MaxResponseBytes > 0 {
+		opts.Middlewares = append(opts.Middlewares, httpclient.MiddlewareFunc(func(_ httpclient.Options, next http.RoundTripper) http.RoundTripper {
+			return upstream.CapBody(next, src, d.settings.MaxResponseBytes)
+		}))
+	}
 	hc, err := httpclient.New(opts)
 	if err != nil {
 		return fmt.Errorf("could not set up the HTTP client from the data source settings: %w", err)
@@ -99,15 +102,21 @@ func (d *Datasource) connect(ctx context.Context, s backend.DataSourceInstanceSe
 	case upstream.Prometheus:
 		c, err := prom.NewWithConfig(prom.Config{
 			URL: d.settings.URL, HTTPClient: hc, Method: d.settings.HTTPMethod,
-			DisableCompression: !d.settings.Compression, MaxBody: d.settings.MaxResponseBytes,
+			Compression: d.settings.Compression, MaxBody: d.settings.MaxResponseBytes,
+			MaxSeries: d.settings.MaxSeries, MaxPoints: d.settings.MaxPoints, MaxBytes: d.settings.MaxQueryBytes,
+			Tenant: d.settings.Tenant, PartialResponse: d.settings.PartialResponse, TimeShard: d.settings.TimeShard,
 			Redactor: d.redact,
 		})
 		if err != nil {
 			return fmt.Errorf("%w: fix the URL in the data source settings", err)
 		}
 		// Alert rules every minute and refreshing dashboards fetch only
-		// what is new.
-		d.up = cache.New(c, cache.Config{})
+		// what is new, from samples every rule and panel of the instance
+		// shares.
+		d.up = c
+		if d.settings.CacheBytes > 0 {
+			d.up = cache.New(c, cache.Config{MaxBytes: d.settings.CacheBytes, QueryMaxBytes: d.settings.MaxQueryBytes})
+		}
 		d.api = c
 	case upstream.Datadog:
 		c, err := datadog.New(datadog.Config{

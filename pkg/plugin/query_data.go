@@ -151,6 +151,8 @@ func (d *Datasource) query(ctx context.Context, req *backend.QueryDataRequest, d
 	if d.cfgErr != nil {
 		return errResponse(backend.StatusBadRequest, backend.ErrorSourceDownstream, d.cfgErr)
 	}
+	ctx, release := d.admit(ctx) // the process's memory budget (inflight.go)
+	defer release()
 	q, err := d.parseQuery(dq.JSON)
 	if err != nil {
 		return errResponse(backend.StatusBadRequest, backend.ErrorSourceDownstream, err)
@@ -197,7 +199,7 @@ func (d *Datasource) query(ctx context.Context, req *backend.QueryDataRequest, d
 			return upstreamError(err)
 		}
 	}
-	limits, err := d.limits(ctx, q, aq, lastSample(analysed.Series))
+	limits, err := d.limits(ctx, q, aq, analysed.LastSample())
 	if err != nil {
 		return upstreamError(err)
 	}
@@ -289,18 +291,6 @@ func addNotices(fr data.Frames, p plan, src upstream.Source, warnings, notes []s
 			"Step raised from %s to %s: the panel gets at most %d points per series; narrow the time range for finer detail.",
 			p.panelStepRaised, p.panel.Step, prom.MaxPointsPerSeries)})
 	}
-}
-
-// lastSample is the time of the latest sample of any series (ms; 0 when
-// there is none).
-func lastSample(ss []series.Series) int64 {
-	var last int64
-	for _, s := range ss {
-		for _, t := range s.T {
-			last = max(last, t)
-		}
-	}
-	return last
 }
 
 // reportsSince: the series has a sample at or after t (ms).

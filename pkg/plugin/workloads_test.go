@@ -213,10 +213,3 @@ func mustField(t *testing.T, f *data.Frame, name string) *data.Field {
 	return fl
 }
 
-func keys[V any](m map[string]V) []string {
-	var out []string
-	for k := range m {
-		out = append(out, k)
-	}
-	return out
-}

@@ -70,26 +70,27 @@ func FormatValue(v float64) string {
 	return strconv.FormatFloat(v, 'g', -1, 64)
 }
 
-// Key identifies a label set: the labels sorted by name, written as
-// Grafana writes them (a=b, c=d). Equal label sets give equal keys. The
-// one label-set key of every layer (grouping, the cache, pairing series).
+// Key identifies a label set: names in order, each with its value, each
+// ended by a NUL byte, so no two label sets share a key whatever their
+// values hold. Its bytes sort as Prometheus orders a range query's series
+// (pairwise by name then value, in name order; a prefix first). The one
+// label-set key of every layer: the cache, time shards, Datadog's series,
+// grouping and pairing.
 func Key(labels map[string]string) string {
-	keys := make([]string, 0, len(labels))
+	names := make([]string, 0, len(labels))
 	n := 0
 	for k, v := range labels {
-		keys = append(keys, k)
-		n += len(k) + len(v) + 3
+		names = append(names, k)
+		n += len(k) + len(v) + 2
 	}
-	sort.Strings(keys)
+	sort.Strings(names)
 	var b strings.Builder
 	b.Grow(n)
-	for i, k := range keys {
-		if i > 0 {
-			b.WriteString(", ")
-		}
+	for _, k := range names {
 		b.WriteString(k)
-		b.WriteByte('=')
+		b.WriteByte(0)
 		b.WriteString(labels[k])
+		b.WriteByte(0)
 	}
 	return b.String()
 }

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/memshape/memory-datasource/pkg/series"
+	"github.com/memshape/memory-datasource/pkg/units"
 )
 
 // Source names an upstream.
@@ -46,11 +47,13 @@ type Query struct {
 	// Step is the resolution wanted: Prometheus' step, Datadog's rollup
 	// interval.
 	Step time.Duration
-	// MaxSeries and MaxPoints (over all series) cap what one query may
-	// return; 0 means the client's default. Exceeding one is an *Error of
-	// kind TooLarge naming the cap.
+	// MaxSeries, MaxPoints (over all series) and MaxBytes (the memory the
+	// decoded samples and labels take) cap what one query may return; 0
+	// means the client's default. Exceeding one is an *Error of kind
+	// TooLarge naming the cap and the fleet size that fits.
 	MaxSeries int
 	MaxPoints int
+	MaxBytes  int64
 	// CacheKey is the identity the answer depends on besides the query
 	// itself, e.g. the user whose OAuth token is forwarded: a cache never
 	// serves an answer fetched under one CacheKey to another. Empty when
@@ -58,30 +61,80 @@ type Query struct {
 	CacheKey string
 }
 
-// Default caps on one query's answer, used when Query.MaxSeries or
-// Query.MaxPoints is 0.
+// Default caps on one query's answer, used when a Query's cap is 0. The
+// memory cap is the one a fleet meets first: 1 GiB holds about 64,000
+// series of 2,016 points (7 days at 5 minutes); the series and points
+// caps only stop what memory would not (a million one-point series).
 const (
-	DefaultMaxSeries = 10000
-	DefaultMaxPoints = 15_000_000
+	DefaultMaxSeries = 200_000
+	DefaultMaxPoints = 200_000_000
+	DefaultMaxBytes  = 1 << 30
 )
+
+// BytesPerPoint is what one decoded sample takes: a float64 value (the
+// time column of a query's grid is shared by its series; a series off
+// the grid pays 8 more bytes per point for its own).
+const BytesPerPoint = 8
 
 // TooManySeries is the error for an answer with more than limit series.
 func TooManySeries(src Source, limit int) *Error {
 	return &Error{
 		Source: src, Kind: TooLarge,
 		Msg:  fmt.Sprintf("the query returns more than %s series, the cap on series per query", thousands(limit)),
-		Hint: "narrow the query: add label matchers or aggregate (sum by, max by), or raise the series cap in the data source settings",
+		Hint: "narrow the query: add label matchers (one namespace, cluster or job per query) or aggregate (sum by, max by), or raise the series cap in the data source settings",
 	}
 }
 
-// TooManyPoints is the error for an answer with more than limit points over
-// all its series.
-func TooManyPoints(src Source, limit int) *Error {
-	return &Error{
-		Source: src, Kind: TooLarge,
-		Msg:  fmt.Sprintf("the query returns more than %s points in all, the cap on points per query", thousands(limit)),
-		Hint: "use a larger step (a larger min interval or fewer max data points), a shorter time range, or fewer series (label matchers, sum by, max by)",
+// TooManyPoints is the error for an answer with more than limit points
+// over all its series; perSeries (0: unknown) is the points one series
+// has, to tell the fleet size that fits.
+func TooManyPoints(src Source, limit, perSeries int) *Error {
+	msg := fmt.Sprintf("the query returns more than %s points in all, the cap on points per query", thousands(limit))
+	if perSeries > 0 {
+		msg += fmt.Sprintf(": at %s points per series, %s series fit", thousands(perSeries), thousands(max(1, limit/perSeries)))
 	}
+	return &Error{
+		Source: src, Kind: TooLarge, Msg: msg,
+		Hint: "fetch fewer series (label matchers: one namespace, cluster or job per query; or sum by, max by), a shorter analysis window or a larger step, or raise the points cap in the data source settings",
+	}
+}
+
+// TooMuchMemory is the error for an answer whose decoded samples and
+// labels would take more than limit bytes. perSeries (0: unknown) is
+// what one series takes, seriesSoFar how many were read before the cap
+// was passed: together they tell the fleet size that fits.
+func TooMuchMemory(src Source, limit, perSeries int64, seriesSoFar int) *Error {
+	msg := fmt.Sprintf("the answer takes more than %s once decoded, the cap on memory per query", units.FormatBytesIEC(float64(limit)))
+	if perSeries > 0 {
+		msg += fmt.Sprintf(": at %s per series about %s series fit, and the answer had more than %s", units.FormatBytesIEC(float64(perSeries)), thousands(int(max(1, limit/perSeries))), thousands(seriesSoFar))
+	}
+	return &Error{
+		Source: src, Kind: TooLarge, Msg: msg,
+		Hint: "split the fleet: one query per namespace, cluster or job (label matchers), or aggregate (sum by, max by); or a shorter analysis window; or raise the memory per query in the data source settings",
+	}
+}
+
+// Reserver is a budget for the memory queries hold while they run,
+// shared by every query of the process: a client asks it for bytes as
+// it decodes, before it holds them. Grow may wait for other queries to
+// finish; its error (kind Busy or the context's) ends the query.
+type Reserver interface {
+	Grow(ctx context.Context, bytes int64) error
+}
+
+type reserverKey struct{}
+
+// WithReserver returns ctx carrying r, for the clients below it.
+func WithReserver(ctx context.Context, r Reserver) context.Context {
+	return context.WithValue(ctx, reserverKey{}, r)
+}
+
+// Reserve asks the budget in ctx, if any, for bytes.
+func Reserve(ctx context.Context, bytes int64) error {
+	if r, ok := ctx.Value(reserverKey{}).(Reserver); ok && bytes > 0 {
+		return r.Grow(ctx, bytes)
+	}
+	return nil
 }
 
 // Result is what a range query returned.
@@ -89,6 +142,24 @@ type Result struct {
 	Series []series.Series
 	// Warnings are the upstream's own annotations, shown as notices.
 	Warnings []string
+	// Last is the time of the latest sample of any series (Unix ms), noted
+	// while decoding; 0 when not noted (LastSample then looks).
+	Last int64
+}
+
+// LastSample is the time of the latest sample of any series (Unix ms; 0
+// when there is none).
+func (r Result) LastSample() int64 {
+	if r.Last != 0 {
+		return r.Last
+	}
+	var last int64
+	for _, s := range r.Series {
+		for _, t := range s.T {
+			last = max(last, t)
+		}
+	}
+	return last
 }
 
 // Client is an upstream of memory series.
@@ -103,6 +174,7 @@ type Client interface {
 	// 2.42.0"). Its error says which credential was refused, if one was.
 	Health(ctx context.Context) (ok string, err error)
 }
+
 
 // thousands writes n with comma thousands separators: 10,000.
 func thousands(n int) string {
@@ -148,6 +220,9 @@ const (
 	BadResponse Kind = "bad_response"
 	// Server means any other upstream failure (5xx).
 	Server Kind = "server"
+	// Busy means the plugin's memory for queries in flight stayed taken
+	// by other queries until this one's deadline.
+	Busy Kind = "busy"
 )
 
 // Error is a failed upstream call.
@@ -205,6 +280,8 @@ func (e *Error) describe() string {
 		return "failed to run the query"
 	case BadResponse:
 		return "sent an answer that could not be read"
+	case Busy:
+		return "query waited too long for memory"
 	}
 	if e.HTTPStatus != 0 {
 		return fmt.Sprintf("answered %d %s", e.HTTPStatus, http.StatusText(e.HTTPStatus))
@@ -237,6 +314,8 @@ func (e *Error) Status() int {
 		return http.StatusRequestEntityTooLarge
 	case Execution:
 		return http.StatusUnprocessableEntity
+	case Busy:
+		return http.StatusServiceUnavailable
 	}
 	return http.StatusBadGateway
 }

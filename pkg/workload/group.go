@@ -128,7 +128,7 @@ func Group(ss []series.Series, by By) (ws []Workload, notes []string) {
 		m := Member{Series: si, First: first, Last: last, Step: step, Image: imageOf(s.Labels)}
 		switch {
 		case by.Mode == BySeries:
-			add("\x00"+series.Key(s.Labels), Workload{Labels: s.Labels, Kind: Single, Name: series.Key(s.Labels)}, m)
+			add("\x00"+series.Key(s.Labels), Workload{Labels: s.Labels, Kind: Single, Name: s.Name()}, m)
 		case by.Mode == ByLabels:
 			labels := map[string]string{}
 			var parts []string
@@ -144,7 +144,7 @@ func Group(ss []series.Series, by By) (ws []Workload, notes []string) {
 			w, pod, tmpl, ok := kubernetes(s.Labels, by.Mode == ByWorkload)
 			if !ok {
 				unpodded++
-				add("\x00"+series.Key(s.Labels), Workload{Labels: s.Labels, Kind: Single, Name: series.Key(s.Labels)}, m)
+				add("\x00"+series.Key(s.Labels), Workload{Labels: s.Labels, Kind: Single, Name: s.Name()}, m)
 				continue
 			}
 			m.Pod, m.Template = pod, tmpl

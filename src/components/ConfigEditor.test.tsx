@@ -206,25 +206,85 @@ describe('ConfigEditor: Datadog', () => {
 });
 
 describe('ConfigEditor: analysis', () => {
-  it('sets the default analysis window, the response cap and compression', async () => {
+  it('sets the default analysis window, the memory per query, the cache size and the response cap', async () => {
     const { user, lastOptions, fill } = renderEditor(settings());
     const windows = within(screen.getByRole('radiogroup', { name: 'Default analysis window' }));
     expect(windows.getByRole('radio', { name: '7d' })).toBeChecked();
     await user.click(windows.getByRole('radio', { name: '14d' }));
     expect(lastOptions().jsonData.analysisWindow).toBe('14d');
 
-    const cap = screen.getByLabelText('Response size cap');
-    await fill(cap, 'huge');
+    const memory = screen.getByLabelText('Memory per query');
+    expect(memory).toHaveAttribute('placeholder', '1GiB');
+    await fill(memory, 'lots');
     await user.tab();
     expect(screen.getByText(/Not a size/)).toBeInTheDocument();
-    await user.clear(cap);
+    expect(lastOptions().jsonData.maxQueryBytes).toBeUndefined();
+    await user.clear(memory);
+    await fill(memory, '2GiB');
+    await user.tab();
+    expect(lastOptions().jsonData.maxQueryBytes).toBe(2 * 2 ** 30);
+
+    const cacheSize = screen.getByLabelText('Cache size');
+    expect(cacheSize).toHaveAttribute('placeholder', '512MiB');
+    await fill(cacheSize, '0');
+    await user.tab();
+    expect(lastOptions().jsonData.cacheBytes).toBe(0);
+
+    // Prometheus' answers stream: no cap on the body unless one is set.
+    const cap = screen.getByLabelText('Response size cap');
+    expect(cap).toHaveAttribute('placeholder', 'none');
     await fill(cap, '1GiB');
     await user.tab();
     expect(lastOptions().jsonData.maxResponseBytes).toBe(2 ** 30);
+  });
 
+  it('leaves compression off for Prometheus unless turned on, and on for Datadog', async () => {
+    const { user, lastOptions } = renderEditor(settings());
     const compression = screen.getByLabelText('Compression');
-    expect(compression).toBeChecked();
+    expect(compression).not.toBeChecked();
     await user.click(compression);
-    expect(lastOptions().jsonData.compression).toBe(false);
+    expect(lastOptions().jsonData.compression).toBe(true);
+
+    await user.click(screen.getByRole('radio', { name: 'Datadog' }));
+    expect(screen.getByLabelText('Compression')).toBeChecked();
+    expect(screen.queryByLabelText('Memory per query')).not.toBeInTheDocument();
+    expect(screen.getByLabelText('Response size cap')).toHaveAttribute('placeholder', '256MiB');
+  });
+});
+
+describe('ConfigEditor: Mimir, Cortex, Thanos', () => {
+  it('sets the tenant, partial responses and time shards, and opens with them when saved', async () => {
+    const { user, lastOptions, fill } = renderEditor(settings());
+    await user.click(screen.getByLabelText('Expand section Mimir, Cortex, Thanos'));
+    await fill(screen.getByLabelText('Tenant'), ' team-a ');
+    await user.tab();
+    expect(lastOptions().jsonData.tenant).toBe('team-a');
+
+    const partial = within(screen.getByRole('radiogroup', { name: 'Partial response' }));
+    expect(partial.getByRole('radio', { name: 'Default' })).toBeChecked();
+    await user.click(partial.getByRole('radio', { name: 'Deny' }));
+    expect(lastOptions().jsonData.partialResponse).toBe(false);
+    await user.click(partial.getByRole('radio', { name: 'Allow' }));
+    expect(lastOptions().jsonData.partialResponse).toBe(true);
+    await user.click(partial.getByRole('radio', { name: 'Default' }));
+    expect(lastOptions().jsonData.partialResponse).toBeUndefined();
+
+    const shards = within(screen.getByRole('radiogroup', { name: 'Time shards' }));
+    expect(shards.getByRole('radio', { name: 'Off' })).toBeChecked();
+    await user.click(shards.getByRole('radio', { name: '1d' }));
+    expect(lastOptions().jsonData.timeShard).toBe('1d');
+    await user.click(shards.getByRole('radio', { name: 'Off' }));
+    expect(lastOptions().jsonData.timeShard).toBeUndefined();
+  });
+
+  it('shows a saved tenant and shard setting', () => {
+    renderEditor(settings({ jsonData: { tenant: 'team-b', timeShard: '12h', partialResponse: true } }));
+    expect(screen.getByLabelText('Tenant')).toHaveValue('team-b');
+    expect(
+      within(screen.getByRole('radiogroup', { name: 'Time shards' })).getByRole('radio', { name: '12h' })
+    ).toBeChecked();
+    expect(
+      within(screen.getByRole('radiogroup', { name: 'Partial response' })).getByRole('radio', { name: 'Allow' })
+    ).toBeChecked();
   });
 });

@@ -14,6 +14,8 @@ import { Divider, InlineField, InlineSwitch, Input, RadioButtonGroup, SecretInpu
 import { formatBytes, parseBytes } from '../bytes';
 import {
   DEFAULT_ANALYSIS_WINDOW,
+  DEFAULT_CACHE_BYTES,
+  DEFAULT_MAX_QUERY_BYTES,
   DEFAULT_MAX_RESPONSE_BYTES,
   DEFAULT_TIME_INTERVAL,
   DEFAULT_UPSTREAM,
@@ -66,6 +68,23 @@ const WINDOW_OPTIONS: Array<{ label: string; value: DefaultAnalysisWindow }> = [
 const METHOD_OPTIONS: Array<{ label: string; value: 'POST' | 'GET' }> = [
   { label: 'POST', value: 'POST' },
   { label: 'GET', value: 'GET' },
+];
+
+const SHARD_OPTIONS: Array<{ label: string; value: string; description: string }> = [
+  { label: 'Off', value: '', description: 'One request per query' },
+  { label: '12h', value: '12h', description: 'Half-day shards fetched in parallel' },
+  { label: '1d', value: '1d', description: 'Day shards fetched in parallel, as query frontends cache them' },
+];
+
+type PartialChoice = 'default' | 'allow' | 'deny';
+const PARTIAL_OPTIONS: Array<{ label: string; value: PartialChoice; description: string }> = [
+  { label: 'Default', value: 'default', description: "The querier's own default" },
+  {
+    label: 'Allow',
+    value: 'allow',
+    description: 'partial_response=true: answers some stores could not add to, with a warning',
+  },
+  { label: 'Deny', value: 'deny', description: 'partial_response=false: such answers are errors' },
 ];
 
 const BEARER_METHOD = 'custom-bearer' as const;
@@ -150,6 +169,9 @@ function PrometheusSettings({
   const bearer = legacy.selectedMethod === AuthMethod.NoAuth && bearerChosen;
   const [interval, setInterval] = useState(jsonData.timeInterval ?? '');
   const intervalInvalid = interval !== '' && !DURATION_RE.test(interval);
+  const [tenant, setTenant] = useState(jsonData.tenant ?? '');
+  const partial: PartialChoice =
+    jsonData.partialResponse === undefined ? 'default' : jsonData.partialResponse ? 'allow' : 'deny';
 
   return (
     <>
@@ -240,6 +262,52 @@ function PrometheusSettings({
                 setJsonData({ timeInterval: interval || undefined });
               }
             }}
+          />
+        </InlineField>
+      </ConfigSection>
+      <ConfigSection
+        title="Mimir, Cortex, Thanos"
+        isCollapsible
+        isInitiallyOpen={!!(jsonData.tenant || jsonData.timeShard || jsonData.partialResponse !== undefined)}
+        description="For Prometheus-compatible stores that serve many tenants or many Prometheus servers."
+      >
+        <InlineField
+          label="Tenant"
+          labelWidth={LABEL_WIDTH}
+          htmlFor="memshape-tenant"
+          tooltip="Sent as the X-Scope-OrgID header on every request: the tenant of Mimir or Cortex. A custom header of the same name wins."
+        >
+          <Input
+            id="memshape-tenant"
+            width={INPUT_WIDTH}
+            placeholder="X-Scope-OrgID, e.g. team-a"
+            value={tenant}
+            onChange={(event: ChangeEvent<HTMLInputElement>) => setTenant(event.currentTarget.value)}
+            onBlur={() => setJsonData({ tenant: tenant.trim() || undefined })}
+          />
+        </InlineField>
+        <InlineField
+          label="Partial response"
+          labelWidth={LABEL_WIDTH}
+          tooltip="Thanos Querier's partial_response: allow answers that some stores could not add to (a notice says so), or make them errors."
+        >
+          <RadioButtonGroup<PartialChoice>
+            aria-label="Partial response"
+            options={PARTIAL_OPTIONS}
+            value={partial}
+            onChange={(value) => setJsonData({ partialResponse: value === 'default' ? undefined : value === 'allow' })}
+          />
+        </InlineField>
+        <InlineField
+          label="Time shards"
+          labelWidth={LABEL_WIDTH}
+          tooltip="Split a long analysis window into shards of this length, aligned to the day, fetched in parallel: a query frontend caches each day and computes them side by side. A plain Prometheus gains nothing."
+        >
+          <RadioButtonGroup<string>
+            aria-label="Time shards"
+            options={SHARD_OPTIONS}
+            value={jsonData.timeShard ?? ''}
+            onChange={(timeShard) => setJsonData({ timeShard: timeShard || undefined })}
           />
         </InlineField>
       </ConfigSection>
@@ -352,14 +420,65 @@ function DatadogSettings({ options, setJsonData, secretProps }: SectionProps) {
   );
 }
 
+/** A size in bytes typed as text ("512MiB"), written to jsonData when the field is left. */
+function BytesField({
+  id,
+  label,
+  tooltip,
+  value,
+  placeholder,
+  allowZero,
+  onChange,
+}: {
+  id: string;
+  label: string;
+  tooltip: string;
+  value: number | undefined;
+  placeholder: string;
+  allowZero?: boolean;
+  onChange: (bytes: number | undefined) => void;
+}) {
+  const [text, setText] = useState(value === undefined ? '' : value === 0 ? '0' : formatBytes(value));
+  const bytes = text.trim() === '' ? undefined : parseBytes(text);
+  const invalid = text.trim() !== '' && (bytes === undefined || bytes < 0 || (bytes === 0 && !allowZero));
+  return (
+    <InlineField
+      label={label}
+      labelWidth={LABEL_WIDTH}
+      htmlFor={id}
+      tooltip={tooltip}
+      invalid={invalid}
+      error={
+        invalid
+          ? `Not a size: use e.g. 512MiB or 1GiB${allowZero ? ', 0 for off' : ''}, or leave it empty for ${placeholder}.`
+          : undefined
+      }
+    >
+      <Input
+        id={id}
+        width={16}
+        placeholder={placeholder}
+        value={text}
+        onChange={(event: ChangeEvent<HTMLInputElement>) => setText(event.currentTarget.value)}
+        onBlur={() => {
+          if (!invalid) {
+            onChange(bytes);
+          }
+        }}
+      />
+    </InlineField>
+  );
+}
+
 function AnalysisSettings({ options, setJsonData }: Omit<SectionProps, 'secretProps'>) {
   const { jsonData } = options;
-  const [cap, setCap] = useState(jsonData.maxResponseBytes ? formatBytes(jsonData.maxResponseBytes) : '');
-  const capBytes = cap.trim() === '' ? undefined : parseBytes(cap);
-  const capInvalid = cap.trim() !== '' && (capBytes === undefined || capBytes <= 0);
+  const prometheus = (jsonData.upstream ?? DEFAULT_UPSTREAM) === 'prometheus';
 
   return (
-    <ConfigSection title="Analysis" description="How far back verdicts look and how much an upstream answer may weigh.">
+    <ConfigSection
+      title="Analysis"
+      description="How far back verdicts look, and the memory and traffic a query may take."
+    >
       <InlineField
         label="Default analysis window"
         labelWidth={LABEL_WIDTH}
@@ -372,36 +491,52 @@ function AnalysisSettings({ options, setJsonData }: Omit<SectionProps, 'secretPr
           onChange={(analysisWindow) => setJsonData({ analysisWindow })}
         />
       </InlineField>
-      <InlineField
-        label="Response size cap"
-        labelWidth={LABEL_WIDTH}
-        htmlFor="memshape-max-response"
-        tooltip="The largest upstream answer read for one query, e.g. 256MiB (default). A larger answer fails that query with a message on how to narrow it."
-        invalid={capInvalid}
-        error={capInvalid ? 'Not a size: use e.g. 256MiB or 1GiB, or leave it empty for 256MiB.' : undefined}
-      >
-        <Input
-          id="memshape-max-response"
-          width={16}
-          placeholder={formatBytes(DEFAULT_MAX_RESPONSE_BYTES)}
-          value={cap}
-          onChange={(event: ChangeEvent<HTMLInputElement>) => setCap(event.currentTarget.value)}
-          onBlur={() => {
-            if (!capInvalid) {
-              setJsonData({ maxResponseBytes: capBytes });
-            }
-          }}
+      {prometheus && (
+        <BytesField
+          id="memshape-max-query-bytes"
+          label="Memory per query"
+          tooltip="The memory one query's samples may take once decoded, e.g. 1GiB (default: about 64,000 series of 7 days at 5 minutes). A larger answer fails that query with a message saying how many series fit and how to narrow it."
+          value={jsonData.maxQueryBytes}
+          placeholder={formatBytes(DEFAULT_MAX_QUERY_BYTES)}
+          onChange={(maxQueryBytes) => setJsonData({ maxQueryBytes })}
         />
-      </InlineField>
+      )}
+      {prometheus && (
+        <BytesField
+          id="memshape-cache-bytes"
+          label="Cache size"
+          tooltip="The memory this data source keeps samples in (about 3 bytes a sample), shared by every alert rule and panel that asks for the same series, so that each later evaluation fetches only new samples. Default 512MiB (about 80,000 series of 7 days); 0 turns it off."
+          value={jsonData.cacheBytes}
+          placeholder={formatBytes(DEFAULT_CACHE_BYTES)}
+          allowZero
+          onChange={(cacheBytes) => setJsonData({ cacheBytes })}
+        />
+      )}
+      <BytesField
+        id="memshape-max-response"
+        label="Response size cap"
+        tooltip={
+          prometheus
+            ? 'The largest answer read, in bytes as sent. Empty (default): no cap on the body — answers stream and the memory per query holds what they take.'
+            : 'The largest Datadog answer read, e.g. 256MiB (default): its client reads an answer whole before decoding it.'
+        }
+        value={jsonData.maxResponseBytes}
+        placeholder={prometheus ? 'none' : formatBytes(DEFAULT_MAX_RESPONSE_BYTES)}
+        onChange={(maxResponseBytes) => setJsonData({ maxResponseBytes })}
+      />
       <InlineField
         label="Compression"
         labelWidth={LABEL_WIDTH}
         htmlFor="memshape-compression"
-        tooltip="Ask the upstream for gzip answers (default). Turn off for a Prometheus on the same host or LAN: compressing costs it more CPU than the network saves."
+        tooltip={
+          prometheus
+            ? 'Ask Prometheus for gzip answers. Off by default: compressing costs Prometheus about 11 times the CPU of writing the answer and makes an alert rule over thousands of series several times slower; turn it on only across a slow or metered link.'
+            : 'Ask Datadog for gzip answers (default): it compresses cheaply, and the link is the internet.'
+        }
       >
         <InlineSwitch
           id="memshape-compression"
-          value={jsonData.compression ?? true}
+          value={jsonData.compression ?? !prometheus}
           onChange={(event) => setJsonData({ compression: event.currentTarget.checked })}
         />
       </InlineField>

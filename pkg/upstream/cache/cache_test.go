@@ -254,21 +254,33 @@ func TestBounds(t *testing.T) {
 	_, _ = c.QueryRange(ctx, q(0)) // evicted
 	assert.Equal(t, calls+1, up.count())
 
-	// Bytes: one entry is ~51 points; a bound that fits two.
+	// Bytes: each query holds one series of its own (not a plain
+	// selector, so not shared); a budget that fits two keeps the two
+	// used last and evicts the others, series by series.
+	sum := func(i int) upstream.Query { q := q(i); q.Expr = fmt.Sprintf("sum(m%d)", i); return q }
 	one := New(up, Config{Now: clk.now})
-	_, _ = one.QueryRange(ctx, q(0))
+	_, _ = one.QueryRange(ctx, sum(0))
 	per := one.Stats().Bytes
 	c = New(up, Config{Now: clk.now, MaxBytes: 2*per + per/2})
 	for i := 0; i < 4; i++ {
-		_, _ = c.QueryRange(ctx, q(i))
+		_, _ = c.QueryRange(ctx, sum(i))
 	}
-	assert.Equal(t, 2, c.Stats().Entries)
-	assert.LessOrEqual(t, c.Stats().Bytes, 2*per+per/2)
+	st := c.Stats()
+	assert.Equal(t, 2, st.Series)
+	assert.Equal(t, int64(2), st.Evicted)
+	assert.LessOrEqual(t, st.Bytes, 2*per+per/2)
+	calls = up.count()
+	_, _ = c.QueryRange(ctx, sum(3))
+	_, _ = c.QueryRange(ctx, sum(2))
+	assert.Equal(t, calls, up.count(), "the two used last are held")
+	_, _ = c.QueryRange(ctx, sum(0))
+	assert.Equal(t, calls+1, up.count(), "an evicted one is fetched again")
 
 	// An answer bigger than the bound is not kept.
 	c = New(up, Config{Now: clk.now, MaxBytes: per / 2})
-	_, _ = c.QueryRange(ctx, q(0))
+	_, _ = c.QueryRange(ctx, sum(0))
 	assert.Equal(t, 0, c.Stats().Entries)
+	assert.Equal(t, 0, c.Stats().Series)
 }
 
 // Failures are not cached and not hidden; a held entry older than MaxAge

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -138,7 +137,7 @@ func uniqueLabels(ss []series.Series, md []datadogV1.MetricsQueryMetadata) {
 	} {
 		groups := map[string][]int{}
 		for i, s := range ss {
-			k := labelKey(s.Labels)
+			k := series.Key(s.Labels)
 			groups[k] = append(groups[k], i)
 		}
 		clash := false
@@ -163,21 +162,6 @@ func uniqueLabels(ss []series.Series, md []datadogV1.MetricsQueryMetadata) {
 	}
 }
 
-func labelKey(ls map[string]string) string {
-	keys := make([]string, 0, len(ls))
-	for k := range ls {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	var b strings.Builder
-	for _, k := range keys {
-		b.WriteString(strconv.Quote(k))
-		b.WriteByte('=')
-		b.WriteString(strconv.Quote(ls[k]))
-		b.WriteByte(',')
-	}
-	return b.String()
-}
 
 func pointString(p []*float64) string {
 	parts := make([]string, len(p))

@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"runtime"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -19,15 +18,17 @@ import (
 	"github.com/memshape/memory-datasource/pkg/upstream"
 )
 
-// fleet is the benchmarks' fleet (promtest.BenchFleet).
-func fleet(b *testing.B) (*promtest.Server, time.Time) { return promtest.BenchFleet(b) }
+// fleet is the benchmarks' fleet (promtest.BenchFleet); fleetURL its
+// address once started.
+func fleet(b *testing.B) (*promtest.Server, time.Time) {
+	srv, end := promtest.BenchFleet(b)
+	fleetURL = srv.URL
+	return srv, end
+}
 
-const (
-	fleetSeries = promtest.BenchFleetSeries
-	fleetPoints = promtest.BenchFleetPoints
-	fleetStep   = promtest.BenchFleetStep
-	fleetMetric = promtest.BenchFleetMetric
-)
+var fleetURL string
+
+const fleetStep = promtest.BenchFleetStep
 
 func TestMain(m *testing.M) {
 	code := m.Run()
@@ -98,26 +99,23 @@ func measure(b *testing.B, srv *promtest.Server, body *atomic.Int64, op func() e
 }
 
 // BenchmarkQueryRange runs, in one run against the same Prometheus, for
-// 1,000 and 5,000 series × 1,440 points:
+// 1,000, 5,000 and 20,000 series × 2,016 points (7 days at 5 minutes):
 //
 //   - raw: the query_range request with the body read (through the same
 //     64 KiB window as the decoder) and thrown away: the floor any client
 //     pays;
 //   - raw+model: the body read whole and decoded into client_golang's
 //     model.Matrix (what the client did before);
-//   - client: QueryRange, decoded streaming into columns, uncompressed;
-//   - client-gzip: the same with compression on (the default).
+//   - client: QueryRange on the defaults: uncompressed, decoded streaming
+//     into columns that share one time column;
+//   - client-gzip: the same with compression on.
 //
 // Run: go test ./pkg/upstream/prometheus -run '^$' -bench QueryRange -benchtime 3x -count 5
 func BenchmarkQueryRange(b *testing.B) {
 	srv, end := fleet(b)
 	ctx := context.Background()
-	for _, n := range []int{1000, 5000} {
-		expr := fleetMetric
-		if n == 1000 {
-			expr = fleetMetric + `{shard="0"}`
-		}
-		q := upstream.Query{Expr: expr, Start: end.Add(-1439 * fleetStep), End: end, Step: fleetStep, MaxSeries: 10000, MaxPoints: 50_000_000}
+	for _, n := range []int{1000, 5000, 20000} {
+		q := upstream.Query{Expr: promtest.BenchFleetExpr(n), Start: end.Add(-(promtest.BenchFleetPoints - 1) * fleetStep), End: end, Step: fleetStep}
 		var body atomic.Int64
 		newHTTP := func() *http.Client {
 			return &http.Client{Transport: countingRT{next: http.DefaultTransport.(*http.Transport).Clone(), n: &body}}
@@ -127,19 +125,7 @@ func BenchmarkQueryRange(b *testing.B) {
 		raw := func(read func(io.Reader) error) func() error {
 			return func() error { return promtest.RawQueryRange(ctx, rawHC, srv.URL, form, read) }
 		}
-		client := func(gzip bool) func() error {
-			c, err := NewWithConfig(Config{URL: srv.URL, HTTPClient: newHTTP(), DisableCompression: !gzip, MaxBody: 1 << 30})
-			if err != nil {
-				b.Fatal(err)
-			}
-			return func() error {
-				res, err := c.QueryRange(ctx, q)
-				if err == nil && len(res.Series) != n {
-					err = fmt.Errorf("%d series, want %d", len(res.Series), n)
-				}
-				return err
-			}
-		}
+		client := func(gzip bool) func() error { return fleetClient(b, newHTTP(), gzip, q, n) }
 		b.Run(fmt.Sprintf("series=%d/raw", n), func(b *testing.B) {
 			buf := make([]byte, readBuf)
 			measure(b, srv, &body, raw(func(r io.Reader) error {
@@ -170,23 +156,21 @@ func BenchmarkQueryRange(b *testing.B) {
 	}
 }
 
-// BenchmarkRatio measures both sides inside each op, back to back and in
-// alternating order, so that the load of a shared machine falls on both
-// alike: the raw request with the body read and thrown away, and the
-// client's QueryRange (compression off on both). It reports each side's
-// milliseconds per op and client/raw, in wall time and in CPU time (this
-// process plus Prometheus).
+// BenchmarkRatio measures the sides inside each op, back to back and in
+// rotating order, so that the load of a shared machine falls on all
+// alike: the raw request with the body read and thrown away
+// (uncompressed), the client's QueryRange on its defaults (uncompressed),
+// and the client with gzip on. It reports each side's milliseconds per
+// op, client/raw and gzip/raw, in wall time and in CPU time (this process
+// plus Prometheus) — Prometheus' own CPU apart, for what compressing
+// costs it.
 //
-// Run: go test ./pkg/upstream/prometheus -run '^$' -bench Ratio -benchtime 10x
+// Run: go test ./pkg/upstream/prometheus -run '^$' -bench Ratio -benchtime 5x
 func BenchmarkRatio(b *testing.B) {
 	srv, end := fleet(b)
 	ctx := context.Background()
-	for _, n := range []int{1000, 5000} {
-		expr := fleetMetric
-		if n == 1000 {
-			expr = fleetMetric + `{shard="0"}`
-		}
-		q := upstream.Query{Expr: expr, Start: end.Add(-1439 * fleetStep), End: end, Step: fleetStep, MaxSeries: 10000, MaxPoints: 50_000_000}
+	for _, n := range []int{1000, 5000, 20000} {
+		q := upstream.Query{Expr: promtest.BenchFleetExpr(n), Start: end.Add(-(promtest.BenchFleetPoints - 1) * fleetStep), End: end, Step: fleetStep}
 		form := url.Values{"query": {q.Expr}, "start": {formatTime(q.Start)}, "end": {formatTime(q.End)}, "step": {formatSeconds(q.Step.Milliseconds())}}
 		hc := &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}
 		buf := make([]byte, readBuf)
@@ -196,45 +180,37 @@ func BenchmarkRatio(b *testing.B) {
 				return err
 			})
 		}
-		c, err := NewWithConfig(Config{URL: srv.URL, HTTPClient: &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}, DisableCompression: true, MaxBody: 1 << 30})
-		if err != nil {
-			b.Fatal(err)
-		}
-		client := func() error {
-			res, err := c.QueryRange(ctx, q)
-			if err == nil && len(res.Series) != n {
-				err = fmt.Errorf("%d series, want %d", len(res.Series), n)
-			}
-			return err
+		client := func(gzip bool) func() error {
+			return fleetClient(b, &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}, gzip, q, n)
 		}
 		b.Run(fmt.Sprintf("series=%d", n), func(b *testing.B) {
-			var wall, cpu [2]time.Duration
-			timed := func(side int, f func() error) {
-				runtime.GC()
-				c0 := promtest.ProcessCPU() + srv.CPUTime()
-				t0 := time.Now()
-				if err := f(); err != nil {
-					b.Fatal(err)
-				}
-				wall[side] += time.Since(t0)
-				cpu[side] += promtest.ProcessCPU() + srv.CPUTime() - c0
+			t := promtest.RunSides(b, srv, []promtest.Side{{Name: "raw", Op: raw}, {Name: "client", Op: client(false)}, {Name: "gzip", Op: client(true)}})
+			cpu := func(k string) float64 {
+				return float64((t[k].CPU + t[k].ServerCPU).Microseconds()) / 1000 / float64(b.N)
 			}
-			for i := 0; i < b.N; i++ {
-				if i%2 == 0 {
-					timed(0, raw)
-					timed(1, client)
-				} else {
-					timed(1, client)
-					timed(0, raw)
-				}
+			for _, k := range []string{"raw", "client", "gzip"} {
+				b.ReportMetric(cpu(k), k+"-cpu-ms/op")
+				b.ReportMetric(float64(t[k].ServerCPU.Microseconds())/1000/float64(b.N), k+"-prom-cpu-ms/op")
 			}
-			ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 / float64(b.N) }
-			b.ReportMetric(ms(wall[0]), "raw-ms/op")
-			b.ReportMetric(ms(wall[1]), "client-ms/op")
-			b.ReportMetric(float64(wall[1])/float64(wall[0]), "wall-ratio")
-			b.ReportMetric(ms(cpu[0]), "raw-cpu-ms/op")
-			b.ReportMetric(ms(cpu[1]), "client-cpu-ms/op")
-			b.ReportMetric(float64(cpu[1])/float64(cpu[0]), "cpu-ratio")
+			b.ReportMetric(promtest.Ratio(t, "client", "raw"), "client/raw")
+			b.ReportMetric(promtest.Ratio(t, "gzip", "raw"), "gzip/raw")
+			b.ReportMetric(cpu("client")/cpu("raw"), "client/raw-cpu")
+			b.ReportMetric(float64(t["gzip"].ServerCPU)/float64(t["raw"].ServerCPU), "prom-cpu-gzip/raw")
 		})
+	}
+}
+
+// fleetClient is a client on hc running q and expecting n series.
+func fleetClient(b *testing.B, hc *http.Client, gzip bool, q upstream.Query, n int) func() error {
+	c, err := NewWithConfig(Config{URL: fleetURL, HTTPClient: hc, Compression: gzip})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return func() error {
+		res, err := c.QueryRange(context.Background(), q)
+		if err == nil && len(res.Series) != n {
+			err = fmt.Errorf("%d series, want %d", len(res.Series), n)
+		}
+		return err
 	}
 }

@@ -157,7 +157,7 @@ func TestRequests(t *testing.T) {
 	for _, method := range []string{"POST", "GET"} {
 		for _, compress := range []bool{true, false} {
 			got = nil
-			c := newClient(t, Config{URL: ts.URL + "/prometheus/", Method: method, DisableCompression: !compress})
+			c := newClient(t, Config{URL: ts.URL + "/prometheus/", Method: method, Compression: compress})
 			res, err := c.QueryRange(ctx, upstream.Query{Expr: `sum by (pod) (m{a="b"})`, Start: time.UnixMilli(1700000000123), End: time.UnixMilli(1700003600000), Step: 1500 * time.Millisecond})
 			require.NoError(t, err)
 			require.Len(t, res.Series, 1)
@@ -461,7 +461,7 @@ func TestHugeBodyStopsAtCap(t *testing.T) {
 	for _, compress := range []bool{false, true} {
 		gen := &bodyGen{}
 		ts := httptest.NewServer(gen)
-		c := newClient(t, Config{URL: ts.URL, MaxBody: maxBody, MaxPoints: 1 << 30, DisableCompression: !compress})
+		c := newClient(t, Config{URL: ts.URL, MaxBody: maxBody, MaxPoints: 1 << 30, Compression: compress})
 		_, err := c.QueryRange(context.Background(), q0)
 		ue := asUpstream(t, err)
 		assert.Equal(t, upstream.TooLarge, ue.Kind)
@@ -477,7 +477,7 @@ func TestHugeBodyStopsAtCap(t *testing.T) {
 	// A gzip bomb: the cap counts what it inflates to.
 	bomb := &bodyGen{gzip: true}
 	ts := httptest.NewServer(bomb)
-	_, err := newClient(t, Config{URL: ts.URL, MaxBody: maxBody, MaxPoints: 1 << 30}).QueryRange(context.Background(), q0)
+	_, err := newClient(t, Config{URL: ts.URL, MaxBody: maxBody, MaxPoints: 1 << 30, Compression: true}).QueryRange(context.Background(), q0)
 	ts.Close()
 	assert.Equal(t, upstream.TooLarge, asUpstream(t, err).Kind, "%v", err)
 	t.Logf("gzip bomb: server inflated %d bytes before giving up", bomb.written.Load())
@@ -485,7 +485,7 @@ func TestHugeBodyStopsAtCap(t *testing.T) {
 	gen := &bodyGen{contentLength: 2 << 30}
 	ts = httptest.NewServer(gen)
 	defer ts.Close()
-	_, err = newClient(t, Config{URL: ts.URL, MaxBody: maxBody, DisableCompression: true}).QueryRange(context.Background(), q0)
+	_, err = newClient(t, Config{URL: ts.URL, MaxBody: maxBody}).QueryRange(context.Background(), q0)
 	assert.Equal(t, upstream.TooLarge, asUpstream(t, err).Kind)
 }
 

@@ -10,16 +10,40 @@ import (
 	"math/bits"
 	"strconv"
 	"strings"
+	"time"
+	"unsafe"
 
 	"github.com/memshape/memory-datasource/pkg/series"
 	"github.com/memshape/memory-datasource/pkg/upstream"
 )
 
 // Limits caps what one decode may hold; 0 means no cap. The Client fills
-// in upstream.DefaultMaxSeries and upstream.DefaultMaxPoints.
+// in upstream.DefaultMaxSeries, DefaultMaxPoints and DefaultMaxBytes.
 type Limits struct {
 	MaxSeries int
 	MaxPoints int
+	// MaxBytes caps the memory of the decoded samples and labels (as
+	// upstream.BytesPerPoint per value, 8 more per timestamp a series
+	// keeps of its own, and the labels).
+	MaxBytes int64
+}
+
+// Grid is a range query's time column: Start + i×Step (Unix ms) for i in
+// [0, N). Series whose samples lie on it one after another, as nearly
+// every series of a range query does, share one copy of it as their T
+// (so callers must never write to T).
+type Grid struct {
+	Start, Step int64
+	N           int
+}
+
+// GridOf is the grid of a range query over [start, end] at step.
+func GridOf(start, end time.Time, step time.Duration) Grid {
+	s, e, st := start.UnixMilli(), end.UnixMilli(), step.Milliseconds()
+	if st <= 0 || e < s {
+		return Grid{}
+	}
+	return Grid{Start: s, Step: st, N: int((e-s)/st) + 1}
 }
 
 // DecodeOptions tunes DecodeQueryRange.
@@ -29,6 +53,15 @@ type DecodeOptions struct {
 	// hand: the bare "data" object, the bare "result" array and a single
 	// {"metric":…,"values":…} stream.
 	Bare bool
+	// Grid, when its Step is set, is the query's time column: series on
+	// it share it instead of holding their own timestamps.
+	Grid Grid
+	// Reserve, when set, is asked for memory before the decode holds it
+	// (every 512 KiB or so); its error ends the decode.
+	Reserve func(bytes int64) error
+	// column, when set, is Grid's time column, part of a longer query's
+	// (a time shard's).
+	column []int64
 }
 
 // DecodeError says where in a body decoding stopped and why.
@@ -70,14 +103,24 @@ func decodeQueryRange(r io.Reader, opt DecodeOptions, window int) (upstream.Resu
 	d := newDecoder(r, opt.Limits)
 	d.l = newLexer(r, window)
 	d.res.Series = []series.Series{}
+	if opt.Grid.Step > 0 && opt.Grid.N > 0 {
+		d.grid = opt.Grid
+		d.sizeHint = opt.Grid.N
+	}
+	d.reserve = opt.Reserve
+	d.column = opt.column
 	var bareKey func(key []byte) (bool, bool)
 	if opt.Bare {
 		bareKey = d.queryRangeKey
 	}
 	ok := d.document(bareKey, func() bool { return d.dataObject(d.queryRangeKey) })
+	if ok && d.bareForm == "stream" {
+		d.endSeries(d.cur)
+	}
 	if err := d.finish(ok); err != nil {
 		return upstream.Result{}, err
 	}
+	d.res.Last = d.last
 	if d.resultType == "" && d.sawResult {
 		if d.vectorish {
 			return upstream.Result{}, d.wrongType("vector")
@@ -114,7 +157,33 @@ type decoder struct {
 	hist    int // histogram samples skipped
 	histSer int // series that had some
 	histEx  string
+
+	// The time column (grid.Step 0: none). While the current series
+	// keeps to it (shared), its timestamps are not stored: the next one
+	// must be nextT; gridAt is where on the grid its first sample lies.
+	grid    Grid
+	column  []int64 // the grid's times, made when a series first shares them
+	shared  bool
+	gridAt  int
+	nextT   int64
+	maxT    int64 // latest timestamp of the current series, when not shared
+	last    int64 // latest timestamp of any series ended so far
+	ownT    int   // timestamps held by series of their own
+	labelsB int64 // memory of the labels read so far
+	// check is the point count at which caps and memory are checked next.
+	check    int
+	reserve  func(int64) error
+	reserved int64
 }
+
+// checkEvery is how many points are read between two checks of memory.
+const checkEvery = 1 << 16
+
+// Memory estimates: a series' struct and label map, and one label in it.
+const (
+	seriesBytes = 160
+	labelBytes  = 48
+)
 
 type pathStep struct {
 	key string
@@ -127,7 +196,140 @@ type envelope struct {
 }
 
 func newDecoder(r io.Reader, lim Limits) *decoder {
-	return &decoder{l: newLexer(r, readBuf), lim: lim}
+	d := &decoder{l: newLexer(r, readBuf), lim: lim}
+	d.check = checkEvery
+	if lim.MaxPoints > 0 {
+		d.check = min(d.check, lim.MaxPoints)
+	}
+	return d
+}
+
+// memory is what the decode holds now: values, own timestamps, labels.
+func (d *decoder) memory() int64 {
+	own := d.ownT
+	if d.cur != nil && !d.shared {
+		own += len(d.cur.T)
+	}
+	return int64(d.points)*upstream.BytesPerPoint + int64(own)*8 + d.labelsB + int64(len(d.res.Series))*seriesBytes
+}
+
+// perSeries is the points of one series, as far as can be told: the
+// grid's length, or the longest series read so far.
+func (d *decoder) perSeries() int {
+	if d.grid.N > 0 {
+		return d.grid.N
+	}
+	return max(d.sizeHint, 1)
+}
+
+// checkpoint checks the caps on points and memory before the next point
+// is added and asks the budget for what was read since the last time. It
+// is called when d.points reaches d.check.
+func (d *decoder) checkpoint() bool {
+	if d.err != nil {
+		return false
+	}
+	if d.lim.MaxPoints > 0 && d.points >= d.lim.MaxPoints {
+		return d.failErr(upstream.TooManyPoints(upstream.Prometheus, d.lim.MaxPoints, d.perSeries()))
+	}
+	if !d.memCheck() {
+		return false
+	}
+	d.check = d.points + checkEvery
+	if d.lim.MaxPoints > 0 {
+		d.check = min(d.check, d.lim.MaxPoints)
+	}
+	return true
+}
+
+// memCheck holds the decode to its memory cap and reserves what it took
+// since the last call.
+func (d *decoder) memCheck() bool {
+	if d.err != nil {
+		return false
+	}
+	mem := d.memory()
+	if d.lim.MaxBytes > 0 && mem > d.lim.MaxBytes {
+		n := len(d.res.Series)
+		per := int64(d.perSeries())*upstream.BytesPerPoint + seriesBytes
+		if n > 0 {
+			per += d.labelsB / int64(n)
+		}
+		return d.failErr(upstream.TooMuchMemory(upstream.Prometheus, d.lim.MaxBytes, per, max(n-1, 0)))
+	}
+	if d.reserve != nil && mem > d.reserved {
+		if err := d.reserve(mem - d.reserved); err != nil {
+			return d.failErr(err)
+		}
+		d.reserved = mem
+	}
+	return true
+}
+
+// beginSeries starts reading a series' samples.
+func (d *decoder) beginSeries() {
+	d.shared = d.grid.Step > 0
+	d.gridAt = 0
+	d.nextT = math.MinInt64
+	d.maxT = math.MinInt64
+}
+
+// offGrid handles a sample at ms that is not the next one on the grid
+// while the series still shares it: the first sample of a series places
+// it on the grid; any other leaves the grid, and the series gets its
+// own timestamps.
+func (d *decoder) offGrid(s *series.Series, ms int64) {
+	g := d.grid
+	n := len(s.V)
+	if n == 0 {
+		if off := ms - g.Start; off >= 0 && off%g.Step == 0 && off/g.Step < int64(g.N) {
+			d.gridAt = int(off / g.Step)
+			d.nextT = ms + g.Step
+			return
+		}
+	}
+	d.ownTimes(s)
+	s.T = append(s.T, ms)
+	d.maxT = max(d.maxT, ms)
+}
+
+// ownTimes gives a series that shared the grid timestamps of its own.
+func (d *decoder) ownTimes(s *series.Series) {
+	n := len(s.V)
+	s.T = make([]int64, n, max(cap(s.V), n+1))
+	for i := range s.T {
+		s.T[i] = d.grid.Start + int64(d.gridAt+i)*d.grid.Step
+	}
+	if n > 0 {
+		d.maxT = s.T[n-1]
+	}
+	d.shared = false
+}
+
+// endSeries ends a series' samples: one that kept to the grid gets the
+// shared time column as its T.
+func (d *decoder) endSeries(s *series.Series) {
+	n := len(s.V)
+	if d.shared && n > 0 && d.gridAt+n > d.grid.N {
+		d.ownTimes(s)
+	}
+	switch {
+	case d.shared && n > 0:
+		if d.column == nil {
+			d.column = make([]int64, d.grid.N)
+			for i := range d.column {
+				d.column[i] = d.grid.Start + int64(i)*d.grid.Step
+			}
+		}
+		s.T = d.column[d.gridAt : d.gridAt+n : d.gridAt+n]
+		d.last = max(d.last, s.T[n-1])
+	case !d.shared:
+		d.ownT += len(s.T)
+		if len(s.T) > 0 {
+			d.last = max(d.last, d.maxT)
+		}
+	}
+	d.shared = false
 }
 
 func (d *decoder) push(key string) { d.path = append(d.path, pathStep{key: key, idx: -1}) }
@@ -512,6 +714,7 @@ func (d *decoder) queryRangeKey(key []byte) (handled, ok bool) {
 			d.bareForm = "stream"
 			d.sawResult = true
 			d.res.Series = append(d.res.Series, series.Series{Labels: map[string]string{}})
+			d.beginSeries()
 		}
 		if d.bareForm != "stream" {
 			return true, d.fail("key %q does not belong beside resultType and result", key)
@@ -560,21 +763,23 @@ func (d *decoder) stream() bool {
 	d.res.Series = append(d.res.Series, series.Series{})
 	d.cur = &d.res.Series[len(d.res.Series)-1]
 	d.curHist = 0
+	d.beginSeries()
 	if !d.object(func(key []byte) bool { return d.streamKey(string(key)) }) {
 		return false
 	}
 	s := d.cur
+	d.endSeries(s)
 	if s.Labels == nil {
 		s.Labels = map[string]string{}
 	}
 	if d.curHist > 0 {
 		d.noteHist()
-		if len(s.T) == 0 {
+		if len(s.V) == 0 {
 			// Only histograms: nothing a memory shape can be read from.
 			d.res.Series = d.res.Series[:len(d.res.Series)-1]
 		}
 	}
-	return true
+	return d.memCheck()
 }
 
 func (d *decoder) streamKey(key string) bool {
@@ -629,6 +834,7 @@ func (d *decoder) labelMap(l map[string]string) bool {
 			return d.syntax("a string")
 		}
 		l[n] = string(v)
+		d.labelsB += int64(len(n)+len(v)) + labelBytes
 		return true
 	}, false)
 }
@@ -648,9 +854,11 @@ func (d *decoder) values() bool {
 	}
 	l.pos++
 	s := d.cur
-	if s.T == nil && d.sizeHint > 0 {
-		s.T = make([]int64, 0, d.sizeHint)
+	if s.V == nil && d.sizeHint > 0 {
 		s.V = make([]float64, 0, d.sizeHint)
+		if !d.shared {
+			s.T = make([]int64, 0, d.sizeHint)
+		}
 	}
 	d.pushIdx(0)
 	defer d.pop()
@@ -674,8 +882,8 @@ func (d *decoder) values() bool {
 			return d.syntax("',' or ']'")
 		}
 	}
-	if len(s.T) > 0 {
-		d.sizeHint = len(s.T)
+	if len(s.V) > 0 && d.grid.N == 0 {
+		d.sizeHint = len(s.V)
 	}
 	return true
 }
@@ -684,7 +892,7 @@ func (d *decoder) values() bool {
 func (d *decoder) point(s *series.Series) bool {
 	l := d.l
 	if !l.accept('[') {
-		d.setIdx(len(s.T))
+		d.setIdx(len(s.V))
 		if l.ws() == 0 {
 			return d.syntax("'['")
 		}
@@ -692,7 +900,7 @@ func (d *decoder) point(s *series.Series) bool {
 	}
 	num := l.number()
 	if num == nil {
-		d.setIdx(len(s.T))
+		d.setIdx(len(s.V))
 		if c := l.ws(); c == '"' || c == ']' || c == '[' || c == '{' || c == 't' || c == 'f' || c == 'n' {
 			return d.fail("the timestamp is not a number (%s)", wantPair)
 		}
@@ -700,21 +908,21 @@ func (d *decoder) point(s *series.Series) bool {
 	}
 	ms, ok := parseTimestamp(num)
 	if !ok {
-		d.setIdx(len(s.T))
+		d.setIdx(len(s.V))
 		if validNumber(num) {
 			return d.fail("timestamp %s is out of range", num)
 		}
 		return d.fail("timestamp %q is not a number (%s)", num, wantPair)
 	}
 	if !l.accept(',') {
-		d.setIdx(len(s.T))
+		d.setIdx(len(s.V))
 		if l.ws() == ']' {
 			return d.fail("not a pair (%s)", wantPair)
 		}
 		return d.syntax("','")
 	}
 	if l.ws() != '"' {
-		d.setIdx(len(s.T))
+		d.setIdx(len(s.V))
 		if l.ws() == 0 {
 			return d.syntax("a string")
 		}
@@ -722,28 +930,42 @@ func (d *decoder) point(s *series.Series) bool {
 	}
 	raw, ok := l.str()
 	if !ok {
-		d.setIdx(len(s.T))
+		d.setIdx(len(s.V))
 		return d.syntax("a string")
 	}
 	v, err := parseValue(raw)
 	if err != nil {
-		d.setIdx(len(s.T))
+		d.setIdx(len(s.V))
 		return d.fail("value %q is not a number (%s)", raw, wantPair)
 	}
 	if !l.accept(']') {
-		d.setIdx(len(s.T))
+		d.setIdx(len(s.V))
 		if l.ws() == ',' {
 			return d.fail("more than two elements (%s)", wantPair)
 		}
 		return d.syntax("']'")
 	}
-	if d.lim.MaxPoints > 0 && d.points >= d.lim.MaxPoints {
-		return d.failErr(upstream.TooManyPoints(upstream.Prometheus, d.lim.MaxPoints))
+	if d.points >= d.check && !d.checkpoint() {
+		return false
 	}
 	d.points++
-	s.T = append(s.T, ms)
-	s.V = append(s.V, v)
+	d.add(s, ms, v)
 	return true
+}
+
+// add appends one sample: its time only when the series does not keep
+// to the grid.
+func (d *decoder) add(s *series.Series, ms int64, v float64) {
+	switch {
+	case !d.shared:
+		s.T = append(s.T, ms)
+		d.maxT = max(d.maxT, ms)
+	case ms == d.nextT:
+		d.nextT += d.grid.Step
+	default:
+		d.offGrid(s, ms)
+	}
+	s.V = append(s.V, v)
 }
 
 // fastPoints reads sample pairs as Prometheus writes them — compact,
@@ -823,11 +1045,18 @@ func (d *decoder) fastPoints(s *series.Series) bool {
 		if sep != ',' && sep != ']' {
 			return false
 		}
-		if d.lim.MaxPoints > 0 && d.points >= d.lim.MaxPoints {
-			return d.failErr(upstream.TooManyPoints(upstream.Prometheus, d.lim.MaxPoints))
+		if d.points >= d.check && !d.checkpoint() {
+			return false
 		}
 		d.points++
-		s.T = append(s.T, ms)
+		if d.shared && ms == d.nextT {
+			d.nextT += d.grid.Step
+		} else if d.shared {
+			d.offGrid(s, ms)
+		} else {
+			s.T = append(s.T, ms)
+			d.maxT = max(d.maxT, ms)
+		}
 		s.V = append(s.V, v)
 		l.pos += j + 1
 		if sep == ']' {
@@ -929,7 +1158,7 @@ func parseTimestamp(b []byte) (int64, bool) {
 	if !validNumber(b) {
 		return 0, false
 	}
-	f, err := strconv.ParseFloat(string(b), 64)
+	f, err := parseValue(b)
 	if err != nil {
 		return 0, false
 	}
@@ -941,12 +1170,19 @@ func parseTimestamp(b []byte) (int64, bool) {
 }
 
 // pow10 holds the powers of ten a float64 represents exactly.
-var pow10 = [...]float64{1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15}
+var pow10 = [...]float64{1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+	1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22}
 
-// parseValue parses a sample value as Prometheus writes it. A plain
-// decimal of at most 15 digits (nearly every memory value) is one exact
-// integer divided by an exact power of ten, so the division rounds it
-// correctly, as strconv would; anything else goes to strconv.
+// errNotNumber is parseValue's one error: no allocation on any path.
+var errNotNumber = errors.New("not a number")
+
+// parseValue parses a sample value as Prometheus writes it ('f' format,
+// 'e' below 1e-6 and from 1e21, NaN, +Inf, -Inf) without allocating. A
+// decimal of at most 15 significant digits whose power of ten is at most
+// 22 away (nearly every memory value) is one exact integer multiplied or
+// divided by an exact power of ten, so the one rounding is correct, as
+// strconv's; anything else (17-digit averages, say) goes to strconv,
+// reading the bytes in place.
 func parseValue(b []byte) (float64, error) {
 	i, neg := 0, false
 	if len(b) > 0 && b[0] == '-' {
@@ -954,6 +1190,7 @@ func parseValue(b []byte) (float64, error) {
 	}
 	var mant uint64
 	digits, frac := 0, -1
+loop:
 	for ; i < len(b); i++ {
 		c := b[i]
 		switch {
@@ -963,23 +1200,62 @@ func parseValue(b []byte) (float64, error) {
 			if frac >= 0 {
 				frac++
 			}
-			continue
 		case c == '.' && frac < 0:
 			frac = 0
-			continue
+		default:
+			break loop
 		}
-		digits = 99 // not a plain decimal
-		break
 	}
-	if digits == 0 || digits > 15 || frac == 0 {
-		return strconv.ParseFloat(string(b), 64)
+	exp := 0
+	if i < len(b) && (b[i] == 'e' || b[i] == 'E') && digits > 0 {
+		i++
+		eneg := false
+		if i < len(b) && (b[i] == '+' || b[i] == '-') {
+			eneg = b[i] == '-'
+			i++
+		}
+		en := 0
+		for ; i < len(b) && b[i] >= '0' && b[i] <= '9' && en < 4; i++ {
+			exp = exp*10 + int(b[i]-'0')
+			en++
+		}
+		if en == 0 || en == 4 {
+			digits = 99 // malformed or far out: strconv says which
+		}
+		if eneg {
+			exp = -exp
+		}
 	}
-	f := float64(mant)
-	if frac > 0 {
-		f /= pow10[frac]
+	if i == len(b) && digits > 0 && digits <= 15 && frac != 0 {
+		e := exp - max(frac, 0)
+		if e >= -22 && e <= 22 {
+			f := float64(mant)
+			if e < 0 {
+				f /= pow10[-e]
+			} else if e > 0 {
+				f *= pow10[e]
+			}
+			if neg {
+				f = -f
+			}
+			return f, nil
+		}
 	}
-	if neg {
-		f = -f
+	switch string(b) { // compared in place, no allocation
+	case "NaN":
+		return math.NaN(), nil
+	case "+Inf", "Inf":
+		return math.Inf(1), nil
+	case "-Inf":
+		return math.Inf(-1), nil
+	}
+	if len(b) == 0 {
+		return 0, errNotNumber
+	}
+	// strconv copies the text into its error, never keeping b.
+	f, err := strconv.ParseFloat(unsafe.String(unsafe.SliceData(b), len(b)), 64)
+	if err != nil {
+		return 0, errNotNumber
 	}
 	return f, nil
 }

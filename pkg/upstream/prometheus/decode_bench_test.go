@@ -50,6 +50,34 @@ func BenchmarkDecode(b *testing.B) {
 		}
 		b.ReportMetric(float64(best.Nanoseconds())/float64(1000*1440), "min-thread-cpu-ns/point")
 	})
+	// The decoder beside this machine's memory bandwidth, in the same
+	// op: decode the body onto its grid (as the client does), then copy
+	// as many bytes as the body (memmove: the least any reader of the
+	// body pays to touch it). Reports points/s and bytes/s of both sides
+	// and decode/memcpy, and the allocations per point.
+	b.Run("vs-memcpy", func(b *testing.B) {
+		b.ReportAllocs()
+		grid := Grid{Start: 1700000000000, Step: 60000, N: 1440}
+		src, dst := []byte(body), make([]byte, len(body))
+		var dec, cp time.Duration
+		for b.Loop() {
+			t0 := time.Now()
+			if _, err := DecodeQueryRange(strings.NewReader(body), DecodeOptions{Grid: grid}); err != nil {
+				b.Fatal(err)
+			}
+			t1 := time.Now()
+			copy(dst, src)
+			t2 := time.Now()
+			dec += t1.Sub(t0)
+			cp += t2.Sub(t1)
+		}
+		points := float64(1000*1440) * float64(b.N)
+		bytes := float64(len(body)) * float64(b.N)
+		b.ReportMetric(points/dec.Seconds()/1e6, "decode-Mpoints/s")
+		b.ReportMetric(bytes/dec.Seconds()/1e6, "decode-MB/s")
+		b.ReportMetric(bytes/cp.Seconds()/1e6, "memcpy-MB/s")
+		b.ReportMetric(cp.Seconds()/dec.Seconds(), "decode/memcpy")
+	})
 	b.Run("model-matrix", func(b *testing.B) {
 		b.SetBytes(int64(len(body)))
 		b.ReportAllocs()

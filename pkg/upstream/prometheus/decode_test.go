@@ -383,6 +383,12 @@ func FuzzDecode(f *testing.F) {
 				t.Fatalf("window %d: %+v, read whole: %+v", window, got.Series, res.Series)
 			}
 		}
+		// On a query's grid, series share a time column and read the same.
+		grid := Grid{Start: 1000, Step: 500, N: 50}
+		gres, gerr := DecodeQueryRange(strings.NewReader(body), DecodeOptions{Bare: true, Limits: opt.Limits, Grid: grid})
+		if (gerr == nil) != (err == nil) || (err == nil && (!sameSeries(res.Series, gres.Series) || res.Last != gres.Last)) {
+			t.Fatalf("on a grid: %+v %v, without: %+v %v", gres.Series, gerr, res.Series, err)
+		}
 		if err == nil && !json.Valid([]byte(body)) {
 			t.Fatalf("accepted a body that is not JSON: %q", body)
 		}

@@ -11,23 +11,26 @@ import (
 	"github.com/memshape/memory-datasource/pkg/upstream"
 )
 
-// gunzip asks for gzip and inflates it with klauspost/compress, which
-// takes about half the CPU of compress/gzip here. It sits inside
-// upstream.CapBody, so the body cap counts inflated bytes (a gzip bomb
-// stops at the cap). A request that already names an encoding (identity,
-// when compression is off) passes through untouched.
+// gunzip asks for gzip when ask is set and inflates a gzip answer with
+// klauspost/compress, which takes about half the CPU of compress/gzip
+// here; an answer gzipped without being asked for (a proxy that
+// compresses whatever it is told) is inflated too. It sits inside any
+// body cap (upstream.CapBody), so that cap counts inflated bytes (a gzip
+// bomb stops at it), and the decoder's caps on points and memory hold
+// whatever the body. A request that already names an encoding or a range
+// is sent as it is.
 type gunzip struct {
 	next http.RoundTripper
+	ask  bool
 }
 
 func (g gunzip) RoundTrip(req *http.Request) (*http.Response, error) {
-	if req.Header.Get("Accept-Encoding") != "" || req.Header.Get("Range") != "" {
-		return g.next.RoundTrip(req)
+	if g.ask && req.Header.Get("Accept-Encoding") == "" && req.Header.Get("Range") == "" {
+		req = req.Clone(req.Context())
+		req.Header.Set("Accept-Encoding", "gzip")
 	}
-	req = req.Clone(req.Context())
-	req.Header.Set("Accept-Encoding", "gzip")
 	resp, err := g.next.RoundTrip(req)
-	if err != nil || !strings.EqualFold(resp.Header.Get("Content-Encoding"), "gzip") {
+	if err != nil || resp.Uncompressed || !strings.EqualFold(resp.Header.Get("Content-Encoding"), "gzip") {
 		return resp, err
 	}
 	resp.Header.Del("Content-Encoding")

@@ -2,7 +2,10 @@ package prometheus
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
+
+	"github.com/memshape/memory-datasource/pkg/upstream"
 )
 
 // lexer reads JSON from a stream through a window that slides over it,
@@ -27,6 +30,10 @@ type lexer struct {
 	cut bool
 }
 
+// maxWindow bounds the window: the longest single token (a label value,
+// a warning) an answer may hold. Everything else streams through.
+const maxWindow = 16 << 20
+
 func newLexer(r io.Reader, size int) *lexer {
 	return &lexer{r: r, buf: make([]byte, size)}
 }
@@ -48,7 +55,13 @@ func (l *lexer) more(keep int) bool {
 		l.end -= keep
 	}
 	if l.end == len(l.buf) {
-		nb := make([]byte, 2*len(l.buf))
+		if len(l.buf) >= maxWindow {
+			l.rerr = &upstream.Error{Source: upstream.Prometheus, Kind: upstream.TooLarge,
+				Msg:  fmt.Sprintf("one value in the answer (at byte %d) is longer than %d MiB", l.off+int64(l.pos), maxWindow>>20),
+				Hint: "check that the URL points at the Prometheus API; a label value this long is not a memory series"}
+			return false
+		}
+		nb := make([]byte, min(2*len(l.buf), maxWindow))
 		copy(nb, l.buf[:l.end])
 		l.buf = nb
 	}

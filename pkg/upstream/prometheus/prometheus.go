@@ -51,18 +51,39 @@ type Config struct {
 	// Method is "POST" (a form; the default) or "GET" for the query and
 	// the calls that allow both.
 	Method string
-	// DisableCompression asks for uncompressed answers (Accept-Encoding:
-	// identity): cheaper for both sides when Prometheus is on the same
-	// host or LAN.
-	DisableCompression bool
-	// MaxBody caps one answer, after decompression (0:
-	// upstream.DefaultMaxBody).
+	// Compression asks for gzip answers. Off (the default) asks for
+	// identity: Prometheus spends about 11 times the CPU of writing a
+	// query_range answer on compressing it, which the network saves only
+	// on a slow or metered link; a data source reaching Prometheus
+	// across a WAN, or a proxy that charges by the byte, turns it on.
+	Compression bool
+	// MaxBody caps one answer's bytes, after decompression (0: no cap on
+	// the body: the caps on decoded series, points and memory hold the
+	// memory an answer takes, the body itself is never held).
 	MaxBody int64
-	// MaxSeries and MaxPoints are the caps for queries that set none (0:
-	// upstream.DefaultMaxSeries, upstream.DefaultMaxPoints). MaxSeries
-	// also caps the items of a metadata call.
+	// MaxSeries, MaxPoints and MaxBytes are the caps for queries that set
+	// none (0: upstream.DefaultMaxSeries, DefaultMaxPoints,
+	// DefaultMaxBytes). MaxSeries also caps the items of a metadata call.
 	MaxSeries int
 	MaxPoints int
+	MaxBytes  int64
+	// Tenant, when set, is sent as X-Scope-OrgID on every request: the
+	// tenant of Mimir, Cortex, Loki-style gateways and Thanos' receive
+	// tenancy. A custom header of the same name set on HTTPClient wins.
+	Tenant string
+	// PartialResponse, when set, is sent as Thanos Querier's
+	// partial_response parameter: true accepts an answer some stores could
+	// not add to (with a warning, shown as a notice), false makes such an
+	// answer an error. Unset leaves the querier's own default.
+	PartialResponse *bool
+	// TimeShard, when set, splits a range query longer than one shard
+	// into queries of at most that long, each aligned to a multiple of it
+	// from the Unix epoch (days, for a shard of 24h) and to the step, and
+	// fetches them in parallel (ShardParallel at a time): a query
+	// frontend (Mimir, Cortex, Thanos) caches each day's answer and
+	// computes the days in parallel. A plain Prometheus gains nothing.
+	TimeShard     time.Duration
+	ShardParallel int
 	// Redactor removes the caller's secrets (bearer token, passwords,
 	// header values) from every error, including what the upstream echoes
 	// back. The URL's password is added to it.
@@ -79,6 +100,11 @@ type Client struct {
 	compress  bool
 	maxSeries int
 	maxPoints int
+	maxBytes  int64
+	tenant    string
+	partial   string // "", "true" or "false"
+	shard     time.Duration
+	parallel  int
 	red       *upstream.Redactor // the caller's secrets (may be nil)
 	urlRed    *upstream.Redactor // the URL's password
 }
@@ -98,8 +124,9 @@ func NewWithConfig(cfg Config) (*Client, error) {
 	}
 	c := &Client{
 		base: base, user: user,
-		compress:  !cfg.DisableCompression,
-		maxSeries: cfg.MaxSeries, maxPoints: cfg.MaxPoints,
+		compress:  cfg.Compression,
+		maxSeries: cfg.MaxSeries, maxPoints: cfg.MaxPoints, maxBytes: cfg.MaxBytes,
+		tenant: strings.TrimSpace(cfg.Tenant), shard: cfg.TimeShard, parallel: cfg.ShardParallel,
 		red: cfg.Redactor, urlRed: upstream.NewRedactor(),
 	}
 	shown := *base
@@ -128,6 +155,18 @@ func NewWithConfig(cfg Config) (*Client, error) {
 	if c.maxPoints <= 0 {
 		c.maxPoints = upstream.DefaultMaxPoints
 	}
+	if c.maxBytes <= 0 {
+		c.maxBytes = upstream.DefaultMaxBytes
+	}
+	if cfg.PartialResponse != nil {
+		c.partial = strconv.FormatBool(*cfg.PartialResponse)
+	}
+	if c.shard < 0 {
+		return nil, fmt.Errorf("time shard %s is negative: give a duration such as 24h, or 0 for none", c.shard)
+	}
+	if c.parallel <= 0 {
+		c.parallel = DefaultShardParallel
+	}
 	hc := &http.Client{}
 	if cfg.HTTPClient != nil {
 		*hc = *cfg.HTTPClient
@@ -136,10 +175,11 @@ func NewWithConfig(cfg Config) (*Client, error) {
 	if next == nil {
 		next = http.DefaultTransport
 	}
-	if c.compress {
-		next = gunzip{next: next}
+	next = gunzip{next: next, ask: c.compress}
+	if cfg.MaxBody > 0 {
+		next = upstream.CapBody(next, upstream.Prometheus, cfg.MaxBody)
 	}
-	hc.Transport = upstream.CapBody(next, upstream.Prometheus, cfg.MaxBody)
+	hc.Transport = next
 	upstream.SameHostRedirects(hc, upstream.Prometheus)
 	c.hc = hc
 	return c, nil
@@ -265,7 +305,8 @@ func Step(start, end time.Time, want time.Duration) (step time.Duration, raised 
 	return step, false
 }
 
-// QueryRange runs q.Expr over [q.Start, q.End] at q.Step.
+// QueryRange runs q.Expr over [q.Start, q.End] at q.Step: in one
+// request, or in time shards fetched in parallel (Config.TimeShard).
 func (c *Client) QueryRange(ctx context.Context, q upstream.Query) (upstream.Result, error) {
 	if q.Step <= 0 {
 		return upstream.Result{}, c.badQuery("the step must be positive, got %s", q.Step)
@@ -273,13 +314,25 @@ func (c *Client) QueryRange(ctx context.Context, q upstream.Query) (upstream.Res
 	if q.End.Before(q.Start) {
 		return upstream.Result{}, c.badQuery("the range ends (%s) before it starts (%s)", q.End.UTC().Format(time.RFC3339), q.Start.UTC().Format(time.RFC3339))
 	}
-	lim := Limits{MaxSeries: q.MaxSeries, MaxPoints: q.MaxPoints}
+	lim := Limits{MaxSeries: q.MaxSeries, MaxPoints: q.MaxPoints, MaxBytes: q.MaxBytes}
 	if lim.MaxSeries <= 0 {
 		lim.MaxSeries = c.maxSeries
 	}
 	if lim.MaxPoints <= 0 {
 		lim.MaxPoints = c.maxPoints
 	}
+	if lim.MaxBytes <= 0 {
+		lim.MaxBytes = c.maxBytes
+	}
+	if shards := c.shards(q); len(shards) > 1 {
+		return c.queryShards(ctx, q, shards, lim)
+	}
+	return c.queryRange(ctx, q, lim, nil)
+}
+
+// queryRange runs one range request, decoding onto the query's grid (col,
+// when not nil, is that grid's time column, shared with other shards).
+func (c *Client) queryRange(ctx context.Context, q upstream.Query, lim Limits, acct *shardAccount) (upstream.Result, error) {
 	params := url.Values{
 		"query": {q.Expr},
 		"start": {formatTime(q.Start)},
@@ -296,7 +349,12 @@ func (c *Client) QueryRange(ctx context.Context, q upstream.Query) (upstream.Res
 		return upstream.Result{}, err
 	}
 	defer resp.Body.Close()
-	res, err := DecodeQueryRange(resp.Body, DecodeOptions{Limits: lim})
+	opt := DecodeOptions{Limits: lim, Grid: GridOf(q.Start, q.End, q.Step)}
+	opt.Reserve = func(n int64) error { return upstream.Reserve(ctx, n) }
+	if acct != nil {
+		acct.limit(&opt)
+	}
+	res, err := DecodeQueryRange(resp.Body, opt)
 	if err != nil {
 		return upstream.Result{}, c.bodyErr(ctx, resp, err)
 	}
@@ -311,6 +369,10 @@ func (c *Client) Health(ctx context.Context) (string, error) {
 	_, err := c.call(ctx, http.MethodGet, "api/v1/status/buildinfo", nil, func(d *decoder) bool { return d.stringMap(info) })
 	if err == nil {
 		app := info["application"]
+		if app == "" && info["version"] == "" {
+			// VictoriaMetrics answers with an empty object.
+			return "Connected to a Prometheus-compatible API (it gives no build information)", nil
+		}
 		if app == "" {
 			app = "Prometheus"
 		}
@@ -332,6 +394,13 @@ func (c *Client) Health(ctx context.Context) (string, error) {
 		return "", qerr
 	}
 	return "Connected to a Prometheus-compatible API (it gives no build information)", nil
+}
+
+// partialPaths are the calls Thanos Querier takes partial_response on
+// (and api/v1/label/<name>/values).
+var partialPaths = map[string]bool{
+	"api/v1/query": true, "api/v1/query_range": true, "api/v1/series": true,
+	"api/v1/labels": true, "api/v1/metadata": true,
 }
 
 const (
@@ -370,6 +439,11 @@ func (c *Client) do(ctx context.Context, method, path string, params url.Values)
 			params[k] = vs
 		}
 	}
+	if c.partial != "" && (partialPaths[path] || strings.HasPrefix(path, "api/v1/label/")) {
+		if _, ok := params["partial_response"]; !ok {
+			params.Set("partial_response", c.partial)
+		}
+	}
 	var body io.Reader
 	if method == http.MethodGet {
 		u.RawQuery = params.Encode()
@@ -386,6 +460,9 @@ func (c *Client) do(ctx context.Context, method, path string, params url.Values)
 	req.Header.Set("Accept", "application/json")
 	if !c.compress {
 		req.Header.Set("Accept-Encoding", "identity")
+	}
+	if c.tenant != "" {
+		req.Header.Set("X-Scope-OrgID", c.tenant)
 	}
 	if c.user != nil {
 		p, _ := c.user.Password()

@@ -176,7 +176,7 @@ func TestQueryRangeFleetRealPrometheus(t *testing.T) {
 		return nil
 	}))
 	for _, gzip := range []bool{false, true} {
-		c, err := NewWithConfig(Config{URL: srv.URL, DisableCompression: !gzip})
+		c, err := NewWithConfig(Config{URL: srv.URL, Compression: gzip})
 		require.NoError(t, err)
 		res, err := c.QueryRange(context.Background(), upstream.Query{Expr: "memshape_fleet_bytes", Start: end.Add(-(points - 1) * time.Minute), End: end, Step: time.Minute})
 		require.NoError(t, err)

@@ -1,0 +1,266 @@
+package cache
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/memshape/memory-datasource/internal/promtest"
+	"github.com/memshape/memory-datasource/pkg/series"
+	"github.com/memshape/memory-datasource/pkg/upstream"
+)
+
+// Whatever the values — bytes, page multiples, decimals, long
+// fractions, NaN, ±Inf, -0, huge integers — and whatever the gaps, a
+// chunk gives back exactly what it was given, bit for bit.
+func TestChunkRoundTrip(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	const step = 300_000
+	gens := map[string]func(i int) float64{
+		"bytes":    func(i int) float64 { return math.Round(5e8 + float64(i)*1000 + rng.NormFloat64()*4e5) },
+		"pages":    func(i int) float64 { return float64(4096 * (120000 + rng.IntN(300))) },
+		"flat":     func(int) float64 { return 1 << 30 },
+		"decimals": func(int) float64 { return math.Round(rng.Float64()*1e6) / 100 },
+		"averages": func(int) float64 { return 5e8 + rng.Float64() },
+		"specials": func(i int) float64 {
+			return []float64{math.NaN(), math.Inf(1), math.Inf(-1), math.Copysign(0, -1), 0, 1e300, -5}[i%7]
+		},
+		"huge":     func(int) float64 { return float64(rng.Int64N(1<<53)) * float64(1-2*rng.IntN(2)) },
+		"negative": func(i int) float64 { return -float64(i) * 1.5 },
+	}
+	for name, gen := range gens {
+		for _, n := range []int{1, 2, 7, chunkLen} {
+			for _, gaps := range []bool{false, true} {
+				t0 := int64(1_700_000_000_000)
+				ts, vs := make([]int64, n), make([]float64, n)
+				for i := range ts {
+					ts[i] = t0
+					vs[i] = gen(i)
+					t0 += step
+					if gaps && rng.IntN(3) == 0 {
+						t0 += step * int64(1+rng.IntN(40))
+					}
+				}
+				c := makeChunk(ts, vs, step)
+				var gotT []int64
+				gotV := c.decode(&gotT, nil, step)
+				require.Equal(t, ts, gotT, "%s n=%d gaps=%v", name, n, gaps)
+				for i := range vs {
+					require.Equal(t, math.Float64bits(vs[i]), math.Float64bits(gotV[i]), "%s n=%d gaps=%v point %d: %v vs %v", name, n, gaps, i, vs[i], gotV[i])
+				}
+				assert.Equal(t, !gaps || n < 2 || c.contiguous(step) == (ts[n-1]-ts[0] == int64(n-1)*step), true)
+			}
+		}
+	}
+}
+
+// A memory series takes at most 4 bytes a sample held, time included:
+// the week of 5-minute samples of a fleet like the benchmarks' (noise of
+// ±0.5 MB on a daily cycle) and of page-sized working sets.
+func TestHeldBytesPerSample(t *testing.T) {
+	end := time.Unix(1_700_006_400, 0)
+	const n, points = 200, 2016
+	up := &fixed{}
+	gen := promtest.Fleet("mem", n, points, end, 5*time.Minute)
+	require.NoError(t, gen(func(s series.Series) error {
+		up.res.Series = append(up.res.Series, s)
+		return nil
+	}))
+	pages := series.Series{Labels: map[string]string{"__name__": "mem", "pod": "pages"}}
+	for i := 0; i < points; i++ {
+		pages.T = append(pages.T, end.Add(-time.Duration(points-1-i)*5*time.Minute).UnixMilli())
+		pages.V = append(pages.V, float64(4096*(300000+i*3+(i*7919)%200)))
+	}
+	up.res.Series = append(up.res.Series, pages)
+	c := New(up, Config{})
+	q := upstream.Query{Expr: "mem", Start: end.Add(-(points - 1) * 5 * time.Minute), End: end, Step: 5 * time.Minute}
+	res, err := c.QueryRange(context.Background(), q)
+	require.NoError(t, err)
+	require.Len(t, res.Series, n+1)
+	st := c.Stats()
+	require.EqualValues(t, (n+1)*points, st.Samples)
+	per := float64(st.Bytes) / float64(st.Samples)
+	t.Logf("held: %d series, %d samples in %d bytes: %.2f bytes a sample (labels and bookkeeping included)", st.Series, st.Samples, st.Bytes, per)
+	assert.LessOrEqual(t, per, 4.0)
+
+	// What is held answers the same query again exactly.
+	again, err := c.QueryRange(context.Background(), q)
+	require.NoError(t, err)
+	assert.Equal(t, res.Series, again.Series)
+	assert.Equal(t, int64(1), c.Stats().Hits)
+}
+
+// fixed answers every query with the samples of res inside its range.
+type fixed struct{ res upstream.Result }
+
+func (f *fixed) Source() upstream.Source                { return upstream.Prometheus }
+func (f *fixed) Health(context.Context) (string, error) { return "ok", nil }
+func (f *fixed) QueryRange(_ context.Context, q upstream.Query) (upstream.Result, error) {
+	var out upstream.Result
+	for _, s := range f.res.Series {
+		c := series.Series{Labels: s.Labels}
+		for i, t := range s.T {
+			if t >= q.Start.UnixMilli() && t <= q.End.UnixMilli() {
+				c.T = append(c.T, t)
+				c.V = append(c.V, s.V[i])
+			}
+		}
+		if len(c.T) > 0 {
+			out.Series = append(out.Series, c)
+		}
+	}
+	return out, nil
+}
+
+// Plain selectors share the series they both select; other expressions
+// keep theirs.
+func TestPlainSelector(t *testing.T) {
+	for expr, want := range map[string]bool{
+		`container_memory_working_set_bytes`:                    true,
+		` mem { pod =~ "api-.*" , namespace!="kube-system", } `: true,
+		`{__name__="mem", job='kubelet'}`:                       true,
+		"mem{a=`raw\\`}":                                        true,
+		`{"mem.with.dots"}`:                                     true,
+		`mem{a="quote \" inside"}`:                              true,
+		`{}`:                                                    true,
+		`sum(mem)`:                                              false,
+		`mem * 2`:                                               false,
+		`mem[5m]`:                                               false,
+		`mem offset 1h`:                                         false,
+		`mem{a="b"} or mem`:                                     false,
+		`rate(mem[5m])`:                                         false,
+		`mem{a="unterminated}`:                                  false,
+		`mem{a=~b}`:                                             false,
+		``:                                                      false,
+		`max by (pod) (mem)`:                                    false,
+		`mem{a="1"}{b="2"}`:                                     false,
+		`kube_pod_container_resource_limits{resource="memory"} > 0`: false,
+		`label_replace(mem, "x", "$1", "pod", "(.*)")`:              false,
+		`mem @ 1700000000`: false,
+		`-mem`:             false,
+		`mem{a="b",}`:      true,
+		`container_memory_working_set_bytes{container!="",container!="POD"}`: true,
+	} {
+		assert.Equal(t, want, plainSelector(expr), "%q", expr)
+	}
+}
+
+// Two rules over overlapping fleets (one a subset of the other) share
+// the series they both select: the second holds nothing new, and each
+// answer equals a fresh fetch.
+func TestSelectorsShareSeries(t *testing.T) {
+	up := &synthSel{n: 50}
+	clk := &clock{t: time.Unix(1700003600, 0)}
+	c := New(up, Config{Now: clk.now})
+	ctx := context.Background()
+	q := func(expr string) upstream.Query {
+		return upstream.Query{Expr: expr, Start: time.Unix(1700000000, 0), End: time.Unix(1700003000, 0), Step: time.Minute}
+	}
+	all, err := c.QueryRange(ctx, q(`mem`))
+	require.NoError(t, err)
+	require.Len(t, all.Series, 50)
+	held := c.Stats()
+	some, err := c.QueryRange(ctx, q(`mem{shard="0"}`))
+	require.NoError(t, err)
+	require.Len(t, some.Series, 10)
+	st := c.Stats()
+	assert.Equal(t, held.Series, st.Series, "no series held twice")
+	assert.Equal(t, held.Samples, st.Samples)
+	// A non-selector keeps its own.
+	_, err = c.QueryRange(ctx, q(`max by (pod, shard) (mem)`))
+	require.NoError(t, err)
+	assert.Equal(t, held.Series+50, c.Stats().Series)
+
+	// Later, both extend and stay equal to fresh fetches, whichever went
+	// first.
+	for i := 1; i <= 5; i++ {
+		clk.t = clk.t.Add(time.Minute)
+		for _, e := range []string{`mem{shard="0"}`, `mem`, `max by (pod, shard) (mem)`} {
+			qq := q(e)
+			qq.Start, qq.End = qq.Start.Add(time.Duration(i)*time.Minute), qq.End.Add(time.Duration(i)*time.Minute)
+			got, err := c.QueryRange(ctx, qq)
+			require.NoError(t, err)
+			want, _ := up.QueryRange(ctx, qq)
+			require.Equal(t, want.Series, got.Series, "%s at %d", e, i)
+		}
+	}
+	assert.Zero(t, c.Stats().Evicted)
+}
+
+// Two large rules on one data source within the default budget do not
+// evict each other: after both ran once, each later evaluation fetches
+// only its newest part.
+func TestTwoLargeRulesKeepTheirSeries(t *testing.T) {
+	up := &synthSel{n: 2000, points: true}
+	clk := &clock{t: time.Unix(1700000000+7*86400, 0)}
+	c := New(up, Config{Now: clk.now})
+	ctx := context.Background()
+	end := clk.t.Truncate(5 * time.Minute)
+	rule := func(expr string, i int) upstream.Query {
+		e := end.Add(time.Duration(i) * 5 * time.Minute)
+		return upstream.Query{Expr: expr, Start: e.Add(-7 * 24 * time.Hour), End: e, Step: 5 * time.Minute}
+	}
+	a, b := `mem{shard=~"[0-9]"}`, `max by (pod) (mem)`
+	for i := 0; i < 4; i++ {
+		for _, e := range []string{a, b} {
+			got, err := c.QueryRange(ctx, rule(e, i))
+			require.NoError(t, err)
+			require.Len(t, got.Series, 2000)
+		}
+		clk.t = clk.t.Add(5 * time.Minute)
+	}
+	st := c.Stats()
+	assert.Equal(t, int64(2), st.Misses, "each rule fetched whole once")
+	assert.Equal(t, int64(6), st.Extends)
+	assert.Zero(t, st.Evicted)
+	t.Logf("two rules of 2,000 series × 2,017 points: %d series, %.1f MiB held (%.2f bytes a sample)",
+		st.Series, float64(st.Bytes)/(1<<20), float64(st.Bytes)/float64(st.Samples))
+}
+
+// synthSel answers selectors of "mem" the way Prometheus would: series
+// pod-i with shard i/10 (matched by shard="k" and shard=~"[0-9]"), the
+// same values whatever the expression selects them; `max by (pod, …)`
+// drops the name.
+type synthSel struct {
+	n      int
+	points bool // noisy memory values rather than small integers
+}
+
+func (s *synthSel) Source() upstream.Source                { return upstream.Prometheus }
+func (s *synthSel) Health(context.Context) (string, error) { return "ok", nil }
+func (s *synthSel) QueryRange(_ context.Context, q upstream.Query) (upstream.Result, error) {
+	var res upstream.Result
+	for i := 0; i < s.n; i++ {
+		shard := fmt.Sprint(i / 10)
+		labels := map[string]string{"__name__": "mem", "pod": fmt.Sprintf("pod-%04d", i), "shard": shard}
+		switch q.Expr {
+		case `mem{shard="0"}`:
+			if shard != "0" {
+				continue
+			}
+		case `mem{shard=~"[0-9]"}`:
+		case `max by (pod, shard) (mem)`:
+			delete(labels, "__name__")
+		case `max by (pod) (mem)`:
+			labels = map[string]string{"pod": labels["pod"]}
+		}
+		ss := series.Series{Labels: labels}
+		for ts := q.Start; !ts.After(q.End); ts = ts.Add(q.Step) {
+			ss.T = append(ss.T, ts.UnixMilli())
+			v := float64(i*1000) + float64(ts.Unix()%977)
+			if s.points {
+				u := uint64(ts.Unix())*0x9E3779B97F4A7C15 + uint64(i)
+				v = 3e8 + float64(i)*1e6 + float64(u%1000000)
+			}
+			ss.V = append(ss.V, v)
+		}
+		res.Series = append(res.Series, ss)
+	}
+	return res, nil
+}
