@@ -212,4 +212,3 @@ func mustField(t *testing.T, f *data.Frame, name string) *data.Field {
 	require.NotNil(t, fl, "no field %s", name)
 	return fl
 }
-

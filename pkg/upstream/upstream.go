@@ -175,7 +175,6 @@ type Client interface {
 	Health(ctx context.Context) (ok string, err error)
 }
 
-
 // thousands writes n with comma thousands separators: 10,000.
 func thousands(n int) string {
 	s := strconv.Itoa(n)

@@ -162,7 +162,6 @@ func uniqueLabels(ss []series.Series, md []datadogV1.MetricsQueryMetadata) {
 	}
 }
 
-
 func pointString(p []*float64) string {
 	parts := make([]string, len(p))
 	for i, v := range p {
