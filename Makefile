@@ -5,8 +5,8 @@
 #   make build-backend      dist/gpx_memshape_linux_<arch> for Grafana's Linux container,
 #                           whatever this machine is (arch: this machine's, or ARCH=…)
 #   make build-backend-host dist/gpx_memshape_<os>_<arch> for this machine
-#   make build-backend-all  every platform, through the plugin SDK's build (Mage,
-#                           build.BuildAll), with dist/go_plugin_build_manifest
+#   make build-backend-all  every platform, through the plugin SDK's build (Mage, one
+#                           platform at a time), with dist/go_plugin_build_manifest
 #   make package            frontend + all platforms zipped as the plugin validator
 #                           expects, then checked: artifacts/memshape-memory-datasource-<v>.zip
 #   make install            copy dist/ into GRAFANA_PLUGINS_DIR (safe to repeat)
@@ -52,8 +52,12 @@ build-backend:
 build-backend-host:
 	$(MAGE) build:backend
 
+# One platform after another, not build.BuildAll: BuildAll links all six at
+# once, and six Go linkers at once on a 2-core machine swap for an hour.
+# The same builds (the SDK's buildBackend), the same manifest.
+PLATFORMS := build:linux build:linuxARM64 build:linuxARM build:darwin build:darwinARM64 build:windows
 build-backend-all:
-	$(MAGE) buildAll
+	$(MAGE) $(PLATFORMS)
 
 build-frontend:
 	$(NPM) run build

@@ -17,7 +17,6 @@ import (
 
 	"github.com/memshape/memory-datasource/pkg/frames"
 	"github.com/memshape/memory-datasource/pkg/models"
-	"github.com/memshape/memory-datasource/pkg/series"
 	"github.com/memshape/memory-datasource/pkg/upstream"
 	prom "github.com/memshape/memory-datasource/pkg/upstream/prometheus"
 )
@@ -291,14 +290,4 @@ func addNotices(fr data.Frames, p plan, src upstream.Source, warnings, notes []s
 			"Step raised from %s to %s: the panel gets at most %d points per series; narrow the time range for finer detail.",
 			p.panelStepRaised, p.panel.Step, prom.MaxPointsPerSeries)})
 	}
-}
-
-// reportsSince: the series has a sample at or after t (ms).
-func reportsSince(s series.Series, t int64) bool {
-	for i := len(s.T) - 1; i >= 0; i-- {
-		if s.T[i] >= t {
-			return true
-		}
-	}
-	return false
 }

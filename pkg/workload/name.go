@@ -16,21 +16,23 @@ import (
 // Kind is what kind of controller runs a workload's pods.
 type Kind string
 
+// The kinds of workload: the controllers Kubernetes names pods for, and
+// the groups that are not a controller's.
 const (
 	Deployment  Kind = "deployment"
 	StatefulSet Kind = "statefulset"
 	DaemonSet   Kind = "daemonset"
 	Job         Kind = "job"
 	CronJob     Kind = "cronjob"
-	// DaemonSetOrJob: a pod named <name>-<5 chars> by a controller the
+	// DaemonSetOrJob is a pod named <name>-<5 chars> by a controller the
 	// labels do not name (a DaemonSet's and a Job's pods look alike).
 	DaemonSetOrJob Kind = "daemonset/job"
-	// Pod: a pod whose name follows no controller's rule (a static or bare
+	// Pod is a pod whose name follows no controller's rule (a static or bare
 	// pod), its own workload.
 	Pod Kind = "pod"
-	// Labelled: a workload named by the labels the query grouped by.
+	// Labelled is a workload named by the labels the query grouped by.
 	Labelled Kind = "labels"
-	// Single: one series, not grouped.
+	// Single is one series, not grouped.
 	Single Kind = "series"
 )
 
@@ -177,4 +179,29 @@ func kindOf(s string) Kind {
 		return CronJob
 	}
 	return Pod
+}
+
+// podSuffix is what Kubernetes appends to a workload's name to name its
+// pods, as a regular expression (RE2, Prometheus' flavour): a
+// Deployment's ReplicaSet hash and suffix, a CronJob's scheduled minute
+// and suffix, a DaemonSet's or Job's suffix, or a StatefulSet's ordinal —
+// the names ParsePod reads back to the workload.
+const podSuffix = `-(?:(?:[` + safe + `]{6,10}|[0-9]{8,10})-[` + safe + `]{5}|[` + safe + `]{5}|0|[1-9][0-9]{0,4})`
+
+// PodPattern is a regular expression matching the names of the pods of
+// the workload named by name — itself a regular expression, so that an
+// alternation of several workloads ((a|b), as Grafana writes a
+// multi-value variable for Prometheus) selects all their pods. A pod of
+// another workload whose name starts the same way (api and api-gateway)
+// is not matched: the suffix must be one Kubernetes writes.
+func PodPattern(name string) string {
+	return "(?:" + name + ")" + podSuffix
+}
+
+// Of is the Kubernetes workload a series' labels say it belongs to
+// (namespace, workload name and kind), from owner labels or else the pod's
+// name, as Group reads them; ok is false for a series with no pod label.
+func Of(labels map[string]string) (namespace, name string, kind Kind, ok bool) {
+	w, _, _, ok := kubernetes(labels, true)
+	return w.Namespace, w.Name, w.Kind, ok
 }
