@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend/gtime"
+
+	"github.com/memshape/memory-datasource/pkg/workload"
 )
 
 // interpolate replaces Grafana's built-in interval and range variables in
@@ -21,8 +23,13 @@ import (
 //	$__range_ms       the range in milliseconds
 //	$__rate_interval  max(interval + scrape, 4 × scrape), as Go writes it (1m15s)
 //	$__rate_interval_ms  the same in milliseconds
+//	$__workloadPods(w)  a regular expression matching the names of the pods
+//	                  of workload w (itself a regular expression: api, or
+//	                  (api|cache) as a multi-value variable gives it), for
+//	                  pod=~"$__workloadPods($workload)"; api-gateway's pods
+//	                  are not api's (workload.PodPattern)
 //
-// The ${…} forms too. Done in the backend so that alert rules, which have
+// The ${…} forms too (not of $__workloadPods). Done in the backend so that alert rules, which have
 // no frontend to do it, and panels agree.
 func interpolate(expr string, step, interval, rng, scrape time.Duration) string {
 	if !strings.Contains(expr, "$") {
@@ -44,7 +51,46 @@ func interpolate(expr string, step, interval, rng, scrape time.Duration) string 
 		expr = strings.ReplaceAll(expr, "${"+m.name+"}", values[m.name])
 		expr = strings.ReplaceAll(expr, "$"+m.name, values[m.name])
 	}
-	return expr
+	return replaceCalls(expr, workloadPods, func(arg string) string {
+		return workload.PodPattern(strings.TrimSpace(arg))
+	})
+}
+
+// workloadPods is the macro that takes an argument.
+const workloadPods = "$__workloadPods("
+
+// replaceCalls replaces every call name…) in expr — the argument ends at
+// the parenthesis that balances the opening one, so a regular expression
+// with groups may be the argument — with f(argument). A call left open is
+// left as written, for the upstream to refuse with its own words.
+func replaceCalls(expr, name string, f func(string) string) string {
+	var b strings.Builder
+	for {
+		i := strings.Index(expr, name)
+		if i < 0 {
+			break
+		}
+		j, depth := i+len(name), 1
+		for ; j < len(expr) && depth > 0; j++ {
+			if expr[j-1] == '\\' {
+				continue // an escaped parenthesis (\( in a regular expression, \\( in a PromQL string) is not a group
+			}
+			switch expr[j] {
+			case '(':
+				depth++
+			case ')':
+				depth--
+			}
+		}
+		if depth > 0 {
+			break
+		}
+		b.WriteString(expr[:i])
+		b.WriteString(f(expr[i+len(name) : j-1]))
+		expr = expr[j:]
+	}
+	b.WriteString(expr)
+	return b.String()
 }
 
 // macros are the names interpolate replaces, longer names first
@@ -78,5 +124,8 @@ func maskMacros(expr string) string {
 			expr = strings.ReplaceAll(expr, form, stand(len(form), m.number))
 		}
 	}
-	return expr
+	// $__workloadPods(…) stands inside a label value: letters of its length.
+	return replaceCalls(expr, workloadPods, func(arg string) string {
+		return strings.Repeat("x", len(workloadPods)+len(arg)+1)
+	})
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/memshape/memory-datasource/pkg/series"
 	"github.com/memshape/memory-datasource/pkg/upstream"
+	"github.com/memshape/memory-datasource/pkg/workload"
 	prom "github.com/memshape/memory-datasource/pkg/upstream/prometheus"
 )
 
@@ -197,15 +198,19 @@ var (
 	labelValuesRe = regexp.MustCompile(`^label_values\(\s*(?:(.*?)\s*,\s*)?([a-zA-Z_][a-zA-Z0-9_]*)\s*\)\s*$`)
 	metricsRe     = regexp.MustCompile(`^metrics\(\s*(.*?)\s*\)\s*$`)
 	queryResultRe = regexp.MustCompile(`^query_result\(\s*(.*)\s*\)\s*$`)
+	workloadsRe   = regexp.MustCompile(`^workloads\(\s*(.*?)\s*\)\s*$`)
 )
 
-const variableForms = "write label_values(metric, label), label_values(label), label_names(), metrics(regex), query_result(expr) or a series selector"
+const variableForms = "write label_values(metric, label), label_values(label), label_names(), metrics(regex), query_result(expr), workloads(selector) or a series selector"
 
 // variable answers GET variable?query=…&start=…&end=… with
 // [{"text","value"}] for the forms Grafana's Prometheus data source knows:
 // label_values(label), label_values(selector, label), label_names(),
 // label_names(selector), metrics(regex), query_result(expr), or a bare
-// selector (its series). A Datadog data source has its own forms
+// selector (its series) — and workloads(selector): the Kubernetes
+// workloads the selected series' pods belong to (a Deployment's name, not
+// its pods' names, which change on every rollout), for
+// pod=~"$__workloadPods($workload)". A Datadog data source has its own forms
 // (datadogVariable).
 func (d *Datasource) variable(w http.ResponseWriter, r *http.Request) {
 	if !d.usable(w) {
@@ -258,7 +263,21 @@ func (d *Datasource) variable(w http.ResponseWriter, r *http.Request) {
 		}
 	case queryResultRe.MatchString(query):
 		values, err = d.queryResult(ctx, queryResultRe.FindStringSubmatch(query)[1], sel.End)
-	case strings.HasPrefix(query, "label_values") || strings.HasPrefix(query, "label_names") || strings.HasPrefix(query, "metrics(") || strings.HasPrefix(query, "query_result"):
+	case workloadsRe.MatchString(query):
+		m := workloadsRe.FindStringSubmatch(query)[1]
+		if m == "" {
+			writeError(w, http.StatusBadRequest, "workloads() needs a selector of series with a pod label: workloads(container_memory_working_set_bytes{namespace=\"$namespace\"})")
+			return
+		}
+		sel.Match = []string{m}
+		var sets []map[string]string
+		sets, _, err = d.api.Series(ctx, sel)
+		for _, l := range sets {
+			if _, name, _, ok := workload.Of(l); ok {
+				values = append(values, name)
+			}
+		}
+	case strings.HasPrefix(query, "label_values") || strings.HasPrefix(query, "label_names") || strings.HasPrefix(query, "metrics(") || strings.HasPrefix(query, "query_result") || strings.HasPrefix(query, "workloads("):
 		writeError(w, http.StatusBadRequest, red.String(fmt.Sprintf("cannot read the variable query %q: %s", query, variableForms)))
 		return
 	default:

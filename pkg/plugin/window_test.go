@@ -6,6 +6,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/memshape/memory-datasource/pkg/workload"
 )
 
 func TestAnalysisStep(t *testing.T) {
@@ -66,4 +68,15 @@ func TestInterpolate(t *testing.T) {
 	assert.Equal(t, `rate(m[1m15s]) + m[5m] + 300000 + 604800s + 604800 + 604800000 + 5m`, got)
 	assert.Equal(t, "rate(m[1m0s])", interpolate("rate(m[$__rate_interval])", time.Second, time.Second, time.Hour, 15*time.Second), "at least four scrapes")
 	assert.Equal(t, "up", interpolate("up", time.Minute, time.Minute, time.Hour, 15*time.Second))
+
+	// $__workloadPods(w): w's pods, w a regular expression with groups of its own.
+	pods := interpolate(`m{pod=~"$__workloadPods( (api|web) )", x="$__workloadPods(db)"}`, time.Minute, time.Minute, time.Hour, 15*time.Second)
+	assert.Equal(t, `m{pod=~"`+workload.PodPattern("(api|web)")+`", x="`+workload.PodPattern("db")+`"}`, pods)
+	assert.Equal(t, `m{pod=~"$__workloadPods((api|web)"}`, interpolate(`m{pod=~"$__workloadPods((api|web)"}`, time.Minute, time.Minute, time.Hour, 15*time.Second),
+		"left open, left as written for the upstream to refuse")
+	for _, expr := range []string{`m{pod=~"$__workloadPods((api|web))"} + on() $__interval_ms`, `m{pod=~"$__workloadPods(\\(x)"}`} {
+		masked := maskMacros(expr)
+		assert.Len(t, masked, len(expr), "positions kept: %s", masked)
+		assert.NotContains(t, masked, "$", masked)
+	}
 }

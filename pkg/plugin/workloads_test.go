@@ -1,6 +1,8 @@
 package plugin
 
 import (
+	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -171,6 +173,37 @@ func TestWorkloadsAcrossPodChurn(t *testing.T) {
 		assert.Positive(t, cartFits)
 		assert.Zero(t, forecasts, "the panel ends at the data")
 		assert.Len(t, colors, 1, "a workload's pods and fits share one colour")
+	})
+
+	t.Run("dashboards pick workloads, not pods: workloads() and $__workloadPods", func(t *testing.T) {
+		span := "&start=" + url.QueryEscape(clusterEnd.Add(-7*24*time.Hour).Format(time.RFC3339)) + "&end=" + url.QueryEscape(clusterEnd.Format(time.RFC3339))
+		status, body := callResource(t, ds, "variable?query="+url.QueryEscape(`workloads(container_memory_working_set_bytes{namespace="shop", container!="", container!="POD"})`)+span)
+		require.Equal(t, 200, status, body)
+		var want []string
+		for _, w := range ws {
+			if w.Namespace == "shop" {
+				want = append(want, w.Name)
+			}
+		}
+		slices.Sort(want)
+		assert.Equal(t, want, texts(t, body), "one value per workload, however many pods it ran")
+		status, body = callResource(t, ds, "variable?query="+url.QueryEscape(`workloads()`)+span)
+		assert.Equal(t, 400, status)
+		assert.Contains(t, body, "workloads(container_memory_working_set_bytes", "the refusal shows the form")
+
+		// A multi-value variable as Grafana writes it for Prometheus.
+		expr := `container_memory_working_set_bytes{namespace="shop", container!="", container!="POD", pod=~"$__workloadPods((cart|orders))"}`
+		resp := run(t, ds, nil, clusterQuery("A", 7*24*time.Hour, 10*time.Minute, "output", "verdicts", "expr", expr))
+		require.NoError(t, resp.Responses["A"].Error)
+		rows := tableRows(t, resp.Responses["A"].Frames)
+		assert.ElementsMatch(t, []string{"shop/cart", "shop/orders"}, keys(rows), "every pod of both, over every rollout")
+		assert.Equal(t, string(shape.Leak), rows["shop/cart"]["shape"], rows["shop/cart"]["explanation"])
+		assert.GreaterOrEqual(t, rows["shop/cart"]["lifetimes"], int64(60), "pods of every rollout, not today's")
+
+		// A prefix is not a workload: cart's and cache's pods both start "ca".
+		resp = run(t, ds, nil, clusterQuery("A", 7*24*time.Hour, 10*time.Minute, "output", "verdicts",
+			"expr", `container_memory_working_set_bytes{container!="", pod=~"$__workloadPods(ca)"}`))
+		assert.Empty(t, tableRows(t, resp.Responses["A"].Frames))
 	})
 
 	t.Run("annotations: rollouts, OOM kills and the release that changed the shape", func(t *testing.T) {

@@ -193,9 +193,10 @@ const podSuffix = `-(?:(?:[` + safe + `]{6,10}|[0-9]{8,10})-[` + safe + `]{5}|[`
 // alternation of several workloads ((a|b), as Grafana writes a
 // multi-value variable for Prometheus) selects all their pods. A pod of
 // another workload whose name starts the same way (api and api-gateway)
-// is not matched: the suffix must be one Kubernetes writes.
+// is not matched: the suffix must be one Kubernetes writes. A pod named
+// exactly name (a bare pod, its own workload) is matched too.
 func PodPattern(name string) string {
-	return "(?:" + name + ")" + podSuffix
+	return "(?:" + name + ")(?:" + podSuffix + ")?"
 }
 
 // Of is the Kubernetes workload a series' labels say it belongs to
