@@ -114,11 +114,26 @@ describe('the answers', () => {
     expect(requests.map((r) => r.panelId).filter(Boolean)).toEqual(
       dashboard.panels.filter((p) => p.datasource?.type === 'memshape-memory-datasource').map((p) => p.id)
     );
-    expect(requests.some((r) => r.annotation === 'Jumps, restarts and leak onsets')).toBe(true);
+    expect(requests.some((r) => r.annotation === 'Rollouts, restarts, jumps and leak onsets')).toBe(true);
   });
 
-  it('name eleven services, with every shape the workload was built with among them', () => {
-    expect(rows).toHaveLength(11);
+  it('name each workload once, however many pods it ran, with every shape the workloads were built with', async () => {
+    // The workloads the time series panel draws pods of (each has its limit line, labelled with its workload).
+    const frames = await panelFrames(dashboard, timeSeries, answers, theme);
+    const workloads = new Set<string>();
+    let pods = 0;
+    for (const frame of frames) {
+      for (const f of frame.fields.filter((x) => x.type === 'number')) {
+        if (f.labels?.memshape_overlay === 'limit') {
+          workloads.add(`${f.labels.namespace}/${f.labels.workload}`);
+        } else if (!f.labels?.memshape_overlay) {
+          pods++;
+        }
+      }
+    }
+    expect(workloads.size).toBeGreaterThan(10);
+    expect(pods).toBeGreaterThan(20 * workloads.size); // rollouts, an autoscaled worker, restarted containers
+    expect(rows.map((r) => r.series).sort()).toEqual([...workloads].sort());
     expect(new Set(rows.map((r) => r.shape))).toEqual(new Set(['leak', 'bloat', 'fragmentation', 'healthy']));
   });
 });
@@ -163,14 +178,14 @@ describe('the verdict table', () => {
     for (const dropped of ['container', 'job', 'instance', 'metric', 'limit_bytes']) {
       expect(names).not.toContain(dropped);
     }
-    // Namespace and pod stay in the frame for the link to the service dashboard, hidden as Grafana's table reads it.
-    for (const hidden of ['namespace', 'pod']) {
+    // Namespace and workload stay in the frame for the link to the service dashboard, hidden as Grafana's table reads it.
+    for (const hidden of ['namespace', 'workload']) {
       expect(field(tableFrame, hidden).config.custom?.hideFrom?.viz).toBe(true);
     }
     expect(names.slice(0, 3)).toEqual(['series', 'shape', 'confidence']);
   });
 
-  it("links each series to the service dashboard with its namespace and pod, the data source and the dashboard's time", async () => {
+  it("links each workload to the service dashboard with its namespace and workload, the data source and the dashboard's time", async () => {
     const service: DashboardModel = readJSON(path.join(ROOT, 'provisioning', 'dashboards', 'service.json'));
     const serviceVariables = new Set(service.templating.list.map((v) => v.name));
     const [frame] = await panelFrames(dashboard, table, answers, theme, grafanaDataLinkVariables);
@@ -188,7 +203,8 @@ describe('the verdict table', () => {
         }
       }
       expect(params.get('var-namespace')).toBe(field(frame, 'namespace').values[row]);
-      expect(params.get('var-pod')).toBe(field(frame, 'pod').values[row]);
+      expect(params.get('var-workload')).toBe(field(frame, 'workload').values[row]);
+      expect(`${params.get('var-namespace')}/${params.get('var-workload')}`).toBe(series.values[row]);
       expect(params.get('var-datasource')).toBe('memshape');
       expect([params.get('from'), params.get('to')]).toEqual(['1700000000000', '1700086400000']);
       expect(links[0].title).toBe(`Service dashboard of ${series.values[row]}`);
@@ -260,30 +276,51 @@ describe('the worst offenders panel', () => {
     );
   });
 
-  it('lists the growing series — and only those — in the legend, each with its verdict', () => {
-    const legend = legendRows().filter(
-      (r) => !/ · (linear|logarithmic|saturating) fit$| · steps$| · forecast$/.test(r.name)
-    );
+  it('lists the pods of the growing workloads — and only those — in the legend, each named by workload and pod with its verdict', () => {
+    const legend = legendRows();
     const growing = rows.filter((r) => GROWING.includes(r.shape));
     expect(growing.length).toBeGreaterThan(0);
-    expect(legend.map((r) => r.name.split(' · ')[0]).sort()).toEqual(growing.map((r) => r.series).sort());
-    for (const r of growing) {
-      const entry = legend.find((l) => l.name.startsWith(`${r.series} · `))!;
-      expect(entry.name).toContain(` · ${r.shape.toUpperCase()} `);
+    expect(new Set(legend.map((r) => r.name.split(' · ')[0]))).toEqual(new Set(growing.map((r) => r.series)));
+    for (const entry of legend) {
+      const [workload, pod, verdict] = entry.name.split(' · ');
+      const row = growing.find((r) => r.series === workload)!;
+      expect(pod).toMatch(new RegExp(`^${workload.split('/')[1]}-[a-z0-9-]+$`));
+      expect(verdict).toBe(row.shape.toUpperCase()); // no number that moves between refreshes
       expect(entry.dashed).toBe(false);
     }
+    // Several pods per workload: its rollouts' and restarts' lifetimes.
+    expect(legend.length).toBeGreaterThan(2 * growing.length);
   });
 
-  it('draws each growing series’ fit or steps dashed', () => {
-    const overlays = legendRows().filter((r) => / · (linear|logarithmic|saturating) fit$| · steps$/.test(r.name));
+  it('draws each growing workload’s fit or steps dashed, in the colour of its pods, out of the legend', async () => {
+    const frames = await panelFrames(dashboard, timeSeries, answers, theme);
+    const fields = frames.flatMap((f) =>
+      f.fields.filter((x) => x.type === 'number').map((x) => ({ frame: f, field: x }))
+    );
     for (const r of rows.filter((x) => GROWING.includes(x.shape))) {
-      expect(overlays.some((o) => o.name.startsWith(`${r.series} · `))).toBe(true);
+      const overlays = fields.filter(({ frame, field }) =>
+        new RegExp(`^${r.series} · ((linear|logarithmic|saturating) fit|steps)$`).test(
+          getFieldDisplayName(field, frame)
+        )
+      );
+      expect(overlays.length).toBeGreaterThan(0);
+      const pod = fields.find(
+        ({ frame, field }) =>
+          getFieldDisplayName(field, frame).startsWith(`${r.series} · `) && !field.labels?.memshape_overlay
+      )!;
+      for (const { field } of overlays) {
+        expect(field.config.custom.lineStyle.fill).toBe('dash');
+        expect(field.config.custom.hideFrom.legend).toBe(true);
+        expect(field.config.color).toEqual(pod.field.config.color);
+      }
     }
-    expect(overlays.every((o) => o.dashed)).toBe(true);
   });
 
-  it("shows the query's notice in its title bar", () => {
-    expect(screen.getByTestId('panel-notice-warning').getAttribute('aria-label')).toMatch(/^LEAK in 3 of 11/);
+  it("shows the query's notice in its title bar, counting workloads", () => {
+    const leaks = rows.filter((r) => r.shape === 'leak').length;
+    expect(screen.getByTestId('panel-notice-warning').getAttribute('aria-label')).toMatch(
+      new RegExp(`^LEAK in ${leaks} of ${rows.length} workloads over 7 days — `)
+    );
   });
 });
 
@@ -291,12 +328,13 @@ describe('the annotations', () => {
   const events = panelAnnotations(dashboard, timeSeries.id, answers, theme);
   const range = dashboardTimeRange(dashboard, answers);
 
-  it('reach the worst offenders panel — jumps, restarts and leak onsets of the growing series — in orange', () => {
+  it('reach the worst offenders panel — rollouts, restarts, jumps and the rollout a leak started at, of the growing workloads — in orange', () => {
     const growing = new Set(rows.filter((r) => GROWING.includes(r.shape)).map((r) => r.series));
     const of = (kind: RegExp) => events.filter((e) => kind.test(e.title!) && growing.has(e.title!.split(' · ')[1]));
     expect(of(/^Jump /).length).toBeGreaterThan(0);
     expect(of(/^Restart /).length).toBeGreaterThan(0);
-    expect(of(/^Leak onset /).length).toBeGreaterThan(0);
+    expect(of(/^Rollout /).length).toBeGreaterThan(0);
+    expect(of(/^LEAK since this rollout /).length).toBe(1);
     for (const e of events) {
       expect(e.color).toBe(theme.visualization.getColorByName('orange'));
       expect(e.time).toBeGreaterThanOrEqual(range.from.valueOf());
@@ -305,6 +343,7 @@ describe('the annotations', () => {
     // A jump is a region (its rise and the share freed after), a restart a moment.
     expect(events.find((e) => /^Jump /.test(e.title!))!.isRegion).toBe(true);
     expect(events.find((e) => /^Restart /.test(e.title!))!.isRegion).toBe(false);
+    expect(events.find((e) => /^Rollout /.test(e.title!))!.isRegion).toBe(false);
   });
 
   it('reach no other panel (the annotation is filtered to the worst offenders panel)', () => {

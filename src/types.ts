@@ -96,7 +96,7 @@ export const DEFAULT_QUERY: Partial<MemshapeQuery> = {
 export interface MemshapeVariableQuery extends DataQuery {
   /**
    * Prometheus: `label_values(metric, label)`, `label_values(label)`, `label_names()`, `metrics(regex)`,
-   * `query_result(expr)` or a selector. Datadog: `metrics(regex)`, `tag_values(key)`, `tag_values(metric, key)`.
+   * `query_result(expr)`, `workloads(selector)` or a selector. Datadog: `metrics(regex)`, `tag_values(key)`, `tag_values(metric, key)`.
    */
   query: string;
 }

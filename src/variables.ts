@@ -7,7 +7,7 @@ import { MemshapeVariableQuery } from './types';
 
 /**
  * Dashboard variables backed by the backend's `variable` resource: `label_values(metric, label)`,
- * `label_values(label)`, `metrics(regex)`, `query_result(expr)` or a bare selector. Answers one frame with `text`
+ * `label_values(label)`, `metrics(regex)`, `query_result(expr)`, `workloads(selector)` or a bare selector. Answers one frame with `text`
  * and `value` fields, which Grafana (11 to 13, scenes or not) reads as the variable's options.
  */
 export class MemshapeVariableSupport extends CustomVariableSupport<DataSource, MemshapeVariableQuery> {

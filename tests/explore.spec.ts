@@ -13,7 +13,7 @@ test.skip(!hasGrafana, NO_GRAFANA_REASON);
 test('Explore from a dashboard panel carries the variables filled in', async ({ gotoDashboardPage, page }) => {
   const dashboardPage = await gotoDashboardPage({
     uid: Dashboards.service.uid,
-    queryParams: new URLSearchParams({ 'var-namespace': 'shop', 'var-pod': 'cart-0' }),
+    queryParams: new URLSearchParams({ 'var-namespace': 'shop', 'var-workload': 'cart' }),
   });
   const panel = dashboardPage.getPanelByTitle(Dashboards.service.memory);
   await panel.scrollIntoView();
@@ -21,7 +21,8 @@ test('Explore from a dashboard panel carries the variables filled in', async ({ 
   await expect(page).toHaveURL(/\/explore/);
   const code = page.locator('.monaco-editor').first();
   await expect(code).toContainText('namespace=~"shop"');
-  await expect(code).toContainText('pod=~"cart-0"');
+  // $__workloadPods stays for the backend, with the workload filled in.
+  await expect(code).toContainText('pod=~"$__workloadPods(cart)"');
   await expect(code).not.toContainText('$namespace');
 });
 

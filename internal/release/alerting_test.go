@@ -163,11 +163,11 @@ func TestTheLeakRule(t *testing.T) {
 		t.Errorf("want leak_confidence ≥ 0.8 for 30m; got %v %v %q", m["A"]["alertValue"], m["condition"], forDur)
 	}
 	got := render(t, ann["description"], map[string]float64{"A": 0.93})
-	want := "Memory Shape calls the memory of shop/cart-0 a leak with confidence 93%: it grows steadily, with no sign of slowing. Its growth per hour, the fitted curve and the time to its limit are on its service dashboard."
+	want := "Memory Shape calls the memory of shop/cart a leak with confidence 93%: it grows steadily, with no sign of slowing. Its growth per hour, the fitted curve and the time to its limit are on its service dashboard."
 	if got != want {
 		t.Errorf("description:\n got %q\nwant %q", got, want)
 	}
-	if s := render(t, ann["summary"], nil); s != "shop/cart-0 is leaking memory (leak)" {
+	if s := render(t, ann["summary"], nil); s != "shop/cart is leaking memory (leak)" {
 		t.Errorf("summary %q", s)
 	}
 }
@@ -178,7 +178,7 @@ func TestTheLimitWithin24HoursRule(t *testing.T) {
 		t.Errorf("want hours_to_limit ≤ 24; got %v %v", m["A"]["alertValue"], m["condition"])
 	}
 	got := render(t, ann["description"], map[string]float64{"A": 7.5})
-	if want := "shop/cart-0 (leak) reaches its memory limit in 7.5 hours at the rate it grows now."; got != want {
+	if want := "shop/cart (leak) reaches its memory limit in 7.5 hours at the rate it grows now."; got != want {
 		t.Errorf("description:\n got %q\nwant %q", got, want)
 	}
 }
@@ -246,7 +246,7 @@ func TestTheRulesLinkToTheServiceDashboard(t *testing.T) {
 		if r.Annotations["__dashboardUid__"] != service.UID {
 			t.Errorf("%s: __dashboardUid__ %q, want the service dashboard %q", r.UID, r.Annotations["__dashboardUid__"], service.UID)
 		}
-		got := renderWith(t, text, map[string]string{"namespace": "shop", "pod": "cart-0 #2", "memshape_shape": "leak"}, nil)
+		got := renderWith(t, text, map[string]string{"namespace": "shop", "workload": "cart #2", "memshape_shape": "leak"}, nil)
 		u, err := url.Parse(got)
 		if err != nil {
 			t.Fatalf("%s: %q is no URL: %v", r.UID, got, err)
@@ -260,7 +260,7 @@ func TestTheRulesLinkToTheServiceDashboard(t *testing.T) {
 				t.Errorf("%s: %q sets $%s, which the service dashboard does not have", r.UID, got, name)
 			}
 		}
-		if q.Get("var-namespace") != "shop" || q.Get("var-pod") != "cart-0 #2" || q.Get("var-datasource") != provisionedUID(t) {
+		if q.Get("var-namespace") != "shop" || q.Get("var-workload") != "cart #2" || q.Get("var-datasource") != provisionedUID(t) {
 			t.Errorf("%s: %q does not pick the alert's series on the provisioned data source", r.UID, got)
 		}
 		if q.Get("from") != "now-7d" || q.Get("to") != "now" {
@@ -296,7 +296,7 @@ type alertValue struct {
 
 func render(t *testing.T, text string, values map[string]float64) string {
 	t.Helper()
-	return renderWith(t, text, map[string]string{"namespace": "shop", "pod": "cart-0", "container": "app", "memshape_shape": "leak"}, values)
+	return renderWith(t, text, map[string]string{"namespace": "shop", "workload": "cart", "container": "app", "memshape_shape": "leak"}, values)
 }
 
 func renderWith(t *testing.T, text string, labels map[string]string, values map[string]float64) string {

@@ -46,7 +46,7 @@ export function VariableQueryEditor({ query, onChange, datasource }: Props) {
         tooltip={
           datadog
             ? "metrics(regex), tag_values(key) (from the hosts' tags) or tag_values(metric, key)"
-            : 'label_values(metric, label), label_values(label), label_names(), metrics(regex), query_result(expr) or a series selector'
+            : 'label_values(metric, label), label_values(label), label_names(), metrics(regex), query_result(expr), workloads(selector) — the Kubernetes workloads of its pods, for pod=~"$__workloadPods($workload)" — or a series selector'
         }
       >
         <Input

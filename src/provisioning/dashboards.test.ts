@@ -217,7 +217,7 @@ describe.each(Object.entries(dashboards))('the %s dashboard', (name, d) => {
     }
   });
 
-  it('picks the data source with a variable, and the namespaces (and pods) from its variable resource', () => {
+  it('picks the data source with a variable, and the namespaces (and workloads) from its variable resource', () => {
     const vars: any[] = d.templating.list;
     for (const v of vars) {
       expectKeys(`variable ${v.name}`, v, variableKeys);
@@ -229,16 +229,25 @@ describe.each(Object.entries(dashboards))('the %s dashboard', (name, d) => {
       }
     }
     expect(vars[0]).toMatchObject({ type: 'datasource', name: 'datasource', query: PLUGIN });
-    const wanted = name === 'service' ? ['namespace', 'pod'] : ['namespace'];
+    const wanted = name === 'service' ? ['namespace', 'workload'] : ['namespace'];
     for (const n of wanted) {
       const v = vars.find((x) => x.name === n);
       expect(v).toMatchObject({ type: 'query', multi: true, includeAll: true, datasource: { type: PLUGIN } });
       // CustomVariableSupport stores { query, refId }; the query is one the `variable` resource accepts.
-      expect(v.query.query).toMatch(/^label_values\((container_memory_working_set_bytes(\{[^}]*\})?, )?[a-z_]+\)$/);
+      expect(v.query.query).toMatch(
+        /^(label_values\((container_memory_working_set_bytes(\{[^}]*\})?, )?[a-z_]+\)|workloads\(container_memory_working_set_bytes\{[^}]*\}\))$/
+      );
     }
     if (name === 'service') {
-      // $pod follows $namespace.
-      expect(vars.find((x) => x.name === 'pod').query.query).toContain('namespace=~"$namespace"');
+      // $workload follows $namespace, and names workloads, not the pods a rollout replaces.
+      expect(vars.find((x) => x.name === 'workload').query.query).toMatch(/^workloads\(.*namespace=~"\$namespace"/);
+      // Every query selects the pods of the chosen workloads.
+      for (const t of memshapeTargets(d)) {
+        expect(t.expr).toContain('pod=~"$__workloadPods($workload)"');
+      }
+      for (const a of d.annotations.list.filter((x: any) => x.datasource?.type === PLUGIN)) {
+        expect(a.target.expr).toContain('pod=~"$__workloadPods($workload)"');
+      }
     }
   });
 
@@ -290,12 +299,12 @@ describe('the fleet dashboard', () => {
     expect(worst.targets[0].output).toBe('series');
     const hide = worst.fieldConfig.overrides.find((o: any) => o.properties[0].id === 'custom.hideFrom');
     const hidden = new RegExp(hide.matcher.options);
-    // Display names as the backend writes them (CONTRACT.md: displayNameFromDS).
-    expect(hidden.test('shop/cart-0 · LEAK +38 MiB/h · limit in ~9 h')).toBe(false);
-    expect(hidden.test('shop/cart-0 · linear fit')).toBe(false);
-    expect(hidden.test('shop/cart-0 · forecast')).toBe(false);
-    expect(hidden.test('search/images-0 · BLOAT +200 MiB/d')).toBe(false);
-    expect(hidden.test('shop/cache-0')).toBe(true);
+    // Display names as the backend writes them (CONTRACT.md: displayNameFromDS): workload · pod · verdict.
+    expect(hidden.test('shop/cart · cart-7d9f8b6c5d-x2kq4 · LEAK')).toBe(false);
+    expect(hidden.test('shop/cart · linear fit')).toBe(false);
+    expect(hidden.test('shop/cart · forecast')).toBe(false);
+    expect(hidden.test('search/images · images-0 · BLOAT')).toBe(false);
+    expect(hidden.test('shop/cache · cache-0')).toBe(true);
   });
 });
 
@@ -307,10 +316,8 @@ describe('the service dashboard', () => {
     expect(ttl.options.reduceOptions.fields).toBe('/^time to limit$/');
     expect(ttl.fieldConfig.defaults.unit).toBe('s');
     const mem = d.panels.find((p: any) => p.type === 'timeseries');
-    expect(mem.targets.map((t: any) => t.expr.split('{')[0])).toEqual([
-      'container_memory_working_set_bytes',
-      'kube_pod_container_resource_limits',
-    ]);
+    // One query: the limit comes with the series (limitExpr), a line in each workload's colour.
+    expect(mem.targets.map((t: any) => t.expr.split('{')[0])).toEqual(['container_memory_working_set_bytes']);
     expect(mem.targets[0].limitExpr).toContain('kube_pod_container_resource_limits');
     const table = d.panels.find((p: any) => p.type === 'table');
     expect(table.transformations[0].options.excludeByName.explanation).toBeUndefined();
