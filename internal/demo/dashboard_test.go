@@ -32,7 +32,8 @@ import (
 var update = flag.Bool("update", false, "rewrite the dashboard's answers in testdata/dashboard")
 
 const (
-	fleetDashboard = "../../provisioning/dashboards/fleet.json"
+	serviceDashboard = "../../provisioning/dashboards/service.json"
+	fleetDashboard   = "../../provisioning/dashboards/fleet.json"
 	datasourcesYML = "../../provisioning/datasources/datasources.yml"
 	answersDir     = "testdata/dashboard"
 	pluginType     = "memshape-memory-datasource"
@@ -481,7 +482,7 @@ func variableValues(t *testing.T, dash dashboardJSON) map[string]string {
 }
 
 // The macros the backend interpolates (CONTRACT.md): left in the query.
-var backendMacros = regexp.MustCompile(`^\$__(interval|interval_ms|range|range_s|range_ms|rate_interval)\b`)
+var backendMacros = regexp.MustCompile(`^\$__(interval|interval_ms|range|range_s|range_ms|rate_interval|workloadPods)\b`)
 
 // interpolate replaces $name and ${name} in the target's expressions and
 // drops its datasource reference (Grafana sends the data source's uid,
@@ -508,4 +509,96 @@ func interpolate(t *testing.T, target map[string]any, vars map[string]string) ma
 		})
 	}
 	return q
+}
+
+// TestServiceDashboard opens "Memory shape — service" as the fleet table's
+// link does, at one workload (and at several, as a multi-value variable
+// sends them): every panel and the annotation speak of that workload's
+// pods over all its rollouts, and of no other workload — api-gateway is
+// not api, cache is not cart.
+func TestServiceDashboard(t *testing.T) {
+	log.DefaultLogger = log.NewWithLevel(log.Warn)
+	var dash dashboardJSON
+	readJSON(t, serviceDashboard, &dash)
+	from, _ := relativeTime(dash.Time.From, dashboardNow)
+	workloads := demo.Workloads(dashboardNow)
+	hist := demo.History(workloads, dashboardNow.Add(-demo.HistoryDays*24*time.Hour), dashboardNow, demo.HistoryStep, demo.ScrapeLabels())
+	srv := httptest.NewServer(demo.NewAPI(hist))
+	defer srv.Close()
+	ds := provisionedDatasource(t, srv.URL)
+
+	for _, pick := range [][]string{{"cart"}, {"cart", "orders"}} {
+		t.Run(strings.Join(pick, ","), func(t *testing.T) {
+			// Grafana's Prometheus formatting: one value as is, several as (a|b).
+			value := pick[0]
+			if len(pick) > 1 {
+				value = "(" + strings.Join(pick, "|") + ")"
+			}
+			vars := map[string]string{"namespace": "shop", "workload": value}
+			want := map[string]bool{}
+			for _, w := range pick {
+				want["shop/"+w] = true
+			}
+			check := func(what, ns, name string) {
+				if !want[ns+"/"+name] {
+					t.Errorf("%s of %s/%s: the dashboard is at %v", what, ns, name, pick)
+				}
+			}
+			var queries []map[string]any
+			for _, p := range dash.Panels {
+				if p.Datasource.Type == pluginType {
+					for _, target := range p.Targets {
+						queries = append(queries, interpolate(t, target, vars))
+					}
+				}
+			}
+			for _, a := range dash.Annotations.List {
+				if a.Datasource.Type == pluginType {
+					q := interpolate(t, a.Target, vars)
+					q["output"], q["refId"] = "annotations", "Anno"
+					queries = append(queries, q)
+				}
+			}
+			seen := map[string]int{}
+			for _, q := range queries {
+				resp := queryData(t, ds, request{File: "service", Queries: []map[string]any{q}}.at(from, dashboardNow, defaultInterval))
+				frames := resp.Responses[q["refId"].(string)].Frames
+				switch q["output"] {
+				case "verdicts":
+					f := frames[0]
+					if f.Rows() != len(pick) {
+						t.Errorf("%d verdict rows, want one per workload picked (%v)", f.Rows(), pick)
+					}
+					for i := range f.Rows() {
+						ns, name := cellString(f, "namespace", i), cellString(f, "workload", i)
+						check("a verdict", ns, name)
+						if w := built(workloads, ns, name); w != nil && !w.Correct(shape.Shape(cellString(f, "shape", i))) {
+							t.Errorf("%s/%s is %s, built as %s", ns, name, cellString(f, "shape", i), w.Want)
+						}
+					}
+				case "series":
+					for _, f := range frames {
+						v := f.Fields[1]
+						if _, ok := v.Labels["memshape_overlay"]; ok {
+							check("an overlay", v.Labels["namespace"], v.Labels["workload"])
+							continue
+						}
+						check("a pod "+v.Labels["pod"], v.Labels["namespace"], workload.ParsePod(v.Labels["pod"]).Workload)
+						seen[workload.ParsePod(v.Labels["pod"]).Workload]++
+					}
+				case "annotations":
+					f := frames[0]
+					for i := range f.Rows() {
+						ns, name, _ := strings.Cut(cellString(f, "series", i), "/")
+						check("an event", ns, name)
+					}
+				}
+			}
+			for _, w := range pick {
+				if seen[w] < 2 {
+					t.Errorf("%s: %d pods drawn, want every rollout's", w, seen[w])
+				}
+			}
+		})
+	}
 }
