@@ -34,9 +34,9 @@ var update = flag.Bool("update", false, "rewrite the dashboard's answers in test
 const (
 	serviceDashboard = "../../provisioning/dashboards/service.json"
 	fleetDashboard   = "../../provisioning/dashboards/fleet.json"
-	datasourcesYML = "../../provisioning/datasources/datasources.yml"
-	answersDir     = "testdata/dashboard"
-	pluginType     = "memshape-memory-datasource"
+	datasourcesYML   = "../../provisioning/datasources/datasources.yml"
+	answersDir       = "testdata/dashboard"
+	pluginType       = "memshape-memory-datasource"
 )
 
 // dashboardNow is the moment the dashboard is opened: fixed, so the answers

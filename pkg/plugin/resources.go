@@ -16,8 +16,8 @@ import (
 
 	"github.com/memshape/memory-datasource/pkg/series"
 	"github.com/memshape/memory-datasource/pkg/upstream"
-	"github.com/memshape/memory-datasource/pkg/workload"
 	prom "github.com/memshape/memory-datasource/pkg/upstream/prometheus"
+	"github.com/memshape/memory-datasource/pkg/workload"
 )
 
 // promMeta is Prometheus' label, series and metadata APIs.
