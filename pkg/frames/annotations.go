@@ -67,7 +67,8 @@ func Events(it Item, name string) []Event {
 func jumpEvents(v shape.Verdict, name string, tags func(string) []string) []Event {
 	var out []Event
 	for _, j := range v.Jumps {
-		text := fmt.Sprintf("%s: memory jumped %s, from %s to %s", name, units.FormatBytesIEC(j.Size), units.FormatBytesIEC(j.From), units.FormatBytesIEC(j.To))
+		from, to := units.FormatBytesPairIEC(j.From, j.To)
+		text := fmt.Sprintf("%s: memory jumped %s, from %s to %s", name, units.FormatBytesIEC(j.Size), from, to)
 		if j.Size > 0 {
 			text += fmt.Sprintf("; %.0f %% of it freed since, the rest stayed", 100*j.Freed/j.Size)
 		}

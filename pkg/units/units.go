@@ -166,6 +166,27 @@ func FormatBytesRangeIEC(lo, hi float64) string {
 	return "about " + hiNum + " " + name
 }
 
+// FormatBytesPairIEC renders two sizes a change goes between ("from a to
+// b") in the unit FormatBytesIEC gives the larger, with as many decimals
+// (up to three) as it takes for them to read differently when they
+// differ: a 100 MiB jump from 1.46 GiB is "1.46 GiB" to "1.56 GiB", not
+// "1.5 GiB" to "1.5 GiB".
+func FormatBytesPairIEC(a, b float64) (string, string) {
+	if a < 0 || b < 0 || math.IsNaN(a+b) || math.IsInf(a+b, 0) {
+		return FormatBytesIEC(a), FormatBytesIEC(b)
+	}
+	_, name, size := iec(max(a, b))
+	sa, sb := num(a/size), num(b/size)
+	for d := 1; sa == sb && a != b && d <= 3; d++ {
+		if a/size < 10 && d == 1 {
+			continue // num already gave one decimal
+		}
+		sa = strings.TrimRight(strings.TrimRight(strconv.FormatFloat(a/size, 'f', d, 64), "0"), ".")
+		sb = strings.TrimRight(strings.TrimRight(strconv.FormatFloat(b/size, 'f', d, 64), "0"), ".")
+	}
+	return sa + " " + name, sb + " " + name
+}
+
 // FormatGrowth renders a growth rate in bytes per hour: "+38 MiB/h",
 // "-1.2 GiB/h", "0 B/h".
 func FormatGrowth(bytesPerHour float64) string {

@@ -191,3 +191,25 @@ func FuzzParseBytes(f *testing.F) {
 		}
 	})
 }
+
+// The two ends of a change read differently whenever they differ.
+func TestFormatBytesPairIEC(t *testing.T) {
+	const mib, gib = 1 << 20, 1 << 30
+	for _, tt := range []struct {
+		a, b   float64
+		wa, wb string
+	}{
+		{1.46 * gib, 1.46*gib + 80*mib, "1.46 GiB", "1.54 GiB"}, // 1.5 GiB to 1.5 GiB said nothing
+		{1.46 * gib, 1.46*gib + 100*mib, "1.5 GiB", "1.6 GiB"},
+		{512 * mib, 1.5 * gib, "0.5 GiB", "1.5 GiB"},
+		{612.2 * mib, 612.4 * mib, "612.2 MiB", "612.4 MiB"},
+		{200 * mib, 300 * mib, "200 MiB", "300 MiB"},
+		{1 * gib, 1 * gib, "1 GiB", "1 GiB"},
+		{-1, 5, "-1 B", "5 B"},
+	} {
+		ga, gb := FormatBytesPairIEC(tt.a, tt.b)
+		if ga != tt.wa || gb != tt.wb {
+			t.Errorf("FormatBytesPairIEC(%g, %g) = %q, %q; want %q, %q", tt.a, tt.b, ga, gb, tt.wa, tt.wb)
+		}
+	}
+}
