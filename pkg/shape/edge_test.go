@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -46,6 +47,12 @@ func TestEdgeCases(t *testing.T) {
 				if v.Components == nil || v.Explanation == "" || (v.Shape == Inconclusive && v.Reason == "") {
 					t.Errorf("%s:%d: an unusable verdict: %+v", file, c.line, v)
 				}
+				// Memory that falls is no growth: a verdict never speaks of
+				// growth below zero (a level that falls after warm-up is
+				// healthy; a curve that slowed has slowed to a standstill).
+				if g := negativeGrowth.FindString(v.Explanation); g != "" && v.Shape != Healthy {
+					t.Errorf("%s:%d: %s speaks of negative growth (%s): %s", file, c.line, v.Shape, g, v.Explanation)
+				}
 				if strings.Contains(v.Reason, "internal error") {
 					t.Errorf("%s:%d: %s", file, c.line, v.Reason)
 				}
@@ -54,6 +61,9 @@ func TestEdgeCases(t *testing.T) {
 	}
 	t.Logf("%d edge cases in %d files", n, len(files))
 }
+
+// negativeGrowth is a growth rate below zero as the explanations write it.
+var negativeGrowth = regexp.MustCompile(`-[0-9.]+ [KMGTPE]?i?B/h`)
 
 func shapeNames(s []Shape) []string {
 	out := make([]string, len(s))

@@ -124,7 +124,13 @@ func (ev *evidence) sentence(j judgement, v Verdict, note limitNote) string {
 		}
 		b.WriteString(".")
 	case Fragmentation:
-		put("Fragmentation: growth slowed from ", units.FormatGrowth(g.early.slope*scale), " to ", units.FormatGrowth(g.late.slope*scale),
+		// Growth that slowed to nothing, or whose late slope dips below zero
+		// in the noise, has stopped: no negative growth in the words.
+		late := "a standstill"
+		if l := g.late.slope * scale; units.FormatGrowth(l) != units.FormatGrowth(0) && l > 0 {
+			late = units.FormatGrowth(l)
+		}
+		put("Fragmentation: growth slowed from ", units.FormatGrowth(g.early.slope*scale), " to ", late,
 			" over ", hoursText(g.coveredHours), across, ", ", curveText(v.Fits))
 		if contains(v.Components, Bloat) {
 			put(", plus ", jumpsText(v.Jumps))
