@@ -117,7 +117,11 @@ func (ev *evidence) sentence(j judgement, v Verdict, note limitNote) string {
 		if j.ownScale {
 			scaleText = fmt.Sprintf(", %s memory %.1f× its start at an unchanged rate", ev.cyclesText(), 1+g.relativeGrowth(&ev.lv))
 		}
-		put("Leak: ", units.FormatGrowth(v.GrowthBytesPerHour), " steady for ", hoursText(g.coveredHours), across, scaleText, ", no sign of slowing", limit)
+		put("Leak: ", units.FormatGrowth(v.GrowthBytesPerHour), " steady for ", hoursText(g.coveredHours), across, scaleText, ", no sign of slowing")
+		if contains(v.Components, Bloat) && len(v.Jumps) > 0 {
+			put(" between ", jumpsText(v.Jumps))
+		}
+		put(limit)
 		if ev.underADay() && ev.span() >= hourMs { // a test run is no daily cycle
 
 			b.WriteString(" (under a day of data: a daily load cycle can look like this — confirm over 24 h)")
