@@ -104,7 +104,7 @@ golangci-lint: $(GOLANGCI)
 	@echo $(GOLANGCI)
 
 lint-go: $(GOLANGCI)
-	$(GOLANGCI) run ./cmd/... ./internal/... ./pkg/...
+	$(GOLANGCI) run . ./cmd/... ./internal/... ./pkg/...
 
 # grafana-host (a separate tool, not in this repository) starts the built
 # binary as Grafana does and checks its answers (scripts/check-host.sh): it

@@ -30,6 +30,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	memshape "github.com/memshape/memory-datasource"
 	"github.com/memshape/memory-datasource/pkg/input"
 	"github.com/memshape/memory-datasource/pkg/series"
 	"github.com/memshape/memory-datasource/pkg/shape"
@@ -37,8 +38,10 @@ import (
 	"github.com/memshape/memory-datasource/pkg/workload"
 )
 
-// version is set at build time: go build -ldflags "-X main.version=1.2.3".
-var version = "dev"
+// version is the release version, package.json's (memshape.Version), the
+// same as the plugin's; a build may set another: go build -ldflags
+// "-X main.version=1.2.3".
+var version = memshape.Version()
 
 // Exit codes.
 const (
