@@ -41,6 +41,7 @@ func seriesOf(ws []Workload, now time.Time) []series.Series {
 func TestEveryWorkloadIsNamedRightWheneverTheDemoRuns(t *testing.T) {
 	wrong := map[string]map[shape.Shape]int{}
 	first := map[string]string{}
+	changed := map[string]int{}
 	for _, now := range nows() {
 		ws := Workloads(now)
 		mem := seriesOf(ws, now)
@@ -54,6 +55,15 @@ func TestEveryWorkloadIsNamedRightWheneverTheDemoRuns(t *testing.T) {
 				t.Fatalf("grouped %s/%s, no demo workload", g.Namespace, g.Name)
 			}
 			v := workload.Judge(g, mem, shape.Options{LimitBytes: w.Limit})
+			// Only a release that changed the shape is named as one: no
+			// other workload's restarts are "the rollout" its shape changed at.
+			if c := v.Pool.Change; c != nil && w.Name != "payments" {
+				changed[w.Name]++
+				if changed[w.Name] == 1 {
+					t.Errorf("at %s: %s/%s names a change at %s it was not built with: %s", now.Format(time.RFC3339), w.Namespace, w.Name,
+						time.UnixMilli(c.At).UTC().Format(time.RFC3339), v.Explanation)
+				}
+			}
 			if v.Shape == shape.Leak && w.Want != shape.Leak && !w.Correct(shape.Leak) {
 				t.Errorf("at %s: %s/%s called a leak (%s)", now.Format(time.RFC3339), w.Namespace, w.Name, v.Explanation)
 			}

@@ -417,6 +417,13 @@ func changedAt(lives []Life, all Verdict, opt Options, since int64) (Verdict, bo
 	}
 	before := classifyPooled(early, opt, since, false)
 	after := classifyPooled(late, opt, since, false)
+	// Fragmentation grows fastest young: lifetimes that began before the
+	// window are seen old, slow, and pass for healthy beside the young
+	// ones after a restart. Unless lifetimes before the split began in
+	// the window too, their shape is not known, nor is a change.
+	if after.Shape == Fragmentation && beganIn(early, since) < 2 {
+		return Verdict{}, false
+	}
 	cover := coverHours(late)
 	fix := before.Shape.IsGrowth() && !rising
 	onset := !before.Shape.IsGrowth() && rising
@@ -554,4 +561,19 @@ func variance(xs []float64) float64 {
 		ss += (x - m) * (x - m)
 	}
 	return ss / float64(len(xs)-1)
+}
+
+// beganIn counts the lives whose first point is in the window that began
+// at since (not at its start: those began before it, at an unknown age).
+func beganIn(lives []Life, since int64) int {
+	n := 0
+	for _, l := range lives {
+		if len(l.T) < 2 {
+			continue
+		}
+		if l.T[0]-since > 3*(l.T[1]-l.T[0])/2 {
+			n++
+		}
+	}
+	return n
 }
