@@ -13,8 +13,8 @@ import {
 import { DataSourceWithBackend, getTemplateSrv } from '@grafana/runtime';
 
 import { AnnotationQueryEditor } from './components/AnnotationQueryEditor';
-import { datadogMetricNames } from './datadog/completion';
-import { interpolatePromQL, interpolateQuery, rangeScopedVars } from './interpolate';
+import { MemshapeDataSourceApi } from './dataSourceApi';
+import { interpolatePromQL, rangeScopedVars } from './interpolate';
 import { queryDisplayText } from './options';
 import { PromResources } from './resources';
 import {
@@ -27,6 +27,7 @@ import {
   OutputMode,
   Upstream,
 } from './types';
+import { upstreamSpec } from './upstreams';
 import { MemshapeVariableSupport } from './variables';
 
 /** The query an alert rule starts from: one number per series, the leak's confidence. */
@@ -53,8 +54,8 @@ export function toAdhocFilters(filters?: AdHocVariableFilter[]): AdhocFilter[] {
     }));
 }
 
-export class DataSource extends DataSourceWithBackend<MemshapeQuery, MemshapeOptions> {
-  /** Where the memory series come from; the editors adapt to it. */
+export class DataSource extends DataSourceWithBackend<MemshapeQuery, MemshapeOptions> implements MemshapeDataSourceApi {
+  /** Where the memory series come from; the editors and this class read its entry of the upstream table. */
   readonly upstream: Upstream;
   /** The backend's Prometheus API proxy (labels, values, series, metadata, variables). */
   readonly resources: PromResources;
@@ -150,7 +151,7 @@ export class DataSource extends DataSourceWithBackend<MemshapeQuery, MemshapeOpt
     const keys = await this.resources.tagKeys(
       toAdhocFilters(options?.filters),
       options?.timeRange,
-      this.datadogMetrics(options?.queries)
+      this.adhocMetrics(options?.queries)
     );
     return keys.map((text) => ({ text }));
   }
@@ -162,17 +163,21 @@ export class DataSource extends DataSourceWithBackend<MemshapeQuery, MemshapeOpt
       options.key,
       others,
       options.timeRange,
-      this.datadogMetrics(options.queries)
+      this.adhocMetrics(options.queries)
     );
     return values.map((text) => ({ text }));
   }
 
-  /** Datadog: the metrics of the dashboard's queries, whose tags the ad hoc filters offer (the hosts' without). */
-  private datadogMetrics(queries?: MemshapeQuery[]): string[] | undefined {
-    if (this.upstream !== 'datadog' || !queries) {
+  /**
+   * The metrics of the dashboard's queries whose tags the ad hoc filters offer (Datadog: the hosts' without them);
+   * undefined for an upstream that offers its own labels whatever the queries.
+   */
+  private adhocMetrics(queries?: MemshapeQuery[]): string[] | undefined {
+    const metricsOf = upstreamSpec(this.upstream).query.adhocMetrics;
+    if (!metricsOf || !queries) {
       return undefined;
     }
-    return [...new Set(queries.flatMap((q) => datadogMetricNames(q.expr ?? '')))];
+    return [...new Set(queries.flatMap((q) => metricsOf(q.expr ?? '')))];
   }
 
   /** Values for a dashboard variable, from the backend's `variable` resource. */
@@ -199,10 +204,6 @@ export class DataSource extends DataSourceWithBackend<MemshapeQuery, MemshapeOpt
   }
 
   private interpolateExpr(text: string, scopedVars: ScopedVars): string {
-    if (this.upstream === 'prometheus') {
-      return interpolatePromQL(getTemplateSrv(), text, scopedVars);
-    }
-    // Datadog: Grafana's own formatting of values, the macros still left to the backend.
-    return interpolateQuery(getTemplateSrv(), text, scopedVars);
+    return upstreamSpec(this.upstream).query.interpolate(getTemplateSrv(), text, scopedVars);
   }
 }

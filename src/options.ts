@@ -154,6 +154,8 @@ export interface EditorContext {
   alerting?: boolean;
   /** An annotation query: its output is always the events. */
   annotation?: boolean;
+  /** The upstream fetches at its own step (its table entry says so): no min step to set. */
+  withoutMinStep?: boolean;
 }
 
 /** The output the query gives where it is edited (alert rules always get the alert output). */
@@ -175,7 +177,7 @@ export function visibleOptions(query: Partial<MemshapeQuery>, ctx: EditorContext
     alertValue: output === 'alert',
     annotate: output === 'annotations',
     // The min step sets the step of the series drawn; the verdict's step never depends on it.
-    minStep: showsSeries,
+    minStep: showsSeries && !ctx.withoutMinStep,
   };
 }
 

@@ -2,7 +2,7 @@ import { CustomVariableSupport, DataQueryRequest, DataQueryResponse, FieldType, 
 import { from, map, Observable } from 'rxjs';
 
 import { VariableQueryEditor } from './components/VariableQueryEditor';
-import type { DataSource } from './datasource';
+import type { MemshapeDataSourceApi } from './dataSourceApi';
 import { MemshapeVariableQuery } from './types';
 
 /**
@@ -10,10 +10,10 @@ import { MemshapeVariableQuery } from './types';
  * `label_values(label)`, `metrics(regex)`, `query_result(expr)`, `workloads(selector)` or a bare selector. Answers one frame with `text`
  * and `value` fields, which Grafana (11 to 13, scenes or not) reads as the variable's options.
  */
-export class MemshapeVariableSupport extends CustomVariableSupport<DataSource, MemshapeVariableQuery> {
+export class MemshapeVariableSupport extends CustomVariableSupport<MemshapeDataSourceApi, MemshapeVariableQuery> {
   editor = VariableQueryEditor;
 
-  constructor(private readonly datasource: DataSource) {
+  constructor(private readonly datasource: MemshapeDataSourceApi) {
     super();
   }
 

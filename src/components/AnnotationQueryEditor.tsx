@@ -1,11 +1,11 @@
 import React from 'react';
 import { QueryEditorProps } from '@grafana/data';
 
-import type { DataSource } from '../datasource';
+import type { MemshapeDataSourceApi } from '../dataSourceApi';
 import { MemshapeOptions, MemshapeQuery } from '../types';
 import { QueryEditor } from './QueryEditor';
 
 /** The annotation editor: the query editor whose output is always the events (jumps, restarts, leak onsets). */
-export function AnnotationQueryEditor(props: QueryEditorProps<DataSource, MemshapeQuery, MemshapeOptions>) {
+export function AnnotationQueryEditor(props: QueryEditorProps<MemshapeDataSourceApi, MemshapeQuery, MemshapeOptions>) {
   return <QueryEditor {...props} annotationMode />;
 }

@@ -6,8 +6,7 @@ import { getTemplateSrv } from '@grafana/runtime';
 import { Button, InlineField, InlineFieldRow, Input, RadioButtonGroup, Stack, Text, useStyles2 } from '@grafana/ui';
 
 import { formatBytes, parseBytes } from '../bytes';
-import { DataSource } from '../datasource';
-import { completeDatadog, datadogResourceCompletionData } from '../datadog/completion';
+import type { MemshapeDataSourceApi } from '../dataSourceApi';
 import {
   ALERT_VALUE_OPTIONS,
   ANNOTATE_OPTIONS,
@@ -25,8 +24,6 @@ import {
   visibleOptions,
   WINDOW_OPTIONS,
 } from '../options';
-import { complete as completePromQL } from '../promql/completion';
-import { resourceCompletionData } from '../promql/provider';
 import {
   AdhocFilter,
   AlertValue,
@@ -39,10 +36,11 @@ import {
   OutputMode,
   Sensitivity,
 } from '../types';
-import { DATADOG_EXAMPLES, DATADOG_LIMIT_EXAMPLES, Example, LIMIT_EXAMPLES, PROMETHEUS_EXAMPLES } from './examples';
+import { upstreamSpec } from '../upstreams';
+import { Example } from './examples';
 import { QueryField } from './QueryField';
 
-export type Props = QueryEditorProps<DataSource, MemshapeQuery, MemshapeOptions> & {
+export type Props = QueryEditorProps<MemshapeDataSourceApi, MemshapeQuery, MemshapeOptions> & {
   /** The annotation editor: the output is always `annotations`. */
   annotationMode?: boolean;
 };
@@ -76,11 +74,11 @@ export function minStepProblem(text: string): string | undefined {
 
 export function QueryEditor({ query, onChange, onRunQuery, datasource, range, app, annotationMode }: Props) {
   const styles = useStyles2(getStyles);
-  const upstream = datasource?.upstream ?? 'prometheus';
-  const prometheus = upstream === 'prometheus';
+  // Everything that differs between upstreams comes from their table.
+  const spec = upstreamSpec(datasource?.upstream);
   const refId = query.refId;
   const alerting = app === CoreApp.UnifiedAlerting;
-  const ctx = { alerting, annotation: annotationMode };
+  const ctx = { alerting, annotation: annotationMode, withoutMinStep: !spec.query.minStep };
   const show = visibleOptions(query, ctx);
 
   const [limit, setLimit] = useState(limitText(query.limitBytes));
@@ -115,13 +113,8 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource, range, ap
       getTemplateSrv()
         ?.getVariables()
         .map((v) => v.name) ?? [];
-    if (prometheus) {
-      const data = resourceCompletionData(datasource.resources, () => range, variables);
-      return (before: string) => completePromQL(before, data);
-    }
-    const data = datadogResourceCompletionData(datasource.resources, () => range, variables);
-    return (before: string) => completeDatadog(before, data);
-  }, [datasource, range, prometheus]);
+    return spec.query.completion(datasource.resources, () => range, variables);
+  }, [datasource, range, spec]);
 
   /** Runs the query, unless a text option is not valid: then the query waits and the field says why. */
   const run = (blocked = !!limitError || !!minStepError || !!groupError) => {
@@ -232,35 +225,20 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource, range, ap
   };
 
   const output = annotationMode ? 'annotations' : (query.output ?? 'all');
-  const examples = prometheus ? PROMETHEUS_EXAMPLES : DATADOG_EXAMPLES;
-  const limitExamples = prometheus ? LIMIT_EXAMPLES : DATADOG_LIMIT_EXAMPLES;
+  const { language, examples, limitQuery } = spec.query;
   const summary = optionsSummary(query, ctx).map((part) =>
     part.startsWith('Limit:') && limitError ? `Limit: "${limit.trim()}" is not a size`.replace(/ /g, '\u00a0') : part
   );
-  const language = prometheus ? 'promql' : 'datadog';
 
   return (
     <Stack direction="column" gap={0.5}>
-      <InlineField
-        label="Query"
-        labelWidth={LABEL_WIDTH}
-        tooltip={
-          prometheus
-            ? 'PromQL returning memory in bytes. Shift+Enter runs it; so does leaving the field.'
-            : 'Datadog metrics query returning memory in bytes. Shift+Enter runs it; so does leaving the field.'
-        }
-        grow
-      >
+      <InlineField label="Query" labelWidth={LABEL_WIDTH} tooltip={spec.query.tooltip} grow>
         <QueryField
           value={query.expr ?? ''}
           language={language}
           complete={complete}
           ariaLabel="Query"
-          placeholder={
-            prometheus
-              ? 'container_memory_working_set_bytes{namespace="prod", container!=""}'
-              : 'avg:system.mem.used{*} by {host}'
-          }
+          placeholder={spec.query.placeholder}
           onChange={(expr) => {
             if (expr !== query.expr) {
               onChange({ ...query, expr });
@@ -291,23 +269,7 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource, range, ap
         </div>
       )}
 
-      <div className={styles.examples}>
-        <Text color="secondary" variant="bodySmall">
-          Examples:
-        </Text>
-        {examples.map((example) => (
-          <Button
-            key={example.label}
-            size="sm"
-            variant="secondary"
-            fill="text"
-            tooltip={`${example.description}: ${example.expr}`}
-            onClick={() => onExample(example)}
-          >
-            {example.label}
-          </Button>
-        ))}
-      </div>
+      <ExampleButtons title="Examples:" examples={examples} className={styles.examples} onPick={onExample} />
 
       <QueryOptionGroup title="Options" collapsedInfo={summary}>
         <div className={styles.options}>
@@ -365,49 +327,38 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource, range, ap
               />
             </InlineField>
           </InlineFieldRow>
-          <InlineField
-            label="Limit query"
-            labelWidth={LABEL_WIDTH}
-            tooltip="A query whose series give each series' memory limit, matched by the labels they share. Shift+Enter runs it; so does leaving the field."
-            grow
-          >
-            <QueryField
-              value={query.limitExpr ?? ''}
-              language={language}
-              complete={complete}
-              ariaLabel="Limit query"
-              placeholder={
-                prometheus
-                  ? 'kube_pod_container_resource_limits{resource="memory"}'
-                  : 'avg:kubernetes.memory.limits{*} by {pod_name}'
-              }
-              onChange={(text) => {
-                const next = text.trim();
-                if (next !== (query.limitExpr ?? '')) {
-                  const { limitExpr: _dropped, ...rest } = query;
-                  onChange(next ? { ...rest, limitExpr: next } : rest);
-                }
-              }}
-              onRunQuery={() => run()}
-            />
-          </InlineField>
-          <div className={styles.examples}>
-            <Text color="secondary" variant="bodySmall">
-              Limit examples:
-            </Text>
-            {limitExamples.map((example) => (
-              <Button
-                key={example.label}
-                size="sm"
-                variant="secondary"
-                fill="text"
-                tooltip={`${example.description}: ${example.expr}`}
-                onClick={() => change({ limitExpr: example.expr })}
+          {limitQuery && (
+            <>
+              <InlineField
+                label="Limit query"
+                labelWidth={LABEL_WIDTH}
+                tooltip="A query whose series give each series' memory limit, matched by the labels they share. Shift+Enter runs it; so does leaving the field."
+                grow
               >
-                {example.label}
-              </Button>
-            ))}
-          </div>
+                <QueryField
+                  value={query.limitExpr ?? ''}
+                  language={language}
+                  complete={complete}
+                  ariaLabel="Limit query"
+                  placeholder={limitQuery.placeholder}
+                  onChange={(text) => {
+                    const next = text.trim();
+                    if (next !== (query.limitExpr ?? '')) {
+                      const { limitExpr: _dropped, ...rest } = query;
+                      onChange(next ? { ...rest, limitExpr: next } : rest);
+                    }
+                  }}
+                  onRunQuery={() => run()}
+                />
+              </InlineField>
+              <ExampleButtons
+                title="Limit examples:"
+                examples={limitQuery.examples}
+                className={styles.examples}
+                onPick={(example) => change({ limitExpr: example.expr })}
+              />
+            </>
+          )}
 
           <InlineFieldRow>
             <RadioField<Sensitivity>
@@ -520,6 +471,34 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource, range, ap
         </div>
       </QueryOptionGroup>
     </Stack>
+  );
+}
+
+/** A row of clickable examples, each named by its label, its query in the tooltip. */
+function ExampleButtons(props: {
+  title: string;
+  examples: Example[];
+  className: string;
+  onPick: (example: Example) => void;
+}) {
+  return (
+    <div className={props.className}>
+      <Text color="secondary" variant="bodySmall">
+        {props.title}
+      </Text>
+      {props.examples.map((example) => (
+        <Button
+          key={example.label}
+          size="sm"
+          variant="secondary"
+          fill="text"
+          tooltip={`${example.description}: ${example.expr}`}
+          onClick={() => props.onPick(example)}
+        >
+          {example.label}
+        </Button>
+      ))}
+    </div>
   );
 }
 

@@ -3,22 +3,22 @@ import { css } from '@emotion/css';
 import { GrafanaTheme2 } from '@grafana/data';
 import { CodeEditor, Monaco, MonacoEditor, monacoTypes, useStyles2 } from '@grafana/ui';
 
-import { DATADOG_LANGUAGE_ID, registerDatadog } from '../datadog/language';
 import { Completion } from '../promql/completion';
-import { PROMQL_LANGUAGE_ID, registerPromQL } from '../promql/language';
-import { codeCompletionProvider, PROMQL_TRIGGERS } from '../promql/provider';
+import { codeCompletionProvider } from '../promql/provider';
 
-/** The query languages the field highlights and completes. */
-export type QueryLanguage = 'promql' | 'datadog';
-
-const LANGUAGES: Record<QueryLanguage, { id: string; register: (monaco: Monaco) => void; triggers: string[] }> = {
-  promql: { id: PROMQL_LANGUAGE_ID, register: registerPromQL, triggers: PROMQL_TRIGGERS },
-  datadog: { id: DATADOG_LANGUAGE_ID, register: registerDatadog, triggers: ['{', ',', ':', '(', ' ', '$'] },
-};
+/** A query language the field highlights and completes (each upstream names its own, see upstreams.ts). */
+export interface QueryLanguage {
+  /** Monaco's language id. */
+  id: string;
+  /** Registers the language (tokens, brackets) with Monaco; called before each editor mounts. */
+  register: (monaco: Monaco) => void;
+  /** The characters that open completion. */
+  triggers: string[];
+}
 
 export interface QueryFieldProps {
   value: string;
-  /** PromQL or a Datadog metrics query: highlighting, and completion when `complete` is given. */
+  /** The upstream's query language (PromQL, Datadog's metrics queries): highlighting, and completion when `complete` is given. */
   language: QueryLanguage;
   /** What to offer for the text before the cursor (PromQL's `complete`, Datadog's `completeDatadog`). */
   complete?: (before: string) => Promise<Completion>;
@@ -73,7 +73,7 @@ export function QueryField({
     []
   );
 
-  const { id: languageId, register, triggers } = LANGUAGES[language];
+  const { id: languageId, register, triggers } = language;
   const onBeforeEditorMount = useCallback((monaco: Monaco) => register(monaco), [register]);
   const hasCompletion = !!complete;
 

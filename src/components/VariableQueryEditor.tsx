@@ -2,34 +2,16 @@ import React, { ChangeEvent, useState } from 'react';
 import { QueryEditorProps } from '@grafana/data';
 import { Button, InlineField, Input, Stack, Text } from '@grafana/ui';
 
-import type { DataSource } from '../datasource';
+import type { MemshapeDataSourceApi } from '../dataSourceApi';
 import { MemshapeOptions, MemshapeQuery, MemshapeVariableQuery } from '../types';
+import { upstreamSpec } from '../upstreams';
 
-export type Props = QueryEditorProps<DataSource, MemshapeQuery, MemshapeOptions, MemshapeVariableQuery>;
-
-/** Clickable examples for a Prometheus data source: each sets the query. */
-export const VARIABLE_EXAMPLES: Array<{ query: string; description: string }> = [
-  { query: 'label_values(kube_pod_info, namespace)', description: 'namespaces' },
-  {
-    query: 'label_values(container_memory_working_set_bytes{namespace="$namespace"}, pod)',
-    description: 'pods of the chosen namespace',
-  },
-  { query: 'label_names()', description: 'label names, e.g. for a "group by" variable' },
-  { query: 'metrics(memory)', description: 'metric names matching a regex' },
-];
-
-/** Clickable examples for a Datadog data source. */
-export const DATADOG_VARIABLE_EXAMPLES: Array<{ query: string; description: string }> = [
-  { query: 'metrics(^kubernetes\\.memory)', description: 'metric names matching a regex' },
-  { query: 'tag_values(kubernetes.memory.usage, kube_namespace)', description: "values of one of a metric's tags" },
-  { query: 'tag_values(env)', description: "values of one of the hosts' tags" },
-];
+export type Props = QueryEditorProps<MemshapeDataSourceApi, MemshapeQuery, MemshapeOptions, MemshapeVariableQuery>;
 
 /** The query of a dashboard variable backed by this data source. */
 export function VariableQueryEditor({ query, onChange, datasource }: Props) {
   const [text, setText] = useState(query?.query ?? '');
-  const datadog = datasource?.upstream === 'datadog';
-  const examples = datadog ? DATADOG_VARIABLE_EXAMPLES : VARIABLE_EXAMPLES;
+  const { tooltip, placeholder, examples } = upstreamSpec(datasource?.upstream).variable;
 
   const commit = (value: string) => {
     setText(value);
@@ -38,23 +20,11 @@ export function VariableQueryEditor({ query, onChange, datasource }: Props) {
 
   return (
     <Stack direction="column" gap={1}>
-      <InlineField
-        label="Query"
-        labelWidth={14}
-        htmlFor="memshape-variable-query"
-        grow
-        tooltip={
-          datadog
-            ? "metrics(regex), tag_values(key) (from the hosts' tags) or tag_values(metric, key)"
-            : 'label_values(metric, label), label_values(label), label_names(), metrics(regex), query_result(expr), workloads(selector) — the Kubernetes workloads of its pods, for pod=~"$__workloadPods($workload)" — or a series selector'
-        }
-      >
+      <InlineField label="Query" labelWidth={14} htmlFor="memshape-variable-query" grow tooltip={tooltip}>
         <Input
           id="memshape-variable-query"
           value={text}
-          placeholder={
-            datadog ? 'tag_values(kubernetes.memory.usage, kube_namespace)' : 'label_values(kube_pod_info, namespace)'
-          }
+          placeholder={placeholder}
           onChange={(event: ChangeEvent<HTMLInputElement>) => setText(event.currentTarget.value)}
           onBlur={() => commit(text)}
         />

@@ -60,7 +60,7 @@ export const DATADOG_EXAMPLES: Example[] = [
 ];
 
 /** Queries whose series give each series' memory limit. */
-export const LIMIT_EXAMPLES: Array<{ label: string; expr: string; description: string }> = [
+export const PROMETHEUS_LIMIT_EXAMPLES: Example[] = [
   {
     label: 'Pod limit (kube-state-metrics)',
     expr: 'max by (namespace, pod) (kube_pod_container_resource_limits{resource="memory"})',
@@ -74,7 +74,7 @@ export const LIMIT_EXAMPLES: Array<{ label: string; expr: string; description: s
 ];
 
 /** Datadog queries whose series give each series' memory limit. */
-export const DATADOG_LIMIT_EXAMPLES: Array<{ label: string; expr: string; description: string }> = [
+export const DATADOG_LIMIT_EXAMPLES: Example[] = [
   {
     label: 'Pod limit (Kubernetes)',
     expr: 'avg:kubernetes.memory.limits{*} by {kube_namespace,pod_name}',
@@ -85,4 +85,28 @@ export const DATADOG_LIMIT_EXAMPLES: Array<{ label: string; expr: string; descri
     expr: 'avg:container.memory.limit{*} by {container_name}',
     description: "The container's memory limit from Datadog's container check, matched by container",
   },
+];
+
+/** A clickable example of the variable editor. */
+export interface VariableExample {
+  query: string;
+  description: string;
+}
+
+/** Clickable examples of the variable editor for a Prometheus data source: each sets the query. */
+export const PROMETHEUS_VARIABLE_EXAMPLES: VariableExample[] = [
+  { query: 'label_values(kube_pod_info, namespace)', description: 'namespaces' },
+  {
+    query: 'label_values(container_memory_working_set_bytes{namespace="$namespace"}, pod)',
+    description: 'pods of the chosen namespace',
+  },
+  { query: 'label_names()', description: 'label names, e.g. for a "group by" variable' },
+  { query: 'metrics(memory)', description: 'metric names matching a regex' },
+];
+
+/** Clickable examples of the variable editor for a Datadog data source. */
+export const DATADOG_VARIABLE_EXAMPLES: VariableExample[] = [
+  { query: 'metrics(^kubernetes\\.memory)', description: 'metric names matching a regex' },
+  { query: 'tag_values(kubernetes.memory.usage, kube_namespace)', description: "values of one of a metric's tags" },
+  { query: 'tag_values(env)', description: "values of one of the hosts' tags" },
 ];
