@@ -38,10 +38,18 @@ import (
 	"github.com/memshape/memory-datasource/pkg/workload"
 )
 
-// version is the release version, package.json's (memshape.Version), the
-// same as the plugin's; a build may set another: go build -ldflags
-// "-X main.version=1.2.3".
-var version = memshape.Version()
+// version is set by a build that names its own: go build -ldflags
+// "-X main.version=1.2.3" (-X sets only a constant string, so it starts
+// empty). Otherwise the version is the release version, package.json's
+// (memshape.Version), the same as the plugin's.
+var version string
+
+func versionString() string {
+	if version != "" {
+		return version
+	}
+	return memshape.Version()
+}
 
 // Exit codes.
 const (
@@ -178,7 +186,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "memshape version: unexpected argument %q\n", rest[0])
 			return exitUsage
 		}
-		fmt.Fprintf(stdout, "memshape %s\n", version)
+		fmt.Fprintf(stdout, "memshape %s\n", versionString())
 		return exitOK
 	case "classify":
 		return runClassify(rest, stdin, stdout, stderr)
