@@ -569,14 +569,9 @@ func writeJSON(w io.Writer, rows []row) error {
 			WatchForSeconds:    v.WatchFor.Seconds(),
 			Restarts:           v.Restarts,
 			Jumps:              make([]shape.Jump, len(v.Jumps)),
-			Scores: shape.Scores{
-				Leak:          finite(v.Scores.Leak),
-				Fragmentation: finite(v.Scores.Fragmentation),
-				Bloat:         finite(v.Scores.Bloat),
-				Healthy:       finite(v.Scores.Healthy),
-			},
-			Points:  v.Points,
-			Dropped: v.Dropped,
+			Scores:             v.Scores.Map(finite),
+			Points:             v.Points,
+			Dropped:            v.Dropped,
 		}
 		if res.Metric == nil {
 			res.Metric = map[string]string{}

@@ -30,8 +30,11 @@ func FreeLabel(labels map[string]string, name string) string {
 
 // AlertNumber is the number an alert rule sees for a verdict; nil when
 // there is none (hours to limit when the limit is unknown or never
-// reached).
+// reached). "" is leak confidence.
 func AlertNumber(v shape.Verdict, what models.AlertValue) *float64 {
+	if what == "" {
+		what = models.LeakConfidence
+	}
 	var x float64
 	switch what {
 	case models.GrowthConfidence:
@@ -45,8 +48,8 @@ func AlertNumber(v shape.Verdict, what models.AlertValue) *float64 {
 			return nil
 		}
 		x = v.TimeToLimit.Hours()
-	default: // leak confidence
-		if v.Shape == shape.Leak {
+	default: // a shape's own confidence (leak_confidence): 0 for the others
+		if in, _ := shape.Lookup(v.Shape); in.Alert != "" && in.Alert == string(what) {
 			x = v.Confidence
 		}
 	}

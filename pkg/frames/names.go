@@ -248,12 +248,13 @@ func DisplayName(name string, it Item) string {
 	return name
 }
 
-// Badge is the verdict in a word for a growth shape ("LEAK"), "" otherwise.
+// Badge is the verdict in a word for a growth shape ("LEAK",
+// shape.Info.Word), "" otherwise.
 func Badge(it Item) string {
-	if !it.Verdict.Shape.IsGrowth() {
-		return ""
+	if in, _ := shape.Lookup(it.Verdict.Shape); in.Growth {
+		return in.Word
 	}
-	return strings.ToUpper(string(it.Verdict.Shape))
+	return ""
 }
 
 // growthText is how a growth shape grows: a rate for leak and

@@ -41,16 +41,22 @@ func Summary(items []Item, names []string, w Window) (data.Notice, bool) {
 	if span := w.To.Sub(w.From); span > 0 {
 		over = " over " + units.FormatDuration(span.Round(time.Hour))
 	}
+	// The head names the worst growth shape present; a shape that warns
+	// (leak) makes the notice a warning.
 	sev := data.NoticeSeverityInfo
-	var head string
+	var head, word string
 	var named shape.Shape
-	switch {
-	case count[shape.Leak] > 0:
-		sev, named = data.NoticeSeverityWarning, shape.Leak
-	case count[shape.Bloat] > 0:
-		named = shape.Bloat
-	case count[shape.Fragmentation] > 0:
-		named = shape.Fragmentation
+	listed := shape.Listed()
+	for _, in := range listed {
+		if count[in.Shape] == 0 {
+			continue
+		}
+		if in.Warns {
+			sev = data.NoticeSeverityWarning
+		}
+		if in.Growth && named == "" {
+			named, word = in.Shape, in.Word
+		}
 	}
 	noun, grouped := " workloads", true
 	for _, it := range items {
@@ -60,7 +66,7 @@ func Summary(items []Item, names []string, w Window) (data.Notice, bool) {
 		noun = ""
 	}
 	if named != "" {
-		head = fmt.Sprintf("%s in %d of %d%s%s — ", strings.ToUpper(string(named)), count[named], len(items), noun, over)
+		head = fmt.Sprintf("%s in %d of %d%s%s — ", word, count[named], len(items), noun, over)
 	} else if grouped {
 		head = fmt.Sprintf("No growth in %d workloads%s — ", len(items), over)
 	} else {
@@ -90,7 +96,8 @@ func Summary(items []Item, names []string, w Window) (data.Notice, bool) {
 	}
 	// The others as counts.
 	var rest []string
-	for _, s := range []shape.Shape{shape.Leak, shape.Bloat, shape.Fragmentation, shape.Healthy, shape.Inconclusive} {
+	for _, in := range listed {
+		s := in.Shape
 		if s == named || count[s] == 0 {
 			continue
 		}

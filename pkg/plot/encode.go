@@ -5,6 +5,8 @@ import (
 	"image/color"
 	"image/png"
 	"io"
+
+	"github.com/memshape/memory-datasource/pkg/shape"
 )
 
 // Encode writes img as a PNG with a 256-colour palette made of the
@@ -19,10 +21,11 @@ func Encode(w io.Writer, img image.Image) error {
 var chartPalette = buildPalette()
 
 func buildPalette() color.Palette {
-	keys := []color.NRGBA{
-		seriesColor, LeakColor, FragmentationColor, BloatColor, HealthyColor,
-		InconclusiveColor, limitColor, textColor, rgb(0xF2, 0xCC, 0x0C),
+	keys := []color.NRGBA{seriesColor}
+	for _, s := range shape.Shapes {
+		keys = append(keys, chartColor(s))
 	}
+	keys = append(keys, limitColor, textColor, rgb(0xF2, 0xCC, 0x0C))
 	p := color.Palette{}
 	seen := map[color.RGBA]bool{}
 	add := func(c color.RGBA) {

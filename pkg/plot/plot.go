@@ -64,14 +64,14 @@ type Line struct {
 	Color color.Color
 }
 
-// Colours of the shapes, the same everywhere in the project (Grafana's
+// Colours of the shapes in the charts: shape.Info.Chart (Grafana's
 // palette: red, orange, purple, green, grey).
 var (
-	LeakColor          = rgb(0xE0, 0x2F, 0x44)
-	FragmentationColor = rgb(0xFF, 0x98, 0x30)
-	BloatColor         = rgb(0x8F, 0x3B, 0xB8)
-	HealthyColor       = rgb(0x37, 0x87, 0x2D)
-	InconclusiveColor  = rgb(0x8E, 0x8E, 0x8E)
+	LeakColor          = chartColor(shape.Leak)
+	FragmentationColor = chartColor(shape.Fragmentation)
+	BloatColor         = chartColor(shape.Bloat)
+	HealthyColor       = chartColor(shape.Healthy)
+	InconclusiveColor  = chartColor(shape.Inconclusive)
 
 	seriesColor = rgb(0x3D, 0x4A, 0x5C)
 	limitColor  = rgb(0xC4, 0x16, 0x2A)
@@ -85,17 +85,21 @@ func rgb(r, g, b uint8) color.NRGBA { return color.NRGBA{R: r, G: g, B: b, A: 0x
 
 // ShapeColor is the colour of a shape; grey for inconclusive or unknown.
 func ShapeColor(s shape.Shape) color.Color {
-	switch s {
-	case shape.Leak:
-		return LeakColor
-	case shape.Fragmentation:
-		return FragmentationColor
-	case shape.Bloat:
-		return BloatColor
-	case shape.Healthy:
-		return HealthyColor
+	if _, ok := shape.Lookup(s); !ok {
+		return InconclusiveColor
 	}
-	return InconclusiveColor
+	return chartColor(s)
+}
+
+// chartColor is the shape's Info.Chart, "#RRGGBB"; black when the table
+// has no such colour (a test checks that every shape has one).
+func chartColor(s shape.Shape) color.NRGBA {
+	in, _ := shape.Lookup(s)
+	var r, g, b uint8
+	if n, err := fmt.Sscanf(in.Chart, "#%02x%02x%02x", &r, &g, &b); err != nil || n != 3 {
+		return rgb(0, 0, 0)
+	}
+	return rgb(r, g, b)
 }
 
 // Render draws s with the verdict v as a PNG into w. It returns an error,

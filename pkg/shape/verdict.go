@@ -11,7 +11,8 @@ import (
 	"time"
 )
 
-// Shape is the name of a memory series' behaviour.
+// Shape is the name of a memory series' behaviour. What the project says
+// of each shape — its words, rank, colours, alert number — is in Table.
 type Shape string
 
 const (
@@ -29,34 +30,6 @@ const (
 	// Verdict.WatchFor how much longer to watch.
 	Inconclusive Shape = "inconclusive"
 )
-
-// Shapes lists the five shapes in a stable order.
-var Shapes = []Shape{Leak, Fragmentation, Bloat, Healthy, Inconclusive}
-
-// IsGrowth reports whether s is a shape of growth: leak, fragmentation or
-// bloat.
-func (s Shape) IsGrowth() bool { return s == Leak || s == Fragmentation || s == Bloat }
-
-// Severity ranks a shape by how soon it needs a person: leak 4 (grows until
-// the process dies), bloat 3 (a lasting step up that may come again),
-// fragmentation 2 (grows ever slower), inconclusive 1 (watch it), healthy 0.
-// An unknown shape ranks -1. Sort verdicts by it, highest first, to put the
-// worst first.
-func (s Shape) Severity() int {
-	switch s {
-	case Leak:
-		return 4
-	case Bloat:
-		return 3
-	case Fragmentation:
-		return 2
-	case Inconclusive:
-		return 1
-	case Healthy:
-		return 0
-	}
-	return -1
-}
 
 // Sensitivity trades false alarms against early calls.
 type Sensitivity int
