@@ -23,6 +23,7 @@ import (
 	"github.com/grafana/grafana-plugin-sdk-go/data"
 
 	"github.com/memshape/memory-datasource/internal/demo"
+	"github.com/memshape/memory-datasource/internal/promtest"
 	"github.com/memshape/memory-datasource/pkg/plot"
 	"github.com/memshape/memory-datasource/pkg/plugin"
 	"github.com/memshape/memory-datasource/pkg/series"
@@ -55,7 +56,7 @@ and fleet.png with all of them, into a folder it names.
 
 Without prometheus and promtool in PATH it serves the same history from an
 in-process stand-in for Prometheus' HTTP API and says so; the frames path is
-the same. Install Prometheus for the full path: apt-get install prometheus.
+the same. For the full path, ` + promtest.InstallHint + `.
 
 Flags:
   --out DIR      where to write the PNGs: a new or empty folder (default: a
@@ -196,7 +197,7 @@ func demoRun(ctx context.Context, cfg demoConfig) (*demoResult, error) {
 	res := &demoResult{outDir: cfg.outDir}
 
 	var url string
-	_, _, missing := demo.FindPrometheus()
+	_, _, missing := promtest.Binaries()
 	switch {
 	case cfg.inProcess || missing != nil:
 		srv := httptest.NewServer(demo.NewAPI(hist))
@@ -204,20 +205,11 @@ func demoRun(ctx context.Context, cfg demoConfig) (*demoResult, error) {
 		url = srv.URL
 		res.upstream = "the in-process stand-in for Prometheus' HTTP API"
 		if missing != nil {
-			fmt.Fprintf(cfg.log, "Prometheus is not installed (%v): running on the same history through an in-process stand-in for its API; for the full path, apt-get install prometheus\n", missing)
+			fmt.Fprintf(cfg.log, "Prometheus is not installed (%v): running on the same history through an in-process stand-in for its API; for the full path, %s\n", missing, promtest.InstallHint)
 		}
 	default:
-		dir, err := os.MkdirTemp("", "memshape-demo-prometheus-")
-		if err != nil {
-			return nil, err
-		}
-		defer os.RemoveAll(dir)
-		om, err := demo.OpenMetrics(hist)
-		if err != nil {
-			return nil, err
-		}
 		fmt.Fprintf(cfg.log, "backfilling a local Prometheus with 7 days of %d series (promtool) …\n", len(hist))
-		p, err := demo.StartPrometheus(ctx, dir, om)
+		p, err := promtest.LaunchContext(ctx, promtest.Options{}, hist...)
 		if err != nil {
 			return nil, fmt.Errorf("starting a local Prometheus: %v (run with --in-process to skip it)", err)
 		}

@@ -142,6 +142,29 @@ func TestDemoRealPrometheusAgreesWithTheStandIn(t *testing.T) {
 	}
 }
 
+// Without prometheus and promtool in PATH the demo says what is missing,
+// gives the one install hint, and runs on the same history through the
+// in-process stand-in.
+func TestDemoWithoutPrometheusUsesTheStandIn(t *testing.T) {
+	t.Setenv("PATH", t.TempDir())
+	var log bytes.Buffer
+	res, err := demoRun(context.Background(), demoConfig{now: demoNow, log: &log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(res.upstream, "in-process stand-in") {
+		t.Errorf("upstream %q: not the stand-in", res.upstream)
+	}
+	for _, want := range []string{"prometheus and promtool not found in PATH", promtest.InstallHint} {
+		if !strings.Contains(log.String(), want) {
+			t.Errorf("demo log lacks %q:\n%s", want, log.String())
+		}
+	}
+	if n := len(demo.Workloads(demoNow)); len(res.rows) != n {
+		t.Errorf("%d rows, want one per workload (%d)", len(res.rows), n)
+	}
+}
+
 // The demo is the README's first command: it runs with no input, names
 // every shape of its workload, and without --out puts the pictures in a
 // new folder it names.

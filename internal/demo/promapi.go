@@ -12,6 +12,7 @@ import (
 	"time"
 	"unicode"
 
+	"github.com/memshape/memory-datasource/internal/promtest"
 	"github.com/memshape/memory-datasource/pkg/series"
 )
 
@@ -55,7 +56,7 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case p == "/api/v1/series":
 		a.series(w, r)
 	default:
-		apiError(w, http.StatusNotFound, "not_found", fmt.Sprintf("the in-process demo Prometheus does not serve %s; install Prometheus (apt-get install prometheus) for the full API", p))
+		apiError(w, http.StatusNotFound, "not_found", fmt.Sprintf("the in-process demo Prometheus does not serve %s; for the full API, %s", p, promtest.InstallHint))
 	}
 }
 
@@ -262,7 +263,7 @@ func (s Selector) Matches(labels map[string]string) bool {
 // separated by commas.
 func ParseSelector(q string) (Selector, error) {
 	hint := func(why string) error {
-		return fmt.Errorf("the in-process demo Prometheus answers plain series selectors only, such as %s{namespace=\"shop\"} (%s); install Prometheus (apt-get install prometheus) for full PromQL", MemoryMetric, why)
+		return fmt.Errorf("the in-process demo Prometheus answers plain series selectors only, such as %s{namespace=\"shop\"} (%s); for full PromQL, %s", MemoryMetric, why, promtest.InstallHint)
 	}
 	p := strings.TrimSpace(q)
 	if p == "" {

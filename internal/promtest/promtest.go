@@ -9,10 +9,10 @@
 // Prometheus' own --web.config.file; and the remote-write receiver, so a
 // test can append samples to the running server (Server.Push).
 //
-// It needs the `prometheus` and `promtool` binaries in PATH (Debian:
-// apt-get install prometheus). Without them a test is skipped — except when
-// the environment variable CI is "true", where it fails: CI must never
-// silently skip.
+// It needs the `prometheus` and `promtool` binaries in PATH (InstallHint).
+// Without them a test is skipped — except when the environment variable CI
+// is "true", where it fails: CI must never silently skip. LaunchContext
+// starts the same server outside a test (the CLI's demo).
 package promtest
 
 import (
@@ -20,7 +20,6 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
-	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -42,8 +41,9 @@ import (
 	"github.com/memshape/memory-datasource/pkg/series"
 )
 
-// InstallHint says how to get the binaries.
-const InstallHint = "install Prometheus and promtool: `apt-get update && apt-get install -y prometheus` on Debian/Ubuntu, or put both binaries from a Prometheus release in PATH"
+// InstallHint says how to get the binaries: the one wording for tests,
+// the demo and its stand-in's errors.
+const InstallHint = "install Prometheus and promtool: `apt-get install prometheus` on Debian/Ubuntu (after `apt-get update`), or put both binaries of a Prometheus release in PATH"
 
 // Options says how to run the server. The zero value is plain HTTP with
 // no authentication.
@@ -92,6 +92,9 @@ type Server struct {
 	ClientCertPEM, ClientKeyPEM []byte
 	// BasicAuth is what the server requires, if anything.
 	BasicAuth *BasicAuth
+	// Backfill and Startup are how long promtool took and how long the
+	// server took to become ready.
+	Backfill, Startup time.Duration
 
 	dir      string
 	cmd      *exec.Cmd
@@ -101,18 +104,21 @@ type Server struct {
 }
 
 // Binaries returns the paths of prometheus and promtool, or an error naming
-// the missing one.
+// the missing ones.
 func Binaries() (prometheus, promtool string, err error) {
-	var errs []error
+	var missing []string
 	prometheus, e1 := exec.LookPath("prometheus")
 	if e1 != nil {
-		errs = append(errs, fmt.Errorf("prometheus not found in PATH"))
+		missing = append(missing, "prometheus")
 	}
 	promtool, e2 := exec.LookPath("promtool")
 	if e2 != nil {
-		errs = append(errs, fmt.Errorf("promtool not found in PATH"))
+		missing = append(missing, "promtool")
 	}
-	return prometheus, promtool, errors.Join(errs...)
+	if len(missing) > 0 {
+		return "", "", fmt.Errorf("%s not found in PATH", strings.Join(missing, " and "))
+	}
+	return prometheus, promtool, nil
 }
 
 // Require skips the test (or fails it when CI=true) unless both binaries
@@ -162,7 +168,13 @@ func StartWith(t testing.TB, opt Options, ss ...series.Series) *Server {
 // Launch is Start for a server that outlives one test (a benchmark
 // binary's shared fleet): the caller must Stop it. It needs the binaries
 // (see Require).
-func Launch(opt Options, ss ...series.Series) (srv *Server, err error) {
+func Launch(opt Options, ss ...series.Series) (*Server, error) {
+	return LaunchContext(context.Background(), opt, ss...)
+}
+
+// LaunchContext is Launch that gives up (and stops what it started) when
+// ctx ends before the server is ready.
+func LaunchContext(ctx context.Context, opt Options, ss ...series.Series) (srv *Server, err error) {
 	promBin, promtool, err := Binaries()
 	if err != nil {
 		return nil, fmt.Errorf("%v; %s", err, InstallHint)
@@ -193,12 +205,14 @@ func Launch(opt Options, ss ...series.Series) (srv *Server, err error) {
 		}
 		// One block however long the range: promtool reads its input once
 		// per block, and Prometheus has nothing to compact afterwards.
-		out, err := exec.Command(promtool, "tsdb", "create-blocks-from", "openmetrics", "--quiet",
+		t0 := time.Now()
+		out, err := exec.CommandContext(ctx, promtool, "tsdb", "create-blocks-from", "openmetrics", "--quiet",
 			"--max-block-duration=100000h", omPath, dataDir).CombinedOutput()
 		if err != nil {
 			return nil, fmt.Errorf("promtool backfill failed: %v\n%s", err, out)
 		}
 		_ = os.Remove(omPath)
+		srv.Backfill = time.Since(t0)
 	}
 
 	cfgPath := filepath.Join(dir, "prometheus.yml")
@@ -221,7 +235,8 @@ func Launch(opt Options, ss ...series.Series) (srv *Server, err error) {
 	if webCfg != "" {
 		args = append(args, "--web.config.file="+webCfg)
 	}
-	if out, err := exec.Command(promBin, "--version").CombinedOutput(); err == nil {
+	t1 := time.Now()
+	if out, err := exec.CommandContext(ctx, promBin, "--version").CombinedOutput(); err == nil {
 		srv.Version, _, _ = strings.Cut(string(out), "\n")
 	}
 	scheme := "http"
@@ -250,9 +265,13 @@ func Launch(opt Options, ss ...series.Series) (srv *Server, err error) {
 		srv.cmd, srv.logFile, srv.exited = cmd, logFile, make(chan error, 1)
 		go func(c *exec.Cmd, ch chan error) { ch <- c.Wait() }(cmd, srv.exited)
 		srv.URL = scheme + "://" + addr
-		lastErr = srv.waitReady(60 * time.Second)
+		lastErr = srv.waitReady(ctx, 60*time.Second)
 		if lastErr == nil {
+			srv.Startup = time.Since(t1)
 			return srv, nil
+		}
+		if ctx.Err() != nil {
+			break
 		}
 		srv.stopProcess()
 	}
@@ -387,7 +406,7 @@ func freeAddr() (string, error) {
 	return l.Addr().String(), nil
 }
 
-func (s *Server) waitReady(timeout time.Duration) error {
+func (s *Server) waitReady(ctx context.Context, timeout time.Duration) error {
 	deadline := time.Now().Add(timeout)
 	client := s.HTTPClient()
 	client.Timeout = 2 * time.Second
@@ -397,9 +416,11 @@ func (s *Server) waitReady(timeout time.Duration) error {
 		case err := <-s.exited:
 			s.exited <- err // for stopProcess
 			return fmt.Errorf("prometheus exited early: %v", err)
+		case <-ctx.Done():
+			return ctx.Err()
 		default:
 		}
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, s.URL+"/-/ready", nil)
 		resp, err := client.Do(req)
 		cancel()

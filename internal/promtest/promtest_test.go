@@ -31,6 +31,22 @@ func TestOpenMetrics(t *testing.T) {
 	}
 }
 
+// Without the binaries Launch names what is missing and how to get it,
+// and starts nothing.
+func TestLaunchWithoutBinaries(t *testing.T) {
+	t.Setenv("PATH", t.TempDir())
+	srv, err := Launch(Options{})
+	if err == nil {
+		srv.Stop()
+		t.Fatal("launched a Prometheus with an empty PATH")
+	}
+	for _, want := range []string{"prometheus and promtool not found in PATH", InstallHint} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q lacks %q", err, want)
+		}
+	}
+}
+
 // TestStart backfills a series and reads it back through the HTTP API.
 func TestStart(t *testing.T) {
 	end := time.Now().Truncate(time.Minute)
@@ -42,6 +58,9 @@ func TestStart(t *testing.T) {
 	started := time.Now()
 	srv := Start(t, s)
 	t.Logf("prometheus %q ready at %s in %s", srv.Version, srv.URL, time.Since(started).Round(time.Millisecond))
+	if srv.Backfill <= 0 || srv.Startup <= 0 {
+		t.Errorf("backfill %s, startup %s: both are measured", srv.Backfill, srv.Startup)
+	}
 
 	q := url.Values{"query": {"memshape_test_bytes"}, "time": {fmt.Sprint(end.Unix())}}
 	resp, err := http.Get(srv.URL + "/api/v1/query?" + q.Encode())

@@ -108,12 +108,12 @@ func Build(items []Item, opt Options) data.Frames {
 			color := Color(i)
 			if it.Grouped() {
 				for _, m := range memberNames(it, names[i], opt.Legend) {
-					f := SeriesFrame(Item{Labels: it.Members[m.index].Labels, Panel: it.Members[m.index], Verdict: it.Verdict}, DisplayName(m.name, it))
+					f := SeriesFrame(it.Members[m.index].Labels, it.Members[m.index], DisplayName(m.name, it))
 					paint(f, color)
 					out = append(out, f)
 				}
 			} else {
-				f := SeriesFrame(it, DisplayName(names[i], it))
+				f := SeriesFrame(it.Labels, it.Panel, DisplayName(names[i], it))
 				paint(f, color)
 				out = append(out, f)
 			}
@@ -143,13 +143,14 @@ func times(ts []int64) []time.Time {
 	return out
 }
 
-// SeriesFrame is the series as a time-series-multi frame: fields "time"
-// and "value" (unit bytes, the upstream labels unchanged, display name
-// from the legend with the verdict). Timestamps are sorted and repeated
-// ones dropped, as the data plane requires.
-func SeriesFrame(it Item, display string) *data.Frame {
-	ts, vs := sortedPoints(it.Panel.T, it.Panel.V)
-	value := data.NewField("value", data.Labels(copyLabels(it.Labels)), vs)
+// SeriesFrame is the series s as a time-series-multi frame: fields "time"
+// and "value" (unit bytes, labels as given — the upstream's, unchanged
+// but for UniqueLabels —, display name from the legend with the verdict).
+// Timestamps are sorted and repeated ones dropped, as the data plane
+// requires.
+func SeriesFrame(labels map[string]string, s series.Series, display string) *data.Frame {
+	ts, vs := sortedPoints(s.T, s.V)
+	value := data.NewField("value", data.Labels(copyLabels(labels)), vs)
 	value.Config = &data.FieldConfig{Unit: "bytes", DisplayNameFromDS: display}
 	f := data.NewFrame(display, data.NewField("time", nil, times(ts)), value)
 	f.Meta = &data.FrameMeta{Type: data.FrameTypeTimeSeriesMulti, TypeVersion: dataplaneVersion}

@@ -6,7 +6,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"slices"
-	"sort"
+	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -20,39 +20,39 @@ import (
 // judgeWorkload is workload.Judge; tests replace it.
 var judgeWorkload = workload.Judge
 
-// judge turns the analysis window's series into judged items: it groups
-// them into workloads as the query asks (group), keeps those that still
-// report (active), pairs each series with what the panel draws (pair),
-// classifies every item in parallel across cores (classifyAll), and
-// sorts them by their labels. Notes say what the grouping could not do.
+// judge turns the analysis window's series into judged items, in named
+// steps: group them into workloads as the query asks (workload.Group),
+// keep those that still report (active), pair each workload with what the
+// panel draws of it (pair), judge each (judgeEach) and put them in the
+// order of their labels (order). Notes say what the grouping could not do.
 func (d *Datasource) judge(analysed, panel []series.Series, q models.Query, limits limitSet, activeFrom int64, showSeries bool) ([]frames.Item, []string) {
 	groups, notes := workload.Group(analysed, q.By)
 	groups = active(groups, activeFrom)
-	items := make([]frames.Item, len(groups))
-	for i := range groups {
-		items[i] = frames.Item{Labels: groups[i].Labels, Workload: &groups[i]}
-		if groups[i].Grouped() {
-			items[i].Members = make([]series.Series, len(groups[i].Members))
-		}
+	if !showSeries {
+		panel = nil // nothing is drawn
 	}
-	if showSeries {
-		items = pair(items, analysed, panel, q.By)
-	}
-	classifyAll(items, analysed, q.Options, limits)
+	items := pair(groups, analysed, panel, q.By)
+	judgeEach(items, analysed, q.Options, limits)
+	return order(items), notes
+}
+
+// order sorts items by their labels' key, keeping the order of items
+// with the same labels.
+func order(items []frames.Item) []frames.Item {
 	keys := make([]string, len(items))
 	for i, it := range items {
 		keys[i] = series.Key(it.Labels)
 	}
-	order := make([]int, len(items))
-	for i := range order {
-		order[i] = i
+	idx := make([]int, len(items))
+	for i := range idx {
+		idx[i] = i
 	}
-	sort.SliceStable(order, func(a, b int) bool { return keys[order[a]] < keys[order[b]] })
+	slices.SortStableFunc(idx, func(a, b int) int { return strings.Compare(keys[a], keys[b]) })
 	sorted := make([]frames.Item, len(items))
-	for i, k := range order {
+	for i, k := range idx {
 		sorted[i] = items[k]
 	}
-	return sorted, notes
+	return sorted
 }
 
 // active keeps the workloads of which some series has a sample at or after
@@ -71,12 +71,24 @@ func active(groups []workload.Workload, t int64) []workload.Workload {
 	return out
 }
 
-// pair gives each item the panel's series of it: an ungrouped series its
-// own (Item.Panel), a workload each member's (Item.Members). A panel series
-// with no history in the analysis window (a pod started in its last step)
-// is drawn as a new member of its workload, or as an item of its own with
-// an inconclusive verdict.
-func pair(items []frames.Item, analysed, panel []series.Series, by workload.By) []frames.Item {
+// pair makes one item per workload with the panel's series of it: an
+// ungrouped series its own (Item.Panel), a workload each member's
+// (Item.Members, one slot per member, empty when the panel has none). A
+// panel series with no history in the analysis window (a pod started in
+// its last step) is drawn as a new member of its workload, or as an item
+// of its own with an inconclusive verdict. With no panel series, the items
+// draw nothing.
+func pair(groups []workload.Workload, analysed, panel []series.Series, by workload.By) []frames.Item {
+	items := make([]frames.Item, len(groups))
+	for i := range groups {
+		items[i] = frames.Item{Labels: groups[i].Labels, Workload: &groups[i]}
+		if groups[i].Grouped() {
+			items[i].Members = make([]series.Series, len(groups[i].Members))
+		}
+	}
+	if len(panel) == 0 {
+		return items
+	}
 	// Series with the same labels (Datadog, label_replace) are paired in
 	// the order they come: the n-th of a label set with the n-th.
 	type place struct{ item, member int }
@@ -110,6 +122,13 @@ func pair(items []frames.Item, analysed, panel []series.Series, by workload.By) 
 			items[p.item].Panel = s
 		}
 	}
+	return addPanelOnly(items, orphans, by)
+}
+
+// addPanelOnly draws the panel's series that have no history in the
+// analysis window (orphans): each as a new member of its workload, or in
+// an item of its own with an inconclusive verdict.
+func addPanelOnly(items []frames.Item, orphans []series.Series, by workload.By) []frames.Item {
 	if len(orphans) == 0 {
 		return items
 	}
@@ -159,11 +178,11 @@ func markPanelOnly(ms []workload.Member) []workload.Member {
 	return out
 }
 
-// classifyAll judges every item that has history (in parallel: each
+// judgeEach judges every item that has history (in parallel: each
 // verdict is independent), with the limit of its series — for a workload,
 // of its latest series. A panic in a worker is carried back to this
 // goroutine, where safeQuery turns it into this query's error.
-func classifyAll(items []frames.Item, analysed []series.Series, opt shape.Options, limits limitSet) {
+func judgeEach(items []frames.Item, analysed []series.Series, opt shape.Options, limits limitSet) {
 	work := make(chan int)
 	var wg sync.WaitGroup
 	var panicked atomic.Value

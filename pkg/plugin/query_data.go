@@ -6,12 +6,12 @@ import (
 	"encoding/hex"
 	"fmt"
 	"runtime/debug"
-	"sync"
 	"time"
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 	"github.com/grafana/grafana-plugin-sdk-go/backend/tracing"
 	"github.com/grafana/grafana-plugin-sdk-go/data"
+	"github.com/grafana/grafana-plugin-sdk-go/experimental/concurrent"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/trace"
 
@@ -24,41 +24,54 @@ import (
 // AlertHeader is the header Grafana sets on queries run by alert rules.
 const AlertHeader = "FromAlert"
 
-// QueryData runs each query on its own: one query's error or panic becomes
-// that query's DataResponse error and never touches the others. Queries
-// that share a refId are all refused: their answers could not be told
-// apart.
+// maxConcurrentQueries is how many of a request's queries run upstream at
+// once.
+const maxConcurrentQueries = 4
+
+// QueryData runs each query on its own, through the SDK's
+// concurrent.QueryData: one query's error or panic becomes that query's
+// DataResponse error and never touches the others. Queries that share a
+// refId are all refused: their answers could not be told apart.
 func (d *Datasource) QueryData(ctx context.Context, req *backend.QueryDataRequest) (*backend.QueryDataResponse, error) {
-	resp := backend.NewQueryDataResponse()
 	// The user's forwarded credentials are secrets of this request.
 	red := d.requestRedactor(req.GetHTTPHeaders())
 	ctx = upstream.WithRedactor(ctx, red)
+	unique, refused := splitSharedRefIDs(req.Queries)
+	run := *req
+	run.Queries = unique
+	// safeQuery recovers its own panics: the SDK's recovery would answer
+	// with the raw panic value (which may hold a secret) and log it
+	// unredacted, so it never sees one.
+	resp, err := concurrent.QueryData(ctx, &run, func(ctx context.Context, q concurrent.Query) backend.DataResponse {
+		return d.safeQuery(ctx, red, req, q.DataQuery)
+	}, maxConcurrentQueries)
+	if err != nil {
+		return nil, err
+	}
+	for refID, dr := range refused {
+		resp.Responses[refID] = dr
+	}
+	return resp, nil
+}
+
+// splitSharedRefIDs keeps the queries whose refId is their own and refuses
+// those that share one, each refId with a clear error.
+func splitSharedRefIDs(queries []backend.DataQuery) ([]backend.DataQuery, map[string]backend.DataResponse) {
 	seen := map[string]int{}
-	for _, q := range req.Queries {
+	for _, q := range queries {
 		seen[q.RefID]++
 	}
-	var mu sync.Mutex
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, 4) // at most 4 upstream queries at once
-	for _, q := range req.Queries {
-		if seen[q.RefID] > 1 {
-			resp.Responses[q.RefID] = backend.ErrDataResponseWithSource(backend.StatusBadRequest, backend.ErrorSourceDownstream,
-				fmt.Sprintf("%d queries share the refId %q: give each query its own refId", seen[q.RefID], q.RefID))
+	var unique []backend.DataQuery
+	refused := map[string]backend.DataResponse{}
+	for _, q := range queries {
+		if n := seen[q.RefID]; n > 1 {
+			refused[q.RefID] = backend.ErrDataResponseWithSource(backend.StatusBadRequest, backend.ErrorSourceDownstream,
+				fmt.Sprintf("%d queries share the refId %q: give each query its own refId", n, q.RefID))
 			continue
 		}
-		wg.Add(1)
-		go func(q backend.DataQuery) {
-			defer wg.Done()
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			dr := d.safeQuery(ctx, red, req, q)
-			mu.Lock()
-			resp.Responses[q.RefID] = dr
-			mu.Unlock()
-		}(q)
+		unique = append(unique, q)
 	}
-	wg.Wait()
-	return resp, nil
+	return unique, refused
 }
 
 // safeQuery runs one query, turning a panic into an error response and
