@@ -76,27 +76,46 @@ const (
 	LegendVerbatim = "__verbatim"
 )
 
-// QueryModel is a query as the frontend (or an alert rule) sends it.
+// QueryModel is a query as the frontend (or an alert rule) sends it. Its
+// schema (pkg/models/schema, written by TestQuerySchema with the plugin
+// SDK's schemabuilder) is the one definition src/types.ts is checked
+// against; the enum tags are checked against Outputs, AlertValues,
+// Windows and AnnotateModes.
 type QueryModel struct {
-	Expr           string   `json:"expr"`
-	LegendFormat   string   `json:"legendFormat"`
-	LimitBytes     *float64 `json:"limitBytes"`
-	LimitExpr      string   `json:"limitExpr"`
-	Sensitivity    string   `json:"sensitivity"`
-	Output         string   `json:"output"`
-	AlertValue     string   `json:"alertValue"`
-	AnalysisWindow string   `json:"analysisWindow"`
-	Annotate       string   `json:"annotate"`
+	// Expr is the upstream query: PromQL for Prometheus, a metrics query
+	// for Datadog.
+	Expr string `json:"expr"`
+	// LegendFormat is "__auto", "__verbatim" or a template such as
+	// "{{pod}}".
+	LegendFormat string `json:"legendFormat,omitempty"`
+	// LimitBytes is the memory limit in bytes; 0 or absent when unknown.
+	LimitBytes *float64 `json:"limitBytes,omitempty"`
+	// LimitExpr is a query whose series give each series' limit, matched
+	// by shared labels.
+	LimitExpr string `json:"limitExpr,omitempty"`
+	// Sensitivity of the classifier; "normal" when absent.
+	Sensitivity string `json:"sensitivity,omitempty" jsonschema:"enum=low,enum=normal,enum=high"`
+	// Output selects the frames the query returns; "all" when absent.
+	Output string `json:"output,omitempty" jsonschema:"enum=all,enum=series,enum=verdicts,enum=alert,enum=annotations"`
+	// AlertValue is the number the alert output gives per workload;
+	// "leak_confidence" when absent.
+	AlertValue string `json:"alertValue,omitempty" jsonschema:"enum=leak_confidence,enum=growth_confidence,enum=growth_bytes_per_hour,enum=hours_to_limit"`
+	// AnalysisWindow is how far back the verdict looks; "auto" (the data
+	// source's default) when absent.
+	AnalysisWindow string `json:"analysisWindow,omitempty" jsonschema:"enum=auto,enum=1d,enum=3d,enum=7d,enum=14d,enum=30d"`
+	// Annotate says whose events the annotations output gives; "all" when
+	// absent.
+	Annotate string `json:"annotate,omitempty" jsonschema:"enum=all,enum=growing"`
 	// GroupBy says how series are grouped into workloads (editor: "Judge
 	// by"): "auto" (the default), "series", "workload", or a list of
 	// label names.
 	GroupBy json.RawMessage `json:"groupBy,omitempty"`
 	// Interval is the min step of the panel's fetch ("30s", "1m"; Grafana's
 	// Prometheus calls it the same).
-	Interval string `json:"interval"`
+	Interval string `json:"interval,omitempty"`
 	// AdhocFilters are the dashboard's ad hoc filters, added by the frontend
 	// to every query of the dashboard.
-	AdhocFilters []AdhocFilter `json:"adhocFilters"`
+	AdhocFilters []AdhocFilter `json:"adhocFilters,omitempty"`
 }
 
 // AdhocFilter is one ad hoc filter as Grafana hands it to a data source
