@@ -112,8 +112,20 @@ func binWidth(t []int64, segs []segment, step float64) float64 {
 		// it, the last has not ended): the longer is the better measure.
 		typical = max(spans[0], spans[len(spans)-1])
 	}
-	return math.Max(math.Max(typical/binsPerLifetime, minStepsPerBin*step), 1)
+	steps := float64(minStepsPerBin)
+	if typical < minBinsAtTwoSteps*minStepsPerBin*step {
+		// A lifetime of a few points (restarts every hour or two seen at a
+		// 10–20-minute step): bins of two steps would leave too few to
+		// measure its rate and how it changes with age, so each point is
+		// its own level.
+		steps = 1
+	}
+	return math.Max(math.Max(typical/binsPerLifetime, steps*step), 1)
 }
+
+// minBinsAtTwoSteps is the fewest bins a typical lifetime must keep for a
+// bin to span minStepsPerBin steps.
+const minBinsAtTwoSteps = 8
 
 // floorWindows are the spans, in ms, over which the floor under a
 // sawtooth is taken (1.5 periods) and then averaged (one period): each

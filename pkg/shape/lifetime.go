@@ -129,7 +129,14 @@ func findLifetimes(t []int64, v []float64, buf []float64) lifetimes {
 		return lt
 	}
 	drops = levelDrops(v, drops, med, sigma, lt.scale)
-	segs := splitLifetimes(v, drops, sigma, lt.scale, buf, false)
+	segs, short := splitLifetimes(v, drops, sigma, lt.scale, buf, false, true)
+	if short && !steadyClimbs(t, v, segs, buf) {
+		// Lifetimes of a few points each that climb at unequal rates: the
+		// slow beat of a collector's sawtooth sampled near a multiple of
+		// its period, whose falls come at uneven times and always give back
+		// the same height. Judged on five points they are not restarts.
+		segs, short = splitLifetimes(v, drops, sigma, lt.scale, buf, false, false)
+	}
 	if len(drops) >= minDropsForGC && 3*(len(segs)-1) < len(drops) {
 		// Most falls leave the level where it was: a sawtooth, seen at a
 		// step that turns the collector's period into a slow beat. The few
@@ -138,7 +145,7 @@ func findLifetimes(t []int64, v []float64, buf []float64) lifetimes {
 		// collector's beat falls: the process died, and a few other falls
 		// beside it (part of a jump freed, a spike ending) must not hide
 		// that.
-		segs = splitLifetimes(v, drops, sigma, lt.scale, buf, true)
+		segs, _ = splitLifetimes(v, drops, sigma, lt.scale, buf, true, short)
 	}
 	if gc := crashLoop(t, segs); gc >= gcMinSteps*lt.step {
 		// Restarts every few minutes, found where noise hides each fall
@@ -368,7 +375,11 @@ func gcPeriod(t []int64, drops []drop) float64 {
 // points, so a one-point spike is not a restart. Drops that do neither (a
 // spike ending, part of a jump freed, a GC cycle) leave the lifetime whole.
 // With deepOnly, only falls of the second kind cut it.
-func splitLifetimes(y []float64, drops []drop, sigma, level float64, buf []float64, deepOnly bool) []segment {
+//
+// With short, a lifetime of fewer than ten points is judged on fewer of
+// them (restartWindow), and short reports whether one such was cut.
+func splitLifetimes(y []float64, drops []drop, sigma, level float64, buf []float64, deepOnly, short bool) ([]segment, bool) {
+	usedShort := false
 	segs := []segment{{lo: 0}}
 	start := 0
 	w := max(5, len(y)/20) // up to 5 % of the series: a spike (≤ 1 %) is outvoted
@@ -380,12 +391,25 @@ func splitLifetimes(y []float64, drops []drop, sigma, level float64, buf []float
 		if d.to-start < 2 { // two restarts in a row: one restart
 			continue
 		}
-		base := lifetimeBase(y, start, d.from, scratch)
+		// A lifetime of a few points (a restart every hour or two seen at
+		// a 10–20-minute step) is judged on fewer of them: medians of five
+		// would take its start and end from its middle and see no climb.
+		q := 5
+		if short {
+			q = restartWindow(d.from - start + 1)
+		}
+		if q == 1 && d.from > start && y[d.from]-y[d.from-1] >= spikeEnd*(y[d.from]-y[d.to]) {
+			continue // one point alone, reached as sharply as it falls: a spike ending
+		}
+		base := lifetimeBase(y, start, d.from, q, scratch)
 		// The level before: over the lifetime's last quarter at most, so
 		// that a short lifetime's climb is not averaged away.
 		wd := max(5, min(w, (d.from-start)/4))
+		if q < 5 {
+			wd = q - 1
+		}
 		before := median(append(scratch[:0], y[max(start, d.from-wd):d.from+1]...))
-		after := median(append(scratch[:0], y[d.to:min(len(y), d.to+3)]...))
+		after := median(append(scratch[:0], y[d.to:min(len(y), d.to+min(q, 3))]...))
 		climb := before - base
 		// The fall matters (medians: 4 σ of a point) and takes the level
 		// back to where the lifetime began, or near. The first lifetime
@@ -401,19 +425,63 @@ func splitLifetimes(y []float64, drops []drop, sigma, level float64, buf []float
 		if !deep && (deepOnly || !erases) {
 			continue
 		}
+		usedShort = usedShort || q < 5
 		segs[len(segs)-1].hi = d.to
 		segs = append(segs, segment{lo: d.to})
 		start = d.to
 	}
 	segs[len(segs)-1].hi = len(y)
-	return segs
+	return segs, usedShort
+}
+
+// maxClimbSpread is the largest relative spread (robust σ over the
+// median) of the rates at which whole lifetimes climb for them to count
+// as one process restarting: its lifetimes climb at one rate, however long
+// each lasts.
+const maxClimbSpread = 0.3
+
+// steadyClimbs reports whether at least three lifetimes are seen whole
+// and climb at about one rate (within maxClimbSpread): from first point to
+// last, per ms.
+func steadyClimbs(t []int64, y []float64, segs []segment, buf []float64) bool {
+	if len(segs) < 5 {
+		return false
+	}
+	rates := buf[:0]
+	for _, s := range segs[1 : len(segs)-1] {
+		if s.hi-s.lo < 2 {
+			continue
+		}
+		rates = append(rates, (y[s.hi-1]-y[s.lo])/float64(t[s.hi-1]-t[s.lo]))
+	}
+	if len(rates) < 3 {
+		return false
+	}
+	m := median(rates)
+	spread := madSigmaAround(rates, m) / m
+	return m > 0 && spread <= maxClimbSpread
 }
 
 // lifetimeBase is the level a lifetime starts from: the median of its
-// first five points, so the restart's dip does not count.
-func lifetimeBase(y []float64, lo, hi int, scratch []float64) float64 {
-	end := max(min(hi+1, lo+5), lo+1)
+// first q points (five unless the lifetime is short in points), so the
+// restart's dip does not count.
+func lifetimeBase(y []float64, lo, hi, q int, scratch []float64) float64 {
+	end := max(min(hi+1, lo+q), lo+1)
 	return median(append(scratch[:0], y[lo:end]...))
+}
+
+// restartWindow is how many points the levels before and after a fall are
+// taken over when the lifetime it ends has n points: five (a one-point
+// spike is outvoted), three for a lifetime under ten points, one for one
+// under six — where the step resolves no more than the climb itself.
+func restartWindow(n int) int {
+	switch {
+	case n >= 10:
+		return 5
+	case n >= 6:
+		return 3
+	}
+	return 1
 }
 
 // splitAtGaps cuts lifetimes at scrape outages that may hide a restart: in
