@@ -47,6 +47,18 @@ type Instance struct {
 	Secure map[string]string
 }
 
+// Decode reads the instance's jsonData into v (the fields an upstream
+// reads of it); empty jsonData leaves v as it is.
+func (in Instance) Decode(v any) error {
+	if len(in.JSONData) == 0 {
+		return nil
+	}
+	if err := json.Unmarshal(in.JSONData, v); err != nil {
+		return fmt.Errorf("the data source settings (jsonData) are not valid JSON: %v; save the data source settings again", err)
+	}
+	return nil
+}
+
 // Defaults are an upstream's transport defaults.
 type Defaults struct {
 	// MaxBody caps one answer's bytes (0: no cap on the body).

@@ -1,7 +1,6 @@
 package datadog
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -57,10 +56,8 @@ func (Upstream) Settings(in upstream.Instance) (upstream.Settings, error) {
 	var jd struct {
 		Site string `json:"datadogSite"`
 	}
-	if len(in.JSONData) > 0 {
-		if err := json.Unmarshal(in.JSONData, &jd); err != nil {
-			return nil, fmt.Errorf("the data source settings (jsonData) are not valid JSON: %v; save the data source settings again", err)
-		}
+	if err := in.Decode(&jd); err != nil {
+		return nil, err
 	}
 	out := &Settings{
 		Site:   strings.TrimSpace(jd.Site),

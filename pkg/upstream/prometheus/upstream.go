@@ -1,7 +1,6 @@
 package prometheus
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -67,10 +66,8 @@ type jsonData struct {
 func (Upstream) Settings(in upstream.Instance) (upstream.Settings, error) {
 	out := &Settings{HTTPMethod: http.MethodPost, BearerToken: upstream.Secret(in.Secure["bearerToken"])}
 	var jd jsonData
-	if len(in.JSONData) > 0 {
-		if err := json.Unmarshal(in.JSONData, &jd); err != nil {
-			return nil, fmt.Errorf("the data source settings (jsonData) are not valid JSON: %v; save the data source settings again", err)
-		}
+	if err := in.Decode(&jd); err != nil {
+		return nil, err
 	}
 	var err error
 	if out.HTTPMethod, err = Method(jd.HTTPMethod); err != nil {
