@@ -42,10 +42,10 @@ func (Upstream) Source() upstream.Source { return Source }
 // Title is "In-memory fixture".
 func (Upstream) Title() string { return "In-memory fixture" }
 
-// Defaults: nothing goes over HTTP.
+// Defaults are none: nothing goes over HTTP.
 func (Upstream) Defaults() upstream.Defaults { return upstream.Defaults{} }
 
-// Rules: MaxPointsPerSeries, no cache.
+// Rules are MaxPointsPerSeries and no cache.
 func (Upstream) Rules() upstream.Rules {
 	return upstream.Rules{MaxPointsPerSeries: MaxPointsPerSeries}
 }

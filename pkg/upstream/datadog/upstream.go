@@ -22,13 +22,13 @@ func (Upstream) Source() upstream.Source { return upstream.Datadog }
 // Title is "Datadog".
 func (Upstream) Title() string { return "Datadog" }
 
-// Defaults: gzip (a remote service that compresses cheaply) and a cap on
+// Defaults are gzip (a remote service that compresses cheaply) and a cap on
 // the body, which its client reads whole before decoding.
 func (Upstream) Defaults() upstream.Defaults {
 	return upstream.Defaults{MaxBody: upstream.DefaultMaxBody, Compression: true}
 }
 
-// Rules: the panel's step is planned within PanelMaxPoints; the client's
+// Rules plan the panel's step within PanelMaxPoints; the client's
 // rollup then keeps each series within MaxPointsPerSeries (RollupSeconds).
 // Not cached: the rollup a query gets depends on its range.
 func (Upstream) Rules() upstream.Rules {

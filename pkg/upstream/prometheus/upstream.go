@@ -26,12 +26,12 @@ func (Upstream) Source() upstream.Source { return upstream.Prometheus }
 // Title is "Prometheus".
 func (Upstream) Title() string { return "Prometheus" }
 
-// Defaults: no gzip (compressing costs Prometheus about 11 times the CPU
+// Defaults are no gzip (compressing costs Prometheus about 11 times the CPU
 // of the answer) and no cap on the body (it is decoded as it streams and
 // held to the memory per query).
 func (Upstream) Defaults() upstream.Defaults { return upstream.Defaults{} }
 
-// Rules: at most MaxPointsPerSeries points per series (Prometheus refuses
+// Rules are at most MaxPointsPerSeries points per series (Prometheus refuses
 // more), and answers a cache may keep and extend.
 func (Upstream) Rules() upstream.Rules {
 	return upstream.Rules{MaxPointsPerSeries: MaxPointsPerSeries, Cache: true}
