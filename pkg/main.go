@@ -9,6 +9,7 @@ import (
 	"github.com/grafana/grafana-plugin-sdk-go/backend/log"
 
 	"github.com/memshape/memory-datasource/pkg/plugin"
+	_ "github.com/memshape/memory-datasource/pkg/upstream/all" // the upstreams the data source offers
 )
 
 // version is set at build time: -ldflags "-X main.version=…".

@@ -24,6 +24,7 @@ import (
 	"github.com/memshape/memory-datasource/internal/demo"
 	"github.com/memshape/memory-datasource/pkg/plugin"
 	"github.com/memshape/memory-datasource/pkg/shape"
+	_ "github.com/memshape/memory-datasource/pkg/upstream/all" // the upstreams the data source offers
 	"github.com/memshape/memory-datasource/pkg/workload"
 )
 

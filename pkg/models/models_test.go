@@ -12,6 +12,8 @@ import (
 
 	"github.com/memshape/memory-datasource/pkg/shape"
 	"github.com/memshape/memory-datasource/pkg/upstream"
+	_ "github.com/memshape/memory-datasource/pkg/upstream/datadog"
+	prom "github.com/memshape/memory-datasource/pkg/upstream/prometheus"
 )
 
 func instance(u, jsonData string, secure map[string]string) backend.DataSourceInstanceSettings {
@@ -63,7 +65,8 @@ func TestSettingsDefaultsAndChecks(t *testing.T) {
 	assert.Equal(t, upstream.Prometheus, s.Upstream)
 	assert.Equal(t, 7*24*time.Hour, s.AnalysisWindow)
 	assert.Equal(t, 15*time.Second, s.ScrapeInterval)
-	assert.Equal(t, "POST", s.HTTPMethod)
+	own := s.Own.(*prom.Settings)
+	assert.Equal(t, "POST", own.HTTPMethod)
 	// Prometheus: no gzip (it costs Prometheus ~11× the CPU of the
 	// answer), no cap on the body; memory per query and the cache's
 	// budget instead; no shards, tenant or partial_response.
@@ -71,9 +74,9 @@ func TestSettingsDefaultsAndChecks(t *testing.T) {
 	assert.False(t, s.Compression)
 	assert.EqualValues(t, 1<<30, s.MaxQueryBytes)
 	assert.EqualValues(t, 512<<20, s.CacheBytes)
-	assert.Zero(t, s.TimeShard)
-	assert.Empty(t, s.Tenant)
-	assert.Nil(t, s.PartialResponse)
+	assert.Zero(t, own.TimeShard)
+	assert.Empty(t, own.Tenant)
+	assert.Nil(t, own.PartialResponse)
 
 	// Datadog: gzip and a body cap (its client holds the body whole).
 	s, err = LoadSettings(instance("", `{"upstream":"datadog"}`, map[string]string{"datadogApiKey": "k-1234", "datadogAppKey": "a-1234"}))
@@ -86,15 +89,16 @@ func TestSettingsDefaultsAndChecks(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, 14*24*time.Hour, s.AnalysisWindow)
 	assert.Equal(t, 30*time.Second, s.ScrapeInterval)
-	assert.Equal(t, "GET", s.HTTPMethod)
+	own = s.Own.(*prom.Settings)
+	assert.Equal(t, "GET", own.HTTPMethod)
 	assert.EqualValues(t, 1<<20, s.MaxResponseBytes)
 	assert.True(t, s.Compression)
 	assert.EqualValues(t, 2<<30, s.MaxQueryBytes)
 	assert.Zero(t, s.CacheBytes, "0 turns the cache off")
-	assert.Equal(t, 24*time.Hour, s.TimeShard)
-	assert.Equal(t, "team-a", s.Tenant)
-	require.NotNil(t, s.PartialResponse)
-	assert.False(t, *s.PartialResponse)
+	assert.Equal(t, 24*time.Hour, own.TimeShard)
+	assert.Equal(t, "team-a", own.Tenant)
+	require.NotNil(t, own.PartialResponse)
+	assert.False(t, *own.PartialResponse)
 
 	for jd, want := range map[string]string{
 		`{"upstream": `:                "not valid JSON",

@@ -12,6 +12,7 @@ import (
 	"github.com/grafana/grafana-plugin-sdk-go/backend/gtime"
 
 	"github.com/memshape/memory-datasource/pkg/shape"
+	"github.com/memshape/memory-datasource/pkg/upstream"
 	"github.com/memshape/memory-datasource/pkg/workload"
 )
 
@@ -119,54 +120,18 @@ type QueryModel struct {
 }
 
 // AdhocFilter is one ad hoc filter as Grafana hands it to a data source
-// (AdHocVariableFilter): key operator value, or key operator values for
-// the one-of operators.
-type AdhocFilter struct {
-	Key      string   `json:"key"`
-	Operator string   `json:"operator"`
-	Value    string   `json:"value"`
-	Values   []string `json:"values,omitempty"`
-}
+// (upstream.Filter).
+type AdhocFilter = upstream.Filter
 
 // Ad hoc filter operators, as Grafana writes them.
 const (
-	FilterEqual      = "="
-	FilterNotEqual   = "!="
-	FilterRegex      = "=~"
-	FilterNotRegex   = "!~"
-	FilterOneOf      = "=|"
-	FilterNotOneOf   = "!=|"
-	filterOperatorsQ = `"=", "!=", "=~", "!~", "=|" (one of) or "!=|" (none of)`
+	FilterEqual    = upstream.FilterEqual
+	FilterNotEqual = upstream.FilterNotEqual
+	FilterRegex    = upstream.FilterRegex
+	FilterNotRegex = upstream.FilterNotRegex
+	FilterOneOf    = upstream.FilterOneOf
+	FilterNotOneOf = upstream.FilterNotOneOf
 )
-
-// Check says what is wrong with the filter, naming it and the fix.
-func (f AdhocFilter) Check() error {
-	switch {
-	case strings.TrimSpace(f.Key) == "":
-		return fmt.Errorf("an ad hoc filter has no key: pick a label in the filter or remove it")
-	case f.Operator != FilterEqual && f.Operator != FilterNotEqual && f.Operator != FilterRegex &&
-		f.Operator != FilterNotRegex && f.Operator != FilterOneOf && f.Operator != FilterNotOneOf:
-		return fmt.Errorf("the ad hoc filter %s %s %s has an operator Memory Shape cannot apply: use %s", f.Key, f.Operator, f.Value, filterOperatorsQ)
-	}
-	return nil
-}
-
-// OneOf is the filter's values for the one-of operators (Values, else
-// Value alone).
-func (f AdhocFilter) OneOf() []string {
-	if len(f.Values) > 0 {
-		return f.Values
-	}
-	return []string{f.Value}
-}
-
-// String is the filter as people read it: namespace = shop.
-func (f AdhocFilter) String() string {
-	if f.Operator == FilterOneOf || f.Operator == FilterNotOneOf {
-		return f.Key + " " + f.Operator + " " + strings.Join(f.OneOf(), ", ")
-	}
-	return f.Key + " " + f.Operator + " " + f.Value
-}
 
 // Query is a parsed, checked query.
 type Query struct {

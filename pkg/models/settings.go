@@ -5,7 +5,6 @@ package models
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"math"
 	"net/url"
@@ -16,6 +15,7 @@ import (
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 	"github.com/grafana/grafana-plugin-sdk-go/backend/gtime"
 
+	"github.com/memshape/memory-datasource/pkg/units"
 	"github.com/memshape/memory-datasource/pkg/upstream"
 )
 
@@ -27,52 +27,36 @@ const (
 	DefaultScrapeInterval = 15 * time.Second
 	// DefaultCacheBytes is the default budget of an instance's cache.
 	DefaultCacheBytes = 512 << 20
-	// DefaultDatadogMaxBody caps a Datadog answer, which its client reads
-	// whole before decoding.
-	DefaultDatadogMaxBody = upstream.DefaultMaxBody
 )
 
-// Secret is a string that never prints: fmt, logs and JSON see
-// "[redacted]". Use string(s) only where the value must go on the wire.
-type Secret string
+// Secret is a string that never prints (upstream.Secret).
+type Secret = upstream.Secret
 
-func (s Secret) String() string {
-	if s == "" {
-		return ""
-	}
-	return "[redacted]"
-}
-
-// GoString keeps %#v from printing the value.
-func (s Secret) GoString() string { return `models.Secret("` + s.String() + `")` }
-
-// MarshalJSON keeps encoding/json from printing the value.
-func (s Secret) MarshalJSON() ([]byte, error) { return json.Marshal(s.String()) }
-
-// Settings is one data source instance's configuration.
+// Settings is one data source instance's configuration: what every
+// upstream shares, and the upstream's own settings (Own), which its
+// package reads.
 type Settings struct {
-	// URL is the Prometheus server (the data source's URL field).
+	// URL is the data source's URL field (the upstream's server, for the
+	// upstreams that have one).
 	URL      string
 	Upstream upstream.Source
-	// DatadogSite is a Datadog site (datadoghq.eu) or a full URL.
-	DatadogSite string
+	// Kind is the registered upstream named by Upstream.
+	Kind upstream.Upstream `json:"-"`
+	// Own is the upstream's own settings, read by its package.
+	Own upstream.Settings
 	// Timeout for one upstream request; never 0.
 	Timeout time.Duration
 	// AnalysisWindow is how far back verdicts look by default.
 	AnalysisWindow time.Duration
-	// ScrapeInterval is Prometheus' scrape interval (jsonData.timeInterval),
-	// the floor of the panel's step and the base of $__rate_interval.
+	// ScrapeInterval is the upstream's scrape interval (jsonData.
+	// timeInterval), the floor of the panel's step and the base of
+	// $__rate_interval.
 	ScrapeInterval time.Duration
-	// HTTPMethod is POST or GET for Prometheus queries.
-	HTTPMethod string
 	// MaxResponseBytes caps one upstream answer's bytes; 0 is no cap on
-	// the body (Prometheus' default: its answer is decoded as it streams
-	// and held to MaxQueryBytes). Datadog's client holds a body whole, so
-	// it gets DefaultDatadogMaxBody.
+	// the body. Unset, it is the upstream's default (Upstream.Defaults).
 	MaxResponseBytes int64
-	// Compression asks the upstream for gzip: off for Prometheus unless
-	// set (compressing costs Prometheus about 11 times the CPU of the
-	// answer), on for Datadog (a remote service that compresses cheaply).
+	// Compression asks the upstream for gzip; unset, the upstream's
+	// default.
 	Compression bool
 	// MaxSeries and MaxPoints cap what one query may return (0: the
 	// upstream client's defaults, upstream.DefaultMaxSeries and
@@ -85,19 +69,6 @@ type Settings struct {
 	// (jsonData.cacheBytes; default DefaultCacheBytes; 0 turns the cache
 	// off only when written as 0).
 	CacheBytes int64
-	// TimeShard splits long range queries into shards of this length
-	// fetched in parallel (jsonData.timeShard, e.g. "1d"; 0: one request),
-	// for a query frontend that caches by day.
-	TimeShard time.Duration
-	// Tenant is sent as X-Scope-OrgID (jsonData.tenant): Mimir, Cortex.
-	Tenant string
-	// PartialResponse is Thanos' partial_response (jsonData.
-	// partialResponse); nil leaves the querier's default.
-	PartialResponse *bool
-
-	BearerToken   Secret
-	DatadogAPIKey Secret
-	DatadogAppKey Secret
 
 	// secrets are every secret value of the instance, for redaction; a
 	// pointer, so that fmt never prints them.
@@ -148,34 +119,25 @@ func (s Settings) Secrets() []string {
 // jsonData is the data source's jsonData as the config editor writes it.
 type jsonData struct {
 	Upstream         string          `json:"upstream"`
-	DatadogSite      string          `json:"datadogSite"`
 	Timeout          json.RawMessage `json:"timeout"`
 	TimeoutSeconds   json.RawMessage `json:"timeoutSeconds"` // before plugin-ui's timeout field
 	AnalysisWindow   string          `json:"analysisWindow"`
 	TimeInterval     string          `json:"timeInterval"`
-	HTTPMethod       string          `json:"httpMethod"`
 	MaxResponseBytes json.RawMessage `json:"maxResponseBytes"`
 	Compression      *bool           `json:"compression"`
 	MaxSeries        json.RawMessage `json:"maxSeries"`
 	MaxPoints        json.RawMessage `json:"maxPoints"`
 	MaxQueryBytes    json.RawMessage `json:"maxQueryBytes"`
 	CacheBytes       json.RawMessage `json:"cacheBytes"`
-	TimeShard        string          `json:"timeShard"`
-	Tenant           string          `json:"tenant"`
-	PartialResponse  *bool           `json:"partialResponse"`
 }
 
 // LoadSettings reads and checks a data source instance's settings.
 func LoadSettings(s backend.DataSourceInstanceSettings) (Settings, error) {
 	out := Settings{
 		URL:            strings.TrimSpace(s.URL),
-		BearerToken:    Secret(s.DecryptedSecureJSONData["bearerToken"]),
-		DatadogAPIKey:  Secret(s.DecryptedSecureJSONData["datadogApiKey"]),
-		DatadogAppKey:  Secret(s.DecryptedSecureJSONData["datadogAppKey"]),
 		Timeout:        DefaultTimeout,
 		AnalysisWindow: DefaultAnalysisWindow,
 		ScrapeInterval: DefaultScrapeInterval,
-		HTTPMethod:     "POST",
 		MaxQueryBytes:  upstream.DefaultMaxBytes,
 		CacheBytes:     DefaultCacheBytes,
 	}
@@ -185,13 +147,12 @@ func LoadSettings(s backend.DataSourceInstanceSettings) (Settings, error) {
 	}
 	out.secrets.values = append(out.secrets.values, urlPassword(out.URL)...)
 	// What an upstream that echoes the Authorization header shows, removed
-	// whole however short the token or password in it.
-	basicPassword := ""
+	// whole however short the password in it (the upstream adds its own
+	// header's, below).
 	if s.BasicAuthEnabled {
-		basicPassword = s.DecryptedSecureJSONData["basicAuthPassword"]
+		out.secrets.values = append(out.secrets.values,
+			upstream.AuthorizationValues("", s.BasicAuthUser, s.DecryptedSecureJSONData["basicAuthPassword"])...)
 	}
-	out.secrets.values = append(out.secrets.values,
-		upstream.AuthorizationValues(s.DecryptedSecureJSONData["bearerToken"], s.BasicAuthUser, basicPassword)...)
 	if u, err := url.Parse(out.URL); err == nil && u.User != nil {
 		if p, ok := u.User.Password(); ok {
 			out.secrets.values = append(out.secrets.values, upstream.AuthorizationValues("", u.User.Username(), p)...)
@@ -204,15 +165,14 @@ func LoadSettings(s backend.DataSourceInstanceSettings) (Settings, error) {
 			return out, fmt.Errorf("the data source settings (jsonData) are not valid JSON: %v; save the data source settings again", err)
 		}
 	}
-	switch strings.ToLower(strings.TrimSpace(jd.Upstream)) {
-	case "", string(upstream.Prometheus):
-		out.Upstream = upstream.Prometheus
-	case string(upstream.Datadog):
-		out.Upstream = upstream.Datadog
-	default:
-		return out, fmt.Errorf("unknown upstream %q: choose %q or %q in the data source settings", jd.Upstream, upstream.Prometheus, upstream.Datadog)
+	out.Upstream = upstream.Source(strings.ToLower(strings.TrimSpace(jd.Upstream)))
+	if out.Upstream == "" {
+		out.Upstream = upstream.DefaultSource
 	}
-	out.DatadogSite = strings.TrimSpace(jd.DatadogSite)
+	var known bool
+	if out.Kind, known = upstream.Lookup(out.Upstream); !known {
+		return out, fmt.Errorf("unknown upstream %q: choose %s in the data source settings", jd.Upstream, upstream.Choices())
+	}
 
 	var err error
 	raw := jd.Timeout
@@ -234,22 +194,17 @@ func LoadSettings(s backend.DataSourceInstanceSettings) (Settings, error) {
 		}
 		out.ScrapeInterval = d
 	}
-	switch m := strings.ToUpper(strings.TrimSpace(jd.HTTPMethod)); m {
-	case "":
-	case "GET", "POST":
-		out.HTTPMethod = m
-	default:
-		return out, fmt.Errorf("HTTP method %q is not supported: choose POST or GET in the data source settings", jd.HTTPMethod)
-	}
-	// Compression and the body cap by what they cost each upstream.
-	out.Compression = out.Upstream == upstream.Datadog
-	if out.Upstream == upstream.Datadog {
-		out.MaxResponseBytes = DefaultDatadogMaxBody
-	}
+	// Compression and the body cap by what they cost the upstream.
+	def := out.Kind.Defaults()
+	out.Compression, out.MaxResponseBytes = def.Compression, def.MaxBody
 	if !isUnset(jd.MaxResponseBytes) {
 		n, err := strconv.ParseFloat(strings.Trim(string(jd.MaxResponseBytes), `" `), 64)
 		if err != nil || math.IsNaN(n) || n < 1<<20 || n > 1<<40 {
-			return out, fmt.Errorf("response size cap %s is not usable: give a number of bytes between 1 MiB and 1 TiB, or leave it empty for none (Prometheus) or 256 MiB (Datadog)", jd.MaxResponseBytes)
+			unset := "none"
+			if def.MaxBody > 0 {
+				unset = units.FormatBytesIEC(float64(def.MaxBody))
+			}
+			return out, fmt.Errorf("response size cap %s is not usable: give a number of bytes between 1 MiB and 1 TiB, or leave it empty for %s (%s)", jd.MaxResponseBytes, unset, out.Kind.Title())
 		}
 		out.MaxResponseBytes = int64(n)
 	}
@@ -270,18 +225,6 @@ func LoadSettings(s backend.DataSourceInstanceSettings) (Settings, error) {
 		}
 		out.CacheBytes = int64(n)
 	}
-	if ts := strings.TrimSpace(jd.TimeShard); ts != "" && ts != "0" && ts != "off" {
-		d, err := gtime.ParseIntervalStringToTimeDuration(ts)
-		if err != nil || d < time.Hour {
-			return out, fmt.Errorf("time shard %q is not usable: write a duration of an hour or more, such as 1d (a query frontend's day), or leave it empty for one request per query", ts)
-		}
-		out.TimeShard = d
-	}
-	out.Tenant = strings.TrimSpace(jd.Tenant)
-	if strings.ContainsAny(out.Tenant, "\r\n") {
-		return out, errors.New("the tenant (X-Scope-OrgID) holds a line break: give the tenant ID alone")
-	}
-	out.PartialResponse = jd.PartialResponse
 	if out.MaxSeries, err = parseCap(jd.MaxSeries, "series cap", 1, 1_000_000); err != nil {
 		return out, err
 	}
@@ -289,21 +232,11 @@ func LoadSettings(s backend.DataSourceInstanceSettings) (Settings, error) {
 		return out, err
 	}
 
-	switch out.Upstream {
-	case upstream.Prometheus:
-		if out.URL == "" {
-			return out, errors.New("the Prometheus URL is empty: set it in the data source settings (e.g. http://prometheus:9090)")
-		}
-	case upstream.Datadog:
-		switch {
-		case out.DatadogAPIKey == "" && out.DatadogAppKey == "":
-			return out, errors.New("the Datadog API key and application key are missing: set both in the data source settings")
-		case out.DatadogAPIKey == "":
-			return out, errors.New("the Datadog API key is missing: set it in the data source settings")
-		case out.DatadogAppKey == "":
-			return out, errors.New("the Datadog application key is missing: set it in the data source settings")
-		}
+	// The upstream's own settings.
+	if out.Own, err = out.Kind.Settings(upstream.Instance{URL: out.URL, JSONData: s.JSONData, Secure: s.DecryptedSecureJSONData}); err != nil {
+		return out, err
 	}
+	out.secrets.values = append(out.secrets.values, out.Own.Echoes()...)
 	return out, nil
 }
 
@@ -319,13 +252,7 @@ func parseCap(raw json.RawMessage, what string, lo, hi float64) (int, error) {
 	return int(n), nil
 }
 
-func isUnset(raw json.RawMessage) bool {
-	switch strings.TrimSpace(string(raw)) {
-	case "", "null", `""`:
-		return true
-	}
-	return false
-}
+func isUnset(raw json.RawMessage) bool { return upstream.Unset(raw) }
 
 // parseTimeout reads a timeout in seconds (a number, or a string holding
 // one). Unset or 0 gives the default; anything else must be 1 s to 10 min.

@@ -1,7 +1,8 @@
 // Package plugin is the Memory Shape backend data source: every query —
 // panel, alert rule, annotation, dashboard variable — goes one way:
-// upstream (Prometheus or Datadog, behind upstream.Client) → series →
-// pkg/shape → frames (pkg/frames).
+// upstream (any registered upstream.Upstream, behind upstream.Client) →
+// series → pkg/shape → frames (pkg/frames). It names no upstream: a
+// program registers them by importing their packages (pkg/upstream/all).
 package plugin
 
 import (
@@ -18,8 +19,6 @@ import (
 	"github.com/memshape/memory-datasource/pkg/models"
 	"github.com/memshape/memory-datasource/pkg/upstream"
 	"github.com/memshape/memory-datasource/pkg/upstream/cache"
-	"github.com/memshape/memory-datasource/pkg/upstream/datadog"
-	prom "github.com/memshape/memory-datasource/pkg/upstream/prometheus"
 )
 
 // logger is the plugin's logger; tests swap it to inspect what is logged.
@@ -40,9 +39,12 @@ type Datasource struct {
 	// problem reaches the user as a health message and per-query errors
 	// rather than as an opaque "plugin unavailable".
 	cfgErr error
+	// up is the upstream's client, behind the cache when the upstream's
+	// rules allow one; client is the client itself, whose capabilities
+	// (capabilities.go in pkg/upstream) the resource routes ask for.
 	up     upstream.Client
-	api    promMeta // Prometheus' label, series and metadata APIs; nil for Datadog
-	dd     ddMeta   // Datadog's metric and tag listings; nil for Prometheus
+	client upstream.Client
+	rules  upstream.Rules
 	hc     *http.Client
 	redact *upstream.Redactor
 	// now is the clock; tests set it.
@@ -79,11 +81,11 @@ func (d *Datasource) connect(ctx context.Context, s backend.DataSourceInstanceSe
 	opts.Timeouts.Timeout = d.settings.Timeout
 	// OAuth identity and allowed cookies, when the data source forwards them.
 	opts.ForwardHTTPHeaders = true
-	if d.settings.BearerToken != "" && d.settings.Upstream == upstream.Prometheus {
+	for k, vs := range d.settings.Own.Header() {
 		if opts.Header == nil {
 			opts.Header = http.Header{}
 		}
-		opts.Header.Set("Authorization", "Bearer "+string(d.settings.BearerToken))
+		opts.Header[k] = vs
 	}
 	src := d.settings.Upstream
 	opts.Middlewares = httpclient.DefaultMiddlewares()
@@ -98,38 +100,20 @@ func (d *Datasource) connect(ctx context.Context, s backend.DataSourceInstanceSe
 	}
 	upstream.SameHostRedirects(hc, src)
 	d.hc = hc
-	switch src {
-	case upstream.Prometheus:
-		c, err := prom.NewWithConfig(prom.Config{
-			URL: d.settings.URL, HTTPClient: hc, Method: d.settings.HTTPMethod,
-			Compression: d.settings.Compression, MaxBody: d.settings.MaxResponseBytes,
-			MaxSeries: d.settings.MaxSeries, MaxPoints: d.settings.MaxPoints, MaxBytes: d.settings.MaxQueryBytes,
-			Tenant: d.settings.Tenant, PartialResponse: d.settings.PartialResponse, TimeShard: d.settings.TimeShard,
-			Redactor: d.redact,
-		})
-		if err != nil {
-			return fmt.Errorf("%w: fix the URL in the data source settings", err)
-		}
-		// Alert rules every minute and refreshing dashboards fetch only
-		// what is new, from samples every rule and panel of the instance
-		// shares.
-		d.up = c
-		if d.settings.CacheBytes > 0 {
-			d.up = cache.New(c, cache.Config{MaxBytes: d.settings.CacheBytes, QueryMaxBytes: d.settings.MaxQueryBytes})
-		}
-		d.api = c
-	case upstream.Datadog:
-		c, err := datadog.New(datadog.Config{
-			Site:   d.settings.DatadogSite,
-			APIKey: string(d.settings.DatadogAPIKey), AppKey: string(d.settings.DatadogAppKey),
-			HTTPClient: hc, MaxBody: d.settings.MaxResponseBytes, NoCompression: !d.settings.Compression,
-			Timeout: d.settings.Timeout,
-		})
-		if err != nil {
-			return fmt.Errorf("%w: fix the Datadog site in the data source settings", err)
-		}
-		d.up = c
-		d.dd = c
+	c, err := d.settings.Own.Connect(upstream.Connection{
+		URL: d.settings.URL, HTTPClient: hc, Timeout: d.settings.Timeout,
+		MaxBody: d.settings.MaxResponseBytes, Compression: d.settings.Compression,
+		MaxSeries: d.settings.MaxSeries, MaxPoints: d.settings.MaxPoints, MaxBytes: d.settings.MaxQueryBytes,
+		Redactor: d.redact,
+	})
+	if err != nil {
+		return err
+	}
+	d.up, d.client, d.rules = c, c, d.settings.Kind.Rules()
+	// Alert rules every minute and refreshing dashboards fetch only what
+	// is new, from samples every rule and panel of the instance shares.
+	if d.rules.Cache && d.settings.CacheBytes > 0 {
+		d.up = cache.New(c, cache.Config{MaxBytes: d.settings.CacheBytes, QueryMaxBytes: d.settings.MaxQueryBytes})
 	}
 	return nil
 }

@@ -39,7 +39,7 @@ func inflightLimit() int64 {
 // always proceeds, so queries never wait on each other in a circle —
 // and fails clearly at its deadline.
 func (d *Datasource) admit(ctx context.Context) (context.Context, func()) {
-	src := upstream.Prometheus
+	src := d.settings.Upstream
 	if d.up != nil {
 		src = d.up.Source()
 	}

@@ -18,7 +18,6 @@ import (
 	"github.com/memshape/memory-datasource/pkg/frames"
 	"github.com/memshape/memory-datasource/pkg/models"
 	"github.com/memshape/memory-datasource/pkg/upstream"
-	prom "github.com/memshape/memory-datasource/pkg/upstream/prometheus"
 )
 
 // AlertHeader is the header Grafana sets on queries run by alert rules.
@@ -185,7 +184,7 @@ func (d *Datasource) query(ctx context.Context, req *backend.QueryDataRequest, d
 		window = d.settings.AnalysisWindow
 	}
 	showSeries := out == models.OutputAll || out == models.OutputSeries
-	p := makePlan(q.Expr, from, to, d.now(), dq.Interval, window, d.settings.ScrapeInterval, showSeries)
+	p := makePlan(d.rules, q.Expr, from, to, d.now(), dq.Interval, window, d.settings.ScrapeInterval, showSeries)
 
 	// Forwarded identities (OAuth, cookies) may see different data: the
 	// cache keeps their answers apart.
@@ -301,6 +300,6 @@ func addNotices(fr data.Frames, p plan, src upstream.Source, warnings, notes []s
 	if p.panelStepRaised > 0 && p.panel != nil {
 		fr[0].AppendNotices(data.Notice{Severity: data.NoticeSeverityInfo, Text: fmt.Sprintf(
 			"Step raised from %s to %s: the panel gets at most %d points per series; narrow the time range for finer detail.",
-			p.panelStepRaised, p.panel.Step, prom.MaxPointsPerSeries)})
+			p.panelStepRaised, p.panel.Step, p.maxPoints)})
 	}
 }

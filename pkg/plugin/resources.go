@@ -16,18 +16,8 @@ import (
 
 	"github.com/memshape/memory-datasource/pkg/series"
 	"github.com/memshape/memory-datasource/pkg/upstream"
-	prom "github.com/memshape/memory-datasource/pkg/upstream/prometheus"
 	"github.com/memshape/memory-datasource/pkg/workload"
 )
-
-// promMeta is Prometheus' label, series and metadata APIs.
-type promMeta interface {
-	Labels(ctx context.Context, sel prom.Selection) (names, warnings []string, err error)
-	LabelValues(ctx context.Context, name string, sel prom.Selection) (values, warnings []string, err error)
-	Series(ctx context.Context, sel prom.Selection) (sets []map[string]string, warnings []string, err error)
-	Metadata(ctx context.Context, metric string, limit int) (map[string][]prom.Metadata, []string, error)
-	QueryRange(ctx context.Context, q upstream.Query) (upstream.Result, error)
-}
 
 // CallResource serves the frontend's completion and dashboard-variable
 // calls (see routes).
@@ -35,29 +25,38 @@ func (d *Datasource) CallResource(ctx context.Context, req *backend.CallResource
 	return httpadapter.New(d.routes()).CallResource(ctx, req, sender)
 }
 
-// routes: Prometheus' own metadata APIs, with the data source's URL and
-// credentials, answering in Prometheus' own JSON; and "variable", which
-// answers a dashboard variable query.
+// routes: Prometheus' own label and metadata APIs, for an upstream that
+// has them (upstream.LabelAPI, MetadataAPI), with the data source's URL
+// and credentials, answering in Prometheus' own JSON; <upstream>/metrics
+// and <upstream>/tags (datadog/metrics) for one that lists metrics and
+// tags (upstream.TagAPI); "variable", which answers a dashboard variable
+// query; and tag-keys and tag-values for ad hoc filters.
 func (d *Datasource) routes() http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /api/v1/labels", d.meta(func(ctx context.Context, r *http.Request, sel prom.Selection) (any, []string, error) {
-		return d.api.Labels(ctx, sel)
+	mux.HandleFunc("GET /api/v1/labels", d.meta(func(ctx context.Context, r *http.Request, sel upstream.Selection) (any, []string, error) {
+		return d.client.(upstream.LabelAPI).Labels(ctx, sel)
 	}))
-	mux.HandleFunc("GET /api/v1/label/{name}/values", d.meta(func(ctx context.Context, r *http.Request, sel prom.Selection) (any, []string, error) {
-		return d.api.LabelValues(ctx, r.PathValue("name"), sel)
+	mux.HandleFunc("GET /api/v1/label/{name}/values", d.meta(func(ctx context.Context, r *http.Request, sel upstream.Selection) (any, []string, error) {
+		return d.client.(upstream.LabelAPI).LabelValues(ctx, r.PathValue("name"), sel)
 	}))
-	mux.HandleFunc("GET /api/v1/series", d.meta(func(ctx context.Context, r *http.Request, sel prom.Selection) (any, []string, error) {
-		return d.api.Series(ctx, sel)
+	mux.HandleFunc("GET /api/v1/series", d.meta(func(ctx context.Context, r *http.Request, sel upstream.Selection) (any, []string, error) {
+		return d.client.(upstream.LabelAPI).Series(ctx, sel)
 	}))
-	mux.HandleFunc("GET /api/v1/metadata", d.meta(func(ctx context.Context, r *http.Request, _ prom.Selection) (any, []string, error) {
+	mux.HandleFunc("GET /api/v1/metadata", d.meta(func(ctx context.Context, r *http.Request, _ upstream.Selection) (any, []string, error) {
+		md, ok := d.client.(upstream.MetadataAPI)
+		if !ok {
+			return nil, nil, &upstream.Error{Source: d.settings.Upstream, Kind: upstream.NotFound, Msg: "there is no metric metadata API"}
+		}
 		limit, _ := strconv.Atoi(r.URL.Query().Get("limit"))
-		return d.api.Metadata(ctx, r.URL.Query().Get("metric"), limit)
+		return md.Metadata(ctx, r.URL.Query().Get("metric"), limit)
 	}))
 	mux.HandleFunc("GET /variable", d.variable)
 	mux.HandleFunc("GET /tag-keys", d.tagKeys)
 	mux.HandleFunc("GET /tag-values", d.tagValues)
-	mux.HandleFunc("GET /datadog/metrics", d.datadogMetrics)
-	mux.HandleFunc("GET /datadog/tags", d.datadogTags)
+	if src := d.settings.Upstream; src != "" {
+		mux.HandleFunc("GET /"+string(src)+"/metrics", d.tagMetrics)
+		mux.HandleFunc("GET /"+string(src)+"/tags", d.tagTags)
+	}
 	return mux
 }
 
@@ -70,22 +69,26 @@ func (d *Datasource) usable(w http.ResponseWriter) bool {
 	return true
 }
 
-// prometheusAPI is usable, for the routes only Prometheus answers.
-func (d *Datasource) prometheusAPI(w http.ResponseWriter) bool {
+// labelAPI is usable, for the routes only a LabelAPI answers.
+func (d *Datasource) labelAPI(w http.ResponseWriter) bool {
 	if !d.usable(w) {
 		return false
 	}
-	if d.api == nil {
-		writeError(w, http.StatusNotImplemented, fmt.Sprintf("%s data sources have no Prometheus label or metadata API: use the datadog/metrics and datadog/tags resources", d.settings.Upstream.Title()))
+	if _, ok := d.client.(upstream.LabelAPI); !ok {
+		msg := fmt.Sprintf("%s data sources have no Prometheus label or metadata API", d.settings.Upstream.Title())
+		if _, ok := d.client.(upstream.TagAPI); ok {
+			msg += fmt.Sprintf(": use the %[1]s/metrics and %[1]s/tags resources", d.settings.Upstream)
+		}
+		writeError(w, http.StatusNotImplemented, msg)
 		return false
 	}
 	return true
 }
 
 // selection reads match[], start and end (Unix seconds or RFC 3339).
-func selection(r *http.Request) (prom.Selection, error) {
+func selection(r *http.Request) (upstream.Selection, error) {
 	q := r.URL.Query()
-	sel := prom.Selection{Match: q["match[]"]}
+	sel := upstream.Selection{Match: q["match[]"]}
 	var err error
 	if sel.Start, err = parseTime(q.Get("start")); err != nil {
 		return sel, fmt.Errorf("start: %w", err)
@@ -112,9 +115,9 @@ func parseTime(s string) (time.Time, error) {
 	return t, nil
 }
 
-func (d *Datasource) meta(call func(context.Context, *http.Request, prom.Selection) (any, []string, error)) http.HandlerFunc {
+func (d *Datasource) meta(call func(context.Context, *http.Request, upstream.Selection) (any, []string, error)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		if !d.prometheusAPI(w) {
+		if !d.labelAPI(w) {
 			return
 		}
 		red := d.requestRedactor(r.Header)
@@ -210,19 +213,20 @@ const variableForms = "write label_values(metric, label), label_values(label), l
 // selector (its series) — and workloads(selector): the Kubernetes
 // workloads the selected series' pods belong to (a Deployment's name, not
 // its pods' names, which change on every rollout), for
-// pod=~"$__workloadPods($workload)". A Datadog data source has its own forms
-// (datadogVariable).
+// pod=~"$__workloadPods($workload)" — for a LabelAPI. A TagAPI has its
+// own forms (tagVariable).
 func (d *Datasource) variable(w http.ResponseWriter, r *http.Request) {
 	if !d.usable(w) {
 		return
 	}
-	if d.dd != nil {
-		d.datadogVariable(w, r)
+	if ta, ok := d.client.(upstream.TagAPI); ok {
+		d.tagVariable(w, r, ta)
 		return
 	}
-	if !d.prometheusAPI(w) {
+	if !d.labelAPI(w) {
 		return
 	}
+	api := d.client.(upstream.LabelAPI)
 	red := d.requestRedactor(r.Header)
 	ctx := upstream.WithRedactor(r.Context(), red)
 	query := strings.TrimSpace(r.URL.Query().Get("query"))
@@ -240,13 +244,13 @@ func (d *Datasource) variable(w http.ResponseWriter, r *http.Request) {
 		if m := labelNamesRe.FindStringSubmatch(query)[1]; m != "" {
 			sel.Match = []string{m}
 		}
-		values, _, err = d.api.Labels(ctx, sel)
+		values, _, err = api.Labels(ctx, sel)
 	case labelValuesRe.MatchString(query):
 		m := labelValuesRe.FindStringSubmatch(query)
 		if m[1] != "" {
 			sel.Match = []string{m[1]}
 		}
-		values, _, err = d.api.LabelValues(ctx, m[2], sel)
+		values, _, err = api.LabelValues(ctx, m[2], sel)
 	case metricsRe.MatchString(query):
 		expr := metricsRe.FindStringSubmatch(query)[1]
 		re, rerr := regexp.Compile(expr)
@@ -255,7 +259,7 @@ func (d *Datasource) variable(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		var all []string
-		all, _, err = d.api.LabelValues(ctx, "__name__", sel)
+		all, _, err = api.LabelValues(ctx, "__name__", sel)
 		for _, m := range all {
 			if re.MatchString(m) {
 				values = append(values, m)
@@ -271,7 +275,7 @@ func (d *Datasource) variable(w http.ResponseWriter, r *http.Request) {
 		}
 		sel.Match = []string{m}
 		var sets []map[string]string
-		sets, _, err = d.api.Series(ctx, sel)
+		sets, _, err = api.Series(ctx, sel)
 		for _, l := range sets {
 			if _, name, _, ok := workload.Of(l); ok {
 				values = append(values, name)
@@ -283,7 +287,7 @@ func (d *Datasource) variable(w http.ResponseWriter, r *http.Request) {
 	default:
 		sel.Match = []string{query}
 		var sets []map[string]string
-		sets, _, err = d.api.Series(ctx, sel)
+		sets, _, err = api.Series(ctx, sel)
 		for _, l := range sets {
 			values = append(values, series.Series{Labels: l}.Name())
 		}
@@ -318,7 +322,7 @@ func (d *Datasource) queryResult(ctx context.Context, expr string, at time.Time)
 		at = time.Now()
 	}
 	at = at.Truncate(time.Second)
-	res, err := d.api.QueryRange(ctx, upstream.Query{Expr: expr, Start: at, End: at, Step: time.Second})
+	res, err := d.client.QueryRange(ctx, upstream.Query{Expr: expr, Start: at, End: at, Step: time.Second})
 	if err != nil {
 		return nil, err
 	}

@@ -11,28 +11,19 @@ import (
 
 	"github.com/memshape/memory-datasource/pkg/models"
 	"github.com/memshape/memory-datasource/pkg/upstream"
-	"github.com/memshape/memory-datasource/pkg/upstream/datadog"
-	prom "github.com/memshape/memory-datasource/pkg/upstream/prometheus"
 )
 
-// ddMeta is Datadog's metric and tag listings.
-type ddMeta interface {
-	Metrics(ctx context.Context, from time.Time) ([]string, error)
-	MetricTags(ctx context.Context, metric string, window time.Duration) ([]string, error)
-	HostTags(ctx context.Context) ([]string, error)
-}
-
 // maxTagMetrics bounds the metrics whose tags one tag-keys or tag-values
-// call reads (one Datadog call each).
+// call reads (one upstream call each).
 const maxTagMetrics = 10
 
 // tagRequest is what the ad hoc filter routes read: the other filters
-// (filters, JSON as Grafana hands them over), the range, and for Datadog
-// the metrics whose tags to list (metric, repeatable; the hosts' tags
-// without one).
+// (filters, JSON as Grafana hands them over), the range, and for a
+// TagAPI the metrics whose tags to list (metric, repeatable; the hosts'
+// tags without one).
 type tagRequest struct {
 	filters []models.AdhocFilter
-	sel     prom.Selection
+	sel     upstream.Selection
 	metrics []string
 }
 
@@ -61,15 +52,15 @@ func readTagRequest(r *http.Request) (tagRequest, error) {
 }
 
 // tagKeys answers GET tag-keys with the keys an ad hoc filter can use:
-// Prometheus' label names of the series the other filters select
-// (__name__ aside), or Datadog's tag keys.
+// the label names of the series the other filters select (__name__
+// aside) of a LabelAPI, or the tag keys of a TagAPI.
 func (d *Datasource) tagKeys(w http.ResponseWriter, r *http.Request) {
 	d.tags(w, r, func(ctx context.Context, tr tagRequest) ([]string, error) {
-		if d.dd != nil {
-			tags, err := d.datadogTagList(ctx, tr)
-			return datadog.TagKeys(tags), err
+		if ta, ok := d.client.(upstream.TagAPI); ok {
+			tags, err := d.tagList(ctx, ta, tr)
+			return upstream.TagKeys(tags), err
 		}
-		names, _, err := d.api.Labels(ctx, tr.sel)
+		names, _, err := d.client.(upstream.LabelAPI).Labels(ctx, tr.sel)
 		out := names[:0]
 		for _, n := range names {
 			if n != "__name__" {
@@ -89,11 +80,11 @@ func (d *Datasource) tagValues(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d.tags(w, r, func(ctx context.Context, tr tagRequest) ([]string, error) {
-		if d.dd != nil {
-			tags, err := d.datadogTagList(ctx, tr)
-			return datadog.TagValues(tags, key), err
+		if ta, ok := d.client.(upstream.TagAPI); ok {
+			tags, err := d.tagList(ctx, ta, tr)
+			return upstream.TagValues(tags, key), err
 		}
-		values, _, err := d.api.LabelValues(ctx, key, tr.sel)
+		values, _, err := d.client.(upstream.LabelAPI).LabelValues(ctx, key, tr.sel)
 		return values, err
 	})
 }
@@ -102,13 +93,14 @@ func (d *Datasource) tags(w http.ResponseWriter, r *http.Request, list func(cont
 	if !d.usable(w) {
 		return
 	}
-	if d.dd == nil && !d.prometheusAPI(w) {
+	_, tagged := d.client.(upstream.TagAPI)
+	if !tagged && !d.labelAPI(w) {
 		return
 	}
 	tr, err := readTagRequest(r)
-	if err == nil && d.dd == nil {
+	if fs, ok := d.client.(upstream.FilterSelector); ok && err == nil && !tagged {
 		var match string
-		if match, err = filterSelector(tr.filters); match != "" {
+		if match, err = fs.FilterSelector(tr.filters); match != "" {
 			tr.sel.Match = []string{match}
 		}
 	}
@@ -125,15 +117,15 @@ func (d *Datasource) tags(w http.ResponseWriter, r *http.Request, list func(cont
 	writeValues(w, values)
 }
 
-// datadogTagList is the tags of the request's metrics, or of the hosts
-// when it names none.
-func (d *Datasource) datadogTagList(ctx context.Context, tr tagRequest) ([]string, error) {
+// tagList is the tags of the request's metrics, or of the hosts when it
+// names none.
+func (d *Datasource) tagList(ctx context.Context, ta upstream.TagAPI, tr tagRequest) ([]string, error) {
 	if len(tr.metrics) == 0 {
-		return d.dd.HostTags(ctx)
+		return ta.HostTags(ctx)
 	}
 	var all []string
 	for _, m := range tr.metrics {
-		tags, err := d.dd.MetricTags(ctx, m, d.tagWindow(tr.sel))
+		tags, err := ta.MetricTags(ctx, m, d.tagWindow(tr.sel))
 		if err != nil {
 			return nil, err
 		}
@@ -142,32 +134,36 @@ func (d *Datasource) datadogTagList(ctx context.Context, tr tagRequest) ([]strin
 	return all, nil
 }
 
-// tagWindow is how far back from now a Datadog tag listing looks: to the
-// start of the range (Datadog's least, 4 h, when it is later).
-func (d *Datasource) tagWindow(sel prom.Selection) time.Duration {
+// tagWindow is how far back from now a tag listing looks: to the start
+// of the range (0 without one: the upstream's least, also when it is
+// later).
+func (d *Datasource) tagWindow(sel upstream.Selection) time.Duration {
 	if sel.Start.IsZero() {
-		return datadog.MinTagWindow
+		return 0
 	}
 	return d.now().Sub(sel.Start)
 }
 
-// datadogUsable answers for the Datadog-only routes.
-func (d *Datasource) datadogUsable(w http.ResponseWriter) bool {
+// tagAPI is usable, for the routes only a TagAPI answers; nil when it
+// answered.
+func (d *Datasource) tagAPI(w http.ResponseWriter) upstream.TagAPI {
 	if !d.usable(w) {
-		return false
+		return nil
 	}
-	if d.dd == nil {
-		writeError(w, http.StatusNotImplemented, fmt.Sprintf("%s data sources have no Datadog metric or tag listing: use the api/v1 resources", d.settings.Upstream.Title()))
-		return false
+	ta, ok := d.client.(upstream.TagAPI)
+	if !ok {
+		writeError(w, http.StatusNotImplemented, fmt.Sprintf("%s data sources have no metric or tag listing: use the api/v1 resources", d.settings.Upstream.Title()))
+		return nil
 	}
-	return true
+	return ta
 }
 
-// datadogMetrics answers GET datadog/metrics?start=… with the names of
-// the metrics reporting since start (the last day without it), for the
-// Datadog query editor's completion.
-func (d *Datasource) datadogMetrics(w http.ResponseWriter, r *http.Request) {
-	if !d.datadogUsable(w) {
+// tagMetrics answers GET <upstream>/metrics?start=… (datadog/metrics)
+// with the names of the metrics reporting since start (the last day
+// without it), for the query editor's completion.
+func (d *Datasource) tagMetrics(w http.ResponseWriter, r *http.Request) {
+	ta := d.tagAPI(w)
+	if ta == nil {
 		return
 	}
 	sel, err := selection(r)
@@ -179,7 +175,7 @@ func (d *Datasource) datadogMetrics(w http.ResponseWriter, r *http.Request) {
 	if from.IsZero() {
 		from = d.now().Add(-24 * time.Hour)
 	}
-	metrics, err := d.dd.Metrics(r.Context(), from)
+	metrics, err := ta.Metrics(r.Context(), from)
 	if err != nil {
 		writeUpstreamError(w, d.requestRedactor(r.Header), err)
 		return
@@ -187,11 +183,12 @@ func (d *Datasource) datadogMetrics(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, metrics)
 }
 
-// datadogTags answers GET datadog/tags?metric=…&start=… with the metric's
-// tags (key:value), or the hosts' tags without a metric, for the Datadog
-// query editor's completion.
-func (d *Datasource) datadogTags(w http.ResponseWriter, r *http.Request) {
-	if !d.datadogUsable(w) {
+// tagTags answers GET <upstream>/tags?metric=…&start=… (datadog/tags)
+// with the metric's tags (key:value), or the hosts' tags without a
+// metric, for the query editor's completion.
+func (d *Datasource) tagTags(w http.ResponseWriter, r *http.Request) {
+	ta := d.tagAPI(w)
+	if ta == nil {
 		return
 	}
 	tr, err := readTagRequest(r)
@@ -199,7 +196,7 @@ func (d *Datasource) datadogTags(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
-	tags, err := d.datadogTagList(r.Context(), tr)
+	tags, err := d.tagList(r.Context(), ta, tr)
 	if err != nil {
 		writeUpstreamError(w, d.requestRedactor(r.Header), err)
 		return
@@ -208,15 +205,15 @@ func (d *Datasource) datadogTags(w http.ResponseWriter, r *http.Request) {
 }
 
 var (
-	tagValuesRe     = regexp.MustCompile(`^tag_values\(\s*(?:([^,\s]+)\s*,\s*)?([^,\s()]+)\s*\)$`)
-	datadogVarForms = "write metrics(regex), tag_values(key) or tag_values(metric, key)"
+	tagValuesRe = regexp.MustCompile(`^tag_values\(\s*(?:([^,\s]+)\s*,\s*)?([^,\s()]+)\s*\)$`)
+	tagVarForms = "write metrics(regex), tag_values(key) or tag_values(metric, key)"
 )
 
-// datadogVariable answers the variable route for a Datadog data source:
-// metrics(regex) (the metrics reporting in the range whose name matches),
-// tag_values(key) (from the hosts' tags) and tag_values(metric, key)
-// (from the metric's tags).
-func (d *Datasource) datadogVariable(w http.ResponseWriter, r *http.Request) {
+// tagVariable answers the variable route for a TagAPI: metrics(regex)
+// (the metrics reporting in the range whose name matches), tag_values(key)
+// (from the hosts' tags) and tag_values(metric, key) (from the metric's
+// tags).
+func (d *Datasource) tagVariable(w http.ResponseWriter, r *http.Request, ta upstream.TagAPI) {
 	query := strings.TrimSpace(r.URL.Query().Get("query"))
 	sel, err := selection(r)
 	if err != nil {
@@ -227,7 +224,7 @@ func (d *Datasource) datadogVariable(w http.ResponseWriter, r *http.Request) {
 	var values []string
 	switch {
 	case query == "":
-		writeError(w, http.StatusBadRequest, "the variable query is empty: "+datadogVarForms)
+		writeError(w, http.StatusBadRequest, "the variable query is empty: "+tagVarForms)
 		return
 	case metricsRe.MatchString(query):
 		expr := metricsRe.FindStringSubmatch(query)[1]
@@ -241,7 +238,7 @@ func (d *Datasource) datadogVariable(w http.ResponseWriter, r *http.Request) {
 			from = d.now().Add(-24 * time.Hour)
 		}
 		var all []string
-		all, err = d.dd.Metrics(ctx, from)
+		all, err = ta.Metrics(ctx, from)
 		for _, m := range all {
 			if re.MatchString(m) {
 				values = append(values, m)
@@ -254,10 +251,10 @@ func (d *Datasource) datadogVariable(w http.ResponseWriter, r *http.Request) {
 			tr.metrics = []string{m[1]}
 		}
 		var tags []string
-		tags, err = d.datadogTagList(ctx, tr)
-		values = datadog.TagValues(tags, m[2])
+		tags, err = d.tagList(ctx, ta, tr)
+		values = upstream.TagValues(tags, m[2])
 	default:
-		writeError(w, http.StatusBadRequest, fmt.Sprintf("cannot read the variable query %q for Datadog: %s", query, datadogVarForms))
+		writeError(w, http.StatusBadRequest, fmt.Sprintf("cannot read the variable query %q for %s: %s", query, d.settings.Upstream.Title(), tagVarForms))
 		return
 	}
 	if err != nil {

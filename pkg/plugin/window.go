@@ -4,7 +4,6 @@ import (
 	"time"
 
 	"github.com/memshape/memory-datasource/pkg/upstream"
-	prom "github.com/memshape/memory-datasource/pkg/upstream/prometheus"
 )
 
 // MaxAnalysisPoints bounds the points per series of the analysis fetch
@@ -29,8 +28,10 @@ type plan struct {
 	// range and step are the analysis window's (one upstream call).
 	panel *upstream.Query
 	// panelStepRaised is the step the panel asked for when it had to be
-	// raised to stay within Prometheus' points cap (0 otherwise).
+	// raised to stay within the upstream's points cap, maxPoints (0
+	// otherwise).
 	panelStepRaised time.Duration
+	maxPoints       int
 }
 
 // analysisStep is the step for a window of span: the smallest of
@@ -48,10 +49,11 @@ func analysisStep(span, scrape time.Duration) time.Duration {
 
 // makePlan works out the fetches of a query over the panel's [from, to]
 // with the panel's interval; window is the analysis window (the query's or
-// the data source's), scrape the scrape interval (the floor of any step).
+// the data source's), scrape the scrape interval (the floor of any step),
+// rules the upstream's step and point rules.
 // The analysis window never reaches past now: a panel that shows the
 // future (for the forecast) is analysed over the week up to now.
-func makePlan(expr string, from, to, now time.Time, interval, window, scrape time.Duration, showSeries bool) plan {
+func makePlan(rules upstream.Rules, expr string, from, to, now time.Time, interval, window, scrape time.Duration, showSeries bool) plan {
 	analysedTo := to
 	if now.Before(to) {
 		analysedTo = now
@@ -68,9 +70,9 @@ func makePlan(expr string, from, to, now time.Time, interval, window, scrape tim
 		return p
 	}
 	want := max(interval, scrape)
-	pstep, raised := prom.Step(from, to, want)
+	pstep, raised := rules.Step(from, to, want)
 	if raised {
-		p.panelStepRaised = want
+		p.panelStepRaised, p.maxPoints = want, rules.MaxPointsPerSeries
 	}
 	panel := upstream.Query{Expr: expr, Start: from, End: to, Step: pstep}
 	if panel.Step == p.analysis.Step && panel.Start.Equal(p.analysis.Start) && panel.End.Equal(p.analysis.End) {

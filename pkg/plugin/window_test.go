@@ -7,6 +7,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	prom "github.com/memshape/memory-datasource/pkg/upstream/prometheus"
 	"github.com/memshape/memory-datasource/pkg/workload"
 )
 
@@ -32,7 +33,7 @@ func TestPlanIndependentOfPanel(t *testing.T) {
 	week := 7 * 24 * time.Hour
 	var plans []plan
 	for _, rng := range []time.Duration{10 * time.Minute, time.Hour, week} {
-		plans = append(plans, makePlan("m", to.Add(-rng), to, now, rng/1000, week, 15*time.Second, true))
+		plans = append(plans, makePlan(testRules, "m", to.Add(-rng), to, now, rng/1000, week, 15*time.Second, true))
 	}
 	for _, p := range plans {
 		assert.Equal(t, plans[0].analysis, p.analysis)
@@ -46,19 +47,19 @@ func TestPlanIndependentOfPanel(t *testing.T) {
 	assert.Equal(t, 15*time.Second, plans[1].panel.Step, "the panel's step, floored at the scrape interval")
 
 	// A panel longer than the window is analysed over its own range.
-	long := makePlan("m", to.Add(-30*24*time.Hour), to, now, time.Hour, week, 15*time.Second, false)
+	long := makePlan(testRules, "m", to.Add(-30*24*time.Hour), to, now, time.Hour, week, 15*time.Second, false)
 	assert.Equal(t, 30*time.Minute, long.analysis.Step)
 	assert.Nil(t, long.panel, "nothing to draw")
 	assert.False(t, long.analysis.Start.After(to.Add(-30*24*time.Hour)))
 
 	// A panel reaching into the future is analysed up to now.
-	future := makePlan("m", now.Add(-6*time.Hour), now.Add(12*time.Hour), now, time.Minute, week, 15*time.Second, true)
+	future := makePlan(testRules, "m", now.Add(-6*time.Hour), now.Add(12*time.Hour), now, time.Minute, week, 15*time.Second, true)
 	assert.False(t, future.analysis.End.After(now))
 	assert.Greater(t, future.analysis.End, now.Add(-5*time.Minute))
 
 	// One call when the panel is the analysis window at its step.
 	end := time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)
-	same := makePlan("m", end.Add(-week), end, now, 5*time.Minute, week, 15*time.Second, true)
+	same := makePlan(testRules, "m", end.Add(-week), end, now, 5*time.Minute, week, 15*time.Second, true)
 	assert.Nil(t, same.panel)
 }
 
@@ -80,3 +81,6 @@ func TestInterpolate(t *testing.T) {
 		assert.NotContains(t, masked, "$", masked)
 	}
 }
+
+// testRules are Prometheus' step rules.
+var testRules = prom.Upstream{}.Rules()

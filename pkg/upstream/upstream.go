@@ -17,24 +17,26 @@ import (
 	"github.com/memshape/memory-datasource/pkg/units"
 )
 
-// Source names an upstream.
+// Source names an upstream: its registered name (Register), as
+// jsonData.upstream holds it.
 type Source string
 
-// The upstreams.
+// The upstreams Memory Shape ships, each in its own package.
 const (
 	Prometheus Source = "prometheus"
 	Datadog    Source = "datadog"
 )
 
-// Title is the source's name as people write it ("Prometheus").
+// Title is the source's name as people write it: the registered
+// upstream's Title, else the name with a capital.
 func (s Source) Title() string {
-	switch s {
-	case Prometheus:
-		return "Prometheus"
-	case Datadog:
-		return "Datadog"
+	if u, ok := Lookup(s); ok {
+		return u.Title()
 	}
-	return string(s)
+	if s == "" {
+		return ""
+	}
+	return strings.ToUpper(string(s[:1])) + string(s[1:])
 }
 
 // Query is one range query.

@@ -3,7 +3,6 @@ package datadog
 import (
 	"context"
 	"net/http"
-	"sort"
 	"strings"
 	"time"
 
@@ -96,38 +95,10 @@ func (c *Client) HostTags(ctx context.Context) ([]string, error) {
 	return sortedUnique(tags), nil
 }
 
-// TagKeys are the keys of key:value tags, sorted, each once (a tag
-// without a value has no key to filter on).
-func TagKeys(tags []string) []string {
-	var keys []string
-	for _, t := range tags {
-		if k, _, ok := strings.Cut(t, ":"); ok && k != "" {
-			keys = append(keys, k)
-		}
-	}
-	return sortedUnique(keys)
-}
+// TagKeys are the keys of key:value tags (upstream.TagKeys).
+func TagKeys(tags []string) []string { return upstream.TagKeys(tags) }
 
-// TagValues are the values of key in key:value tags, sorted, each once.
-func TagValues(tags []string, key string) []string {
-	var values []string
-	for _, t := range tags {
-		if k, v, ok := strings.Cut(t, ":"); ok && k == key && v != "" {
-			values = append(values, v)
-		}
-	}
-	return sortedUnique(values)
-}
+// TagValues are the values of key in key:value tags (upstream.TagValues).
+func TagValues(tags []string, key string) []string { return upstream.TagValues(tags, key) }
 
-func sortedUnique(xs []string) []string {
-	out := append([]string{}, xs...)
-	sort.Strings(out)
-	n := 0
-	for i, x := range out {
-		if i == 0 || x != out[n-1] {
-			out[n] = x
-			n++
-		}
-	}
-	return out[:n]
-}
+func sortedUnique(xs []string) []string { return upstream.SortedUnique(xs) }

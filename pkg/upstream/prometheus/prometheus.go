@@ -19,7 +19,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"mime"
 	"net"
 	"net/http"
@@ -141,13 +140,8 @@ func NewWithConfig(cfg Config) (*Client, error) {
 		}
 	}
 	c.display = shown.String()
-	switch m := strings.ToUpper(strings.TrimSpace(cfg.Method)); m {
-	case "", http.MethodPost:
-		c.method = http.MethodPost
-	case http.MethodGet:
-		c.method = http.MethodGet
-	default:
-		return nil, fmt.Errorf("HTTP method %q is not supported for Prometheus: choose POST or GET", cfg.Method)
+	if c.method, err = Method(cfg.Method); err != nil {
+		return nil, err
 	}
 	if c.maxSeries <= 0 {
 		c.maxSeries = upstream.DefaultMaxSeries
@@ -286,23 +280,7 @@ func redactURLString(s string) string {
 // when want <= 0 and the range is empty), raised so that the query stays
 // within MaxPointsPerSeries. raised reports whether it had to be raised.
 func Step(start, end time.Time, want time.Duration) (step time.Duration, raised bool) {
-	rng := end.Sub(start)
-	if want <= 0 {
-		want = time.Second
-	}
-	step = want.Round(time.Millisecond)
-	if step < time.Millisecond {
-		step = time.Millisecond
-	}
-	if rng <= 0 {
-		return step, false
-	}
-	if rng/step > MaxPointsPerSeries {
-		// Smallest whole-second step that fits.
-		least := time.Duration(math.Ceil(float64(rng)/float64(MaxPointsPerSeries)/float64(time.Second))) * time.Second
-		return max(least, step), true
-	}
-	return step, false
+	return Upstream{}.Rules().Step(start, end, want)
 }
 
 // QueryRange runs q.Expr over [q.Start, q.End] at q.Step: in one

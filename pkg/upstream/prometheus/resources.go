@@ -5,21 +5,14 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
-	"time"
 
 	"github.com/memshape/memory-datasource/pkg/upstream"
 )
 
 // Selection picks the series a metadata call looks at.
-type Selection struct {
-	// Match holds series selectors (match[]); empty means all series
-	// (Prometheus requires at least one for Series).
-	Match []string
-	// Start and End bound the time range; zero means Prometheus' default.
-	Start, End time.Time
-}
+type Selection = upstream.Selection
 
-func (s Selection) params() url.Values {
+func selParams(s Selection) url.Values {
 	p := url.Values{}
 	for _, m := range s.Match {
 		p.Add("match[]", m)
@@ -34,17 +27,13 @@ func (s Selection) params() url.Values {
 }
 
 // Metadata describes one metric (/api/v1/metadata).
-type Metadata struct {
-	Type string `json:"type"`
-	Help string `json:"help"`
-	Unit string `json:"unit"`
-}
+type Metadata = upstream.Metadata
 
 // Labels lists the label names of the selected series
 // (/api/v1/labels). More names than the series cap is a TooLarge error.
 func (c *Client) Labels(ctx context.Context, sel Selection) (names, warnings []string, err error) {
 	names = []string{}
-	warnings, err = c.call(ctx, c.method, "api/v1/labels", sel.params(), func(d *decoder) bool { return d.stringList(&names) })
+	warnings, err = c.call(ctx, c.method, "api/v1/labels", selParams(sel), func(d *decoder) bool { return d.stringList(&names) })
 	if err != nil {
 		return nil, nil, err
 	}
@@ -58,7 +47,7 @@ func (c *Client) LabelValues(ctx context.Context, name string, sel Selection) (v
 		return nil, nil, c.badQuery("the label name is empty")
 	}
 	values = []string{}
-	warnings, err = c.call(ctx, http.MethodGet, "api/v1/label/"+url.PathEscape(name)+"/values", sel.params(), func(d *decoder) bool { return d.stringList(&values) })
+	warnings, err = c.call(ctx, http.MethodGet, "api/v1/label/"+url.PathEscape(name)+"/values", selParams(sel), func(d *decoder) bool { return d.stringList(&values) })
 	if err != nil {
 		return nil, nil, err
 	}
@@ -72,7 +61,7 @@ func (c *Client) Series(ctx context.Context, sel Selection) (sets []map[string]s
 		return nil, nil, c.badQuery("at least one series selector (match[]) is needed to list series")
 	}
 	sets = []map[string]string{}
-	warnings, err = c.call(ctx, c.method, "api/v1/series", sel.params(), func(d *decoder) bool { return d.labelSets(&sets) })
+	warnings, err = c.call(ctx, c.method, "api/v1/series", selParams(sel), func(d *decoder) bool { return d.labelSets(&sets) })
 	if err != nil {
 		return nil, nil, err
 	}

@@ -1,0 +1,97 @@
+package upstream_test
+
+import (
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/memshape/memory-datasource/pkg/upstream"
+)
+
+const module = "github.com/memshape/memory-datasource/"
+
+// TestQueryPathNamesNoUpstream reads the non-test Go files of pkg/plugin,
+// pkg/frames and pkg/models: they import no upstream package (only
+// pkg/upstream, and the cache that decorates any upstream) and name
+// none of the upstreams' Sources. A third upstream is its own package
+// and one registration line (pkg/upstream/all).
+func TestQueryPathNamesNoUpstream(t *testing.T) {
+	allowed := map[string]bool{module + "pkg/upstream": true, module + "pkg/upstream/cache": true}
+	for _, dir := range []string{"../plugin", "../frames", "../models"} {
+		files, err := filepath.Glob(filepath.Join(dir, "*.go"))
+		require.NoError(t, err)
+		require.NotEmpty(t, files, dir)
+		for _, path := range files {
+			if strings.HasSuffix(path, "_test.go") {
+				continue
+			}
+			src, err := os.ReadFile(path)
+			require.NoError(t, err)
+			f, err := parser.ParseFile(token.NewFileSet(), path, src, parser.SkipObjectResolution)
+			require.NoError(t, err)
+			upstreamName := "upstream"
+			for _, imp := range f.Imports {
+				p, err := strconv.Unquote(imp.Path.Value)
+				require.NoError(t, err)
+				if strings.HasPrefix(p, module+"pkg/upstream") {
+					assert.True(t, allowed[p], "%s imports the upstream package %s: ask the upstream.Upstream or a capability instead", path, p)
+				}
+				if p == module+"pkg/upstream" && imp.Name != nil {
+					upstreamName = imp.Name.Name
+				}
+			}
+			ast.Inspect(f, func(n ast.Node) bool {
+				if sel, ok := n.(*ast.SelectorExpr); ok {
+					if id, ok := sel.X.(*ast.Ident); ok && id.Name == upstreamName {
+						switch sel.Sel.Name {
+						case "Prometheus", "Datadog":
+							t.Errorf("%s names upstream.%s: ask the data source's upstream instead", path, sel.Sel.Name)
+						}
+					}
+				}
+				return true
+			})
+		}
+	}
+}
+
+type named struct{ upstream.Upstream }
+
+func (n named) Source() upstream.Source { return "zz-test" }
+
+func TestRegistry(t *testing.T) {
+	_, ok := upstream.Lookup("zz-test")
+	require.False(t, ok)
+	upstream.Register(named{})
+	u, ok := upstream.Lookup("zz-test")
+	require.True(t, ok)
+	assert.Equal(t, upstream.Source("zz-test"), u.Source())
+	assert.Panics(t, func() { upstream.Register(named{}) }, "registered once")
+	assert.Contains(t, upstream.Choices(), `"zz-test"`)
+	assert.Equal(t, "Prometheus", upstream.Prometheus.Title(), "unregistered: the name with a capital")
+}
+
+func TestRulesStep(t *testing.T) {
+	start := mustTime(t)
+	r := upstream.Rules{MaxPointsPerSeries: 100}
+	step, raised := r.Step(start, start.Add(1000*1e9), 1e9)
+	assert.Equal(t, int64(10e9), int64(step))
+	assert.True(t, raised)
+	step, raised = upstream.Rules{}.Step(start, start.Add(1000*1e9), 1e9)
+	assert.Equal(t, int64(1e9), int64(step), "no cap")
+	assert.False(t, raised)
+}
+
+func mustTime(t *testing.T) (tm time.Time) {
+	t.Helper()
+	return time.Unix(1_700_000_000, 0)
+}
