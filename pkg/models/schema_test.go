@@ -27,6 +27,10 @@ func TestQuerySchema(t *testing.T) {
 		ScanCode: []schemabuilder.CodePaths{{
 			BasePackage: "github.com/memshape/memory-datasource/pkg/models",
 			CodePath:    "./",
+		}, {
+			// AdhocFilter is the upstream package's (models.AdhocFilter is an alias).
+			BasePackage: "github.com/memshape/memory-datasource/pkg/upstream",
+			CodePath:    "../upstream",
 		}},
 	})
 	require.NoError(t, err)
