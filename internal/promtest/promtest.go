@@ -154,14 +154,7 @@ func StartWith(t testing.TB, opt Options, ss ...series.Series) *Server {
 	if err != nil {
 		t.Fatalf("promtest: %v", err)
 	}
-	t.Cleanup(func() {
-		failed := t.Failed()
-		log := readFile(srv.LogPath)
-		srv.Stop()
-		if failed {
-			t.Logf("promtest: prometheus log:\n%s", log)
-		}
-	})
+	stopAtEnd(t, srv, "prometheus")
 	return srv
 }
 
@@ -407,6 +400,13 @@ func freeAddr() (string, error) {
 }
 
 func (s *Server) waitReady(ctx context.Context, timeout time.Duration) error {
+	return s.waitFor(ctx, "prometheus", "/-/ready", timeout, func(int, []byte) bool { return true })
+}
+
+// waitFor polls path until it answers 200 and ok accepts the body, the
+// process exits, ctx ends or timeout passes; name is the server's, for the
+// error.
+func (s *Server) waitFor(ctx context.Context, name, path string, timeout time.Duration, ok func(status int, body []byte) bool) error {
 	deadline := time.Now().Add(timeout)
 	client := s.HTTPClient()
 	client.Timeout = 2 * time.Second
@@ -415,27 +415,42 @@ func (s *Server) waitReady(ctx context.Context, timeout time.Duration) error {
 		select {
 		case err := <-s.exited:
 			s.exited <- err // for stopProcess
-			return fmt.Errorf("prometheus exited early: %v", err)
+			return fmt.Errorf("%s exited early: %v", name, err)
 		case <-ctx.Done():
 			return ctx.Err()
 		default:
 		}
 		ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
-		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, s.URL+"/-/ready", nil)
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, s.URL+path, nil)
 		resp, err := client.Do(req)
-		cancel()
 		if err == nil {
+			body, _ := io.ReadAll(resp.Body)
 			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
+			if resp.StatusCode == http.StatusOK && ok(resp.StatusCode, body) {
+				cancel()
 				return nil
 			}
-			last = fmt.Errorf("HTTP %d", resp.StatusCode)
+			last = fmt.Errorf("HTTP %d %q", resp.StatusCode, body)
 		} else {
 			last = err
 		}
+		cancel()
 		time.Sleep(50 * time.Millisecond)
 	}
-	return fmt.Errorf("no 200 from %s/-/ready within %s (last: %v)", s.URL, timeout, last)
+	return fmt.Errorf("no 200 from %s%s within %s (last: %v)", s.URL, path, timeout, last)
+}
+
+// stopAtEnd stops srv when the test ends, printing its log if the test
+// failed.
+func stopAtEnd(t testing.TB, srv *Server, name string) {
+	t.Cleanup(func() {
+		failed := t.Failed()
+		log := readFile(srv.LogPath)
+		srv.Stop()
+		if failed {
+			t.Logf("promtest: %s log:\n%s", name, log)
+		}
+	})
 }
 
 // OpenMetrics renders ss as an OpenMetrics text exposition of gauges with

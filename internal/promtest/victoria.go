@@ -55,14 +55,7 @@ func StartVictoria(t testing.TB, ss ...series.Series) *Server {
 	if err != nil {
 		t.Fatalf("promtest: %v", err)
 	}
-	t.Cleanup(func() {
-		failed := t.Failed()
-		log := readFile(srv.LogPath)
-		srv.Stop()
-		if failed {
-			t.Logf("promtest: victoria-metrics log:\n%s", log)
-		}
-	})
+	stopAtEnd(t, srv, "victoria-metrics")
 	return srv
 }
 
@@ -131,30 +124,9 @@ func LaunchVictoria(ss ...series.Series) (srv *Server, err error) {
 }
 
 func (s *Server) waitHealthy(timeout time.Duration) error {
-	deadline := time.Now().Add(timeout)
-	client := &http.Client{Timeout: 2 * time.Second}
-	var last error
-	for time.Now().Before(deadline) {
-		select {
-		case err := <-s.exited:
-			s.exited <- err
-			return fmt.Errorf("victoria-metrics exited early: %v", err)
-		default:
-		}
-		resp, err := client.Get(s.URL + "/health")
-		if err == nil {
-			body, _ := io.ReadAll(resp.Body)
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK && strings.TrimSpace(string(body)) == "OK" {
-				return nil
-			}
-			last = fmt.Errorf("HTTP %d %q", resp.StatusCode, body)
-		} else {
-			last = err
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	return fmt.Errorf("no OK from %s/health within %s (last: %v)", s.URL, timeout, last)
+	return s.waitFor(context.Background(), "victoria-metrics", "/health", timeout, func(_ int, body []byte) bool {
+		return strings.TrimSpace(string(body)) == "OK"
+	})
 }
 
 // importSeries sends ss through /api/v1/import/prometheus (the text
