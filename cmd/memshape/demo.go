@@ -29,7 +29,6 @@ import (
 	"github.com/memshape/memory-datasource/pkg/series"
 	"github.com/memshape/memory-datasource/pkg/shape"
 	"github.com/memshape/memory-datasource/pkg/units"
-	_ "github.com/memshape/memory-datasource/pkg/upstream/all" // the upstreams the data source offers
 	"github.com/memshape/memory-datasource/pkg/workload"
 )
 

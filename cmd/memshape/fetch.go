@@ -2,27 +2,29 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"math"
 	"net/http"
 	"os"
+	"slices"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/grafana/grafana-plugin-sdk-go/backend"
+
+	"github.com/memshape/memory-datasource/pkg/models"
 	"github.com/memshape/memory-datasource/pkg/upstream"
-	"github.com/memshape/memory-datasource/pkg/upstream/datadog"
-	"github.com/memshape/memory-datasource/pkg/upstream/prometheus"
+	_ "github.com/memshape/memory-datasource/pkg/upstream/all" // the upstreams the data source offers
 )
 
-// Environment variables the CLI reads credentials from (never flags, which
-// end up in shell history and process lists).
-const (
-	envBasicAuthPassword = "MEMSHAPE_BASIC_AUTH_PASSWORD"
-	envDatadogAPIKey     = "DD_API_KEY"
-	envDatadogAppKey     = "DD_APP_KEY"
-)
+// envBasicAuthPassword is where --basic-auth's password is read from
+// (never a flag, which ends up in shell history and process lists).
+const envBasicAuthPassword = "MEMSHAPE_BASIC_AUTH_PASSWORD"
 
 // Defaults for a query to an upstream.
 const (
@@ -34,22 +36,111 @@ const (
 // now is the clock the time flags are read against; tests replace it.
 var now = time.Now
 
-// fetchConfig is what classify needs to query an upstream.
+// fetchConfig is what classify needs to query an upstream. The upstream
+// is any registered one (pkg/upstream/all): chosen by its own flag
+// (upstream.CommandLine: --prometheus URL, --datadog-site SITE) or by
+// --upstream NAME, its settings given as a data source's are — the URL,
+// jsonData, secureJsonData — and read by the upstream's own package.
 type fetchConfig struct {
-	prometheusURL string
-	datadogSite   string
-	query         string
-	start, end    string // as given; "" for the defaults
-	step          string
-	timeout       time.Duration
+	// own holds the value of each upstream's own flag, by upstream.
+	own map[upstream.Source]*string
+	// upstreamName, url, jsonData and secrets are the generic flags:
+	// --upstream NAME, --url URL, --json-data JSON, --secret-env KEY=VAR.
+	upstreamName string
+	url          string
+	jsonData     string
+	secrets      secretEnvFlag
+	query        string
+	start, end   string // as given; "" for the defaults
+	step         string
+	timeout      time.Duration
 
 	bearerTokenFile string
 	basicAuthUser   string
 	headers         headerFlag
 }
 
+// commandLines are the registered upstreams that have their own flag, in
+// the order of upstream.Sources.
+func commandLines() (srcs []upstream.Source, cls []upstream.CommandLine) {
+	for _, src := range upstream.Sources() {
+		u, _ := upstream.Lookup(src)
+		if cl, ok := upstream.CommandLineOf(u); ok {
+			srcs, cls = append(srcs, src), append(cls, cl)
+		}
+	}
+	return srcs, cls
+}
+
+// define adds the upstream flags to fs.
+func (f *fetchConfig) define(fs *flag.FlagSet) {
+	fs.StringVar(&f.upstreamName, "upstream", "", "")
+	fs.StringVar(&f.url, "url", "", "")
+	fs.StringVar(&f.jsonData, "json-data", "", "")
+	fs.Var(&f.secrets, "secret-env", "")
+	fs.StringVar(&f.query, "query", "", "")
+	fs.StringVar(&f.start, "start", "", "")
+	fs.StringVar(&f.end, "end", "", "")
+	fs.StringVar(&f.step, "step", "", "")
+	fs.DurationVar(&f.timeout, "timeout", defaultTimeout, "")
+	fs.StringVar(&f.bearerTokenFile, "bearer-token-file", "", "")
+	fs.StringVar(&f.basicAuthUser, "basic-auth", "", "")
+	fs.Var(&f.headers, "header", "")
+	f.own = map[upstream.Source]*string{}
+	srcs, cls := commandLines()
+	for i, cl := range cls {
+		if fs.Lookup(cl.Flag) != nil {
+			continue // a name the command has already: the upstream is reachable by --upstream
+		}
+		f.own[srcs[i]] = fs.String(cl.Flag, "", "")
+	}
+}
+
 func (f *fetchConfig) wanted() bool {
-	return f.prometheusURL != "" || f.datadogSite != ""
+	if f.upstreamName != "" {
+		return true
+	}
+	for _, v := range f.own {
+		if *v != "" {
+			return true
+		}
+	}
+	return false
+}
+
+// choices lists the ways to choose an upstream: "--prometheus URL,
+// --datadog-site SITE or --upstream NAME".
+func choices() string {
+	var q []string
+	_, cls := commandLines()
+	for _, cl := range cls {
+		q = append(q, "--"+cl.Flag+" "+cl.Arg)
+	}
+	return orList(append(q, "--upstream NAME"))
+}
+
+// orList joins "a", "b" or "c".
+func orList(q []string) string {
+	if len(q) < 2 {
+		return strings.Join(q, "")
+	}
+	return strings.Join(q[:len(q)-1], ", ") + " or " + q[len(q)-1]
+}
+
+// unsetUpstreamFlags names the upstream flags given without an upstream.
+func (f *fetchConfig) unsetUpstreamFlags() []string {
+	var named []string
+	for name, set := range map[string]bool{
+		"--query": f.query != "", "--start": f.start != "", "--end": f.end != "", "--step": f.step != "",
+		"--url": f.url != "", "--json-data": f.jsonData != "", "--secret-env": len(f.secrets) > 0,
+		"--bearer-token-file": f.bearerTokenFile != "", "--basic-auth": f.basicAuthUser != "", "--header": len(f.headers) > 0,
+	} {
+		if set {
+			named = append(named, name)
+		}
+	}
+	sort.Strings(named)
+	return named
 }
 
 // headerFlag is a repeatable --header K=V.
@@ -81,6 +172,22 @@ func redactHeaderArg(s string) string {
 	return s
 }
 
+// secretEnvFlag is a repeatable --secret-env KEY=VAR: secureJsonData.KEY
+// read from the environment variable VAR.
+type secretEnvFlag []upstream.EnvSecret
+
+func (s *secretEnvFlag) String() string { return "" }
+
+func (s *secretEnvFlag) Set(arg string) error {
+	k, v, ok := strings.Cut(arg, "=")
+	k, v = strings.TrimSpace(k), strings.TrimSpace(v)
+	if !ok || k == "" || v == "" {
+		return fmt.Errorf("want KEY=VARIABLE (the secure setting KEY read from the environment variable VARIABLE), got %q", arg)
+	}
+	*s = append(*s, upstream.EnvSecret{Var: v, Key: k, What: "the secure setting " + k})
+	return nil
+}
+
 // upstreamRequest is a validated fetchConfig: the client to ask, the
 // query, and what to say when a credential is refused.
 type upstreamRequest struct {
@@ -89,9 +196,14 @@ type upstreamRequest struct {
 	query   upstream.Query
 	timeout time.Duration
 	red     *upstream.Redactor
-	// credential names what was sent, for a refusal: "the basic-auth
-	// password (MEMSHAPE_BASIC_AUTH_PASSWORD) of user \"admin\"".
+	// credential names the HTTP credential sent, for a refusal: "the
+	// basic-auth password (MEMSHAPE_BASIC_AUTH_PASSWORD) of user
+	// \"admin\"".
 	credential string
+	// secrets are the secure settings read from the environment, by key.
+	secrets map[string]upstream.EnvSecret
+	// httpAuth says the HTTP credential flags apply to the upstream.
+	httpAuth bool
 }
 
 // usageError is a mistake in the flags or the environment: exit 2.
@@ -101,13 +213,58 @@ func (e usageError) Error() string { return e.msg }
 
 func usagef(format string, a ...any) error { return usageError{fmt.Sprintf(format, a...)} }
 
+// chosen is the upstream the flags choose, with its own flag's value.
+type chosen struct {
+	u    upstream.Upstream
+	cl   upstream.CommandLine
+	own  bool   // chosen by its own flag
+	flag string // "--prometheus" or "--upstream"
+	val  string // the own flag's value
+}
+
+func (f *fetchConfig) choose() (chosen, error) {
+	var set []string
+	var c chosen
+	srcs, cls := commandLines()
+	for i, src := range srcs {
+		if v, ok := f.own[src]; ok && *v != "" {
+			set = append(set, "--"+cls[i].Flag)
+			u, _ := upstream.Lookup(src)
+			c = chosen{u: u, cl: cls[i], own: true, flag: "--" + cls[i].Flag, val: *v}
+		}
+	}
+	if f.upstreamName != "" {
+		set = append(set, "--upstream")
+		u, ok := upstream.Lookup(upstream.Source(strings.ToLower(strings.TrimSpace(f.upstreamName))))
+		if !ok {
+			return c, usagef("--upstream %q: choose %s", f.upstreamName, upstream.Choices())
+		}
+		c = chosen{u: u, flag: "--upstream"}
+		c.cl, _ = upstream.CommandLineOf(u)
+	}
+	if len(set) > 1 {
+		return c, usagef("%s: give one upstream", strings.Join(set, " and "))
+	}
+	if c.own && c.cl.Setting == upstream.URLSetting && f.url != "" {
+		return c, usagef("%s and --url: give the URL once", c.flag)
+	}
+	return c, nil
+}
+
+// httpAuth says whether the command's HTTP credentials apply: to an
+// upstream that says so, and to any without its own flag.
+func (c chosen) httpAuth() bool {
+	return c.cl.HTTPAuth || c.cl.Flag == ""
+}
+
 // prepare checks f and builds the request.
 func (f *fetchConfig) prepare(getenv func(string) string) (*upstreamRequest, error) {
-	if f.prometheusURL != "" && f.datadogSite != "" {
-		return nil, usagef("--prometheus and --datadog-site: give one upstream")
+	c, err := f.choose()
+	if err != nil {
+		return nil, err
 	}
 	if strings.TrimSpace(f.query) == "" {
-		return nil, usagef("--query is required with --prometheus or --datadog-site")
+		return nil, usagef("--query is required with %s", c.flag)
 	}
 	start, end, err := queryRange(f.start, f.end, now())
 	if err != nil {
@@ -126,60 +283,69 @@ func (f *fetchConfig) prepare(getenv func(string) string) (*upstreamRequest, err
 		return nil, usagef("--timeout must be positive")
 	}
 	req := &upstreamRequest{
-		query:   upstream.Query{Expr: f.query, Start: start, End: end, Step: step},
-		timeout: timeout,
-		red:     upstream.NewRedactor(),
+		query:    upstream.Query{Expr: f.query, Start: start, End: end, Step: step},
+		timeout:  timeout,
+		red:      upstream.NewRedactor(),
+		secrets:  map[string]upstream.EnvSecret{},
+		httpAuth: c.httpAuth(),
 	}
 	for _, h := range f.headers {
 		req.red.Add(h[1])
 	}
-	if f.datadogSite != "" {
-		return req, f.prepareDatadog(req, getenv)
+	if !req.httpAuth && (f.bearerTokenFile != "" || f.basicAuthUser != "" || len(f.headers) > 0) {
+		var vars []string
+		for _, e := range c.cl.Env {
+			vars = append(vars, e.Var)
+		}
+		takes := "takes no HTTP credentials"
+		if len(vars) > 0 {
+			takes = "takes its credentials from " + strings.Join(vars, " and ")
+		}
+		return nil, usagef("--bearer-token-file, --basic-auth and --header apply to %s; %s %s", httpAuthChoices(), c.u.Title(), takes)
 	}
-	return req, f.preparePrometheus(req, getenv)
-}
-
-func (f *fetchConfig) prepareDatadog(req *upstreamRequest, getenv func(string) string) error {
-	if f.bearerTokenFile != "" || f.basicAuthUser != "" || len(f.headers) > 0 {
-		return usagef("--bearer-token-file, --basic-auth and --header apply to --prometheus; Datadog takes its keys from %s and %s", envDatadogAPIKey, envDatadogAppKey)
-	}
-	if _, err := datadog.APIURL(f.datadogSite); err != nil {
-		return usagef("--datadog-site: %v", err)
-	}
-	apiKey, appKey := strings.TrimSpace(getenv(envDatadogAPIKey)), strings.TrimSpace(getenv(envDatadogAppKey))
-	req.red.Add(apiKey, appKey)
-	var missing []string
-	if apiKey == "" {
-		missing = append(missing, envDatadogAPIKey)
-	}
-	if appKey == "" {
-		missing = append(missing, envDatadogAppKey)
-	}
-	if len(missing) > 0 {
-		return usagef("set %s: Datadog needs an API key and an application key, read from the environment", strings.Join(missing, " and "))
-	}
-	c, err := datadog.New(datadog.Config{Site: f.datadogSite, APIKey: apiKey, AppKey: appKey, HTTPClient: &http.Client{}, Timeout: req.timeout})
+	auth, err := f.httpCredentials(req, getenv)
 	if err != nil {
-		return usagef("--datadog-site: %v", err)
+		return nil, err
 	}
-	req.client = c
-	req.where = "Datadog at " + c.URL()
-	return nil
+	settings, err := f.settings(c, req, getenv)
+	if err != nil {
+		return nil, err
+	}
+	return req, f.connect(c, settings, auth, req)
 }
 
-func (f *fetchConfig) preparePrometheus(req *upstreamRequest, getenv func(string) string) error {
+// httpAuthChoices names the flags of the upstreams the HTTP credentials
+// apply to: "--prometheus" (or any chosen by --upstream without its own
+// flag).
+func httpAuthChoices() string {
+	var q []string
+	_, cls := commandLines()
+	for _, cl := range cls {
+		if cl.HTTPAuth {
+			q = append(q, "--"+cl.Flag)
+		}
+	}
+	if len(q) == 0 {
+		return "--upstream"
+	}
+	return orList(q)
+}
+
+// httpCredentials reads --bearer-token-file, --basic-auth and --header
+// into the transport that sends them.
+func (f *fetchConfig) httpCredentials(req *upstreamRequest, getenv func(string) string) (authTransport, error) {
 	auth := authTransport{headers: f.headers}
 	switch {
 	case f.bearerTokenFile != "" && f.basicAuthUser != "":
-		return usagef("--bearer-token-file and --basic-auth: give one (both use the Authorization header)")
+		return auth, usagef("--bearer-token-file and --basic-auth: give one (both use the Authorization header)")
 	case f.bearerTokenFile != "":
 		b, err := os.ReadFile(f.bearerTokenFile)
 		if err != nil {
-			return usagef("--bearer-token-file: %v", err)
+			return auth, usagef("--bearer-token-file: %v", err)
 		}
 		token := strings.TrimSpace(string(b))
 		if token == "" {
-			return usagef("--bearer-token-file %s is empty", f.bearerTokenFile)
+			return auth, usagef("--bearer-token-file %s is empty", f.bearerTokenFile)
 		}
 		req.red.Add(token)
 		auth.authorization = "Bearer " + token
@@ -187,7 +353,7 @@ func (f *fetchConfig) preparePrometheus(req *upstreamRequest, getenv func(string
 	case f.basicAuthUser != "":
 		pw := getenv(envBasicAuthPassword)
 		if pw == "" {
-			return usagef("--basic-auth %s: set the password in %s", f.basicAuthUser, envBasicAuthPassword)
+			return auth, usagef("--basic-auth %s: set the password in %s", f.basicAuthUser, envBasicAuthPassword)
 		}
 		req.red.Add(pw)
 		r, _ := http.NewRequest(http.MethodGet, "http://x", nil)
@@ -199,7 +365,7 @@ func (f *fetchConfig) preparePrometheus(req *upstreamRequest, getenv func(string
 	for _, h := range f.headers {
 		if strings.EqualFold(h[0], "Authorization") {
 			if auth.authorization != "" {
-				return usagef("--header Authorization=… and --bearer-token-file or --basic-auth: give one")
+				return auth, usagef("--header Authorization=… and --bearer-token-file or --basic-auth: give one")
 			}
 			req.credential = "the Authorization header given with --header"
 		}
@@ -207,23 +373,118 @@ func (f *fetchConfig) preparePrometheus(req *upstreamRequest, getenv func(string
 	if req.credential == "" && len(f.headers) > 0 {
 		req.credential = "the headers given with --header"
 	}
-	// The timeout on the client is also Prometheus' own timeout parameter.
-	c, err := newPrometheus(f.prometheusURL, &http.Client{Transport: auth, Timeout: req.timeout})
-	if err != nil {
-		return usagef("--prometheus: %v", req.red.Error(err))
-	}
-	req.client = c
-	req.where = "Prometheus at " + c.URL()
-	return nil
+	return auth, nil
 }
 
-// newPrometheus is the one place the CLI builds a Prometheus client, with
-// hc carrying the credentials. Same-host redirects are set here; the
-// client holds the answer to its caps on decoded series, points and
-// memory, as the data source does.
-func newPrometheus(rawURL string, hc *http.Client) (*prometheus.Client, error) {
-	upstream.SameHostRedirects(hc, upstream.Prometheus)
-	return prometheus.New(rawURL, hc)
+// settings reads the upstream's settings as the data source reads an
+// instance's (models.LoadSettings, the upstream's own Settings): the URL,
+// jsonData from --json-data and the upstream's own flag, secureJsonData
+// from the environment.
+func (f *fetchConfig) settings(c chosen, req *upstreamRequest, getenv func(string) string) (models.Settings, error) {
+	jd := map[string]any{}
+	if strings.TrimSpace(f.jsonData) != "" {
+		if err := json.Unmarshal([]byte(f.jsonData), &jd); err != nil {
+			return models.Settings{}, usagef("--json-data: want a JSON object of the upstream's settings, as the data source's jsonData holds them (e.g. {\"timeShard\":\"1d\"}): %v", err)
+		}
+	}
+	jd["upstream"] = string(c.u.Source())
+	inst := backend.DataSourceInstanceSettings{URL: f.url, DecryptedSecureJSONData: map[string]string{}}
+	if c.own {
+		if c.cl.Setting == upstream.URLSetting {
+			inst.URL = c.val
+		} else {
+			jd[c.cl.Setting] = c.val
+		}
+	}
+	inst.JSONData, _ = json.Marshal(jd)
+	var unset []upstream.EnvSecret
+	for _, e := range append(append([]upstream.EnvSecret{}, c.cl.Env...), f.secrets...) {
+		v := strings.TrimSpace(getenv(e.Var))
+		if v == "" {
+			unset = append(unset, e)
+			continue
+		}
+		req.red.Add(v)
+		inst.DecryptedSecureJSONData[e.Key] = v
+		req.secrets[e.Key] = e
+	}
+	s, err := models.LoadSettings(inst)
+	req.red.Add(s.Secrets()...)
+	if err == nil {
+		for _, e := range unset {
+			if slices.Contains(f.secrets, e) {
+				return s, usagef("--secret-env %s=%s: %s is not set", e.Key, e.Var, e.Var)
+			}
+		}
+		return s, nil
+	}
+	if se, ok := upstream.SettingOf(err); ok {
+		for _, e := range unset {
+			if e.Key == se.Key {
+				vars, whats := []string{}, []string{}
+				for _, u := range unset {
+					vars, whats = append(vars, u.Var), append(whats, u.What)
+				}
+				return s, usagef("set %s: %s takes %s from the environment", strings.Join(vars, " and "), c.u.Title(), strings.Join(whats, " and "))
+			}
+		}
+	}
+	return s, f.settingError(c, err, req)
+}
+
+// settingError says which flag or variable to fix for a setting the
+// upstream refused.
+func (f *fetchConfig) settingError(c chosen, err error, req *upstreamRequest) error {
+	se, ok := upstream.SettingOf(err)
+	if !ok {
+		return usagef("%s", req.red.Error(err))
+	}
+	var jd map[string]json.RawMessage
+	_ = json.Unmarshal([]byte(f.jsonData), &jd)
+	_, inJSON := jd[se.Key]
+	switch {
+	case c.own && se.Key == c.cl.Setting:
+		return usagef("%s: %v", c.flag, req.red.Error(se.Err))
+	case se.Key == upstream.URLSetting:
+		return usagef("--url: %v", req.red.Error(se.Err))
+	case req.secrets[se.Key] != (upstream.EnvSecret{}):
+		return usagef("%s (%s): %v", req.secrets[se.Key].What, req.secrets[se.Key].Var, req.red.Error(se.Err))
+	case inJSON:
+		return usagef("--json-data %s: %v", se.Key, req.red.Error(se.Err))
+	}
+	return usagef("%s", req.red.Error(err))
+}
+
+// connect builds the upstream's client as the data source does, on an
+// HTTP client that sends the command's credentials.
+func (f *fetchConfig) connect(c chosen, s models.Settings, auth authTransport, req *upstreamRequest) error {
+	for k, vs := range s.Own.Header() {
+		for _, v := range vs {
+			auth.headers = append([][2]string{{k, v}}, auth.headers...)
+		}
+	}
+	src := c.u.Source()
+	// The timeout on the client is also Prometheus' own timeout parameter.
+	hc := &http.Client{Transport: auth, Timeout: req.timeout}
+	if s.MaxResponseBytes > 0 {
+		hc.Transport = upstream.CapBody(hc.Transport, src, s.MaxResponseBytes)
+	}
+	upstream.SameHostRedirects(hc, src)
+	cl, err := s.Own.Connect(upstream.Connection{
+		URL: s.URL, HTTPClient: hc, Timeout: req.timeout,
+		MaxBody: s.MaxResponseBytes, Compression: s.Compression,
+		MaxSeries: s.MaxSeries, MaxPoints: s.MaxPoints, MaxBytes: s.MaxQueryBytes,
+		Redactor: req.red,
+	})
+	if err != nil {
+		return f.settingError(c, err, req)
+	}
+	req.client = cl
+	req.where = c.u.Title()
+	if u, ok := cl.(interface{ URL() string }); ok {
+		req.where += " at " + u.URL()
+	}
+	return nil
 }
 
 // authTransport adds the credentials and custom headers to every request.
@@ -280,15 +541,21 @@ func (req *upstreamRequest) explain(err error) error {
 	bare := *e
 	bare.Hint = ""
 	var which string
+	se, named := upstream.SettingOf(err)
 	switch {
-	case errors.Is(err, datadog.ErrAPIKey):
-		which = "the API key in " + envDatadogAPIKey + " was refused"
-	case errors.Is(err, datadog.ErrAppKey):
-		which = "the application key in " + envDatadogAppKey + " was refused (or may not query time series: a scoped key needs timeseries_query)"
-	case e.Source == upstream.Datadog:
-		which = "the key in " + envDatadogAPIKey + " or " + envDatadogAppKey + " was refused"
-	case req.credential == "":
+	case named && req.secrets[se.Key] != (upstream.EnvSecret{}):
+		which = req.secrets[se.Key].What + " in " + req.secrets[se.Key].Var + " was refused"
+	case req.credential == "" && len(req.secrets) > 0:
+		var from []string
+		for _, s := range req.secrets {
+			from = append(from, s.What+" in "+s.Var)
+		}
+		sort.Strings(from)
+		which = orList(from) + " was refused"
+	case req.credential == "" && req.httpAuth:
 		which = req.where + " wants credentials: give --basic-auth USER (password in " + envBasicAuthPassword + "), --bearer-token-file FILE or --header NAME=VALUE"
+	case req.credential == "":
+		which = req.where + " wants credentials: give them with --secret-env KEY=VARIABLE"
 	case e.Kind == upstream.Forbidden:
 		which = req.credential + " was accepted but has no access (403)"
 	default:

@@ -279,8 +279,8 @@ func TestClassifyDatadog(t *testing.T) {
 		{"no application key", apiKey, "", 2, []string{"set DD_APP_KEY:"}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			t.Setenv(envDatadogAPIKey, tt.apiKey)
-			t.Setenv(envDatadogAppKey, tt.appKey)
+			t.Setenv("DD_API_KEY", tt.apiKey)
+			t.Setenv("DD_APP_KEY", tt.appKey)
 			code, out, errs := runCLI(t, "", "classify", "--datadog-site", srv.URL, "--query", "avg:system.mem.used{env:prod} by {host}",
 				"--start", "now-10h", "--format", "json")
 			if code != tt.code {
@@ -314,7 +314,7 @@ func TestClassifyUpstreamUsage(t *testing.T) {
 		{[]string{"--prometheus", "http://x", "--datadog-site", "datadoghq.com", "--query", "m"}, "give one upstream"},
 		{[]string{"--prometheus", "http://x"}, "--query is required"},
 		{[]string{"--prometheus", "http://x", "--query", "m", "testdata/prom_6h.json"}, "give one input"},
-		{[]string{"--query", "m"}, "--query needs --prometheus URL or --datadog-site SITE"},
+		{[]string{"--query", "m"}, "--query needs --prometheus URL, --datadog-site SITE"},
 		{[]string{"--basic-auth", "admin", "testdata/prom_6h.json"}, "--basic-auth needs --prometheus"},
 		{[]string{"--prometheus", "http://x", "--query", "m", "--basic-auth", "admin"}, "set the password in MEMSHAPE_BASIC_AUTH_PASSWORD"},
 		{[]string{"--prometheus", "http://x", "--query", "m", "--bearer-token-file", "/nonexistent/token"}, "--bearer-token-file: open /nonexistent/token"},

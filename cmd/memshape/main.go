@@ -5,6 +5,7 @@
 //	memshape classify [--format table|json] [--limit BYTES] [--sensitivity low|normal|high] [--plot DIR] [FILE|-]
 //	memshape classify --prometheus URL --query Q [--start T] [--end T] [--step D] [auth flags]
 //	memshape classify --datadog-site SITE_OR_URL --query Q [--start T] [--end T]
+//	memshape classify --upstream NAME [--url URL] [--json-data JSON] [--secret-env KEY=VAR] --query Q
 //	memshape demo [--format table|json]
 //	memshape accuracy [--seed N] [--per-scenario N]
 //	memshape version
@@ -35,6 +36,7 @@ import (
 	"github.com/memshape/memory-datasource/pkg/series"
 	"github.com/memshape/memory-datasource/pkg/shape"
 	"github.com/memshape/memory-datasource/pkg/units"
+	"github.com/memshape/memory-datasource/pkg/upstream"
 	"github.com/memshape/memory-datasource/pkg/workload"
 )
 
@@ -95,16 +97,23 @@ Examples:
   memshape classify --format json --sensitivity high datadog.json
 `
 
-const classifyUsage = `Usage: memshape classify [flags] [FILE|-]
-       memshape classify --prometheus URL --query PROMQL [--start T] [--end T] [--step D] [flags]
-       memshape classify --datadog-site SITE_OR_URL --query QUERY [--start T] [--end T] [flags]
-
-Names the shape of each memory series. The series come from a query to
-Prometheus or Datadog, or from FILE (standard input when FILE is "-" or
-omitted): a Prometheus /api/v1/query_range response, a Datadog /api/v1/query
-response, or CSV — timestamp,value[,series] rows or Grafana's panel CSV
-export (Time plus one column per series).
-
+// classifyUsage is classify's help. The upstream flags are the registered
+// upstreams' own (upstream.CommandLine), so a new upstream appears here.
+func classifyUsage() string {
+	var b strings.Builder
+	b.WriteString("Usage: memshape classify [flags] [FILE|-]\n")
+	_, cls := commandLines()
+	var languages []string
+	for _, cl := range cls {
+		fmt.Fprintf(&b, "       memshape classify --%s %s --query Q [--start T] [--end T] [--step D] [flags]\n", cl.Flag, cl.Arg)
+		if cl.Query != "" {
+			languages = append(languages, cl.Query)
+		}
+	}
+	b.WriteString("       memshape classify --upstream NAME [--url URL] [--json-data JSON] [--secret-env KEY=VAR] --query Q [flags]\n\n")
+	b.WriteString(wrap("Names the shape of each memory series. The series come from a query to an upstream, "+
+		"or from FILE (standard input when FILE is \"-\" or omitted): "+input.Accepted()+".", ""))
+	b.WriteString(`
 Flags:
   --format table|json
         output format (default table). The JSON is
@@ -130,26 +139,37 @@ Flags:
         curves, jumps, restarts, the limit, and the verdict as its title
 
 Querying an upstream:
-  --prometheus URL
-        the Prometheus (or Mimir, Thanos, Cortex) server, e.g.
-        http://prometheus:9090 or https://mimir/prometheus
-  --datadog-site SITE_OR_URL
-        datadoghq.com, us3.datadoghq.com, us5.datadoghq.com, datadoghq.eu,
-        ap1.datadoghq.com, ap2.datadoghq.com, ddog-gov.com, or a full URL;
-        the keys are read from DD_API_KEY and DD_APP_KEY
+`)
+	for _, cl := range cls {
+		fmt.Fprintf(&b, "  --%s %s\n%s", cl.Flag, cl.Arg, wrap(cl.Usage, "        "))
+	}
+	names := make([]string, len(upstream.Sources()))
+	for i, s := range upstream.Sources() {
+		names[i] = string(s)
+	}
+	fmt.Fprintf(&b, `  --upstream NAME
+        any upstream the data source offers (%s), with its
+        settings given as a data source's: --url, --json-data, --secret-env
+  --url URL
+        the data source's URL field
+  --json-data JSON
+        its settings, as the data source's jsonData holds them, e.g.
+        '{"timeShard":"1d","tenant":"team-a"}'; with an upstream's own flag too
+  --secret-env KEY=VARIABLE
+        the secure setting KEY (secureJsonData) read from the environment
+        variable VARIABLE; repeatable
   --query Q
-        PromQL, or a Datadog metrics query
+        the query, in the upstream's own language (%s)
   --start T, --end T
         RFC 3339 (2026-11-20T00:00:00Z), Unix seconds, now, or now-<duration>
         (now-2d, now-6h); default the last 7 days
   --step D
         resolution: 30s, 5m, 1h or seconds; default the smallest whole
-        second giving at most 2,000 points. For Datadog it sets the rollup
-        (Datadog itself returns at most 1,500 points per series)
+        second giving at most 2,000 points
   --timeout D
         give up after D (default 2m)
 
-Prometheus credentials (never on the command line):
+HTTP credentials, for %s (never on the command line):
   --bearer-token-file FILE
         send the token in FILE as "Authorization: Bearer …"
   --basic-auth USER
@@ -165,7 +185,30 @@ Examples:
   MEMSHAPE_BASIC_AUTH_PASSWORD=… memshape classify --basic-auth grafana \
       --prometheus https://prometheus.example.com --query 'container_memory_rss'
   curl -s ... | memshape classify --format json -
-`
+`, orList(names), strings.Join(append(languages, "…"), ", "), httpAuthChoices())
+	return b.String()
+}
+
+// wrap breaks text into lines of at most 76 columns, each starting with
+// indent.
+func wrap(text, indent string) string {
+	var b strings.Builder
+	line := indent
+	for _, w := range strings.Fields(text) {
+		if len(line) > len(indent) && len(line)+1+len(w) > 76 {
+			b.WriteString(line + "\n")
+			line = indent
+		}
+		if len(line) > len(indent) {
+			line += " "
+		}
+		line += w
+	}
+	if len(line) > len(indent) {
+		b.WriteString(line + "\n")
+	}
+	return b.String()
+}
 
 func main() {
 	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
@@ -214,7 +257,7 @@ func runHelp(args []string, stdout, stderr io.Writer) int {
 	}
 	switch args[0] {
 	case "classify":
-		fmt.Fprint(stdout, classifyUsage)
+		fmt.Fprint(stdout, classifyUsage())
 	case "demo":
 		fmt.Fprint(stdout, demoUsage)
 	case "accuracy":
@@ -271,16 +314,7 @@ func parseClassifyFlags(args []string, stderr io.Writer) (classifyConfig, int, b
 	fs.Var(&limit, "limit", "")
 	fs.StringVar(&cfg.plotDir, "plot", "", "")
 	f := &cfg.fetch
-	fs.StringVar(&f.prometheusURL, "prometheus", "", "")
-	fs.StringVar(&f.datadogSite, "datadog-site", "", "")
-	fs.StringVar(&f.query, "query", "", "")
-	fs.StringVar(&f.start, "start", "", "")
-	fs.StringVar(&f.end, "end", "", "")
-	fs.StringVar(&f.step, "step", "", "")
-	fs.DurationVar(&f.timeout, "timeout", defaultTimeout, "")
-	fs.StringVar(&f.bearerTokenFile, "bearer-token-file", "", "")
-	fs.StringVar(&f.basicAuthUser, "basic-auth", "", "")
-	fs.Var(&f.headers, "header", "")
+	f.define(fs)
 
 	// Flags may come before or after FILE: parse, take one positional
 	// argument, parse the rest. "--" ends the flags.
@@ -291,7 +325,7 @@ func parseClassifyFlags(args []string, stderr io.Writer) (classifyConfig, int, b
 			if errors.Is(err, flag.ErrHelp) {
 				return cfg, exitOK, false
 			}
-			fmt.Fprintf(stderr, "memshape classify: %v\n\n%s", err, classifyUsage)
+			fmt.Fprintf(stderr, "memshape classify: %v\n\n%s", err, classifyUsage())
 			return cfg, exitUsage, false
 		}
 		rest = fs.Args()
@@ -311,7 +345,7 @@ func parseClassifyFlags(args []string, stderr io.Writer) (classifyConfig, int, b
 	}
 	if len(positional) > 1 {
 		fmt.Fprintf(stderr, "memshape classify: one input at a time; got %d (%s)\n\n%s",
-			len(positional), strings.Join(positional, " "), classifyUsage)
+			len(positional), strings.Join(positional, " "), classifyUsage())
 		return cfg, exitUsage, false
 	}
 	if len(positional) == 1 && positional[0] != "" {
@@ -321,16 +355,9 @@ func parseClassifyFlags(args []string, stderr io.Writer) (classifyConfig, int, b
 		fmt.Fprintf(stderr, "memshape classify: %s and a query to an upstream: give one input\n", positional[0])
 		return cfg, exitUsage, false
 	}
-	if !f.wanted() {
-		for name, set := range map[string]bool{
-			"--query": f.query != "", "--start": f.start != "", "--end": f.end != "", "--step": f.step != "",
-			"--bearer-token-file": f.bearerTokenFile != "", "--basic-auth": f.basicAuthUser != "", "--header": len(f.headers) > 0,
-		} {
-			if set {
-				fmt.Fprintf(stderr, "memshape classify: %s needs --prometheus URL or --datadog-site SITE\n", name)
-				return cfg, exitUsage, false
-			}
-		}
+	if named := f.unsetUpstreamFlags(); !f.wanted() && len(named) > 0 {
+		fmt.Fprintf(stderr, "memshape classify: %s needs %s\n", named[0], choices())
+		return cfg, exitUsage, false
 	}
 
 	switch *format {
@@ -385,7 +412,7 @@ func runClassify(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	cfg, code, ok := parseClassifyFlags(args, stderr)
 	if !ok {
 		if code == exitOK { // -h
-			fmt.Fprint(stdout, classifyUsage)
+			fmt.Fprint(stdout, classifyUsage())
 		}
 		return code
 	}
@@ -430,7 +457,7 @@ func runClassify(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			defer f.Close()
 			r, name = f, cfg.file
 		} else if isTerminal(stdin) {
-			fmt.Fprintf(stderr, "memshape classify: no input: give a FILE, --prometheus or --datadog-site, or pipe a Prometheus, Datadog or CSV body to standard input\n\n%s", classifyUsage)
+			fmt.Fprintf(stderr, "memshape classify: no input: give a FILE or %s, or pipe %s to standard input\n\n%s", choices(), input.Accepted(), classifyUsage())
 			return exitUsage
 		}
 		res, err := input.Read(r)

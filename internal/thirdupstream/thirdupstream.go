@@ -10,11 +10,17 @@
 // service=leak-1"; empty: every series); its settings are a metric name
 // in jsonData.metric and a required token in secureJsonData.token; its
 // rules cap a panel at MaxPointsPerSeries points per series. It has
-// none of the optional capabilities (label, tag, filter APIs).
+// none of the optional capabilities of the plugin's routes (label, tag,
+// filter APIs); it has a memshape flag (--memory METRIC, the token from
+// MEMSHAPE_MEMORY_TOKEN: upstream.CommandLine) and a file format of its
+// answers (upstream.AnswerReader: {"memory":[{"labels":{…},"t":[…],
+// "v":[…]}]}), so that the command queries it and reads its files with no
+// change of its own.
 package thirdupstream
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -34,7 +40,11 @@ const MaxPointsPerSeries = 500
 // Upstream is the in-memory upstream.
 type Upstream struct{}
 
-var _ upstream.Upstream = Upstream{}
+var (
+	_ upstream.Upstream     = Upstream{}
+	_ upstream.CommandLiner = Upstream{}
+	_ upstream.AnswerReader = Upstream{}
+)
 
 // Source is "memory".
 func (Upstream) Source() upstream.Source { return Source }
@@ -72,7 +82,7 @@ func (Upstream) Settings(in upstream.Instance) (upstream.Settings, error) {
 		s.Metric = fixture.Metric
 	}
 	if s.Token == "" {
-		return nil, errors.New("the in-memory upstream's token is missing: set it in the data source settings")
+		return nil, &upstream.SettingError{Key: "token", Err: errors.New("the in-memory upstream's token is missing"), Fix: "set it in the data source settings"}
 	}
 	return s, nil
 }
@@ -171,4 +181,63 @@ func parse(expr string) (func(map[string]string) bool, error) {
 		}
 		return true
 	}, nil
+}
+
+// TokenVar is the environment variable memshape reads its token from.
+const TokenVar = "MEMSHAPE_MEMORY_TOKEN"
+
+// CommandLine is memshape's --memory METRIC, the token from TokenVar.
+func (Upstream) CommandLine() upstream.CommandLine {
+	return upstream.CommandLine{
+		Flag: "memory", Arg: "METRIC", Setting: "metric",
+		Usage: "the in-memory fixture's series of METRIC; the token is read from " + TokenVar,
+		Query: "key=value matchers",
+		Env:   []upstream.EnvSecret{{Var: TokenVar, Key: "token", What: "the token"}},
+	}
+}
+
+// Answer is {"memory":[…]}.
+func (Upstream) Answer() upstream.Answer {
+	return upstream.Answer{
+		Describe: `an in-memory fixture answer ({"memory":[…]})`,
+		Markers:  []upstream.Marker{{Keys: []string{"memory"}, Rank: 3, Text: true}},
+	}
+}
+
+// answer is its answer's body.
+type answer struct {
+	Memory []struct {
+		Labels map[string]string `json:"labels"`
+		T      []int64           `json:"t"`
+		V      []float64         `json:"v"`
+	} `json:"memory"`
+}
+
+// ReadAnswer reads {"memory":[{"labels":{…},"t":[ms…],"v":[…]}]}.
+func (Upstream) ReadAnswer(body []byte) ([]series.Series, error) {
+	var a answer
+	if err := json.Unmarshal(body, &a); err != nil {
+		return nil, fmt.Errorf("memory: %w", upstream.JSONError(body, err))
+	}
+	out := make([]series.Series, len(a.Memory))
+	for i, m := range a.Memory {
+		if len(m.T) != len(m.V) {
+			return nil, fmt.Errorf("memory: memory[%d] has %d times and %d values", i, len(m.T), len(m.V))
+		}
+		out[i] = series.Series{Labels: m.Labels, T: m.T, V: m.V}
+	}
+	return out, nil
+}
+
+// WriteAnswer writes ss as its answer's body.
+func WriteAnswer(ss []series.Series) ([]byte, error) {
+	var a answer
+	for _, s := range ss {
+		a.Memory = append(a.Memory, struct {
+			Labels map[string]string `json:"labels"`
+			T      []int64           `json:"t"`
+			V      []float64         `json:"v"`
+		}{s.Labels, s.T, s.V})
+	}
+	return json.Marshal(a)
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/memshape/memory-datasource/pkg/series"
 	"github.com/memshape/memory-datasource/pkg/units"
+	"github.com/memshape/memory-datasource/pkg/upstream"
 )
 
 // parseCSV reads CSV in either of two layouts.
@@ -178,7 +179,7 @@ func (r *csvReader) block(blk *csvBlock) error {
 		ncols = len(blk.rows[0].fields)
 	}
 	if ncols < 2 {
-		return fmt.Errorf("line %d: want 2 or more columns (a time, then values), got %d: %s", blk.line, ncols, snippet([]byte(strings.Join(blk.header, ",")), 60))
+		return fmt.Errorf("line %d: want 2 or more columns (a time, then values), got %d: %s", blk.line, ncols, upstream.Snippet([]byte(strings.Join(blk.header, ",")), 60))
 	}
 	if ncols == 3 && (blk.header != nil && strings.EqualFold(blk.header[2], "series") || namesInThird(blk.rows)) {
 		r.long(blk)

@@ -1,7 +1,10 @@
 // Package input reads memory series from the bodies people already have to
-// hand: a Prometheus /api/v1/query_range response, a Datadog /api/v1/query
-// response, or a CSV file (including Grafana's panel export). Read sniffs
-// which one it was given.
+// hand: an upstream's saved answer to a range query (a Prometheus
+// /api/v1/query_range response, a Datadog /api/v1/query response: any
+// registered upstream that reads its answers, upstream.AnswerReader), or a
+// CSV file (including Grafana's panel export). Read sniffs which one it
+// was given. It names no upstream: a program registers them by importing
+// their packages (pkg/upstream/all).
 //
 // Series come back with T in Unix milliseconds and V as given: NaN, ±Inf,
 // gaps, unsorted and repeated timestamps are kept for the classifier to
@@ -18,26 +21,19 @@ import (
 	"strings"
 
 	"github.com/memshape/memory-datasource/pkg/series"
+	"github.com/memshape/memory-datasource/pkg/upstream"
 )
-
-// accepted names the formats Read understands, for error messages.
-const accepted = "a Prometheus /api/v1/query_range JSON response, " +
-	"a Datadog /api/v1/query JSON response, " +
-	"or CSV with columns timestamp,value[,series] or Grafana's panel CSV export"
 
 // ErrEmpty is returned (wrapped) by Read for input with nothing but white
 // space in it.
 var ErrEmpty = errors.New("empty input")
 
-// Format is the kind of body Read detected.
+// Format is the kind of body Read detected: CSV, or the name of the
+// upstream whose answer it is (upstream.Source: "prometheus", "datadog").
 type Format string
 
-// The formats Read understands.
-const (
-	Prometheus Format = "prometheus"
-	Datadog    Format = "datadog"
-	CSV        Format = "csv"
-)
+// CSV is timestamp,value[,series] rows or Grafana's panel CSV export.
+const CSV Format = "csv"
 
 // Result is what Read found.
 type Result struct {
@@ -50,10 +46,41 @@ type Result struct {
 	Warnings []string
 }
 
+// answers are the registered upstreams that read their answers, in the
+// order of upstream.Sources.
+func answers() []upstream.Source {
+	var out []upstream.Source
+	for _, src := range upstream.Sources() {
+		if u, ok := upstream.Lookup(src); ok {
+			if _, ok := u.(upstream.AnswerReader); ok {
+				out = append(out, src)
+			}
+		}
+	}
+	return out
+}
+
+func reader(src upstream.Source) upstream.AnswerReader {
+	u, _ := upstream.Lookup(src)
+	r, _ := u.(upstream.AnswerReader)
+	return r
+}
+
+// Accepted names the formats Read understands, for error messages: "a
+// Prometheus /api/v1/query_range JSON response, a Datadog /api/v1/query
+// JSON response, or CSV with …".
+func Accepted() string {
+	var parts []string
+	for _, src := range answers() {
+		parts = append(parts, reader(src).Answer().Describe+", ")
+	}
+	return strings.Join(parts, "") + "or CSV with columns timestamp,value[,series] or Grafana's panel CSV export"
+}
+
 // Read reads all of r, works out which format it is and parses it. JSON
-// (first non-space byte '{' or '[') is Prometheus when it mentions "data",
-// "resultType" or "values", Datadog when it mentions "series" or
-// "pointlist"; anything else is read as CSV. On error the Result is empty.
+// (first non-space byte '{' or '[') is the answer of the upstream whose
+// markers (upstream.Answer) its keys carry; anything else is read as CSV.
+// On error the Result is empty.
 func Read(r io.Reader) (Result, error) {
 	data, err := readAll(r)
 	if err != nil {
@@ -64,18 +91,34 @@ func Read(r io.Reader) (Result, error) {
 		return Result{}, err
 	}
 	res := Result{Format: f}
-	switch f {
-	case Prometheus:
-		res.Series, err = parsePrometheus(data)
-	case Datadog:
-		res.Series, err = parseDatadog(data)
-	default:
+	if f == CSV {
 		res.Series, res.Warnings, err = parseCSV(data)
+	} else {
+		res.Series, err = readAnswer(upstream.Source(f), data)
 	}
 	if err != nil {
 		return Result{}, err
 	}
 	return res, nil
+}
+
+// readAnswer reads an upstream's answer. When its reader fails on a body
+// that is not JSON at all, the syntax check says on which line and
+// column a hand-edited file breaks.
+func readAnswer(src upstream.Source, data []byte) ([]series.Series, error) {
+	b := trimBOM(data)
+	trimmed := bytes.TrimLeft(b, " \t\r\n")
+	if len(trimmed) == 0 {
+		return nil, fmt.Errorf("%w: expected %s", ErrEmpty, reader(src).Answer().Describe)
+	}
+	ss, err := reader(src).ReadAnswer(trimmed)
+	if err != nil {
+		if jerr := upstream.JSONCheck(b); jerr != nil {
+			return nil, fmt.Errorf("%s: %w", src, jerr)
+		}
+		return nil, err
+	}
+	return ss, nil
 }
 
 // sniff says which format data is in, without parsing it fully.
@@ -84,81 +127,92 @@ func sniff(data []byte) (Format, error) {
 	trimmed := bytes.TrimLeft(body, " \t\r\n")
 	if len(trimmed) == 0 {
 		if len(data) == 0 {
-			return "", fmt.Errorf("%w: expected %s", ErrEmpty, accepted)
+			return "", fmt.Errorf("%w: expected %s", ErrEmpty, Accepted())
 		}
-		return "", fmt.Errorf("%w (only white space): expected %s", ErrEmpty, accepted)
+		return "", fmt.Errorf("%w (only white space): expected %s", ErrEmpty, Accepted())
 	}
 	switch trimmed[0] {
 	case '{', '[':
 	default:
 		if !isText(trimmed) {
-			return "", fmt.Errorf("input is not text (binary data?): expected %s", accepted)
+			return "", fmt.Errorf("input is not text (binary data?): expected %s", Accepted())
 		}
 		return CSV, nil
 	}
 	if f := sniffJSON(trimmed); f != "" {
 		return f, nil
 	}
-	// JSON that names neither: say what is wrong with it if it is broken,
+	// JSON that names none: say what is wrong with it if it is broken,
 	// and what was expected if it is not.
-	if err := jsonCheck(trimmed); err != nil {
-		return "", fmt.Errorf("input looks like JSON but is malformed: %w; expected %s", err, accepted)
+	if err := upstream.JSONCheck(trimmed); err != nil {
+		return "", fmt.Errorf("input looks like JSON but is malformed: %w; expected %s", err, Accepted())
 	}
-	return "", fmt.Errorf("JSON input is neither a Prometheus query_range response (no \"data\", \"resultType\" or \"values\") "+
-		"nor a Datadog query response (no \"series\" or \"pointlist\"): expected %s", accepted)
+	var none []string
+	for _, src := range answers() {
+		a := reader(src).Answer()
+		var keys []string
+		for _, m := range a.Markers {
+			if m.Text {
+				keys = append(keys, fmt.Sprintf("%q", m.Keys[0]))
+			}
+		}
+		none = append(none, fmt.Sprintf("%s (no %s)", a.Describe, orList(keys)))
+	}
+	return "", fmt.Errorf("JSON input is neither %s: expected %s", strings.Join(none, " nor "), Accepted())
 }
 
-// sniffJSON decides from the keys present. It looks at the top-level keys
-// when the document parses, and falls back to searching the text for the
-// marker keys when it does not (so that a truncated Prometheus body gets a
-// Prometheus error with a position, not a generic one).
+// orList joins "a", "b" or "c".
+func orList(q []string) string {
+	if len(q) < 2 {
+		return strings.Join(q, "")
+	}
+	return strings.Join(q[:len(q)-1], ", ") + " or " + q[len(q)-1]
+}
+
+// sniffJSON decides from the keys present: the upstream with the
+// highest-ranked marker (upstream.Marker) among the top-level keys when
+// the document parses; when it does not, the first whose text markers
+// appear in it, by rank (so that a truncated Prometheus body gets a
+// Prometheus error with a position, not a generic one). A bare empty
+// array is zero series of the first upstream.
 func sniffJSON(b []byte) Format {
+	var keys map[string]json.RawMessage
+	parsed := false
 	if b[0] == '{' {
-		var top map[string]json.RawMessage
-		if json.Unmarshal(b, &top) == nil {
-			return sniffKeys(top)
-		}
+		parsed = json.Unmarshal(b, &keys) == nil
 	} else {
 		var arr []map[string]json.RawMessage
-		if json.Unmarshal(b, &arr) == nil {
+		if parsed = json.Unmarshal(b, &arr) == nil; parsed {
 			if len(arr) == 0 {
-				// A bare empty result array: zero series.
-				return Prometheus
+				if srcs := answers(); len(srcs) > 0 {
+					return Format(srcs[0])
+				}
+				return ""
 			}
-			return sniffKeys(arr[0])
+			keys = arr[0]
 		}
 	}
-	switch {
-	case bytes.Contains(b, []byte(`"resultType"`)), bytes.Contains(b, []byte(`"data"`)):
-		return Prometheus
-	case bytes.Contains(b, []byte(`"pointlist"`)), bytes.Contains(b, []byte(`"series"`)):
-		return Datadog
-	case bytes.Contains(b, []byte(`"values"`)):
-		return Prometheus
+	best, rank := Format(""), 0
+	for _, src := range answers() {
+		for _, m := range reader(src).Answer().Markers {
+			if m.Rank <= rank || len(m.Keys) == 0 {
+				continue
+			}
+			has := true
+			for _, k := range m.Keys {
+				if parsed {
+					_, ok := keys[k]
+					has = has && ok
+				} else {
+					has = has && m.Text && len(m.Keys) == 1 && bytes.Contains(b, []byte(`"`+k+`"`))
+				}
+			}
+			if has {
+				best, rank = Format(src), m.Rank
+			}
+		}
 	}
-	return ""
-}
-
-func sniffKeys(m map[string]json.RawMessage) Format {
-	has := func(k string) bool { _, ok := m[k]; return ok }
-	switch {
-	case has("data"), has("resultType"), has("errorType"):
-		return Prometheus
-	// Datadog bodies carry top-level "values" and "times" too, so its own
-	// keys are looked for before Prometheus' "values".
-	case has("series"), has("pointlist"), has("res_type"), has("from_date"):
-		return Datadog
-	case has("errors"):
-		// Datadog's API error body: {"errors": ["..."]}.
-		return Datadog
-	case has("values"), has("metric") && has("histograms"):
-		return Prometheus
-	case has("status") && has("error"):
-		// An error body with no other marker: Prometheus always sends
-		// errorType, so this is the Datadog shape.
-		return Datadog
-	}
-	return ""
+	return best
 }
 
 func trimBOM(b []byte) []byte {
@@ -183,54 +237,6 @@ func isText(b []byte) bool {
 	return ctl*10 <= len(b)
 }
 
-// jsonCheck returns nil for well-formed JSON and otherwise an error that
-// gives the line, column and byte offset of the problem.
-func jsonCheck(b []byte) error {
-	var v any
-	if err := json.Unmarshal(b, &v); err != nil {
-		return jsonError(b, err)
-	}
-	return nil
-}
-
-// jsonError turns an encoding/json error into one that says where in the
-// input the problem is.
-func jsonError(b []byte, err error) error {
-	var syn *json.SyntaxError
-	var typ *json.UnmarshalTypeError
-	switch {
-	case errors.As(err, &syn):
-		off := syn.Offset
-		if strings.HasPrefix(syn.Error(), "invalid character") {
-			off-- // Offset counts the bad character itself
-		}
-		return fmt.Errorf("malformed JSON at %s: %s", position(b, off), syn.Error())
-	case errors.As(err, &typ):
-		field := ""
-		if typ.Field != "" {
-			field = " in field " + typ.Field
-		}
-		return fmt.Errorf("unexpected JSON %s%s at %s (want %s)", typ.Value, field, position(b, typ.Offset), typ.Type)
-	case errors.Is(err, io.ErrUnexpectedEOF):
-		return fmt.Errorf("malformed JSON at %s: unexpected end of input", position(b, int64(len(b))))
-	}
-	return err
-}
-
-// position renders a byte offset as "line L, column C (byte N)".
-func position(b []byte, off int64) string {
-	if off < 0 {
-		off = 0
-	}
-	if off > int64(len(b)) {
-		off = int64(len(b))
-	}
-	before := b[:off]
-	line := bytes.Count(before, []byte{'\n'}) + 1
-	col := int(off) - (bytes.LastIndexByte(before, '\n') + 1) + 1
-	return fmt.Sprintf("line %d, column %d (byte %d)", line, col, off)
-}
-
 // readAll is io.ReadAll with the error worded for these readers.
 func readAll(r io.Reader) ([]byte, error) {
 	data, err := io.ReadAll(r)
@@ -238,13 +244,4 @@ func readAll(r io.Reader) ([]byte, error) {
 		return nil, fmt.Errorf("reading input: %w", err)
 	}
 	return data, nil
-}
-
-// snippet quotes at most n bytes of b for an error message.
-func snippet(b []byte, n int) string {
-	s := strings.TrimSpace(string(b))
-	if len(s) > n {
-		s = s[:n] + "…"
-	}
-	return s
 }

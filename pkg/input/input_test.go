@@ -12,6 +12,14 @@ import (
 	"time"
 
 	"github.com/memshape/memory-datasource/pkg/series"
+	"github.com/memshape/memory-datasource/pkg/upstream"
+	_ "github.com/memshape/memory-datasource/pkg/upstream/all" // the upstreams whose answers Read reads
+)
+
+// The formats of the upstreams Memory Shape ships.
+const (
+	Prometheus Format = "prometheus"
+	Datadog    Format = "datadog"
 )
 
 // want describes the series a test file should give.
@@ -251,8 +259,8 @@ func TestEmptyIsErrEmpty(t *testing.T) {
 			t.Errorf("Read(%q) = %v, want ErrEmpty", in, err)
 		}
 	}
-	for _, parse := range []func([]byte) ([]series.Series, error){parsePrometheus, parseDatadog} {
-		if _, err := parse([]byte(" ")); !errors.Is(err, ErrEmpty) {
+	for _, src := range []upstream.Source{upstream.Source(Prometheus), upstream.Source(Datadog)} {
+		if _, err := readAnswer(src, []byte(" ")); !errors.Is(err, ErrEmpty) {
 			t.Errorf("got %v, want ErrEmpty", err)
 		}
 	}

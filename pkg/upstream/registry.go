@@ -32,7 +32,9 @@ type Upstream interface {
 	// Rules are its step and point rules.
 	Rules() Rules
 	// Settings reads and checks its own settings. An error names the
-	// setting and the fix, and never holds a secret.
+	// setting and the fix, and never holds a secret; an error about one
+	// setting is a *SettingError naming it, so that the memshape command
+	// can say which of its flags or variables to fix.
 	Settings(in Instance) (Settings, error)
 }
 
@@ -78,7 +80,8 @@ type Settings interface {
 	// instance's secrets besides the secrets themselves (the Authorization
 	// header's value), for redaction.
 	Echoes() []string
-	// Connect builds the client on c. Its error says which setting to fix.
+	// Connect builds the client on c. Its error says which setting to
+	// fix (a *SettingError).
 	Connect(c Connection) (Client, error)
 }
 

@@ -25,8 +25,33 @@ const module = "github.com/memshape/memory-datasource/"
 // none of the upstreams' Sources. A third upstream is its own package
 // and one registration line (pkg/upstream/all).
 func TestQueryPathNamesNoUpstream(t *testing.T) {
-	allowed := map[string]bool{module + "pkg/upstream": true, module + "pkg/upstream/cache": true}
-	for _, dir := range []string{"../plugin", "../frames", "../models"} {
+	namesNoUpstream(t, []string{"../plugin", "../frames", "../models"},
+		module+"pkg/upstream", module+"pkg/upstream/cache")
+}
+
+// TestCommandNamesNoUpstream holds the memshape command and pkg/input,
+// which reads the upstreams' saved answers, to the same: they reach the
+// upstreams through the registry (their flags, settings, clients and
+// file formats: upstream.CommandLiner, upstream.AnswerReader), and
+// import them only by the registration of pkg/upstream/all. A third
+// upstream works in the command with no change to it
+// (TestThirdUpstreamFromTheCommandLine in cmd/memshape).
+func TestCommandNamesNoUpstream(t *testing.T) {
+	namesNoUpstream(t, []string{"../../cmd/memshape", "../input"},
+		module+"pkg/upstream", module+"pkg/upstream/all")
+}
+
+// namesNoUpstream fails on a non-test Go file in dirs that imports an
+// upstream package other than allowed (pkg/upstream/all only for its
+// registrations: a blank import), or that names upstream.Prometheus or
+// upstream.Datadog.
+func namesNoUpstream(t *testing.T, dirs []string, allowed ...string) {
+	t.Helper()
+	ok := map[string]bool{}
+	for _, a := range allowed {
+		ok[a] = true
+	}
+	for _, dir := range dirs {
 		files, err := filepath.Glob(filepath.Join(dir, "*.go"))
 		require.NoError(t, err)
 		require.NotEmpty(t, files, dir)
@@ -42,8 +67,11 @@ func TestQueryPathNamesNoUpstream(t *testing.T) {
 			for _, imp := range f.Imports {
 				p, err := strconv.Unquote(imp.Path.Value)
 				require.NoError(t, err)
-				if strings.HasPrefix(p, module+"pkg/upstream") {
-					assert.True(t, allowed[p], "%s imports the upstream package %s: ask the upstream.Upstream or a capability instead", path, p)
+				if strings.HasPrefix(p, module+"internal/thirdupstream") || strings.HasPrefix(p, module+"pkg/upstream") {
+					assert.True(t, ok[p], "%s imports the upstream package %s: ask the upstream.Upstream or a capability instead", path, p)
+				}
+				if p == module+"pkg/upstream/all" {
+					assert.True(t, imp.Name != nil && imp.Name.Name == "_", "%s imports pkg/upstream/all for its registrations only: import it as _", path)
 				}
 				if p == module+"pkg/upstream" && imp.Name != nil {
 					upstreamName = imp.Name.Name

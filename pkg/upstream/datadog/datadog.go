@@ -64,10 +64,11 @@ const (
 )
 
 // ErrAPIKey and ErrAppKey say which key Datadog refused: an
-// *upstream.Error for a refused key wraps one of them.
+// *upstream.Error for a refused key wraps one of them, an
+// *upstream.SettingError naming the key's setting.
 var (
-	ErrAPIKey = errors.New("the Datadog API key was refused")
-	ErrAppKey = errors.New("the Datadog application key was refused")
+	ErrAPIKey error = &upstream.SettingError{Key: APIKeySetting, Err: errors.New("the Datadog API key was refused")}
+	ErrAppKey error = &upstream.SettingError{Key: AppKeySetting, Err: errors.New("the Datadog application key was refused")}
 )
 
 // Config configures a Client.

@@ -2,7 +2,6 @@ package datadog
 
 import (
 	"errors"
-	"fmt"
 	"net/http"
 	"strings"
 
@@ -54,24 +53,49 @@ type Settings struct {
 // Settings reads a Datadog data source's site and keys.
 func (Upstream) Settings(in upstream.Instance) (upstream.Settings, error) {
 	var jd struct {
-		Site string `json:"datadogSite"`
+		Site string `json:"datadogSite"` // SiteSetting
 	}
 	if err := in.Decode(&jd); err != nil {
 		return nil, err
 	}
 	out := &Settings{
 		Site:   strings.TrimSpace(jd.Site),
-		APIKey: upstream.Secret(in.Secure["datadogApiKey"]), AppKey: upstream.Secret(in.Secure["datadogAppKey"]),
+		APIKey: upstream.Secret(in.Secure[APIKeySetting]), AppKey: upstream.Secret(in.Secure[AppKeySetting]),
+	}
+	if _, err := APIURL(out.Site); err != nil {
+		return nil, &upstream.SettingError{Key: SiteSetting, Err: err, Fix: "fix the Datadog site in the data source settings"}
 	}
 	switch {
 	case out.APIKey == "" && out.AppKey == "":
-		return nil, errors.New("the Datadog API key and application key are missing: set both in the data source settings")
+		return nil, &upstream.SettingError{Key: APIKeySetting, Err: errors.New("the Datadog API key and application key are missing"), Fix: "set both in the data source settings"}
 	case out.APIKey == "":
-		return nil, errors.New("the Datadog API key is missing: set it in the data source settings")
+		return nil, &upstream.SettingError{Key: APIKeySetting, Err: errors.New("the Datadog API key is missing"), Fix: "set it in the data source settings"}
 	case out.AppKey == "":
-		return nil, errors.New("the Datadog application key is missing: set it in the data source settings")
+		return nil, &upstream.SettingError{Key: AppKeySetting, Err: errors.New("the Datadog application key is missing"), Fix: "set it in the data source settings"}
 	}
 	return out, nil
+}
+
+// The settings' keys: the site in jsonData, the keys in secureJsonData.
+const (
+	SiteSetting   = "datadogSite"
+	APIKeySetting = "datadogApiKey"
+	AppKeySetting = "datadogAppKey"
+)
+
+// CommandLine is memshape's --datadog-site SITE, with the keys from
+// DD_API_KEY and DD_APP_KEY (the names Datadog's own tools read).
+func (Upstream) CommandLine() upstream.CommandLine {
+	return upstream.CommandLine{
+		Flag: "datadog-site", Arg: "SITE", Setting: SiteSetting,
+		Usage: strings.Join(Sites, ", ") + " or a full URL; the keys are read from DD_API_KEY and DD_APP_KEY. " +
+			"--step sets the rollup (Datadog itself returns at most 1,500 points per series)",
+		Query: "a Datadog metrics query",
+		Env: []upstream.EnvSecret{
+			{Var: "DD_API_KEY", Key: APIKeySetting, What: "the API key"},
+			{Var: "DD_APP_KEY", Key: AppKeySetting, What: "the application key"},
+		},
+	}
 }
 
 // Header is nil: the keys travel in Datadog's own headers, set by the
@@ -90,7 +114,7 @@ func (s *Settings) Connect(c upstream.Connection) (upstream.Client, error) {
 		Timeout: c.Timeout,
 	})
 	if err != nil {
-		return nil, fmt.Errorf("%w: fix the Datadog site in the data source settings", err)
+		return nil, &upstream.SettingError{Key: SiteSetting, Err: err, Fix: "fix the Datadog site in the data source settings"}
 	}
 	return cl, nil
 }

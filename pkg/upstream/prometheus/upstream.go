@@ -86,7 +86,8 @@ func (Upstream) Settings(in upstream.Instance) (upstream.Settings, error) {
 	}
 	out.PartialResponse = jd.PartialResponse
 	if strings.TrimSpace(in.URL) == "" {
-		return nil, errors.New("the Prometheus URL is empty: set it in the data source settings (e.g. http://prometheus:9090)")
+		return nil, &upstream.SettingError{Key: upstream.URLSetting, Err: errors.New("the Prometheus URL is empty"),
+			Fix: "set it in the data source settings (e.g. http://prometheus:9090)"}
 	}
 	return out, nil
 }
@@ -125,7 +126,18 @@ func (s *Settings) Connect(c upstream.Connection) (upstream.Client, error) {
 		Redactor: c.Redactor,
 	})
 	if err != nil {
-		return nil, fmt.Errorf("%w: fix the URL in the data source settings", err)
+		return nil, &upstream.SettingError{Key: upstream.URLSetting, Err: err, Fix: "fix the URL in the data source settings"}
 	}
 	return cl, nil
+}
+
+// CommandLine is memshape's --prometheus URL, with the command's HTTP
+// credentials.
+func (Upstream) CommandLine() upstream.CommandLine {
+	return upstream.CommandLine{
+		Flag: "prometheus", Arg: "URL", Setting: upstream.URLSetting,
+		Usage: "the Prometheus (or Mimir, Thanos, Cortex, VictoriaMetrics) server, e.g. " +
+			"http://prometheus:9090 or https://mimir/prometheus",
+		Query: "PromQL", HTTPAuth: true,
+	}
 }

@@ -1,66 +1,60 @@
-package input
+package prometheus
 
 import (
 	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"strconv"
 	"strings"
 
 	"github.com/memshape/memory-datasource/pkg/series"
 	"github.com/memshape/memory-datasource/pkg/upstream"
-	prom "github.com/memshape/memory-datasource/pkg/upstream/prometheus"
 )
 
-// ReadPrometheus parses the body of a Prometheus /api/v1/query_range
-// response:
+var _ upstream.AnswerReader = Upstream{}
+
+// Answer is the body of /api/v1/query_range: "data", "resultType" and
+// "errorType" are Prometheus' own; "values" (a bare result array) is
+// weaker, since Datadog's answer has it too.
+func (Upstream) Answer() upstream.Answer {
+	return upstream.Answer{
+		Describe: "a Prometheus /api/v1/query_range JSON response",
+		Markers: []upstream.Marker{
+			{Keys: []string{"data"}, Rank: 3, Text: true},
+			{Keys: []string{"resultType"}, Rank: 3, Text: true},
+			{Keys: []string{"errorType"}, Rank: 3},
+			{Keys: []string{"values"}, Rank: 2, Text: true},
+			{Keys: []string{"metric", "histograms"}, Rank: 2},
+		},
+	}
+}
+
+// ReadAnswer reads the body of a Prometheus /api/v1/query_range response:
 //
 //	{"status":"success","data":{"resultType":"matrix","result":[
 //	  {"metric":{"__name__":"...", ...},"values":[[1700000000.123,"123456"], ...]}]}}
 //
 // The bare "data" object, the bare "result" array and a single bare
-// {"metric":...,"values":...} stream are accepted too.
-// Labels are the metric's labels, unchanged; timestamps (Unix seconds) are
-// converted to milliseconds; values "NaN", "+Inf" and "-Inf" are kept as
-// such. A status "error" body is returned as an error quoting its errorType
-// and error; an instant-query result (vector, scalar, string) is an error
-// that says to use query_range.
-func ReadPrometheus(r io.Reader) ([]series.Series, error) {
-	data, err := readAll(r)
+// {"metric":...,"values":...} stream are accepted too, with the one
+// decoder the data source uses (no caps: a file is as big as its owner
+// made it). Labels are the metric's labels, unchanged; timestamps are
+// converted to milliseconds; "NaN", "+Inf" and "-Inf" are kept. A status
+// "error" body is an error quoting its errorType and error; an
+// instant-query result (vector, scalar, string) is an error that says to
+// use query_range; a value of the wrong kind is quoted with its path.
+func (Upstream) ReadAnswer(body []byte) ([]series.Series, error) {
+	res, err := DecodeQueryRange(bytes.NewReader(body), DecodeOptions{Bare: true})
 	if err != nil {
-		return nil, err
-	}
-	return parsePrometheus(data)
-}
-
-// parsePrometheus decodes with the one Prometheus decoder the plugin uses
-// too (no caps: a file is as big as its owner made it). When that fails,
-// a syntax check says on which line and column a hand-edited file breaks.
-func parsePrometheus(data []byte) ([]series.Series, error) {
-	b := trimBOM(data)
-	if len(bytes.TrimSpace(b)) == 0 {
-		return nil, fmt.Errorf("%w: expected a Prometheus /api/v1/query_range JSON response", ErrEmpty)
-	}
-	trimmed := bytes.TrimLeft(b, " \t\r\n")
-	if trimmed[0] != '{' && trimmed[0] != '[' {
-		return nil, fmt.Errorf("prometheus: expected a JSON object, got %s", snippet(trimmed, 40))
-	}
-	res, err := prom.DecodeQueryRange(bytes.NewReader(trimmed), prom.DecodeOptions{Bare: true})
-	if err != nil {
-		if jerr := jsonCheck(b); jerr != nil {
-			return nil, fmt.Errorf("prometheus: %w", jerr)
-		}
-		return nil, promError(trimmed, err)
+		return nil, answerError(body, err)
 	}
 	return res.Series, nil
 }
 
-// promError words a decoder failure for a file: Prometheus' own error,
-// or where the file is wrong, quoting the offending value.
-func promError(doc []byte, err error) error {
-	var de *prom.DecodeError
+// answerError words a decoder failure for a file: Prometheus' own error,
+// or where the body is wrong, quoting the offending value.
+func answerError(doc []byte, err error) error {
+	var de *DecodeError
 	ue, isUE := upstream.AsError(err)
 	switch {
 	case isUE && ue.Type != "":
@@ -69,7 +63,7 @@ func promError(doc []byte, err error) error {
 		return fmt.Errorf("%s — use /api/v1/query_range", de.Msg)
 	case errors.As(err, &de):
 		if raw := valueAt(doc, de.Path); raw != nil && de.Path != "" {
-			return fmt.Errorf("prometheus: %s %s: %s", de.Path, snippet(raw, 60), de.Msg)
+			return fmt.Errorf("prometheus: %s %s: %s", de.Path, upstream.Snippet(raw, 60), de.Msg)
 		}
 		return fmt.Errorf("prometheus: %s", de.Error())
 	}
