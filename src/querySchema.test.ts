@@ -1,6 +1,6 @@
 /**
  * The query model is defined once, in Go (pkg/models QueryModel), and written as a JSON schema by the plugin SDK's
- * schemabuilder (pkg/models/schema/v0alpha1/query.types.json, TestQuerySchema). This test holds the frontend to it:
+ * schemabuilder (pkg/models/schema/v0alpha1/query.types.json, TestSchema). This test holds the frontend to it:
  * MemshapeQuery's own fields are the schema's properties, each string union type in src/types.ts is the schema's
  * enum for its field, and the editor's option lists offer exactly those values.
  */

@@ -102,7 +102,9 @@ export interface MemshapeVariableQuery extends DataQuery {
 }
 
 /**
- * Options configured for each data source instance (jsonData).
+ * Options configured for each data source instance (jsonData). Defined once, in Go (pkg/models JSONData and
+ * GrafanaJSONData, each upstream's own JSONData), written to pkg/models/schema/v0alpha1/settings.json;
+ * src/settingsSchema.test.ts holds these types and the config editor to it.
  * The Prometheus server URL is the standard data source `url` field; Grafana's standard HTTP fields (basicAuth,
  * tlsAuth, httpHeaderName1, oauthPassThru, keepCookies, timeout …) are written by @grafana/plugin-ui's editors.
  */
@@ -125,6 +127,10 @@ export interface MemshapeOptions extends DataSourceJsonData {
   compression?: boolean;
   /** The memory one query's decoded samples may take, in bytes; defaults to 1 GiB (~64,000 series of 7 days). */
   maxQueryBytes?: number;
+  /** The most series one query may return; defaults to 200,000. */
+  maxSeries?: number;
+  /** The most points one query may return over all its series; defaults to 200,000,000. */
+  maxPoints?: number;
   /** The byte budget of the data source's cache of samples; defaults to 512 MiB; 0 turns the cache off. */
   cacheBytes?: number;
   /** Split long range queries into shards of this length (e.g. "1d") fetched in parallel, for a query frontend
@@ -151,9 +157,11 @@ export const DEFAULT_ANALYSIS_WINDOW: DefaultAnalysisWindow = '7d';
 export const DEFAULT_TIME_INTERVAL = '15s';
 export const DEFAULT_MAX_RESPONSE_BYTES = 256 * 2 ** 20;
 export const DEFAULT_MAX_QUERY_BYTES = 2 ** 30;
+export const DEFAULT_MAX_SERIES = 200_000;
+export const DEFAULT_MAX_POINTS = 200_000_000;
 export const DEFAULT_CACHE_BYTES = 512 * 2 ** 20;
 
-/** Secrets: only sent to the backend, never returned to the browser. */
+/** Secrets: only sent to the backend, never returned to the browser (the settings schema's secureValues). */
 export interface MemshapeSecureJsonData {
   /** Bearer token for Prometheus. */
   bearerToken?: string;

@@ -68,7 +68,8 @@ export interface UpstreamSpec {
   settings: {
     /** The upstream's own section: connection, authentication, keys. */
     Editor: ComponentType<UpstreamSettingsProps>;
-    /** Which of the analysis section's options apply. */
+    /** Which of the analysis section's options apply (maxQueryBytes: the caps on what a query decodes — memory,
+     *  series, points). */
     applies: { maxQueryBytes: boolean; cacheBytes: boolean };
     maxResponseTooltip: string;
     compressionTooltip: string;

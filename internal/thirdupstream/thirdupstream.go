@@ -69,11 +69,20 @@ type Settings struct {
 	Token upstream.Secret
 }
 
+// JSONData is its own jsonData.
+type JSONData struct {
+	// Metric is the series' __name__ it serves (default the fixture's).
+	Metric string `json:"metric,omitempty"`
+}
+
+// Schema is JSONData and the token.
+func (Upstream) Schema() upstream.Schema {
+	return upstream.Schema{JSONData: JSONData{}, Secure: []upstream.SecureKey{{Key: "token", Description: "the token (required)"}}}
+}
+
 // Settings reads jsonData.metric and secureJsonData.token.
 func (Upstream) Settings(in upstream.Instance) (upstream.Settings, error) {
-	var jd struct {
-		Metric string `json:"metric"`
-	}
+	var jd JSONData
 	if err := in.Decode(&jd); err != nil {
 		return nil, err
 	}

@@ -78,7 +78,7 @@ const (
 )
 
 // QueryModel is a query as the frontend (or an alert rule) sends it. Its
-// schema (pkg/models/schema, written by TestQuerySchema with the plugin
+// schema (pkg/models/schema, written by TestSchema with the plugin
 // SDK's schemabuilder) is the one definition src/types.ts is checked
 // against; the enum tags are checked against Outputs, AlertValues,
 // Windows and AnnotateModes.

@@ -116,19 +116,94 @@ func (s Settings) Secrets() []string {
 	return s.secrets.values
 }
 
-// jsonData is the data source's jsonData as the config editor writes it.
-type jsonData struct {
-	Upstream         string          `json:"upstream"`
-	Timeout          json.RawMessage `json:"timeout"`
-	TimeoutSeconds   json.RawMessage `json:"timeoutSeconds"` // before plugin-ui's timeout field
-	AnalysisWindow   string          `json:"analysisWindow"`
-	TimeInterval     string          `json:"timeInterval"`
-	MaxResponseBytes json.RawMessage `json:"maxResponseBytes"`
-	Compression      *bool           `json:"compression"`
-	MaxSeries        json.RawMessage `json:"maxSeries"`
-	MaxPoints        json.RawMessage `json:"maxPoints"`
-	MaxQueryBytes    json.RawMessage `json:"maxQueryBytes"`
-	CacheBytes       json.RawMessage `json:"cacheBytes"`
+// JSONData is the part of a data source's jsonData every upstream shares,
+// as the config editor writes it; each upstream's own part is its
+// package's (upstream.Upstream.Schema). The settings schema
+// (schema/v0alpha1/settings.json, TestSettingsSchema) is written from
+// these types, and the frontend's types are held to it.
+type JSONData struct {
+	// Upstream is where the memory series come from: a registered
+	// upstream's name (default prometheus).
+	Upstream string `json:"upstream,omitempty"`
+	// Timeout is the upstream request timeout in seconds, 1 to 600
+	// (default 30; 0 is the default).
+	Timeout Number `json:"timeout,omitempty"`
+	// TimeoutSeconds is what editors before plugin-ui's timeout field
+	// wrote; read when timeout is unset.
+	TimeoutSeconds Number `json:"timeoutSeconds,omitempty" jsonschema:"-"`
+	// AnalysisWindow is how far back a verdict looks when a query says
+	// auto (default 7d).
+	AnalysisWindow string `json:"analysisWindow,omitempty" jsonschema:"enum=1d,enum=3d,enum=7d,enum=14d,enum=30d"`
+	// TimeInterval is the upstream's scrape interval, e.g. 15s: the floor
+	// of a panel's step and the base of $__rate_interval (default 15s).
+	TimeInterval string `json:"timeInterval,omitempty"`
+	// MaxResponseBytes caps one upstream answer's bytes, 1 MiB to 1 TiB
+	// (default the upstream's: none for Prometheus, 256 MiB for Datadog).
+	MaxResponseBytes Number `json:"maxResponseBytes,omitempty"`
+	// Compression asks the upstream for gzip answers (default the
+	// upstream's: off for Prometheus, on for Datadog).
+	Compression *bool `json:"compression,omitempty"`
+	// MaxSeries caps the series one query may return, 1 to 1,000,000
+	// (default 200,000).
+	MaxSeries Number `json:"maxSeries,omitempty"`
+	// MaxPoints caps the points one query may return over all its series,
+	// 1,000 to 1,000,000,000 (default 200,000,000).
+	MaxPoints Number `json:"maxPoints,omitempty"`
+	// MaxQueryBytes caps the memory one query's decoded samples and labels
+	// take, 16 MiB to 1 TiB (default 1 GiB).
+	MaxQueryBytes Number `json:"maxQueryBytes,omitempty"`
+	// CacheBytes is the byte budget of the data source's cache of samples,
+	// 1 MiB to 1 TiB (default 512 MiB; 0 turns the cache off).
+	CacheBytes Number `json:"cacheBytes,omitempty"`
+}
+
+// GrafanaJSONData are the jsonData fields of Grafana's own HTTP settings
+// that the config editor writes (with @grafana/plugin-ui's editors) and
+// the SDK reads (backend.DataSourceInstanceSettings.HTTPClientOptions);
+// Memory Shape does not read them itself. They are in the settings schema
+// so that it describes all the editor writes.
+type GrafanaJSONData struct {
+	// OAuthPassThru forwards the user's OAuth identity to the upstream.
+	OAuthPassThru bool `json:"oauthPassThru,omitempty"`
+	// TLSAuth sends a TLS client certificate (secureJsonData.tlsClientCert
+	// and tlsClientKey).
+	TLSAuth bool `json:"tlsAuth,omitempty"`
+	// TLSAuthWithCACert checks the upstream's certificate against
+	// secureJsonData.tlsCACert.
+	TLSAuthWithCACert bool `json:"tlsAuthWithCACert,omitempty"`
+	// TLSSkipVerify skips the upstream's certificate check.
+	TLSSkipVerify bool `json:"tlsSkipVerify,omitempty"`
+	// ServerName is the TLS server name to expect.
+	ServerName string `json:"serverName,omitempty"`
+	// KeepCookies are the cookies forwarded to the upstream.
+	KeepCookies []string `json:"keepCookies,omitempty"`
+}
+
+// GrafanaSecureKeys are the secureJsonData keys of Grafana's own HTTP
+// settings the config editor writes and the SDK reads.
+var GrafanaSecureKeys = []upstream.SecureKey{
+	{Key: "basicAuthPassword", Description: "the basic-auth password"},
+	{Key: "tlsCACert", Description: "the CA certificate the upstream's is checked against (PEM)"},
+	{Key: "tlsClientCert", Description: "the TLS client certificate (PEM)"},
+	{Key: "tlsClientKey", Description: "the TLS client key (PEM)"},
+}
+
+// Number is a jsonData number that an editor may have saved as a string
+// ("30"), kept as written for its setting's parser to read and quote.
+type Number json.RawMessage
+
+// UnmarshalJSON keeps the value as written.
+func (n *Number) UnmarshalJSON(b []byte) error {
+	*n = append((*n)[:0], b...)
+	return nil
+}
+
+// MarshalJSON writes the value as it was read.
+func (n Number) MarshalJSON() ([]byte, error) {
+	if len(n) == 0 {
+		return []byte("null"), nil
+	}
+	return []byte(n), nil
 }
 
 // LoadSettings reads and checks a data source instance's settings.
@@ -159,7 +234,7 @@ func LoadSettings(s backend.DataSourceInstanceSettings) (Settings, error) {
 		}
 	}
 
-	var jd jsonData
+	var jd JSONData
 	if len(s.JSONData) > 0 && strings.TrimSpace(string(s.JSONData)) != "null" {
 		if err := json.Unmarshal(s.JSONData, &jd); err != nil {
 			return out, fmt.Errorf("the data source settings (jsonData) are not valid JSON: %v; save the data source settings again", err)
@@ -241,7 +316,7 @@ func LoadSettings(s backend.DataSourceInstanceSettings) (Settings, error) {
 }
 
 // parseCap reads a whole-number cap in [lo, hi]; unset is 0 (the default).
-func parseCap(raw json.RawMessage, what string, lo, hi float64) (int, error) {
+func parseCap(raw Number, what string, lo, hi float64) (int, error) {
 	if isUnset(raw) {
 		return 0, nil
 	}
@@ -252,12 +327,12 @@ func parseCap(raw json.RawMessage, what string, lo, hi float64) (int, error) {
 	return int(n), nil
 }
 
-func isUnset(raw json.RawMessage) bool { return upstream.Unset(raw) }
+func isUnset(raw Number) bool { return upstream.Unset(json.RawMessage(raw)) }
 
 // parseTimeout reads a timeout in seconds (a number, or a string holding
 // one). Unset or 0 gives the default; anything else must be 1 s to 10 min.
 // There is never no timeout.
-func parseTimeout(raw json.RawMessage) (time.Duration, error) {
+func parseTimeout(raw Number) (time.Duration, error) {
 	if isUnset(raw) {
 		return DefaultTimeout, nil
 	}

@@ -31,11 +31,29 @@ type Upstream interface {
 	Defaults() Defaults
 	// Rules are its step and point rules.
 	Rules() Rules
+	// Schema describes its own settings, for the data source's settings
+	// schema (pkg/models/schema/v0alpha1/settings.json).
+	Schema() Schema
 	// Settings reads and checks its own settings. An error names the
 	// setting and the fix, and never holds a secret; an error about one
 	// setting is a *SettingError naming it, so that the memshape command
 	// can say which of its flags or variables to fix.
 	Settings(in Instance) (Settings, error)
+}
+
+// Schema describes an upstream's own settings.
+type Schema struct {
+	// JSONData is a zero value of the struct its Settings reads jsonData
+	// into: its fields' json names, types, doc comments and jsonschema
+	// tags are the schema of its jsonData keys.
+	JSONData any
+	// Secure are its secureJsonData keys.
+	Secure []SecureKey
+}
+
+// SecureKey is a secureJsonData key and what it holds.
+type SecureKey struct {
+	Key, Description string
 }
 
 // Instance is a data source instance's settings as Grafana sends them,

@@ -238,6 +238,29 @@ describe('ConfigEditor: analysis', () => {
     expect(lastOptions().jsonData.maxResponseBytes).toBe(2 ** 30);
   });
 
+  it('sets the series and points caps, refusing what the backend would', async () => {
+    const { user, onOptionsChange, lastOptions, fill } = renderEditor(settings({ jsonData: { maxPoints: 5_000_000 } }));
+    const series = screen.getByLabelText('Series per query');
+    expect(series).toHaveAttribute('placeholder', '200,000');
+    await fill(series, '0');
+    await user.tab();
+    expect(screen.getByText(/give a whole number from 1 to 1,000,000/)).toBeInTheDocument();
+    expect(onOptionsChange).not.toHaveBeenCalled();
+    await user.clear(series);
+    await fill(series, '50,000');
+    await user.tab();
+    expect(lastOptions().jsonData.maxSeries).toBe(50_000);
+
+    const points = screen.getByLabelText('Points per query');
+    expect(points).toHaveValue('5000000');
+    await user.clear(points);
+    await user.tab();
+    expect(lastOptions().jsonData.maxPoints).toBeUndefined();
+
+    await user.click(screen.getByRole('radio', { name: 'Datadog' }));
+    expect(screen.queryByLabelText('Series per query')).not.toBeInTheDocument();
+  });
+
   it('leaves compression off for Prometheus unless turned on, and on for Datadog', async () => {
     const { user, lastOptions } = renderEditor(settings());
     const compression = screen.getByLabelText('Compression');

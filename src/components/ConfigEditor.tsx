@@ -6,7 +6,9 @@ import { formatBytes, parseBytes } from '../bytes';
 import {
   DEFAULT_ANALYSIS_WINDOW,
   DEFAULT_CACHE_BYTES,
+  DEFAULT_MAX_POINTS,
   DEFAULT_MAX_QUERY_BYTES,
+  DEFAULT_MAX_SERIES,
   DefaultAnalysisWindow,
   MemshapeOptions,
   Upstream,
@@ -125,6 +127,59 @@ function BytesField({
   );
 }
 
+/** A whole number typed as text ("200000"), written to jsonData when the field is left; empty is the default. */
+function CountField({
+  id,
+  label,
+  tooltip,
+  value,
+  min,
+  max,
+  placeholder,
+  onChange,
+}: {
+  id: string;
+  label: string;
+  tooltip: string;
+  value: number | undefined;
+  min: number;
+  max: number;
+  placeholder: string;
+  onChange: (count: number | undefined) => void;
+}) {
+  const [text, setText] = useState(value === undefined ? '' : String(value));
+  const plain = text.trim().replace(/[,_\s]/g, '');
+  const count = plain === '' ? undefined : Number(plain);
+  const invalid = count !== undefined && !(Number.isInteger(count) && count >= min && count <= max);
+  return (
+    <InlineField
+      label={label}
+      labelWidth={LABEL_WIDTH}
+      htmlFor={id}
+      tooltip={tooltip}
+      invalid={invalid}
+      error={
+        invalid
+          ? `Not usable: give a whole number from ${min.toLocaleString('en')} to ${max.toLocaleString('en')}, or leave it empty for ${placeholder}.`
+          : undefined
+      }
+    >
+      <Input
+        id={id}
+        width={16}
+        placeholder={placeholder}
+        value={text}
+        onChange={(event: ChangeEvent<HTMLInputElement>) => setText(event.currentTarget.value)}
+        onBlur={() => {
+          if (!invalid) {
+            onChange(count);
+          }
+        }}
+      />
+    </InlineField>
+  );
+}
+
 function AnalysisSettings({
   options,
   setJsonData,
@@ -158,6 +213,30 @@ function AnalysisSettings({
           value={jsonData.maxQueryBytes}
           placeholder={formatBytes(DEFAULT_MAX_QUERY_BYTES)}
           onChange={(maxQueryBytes) => setJsonData({ maxQueryBytes })}
+        />
+      )}
+      {applies.maxQueryBytes && (
+        <CountField
+          id="memshape-max-series"
+          label="Series per query"
+          tooltip="The most series one query may return (default 200,000). A query with more fails with a message saying how to narrow it."
+          value={jsonData.maxSeries}
+          min={1}
+          max={1_000_000}
+          placeholder={DEFAULT_MAX_SERIES.toLocaleString('en')}
+          onChange={(maxSeries) => setJsonData({ maxSeries })}
+        />
+      )}
+      {applies.maxQueryBytes && (
+        <CountField
+          id="memshape-max-points"
+          label="Points per query"
+          tooltip="The most points one query may return over all its series (default 200,000,000); the memory per query is usually met first."
+          value={jsonData.maxPoints}
+          min={1000}
+          max={1_000_000_000}
+          placeholder={DEFAULT_MAX_POINTS.toLocaleString('en')}
+          onChange={(maxPoints) => setJsonData({ maxPoints })}
         />
       )}
       {applies.cacheBytes && (

@@ -50,11 +50,24 @@ type Settings struct {
 	APIKey, AppKey upstream.Secret
 }
 
+// JSONData is a Datadog data source's own jsonData.
+type JSONData struct {
+	// Site is a Datadog site such as datadoghq.com or datadoghq.eu, or a
+	// full URL for a proxy (default datadoghq.com).
+	Site string `json:"datadogSite,omitempty"` // SiteSetting
+}
+
+// Schema is JSONData and the two keys.
+func (Upstream) Schema() upstream.Schema {
+	return upstream.Schema{JSONData: JSONData{}, Secure: []upstream.SecureKey{
+		{Key: APIKeySetting, Description: "the Datadog API key (required)"},
+		{Key: AppKeySetting, Description: "a Datadog application key that may query time series (required)"},
+	}}
+}
+
 // Settings reads a Datadog data source's site and keys.
 func (Upstream) Settings(in upstream.Instance) (upstream.Settings, error) {
-	var jd struct {
-		Site string `json:"datadogSite"` // SiteSetting
-	}
+	var jd JSONData
 	if err := in.Decode(&jd); err != nil {
 		return nil, err
 	}

@@ -54,18 +54,38 @@ type Settings struct {
 	BearerToken upstream.Secret
 }
 
-type jsonData struct {
-	HTTPMethod      string `json:"httpMethod"`
-	TimeShard       string `json:"timeShard"`
-	Tenant          string `json:"tenant"`
-	PartialResponse *bool  `json:"partialResponse"`
+// JSONData is a Prometheus data source's own jsonData.
+type JSONData struct {
+	// HTTPMethod is the HTTP method of queries (default POST).
+	HTTPMethod string `json:"httpMethod,omitempty" jsonschema:"enum=POST,enum=GET"`
+	// TimeShard splits long range queries into shards of this length
+	// (e.g. 1d, an hour or more) fetched in parallel, for a query frontend
+	// (Mimir, Cortex, Thanos) that caches by day; unset: one request.
+	TimeShard string `json:"timeShard,omitempty"`
+	// Tenant is sent as the X-Scope-OrgID header: the tenant of Mimir or
+	// Cortex.
+	Tenant string `json:"tenant,omitempty"`
+	// PartialResponse is Thanos Querier's partial_response: true accepts
+	// answers some stores could not add to (with a warning), false makes
+	// them errors; unset leaves the querier's default.
+	PartialResponse *bool `json:"partialResponse,omitempty"`
+}
+
+// BearerTokenKey is the secureJsonData key of the bearer token.
+const BearerTokenKey = "bearerToken"
+
+// Schema is JSONData and the bearer token.
+func (Upstream) Schema() upstream.Schema {
+	return upstream.Schema{JSONData: JSONData{}, Secure: []upstream.SecureKey{
+		{Key: BearerTokenKey, Description: "a bearer token sent as Authorization: Bearer …"},
+	}}
 }
 
 // Settings reads a Prometheus data source's own settings: the URL, the
 // HTTP method, time shards, tenant, partial_response and bearer token.
 func (Upstream) Settings(in upstream.Instance) (upstream.Settings, error) {
-	out := &Settings{HTTPMethod: http.MethodPost, BearerToken: upstream.Secret(in.Secure["bearerToken"])}
-	var jd jsonData
+	out := &Settings{HTTPMethod: http.MethodPost, BearerToken: upstream.Secret(in.Secure[BearerTokenKey])}
+	var jd JSONData
 	if err := in.Decode(&jd); err != nil {
 		return nil, err
 	}
