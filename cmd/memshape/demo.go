@@ -105,7 +105,7 @@ func runDemo(args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	fmt.Fprintf(stdout, "the pictures go to %s\n", dir)
-	res, err := demoRun(context.Background(), demoConfig{now: time.Now(), outDir: dir, inProcess: *inProcess, log: stdout})
+	res, err := demoRun(context.Background(), demoConfig{now: time.Now(), outDir: dir, inProcess: *inProcess, log: stdout, pictures: demoPictures})
 	if err != nil {
 		if fresh {
 			_ = os.Remove(dir) // ours, made this run; only if still empty
@@ -157,7 +157,23 @@ type demoConfig struct {
 	outDir    string // an existing folder; "" draws no PNGs
 	inProcess bool
 	log       io.Writer // progress lines
+	// pictures are the PNGs' sizes; zero: defaultPictures.
+	pictures pictureSizes
 }
+
+// pictureSizes are the sizes in pixels of each workload's PNG (0: the
+// plot's default) and of a tile of the collage.
+type pictureSizes struct {
+	pngW, pngH, tileW, tileH int
+}
+
+// defaultPictures are the demo's: the plot's default size, and three
+// columns of 760×320 px tiles in fleet.png.
+var defaultPictures = pictureSizes{tileW: 760, tileH: 320}
+
+// demoPictures are the sizes `memshape demo` draws at: defaultPictures
+// (tests that only count the pictures draw them smaller).
+var demoPictures = defaultPictures
 
 // demoRow is one row of the verdict table, read from the frames: one
 // workload.
@@ -178,6 +194,7 @@ type demoResult struct {
 	rows     []demoRow
 	notices  []string
 	outDir   string
+	pictures pictureSizes
 	took     time.Duration
 }
 
@@ -194,7 +211,10 @@ func demoRun(ctx context.Context, cfg demoConfig) (*demoResult, error) {
 	// backfill quick (the exporter's history has one a minute, for eight
 	// days); the limits are read over the last hour.
 	hist := scraped(recentLimits(demo.History(workloads, now.Add(-demoWindow-time.Hour), now, demoInterval, demo.ScrapeLabels()), now.Add(-2*time.Hour)))
-	res := &demoResult{outDir: cfg.outDir}
+	res := &demoResult{outDir: cfg.outDir, pictures: cfg.pictures}
+	if res.pictures == (pictureSizes{}) {
+		res.pictures = defaultPictures
+	}
 
 	var url string
 	_, _, missing := promtest.Binaries()
@@ -434,11 +454,11 @@ func (r *demoResult) draw(frames data.Frames) error {
 		}
 		title := row.namespace + "/" + row.workload
 		name := row.namespace + "-" + row.workload + ".png"
-		o := plot.Options{Title: title, Limit: limit}
+		o := plot.Options{Title: title, Limit: limit, Width: r.pictures.pngW, Height: r.pictures.pngH}
 		if err := writeWorkloadPNG(filepath.Join(r.outDir, name), members, v, o); err != nil {
 			return fmt.Errorf("drawing %s: %v", name, err)
 		}
-		o.Width, o.Height = tileW, tileH
+		o.Width, o.Height = r.pictures.tileW, r.pictures.tileH
 		tile, err := plot.Images(members, v, o)
 		if err != nil {
 			return fmt.Errorf("drawing %s: %v", name, err)
@@ -449,11 +469,10 @@ func (r *demoResult) draw(frames data.Frames) error {
 	return writeCollage(filepath.Join(r.outDir, demoCollage), tiles)
 }
 
-// The collage of every series: three columns of 760×320 px charts.
+// The collage of every series: three columns of charts.
 const (
-	demoCollage  = "fleet.png"
-	tileW, tileH = 760, 320
-	tileCols     = 3
+	demoCollage = "fleet.png"
+	tileCols    = 3
 )
 
 func writeWorkloadPNG(path string, ss []series.Series, v shape.Verdict, o plot.Options) error {
@@ -481,11 +500,13 @@ func writeFile(path string, write func(io.Writer) error) error {
 	return err
 }
 
-// writeCollage lays the charts out in a grid on white, in the order given.
+// writeCollage lays the charts (all of one size) out in a grid on white,
+// in the order given.
 func writeCollage(path string, tiles []image.Image) error {
 	if len(tiles) == 0 {
 		return nil
 	}
+	tileW, tileH := tiles[0].Bounds().Dx(), tiles[0].Bounds().Dy()
 	rows := (len(tiles) + tileCols - 1) / tileCols
 	canvas := image.NewRGBA(image.Rect(0, 0, tileCols*tileW, rows*tileH))
 	draw.Draw(canvas, canvas.Bounds(), image.White, image.Point{}, draw.Src)

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -28,7 +29,7 @@ var demoNow = time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)
 
 // userFiles puts files of someone else's into dir (a picture among them)
 // and returns a check that each is still there, unchanged.
-func userFiles(t *testing.T, dir string) func() {
+func userFiles(t *testing.T, dir string) func(t *testing.T) {
 	t.Helper()
 	files := map[string]string{"photo.png": "\x89PNG a user's photo", "notes.txt": "mine", "album/cat.png": "\x89PNG a cat"}
 	for name, body := range files {
@@ -40,7 +41,7 @@ func userFiles(t *testing.T, dir string) func() {
 			t.Fatal(err)
 		}
 	}
-	return func() {
+	return func(t *testing.T) {
 		t.Helper()
 		for name, body := range files {
 			if b, err := os.ReadFile(filepath.Join(dir, name)); err != nil || string(b) != body {
@@ -50,18 +51,60 @@ func userFiles(t *testing.T, dir string) func() {
 	}
 }
 
+// countedPictures are the sizes of the demo's pictures in the tests, which
+// count them and read them back but do not look at them: the smallest the
+// plot draws. Under the race detector a picture's cost is its pixels (PNG
+// compression): the demo's pictures at full size took half a minute a
+// run. The plot's default size is drawn by TestClassifyFromRealPrometheus
+// (--plot) and pkg/plot's tests.
+var countedPictures = pictureSizes{pngW: 200, pngH: 150, tileW: 200, tileH: 150}
+
+// standIn is one demo run through the in-process stand-in, drawn into a
+// folder beside someone else's files, shared by the tests that read it
+// (TestDemoInProcessNamesEveryWorkloadAndDrawsIt,
+// TestDemoRealPrometheusAgreesWithTheStandIn): its verdicts do not depend
+// on who reads them.
+var standIn struct {
+	once      sync.Once
+	dir       string
+	res       *demoResult
+	err       error
+	unchanged func(t *testing.T)
+}
+
+// TestMain removes the shared run's folder.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if standIn.dir != "" {
+		_ = os.RemoveAll(standIn.dir)
+	}
+	os.Exit(code)
+}
+
+// standInRun is the shared run.
+func standInRun(t *testing.T) (*demoResult, string, func(t *testing.T)) {
+	t.Helper()
+	standIn.once.Do(func() {
+		if standIn.dir, standIn.err = os.MkdirTemp("", "memshape-demo-test-"); standIn.err != nil {
+			return
+		}
+		standIn.unchanged = userFiles(t, standIn.dir)
+		standIn.res, standIn.err = demoRun(context.Background(), demoConfig{now: demoNow, outDir: standIn.dir, inProcess: true, log: io.Discard,
+			pictures: countedPictures})
+	})
+	if standIn.err != nil {
+		t.Fatal(standIn.err)
+	}
+	return standIn.res, standIn.dir, standIn.unchanged
+}
+
 // Through the in-process stand-in, the plugin's own query path names every
 // workload as its story says — judged across its pods and containers, not
 // one pod at a time — and draws one readable PNG per workload, beside
 // someone else's files, which it leaves as they were.
 func TestDemoInProcessNamesEveryWorkloadAndDrawsIt(t *testing.T) {
-	dir := t.TempDir()
-	unchanged := userFiles(t, dir)
-	res, err := demoRun(context.Background(), demoConfig{now: demoNow, outDir: dir, inProcess: true, log: io.Discard})
-	if err != nil {
-		t.Fatal(err)
-	}
-	unchanged()
+	res, dir, unchanged := standInRun(t)
+	unchanged(t)
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		t.Fatal(err)
@@ -126,10 +169,7 @@ func TestDemoRealPrometheusAgreesWithTheStandIn(t *testing.T) {
 	if !strings.Contains(prom.upstream, "prometheus") {
 		t.Fatalf("upstream %q: not the real Prometheus", prom.upstream)
 	}
-	stand, err := demoRun(ctx, demoConfig{now: demoNow, inProcess: true, log: io.Discard})
-	if err != nil {
-		t.Fatal(err)
-	}
+	stand, _, _ := standInRun(t)
 	if len(prom.rows) != len(stand.rows) {
 		t.Fatalf("%d rows from Prometheus, %d from the stand-in", len(prom.rows), len(stand.rows))
 	}
@@ -171,6 +211,8 @@ func TestDemoWithoutPrometheusUsesTheStandIn(t *testing.T) {
 func TestDemoCommand(t *testing.T) {
 	tmp := t.TempDir()
 	t.Setenv("TMPDIR", tmp)
+	demoPictures = countedPictures
+	t.Cleanup(func() { demoPictures = defaultPictures })
 	code, out, errs := runCLI(t, "", "demo", "--in-process")
 	if code != exitOK {
 		t.Fatalf("exit %d: %s", code, errs)
@@ -200,7 +242,7 @@ func TestDemoCommand(t *testing.T) {
 	if code != exitUsage || !strings.Contains(errs, "is not empty") || !strings.Contains(errs, "--force") || out != "" {
 		t.Errorf("--out a folder in use: exit %d, stdout %q, stderr %q", code, out, errs)
 	}
-	unchanged()
+	unchanged(t)
 	if entries, _ := os.ReadDir(full); len(entries) != 3 {
 		t.Errorf("%d entries in the refused folder, want the user's 3", len(entries))
 	}
@@ -246,7 +288,7 @@ func TestDemoOutDir(t *testing.T) {
 	if dir, fresh, err := demoOutDir(full, true); err != nil || dir != full || fresh {
 		t.Errorf("a folder in use with --force: %q %v %v", dir, fresh, err)
 	}
-	unchanged()
+	unchanged(t)
 	if _, _, err := demoOutDir(filepath.Join(full, "notes.txt"), true); err == nil || !strings.Contains(err.Error(), "is a file") {
 		t.Errorf("a file: %v", err)
 	}

@@ -47,6 +47,7 @@ func classifyResults(t *testing.T, out string) []struct {
 // TestClassifyFromRealPrometheus queries a real Prometheus (promtest) over
 // the default range and step, and draws the plots.
 func TestClassifyFromRealPrometheus(t *testing.T) {
+	t.Parallel() // with TestBinary: sets no environment and no package state
 	end := time.Now().Truncate(time.Minute)
 	var want []series.Series
 	for k, pod := range []string{"api-1", "api-2"} {
@@ -406,6 +407,7 @@ func TestPlotFileNames(t *testing.T) {
 // window and step (both go through pkg/workload); --group-by series and
 // --group-by LABEL group otherwise.
 func TestClassifyGroupsWorkloadsAsThePluginDoes(t *testing.T) {
+	t.Parallel() // with TestBinary: sets no environment and no package state
 	end := demoNow
 	ws := demo.Workloads(end)
 	hist := demo.History(ws, end.Add(-7*24*time.Hour-time.Hour), end, 5*time.Minute, demo.ScrapeLabels())

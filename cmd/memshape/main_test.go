@@ -427,6 +427,9 @@ func TestCells(t *testing.T) {
 
 // TestBinary builds the real binary and runs it on a testdata file.
 func TestBinary(t *testing.T) {
+	// Parallel: the build is another process; it overlaps the in-process
+	// tests marked parallel (which set no environment and no package state).
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("builds the binary")
 	}
