@@ -6,6 +6,7 @@ import (
 	"go/token"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -89,6 +90,77 @@ func namesNoUpstream(t *testing.T, dirs []string, allowed ...string) {
 				return true
 			})
 		}
+	}
+}
+
+// CONTRIBUTING's "Adding an upstream" lists the files a new upstream
+// needs, and they match the code: each named path exists; the list names
+// the registry, the registration file, the schema, the frontend's table
+// and types, every optional interface of pkg/upstream and every upstream
+// package registered; and none of the code that reaches upstreams through
+// the registry (the plugin, frames, models, the command, pkg/input).
+func TestContributingAddingAnUpstream(t *testing.T) {
+	b, err := os.ReadFile("../../CONTRIBUTING.md")
+	require.NoError(t, err)
+	_, section, ok := strings.Cut(string(b), "\n## Adding an upstream\n")
+	require.True(t, ok, `CONTRIBUTING.md has no "## Adding an upstream" section`)
+	if end := strings.Index(section, "\n## "); end >= 0 {
+		section = section[:end]
+	}
+	start := strings.Index(section, "\n1. ")
+	require.Positive(t, start, "the section has no numbered list of files")
+	list := section[start:]
+	if end := strings.Index(list, "\n\n"); end >= 0 {
+		list = list[:end]
+	}
+	quoted := regexp.MustCompile("`([^`]+)`")
+	named := map[string]bool{}
+	for _, m := range quoted.FindAllStringSubmatch(section, -1) {
+		named[m[1]] = true
+		if p := strings.TrimSuffix(m[1], "/"); strings.Contains(p, "/") && !strings.ContainsAny(p, "<> ") && !strings.HasPrefix(p, "api/") {
+			_, err := os.Stat(filepath.Join("../..", p))
+			assert.NoError(t, err, "CONTRIBUTING.md names %s", p)
+		}
+	}
+	for _, f := range []string{"pkg/upstream/registry.go", "pkg/upstream/all/all.go", "pkg/upstream/capabilities.go",
+		"pkg/upstream/commandline.go", "pkg/upstream/answer.go", "pkg/models/schema/v0alpha1/settings.json",
+		"src/upstreams.ts", "src/types.ts", "internal/thirdupstream"} {
+		assert.True(t, named[f], "CONTRIBUTING.md's \"Adding an upstream\" does not name %s", f)
+	}
+	for _, m := range quoted.FindAllStringSubmatch(list, -1) {
+		for _, reached := range []string{"cmd/", "pkg/input", "pkg/plugin", "pkg/frames", "pkg/models/"} {
+			if strings.HasPrefix(m[1], reached) && !strings.HasPrefix(m[1], "pkg/models/schema/") {
+				t.Errorf("CONTRIBUTING.md lists %s among the files a new upstream needs: it reaches upstreams through the registry", m[1])
+			}
+		}
+	}
+	// Every optional interface, and every upstream registered.
+	files, err := filepath.Glob("*.go")
+	require.NoError(t, err)
+	core := map[string]bool{"Upstream": true, "Settings": true, "Client": true, "Reserver": true}
+	for _, path := range files {
+		if strings.HasSuffix(path, "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(token.NewFileSet(), path, nil, parser.SkipObjectResolution)
+		require.NoError(t, err)
+		for _, d := range f.Decls {
+			if g, ok := d.(*ast.GenDecl); ok {
+				for _, sp := range g.Specs {
+					if ts, ok := sp.(*ast.TypeSpec); ok && ts.Name.IsExported() && !core[ts.Name.Name] {
+						if _, isIface := ts.Type.(*ast.InterfaceType); isIface {
+							assert.True(t, named[ts.Name.Name], "CONTRIBUTING.md does not name the optional interface %s (%s)", ts.Name.Name, path)
+						}
+					}
+				}
+			}
+		}
+	}
+	all, err := parser.ParseFile(token.NewFileSet(), "all/all.go", nil, parser.ImportsOnly)
+	require.NoError(t, err)
+	for _, imp := range all.Imports {
+		p, _ := strconv.Unquote(imp.Path.Value)
+		assert.True(t, named[strings.TrimPrefix(p, module)], "CONTRIBUTING.md does not name the upstream package %s", p)
 	}
 }
 
