@@ -489,3 +489,40 @@ func TestClassifyGroupsWorkloadsAsThePluginDoes(t *testing.T) {
 		t.Errorf("--group-by 9bad: exit %d, %q", code, errs)
 	}
 }
+
+// Prometheus by the generic flags: its own settings (the tenant, the HTTP
+// method) come from --json-data, as a data source's jsonData, and reach
+// the requests; a bad one names the key.
+func TestClassifyPrometheusByTheGenericFlags(t *testing.T) {
+	const password = "hunter2-PW-5d1c9e"
+	p := &authPrometheus{user: "admin", password: password}
+	srv := httptest.NewServer(p)
+	defer srv.Close()
+	t.Setenv(envBasicAuthPassword, password)
+	code, out, errs := runCLI(t, "", "classify", "--upstream", "prometheus", "--url", srv.URL, "--basic-auth", "admin",
+		"--json-data", `{"tenant":"tenant-9","httpMethod":"GET"}`, "--query", "m", "--start", "now-2h", "--format", "json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	if res := classifyResults(t, out); len(res) != 1 || res[0].Points != 100 {
+		t.Errorf("results %+v", res)
+	}
+	p.mu.Lock()
+	if got := p.headers[len(p.headers)-1].Get("X-Scope-OrgID"); got != "tenant-9" {
+		t.Errorf("jsonData.tenant not sent: X-Scope-OrgID %q", got)
+	}
+	p.mu.Unlock()
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--json-data", `{"httpMethod":"PUT"}`}, `HTTP method "PUT" is not supported for Prometheus`},
+		{[]string{"--json-data", `{"tenant":`}, "--json-data: want a JSON object"},
+		{[]string{"--url", "ftp://x"}, "--url: "},
+	} {
+		args := append([]string{"classify", "--upstream", "prometheus", "--url", srv.URL, "--query", "m"}, tt.args...)
+		if code, _, errs := runCLI(t, "", args...); code != exitUsage || !strings.Contains(errs, tt.want) {
+			t.Errorf("%v: exit %d, stderr %q, want %q", tt.args, code, errs, tt.want)
+		}
+	}
+}
