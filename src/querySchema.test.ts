@@ -6,7 +6,6 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import ts from 'typescript';
 
 import {
   ALERT_VALUE_OPTIONS,
@@ -16,45 +15,11 @@ import {
   SENSITIVITY_OPTIONS,
   WINDOW_OPTIONS,
 } from './options';
+import { literals, ownMembers, ROOT } from './testing/typesSource';
 
-const ROOT = path.resolve(__dirname, '..');
 const types = JSON.parse(readFileSync(path.join(ROOT, 'pkg/models/schema/v0alpha1/query.types.json'), 'utf8'));
 const schema = types.items[0].spec.schema;
 const properties: Record<string, any> = schema.properties;
-
-const source = ts.createSourceFile(
-  'types.ts',
-  readFileSync(path.join(ROOT, 'src/types.ts'), 'utf8'),
-  ts.ScriptTarget.Latest,
-  true
-);
-
-/** The members an interface of src/types.ts declares itself (not those of DataQuery it extends). */
-function ownMembers(name: string): string[] {
-  const decl = source.statements.find(
-    (s): s is ts.InterfaceDeclaration => ts.isInterfaceDeclaration(s) && s.name.text === name
-  );
-  if (!decl) {
-    throw new Error(`no interface ${name} in src/types.ts`);
-  }
-  return decl.members.map((m) => (m.name as ts.Identifier).text);
-}
-
-/** The string literals of a union type alias of src/types.ts. */
-function literals(name: string): string[] {
-  const decl = source.statements.find(
-    (s): s is ts.TypeAliasDeclaration => ts.isTypeAliasDeclaration(s) && s.name.text === name
-  );
-  if (!decl || !ts.isUnionTypeNode(decl.type)) {
-    throw new Error(`no union type ${name} in src/types.ts`);
-  }
-  return decl.type.types.map((t) => {
-    if (ts.isLiteralTypeNode(t) && ts.isStringLiteral(t.literal)) {
-      return t.literal.text;
-    }
-    throw new Error(`${name}: ${t.getText()} is not a string literal`);
-  });
-}
 
 const sorted = (xs: string[]) => [...xs].sort();
 const values = (options: Array<{ value?: string }>) => options.map((o) => o.value!);

@@ -11,6 +11,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import ts from 'typescript';
 
+import { literals, memberLiterals, ownMembers, parseSource, ROOT, sorted } from './testing/typesSource';
 import {
   DEFAULT_ANALYSIS_WINDOW,
   DEFAULT_CACHE_BYTES,
@@ -22,58 +23,9 @@ import {
 } from './types';
 import { upstreamSpecs } from './upstreams';
 
-const ROOT = path.resolve(__dirname, '..');
 const settings = JSON.parse(readFileSync(path.join(ROOT, 'pkg/models/schema/v0alpha1/settings.json'), 'utf8'));
 const jsonData: Record<string, any> = settings.spec.properties.jsonData.properties;
 const secureKeys: string[] = settings.secureValues.map((v: { key: string }) => v.key);
-
-function parse(file: string): ts.SourceFile {
-  return ts.createSourceFile(file, readFileSync(path.join(ROOT, file), 'utf8'), ts.ScriptTarget.Latest, true);
-}
-
-const types = parse('src/types.ts');
-
-function interfaceDecl(name: string): ts.InterfaceDeclaration {
-  const decl = types.statements.find(
-    (s): s is ts.InterfaceDeclaration => ts.isInterfaceDeclaration(s) && s.name.text === name
-  );
-  if (!decl) {
-    throw new Error(`no interface ${name} in src/types.ts`);
-  }
-  return decl;
-}
-
-/** The members an interface of src/types.ts declares itself (not those of DataSourceJsonData it extends). */
-const ownMembers = (name: string) => interfaceDecl(name).members.map((m) => (m.name as ts.Identifier).text);
-
-/** The string literals of a union type node. */
-function unionLiterals(what: string, node: ts.TypeNode | undefined): string[] {
-  if (!node || !ts.isUnionTypeNode(node)) {
-    throw new Error(`${what} is not a union type`);
-  }
-  return node.types.map((t) => {
-    if (ts.isLiteralTypeNode(t) && ts.isStringLiteral(t.literal)) {
-      return t.literal.text;
-    }
-    throw new Error(`${what}: ${t.getText()} is not a string literal`);
-  });
-}
-
-/** The string literals of a union type alias of src/types.ts. */
-function literals(name: string): string[] {
-  const decl = types.statements.find(
-    (s): s is ts.TypeAliasDeclaration => ts.isTypeAliasDeclaration(s) && s.name.text === name
-  );
-  return unionLiterals(name, decl?.type);
-}
-
-/** The literals of a member's union type: MemshapeOptions.httpMethod. */
-function memberLiterals(iface: string, member: string): string[] {
-  const m = interfaceDecl(iface).members.find((x) => (x.name as ts.Identifier).text === member);
-  return unionLiterals(`${iface}.${member}`, m && ts.isPropertySignature(m) ? m.type : undefined);
-}
-
-const sorted = (xs: Iterable<string>) => [...new Set(xs)].sort();
 
 /**
  * The settings keys a config editor file names: jsonData.x, setJsonData({ x }), jsonData: { x }, for jsonData;
@@ -118,7 +70,7 @@ function editorKeys(file: string): { jsonData: Set<string>; secure: Set<string> 
     }
     ts.forEachChild(node, visit);
   };
-  visit(parse(file));
+  visit(parseSource(file));
   return found;
 }
 

@@ -77,27 +77,33 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
   );
 }
 
-/** A size in bytes typed as text ("512MiB"), written to jsonData when the field is left. */
-function BytesField({
-  id,
-  label,
-  tooltip,
-  value,
-  placeholder,
-  allowZero,
-  onChange,
-}: {
+interface NumberFieldProps {
   id: string;
   label: string;
   tooltip: string;
   value: number | undefined;
   placeholder: string;
-  allowZero?: boolean;
-  onChange: (bytes: number | undefined) => void;
-}) {
-  const [text, setText] = useState(value === undefined ? '' : value === 0 ? '0' : formatBytes(value));
-  const bytes = text.trim() === '' ? undefined : parseBytes(text);
-  const invalid = text.trim() !== '' && (bytes === undefined || bytes < 0 || (bytes === 0 && !allowZero));
+  onChange: (n: number | undefined) => void;
+}
+
+/**
+ * A number typed as text, written to jsonData when the field is left (empty: unset, the default): `read` gives the
+ * number of a text, undefined when it is not usable, and `show` the text of a number; `problem` says what to type.
+ */
+function TextNumberField({
+  id,
+  label,
+  tooltip,
+  value,
+  placeholder,
+  onChange,
+  read,
+  show,
+  problem,
+}: NumberFieldProps & { read: (text: string) => number | undefined; show: (n: number) => string; problem: string }) {
+  const [text, setText] = useState(value === undefined ? '' : show(value));
+  const n = text.trim() === '' ? undefined : read(text);
+  const invalid = text.trim() !== '' && n === undefined;
   return (
     <InlineField
       label={label}
@@ -105,11 +111,7 @@ function BytesField({
       htmlFor={id}
       tooltip={tooltip}
       invalid={invalid}
-      error={
-        invalid
-          ? `Not a size: use e.g. 512MiB or 1GiB${allowZero ? ', 0 for off' : ''}, or leave it empty for ${placeholder}.`
-          : undefined
-      }
+      error={invalid ? `${problem}, or leave it empty for ${placeholder}.` : undefined}
     >
       <Input
         id={id}
@@ -119,7 +121,7 @@ function BytesField({
         onChange={(event: ChangeEvent<HTMLInputElement>) => setText(event.currentTarget.value)}
         onBlur={() => {
           if (!invalid) {
-            onChange(bytes);
+            onChange(n);
           }
         }}
       />
@@ -127,56 +129,33 @@ function BytesField({
   );
 }
 
-/** A whole number typed as text ("200000"), written to jsonData when the field is left; empty is the default. */
-function CountField({
-  id,
-  label,
-  tooltip,
-  value,
-  min,
-  max,
-  placeholder,
-  onChange,
-}: {
-  id: string;
-  label: string;
-  tooltip: string;
-  value: number | undefined;
-  min: number;
-  max: number;
-  placeholder: string;
-  onChange: (count: number | undefined) => void;
-}) {
-  const [text, setText] = useState(value === undefined ? '' : String(value));
-  const plain = text.trim().replace(/[,_\s]/g, '');
-  const count = plain === '' ? undefined : Number(plain);
-  const invalid = count !== undefined && !(Number.isInteger(count) && count >= min && count <= max);
+/** A size in bytes typed as text ("512MiB"). */
+function BytesField({ allowZero, ...props }: NumberFieldProps & { allowZero?: boolean }) {
   return (
-    <InlineField
-      label={label}
-      labelWidth={LABEL_WIDTH}
-      htmlFor={id}
-      tooltip={tooltip}
-      invalid={invalid}
-      error={
-        invalid
-          ? `Not usable: give a whole number from ${min.toLocaleString('en')} to ${max.toLocaleString('en')}, or leave it empty for ${placeholder}.`
-          : undefined
-      }
-    >
-      <Input
-        id={id}
-        width={16}
-        placeholder={placeholder}
-        value={text}
-        onChange={(event: ChangeEvent<HTMLInputElement>) => setText(event.currentTarget.value)}
-        onBlur={() => {
-          if (!invalid) {
-            onChange(count);
-          }
-        }}
-      />
-    </InlineField>
+    <TextNumberField
+      {...props}
+      read={(text) => {
+        const bytes = parseBytes(text);
+        return bytes === undefined || bytes < 0 || (bytes === 0 && !allowZero) ? undefined : bytes;
+      }}
+      show={(bytes) => (bytes === 0 ? '0' : formatBytes(bytes))}
+      problem={`Not a size: use e.g. 512MiB or 1GiB${allowZero ? ', 0 for off' : ''}`}
+    />
+  );
+}
+
+/** A whole number typed as text ("200000", "200,000") from min to max. */
+function CountField({ min, max, ...props }: NumberFieldProps & { min: number; max: number }) {
+  return (
+    <TextNumberField
+      {...props}
+      read={(text) => {
+        const count = Number(text.trim().replace(/[,_\s]/g, ''));
+        return Number.isInteger(count) && count >= min && count <= max ? count : undefined;
+      }}
+      show={String}
+      problem={`Not usable: give a whole number from ${min.toLocaleString('en')} to ${max.toLocaleString('en')}`}
+    />
   );
 }
 
