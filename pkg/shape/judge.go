@@ -38,6 +38,8 @@ const (
 	linearHigh    = 1.5
 	ratioPrecise  = 0.15 // a ratio known to ±this (one standard error) can be judged
 	bloatShare    = 0.2  // jumps carry at least this share of the growth: bloat leads
+	leakLeadShare = 0.5  // …unless they carry less than this share, at the series' own scale, and the rate between them holds: a leak leads
+	rateHoldLow   = 0.85 // the rate between jumps holds: late over early at least this
 	bloatPresence = 0.2  // …at least this share beside a leak: bloat is a component
 	maxWatchHours = 14 * 24
 	steadyMinRise = 0.01 // a steady rise this share of the level is growth, however small
@@ -223,10 +225,20 @@ func judge(ev *evidence) judgement {
 			j.components = []Shape{Bloat, Fragmentation}
 		}
 		j.confidence = 0.5 + 0.5*math.Max(j.scores.Fragmentation, clamp01((decelUpper-ratio-2*ratioSE)/0.3))
-	case bloatGrows && jumpShare >= bloatShare:
+	case bloatGrows && jumpShare >= bloatShare && !(jumpShare < leakLeadShare && linear && cycles >= th.leakCycles && ev.rateHolds(ratio)):
 		// Jumps carry the growth and what is left between them looks
 		// steady: bloat, not a leak — bloat with fragmentation looks just
-		// like this until the slowdown shows.
+		// like this until the slowdown shows. But bloat means the jumps
+		// carry the growth: at the series' own scale (a test run, a batch
+		// job, over ten of its cycles or more), where the growth between
+		// the jumps carries most of the rise and holds its rate, stretch
+		// by stretch and from the first half to the second, the jumps do
+		// not carry it. It is judged as growth (below): a leak, its jumps
+		// named, where it multiplied memory — fragmentation slows as it
+		// grows — and too short to tell where it did not. Over hours a
+		// rate between jumps that holds is what the trap imitates (its
+		// small jumps, unresolved at a coarse step, fill in its slowing):
+		// there the jumps keep the lead.
 		j.shape = Bloat
 		j.components = []Shape{Bloat}
 		j.confidence = 0.5 + 0.5*j.scores.Bloat*0.8
@@ -260,6 +272,19 @@ func judge(ev *evidence) judgement {
 		j.confidence = 0.5 + 0.5*(j.confidence-0.5)
 	}
 	return j
+}
+
+// rateHolds reports whether the growth between the jumps keeps its rate:
+// the jump-free levels rise as fast in the second half as in the first
+// (ratio), and so do the stretches between the jumps, each fitted on its
+// own level (rateBetweenJumps), known to ±ratioPrecise. Growth between
+// the trap's jumps is fragmentation: it slows.
+func (ev *evidence) rateHolds(ratio float64) bool {
+	if !(ratio >= rateHoldLow && ratio <= linearHigh) {
+		return false
+	}
+	r, se, ok := ev.rateBetweenJumps()
+	return ok && r >= rateHoldLow && r <= linearHigh && se <= ratioPrecise
 }
 
 // undecidedFor is j made inconclusive for a reason, with hours to watch

@@ -249,3 +249,48 @@ func jumpsEarly(js []binJump, spans []span) bool {
 	}
 	return true
 }
+
+// betweenJumps cuts the spans at the jumps: the stretches between them
+// (a jump's own rise left out) of at least three bins.
+func (jf jumpsFound) betweenJumps(spans []span) []span {
+	var out []span
+	for _, s := range spans {
+		lo := s.lo
+		for _, j := range jf.list {
+			if j.end <= lo || j.start >= s.hi {
+				continue
+			}
+			if j.start+1-lo >= 3 {
+				out = append(out, span{lo, j.start + 1})
+			}
+			lo = max(lo, j.end)
+		}
+		if s.hi-lo >= 3 {
+			out = append(out, span{lo, s.hi})
+		}
+	}
+	return out
+}
+
+// rateBetweenJumps compares the rate the levels rise at between the
+// jumps in the second half of the lifetimes with the first: each stretch
+// between two jumps is fitted on its own level (one slope, an intercept
+// per stretch), so what the jumps are measured to be does not tilt it. A
+// leak with jumps keeps its rate from stretch to stretch; the growth
+// between the trap's jumps is fragmentation, and each stretch is flatter
+// than the one before. It returns the late rate over the early and that
+// ratio's standard error; ok is false without jumps or enough stretches.
+func (ev *evidence) rateBetweenJumps() (ratio, se float64, ok bool) {
+	if len(ev.jumps.list) == 0 {
+		return math.NaN(), math.Inf(1), false
+	}
+	g := ev.growth
+	early := fitLine(ev.lv.age, ev.lv.y, ev.jumps.betweenJumps(g.earlySpans))
+	late := fitLine(ev.lv.age, ev.lv.y, ev.jumps.betweenJumps(g.lateSpans))
+	if !early.ok || !late.ok || !(early.slope > 2*early.se) {
+		return math.NaN(), math.Inf(1), false
+	}
+	ratio = late.slope / early.slope
+	se = math.Sqrt(late.se*late.se+ratio*ratio*early.se*early.se) / early.slope
+	return ratio, se, true
+}
