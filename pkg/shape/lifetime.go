@@ -128,6 +128,13 @@ func findLifetimes(t []int64, v []float64, buf []float64) lifetimes {
 		}
 		return lt
 	}
+	if p := beatPeriod(t, v, med, sigma, lt.scale); p >= gcMinSteps*lt.step {
+		// A collector's sawtooth seen as a slow beat that rises at once
+		// and sinks slowly: its floor is what grows.
+		lt.gc = p
+		lt.segs = []segment{{0, n}}
+		return lt
+	}
 	drops = levelDrops(v, drops, med, sigma, lt.scale)
 	segs, short := splitLifetimes(v, drops, sigma, lt.scale, buf, false, true)
 	if short && !steadyClimbs(t, v, segs, buf) {
@@ -193,6 +200,72 @@ func medianStep(t []int64, buf []float64) float64 {
 		return float64(first)
 	}
 	return median(sampleInto(buf, n-1, func(i int) float64 { return float64(t[i+1] - t[i]) }))
+}
+
+// A collector's sawtooth (a slow climb, a sudden fall) sampled at a step a
+// little longer than a multiple of its period is seen a little later in
+// its cycle at every scrape: a slow beat of the same height, which its
+// falls show. At a step a little shorter the beat runs backwards: the
+// points sink slowly and rise at once, by the sawtooth's height, every
+// beat. Those rises are no jumps: what they add, the slow sinking between
+// them gives back, so together they add up to far more than the series
+// rises in all (beatGiveBack times or more), and they give it back slowly,
+// with few sharp falls. Bloat keeps what its jumps take, a leak in steps
+// rises by what its steps add, restarts fall as sharply as their warm-ups
+// rise, and a spike falls as sharply as it rose.
+const beatGiveBack = 1.5
+
+// beatPeriod is the period in ms of a backward beat in y, whose typical
+// step-to-step difference is med with robust spread sigma, and 0 when
+// there is none: at least minDropsForGC sudden rises (beyond med by four
+// times sigma and by dropShare of the level), each holding for two
+// points, that add up to beatGiveBack times the series' whole rise or
+// more, typically less than gcMaxPeriodMs apart, with sharp falls (by as
+// much beyond med) fewer than a quarter of them.
+func beatPeriod(t []int64, y []float64, med, sigma, level float64) float64 {
+	n := len(y)
+	if n < 20 {
+		return 0
+	}
+	thr := med + math.Max(4*sigma, dropShare*level)
+	fall := med - math.Max(4*sigma, dropShare*level)
+	var at []int
+	var sum float64
+	falls := 0
+	for i := 1; i < n; i++ {
+		if y[i]-y[i-1] <= fall && (i == 1 || y[i-1]-y[i-2] > fall) {
+			falls++
+		}
+		if y[i]-y[i-1] < thr || (i > 1 && y[i-1]-y[i-2] >= thr) {
+			continue // no rise, or the rest of one
+		}
+		top := i
+		for top+1 < n && y[top+1]-y[top] >= thr {
+			top++
+		}
+		rise := y[top] - y[i-1]
+		if top+2 >= n || math.Min(y[top+1], y[top+2])-y[i-1] < (1-spikeEnd)*rise {
+			continue // a spike, falling as sharply as it rose
+		}
+		sum += rise
+		at = append(at, i)
+	}
+	if len(at) < minDropsForGC || 4*falls > len(at) { // restarts fall as sharply as their warm-ups rise
+		return 0
+	}
+	q := max(1, n/10)
+	whole := meanOf(y, n-q, n) - meanOf(y, 0, q)
+	if sum < beatGiveBack*math.Max(whole, 0) {
+		return 0
+	}
+	gaps := make([]float64, 0, len(at)-1)
+	for k := 1; k < len(at); k++ {
+		gaps = append(gaps, float64(t[at[k]]-t[at[k-1]]))
+	}
+	if p := median(gaps); p < gcMaxPeriodMs {
+		return p
+	}
+	return 0
 }
 
 // findDrops returns the sharp falls of y: runs of consecutive differences
