@@ -483,6 +483,15 @@ func splitLifetimes(y []float64, drops []drop, sigma, level float64, buf []float
 		}
 		before := median(append(scratch[:0], y[max(start, d.from-wd):d.from+1]...))
 		after := median(append(scratch[:0], y[d.to:min(len(y), d.to+min(q, 3))]...))
+		if q < 5 {
+			// A lifetime of a few points climbs from after its restart's
+			// dip (dipEnd): from the dip its climb would look larger than
+			// the fall that ends it, and one restart missed there merges
+			// the lifetimes after it.
+			if lo := dipEnd(y, start, d.from, before); lo > start {
+				base = y[lo]
+			}
+		}
 		climb := before - base
 		// The fall matters (medians: 4 σ of a point) and takes the level
 		// back to where the lifetime began, or near. The first lifetime
@@ -525,7 +534,8 @@ func steadyClimbs(t []int64, y []float64, segs []segment, buf []float64) bool {
 		if s.hi-s.lo < 2 {
 			continue
 		}
-		rates = append(rates, (y[s.hi-1]-y[s.lo])/float64(t[s.hi-1]-t[s.lo]))
+		lo := dipEnd(y, s.lo, s.hi-1, y[s.hi-1])
+		rates = append(rates, (y[s.hi-1]-y[lo])/float64(t[s.hi-1]-t[lo]))
 	}
 	if len(rates) < 3 {
 		return false
@@ -533,6 +543,18 @@ func steadyClimbs(t []int64, y []float64, segs []segment, buf []float64) bool {
 	m := median(rates)
 	spread := madSigmaAround(rates, m) / m
 	return m > 0 && spread <= maxClimbSpread
+}
+
+// dipEnd is where the climb of the lifetime from point lo to point last,
+// which ends at level top, starts: lo, or the point after it when lo is
+// the restart's dip — the process down while scraped, one point at a
+// coarse step (medians of five skip it at a finer one) — which the next
+// point leaves by more than half the way to top, without passing it.
+func dipEnd(y []float64, lo, last int, top float64) int {
+	if last > lo+1 && y[lo+1] < top && y[lo+1]-y[lo] > (top-y[lo])/2 {
+		return lo + 1
+	}
+	return lo
 }
 
 // lifetimeBase is the level a lifetime starts from: the median of its
