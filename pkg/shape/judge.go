@@ -38,7 +38,7 @@ const (
 	linearHigh    = 1.5
 	ratioPrecise  = 0.15 // a ratio known to ±this (one standard error) can be judged
 	bloatShare    = 0.2  // jumps carry at least this share of the growth: bloat leads
-	leakLeadShare = 0.5  // …unless they carry less than this share, at the series' own scale, and the rate between them holds: a leak leads
+	leakLeadShare = 0.5  // …unless they carry less than this share at the series' own scale: the growth between them is judged
 	rateHoldLow   = 0.85 // the rate between jumps holds: late over early at least this
 	bloatPresence = 0.2  // …at least this share beside a leak: bloat is a component
 	maxWatchHours = 14 * 24
@@ -225,23 +225,33 @@ func judge(ev *evidence) judgement {
 			j.components = []Shape{Bloat, Fragmentation}
 		}
 		j.confidence = 0.5 + 0.5*math.Max(j.scores.Fragmentation, clamp01((decelUpper-ratio-2*ratioSE)/0.3))
-	case bloatGrows && jumpShare >= bloatShare && !(jumpShare < leakLeadShare && linear && cycles >= th.leakCycles && ev.rateHolds(ratio)):
+	case bloatGrows && jumpShare >= bloatShare && !(jumpShare < leakLeadShare && cycles >= th.leakCycles && ratio >= linearLow && ratio <= linearHigh):
 		// Jumps carry the growth and what is left between them looks
 		// steady: bloat, not a leak — bloat with fragmentation looks just
 		// like this until the slowdown shows. But bloat means the jumps
 		// carry the growth: at the series' own scale (a test run, a batch
 		// job, over ten of its cycles or more), where the growth between
-		// the jumps carries most of the rise and holds its rate, stretch
-		// by stretch and from the first half to the second, the jumps do
-		// not carry it. It is judged as growth (below): a leak, its jumps
-		// named, where it multiplied memory — fragmentation slows as it
-		// grows — and too short to tell where it did not. Over hours a
-		// rate between jumps that holds is what the trap imitates (its
-		// small jumps, unresolved at a coarse step, fill in its slowing):
-		// there the jumps keep the lead.
+		// the jumps carries most of the rise at a rate that neither
+		// clearly speeds up nor slows down, the jumps do not carry it,
+		// and a test run's own cycles sampled slower than they run make
+		// jumps of a few percent at one step and none at the next. It is
+		// judged as growth (below). Over hours a rate between jumps that
+		// holds is what the trap imitates (its small jumps, unresolved at
+		// a coarse step, fill in its slowing): there the jumps keep the
+		// lead.
 		j.shape = Bloat
 		j.components = []Shape{Bloat}
 		j.confidence = 0.5 + 0.5*j.scores.Bloat*0.8
+	case bloatGrows && jumpShare >= bloatShare && !(linear && ev.rateHolds(ratio)):
+		// At the series' own scale the growth between the jumps carries
+		// most of the rise. Where its rate holds, stretch by stretch
+		// (rateHolds) and from the first half to the second, it is a leak
+		// with its jumps named once it multiplied memory — fragmentation
+		// slows as it grows — and too short to tell before (below).
+		// Where that is not shown, neither the jumps nor a leak can be
+		// named yet: the trap at a test run's scale slows stretch by
+		// stretch.
+		return undecidedFor(j, slowingOrNot, watchForRatio(g.evidenceHours, ratioSE))
 	case linear && (g.watchedHours >= th.leakSpan || byCycles):
 		j.shape = Leak
 		j.components = []Shape{Leak}
