@@ -26,10 +26,14 @@ type segment struct{ lo, hi int }
 // garbage collector's period if it saws, and the process lifetimes between
 // restarts.
 type lifetimes struct {
-	scale float64   // the median level, bytes: levels are judged relative to it
-	step  float64   // median sampling step, ms
-	gc    float64   // GC period in ms, 0 when there is no sawtooth
-	segs  []segment // lifetimes as point ranges
+	scale float64 // the median level, bytes: levels are judged relative to it
+	step  float64 // median sampling step, ms
+	gc    float64 // GC period in ms, 0 when there is no sawtooth
+	// pointNoise is the spread of one point about its neighbours (from
+	// the differences of consecutive points), normalised by scale; 0 when
+	// unknown (pooled series).
+	pointNoise float64
+	segs       []segment // lifetimes as point ranges
 
 	// Where each lifetime stands in the window. A lifetime is partial when
 	// it began before the window (its age is unknown), running when it
@@ -117,6 +121,7 @@ func findLifetimes(t []int64, v []float64, buf []float64) lifetimes {
 		step:  medianStep(t, buf),
 	}
 	drops, med, sigma := findDrops(v, buf, lt.scale)
+	lt.pointNoise = sigma / math.Sqrt2 / lt.scale
 	lt.gc = gcPeriod(t, collections(v, drops))
 	if lt.gc > 0 {
 		lt.segs = []segment{{0, n}}
