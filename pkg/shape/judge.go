@@ -193,9 +193,11 @@ func judge(ev *evidence) judgement {
 
 	// Growth too small yet to matter, but steady (a straight line explains
 	// it and its rate is far beyond noise) is never healthy: it is a leak
-	// too young to see, or not.
+	// too young to see, or not. What the line explains is judged beyond
+	// the noise of the levels, which a coarser step raises: a rise as
+	// steady at every step.
 	j.steadyRise = rate * g.evidenceHours
-	steady := rate > 0 && residT >= 2*th.minT && g.line.r2() >= 0.8 && j.steadyRise >= steadyMinRise &&
+	steady := rate > 0 && residT >= 2*th.minT && g.line.r2Beyond(ev.steady.sigma) >= 0.8 && j.steadyRise >= steadyMinRise &&
 		!(ratio+2*ratioSE < linearLow) // a rate that clearly falls is not steady (NaN: not known to fall)
 	// At the series' own scale: the rate held over enough of the process'
 	// own cycles and multiplied memory — fragmentation slows as it grows.
