@@ -149,6 +149,13 @@ func warmup(lv *levels, reach float64, sc *warmScratch) float64 {
 		if math.IsNaN(prof[j]) || prof[j]-(icpt+slope*float64(j)) < -tol {
 			continue
 		}
+		if j+1 < p && !math.IsNaN(prof[j+1]) && prof[j+1]-(icpt+slope*float64(j+1)) < -tol {
+			// It meets the line where it stays on it: one bin that
+			// reaches it by its noise (more of it at a coarser step) and
+			// the next below is no end of a warm-up, and a curve that
+			// slows from its start would lose its head to one.
+			continue
+		}
 		// Without a restart in sight the window's start is not a process
 		// start: a warm-up there must climb from the first point on, and a
 		// level that sits still and then leaps is a jump — the shape, not

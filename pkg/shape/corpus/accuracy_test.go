@@ -29,9 +29,10 @@ const (
 	// targetCoarserUnstable is the share of cases whose shape may change
 	// between the finest step and 2×, 5×, 10× coarser that
 	// TestCoarserSteps holds the classifier to. The target is under 1 %;
-	// measured: 1.14 % (48 of 4,200 cases; 0.93 % between a right and a
+	// measured: 1.12 % (47 of 4,200 cases; 0.93 % between a right and a
 	// wrong answer), from 1.45 % (61; 1.14 %) before a level that sits
-	// still and leaps was told from a warm-up by a mean over half the way,
+	// still and leaps was told from a warm-up by a mean over half the way
+	// and a warm-up ended where the profile stays on the steady line,
 	// a collector's backward beat was taken for a sawtooth, a lifetime of
 	// a few points climbed from after its restart's dip, jumps that carry
 	// less than half of a test run's steady climb stopped leading, quiet
