@@ -115,7 +115,7 @@ func binWidth(t []int64, segs []segment, step, noise float64) float64 {
 		typical = max(spans[0], spans[len(spans)-1])
 	}
 	steps := float64(minStepsPerBin)
-	if typical < minBinsAtTwoSteps*minStepsPerBin*step || (typical < quietBinsAtTwoSteps*minStepsPerBin*step && noise > 0 && noise <= quietPointNoise) {
+	if typical < minBinsAtTwoSteps*minStepsPerBin*step || (typical < quietBinsAtTwoSteps*minStepsPerBin*step && noise > 0 && noise <= quietPointNoise && float64(t[len(t)-1]-t[0]) >= hourMs) {
 		// A lifetime of a few points (restarts every hour or two seen at a
 		// 10–20-minute step): bins of two steps would leave too few to
 		// measure its rate and how it changes with age, so each point is
@@ -134,10 +134,12 @@ const minBinsAtTwoSteps = 8
 // neighbours, so no cycle runs unseen between them — keeps a level per
 // point: a mean of two would only halve the points its jumps are placed
 // by, and at a coarse step (a 3-hour window at 2.5 minutes) jumps a finer
-// step finds a few bins apart merge into a straight climb.
+// step finds a few bins apart merge into a straight climb. Only over an
+// hour or more: a test run's own iterations sampled slower than they run
+// beat slowly, and consecutive points of a slow beat look quiet.
 const (
 	quietBinsAtTwoSteps = 40
-	quietPointNoise     = 0.01
+	quietPointNoise     = 0.015
 )
 
 // floorWindows are the spans, in ms, over which the floor under a
