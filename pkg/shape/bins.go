@@ -67,7 +67,7 @@ func (lv *levels) aged(k int) bool {
 // the level its collections come back to — and takes out a daily cycle.
 func binLevels(t []int64, v []float64, lt lifetimes, ws *workspace) levels {
 	n := len(t)
-	width := binWidth(t, lt.segs, lt.step)
+	width := binWidth(t, lt.segs, lt.step, lt.pointNoise)
 	level, scale := v, lt.scale
 	gcLift := 0.0
 	if lt.gc > 0 {
@@ -100,8 +100,10 @@ func binLevels(t []int64, v []float64, lt lifetimes, ws *workspace) levels {
 }
 
 // binWidth picks one bin width for all lifetimes, in ms: about 1 % of the
-// typical lifetime, and at least two scrape steps.
-func binWidth(t []int64, segs []segment, step float64) float64 {
+// typical lifetime, and at least two scrape steps — or one, for a
+// lifetime of a few points, or of a few dozen quiet ones (noise: the
+// spread of one point, normalised; 0 when unknown).
+func binWidth(t []int64, segs []segment, step, noise float64) float64 {
 	spans := make([]float64, 0, len(segs))
 	for _, s := range segs {
 		spans = append(spans, float64(t[s.hi-1]-t[s.lo]))
@@ -113,7 +115,7 @@ func binWidth(t []int64, segs []segment, step float64) float64 {
 		typical = max(spans[0], spans[len(spans)-1])
 	}
 	steps := float64(minStepsPerBin)
-	if typical < minBinsAtTwoSteps*minStepsPerBin*step {
+	if typical < minBinsAtTwoSteps*minStepsPerBin*step || (typical < quietBinsAtTwoSteps*minStepsPerBin*step && noise > 0 && noise <= quietPointNoise && float64(t[len(t)-1]-t[0]) >= hourMs) {
 		// A lifetime of a few points (restarts every hour or two seen at a
 		// 10–20-minute step): bins of two steps would leave too few to
 		// measure its rate and how it changes with age, so each point is
@@ -126,6 +128,19 @@ func binWidth(t []int64, segs []segment, step float64) float64 {
 // minBinsAtTwoSteps is the fewest bins a typical lifetime must keep for a
 // bin to span minStepsPerBin steps.
 const minBinsAtTwoSteps = 8
+
+// A lifetime of fewer than quietBinsAtTwoSteps bins of two steps whose
+// points are quiet — each within quietPointNoise of the level of its
+// neighbours, so no cycle runs unseen between them — keeps a level per
+// point: a mean of two would only halve the points its jumps are placed
+// by, and at a coarse step (a 3-hour window at 2.5 minutes) jumps a finer
+// step finds a few bins apart merge into a straight climb. Only over an
+// hour or more: a test run's own iterations sampled slower than they run
+// beat slowly, and consecutive points of a slow beat look quiet.
+const (
+	quietBinsAtTwoSteps = 40
+	quietPointNoise     = 0.015
+)
 
 // floorWindows are the spans, in ms, over which the floor under a
 // sawtooth is taken (1.5 periods) and then averaged (one period): each

@@ -13,6 +13,8 @@ type growthFit struct {
 	aged        []span // the same, with a lifetime of unknown age left empty
 	line        pooled // straight line over the steady parts
 	early, late pooled // straight lines over the first and second halves
+	// The halves' bins: the first and second half of each aged lifetime.
+	earlySpans, lateSpans []span
 
 	evidenceHours float64 // steady time summed over lifetimes
 	watchedHours  float64 // the same lifetimes watched from their first point (warm-up included)
@@ -137,6 +139,7 @@ func measureGrowth(lv *levels, st steadyParts, jf jumpsFound, sc *growthScratch)
 	icpt = icpt[len(g.spans):]
 	g.early = fitLineInto(icpt[:len(early):len(early)], lv.age, jf.flat, early)
 	g.late = fitLineInto(icpt[len(early):], lv.age, jf.flat, late)
+	g.earlySpans, g.lateSpans = early, late
 
 	// Lasting rise between jumps: the level at the end of each steady span
 	// against its start (a tenth of the span at each end), averaged with

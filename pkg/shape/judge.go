@@ -38,6 +38,8 @@ const (
 	linearHigh    = 1.5
 	ratioPrecise  = 0.15 // a ratio known to ±this (one standard error) can be judged
 	bloatShare    = 0.2  // jumps carry at least this share of the growth: bloat leads
+	leakLeadShare = 0.5  // …unless they carry less than this share at the series' own scale: the growth between them is judged
+	rateHoldLow   = 0.85 // the rate between jumps holds: late over early at least this
 	bloatPresence = 0.2  // …at least this share beside a leak: bloat is a component
 	maxWatchHours = 14 * 24
 	steadyMinRise = 0.01 // a steady rise this share of the level is growth, however small
@@ -191,9 +193,11 @@ func judge(ev *evidence) judgement {
 
 	// Growth too small yet to matter, but steady (a straight line explains
 	// it and its rate is far beyond noise) is never healthy: it is a leak
-	// too young to see, or not.
+	// too young to see, or not. What the line explains is judged beyond
+	// the noise of the levels, which a coarser step raises: a rise as
+	// steady at every step.
 	j.steadyRise = rate * g.evidenceHours
-	steady := rate > 0 && residT >= 2*th.minT && g.line.r2() >= 0.8 && j.steadyRise >= steadyMinRise &&
+	steady := rate > 0 && residT >= 2*th.minT && g.line.r2Beyond(ev.steady.sigma) >= 0.8 && j.steadyRise >= steadyMinRise &&
 		!(ratio+2*ratioSE < linearLow) // a rate that clearly falls is not steady (NaN: not known to fall)
 	// At the series' own scale: the rate held over enough of the process'
 	// own cycles and multiplied memory — fragmentation slows as it grows.
@@ -223,13 +227,33 @@ func judge(ev *evidence) judgement {
 			j.components = []Shape{Bloat, Fragmentation}
 		}
 		j.confidence = 0.5 + 0.5*math.Max(j.scores.Fragmentation, clamp01((decelUpper-ratio-2*ratioSE)/0.3))
-	case bloatGrows && jumpShare >= bloatShare:
+	case bloatGrows && jumpShare >= bloatShare && !(jumpShare < leakLeadShare && cycles >= th.leakCycles && ratio >= linearLow && ratio <= linearHigh):
 		// Jumps carry the growth and what is left between them looks
 		// steady: bloat, not a leak — bloat with fragmentation looks just
-		// like this until the slowdown shows.
+		// like this until the slowdown shows. But bloat means the jumps
+		// carry the growth: at the series' own scale (a test run, a batch
+		// job, over ten of its cycles or more), where the growth between
+		// the jumps carries most of the rise at a rate that neither
+		// clearly speeds up nor slows down, the jumps do not carry it,
+		// and a test run's own cycles sampled slower than they run make
+		// jumps of a few percent at one step and none at the next. It is
+		// judged as growth (below). Over hours a rate between jumps that
+		// holds is what the trap imitates (its small jumps, unresolved at
+		// a coarse step, fill in its slowing): there the jumps keep the
+		// lead.
 		j.shape = Bloat
 		j.components = []Shape{Bloat}
 		j.confidence = 0.5 + 0.5*j.scores.Bloat*0.8
+	case bloatGrows && jumpShare >= bloatShare && !(linear && ev.rateHolds(ratio)):
+		// At the series' own scale the growth between the jumps carries
+		// most of the rise. Where its rate holds, stretch by stretch
+		// (rateHolds) and from the first half to the second, it is a leak
+		// with its jumps named once it multiplied memory — fragmentation
+		// slows as it grows — and too short to tell before (below).
+		// Where that is not shown, neither the jumps nor a leak can be
+		// named yet: the trap at a test run's scale slows stretch by
+		// stretch.
+		return undecidedFor(j, slowingOrNot, watchForRatio(g.evidenceHours, ratioSE))
 	case linear && (g.watchedHours >= th.leakSpan || byCycles):
 		j.shape = Leak
 		j.components = []Shape{Leak}
@@ -260,6 +284,19 @@ func judge(ev *evidence) judgement {
 		j.confidence = 0.5 + 0.5*(j.confidence-0.5)
 	}
 	return j
+}
+
+// rateHolds reports whether the growth between the jumps keeps its rate:
+// the jump-free levels rise as fast in the second half as in the first
+// (ratio), and so do the stretches between the jumps, each fitted on its
+// own level (rateBetweenJumps), known to ±ratioPrecise. Growth between
+// the trap's jumps is fragmentation: it slows.
+func (ev *evidence) rateHolds(ratio float64) bool {
+	if !(ratio >= rateHoldLow && ratio <= linearHigh) {
+		return false
+	}
+	r, se, ok := ev.rateBetweenJumps()
+	return ok && r >= rateHoldLow && r <= linearHigh && se <= ratioPrecise
 }
 
 // undecidedFor is j made inconclusive for a reason, with hours to watch

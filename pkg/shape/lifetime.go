@@ -26,10 +26,14 @@ type segment struct{ lo, hi int }
 // garbage collector's period if it saws, and the process lifetimes between
 // restarts.
 type lifetimes struct {
-	scale float64   // the median level, bytes: levels are judged relative to it
-	step  float64   // median sampling step, ms
-	gc    float64   // GC period in ms, 0 when there is no sawtooth
-	segs  []segment // lifetimes as point ranges
+	scale float64 // the median level, bytes: levels are judged relative to it
+	step  float64 // median sampling step, ms
+	gc    float64 // GC period in ms, 0 when there is no sawtooth
+	// pointNoise is the spread of one point about its neighbours (from
+	// the differences of consecutive points), normalised by scale; 0 when
+	// unknown (pooled series).
+	pointNoise float64
+	segs       []segment // lifetimes as point ranges
 
 	// Where each lifetime stands in the window. A lifetime is partial when
 	// it began before the window (its age is unknown), running when it
@@ -117,6 +121,7 @@ func findLifetimes(t []int64, v []float64, buf []float64) lifetimes {
 		step:  medianStep(t, buf),
 	}
 	drops, med, sigma := findDrops(v, buf, lt.scale)
+	lt.pointNoise = sigma / math.Sqrt2 / lt.scale
 	lt.gc = gcPeriod(t, collections(v, drops))
 	if lt.gc > 0 {
 		lt.segs = []segment{{0, n}}
@@ -126,6 +131,13 @@ func findLifetimes(t []int64, v []float64, buf []float64) lifetimes {
 			// mean. Its apparent period is the step's, not the collector's.
 			lt.gc = 0
 		}
+		return lt
+	}
+	if p := beatPeriod(t, v, med, sigma, lt.scale); p >= gcMinSteps*lt.step {
+		// A collector's sawtooth seen as a slow beat that rises at once
+		// and sinks slowly: its floor is what grows.
+		lt.gc = p
+		lt.segs = []segment{{0, n}}
 		return lt
 	}
 	drops = levelDrops(v, drops, med, sigma, lt.scale)
@@ -193,6 +205,72 @@ func medianStep(t []int64, buf []float64) float64 {
 		return float64(first)
 	}
 	return median(sampleInto(buf, n-1, func(i int) float64 { return float64(t[i+1] - t[i]) }))
+}
+
+// A collector's sawtooth (a slow climb, a sudden fall) sampled at a step a
+// little longer than a multiple of its period is seen a little later in
+// its cycle at every scrape: a slow beat of the same height, which its
+// falls show. At a step a little shorter the beat runs backwards: the
+// points sink slowly and rise at once, by the sawtooth's height, every
+// beat. Those rises are no jumps: what they add, the slow sinking between
+// them gives back, so together they add up to far more than the series
+// rises in all (beatGiveBack times or more), and they give it back slowly,
+// with few sharp falls. Bloat keeps what its jumps take, a leak in steps
+// rises by what its steps add, restarts fall as sharply as their warm-ups
+// rise, and a spike falls as sharply as it rose.
+const beatGiveBack = 1.5
+
+// beatPeriod is the period in ms of a backward beat in y, whose typical
+// step-to-step difference is med with robust spread sigma, and 0 when
+// there is none: at least minDropsForGC sudden rises (beyond med by four
+// times sigma and by dropShare of the level), each holding for two
+// points, that add up to beatGiveBack times the series' whole rise or
+// more, typically less than gcMaxPeriodMs apart, with sharp falls (by as
+// much beyond med) fewer than a quarter of them.
+func beatPeriod(t []int64, y []float64, med, sigma, level float64) float64 {
+	n := len(y)
+	if n < 20 {
+		return 0
+	}
+	thr := med + math.Max(4*sigma, dropShare*level)
+	fall := med - math.Max(4*sigma, dropShare*level)
+	var at []int
+	var sum float64
+	falls := 0
+	for i := 1; i < n; i++ {
+		if y[i]-y[i-1] <= fall && (i == 1 || y[i-1]-y[i-2] > fall) {
+			falls++
+		}
+		if y[i]-y[i-1] < thr || (i > 1 && y[i-1]-y[i-2] >= thr) {
+			continue // no rise, or the rest of one
+		}
+		top := i
+		for top+1 < n && y[top+1]-y[top] >= thr {
+			top++
+		}
+		rise := y[top] - y[i-1]
+		if top+2 >= n || math.Min(y[top+1], y[top+2])-y[i-1] < (1-spikeEnd)*rise {
+			continue // a spike, falling as sharply as it rose
+		}
+		sum += rise
+		at = append(at, i)
+	}
+	if len(at) < minDropsForGC || 4*falls > len(at) { // restarts fall as sharply as their warm-ups rise
+		return 0
+	}
+	q := max(1, n/10)
+	whole := meanOf(y, n-q, n) - meanOf(y, 0, q)
+	if sum < beatGiveBack*math.Max(whole, 0) {
+		return 0
+	}
+	gaps := make([]float64, 0, len(at)-1)
+	for k := 1; k < len(at); k++ {
+		gaps = append(gaps, float64(t[at[k]]-t[at[k-1]]))
+	}
+	if p := median(gaps); p < gcMaxPeriodMs {
+		return p
+	}
+	return 0
 }
 
 // findDrops returns the sharp falls of y: runs of consecutive differences
@@ -410,6 +488,15 @@ func splitLifetimes(y []float64, drops []drop, sigma, level float64, buf []float
 		}
 		before := median(append(scratch[:0], y[max(start, d.from-wd):d.from+1]...))
 		after := median(append(scratch[:0], y[d.to:min(len(y), d.to+min(q, 3))]...))
+		if q < 5 {
+			// A lifetime of a few points climbs from after its restart's
+			// dip (dipEnd): from the dip its climb would look larger than
+			// the fall that ends it, and one restart missed there merges
+			// the lifetimes after it.
+			if lo := dipEnd(y, start, d.from, before); lo > start {
+				base = y[lo]
+			}
+		}
 		climb := before - base
 		// The fall matters (medians: 4 σ of a point) and takes the level
 		// back to where the lifetime began, or near. The first lifetime
@@ -452,7 +539,8 @@ func steadyClimbs(t []int64, y []float64, segs []segment, buf []float64) bool {
 		if s.hi-s.lo < 2 {
 			continue
 		}
-		rates = append(rates, (y[s.hi-1]-y[s.lo])/float64(t[s.hi-1]-t[s.lo]))
+		lo := dipEnd(y, s.lo, s.hi-1, y[s.hi-1])
+		rates = append(rates, (y[s.hi-1]-y[lo])/float64(t[s.hi-1]-t[lo]))
 	}
 	if len(rates) < 3 {
 		return false
@@ -460,6 +548,18 @@ func steadyClimbs(t []int64, y []float64, segs []segment, buf []float64) bool {
 	m := median(rates)
 	spread := madSigmaAround(rates, m) / m
 	return m > 0 && spread <= maxClimbSpread
+}
+
+// dipEnd is where the climb of the lifetime from point lo to point last,
+// which ends at level top, starts: lo, or the point after it when lo is
+// the restart's dip — the process down while scraped, one point at a
+// coarse step (medians of five skip it at a finer one) — which the next
+// point leaves by more than half the way to top, without passing it.
+func dipEnd(y []float64, lo, last int, top float64) int {
+	if last > lo+1 && y[lo+1] < top && y[lo+1]-y[lo] > (top-y[lo])/2 {
+		return lo + 1
+	}
+	return lo
 }
 
 // lifetimeBase is the level a lifetime starts from: the median of its

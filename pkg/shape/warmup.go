@@ -149,6 +149,13 @@ func warmup(lv *levels, reach float64, sc *warmScratch) float64 {
 		if math.IsNaN(prof[j]) || prof[j]-(icpt+slope*float64(j)) < -tol {
 			continue
 		}
+		if j+1 < p && !math.IsNaN(prof[j+1]) && prof[j+1]-(icpt+slope*float64(j+1)) < -tol {
+			// It meets the line where it stays on it: one bin that
+			// reaches it by its noise (more of it at a coarser step) and
+			// the next below is no end of a warm-up, and a curve that
+			// slows from its start would lose its head to one.
+			continue
+		}
 		// Without a restart in sight the window's start is not a process
 		// start: a warm-up there must climb from the first point on, and a
 		// level that sits still and then leaps is a jump — the shape, not
@@ -158,8 +165,7 @@ func warmup(lv *levels, reach float64, sc *warmScratch) float64 {
 		// the noise of the two bins compared (3 sp, two standard errors
 		// of their difference): without that allowance a noisier view (a
 		// coarser step) would see a climb sit still as often as not.
-		third := lag + (j-lag)/3
-		if !lv.startsSeen && j-lag >= 3 && (math.IsNaN(prof[third]) || prof[third]-(icpt+slope*float64(third))+3*sp <= 0.85*deficit) {
+		if !lv.startsSeen && j-lag >= 3 && sitsStill(prof, lag, j, icpt, slope, deficit, sp) {
 			return 0
 		}
 		return pooledWarmup(lv, prof, j, len(use), sp, width) * width
@@ -168,6 +174,32 @@ func warmup(lv *levels, reach float64, sc *warmScratch) float64 {
 		return j * width
 	}
 	return 0 // still far below the steady line: not a warm-up but a shape of its own
+}
+
+// sitsStill reports whether the profile, over the first half of the way
+// from bin lag to bin j where it meets the steady line (icpt, slope), has
+// on average climbed by less than 15 % of the deficit it started from,
+// beyond three standard errors of that mean (sp: the noise of one bin). A
+// mean over half the way, not one bin a third of the way, so that a
+// noisier view of the same memory (a coarser step, a collector's sawtooth
+// sampled slower than it runs) tells a level that sits still and leaps
+// as surely as a finer one, and its noise does not make the leap a
+// warm-up. A warm-up climbs from its start: an exponential approach has
+// on average climbed by 40 % of the way over its first half, a straight
+// one by 22 %.
+func sitsStill(prof []float64, lag, j int, icpt, slope, deficit, sp float64) bool {
+	var sum float64
+	n := 0
+	for q := lag; q <= lag+(j-lag)/2; q++ {
+		if !math.IsNaN(prof[q]) {
+			sum += prof[q] - (icpt + slope*float64(q))
+			n++
+		}
+	}
+	if n == 0 {
+		return true
+	}
+	return sum/float64(n)+3*sp/math.Sqrt(float64(n)) <= 0.85*deficit
 }
 
 // Pooled lifetimes of a workload (many pods, each a few hours) warm up for
