@@ -216,13 +216,15 @@ func judge(ev *evidence) judgement {
 		j.components = []Shape{Bloat}
 		j.confidence = 0.5 + 0.5*j.scores.Bloat
 	case decel:
-		// Jumps that carry a fifth of the growth lead, whatever their share
-		// beyond that: the split between jumps and curve moves with the
-		// step (a coarse step blurs small jumps into the curve), the
-		// presence of both does not.
+		// Jumps that persist beside a slowing curve lead, whatever their
+		// share: the split between jumps and curve moves with the step (a
+		// coarse step blurs small jumps into the curve), the presence of
+		// both does not. At a test run's own scale, where its iterations
+		// sampled slower than they run make jumps at one step and none at
+		// the next, they lead when they carry a fifth of the growth.
 		j.shape = Fragmentation
 		j.components = []Shape{Fragmentation}
-		if bloatGrows && jumpShare >= bloatShare {
+		if bloatGrows && (jumpShare >= bloatShare || cycles < th.leakCycles) {
 			j.shape = Bloat
 			j.components = []Shape{Bloat, Fragmentation}
 		}

@@ -59,7 +59,7 @@ func takeJumps(lv *levels, st steadyParts, minRise float64, ws *workspace) jumps
 	// iteration, per batch), not bloat: they go back into the growth —
 	// with the steps the detector missed among them.
 	if len(st.spans) == 1 && len(jf.list) >= 2 {
-		if steps := withMissedSteps(jf.list); regularSteps(steps, st.spans[0], lv.y) {
+		if steps := withMissedSteps(jf.list, st.spans[0]); regularSteps(steps, st.spans[0], lv.y) {
 			jf.steps = len(steps)
 			jf.list = nil
 			copy(jf.flat, lv.y)
@@ -114,7 +114,7 @@ const (
 // put in are checked with the rest by regularSteps, on the levels: where
 // the level does not step there, they are not equal and the jumps are no
 // steps.
-func withMissedSteps(js []binJump) []binJump {
+func withMissedSteps(js []binJump, s span) []binJump {
 	gaps := make([]float64, 0, len(js)-1)
 	for k := 1; k < len(js); k++ {
 		gaps = append(gaps, float64(js[k].end-js[k-1].end))
@@ -124,17 +124,30 @@ func withMissedSteps(js []binJump) []binJump {
 		return js
 	}
 	out := make([]binJump, 0, 2*len(js))
+	put := func(at int) {
+		if at-1 >= s.lo && at < s.hi {
+			out = append(out, binJump{start: at - 1, end: at})
+		}
+	}
+	// …and before the first and after the last, where the span leaves
+	// room for another interval and a half.
+	for q := int((float64(js[0].end-s.lo) - g/2) / g); q >= 1; q-- {
+		put(js[0].end - int(math.Round(float64(q)*g)))
+	}
 	for k, j := range js {
 		if k > 0 {
 			prev := js[k-1]
 			if n := int(math.Round(gaps[k-1] / g)); n >= 2 {
 				for q := 1; q < n; q++ {
-					at := prev.end + int(math.Round(float64(q)*gaps[k-1]/float64(n)))
-					out = append(out, binJump{start: at - 1, end: at})
+					put(prev.end + int(math.Round(float64(q)*gaps[k-1]/float64(n))))
 				}
 			}
 		}
 		out = append(out, j)
+	}
+	last := js[len(js)-1].end
+	for q := 1; float64(s.hi-1-last)-float64(q)*g >= g/2; q++ {
+		put(last + int(math.Round(float64(q)*g)))
 	}
 	return out
 }
