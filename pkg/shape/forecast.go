@@ -184,19 +184,21 @@ type limitNote struct{ oomRestarts bool }
 // and the time to the limit, judged against the restarts.
 func (ev *evidence) forecast(j judgement, v *Verdict) limitNote {
 	var main []Fit
+	var fitted pooled   // the curve main draws
+	var fitSpans []span // the spans it was fitted over
 	switch j.shape {
 	case Leak:
-		main = ev.curveFits(ev.growth.line)
+		main, fitted, fitSpans = ev.curveFits(ev.growth.line), ev.growth.line, ev.growth.spans
 	case Fragmentation, Bloat:
 		if ev.jumps.list != nil {
 			v.Fits = append(v.Fits, ev.stepFits()...)
 		}
 		if j.shape == Fragmentation || contains(j.components, Fragmentation) {
-			main = ev.curveFits(j.curve)
+			main, fitted, fitSpans = ev.curveFits(j.curve), j.curve, ev.growth.aged
 		}
 	case Inconclusive:
 		if ev.growth.line.ok && ev.growth.line.slope > 0 {
-			main = ev.curveFits(ev.growth.line)
+			main, fitted, fitSpans = ev.curveFits(ev.growth.line), ev.growth.line, ev.growth.spans
 		}
 	}
 	if len(v.Fits) == 0 && len(main) > 0 {
@@ -211,9 +213,12 @@ func (ev *evidence) forecast(j judgement, v *Verdict) limitNote {
 	end := ev.t[ev.life.segs[cur].hi-1]
 	level := ev.lv.y[ev.lv.life[cur].hi-1] * ev.life.scale
 	rate := 0.0
+	var band Band
+	hasBand := false
 	if last, ok := currentFit(main, cur, ev.life.segs[cur], ev.t, level); ok {
 		level, rate = last.At(last.End), last.slopeAt(last.End)
 		end = last.End
+		band, hasBand = fitted.band(ev.lv.age, ev.jumps.flat, ev.lv.y, fitSpans, ev.spanIndex(cur), last, ev.life.scale)
 		if j.shape == Fragmentation || j.shape == Bloat && contains(j.components, Fragmentation) {
 			v.HasTimeToLimit, v.TimeToLimit = curveToLimit(last, limit)
 		}
@@ -242,10 +247,41 @@ func (ev *evidence) forecast(j judgement, v *Verdict) limitNote {
 			horizon = math.Min(horizon, float64(v.TypicalLifetime/time.Millisecond)-age)
 		}
 		if horizon > 0 {
-			v.Fits = append(v.Fits, Fit{Model: Forecast, Start: end, End: end + int64(horizon), Origin: end, A: level, B: rate, Lifetime: cur})
+			fc := Fit{Model: Forecast, Start: end, End: end + int64(horizon), Origin: end, A: level, B: rate, Lifetime: cur}
+			if hasBand {
+				fc.Band = band
+				if j.shape == Leak && v.HasTimeToLimit && v.TimeToLimit > 0 {
+					// The time to limit follows this line: its range is
+					// where the band's edges meet the limit.
+					if r, ok := limitRange(fc, limit); ok {
+						r.Soonest = min(r.Soonest, v.TimeToLimit)
+						if !r.Open {
+							r.Latest = max(r.Latest, v.TimeToLimit)
+						}
+						v.TimeToLimitRange = &r
+					}
+				}
+			}
+			v.Fits = append(v.Fits, fc)
 		}
 	}
 	return note
+}
+
+// spanIndex is the index among the growth fit's spans of lifetime li's
+// steady span (curveFits counts them the same way), or -1 when it has
+// none long enough to fit.
+func (ev *evidence) spanIndex(li int) int {
+	if li < 0 || li >= len(ev.steady.spans) || ev.steady.spans[li].bins() < 3 {
+		return -1
+	}
+	k := 0
+	for _, s := range ev.steady.spans[:li] {
+		if s.bins() >= 3 {
+			k++
+		}
+	}
+	return k
 }
 
 // currentFit is the fit the forecast starts from: the last of main, drawn
