@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"gonum.org/v1/gonum/stat/distuv"
+
+	"github.com/memshape/memory-datasource/pkg/units"
 )
 
 // Band is how sure a forecast is: its standard error at t (age = t −
@@ -308,4 +310,29 @@ type LimitRange struct {
 	Soonest time.Duration `json:"soonest"`
 	Latest  time.Duration `json:"latest,omitempty"`
 	Open    bool          `json:"open,omitempty"`
+}
+
+// String is the range as the words give it after a time to limit:
+// "24–45 h", "up to 3 h" (the band reaches the limit now), "24 h to over
+// a year" (Open); "" for nil.
+func (r *LimitRange) String() string {
+	switch {
+	case r == nil:
+		return ""
+	case r.Open && r.Soonest <= 0:
+		return "now to over a year"
+	case r.Open:
+		return units.FormatDuration(r.Soonest) + " to over a year"
+	case r.Soonest <= 0:
+		return "up to " + units.FormatDuration(r.Latest)
+	}
+	return units.FormatDurationRange(r.Soonest, r.Latest)
+}
+
+// paren is String in brackets after a space, "" for nil.
+func (r *LimitRange) paren() string {
+	if s := r.String(); s != "" {
+		return " (" + s + ")"
+	}
+	return ""
 }

@@ -3,8 +3,11 @@ package shape
 import (
 	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/memshape/memory-datasource/pkg/units"
 )
 
 // bandTrial draws a leak of known rate with noise — white (phi 0) or
@@ -17,10 +20,10 @@ func bandTrial(seed uint64, phi float64) (endIn, midIn, narrowIn, used bool, v V
 	const (
 		step  = 5 * time.Minute
 		span  = 3 * 24 * time.Hour
-		start = 1 << 30             // 1 GiB
-		rate  = 10 << 20            // 10 MiB per hour
-		sd    = 24 << 20            // 24 MiB of noise
-		limit = float64(4 << 30)    // 4 GiB
+		start = 1 << 30              // 1 GiB
+		rate  = 10 << 20             // 10 MiB per hour
+		sd    = 24 << 20             // 24 MiB of noise
+		limit = float64(4 << 30)     // 4 GiB
 		epoch = int64(1767571200000) // 2026-01-05T00:00:00Z
 	)
 	r := rand.New(rand.NewPCG(seed, 0xBA4D))
@@ -150,4 +153,33 @@ func TestLimitRange(t *testing.T) {
 	if _, ok := limitRange(f, limit); ok {
 		t.Error("a forecast without a band has a range")
 	}
+}
+
+// The range reads as the words give it, and the sentence carries it
+// after the time to limit.
+func TestLimitRangeWords(t *testing.T) {
+	h := time.Hour
+	for _, tt := range []struct {
+		r    *LimitRange
+		want string
+	}{
+		{nil, ""},
+		{&LimitRange{Soonest: 24 * h, Latest: 45 * h}, "24–45 h"},
+		{&LimitRange{Soonest: 0, Latest: 3 * h}, "up to 3 h"},
+		{&LimitRange{Soonest: 30 * h, Open: true}, "30 h to over a year"},
+		{&LimitRange{Open: true}, "now to over a year"},
+	} {
+		if got := tt.r.String(); got != tt.want {
+			t.Errorf("%+v: got %q, want %q", tt.r, got, tt.want)
+		}
+	}
+	_, _, _, _, v := bandTrial(1, 0)
+	if v.TimeToLimitRange == nil {
+		t.Fatalf("a leak toward a limit has no range: %s", v.Explanation)
+	}
+	want := "limit in ~" + units.FormatDuration(v.TimeToLimit) + " (" + v.TimeToLimitRange.String() + ")"
+	if !strings.Contains(v.Explanation, want) {
+		t.Errorf("explanation %q lacks %q", v.Explanation, want)
+	}
+	t.Log(v.Explanation)
 }
