@@ -12,21 +12,25 @@ import (
 // Band is how sure a forecast is: its standard error at t (age = t −
 // Origin, ms) is
 //
-//	SE(t) = √(Level² + (age + Lead)²·Rate²)   bytes
+//	SE(t) = √(Level² + (age + Lead)²·Rate² + age²·Drift²)   bytes
 //
 // and the band drawn around it, Fit.Bounds, is ±Z·SE: a 95 % band for
 // where the fitted curve — the memory's trend, not each sample — runs.
 // Level is the error of the level the current lifetime's fit sits at (its
 // mean), Rate the error of the rate, Lead how far the forecast's start
 // lies past the point the fit pivots on (the lifetime's mean age, in the
-// rate's terms). The errors come from the fit's residuals, widened for
+// rate's terms), and Drift an error of the rate that does not pivot
+// there: how far other readings of the data (another time constant of a
+// slowing curve) put the rate where the forecast starts. The errors come
+// from the fit's residuals, widened for
 // their autocorrelation: memory that wanders holds fewer independent
 // points than it has samples (n_eff = n·(1 − r1)/(1 + r1)), and Z is
 // Student's t for those.
 type Band struct {
-	Level float64 `json:"level"` // bytes
-	Rate  float64 `json:"rate"`  // bytes per ms
-	Lead  float64 `json:"lead"`  // ms
+	Level float64 `json:"level"`           // bytes
+	Rate  float64 `json:"rate"`            // bytes per ms
+	Lead  float64 `json:"lead"`            // ms
+	Drift float64 `json:"drift,omitempty"` // bytes per ms
 	Z     float64 `json:"z"`
 	// R1 is the lag-1 autocorrelation of the residuals the errors were
 	// widened for (0 when they alternate more than chance).
@@ -47,8 +51,8 @@ func (b Band) SE(age float64) float64 {
 	if !(b.Z > 0) {
 		return math.NaN()
 	}
-	d := (age + b.Lead) * b.Rate
-	return math.Sqrt(b.Level*b.Level + d*d)
+	d, e := (age+b.Lead)*b.Rate, age*b.Drift
+	return math.Sqrt(b.Level*b.Level + d*d + e*e)
 }
 
 // Bounds are the band's edges at t: the fit at t ± Z·SE. ok is false
@@ -125,33 +129,89 @@ func (p pooled) errors(x, y []float64, spans []span) (fitErrors, bool) {
 	return e, !math.IsNaN(e.z) && !math.IsInf(e.z, 0)
 }
 
-// jumpsShift is how much the slope of p's curve changes when it is fitted
-// to raw (the jumps left in) instead of y over the same spans; 0 when the
-// two are the same there.
-func (p pooled) jumpsShift(x, y, raw []float64, spans []span) float64 {
-	same := true
-	for _, s := range spans {
-		for i := s.lo; i < s.hi && same; i++ {
-			same = y[i] == raw[i]
-		}
+// tauCandidates are the time constants tried around p's: 41 from a
+// quarter to four times it, evenly on a log scale.
+func (p pooled) tauCandidates() []float64 {
+	const steps = 41
+	out := make([]float64, steps)
+	for i := range out {
+		out[i] = p.tau * math.Pow(16, float64(i)/(steps-1)-0.5)
 	}
-	if same {
-		return 0
+	return out
+}
+
+// refineTau is p refitted to y over spans with the time constant of
+// tauCandidates that leaves the least residual sum of squares; p itself
+// when none fits better.
+func (p pooled) refineTau(x, y []float64, spans []span) pooled {
+	if !(p.tau > 0) {
+		return p
 	}
-	gx := p.gx
-	if gx == nil {
-		gx = make([]float64, len(x))
+	best := p
+	for _, tau := range p.tauCandidates() {
+		c := pooled{model: p.model, tau: tau}
+		gx := make([]float64, len(x))
 		for _, s := range spans {
-			for i := s.lo; i < s.hi; i++ {
-				gx[i] = p.gAt(x, i)
+			for j := s.lo; j < s.hi; j++ {
+				gx[j] = c.g(x[j])
 			}
 		}
+		q := fitPooledGInto(make([]float64, len(spans)), gx, y, spans)
+		if q.ok && q.slope > 0 && q.rss < best.rss {
+			q.model, q.tau, q.gx = p.model, tau, gx
+			best = q
+		}
 	}
-	q := fitPooledGInto(make([]float64, len(spans)), gx, raw, spans)
-	if !q.ok {
-		return 0
+	return best
+}
+
+// tauSpread is how far the level and rate (per hour) at ageEnd of the
+// curve fitted with any time constant the data do not reject lie from
+// those of the forecast's start `from` (normalised levels). A time
+// constant is not rejected when its residual sum of squares is within
+// χ²₁(95 %) residual variances (s2, widened) of the best of
+// tauCandidates. The curve is fitted to y over pieces;
+// kk is the piece the forecast starts from (< 0: none, no spread).
+func (p pooled) tauSpread(x, y []float64, pieces []span, kk int, ageEnd float64, from Fit, scale, s2 float64) (dl, dr float64) {
+	if kk < 0 || !(p.tau > 0) || !(s2 > 0) || scale == 0 {
+		return 0, 0
 	}
-	return q.slope - p.slope
+	level0 := from.At(from.End) / scale
+	rate0 := from.slopeAt(from.End) * 3.6e6 / scale
+	type cand struct{ rss, level, rate float64 }
+	taus := p.tauCandidates()
+	cands := make([]cand, 0, len(taus))
+	gx := make([]float64, len(x))
+	best := math.Inf(1)
+	for _, tau := range taus {
+		c := pooled{model: p.model, tau: tau}
+		for _, s := range pieces {
+			for j := s.lo; j < s.hi; j++ {
+				gx[j] = c.g(x[j])
+			}
+		}
+		q := fitPooledGInto(make([]float64, len(pieces)), gx, y, pieces)
+		if !q.ok || math.IsNaN(q.icpt[kk]) {
+			continue
+		}
+		c.slope = q.slope
+		var dg float64
+		if p.model == Logarithmic {
+			dg = 1 / (c.tau + ageEnd)
+		} else {
+			dg = math.Exp(-ageEnd/c.tau) / c.tau
+		}
+		cands = append(cands, cand{q.rss, q.icpt[kk] + q.slope*c.g(ageEnd), q.slope * dg})
+		best = math.Min(best, q.rss)
+	}
+	const chi2 = 3.84 // χ²₁ at 95 %
+	for _, c := range cands {
+		if c.rss <= best+chi2*s2 {
+			dl = math.Max(dl, math.Abs(c.level-level0))
+			dr = math.Max(dr, math.Abs(c.rate-rate0))
+		}
+	}
+	return dl, dr
 }
 
 // gAt is the fit's curve at bin i of x: x itself for a line, else the
@@ -166,25 +226,81 @@ func (p pooled) gAt(x []float64, i int) float64 {
 	return p.g(x[i])
 }
 
-// band is the forecast's Band from the pooled fit p of y (the levels,
-// jumps taken out) over spans (the spans it was fitted over, indexed as
-// its intercepts), for a forecast that starts at the end of fit `from`,
-// drawn over the span k of the current lifetime (k < 0: the current
-// lifetime took no part, and the forecast's level is one level, not a
-// fitted mean). raw are the levels with the jumps left in; scale turns
-// levels into bytes.
+// band is the forecast's Band for the pooled fit p (of flat, the levels
+// with the jumps taken out, over spans, indexed as its intercepts), for a
+// forecast that starts at the end of fit `from`, drawn over the span k of
+// the current lifetime (k < 0: the current lifetime took no part, and the
+// forecast's level is one level, not a fitted mean). raw are the levels
+// with the jumps left in, cuts the bins where each jump's new level
+// begins; scale turns levels into bytes.
 //
-// Jumps taken out are a judgement the residuals cannot see: a rise of
-// noise read as a jump takes its share of the trend with it, and a real
-// jump may come again. So where the fit had jumps taken out, the rate's
-// error includes how far the same curve fitted with the jumps left in
-// differs: the band spans both readings.
-func (p pooled) band(x, y, raw []float64, spans []span, k int, from Fit, scale float64) (Band, bool) {
-	e, ok := p.errors(x, y, spans)
-	if !ok {
+// Jumps taken out are a judgement the residuals of p cannot see: a rise
+// of noise read as a jump takes its share of the trend with it. What the
+// band makes of them depends on what they are to the forecast:
+//
+//   - jumpsGrow (a leak's line): the jumps are growth the straight line
+//     leaves out — a leak's growth counts them, and more may come. The
+//     rate's error includes how far the line fitted with the jumps left
+//     in lies from p's: the band spans both readings.
+//   - else (a slowing curve beside bloat's jumps): the jumps are their own
+//     shape. The errors are those of the same curve fitted to raw with
+//     every span cut at its jumps (each piece its own level: the jumps'
+//     sizes fitted with the curve, not measured from a few levels either
+//     side), and the rate's error includes how far that fit's rate lies
+//     from p's.
+//
+// A slowing curve's time constant was picked from a coarse grid: the band
+// is that of the curve refitted with the best time constant of a fine one
+// (refineTau), widened to hold the forecasts of every time constant the
+// data do not reject (tauSpread) — the drawn forecast's among them.
+func (p pooled) band(x, flat, raw []float64, spans []span, cuts []int, jumpsGrow bool, k int, from Fit, scale float64) (Band, bool) {
+	if p.model == Logarithmic || p.model == Saturating {
+		p = p.refineTau(x, flat, spans)
+	}
+	pieces := make([]span, 0, len(spans)+len(cuts))
+	kk := -1 // the piece the forecast starts from: the last of span k
+	for i, s := range spans {
+		if i >= len(p.icpt) || math.IsNaN(p.icpt[i]) || s.bins() <= 0 {
+			pieces = append(pieces, span{s.lo, s.lo}) // took no part
+			continue
+		}
+		lo := s.lo
+		for _, c := range cuts {
+			if c > lo && c < s.hi && !jumpsGrow {
+				pieces = append(pieces, span{lo, c})
+				lo = c
+			}
+		}
+		pieces = append(pieces, span{lo, s.hi})
+		if i == k {
+			kk = len(pieces) - 1
+		}
+	}
+	gx := p.gx
+	if gx == nil {
+		gx = make([]float64, len(x))
+		for _, s := range pieces {
+			for i := s.lo; i < s.hi; i++ {
+				gx[i] = p.gAt(x, i)
+			}
+		}
+	}
+	q := fitPooledGInto(make([]float64, len(pieces)), gx, raw, pieces)
+	q.model, q.tau, q.gx = p.model, p.tau, gx
+	var e fitErrors
+	var ok bool
+	if jumpsGrow {
+		// p's own residuals: with the jumps left in, they would be the
+		// jumps.
+		e, ok = p.errors(x, flat, spans)
+		q.icpt = p.icpt
+	} else {
+		e, ok = q.errors(x, raw, pieces)
+	}
+	if !ok || !q.ok {
 		return Band{}, false
 	}
-	if d := p.jumpsShift(x, y, raw, spans); d != 0 {
+	if d := q.slope - p.slope; d != 0 {
 		e.slope2 += d * d
 	}
 	// The curve's slope (per hour of age) where the forecast starts: the
@@ -201,11 +317,11 @@ func (p pooled) band(x, y, raw []float64, spans []span, k int, from Fit, scale f
 	}
 	level2 := e.s2 // one level, when the lifetime took no part
 	lead := 0.0
-	if k >= 0 && k < len(spans) && spans[k].bins() > 0 && k < len(p.icpt) && !math.IsNaN(p.icpt[k]) {
-		s := spans[k]
+	if kk >= 0 && pieces[kk].bins() > 0 && !math.IsNaN(q.icpt[kk]) {
+		s := pieces[kk]
 		var sum float64
 		for i := s.lo; i < s.hi; i++ {
-			sum += p.gAt(x, i)
+			sum += gx[i]
 		}
 		gMean := sum / float64(s.bins())
 		level2 = e.s2 / float64(s.bins())
@@ -219,9 +335,20 @@ func (p pooled) band(x, y, raw []float64, spans []span, k int, from Fit, scale f
 			level2 += (gEnd - gMean) * (gEnd - gMean) * e.slope2
 		}
 	}
+	rate2 := e.slope2 * dg * dg // per hour, squared
+	drift := 0.0                // per hour
+	if p.model == Logarithmic || p.model == Saturating {
+		// The time constant was picked from a coarse grid, and the data
+		// pin it down only so far: the band holds the forecasts of every
+		// time constant the data do not reject.
+		dl, dr := p.tauSpread(x, raw, pieces, kk, ageEnd, from, scale, e.s2)
+		level2 += dl * dl
+		drift = dr
+	}
 	b := Band{
 		Level: math.Sqrt(level2) * scale,
-		Rate:  math.Sqrt(e.slope2) * dg * scale / 3.6e6,
+		Rate:  math.Sqrt(rate2) * scale / 3.6e6,
+		Drift: drift * scale / 3.6e6,
 		Lead:  lead * 3.6e6,
 		Z:     e.z,
 		R1:    e.r1,
@@ -242,14 +369,15 @@ func limitRange(f Fit, limit float64) (r LimitRange, ok bool) {
 		return LimitRange{}, false
 	}
 	// The forecast at h ms past Start is c0 + B·h with c0 = A + B·a0, and
-	// its SE² is L² + (a0 + Lead + h)²·R², a0 = Start − Origin. An edge
-	// meets the limit where (limit − c0 − B·h)² = Z²·SE²: a quadratic in
-	// h; the upper edge where limit − c0 − B·h ≥ 0, the lower where ≤ 0.
+	// its SE² is L² + (a0 + Lead + h)²·R² + (a0 + h)²·D², a0 = Start −
+	// Origin. An edge meets the limit where (limit − c0 − B·h)² = Z²·SE²:
+	// a quadratic in h; the upper edge where limit − c0 − B·h ≥ 0, the
+	// lower where ≤ 0.
 	a0 := float64(f.Start - f.Origin)
 	c := limit - (f.A + f.B*a0)
-	zr, zl, d := b.Z*b.Rate, b.Z*b.Level, a0+b.Lead
-	if c > math.Sqrt(zl*zl+d*d*zr*zr) { // else the upper edge is at the limit already
-		h, ok := edgeCrossing(f.B, c, zr, zl, d, true)
+	e := edge{B: f.B, c: c, zr: b.Z * b.Rate, zd: b.Z * b.Drift, zl: b.Z * b.Level, d: a0 + b.Lead, a0: a0}
+	if c > b.Z*b.SE(a0) { // else the upper edge is at the limit already
+		h, ok := e.crossing(true)
 		if !ok {
 			return LimitRange{}, false
 		}
@@ -258,7 +386,7 @@ func limitRange(f Fit, limit float64) (r LimitRange, ok bool) {
 	if c <= 0 {
 		return r, true // the forecast itself is at the limit
 	}
-	if h, ok := edgeCrossing(f.B, c, zr, zl, d, false); ok && h <= float64(maxLimitHorizon/time.Millisecond) {
+	if h, ok := e.crossing(false); ok && h <= float64(maxLimitHorizon/time.Millisecond) {
 		r.Latest = msDuration(h)
 	} else {
 		r.Open = true
@@ -266,12 +394,17 @@ func limitRange(f Fit, limit float64) (r LimitRange, ok bool) {
 	return r, true
 }
 
-// edgeCrossing solves (c − B·h)² = zl² + (d + h)²·zr² for the smallest h ≥
-// 0 with c − B·h ≥ 0 (upper) or ≤ 0 (lower).
-func edgeCrossing(B, c, zr, zl, d float64, upper bool) (float64, bool) {
-	qa := B*B - zr*zr
-	qb := -2 * (c*B + zr*zr*d)
-	qc := c*c - zr*zr*d*d - zl*zl
+// edge is where a band's edge meets a level c above the forecast's start:
+// (c − B·h)² = zl² + (d + h)²·zr² + (a0 + h)²·zd².
+type edge struct{ B, c, zr, zd, zl, d, a0 float64 }
+
+// crossing is the smallest h ≥ 0 that solves it with c − B·h ≥ 0 (the
+// upper edge) or ≤ 0 (the lower).
+func (e edge) crossing(upper bool) (float64, bool) {
+	B, c, zr, zd, zl, d, a0 := e.B, e.c, e.zr, e.zd, e.zl, e.d, e.a0
+	qa := B*B - zr*zr - zd*zd
+	qb := -2 * (c*B + zr*zr*d + zd*zd*a0)
+	qc := c*c - zr*zr*d*d - zd*zd*a0*a0 - zl*zl
 	var roots []float64
 	if math.Abs(qa) < 1e-12*B*B {
 		if qb != 0 {
@@ -314,10 +447,13 @@ type LimitRange struct {
 
 // String is the range as the words give it after a time to limit:
 // "24–45 h", "up to 3 h" (the band reaches the limit now), "24 h to over
-// a year" (Open); "" for nil.
+// a year" (Open); "" for nil, and when both ends read the same (the time
+// to limit says it all).
 func (r *LimitRange) String() string {
 	switch {
 	case r == nil:
+		return ""
+	case !r.Open && units.FormatDuration(r.Soonest) == units.FormatDuration(r.Latest):
 		return ""
 	case r.Open && r.Soonest <= 0:
 		return "now to over a year"

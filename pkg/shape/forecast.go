@@ -218,7 +218,7 @@ func (ev *evidence) forecast(j judgement, v *Verdict) limitNote {
 	if last, ok := currentFit(main, cur, ev.life.segs[cur], ev.t, level); ok {
 		level, rate = last.At(last.End), last.slopeAt(last.End)
 		end = last.End
-		band, hasBand = fitted.band(ev.lv.age, ev.jumps.flat, ev.lv.y, fitSpans, ev.spanIndex(cur), last, ev.life.scale)
+		band, hasBand = fitted.band(ev.lv.age, ev.jumps.flat, ev.lv.y, fitSpans, ev.jumpCuts(), fitted.model == Linear, ev.spanIndex(cur), last, ev.life.scale)
 		if j.shape == Fragmentation || j.shape == Bloat && contains(j.components, Fragmentation) {
 			v.HasTimeToLimit, v.TimeToLimit = curveToLimit(last, limit)
 		}
@@ -266,6 +266,16 @@ func (ev *evidence) forecast(j judgement, v *Verdict) limitNote {
 		}
 	}
 	return note
+}
+
+// jumpCuts are the bins where each jump's new level begins (where
+// takeJumps starts taking it out).
+func (ev *evidence) jumpCuts() []int {
+	cuts := make([]int, 0, len(ev.jumps.list))
+	for _, j := range ev.jumps.list {
+		cuts = append(cuts, (j.start+j.end+1)/2)
+	}
+	return cuts
 }
 
 // spanIndex is the index among the growth fit's spans of lifetime li's
