@@ -107,7 +107,7 @@ func Overlays(it Item, name string, opt Options) []*data.Frame {
 			var vs []*float64
 			if kind == KindForecast {
 				var line shape.Fit
-				ts, vs, line = forecastPoints(fits[len(fits)-1], grid, it.Limit, it.Verdict.RestartsResetFirst, opt)
+				ts, vs, line = forecastPoints(fits[len(fits)-1], grid, it.Limit, it.Verdict.RestartsResetFirst || it.Verdict.ForecastEndsAtRestart, opt)
 				if countValues(vs) > 0 {
 					out = append(out, bandFrames(copyLabels(it.Labels), name, line, ts)...)
 				}
@@ -233,8 +233,9 @@ func joinedPoints(fits []shape.Fit, grid []int64, opt Options) ([]int64, []*floa
 
 // forecastPoints draws the forecast from the end of the data to the end
 // of the panel at the panel's step (at most MaxDataPoints points),
-// stopping at the limit — or, when restarts reset the level first, where
-// the verdict's forecast ends: at the next restart; nothing when the panel
+// stopping at the limit — or, when it ends at the next restart (restarts
+// reset the level first, or come before the forecast's horizon), where
+// the verdict's forecast ends; nothing when the panel
 // ends at the data. It returns the forecast as drawn (run on to the
 // panel's end), for its band.
 func forecastPoints(fc shape.Fit, grid []int64, limit float64, reset bool, opt Options) ([]int64, []*float64, shape.Fit) {

@@ -267,6 +267,10 @@ func newChart(members [][]point, v shape.Verdict, o Options, width vg.Length, px
 	for _, f := range v.Fits {
 		if f.Model == shape.Forecast {
 			extend(f)
+			if v.ForecastEndsAtRestart && f.End > f.Start && f.End <= tLast+int64(span/4) {
+				// It stops at the next restart: room to see it stop.
+				c.x1 = math.Max(c.x1, sec(f.End)+span/1000/30)
+			}
 		}
 	}
 	for _, e := range o.Extra {
@@ -546,6 +550,16 @@ func (c *chart) draw(dc draw.Canvas) {
 	if len(restarts) > 0 {
 		p.Add(vlines{xs: restarts, style: restartStyle})
 		c.legend = append(c.legend, legendEntry{kind: entryVLine, line: restartStyle, label: restartsLabel(len(restarts))})
+	}
+	if c.v.ForecastEndsAtRestart {
+		for _, f := range c.v.Fits {
+			if f.Model == shape.Forecast && f.End > f.Start && sec(f.End) <= c.x1 {
+				due := restartStyle
+				due.Color = ShapeColor(c.v.Shape)
+				p.Add(vlines{xs: []float64{sec(f.End)}, style: due})
+				c.legend = append(c.legend, legendEntry{kind: entryVLine, line: due, label: "next restart due"})
+			}
+		}
 	}
 
 	// The series.

@@ -3,10 +3,12 @@ package shape
 import (
 	"math"
 	"math/rand/v2"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/memshape/memory-datasource/pkg/shape/edgecase"
 	"github.com/memshape/memory-datasource/pkg/units"
 )
 
@@ -245,6 +247,40 @@ func TestForecastBandSlowingCurve(t *testing.T) {
 		}
 		if float64(tangentIn) < 0.9*float64(used) || float64(nearIn) < 0.85*float64(near) {
 			t.Errorf("phi %.1f: the band holds the tangent in %d of %d (want ≥ 90 %%), the curve 18 h on in %d of %d (want ≥ 85 %%)", phi, tangentIn, used, nearIn, near)
+		}
+	}
+}
+
+// A forecast stops where the next restart is due, limit or not: a leak
+// restarted every 80 minutes has no forecast running on for days past
+// restarts that will reset it.
+func TestForecastStopsAtTheNextRestart(t *testing.T) {
+	for _, tc := range []struct{ file, name string }{
+		{"coarse-steps.txt", "leak-restarted-every-80-min-at-20-min-step"},
+		{"forecast.txt", "leak-restarted-before-the-limit"},
+	} {
+		c, err := edgecase.Find(filepath.Join("testdata", "edge", tc.file), tc.name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		v := Classify(c.T, c.V, Options{LimitBytes: c.Limit})
+		if v.TypicalLifetime <= 0 || !v.ForecastEndsAtRestart {
+			t.Errorf("%s: typical lifetime %v, forecast ends at restart %v: want both", tc.name, v.TypicalLifetime, v.ForecastEndsAtRestart)
+			continue
+		}
+		// The next restart is due a lifetime's span after the last one
+		// began, and a step more (the span runs from its first sample to
+		// its last).
+		cur, prev := v.Lifetimes[len(v.Lifetimes)-1], v.Lifetimes[len(v.Lifetimes)-2]
+		every := cur.Start - prev.Start
+		for _, f := range v.Fits {
+			if f.Model != Forecast {
+				continue
+			}
+			if due := cur.Start + every; f.End > due+1 {
+				t.Errorf("%s: the forecast runs to %s, past the next restart due at %s", tc.name,
+					time.UnixMilli(f.End).UTC().Format(time.RFC3339), time.UnixMilli(due).UTC().Format(time.RFC3339))
+			}
 		}
 	}
 }

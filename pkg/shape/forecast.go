@@ -239,12 +239,14 @@ func (ev *evidence) forecast(j judgement, v *Verdict) limitNote {
 		if v.HasTimeToLimit {
 			horizon = math.Min(math.Max(horizon, float64(v.TimeToLimit/time.Millisecond)), 4*horizon)
 		}
-		if v.RestartsResetFirst {
-			// The restarts reset the level first: the forecast runs to the
-			// end of a typical lifetime, where the next one begins, and no
-			// further.
-			age := float64(end - ev.t[ev.life.segs[cur].lo])
-			horizon = math.Min(horizon, float64(v.TypicalLifetime/time.Millisecond)-age)
+		age := float64(end - ev.t[ev.life.segs[cur].lo])
+		if every := ev.restartEvery(v); v.RestartsResetFirst || every > age && every-age < horizon {
+			// The process restarts every so long (and, when the restarts
+			// reset the level before the limit, that is all the forecast
+			// can say): the forecast runs to where the next lifetime is
+			// due to begin, and no further.
+			horizon = math.Min(horizon, every-age)
+			v.ForecastEndsAtRestart = true
 		}
 		if horizon > 0 {
 			fc := Fit{Model: Forecast, Start: end, End: end + int64(horizon), Origin: end, A: level, B: rate, Lifetime: cur}
@@ -266,6 +268,28 @@ func (ev *evidence) forecast(j judgement, v *Verdict) limitNote {
 		}
 	}
 	return note
+}
+
+// restartEvery is how often (ms) the process restarts: for one series the
+// median time from one lifetime's start to the next's, of the lifetimes
+// seen whole (a lifetime's own span, first to last sample, is a step
+// short of it: at a coarse step, much shorter); for pooled series, whose
+// lifetimes run side by side, the typical lifetime. 0 when unknown.
+func (ev *evidence) restartEvery(v *Verdict) float64 {
+	typical := float64(v.TypicalLifetime / time.Millisecond)
+	if ev.life.pooled || len(v.Lifetimes) < 2 {
+		return typical
+	}
+	var gaps []float64
+	for k := 0; k+1 < len(v.Lifetimes); k++ {
+		if ev.life.began[k] && !ev.life.running[k] {
+			gaps = append(gaps, float64(v.Lifetimes[k+1].Start-v.Lifetimes[k].Start))
+		}
+	}
+	if len(gaps) == 0 {
+		return typical
+	}
+	return math.Max(median(gaps), typical)
 }
 
 // jumpCuts are the bins where each jump's new level begins (where

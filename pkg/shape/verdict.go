@@ -160,6 +160,10 @@ type Verdict struct {
 	// TypicalLifetime) before its growth would reach the limit: each
 	// restart resets the level, so the limit is not reached at this pace.
 	RestartsResetFirst bool `json:"restarts_reset_first,omitempty"`
+	// ForecastEndsAtRestart is true when the forecast (the Forecast fit)
+	// stops where the process' next restart is due, at its End: a panel
+	// draws it no further.
+	ForecastEndsAtRestart bool `json:"forecast_ends_at_restart,omitempty"`
 	// TypicalLifetime is the median length of the lifetimes seen whole
 	// (between two restarts); 0 when fewer than one was seen.
 	TypicalLifetime time.Duration `json:"typical_lifetime,omitempty"`
