@@ -1,7 +1,11 @@
 package shape
 
 import (
+	"cmp"
 	"math"
+	"slices"
+	"sort"
+	"sync"
 	"time"
 
 	"gonum.org/v1/gonum/stat/distuv"
@@ -125,94 +129,186 @@ func (p pooled) errors(x, y []float64, spans []span) (fitErrors, bool) {
 	dof := float64(p.n)/widen - float64(used+1)
 	s2 := ss / float64(p.dof)
 	e := fitErrors{s2: s2 * widen, slope2: p.se * p.se * widen, r1: r1}
-	e.z = distuv.StudentsT{Mu: 0, Sigma: 1, Nu: math.Max(dof, 1)}.Quantile((1 + bandShare) / 2)
+	e.z = tQuantile(math.Max(dof, 1))
 	return e, !math.IsNaN(e.z) && !math.IsInf(e.z, 0)
 }
 
-// tauCandidates are the time constants tried around p's: 41 from a
-// quarter to four times it, evenly on a log scale.
-func (p pooled) tauCandidates() []float64 {
-	const steps = 41
-	out := make([]float64, steps)
-	for i := range out {
-		out[i] = p.tau * math.Pow(16, float64(i)/(steps-1)-0.5)
-	}
-	return out
+// maxTauShift bounds how far (a factor, either way) a slowing curve's band
+// looks from the classifier's time constant: its grid's steps are 2–3×.
+const maxTauShift = 4
+
+// tauFit is a slowing curve fitted with one time constant τ = τ₀·e^u: its
+// residual sum of squares, and its level and rate (per hour) where the
+// forecast starts.
+type tauFit struct {
+	u, rss, level, rate float64
+	ok                  bool
 }
 
-// refineTau is p refitted to y over spans with the time constant of
-// tauCandidates that leaves the least residual sum of squares; p itself
-// when none fits better.
-func (p pooled) refineTau(x, y []float64, spans []span) pooled {
-	if !(p.tau > 0) {
-		return p
-	}
-	best := p
-	for _, tau := range p.tauCandidates() {
-		c := pooled{model: p.model, tau: tau}
-		gx := make([]float64, len(x))
-		for _, s := range spans {
-			for j := s.lo; j < s.hi; j++ {
-				gx[j] = c.g(x[j])
+// curveAt fills gx over pieces with the curve of the given model and time
+// constant at the ages x: ln(1 + age/τ) by the table of log1pBits where it
+// holds (x/τ ≥ 1e-3), 1 − e^(−age/τ).
+func curveAt(gx, x []float64, pieces []span, model Model, tau float64) {
+	for _, s := range pieces {
+		for j := s.lo; j < s.hi; j++ {
+			a := x[j] / tau
+			switch {
+			case model == Saturating:
+				gx[j] = -math.Expm1(-a)
+			case a >= 1e-3 && a <= math.MaxFloat64:
+				gx[j] = log1pBits(math.Float64bits(1 + a))
+			default:
+				gx[j] = math.Log1p(a)
 			}
 		}
-		q := fitPooledGInto(make([]float64, len(spans)), gx, y, spans)
-		if q.ok && q.slope > 0 && q.rss < best.rss {
-			q.model, q.tau, q.gx = p.model, tau, gx
-			best = q
-		}
 	}
-	return best
 }
 
-// tauSpread is how far the level and rate (per hour) at ageEnd of the
-// curve fitted with any time constant the data do not reject lie from
-// those of the forecast's start `from` (normalised levels). A time
-// constant is not rejected when its residual sum of squares is within
-// χ²₁(95 %) residual variances (s2, widened) of the best of
-// tauCandidates. The curve is fitted to y over pieces;
-// kk is the piece the forecast starts from (< 0: none, no spread).
-func (p pooled) tauSpread(x, y []float64, pieces []span, kk int, ageEnd float64, from Fit, scale, s2 float64) (dl, dr float64) {
-	if kk < 0 || !(p.tau > 0) || !(s2 > 0) || scale == 0 {
-		return 0, 0
+// curveBand is a slowing curve's best fit to y over pieces among time
+// constants around p's, and how far the level and rate (per hour,
+// normalised) at ageEnd of every time constant the data do not reject lie
+// from those of the forecast's start `from` (drawn with p's coarse pick).
+// A time constant is not rejected when its residual sum of squares is
+// within χ²₁(95 %) residual variances (of the best fit, widened for
+// autocorrelation) of the best: the residual sum of squares is a parabola
+// in ln τ near its least, found by successive parabolas (a handful of
+// fits, not a grid), and its curvature gives the interval not rejected;
+// the level and rate are taken at its ends. kk is the piece the forecast
+// starts from (< 0: none, and no spread).
+func (p pooled) curveBand(x, y []float64, pieces []span, kk int, ageEnd float64, from Fit, scale float64) (best pooled, e fitErrors, dl, dr float64, ok bool) {
+	if !(p.tau > 0) || scale == 0 {
+		return p, fitErrors{}, 0, 0, false
+	}
+	gx := make([]float64, len(x))
+	icpt := make([]float64, len(pieces))
+	limit := math.Log(maxTauShift)
+	at := func(u float64) tauFit {
+		u = math.Max(-limit, math.Min(limit, u))
+		tau := p.tau * math.Exp(u)
+		curveAt(gx, x, pieces, p.model, tau)
+		q := fitPooledGInto(icpt, gx, y, pieces)
+		f := tauFit{u: u, rss: q.rss, ok: q.ok && q.slope > 0}
+		if !f.ok {
+			f.rss = math.Inf(1)
+			return f
+		}
+		if kk >= 0 && !math.IsNaN(q.icpt[kk]) {
+			c := pooled{model: p.model, tau: tau}
+			f.level = q.icpt[kk] + q.slope*c.g(ageEnd)
+			if p.model == Logarithmic {
+				f.rate = q.slope / (tau + ageEnd)
+			} else {
+				f.rate = q.slope * math.Exp(-ageEnd/tau) / tau
+			}
+		}
+		return f
+	}
+	// Three points a step apart, then parabolas through the best three.
+	h := math.Ln2
+	pts := []tauFit{at(-h), at(0), at(h)}
+	curv := 0.0 // of the residual sum of squares in u: rss ≈ min + curv·(u − u*)²
+	for range 6 {
+		slices.SortFunc(pts, func(a, b tauFit) int { return cmp.Compare(a.u, b.u) })
+		a, b, c := pts[0], pts[1], pts[2]
+		// The parabola through the three (unevenly spaced) points.
+		d1, d2 := (b.rss-a.rss)/(b.u-a.u), (c.rss-b.rss)/(c.u-b.u)
+		curv = (d2 - d1) / (c.u - a.u)
+		var next float64
+		switch {
+		case !(curv > 0) || math.IsInf(a.rss, 0) || math.IsInf(c.rss, 0):
+			// No minimum between them: step on downhill.
+			if a.rss < c.rss {
+				next = a.u - (c.u - a.u)
+			} else {
+				next = c.u + (c.u - a.u)
+			}
+		default:
+			next = (a.u+b.u)/2 - d1/(2*curv) // the vertex: where its slope d1 + curv·(2u − a − b) is 0
+		}
+		next = math.Max(-limit, math.Min(limit, next))
+		if math.Abs(next-b.u) < 0.01 || next == a.u || next == c.u {
+			break
+		}
+		f := at(next)
+		// Keep the best three.
+		pts = append(pts, f)
+		slices.SortFunc(pts, func(a, b tauFit) int { return cmp.Compare(a.rss, b.rss) })
+		pts = pts[:3]
+	}
+	slices.SortFunc(pts, func(a, b tauFit) int { return cmp.Compare(a.rss, b.rss) })
+	bestU := pts[0].u
+	if !pts[0].ok {
+		return p, fitErrors{}, 0, 0, false
+	}
+	tau := p.tau * math.Exp(bestU)
+	curveAt(gx, x, pieces, p.model, tau)
+	best = fitPooledGInto(make([]float64, len(pieces)), gx, y, pieces)
+	best.model, best.tau, best.gx = p.model, tau, gx
+	if e, ok = best.errors(x, y, pieces); !ok {
+		return p, fitErrors{}, 0, 0, false
+	}
+	if kk < 0 {
+		return best, e, 0, 0, true
+	}
+	// The time constants not rejected: ln τ within √(χ²·s²/curv) of the
+	// best, as far as the search goes.
+	const chi2 = 3.84 // χ²₁ at 95 %
+	width := limit
+	if curv > 0 {
+		width = math.Min(math.Sqrt(chi2*e.s2/curv), limit)
 	}
 	level0 := from.At(from.End) / scale
 	rate0 := from.slopeAt(from.End) * 3.6e6 / scale
-	type cand struct{ rss, level, rate float64 }
-	taus := p.tauCandidates()
-	cands := make([]cand, 0, len(taus))
-	gx := make([]float64, len(x))
-	best := math.Inf(1)
-	for _, tau := range taus {
-		c := pooled{model: p.model, tau: tau}
-		for _, s := range pieces {
-			for j := s.lo; j < s.hi; j++ {
-				gx[j] = c.g(x[j])
-			}
-		}
-		q := fitPooledGInto(make([]float64, len(pieces)), gx, y, pieces)
-		if !q.ok || math.IsNaN(q.icpt[kk]) {
-			continue
-		}
-		c.slope = q.slope
-		var dg float64
-		if p.model == Logarithmic {
-			dg = 1 / (c.tau + ageEnd)
-		} else {
-			dg = math.Exp(-ageEnd/c.tau) / c.tau
-		}
-		cands = append(cands, cand{q.rss, q.icpt[kk] + q.slope*c.g(ageEnd), q.slope * dg})
-		best = math.Min(best, q.rss)
-	}
-	const chi2 = 3.84 // χ²₁ at 95 %
-	for _, c := range cands {
-		if c.rss <= best+chi2*s2 {
-			dl = math.Max(dl, math.Abs(c.level-level0))
-			dr = math.Max(dr, math.Abs(c.rate-rate0))
+	for _, u := range []float64{bestU, bestU - width, bestU + width} {
+		if f := at(u); f.ok {
+			dl = math.Max(dl, math.Abs(f.level-level0))
+			dr = math.Max(dr, math.Abs(f.rate-rate0))
 		}
 	}
-	return dl, dr
+	// at overwrote gx: the best fit's curve again.
+	curveAt(gx, x, pieces, p.model, tau)
+	return best, e, dl, dr, true
 }
+
+// tQuantile is Student's t (1 + bandShare)/2 quantile for nu degrees of
+// freedom: from 16 on by its Cornish–Fisher expansion about the normal
+// quantile (within 1e-4 of the exact value there), below from a table of
+// gonum's exact values (tTable), interpolated in ln t against ln ν
+// (within 0.2 %): the inverse incomplete beta function costs as much as a
+// classification.
+func tQuantile(nu float64) float64 {
+	if nu < 16 {
+		tb := tTable()
+		nu = math.Max(nu, 1)
+		i := sort.Search(len(tb), func(i int) bool { return tb[i].nu > nu }) - 1
+		i = max(0, min(i, len(tb)-2))
+		a, b := tb[i], tb[i+1]
+		w := math.Log(nu/a.nu) / math.Log(b.nu/a.nu)
+		return math.Exp(math.Log(a.t) + w*math.Log(b.t/a.t))
+	}
+	z := zBand
+	z2 := z * z
+	z3, z5, z7 := z2*z, z2*z2*z, z2*z2*z2*z
+	return z + (z3+z)/(4*nu) + (5*z5+16*z3+3*z)/(96*nu*nu) + (3*z7+19*z5+17*z3-15*z)/(384*nu*nu*nu)
+}
+
+// tTable is the exact quantile of tQuantile from ν = 1 to 16: a sixteenth
+// of a degree apart up to 3, where it falls fastest, a quarter after.
+var tTable = sync.OnceValue(func() []struct{ nu, t float64 } {
+	var tb []struct{ nu, t float64 }
+	for nu := 1.0; nu <= 16; {
+		tb = append(tb, struct{ nu, t float64 }{nu, distuv.StudentsT{Mu: 0, Sigma: 1, Nu: nu}.Quantile((1 + bandShare) / 2)})
+		if nu < 3 {
+			nu += 1.0 / 16
+		} else {
+			nu += 0.25
+		}
+	}
+	return tb
+})
+
+// zBand is the normal distribution's (1 + bandShare)/2 quantile.
+var zBand = distuv.UnitNormal.Quantile((1 + bandShare) / 2)
 
 // gAt is the fit's curve at bin i of x: x itself for a line, else the
 // curve kept with the fit or computed.
@@ -240,23 +336,21 @@ func (p pooled) gAt(x []float64, i int) float64 {
 //
 //   - jumpsGrow (a leak's line): the jumps are growth the straight line
 //     leaves out — a leak's growth counts them, and more may come. The
-//     rate's error includes how far the line fitted with the jumps left
-//     in lies from p's: the band spans both readings.
+//     errors are p's, and the rate's error includes how far the line
+//     fitted with the jumps left in lies from p's: the band spans both
+//     readings.
 //   - else (a slowing curve beside bloat's jumps): the jumps are their own
-//     shape. The errors are those of the same curve fitted to raw with
-//     every span cut at its jumps (each piece its own level: the jumps'
-//     sizes fitted with the curve, not measured from a few levels either
-//     side), and the rate's error includes how far that fit's rate lies
-//     from p's.
+//     shape. The curve is refitted to raw with every span cut at its jumps
+//     (each piece its own level: the jumps' sizes fitted with the curve,
+//     not measured from a few levels either side).
 //
 // A slowing curve's time constant was picked from a coarse grid: the band
-// is that of the curve refitted with the best time constant of a fine one
-// (refineTau), widened to hold the forecasts of every time constant the
-// data do not reject (tauSpread) — the drawn forecast's among them.
+// is that of the best of a fine one (curveBand), widened to hold the
+// forecasts of every time constant the data do not reject — the drawn
+// forecast's among them: Level by how far their levels lie from the drawn
+// forecast's start, Drift by how far their rates do.
 func (p pooled) band(x, flat, raw []float64, spans []span, cuts []int, jumpsGrow bool, k int, from Fit, scale float64) (Band, bool) {
-	if p.model == Logarithmic || p.model == Saturating {
-		p = p.refineTau(x, flat, spans)
-	}
+	curve := p.model == Logarithmic || p.model == Saturating
 	pieces := make([]span, 0, len(spans)+len(cuts))
 	kk := -1 // the piece the forecast starts from: the last of span k
 	for i, s := range spans {
@@ -276,36 +370,31 @@ func (p pooled) band(x, flat, raw []float64, spans []span, cuts []int, jumpsGrow
 			kk = len(pieces) - 1
 		}
 	}
-	gx := p.gx
-	if gx == nil {
-		gx = make([]float64, len(x))
-		for _, s := range pieces {
-			for i := s.lo; i < s.hi; i++ {
-				gx[i] = p.gAt(x, i)
-			}
-		}
-	}
-	q := fitPooledGInto(make([]float64, len(pieces)), gx, raw, pieces)
-	q.model, q.tau, q.gx = p.model, p.tau, gx
+	ageEnd := float64(from.End-from.Origin) / 3.6e6
 	var e fitErrors
 	var ok bool
-	if jumpsGrow {
-		// p's own residuals: with the jumps left in, they would be the
-		// jumps.
-		e, ok = p.errors(x, flat, spans)
-		q.icpt = p.icpt
+	var dl, dr float64 // the time constants' spread: level, rate per hour
+	if curve {
+		if p, e, dl, dr, ok = p.curveBand(x, raw, pieces, kk, ageEnd, from, scale); !ok {
+			return Band{}, false
+		}
 	} else {
-		e, ok = q.errors(x, raw, pieces)
-	}
-	if !ok || !q.ok {
-		return Band{}, false
-	}
-	if d := q.slope - p.slope; d != 0 {
-		e.slope2 += d * d
+		gx := p.gx
+		if gx == nil {
+			gx = x
+		}
+		// The line with the jumps left in; p's own residuals (with the
+		// jumps left in they would be the jumps).
+		q := fitPooledGInto(make([]float64, len(pieces)), gx, raw, pieces)
+		if e, ok = p.errors(x, flat, spans); !ok || !q.ok {
+			return Band{}, false
+		}
+		if d := q.slope - p.slope; d != 0 {
+			e.slope2 += d * d
+		}
 	}
 	// The curve's slope (per hour of age) where the forecast starts: the
 	// forecast runs on straight at that rate.
-	ageEnd := float64(from.End-from.Origin) / 3.6e6
 	var dg float64 // per hour
 	switch p.model {
 	case Logarithmic:
@@ -317,16 +406,22 @@ func (p pooled) band(x, flat, raw []float64, spans []span, cuts []int, jumpsGrow
 	}
 	level2 := e.s2 // one level, when the lifetime took no part
 	lead := 0.0
-	if kk >= 0 && pieces[kk].bins() > 0 && !math.IsNaN(q.icpt[kk]) {
-		s := pieces[kk]
+	at, fitted := spans, p
+	if curve {
+		at = pieces // p is the curve refitted over the pieces
+	} else {
+		kk = k
+	}
+	if kk >= 0 && kk < len(at) && at[kk].bins() > 0 && kk < len(fitted.icpt) && !math.IsNaN(fitted.icpt[kk]) {
+		s := at[kk]
 		var sum float64
 		for i := s.lo; i < s.hi; i++ {
-			sum += gx[i]
+			sum += fitted.gAt(x, i)
 		}
 		gMean := sum / float64(s.bins())
 		level2 = e.s2 / float64(s.bins())
 		gEnd := ageEnd
-		if p.model != Linear {
+		if curve {
 			gEnd = p.g(ageEnd)
 		}
 		if dg > 0 {
@@ -335,25 +430,16 @@ func (p pooled) band(x, flat, raw []float64, spans []span, cuts []int, jumpsGrow
 			level2 += (gEnd - gMean) * (gEnd - gMean) * e.slope2
 		}
 	}
-	rate2 := e.slope2 * dg * dg // per hour, squared
-	drift := 0.0                // per hour
-	if p.model == Logarithmic || p.model == Saturating {
-		// The time constant was picked from a coarse grid, and the data
-		// pin it down only so far: the band holds the forecasts of every
-		// time constant the data do not reject.
-		dl, dr := p.tauSpread(x, raw, pieces, kk, ageEnd, from, scale, e.s2)
-		level2 += dl * dl
-		drift = dr
-	}
+	level2 += dl * dl
 	b := Band{
 		Level: math.Sqrt(level2) * scale,
-		Rate:  math.Sqrt(rate2) * scale / 3.6e6,
-		Drift: drift * scale / 3.6e6,
+		Rate:  math.Sqrt(e.slope2) * dg * scale / 3.6e6,
 		Lead:  lead * 3.6e6,
+		Drift: dr * scale / 3.6e6,
 		Z:     e.z,
 		R1:    e.r1,
 	}
-	if math.IsNaN(b.Level+b.Rate+b.Lead) || math.IsInf(b.Level+b.Rate+b.Lead, 0) {
+	if math.IsNaN(b.Level+b.Rate+b.Lead+b.Drift) || math.IsInf(b.Level+b.Rate+b.Lead+b.Drift, 0) {
 		return Band{}, false
 	}
 	return b, true

@@ -218,7 +218,11 @@ func (ev *evidence) forecast(j judgement, v *Verdict) limitNote {
 	if last, ok := currentFit(main, cur, ev.life.segs[cur], ev.t, level); ok {
 		level, rate = last.At(last.End), last.slopeAt(last.End)
 		end = last.End
-		band, hasBand = fitted.band(ev.lv.age, ev.jumps.flat, ev.lv.y, fitSpans, ev.jumpCuts(), fitted.model == Linear, ev.spanIndex(cur), last, ev.life.scale)
+		if !j.misfit {
+			// A curve that misses the data in long stretches has no
+			// bounds to give: its residuals are what it missed, not noise.
+			band, hasBand = fitted.band(ev.lv.age, ev.jumps.flat, ev.lv.y, fitSpans, ev.jumpCuts(), fitted.model == Linear, ev.spanIndex(cur), last, ev.life.scale)
+		}
 		if j.shape == Fragmentation || j.shape == Bloat && contains(j.components, Fragmentation) {
 			v.HasTimeToLimit, v.TimeToLimit = curveToLimit(last, limit)
 		}
