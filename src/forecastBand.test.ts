@@ -47,6 +47,8 @@ const valueOf = (frame: DataFrame): Field => frame.fields.find((f) => f.type ===
 const kindOf = (frame: DataFrame) => valueOf(frame).labels?.memshape_overlay;
 const nameOf = (frame: DataFrame) => getFieldDisplayName(valueOf(frame), frame, frames);
 
+const sortedLabels = (labels: Record<string, string> = {}) => Object.entries(labels).sort();
+
 /** The frames of one series' band: its lower and upper edge, and the series (named as the panel names it). */
 function bands() {
   return frames
@@ -56,8 +58,10 @@ function bands() {
       const lower = frames.find(
         (f) => kindOf(f) === 'forecast_lower' && nameOf(f) === `${parentName} · forecast lower`
       );
+      // The series is the one labelled as its overlays are, less memshape_overlay.
+      const { memshape_overlay: _, ...labels } = valueOf(upper).labels ?? {};
       const series = frames.find(
-        (f) => !kindOf(f) && nameOf(f).replace(/ · (LEAK|FRAGMENTATION|BLOAT)$/, '') === parentName
+        (f) => !kindOf(f) && JSON.stringify(sortedLabels(valueOf(f).labels)) === JSON.stringify(sortedLabels(labels))
       );
       return { parentName, upper, lower, series };
     });
