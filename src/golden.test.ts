@@ -77,7 +77,10 @@ const labelKey = (labels: Record<string, string> = {}, without?: string) =>
 const LEAK_NAME = /^(.+) · LEAK$/;
 const SHAPE_SUFFIX = / · (LEAK|FRAGMENTATION|BLOAT)$/;
 const MOVING_NUMBER = /\d+(\.\d+)? ?(B|KiB|MiB|GiB|TiB)(\/h)?\b|~\d|\bin \d+ jumps?\b/;
-const OVERLAY_NAME = /^(.+) · (linear fit|logarithmic fit|saturating fit|fit|steps|forecast|limit)$/;
+const OVERLAY_NAME =
+  /^(.+) · (linear fit|logarithmic fit|saturating fit|fit|steps|forecast|forecast lower|forecast upper|limit)$/;
+// The forecast's band: its two edges, shaded between (src/forecastBand.test.ts), not dashed lines.
+const BAND_EDGE = new Set(['forecast_lower', 'forecast_upper']);
 
 describe('golden answers through Grafana', () => {
   const files = goldenFiles();
@@ -151,10 +154,13 @@ describe('golden answers through Grafana', () => {
           expect(match).not.toBeNull();
           expect(colours.has(match![1])).toBe(true);
           expect(value.config.color?.fixedColor).toBe(colours.get(match![1]));
-          // The limit dotted, the fits and forecast dashed.
-          expect(value.config.custom?.lineStyle?.fill).toBe(
-            value.labels?.memshape_overlay === 'limit' ? 'dot' : 'dash'
-          );
+          // The limit dotted, the fits and forecast dashed, the band's edges no line of their own.
+          const kind = value.labels?.memshape_overlay ?? '';
+          if (BAND_EDGE.has(kind)) {
+            expect(value.config.custom?.lineWidth).toBe(0);
+          } else {
+            expect(value.config.custom?.lineStyle?.fill).toBe(kind === 'limit' ? 'dot' : 'dash');
+          }
           expect(value.config.custom?.hideFrom?.legend).toBe(true);
         }
       }

@@ -9,6 +9,12 @@
 // the first case whose verdict is right and not inconclusive over a window
 // of at least a day (any window for the minutes-long batch-* scenarios),
 // else the first case whose verdict is right, else the first case.
+//
+// It also draws the edge cases of docs/method.md's "Cases that read
+// wrong before" (fixedCases: hand-made series of pkg/shape/testdata/edge)
+// and writes that section of docs/method.md, between its markers: each
+// case's picture, the verdict's sentence as the tool prints it, and why.
+// -method "" leaves docs/method.md alone.
 package main
 
 import (
@@ -57,8 +63,14 @@ const (
 
 func main() {
 	out := flag.String("out", "docs/img", "directory to write the PNGs to")
+	method := flag.String("method", "docs/method.md", "the document whose fixed-cases section to rewrite (\"\" for none)")
+	edge := flag.String("edge", "pkg/shape/testdata/edge", "directory of the edge-case files")
 	flag.Parse()
-	if err := run(*out, os.Stdout); err != nil {
+	err := run(*out, os.Stdout)
+	if err == nil {
+		err = drawFixed(*out, *edge, *method, os.Stdout)
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "gendocs:", err)
 		os.Exit(1)
 	}

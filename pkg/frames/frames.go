@@ -5,7 +5,8 @@
 //   - series: one time-series-multi frame per upstream series, labels
 //     unchanged, its display name carrying the verdict;
 //   - overlays: at most one time-series-multi frame per kind (fit, steps,
-//     forecast) per series, labelled like the series plus memshape_overlay;
+//     forecast, and the forecast's band: forecast_lower, forecast_upper)
+//     per series, labelled like the series plus memshape_overlay;
 //   - the verdict table: one typed table frame, one row per series;
 //   - alert: one numeric-multi frame per series, labelled like the series
 //     plus memshape_shape (no series: one empty numeric-multi frame,

@@ -436,3 +436,127 @@ func TestLimitComesWithTheSeries(t *testing.T) {
 	_, err := dataplanetest.Check(fr)
 	require.NoError(t, err)
 }
+
+// A forecast with a band comes with its two edges, shaded between the way
+// Grafana's time series panel shades a band: the upper edge's
+// custom.fillBelowTo names the lower edge's display name. Both run at the
+// forecast's own times, hold it between them, take the series' colour
+// and stay out of the legend and tooltip; the frames pass the data plane
+// as sdata reads them, each edge a metric of its own.
+func TestForecastBand(t *testing.T) {
+	it := leakItem("api-1")
+	fc := &it.Verdict.Fits[2]
+	fc.Band = shape.Band{Level: 8 << 20, Rate: 0.1 * fc.B, Lead: float64(6 * hour), Z: 1.98}
+	o := opts(models.OutputSeries)
+	o.To = time.UnixMilli(t0 + 48*hour)
+	fr := Build([]Item{it, healthyItem("api-0")}, o)
+	byKind := map[string]*data.Frame{}
+	var colour string
+	for _, f := range fr {
+		v := f.Fields[1]
+		kind, ok := v.Labels[OverlayLabel]
+		if !ok && v.Labels["pod"] == "api-1" {
+			colour = v.Config.Color["fixedColor"].(string)
+		}
+		if ok && v.Labels["pod"] == "api-1" {
+			require.Nil(t, byKind[kind], "one %s series", kind)
+			byKind[kind] = f
+		}
+	}
+	line, lower, upper := byKind[KindForecast], byKind[KindBandLower], byKind[KindBandUpper]
+	require.NotNil(t, line)
+	require.NotNil(t, lower, "the lower edge")
+	require.NotNil(t, upper, "the upper edge")
+	lv, uv := lower.Fields[1], upper.Fields[1]
+	assert.Equal(t, "api-1 · forecast lower", lv.Config.DisplayNameFromDS)
+	assert.Equal(t, "api-1 · forecast upper", uv.Config.DisplayNameFromDS)
+	assert.Equal(t, lv.Config.DisplayNameFromDS, uv.Config.Custom["fillBelowTo"], "the upper edge fills down to the lower by its display name")
+	assert.Nil(t, lv.Config.Custom["fillBelowTo"])
+	assert.Greater(t, uv.Config.Custom["fillOpacity"], 0)
+	for _, v := range []*data.Field{lv, uv} {
+		assert.Equal(t, colour, v.Config.Color["fixedColor"], "the series' colour")
+		assert.Equal(t, map[string]any{"legend": true, "tooltip": true, "viz": false}, v.Config.Custom["hideFrom"])
+	}
+	// The same times as the forecast, the forecast between the edges, the
+	// band widening ahead.
+	require.Equal(t, line.Rows(), lower.Rows())
+	require.Equal(t, line.Rows(), upper.Rows())
+	for i := 0; i < line.Rows(); i++ {
+		assert.Equal(t, line.Fields[0].At(i), lower.Fields[0].At(i))
+		assert.Equal(t, line.Fields[0].At(i), upper.Fields[0].At(i))
+		mid, lo, hi := *line.Fields[1].At(i).(*float64), *lv.At(i).(*float64), *uv.At(i).(*float64)
+		assert.Less(t, lo, mid)
+		assert.Greater(t, hi, mid)
+		if i > 0 {
+			assert.Greater(t, hi-lo, *uv.At(i - 1).(*float64)-*lv.At(i - 1).(*float64))
+		}
+	}
+	got, err := dataplanetest.Check(fr)
+	require.NoError(t, err)
+	metrics := map[string]bool{}
+	for _, m := range got[data.FrameTypeTimeSeriesMulti] {
+		metrics[m.Labels[OverlayLabel]] = true
+	}
+	for _, k := range []string{KindForecast, KindBandLower, KindBandUpper} {
+		assert.True(t, metrics[k], "sdata reads the %s series", k)
+	}
+
+	// No band, no edges; and a forecast the next restart stops stops its
+	// band with it.
+	plain := leakItem("api-1")
+	for _, f := range Build([]Item{plain}, o) {
+		assert.NotContains(t, []string{KindBandLower, KindBandUpper}, f.Fields[1].Labels[OverlayLabel])
+	}
+	it.Verdict.RestartsResetFirst, it.Verdict.HasTimeToLimit, it.Verdict.TypicalLifetime = true, false, 12*time.Hour
+	it.Verdict.Fits[2].End = t0 + 26*hour
+	for _, f := range Build([]Item{it}, o) {
+		if k := f.Fields[1].Labels[OverlayLabel]; k == KindForecast || k == KindBandLower || k == KindBandUpper {
+			last := f.Fields[0].At(f.Rows() - 1).(time.Time).UnixMilli()
+			assert.LessOrEqual(t, last, t0+26*hour, "%s stops at the next restart", k)
+		}
+	}
+}
+
+// The time to limit's range is in the table and the notice, not the name.
+func TestTimeToLimitRange(t *testing.T) {
+	it := leakItem("api-1")
+	it.Verdict.TimeToLimitRange = &shape.LimitRange{Soonest: 7 * time.Hour, Latest: 12 * time.Hour}
+	open := leakItem("api-7")
+	open.Verdict.TimeToLimitRange = &shape.LimitRange{Soonest: 6 * time.Hour, Open: true}
+	items := []Item{it, healthyItem("api-0"), open}
+	fr := Build(items, opts(models.OutputAll))
+	var table *data.Frame
+	for _, f := range fr {
+		if f.Name == "verdicts" {
+			table = f
+		}
+		if v := f.Fields[len(f.Fields)-1]; f.Name != "verdicts" && v.Config != nil {
+			assert.NotRegexp(t, `\d ?(h|min|days?)\b`, v.Config.DisplayNameFromDS, "no time in a display name")
+		}
+	}
+	require.NotNil(t, table)
+	col := func(name string) *data.Field {
+		for _, f := range table.Fields {
+			if f.Name == name {
+				return f
+			}
+		}
+		t.Fatalf("no column %s", name)
+		return nil
+	}
+	row := map[string]int{}
+	for i := 0; i < table.Rows(); i++ {
+		row[col("pod").At(i).(string)] = i
+	}
+	soon, late := col("time_to_limit_soonest_seconds"), col("time_to_limit_latest_seconds")
+	assert.Equal(t, "s", soon.Config.Unit)
+	assert.Equal(t, 7*3600.0, *soon.At(row["api-1"]).(*float64))
+	assert.Equal(t, 12*3600.0, *late.At(row["api-1"]).(*float64))
+	assert.Equal(t, 6*3600.0, *soon.At(row["api-7"]).(*float64))
+	assert.Nil(t, late.At(row["api-7"]), "beyond a year: no latest")
+	assert.Nil(t, soon.At(row["api-0"]))
+	n, ok := Summary(items, Names(items, ""), opts(models.OutputAll).Window)
+	require.True(t, ok)
+	assert.Contains(t, n.Text, "api-1 +38 MiB/h (~9 h to limit, 7–12 h)")
+	assert.Contains(t, n.Text, "(~9 h to limit, 6 h to over a year)")
+}

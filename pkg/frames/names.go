@@ -281,8 +281,9 @@ func growthText(v shape.Verdict) string {
 	return units.FormatGrowth(v.GrowthBytesPerHour)
 }
 
-// limitText says when the limit is reached: "limit in ~9 h", "at the
-// limit", "restarts every ~6 h reset it first" when the process restarts
+// limitText says when the limit is reached: "limit in ~9 h (7–12 h)"
+// (the range where the forecast's band meets it, when it has one), "at
+// the limit", "restarts every ~6 h reset it first" when the process restarts
 // before it would get there, or "" when unknown or never.
 func limitText(v shape.Verdict) string {
 	if v.RestartsResetFirst && v.Pool != nil && v.Pool.Judged > 1 {
@@ -297,5 +298,14 @@ func limitText(v shape.Verdict) string {
 	if v.TimeToLimit <= 0 {
 		return "at the limit"
 	}
-	return "limit in ~" + units.FormatDuration(v.TimeToLimit)
+	return "limit in ~" + units.FormatDuration(v.TimeToLimit) + rangeText(v)
+}
+
+// rangeText is the time to limit's range in brackets after a space, ""
+// when it has none.
+func rangeText(v shape.Verdict) string {
+	if s := v.TimeToLimitRange.String(); s != "" {
+		return " (" + s + ")"
+	}
+	return ""
 }

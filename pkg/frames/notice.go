@@ -88,7 +88,11 @@ func Summary(items []Item, names []string, w Window) (data.Notice, bool) {
 		}
 		switch ttl := limitText(it.Verdict); {
 		case strings.HasPrefix(ttl, "limit in "):
-			s += " (" + strings.TrimPrefix(ttl, "limit in ") + " to limit)"
+			s += " (~" + units.FormatDuration(it.Verdict.TimeToLimit) + " to limit"
+			if r := it.Verdict.TimeToLimitRange.String(); r != "" {
+				s += ", " + r
+			}
+			s += ")"
 		case ttl != "":
 			s += " (" + ttl + ")"
 		}

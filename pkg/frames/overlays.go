@@ -19,6 +19,12 @@ const (
 	KindSteps    = "steps"    // the bloat envelope through the jumps
 	KindForecast = "forecast" // where the growth goes past the data
 	KindLimit    = "limit"    // the memory limit the verdict used
+	// The forecast's 95 % band (shape.Band): its lower and upper edge,
+	// drawn as one shaded band — the upper edge's custom.fillBelowTo names
+	// the lower edge's display name, as Grafana's time series panel reads
+	// it.
+	KindBandLower = "forecast_lower"
+	KindBandUpper = "forecast_upper"
 )
 
 func kindOf(m shape.Model) string {
@@ -43,8 +49,10 @@ const LaneLabel = "memshape_lane"
 // them, plus each piece's ends and a bloat envelope's corners). The
 // forecast is drawn only when the panel reaches past the last sample.
 // A workload's lifetimes may overlap (replicas): its fits are laid in
-// lanes, one series per kind and lane, and one forecast. Overlays stay
-// out of the legend (the series' own entry stands for them).
+// lanes, one series per kind and lane, and one forecast. A forecast with
+// a band comes with two more series, its edges, shaded between. Overlays
+// stay out of the legend (the series' own entry stands for them), and the
+// band out of the tooltip too.
 func Overlays(it Item, name string, opt Options) []*data.Frame {
 	lanes := []int(nil)
 	nLanes := 1
@@ -98,7 +106,11 @@ func Overlays(it Item, name string, opt Options) []*data.Frame {
 			var ts []int64
 			var vs []*float64
 			if kind == KindForecast {
-				ts, vs = forecastPoints(fits[len(fits)-1], grid, it.Limit, it.Verdict.RestartsResetFirst, opt)
+				var line shape.Fit
+				ts, vs, line = forecastPoints(fits[len(fits)-1], grid, it.Limit, it.Verdict.RestartsResetFirst || it.Verdict.ForecastEndsAtRestart, opt)
+				if countValues(vs) > 0 {
+					out = append(out, bandFrames(copyLabels(it.Labels), name, line, ts)...)
+				}
 			} else {
 				ts, vs = joinedPoints(fits, grid, opt)
 			}
@@ -221,10 +233,12 @@ func joinedPoints(fits []shape.Fit, grid []int64, opt Options) ([]int64, []*floa
 
 // forecastPoints draws the forecast from the end of the data to the end
 // of the panel at the panel's step (at most MaxDataPoints points),
-// stopping at the limit — or, when restarts reset the level first, where
-// the verdict's forecast ends: at the next restart; nothing when the panel
-// ends at the data.
-func forecastPoints(fc shape.Fit, grid []int64, limit float64, reset bool, opt Options) ([]int64, []*float64) {
+// stopping at the limit — or, when it ends at the next restart (restarts
+// reset the level first, or come before the forecast's horizon), where
+// the verdict's forecast ends; nothing when the panel
+// ends at the data. It returns the forecast as drawn (run on to the
+// panel's end), for its band.
+func forecastPoints(fc shape.Fit, grid []int64, limit float64, reset bool, opt Options) ([]int64, []*float64, shape.Fit) {
 	last := fc.Start
 	if len(grid) > 0 {
 		last = max(last, grid[len(grid)-1])
@@ -238,7 +252,7 @@ func forecastPoints(fc shape.Fit, grid []int64, limit float64, reset bool, opt O
 		step = 60_000
 	}
 	if end <= last+step {
-		return nil, nil
+		return nil, nil, fc
 	}
 	if n := opt.MaxDataPoints; n > 0 && (end-fc.Start)/step > int64(n) {
 		step = (end - fc.Start) / int64(n)
@@ -259,7 +273,49 @@ func forecastPoints(fc shape.Fit, grid []int64, limit float64, reset bool, opt O
 			break
 		}
 	}
-	return ts, vs
+	return ts, vs, line
+}
+
+// bandFrames are the forecast's band edges at the forecast's times ts
+// (shape.Fit.SampleBand over them): the lower edge, then the upper, whose
+// fill reaches down to the lower. None when the forecast has no band.
+func bandFrames(labels map[string]string, name string, fc shape.Fit, ts []int64) []*data.Frame {
+	if len(ts) < 2 {
+		return nil
+	}
+	at, lower, upper := fc.SampleBand(ts[1:len(ts)-1], ts[0], ts[len(ts)-1])
+	if len(at) < 2 {
+		return nil
+	}
+	lo, hi := make([]*float64, len(at)), make([]*float64, len(at))
+	for i := range at {
+		lo[i], hi[i] = &lower[i], &upper[i]
+	}
+	lowerName := name + " · " + bandTitle(KindBandLower)
+	low := overlayFrame(copyLabels(labels), name, KindBandLower, bandTitle(KindBandLower), at, lo)
+	high := overlayFrame(labels, name, KindBandUpper, bandTitle(KindBandUpper), at, hi)
+	for _, f := range []*data.Frame{low, high} {
+		c := f.Fields[1].Config.Custom
+		c["lineStyle"] = map[string]any{"fill": "solid"}
+		c["lineWidth"] = 0
+		c["hideFrom"] = map[string]any{"legend": true, "tooltip": true, "viz": false}
+	}
+	// Grafana's time series panel finds the field to fill down to by its
+	// display name (or name), among the panel's series joined in one frame.
+	high.Fields[1].Config.Custom["fillBelowTo"] = lowerName
+	high.Fields[1].Config.Custom["fillOpacity"] = bandOpacity
+	return []*data.Frame{low, high}
+}
+
+// bandOpacity is how strongly the band is shaded, in per cent: the
+// forecast's dashed line stays readable on it.
+const bandOpacity = 15
+
+func bandTitle(kind string) string {
+	if kind == KindBandLower {
+		return "forecast lower"
+	}
+	return "forecast upper"
 }
 
 func countValues(vs []*float64) int {

@@ -11,7 +11,8 @@ import (
 // names is called label_<name> instead.
 var tableColumns = map[string]bool{
 	"series": true, "shape": true, "severity": true, "confidence": true,
-	"growth_bytes_per_hour": true, "time_to_limit_seconds": true, "limit_bytes": true,
+	"growth_bytes_per_hour": true, "time_to_limit_seconds": true, "time_to_limit_soonest_seconds": true,
+	"time_to_limit_latest_seconds": true, "limit_bytes": true,
 	"lifetimes": true, "showing": true, "measured": true, "replicas": true, "rollouts": true,
 	"restarts": true, "jumps": true, "worst": true, "changed_at": true, "changed_by": true,
 	"analysed_from": true, "analysed_to": true, "explanation": true,
@@ -22,7 +23,10 @@ var tableColumns = map[string]bool{
 // the fastest growth): series (the legend name), one string column per
 // label key (metric for __name__), shape, severity, confidence,
 // growth_bytes_per_hour (never negative for a growth shape),
-// time_to_limit_seconds and limit_bytes (null when unknown), lifetimes
+// time_to_limit_seconds and limit_bytes (null when unknown),
+// time_to_limit_soonest_seconds and time_to_limit_latest_seconds (the
+// time to limit's 95 % range, where the forecast's band meets the limit;
+// null without one, the latest null too when it is beyond a year), lifetimes
 // (the pods, containers and in-place restarts seen), showing and measured
 // (of the lifetimes long enough to tell, how many show the shape; null for
 // one series),
@@ -50,6 +54,8 @@ func VerdictTable(items []Item, names []string, w Window) *data.Frame {
 	conf := make([]float64, n)
 	growth := make([]float64, n)
 	ttl := make([]*float64, n)
+	soonest := make([]*float64, n)
+	latest := make([]*float64, n)
 	limit := make([]*float64, n)
 	lifetimes := make([]int64, n)
 	showing := make([]*int64, n)
@@ -78,6 +84,14 @@ func VerdictTable(items []Item, names []string, w Window) *data.Frame {
 		if v.HasTimeToLimit {
 			s := v.TimeToLimit.Seconds()
 			ttl[row] = &s
+		}
+		if r := v.TimeToLimitRange; r != nil {
+			lo := r.Soonest.Seconds()
+			soonest[row] = &lo
+			if !r.Open {
+				hi := r.Latest.Seconds()
+				latest[row] = &hi
+			}
 		}
 		if it.Limit > 0 {
 			l := it.Limit
@@ -119,6 +133,10 @@ func VerdictTable(items []Item, names []string, w Window) *data.Frame {
 	growthF.Config = &data.FieldConfig{Unit: "bytes", DisplayName: "growth per hour"}
 	ttlF := data.NewField("time_to_limit_seconds", nil, ttl)
 	ttlF.Config = &data.FieldConfig{Unit: "s", DisplayName: "time to limit"}
+	soonestF := data.NewField("time_to_limit_soonest_seconds", nil, soonest)
+	soonestF.Config = &data.FieldConfig{Unit: "s", DisplayName: "time to limit, soonest"}
+	latestF := data.NewField("time_to_limit_latest_seconds", nil, latest)
+	latestF.Config = &data.FieldConfig{Unit: "s", DisplayName: "time to limit, latest"}
 	limitF := data.NewField("limit_bytes", nil, limit)
 	limitF.Config = &data.FieldConfig{Unit: "bytes", DisplayName: "limit"}
 	fromF := data.NewField("analysed_from", nil, from)
@@ -136,7 +154,7 @@ func VerdictTable(items []Item, names []string, w Window) *data.Frame {
 	fields = append(fields,
 		data.NewField("shape", nil, shp),
 		data.NewField("severity", nil, sev),
-		confF, growthF, ttlF, limitF,
+		confF, growthF, ttlF, soonestF, latestF, limitF,
 		data.NewField("lifetimes", nil, lifetimes),
 		showingF, measuredF,
 		data.NewField("replicas", nil, replicas),

@@ -267,6 +267,10 @@ func newChart(members [][]point, v shape.Verdict, o Options, width vg.Length, px
 	for _, f := range v.Fits {
 		if f.Model == shape.Forecast {
 			extend(f)
+			if v.ForecastEndsAtRestart && f.End > f.Start && f.End <= tLast+int64(span/4) {
+				// It stops at the next restart: room to see it stop.
+				c.x1 = math.Max(c.x1, sec(f.End)+span/1000/30)
+			}
 		}
 	}
 	for _, e := range o.Extra {
@@ -292,9 +296,11 @@ func newChart(members [][]point, v shape.Verdict, o Options, width vg.Length, px
 		see(math.Max(math.Min(j.To, room), floor))
 	}
 	for _, l := range c.fitLines() {
-		for _, xy := range l.xy {
-			if xy.X >= c.x0 && xy.X <= c.x1 {
-				see(math.Max(math.Min(xy.Y, room), floor))
+		for _, xys := range []plotter.XYs{l.xy, l.lower, l.upper} {
+			for _, xy := range xys {
+				if xy.X >= c.x0 && xy.X <= c.x1 {
+					see(math.Max(math.Min(xy.Y, room), floor))
+				}
 			}
 		}
 	}
@@ -368,6 +374,9 @@ type fitLine struct {
 	xy    plotter.XYs
 	style draw.LineStyle
 	label string
+	// lower and upper are the forecast's 95 % band at the same times
+	// (shape.Fit.SampleBand); empty without one.
+	lower, upper plotter.XYs
 }
 
 func (c *chart) fitLines() []fitLine {
@@ -395,7 +404,15 @@ func (c *chart) fitLines() []fitLine {
 		for i := range ts {
 			xy[i] = plotter.XY{X: sec(ts[i]), Y: vs[i]}
 		}
-		out = append(out, fitLine{model: f.Model, ahead: f.Model == shape.Forecast, xy: xy, style: c.fitStyle(f.Model), label: c.fitLabel(f.Model)})
+		fl := fitLine{model: f.Model, ahead: f.Model == shape.Forecast, xy: xy, style: c.fitStyle(f.Model), label: c.fitLabel(f.Model)}
+		if bt, lo, hi := f.SampleBand(grid, f.Start, f.End); len(bt) >= 2 {
+			fl.lower, fl.upper = make(plotter.XYs, len(bt)), make(plotter.XYs, len(bt))
+			for i := range bt {
+				fl.lower[i] = plotter.XY{X: sec(bt[i]), Y: lo[i]}
+				fl.upper[i] = plotter.XY{X: sec(bt[i]), Y: hi[i]}
+			}
+		}
+		out = append(out, fl)
 	}
 	for _, e := range c.o.Extra {
 		f := e.Fit
@@ -534,6 +551,16 @@ func (c *chart) draw(dc draw.Canvas) {
 		p.Add(vlines{xs: restarts, style: restartStyle})
 		c.legend = append(c.legend, legendEntry{kind: entryVLine, line: restartStyle, label: restartsLabel(len(restarts))})
 	}
+	if c.v.ForecastEndsAtRestart {
+		for _, f := range c.v.Fits {
+			if f.Model == shape.Forecast && f.End > f.Start && sec(f.End) <= c.x1 {
+				due := restartStyle
+				due.Color = ShapeColor(c.v.Shape)
+				p.Add(vlines{xs: []float64{sec(f.End)}, style: due})
+				c.legend = append(c.legend, legendEntry{kind: entryVLine, line: due, label: "next restart due"})
+			}
+		}
+	}
 
 	// The series.
 	seriesStyle := draw.LineStyle{Color: seriesColor, Width: vg.Points(0.8)}
@@ -575,10 +602,19 @@ func (c *chart) draw(dc draw.Canvas) {
 		c.legend = append(c.legend, legendEntry{kind: entryLine, line: ls, label: label})
 	}
 
-	// Fits: curves first, then the forecast and extra lines on top.
+	// Fits: curves first, then the forecast and extra lines on top; the
+	// forecast's band under them all.
 	seen := map[string]bool{}
 	lines := c.fitLines()
 	sort.SliceStable(lines, func(i, j int) bool { return rank(lines[i].model) < rank(lines[j].model) })
+	for _, fl := range lines {
+		if len(fl.upper) < 2 {
+			continue
+		}
+		fill := bandColor(fl.style.Color)
+		p.Add(bandArea{lower: fl.lower, upper: fl.upper, color: fill})
+		c.legend = append(c.legend, legendEntry{kind: entryBand, color: fill, label: "forecast, 95 % band"})
+	}
 	for _, fl := range lines {
 		l, err := plotter.NewLine(fl.xy)
 		if err != nil {
@@ -860,6 +896,38 @@ func (b bands) Plot(c draw.Canvas, p *gplot.Plot) {
 			continue
 		}
 		c.FillPolygon(b.color, []vg.Point{{X: x0, Y: c.Min.Y}, {X: x1, Y: c.Min.Y}, {X: x1, Y: c.Max.Y}, {X: x0, Y: c.Max.Y}})
+	}
+}
+
+// bandColor is c, translucent: the shade of a band under its line.
+func bandColor(c color.Color) color.Color {
+	n := color.NRGBAModel.Convert(c).(color.NRGBA)
+	n.A = 0x40
+	return n
+}
+
+// bandArea shades the area between two curves sampled at the same x,
+// clipped to the data area.
+type bandArea struct {
+	lower, upper plotter.XYs
+	color        color.Color
+}
+
+func (b bandArea) Plot(c draw.Canvas, p *gplot.Plot) {
+	trX, trY := p.Transforms(&c)
+	n := min(len(b.lower), len(b.upper))
+	if n < 2 {
+		return
+	}
+	pts := make([]vg.Point, 0, 2*n)
+	for i := 0; i < n; i++ {
+		pts = append(pts, vg.Point{X: trX(b.upper[i].X), Y: trY(b.upper[i].Y)})
+	}
+	for i := n - 1; i >= 0; i-- {
+		pts = append(pts, vg.Point{X: trX(b.lower[i].X), Y: trY(b.lower[i].Y)})
+	}
+	if pts = c.ClipPolygonXY(pts); len(pts) >= 3 {
+		c.FillPolygon(b.color, pts)
 	}
 }
 

@@ -215,3 +215,42 @@ func TestTimeTicks(t *testing.T) {
 		}
 	}
 }
+
+// A forecast with a band is drawn over a shaded area in its colour,
+// beyond the data, that the same forecast without a band does not have;
+// the legend names it.
+func TestRenderForecastBand(t *testing.T) {
+	s, v := handMade()
+	v.Shape, v.Components = shape.Leak, []shape.Shape{shape.Leak}
+	fc := &v.Fits[len(v.Fits)-1]
+	plain, err := Image(s, v, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fc.Band = shape.Band{Level: 0.02 * gib, Rate: 0.2 * fc.B, Z: 1.96}
+	banded, err := Image(s, v, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := banded.Bounds()
+	tinted, other := 0, 0
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		for x := b.Min.X; x < b.Max.X; x++ {
+			p := color.NRGBAModel.Convert(plain.At(x, y)).(color.NRGBA)
+			q := color.NRGBAModel.Convert(banded.At(x, y)).(color.NRGBA)
+			if p == q {
+				continue
+			}
+			// Shaded in the leak's colour (red): red stays, green and blue fall.
+			if p == (color.NRGBA{0xFF, 0xFF, 0xFF, 0xFF}) && q.R > q.G+20 && q.R > q.B+20 {
+				tinted++
+			} else {
+				other++
+			}
+		}
+	}
+	if tinted < 2000 {
+		t.Errorf("%d white pixels turned the leak's shade (%d others changed): want a band of some area", tinted, other)
+	}
+	t.Logf("band: %d pixels shaded, %d others changed (the legend's entry, the line over the band)", tinted, other)
+}

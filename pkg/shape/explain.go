@@ -100,9 +100,9 @@ func (ev *evidence) sentence(j judgement, v Verdict, note limitNote) string {
 		case v.HasTimeToLimit && v.TimeToLimit == 0:
 			limit = "; already at the " + lim + " limit"
 		case v.HasTimeToLimit && note.oomRestarts:
-			limit = "; reaches the " + lim + " limit in ~" + units.FormatDuration(v.TimeToLimit) + " — each lifetime ends near it, so the restarts look like OOM kills"
+			limit = "; reaches the " + lim + " limit in ~" + units.FormatDuration(v.TimeToLimit) + v.TimeToLimitRange.paren() + " — each lifetime ends near it, so the restarts look like OOM kills"
 		case v.HasTimeToLimit:
-			limit = "; reaches the " + lim + " limit in ~" + units.FormatDuration(v.TimeToLimit)
+			limit = "; reaches the " + lim + " limit in ~" + units.FormatDuration(v.TimeToLimit) + v.TimeToLimitRange.paren()
 		case v.RestartsResetFirst && ev.life.pooled:
 			limit = "; lifetimes of ~" + units.FormatDuration(v.TypicalLifetime) + " end before it reaches the " + lim + " limit"
 		case v.RestartsResetFirst:

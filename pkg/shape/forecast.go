@@ -184,19 +184,21 @@ type limitNote struct{ oomRestarts bool }
 // and the time to the limit, judged against the restarts.
 func (ev *evidence) forecast(j judgement, v *Verdict) limitNote {
 	var main []Fit
+	var fitted pooled   // the curve main draws
+	var fitSpans []span // the spans it was fitted over
 	switch j.shape {
 	case Leak:
-		main = ev.curveFits(ev.growth.line)
+		main, fitted, fitSpans = ev.curveFits(ev.growth.line), ev.growth.line, ev.growth.spans
 	case Fragmentation, Bloat:
 		if ev.jumps.list != nil {
 			v.Fits = append(v.Fits, ev.stepFits()...)
 		}
 		if j.shape == Fragmentation || contains(j.components, Fragmentation) {
-			main = ev.curveFits(j.curve)
+			main, fitted, fitSpans = ev.curveFits(j.curve), j.curve, ev.growth.aged
 		}
 	case Inconclusive:
 		if ev.growth.line.ok && ev.growth.line.slope > 0 {
-			main = ev.curveFits(ev.growth.line)
+			main, fitted, fitSpans = ev.curveFits(ev.growth.line), ev.growth.line, ev.growth.spans
 		}
 	}
 	if len(v.Fits) == 0 && len(main) > 0 {
@@ -211,9 +213,16 @@ func (ev *evidence) forecast(j judgement, v *Verdict) limitNote {
 	end := ev.t[ev.life.segs[cur].hi-1]
 	level := ev.lv.y[ev.lv.life[cur].hi-1] * ev.life.scale
 	rate := 0.0
+	var band Band
+	hasBand := false
 	if last, ok := currentFit(main, cur, ev.life.segs[cur], ev.t, level); ok {
 		level, rate = last.At(last.End), last.slopeAt(last.End)
 		end = last.End
+		if !j.misfit {
+			// A curve that misses the data in long stretches has no
+			// bounds to give: its residuals are what it missed, not noise.
+			band, hasBand = fitted.band(ev.lv.age, ev.jumps.flat, ev.lv.y, fitSpans, ev.jumpCuts(), fitted.model == Linear, ev.spanIndex(cur), last, ev.life.scale)
+		}
 		if j.shape == Fragmentation || j.shape == Bloat && contains(j.components, Fragmentation) {
 			v.HasTimeToLimit, v.TimeToLimit = curveToLimit(last, limit)
 		}
@@ -234,18 +243,83 @@ func (ev *evidence) forecast(j judgement, v *Verdict) limitNote {
 		if v.HasTimeToLimit {
 			horizon = math.Min(math.Max(horizon, float64(v.TimeToLimit/time.Millisecond)), 4*horizon)
 		}
-		if v.RestartsResetFirst {
-			// The restarts reset the level first: the forecast runs to the
-			// end of a typical lifetime, where the next one begins, and no
-			// further.
-			age := float64(end - ev.t[ev.life.segs[cur].lo])
-			horizon = math.Min(horizon, float64(v.TypicalLifetime/time.Millisecond)-age)
+		age := float64(end - ev.t[ev.life.segs[cur].lo])
+		if every := ev.restartEvery(v); v.RestartsResetFirst || every > age && every-age < horizon {
+			// The process restarts every so long (and, when the restarts
+			// reset the level before the limit, that is all the forecast
+			// can say): the forecast runs to where the next lifetime is
+			// due to begin, and no further.
+			horizon = math.Min(horizon, every-age)
+			v.ForecastEndsAtRestart = true
 		}
 		if horizon > 0 {
-			v.Fits = append(v.Fits, Fit{Model: Forecast, Start: end, End: end + int64(horizon), Origin: end, A: level, B: rate, Lifetime: cur})
+			fc := Fit{Model: Forecast, Start: end, End: end + int64(horizon), Origin: end, A: level, B: rate, Lifetime: cur}
+			if hasBand {
+				fc.Band = band
+				if j.shape == Leak && v.HasTimeToLimit && v.TimeToLimit > 0 {
+					// The time to limit follows this line: its range is
+					// where the band's edges meet the limit.
+					if r, ok := limitRange(fc, limit); ok {
+						r.Soonest = min(r.Soonest, v.TimeToLimit)
+						if !r.Open {
+							r.Latest = max(r.Latest, v.TimeToLimit)
+						}
+						v.TimeToLimitRange = &r
+					}
+				}
+			}
+			v.Fits = append(v.Fits, fc)
 		}
 	}
 	return note
+}
+
+// restartEvery is how often (ms) the process restarts: for one series the
+// median time from one lifetime's start to the next's, of the lifetimes
+// seen whole (a lifetime's own span, first to last sample, is a step
+// short of it: at a coarse step, much shorter); for pooled series, whose
+// lifetimes run side by side, the typical lifetime. 0 when unknown.
+func (ev *evidence) restartEvery(v *Verdict) float64 {
+	typical := float64(v.TypicalLifetime / time.Millisecond)
+	if ev.life.pooled || len(v.Lifetimes) < 2 {
+		return typical
+	}
+	var gaps []float64
+	for k := 0; k+1 < len(v.Lifetimes); k++ {
+		if ev.life.began[k] && !ev.life.running[k] {
+			gaps = append(gaps, float64(v.Lifetimes[k+1].Start-v.Lifetimes[k].Start))
+		}
+	}
+	if len(gaps) == 0 {
+		return typical
+	}
+	return math.Max(median(gaps), typical)
+}
+
+// jumpCuts are the bins where each jump's new level begins (where
+// takeJumps starts taking it out).
+func (ev *evidence) jumpCuts() []int {
+	cuts := make([]int, 0, len(ev.jumps.list))
+	for _, j := range ev.jumps.list {
+		cuts = append(cuts, (j.start+j.end+1)/2)
+	}
+	return cuts
+}
+
+// spanIndex is the index among the growth fit's spans of lifetime li's
+// steady span (curveFits counts them the same way), or -1 when it has
+// none long enough to fit.
+func (ev *evidence) spanIndex(li int) int {
+	if li < 0 || li >= len(ev.steady.spans) || ev.steady.spans[li].bins() < 3 {
+		return -1
+	}
+	k := 0
+	for _, s := range ev.steady.spans[:li] {
+		if s.bins() >= 3 {
+			k++
+		}
+	}
+	return k
 }
 
 // currentFit is the fit the forecast starts from: the last of main, drawn

@@ -119,6 +119,9 @@ type Fit struct {
 	// Lifetime is the index in Verdict.Lifetimes of the lifetime the fit
 	// is drawn over (the forecast: the one it starts from).
 	Lifetime int `json:"lifetime"`
+	// Band is how sure a forecast is (Bounds, SampleBand); the zero
+	// Band, for other fits and where the residuals cannot tell, has none.
+	Band Band `json:"band,omitzero"`
 }
 
 // Verdict is what the classifier says of one series.
@@ -149,10 +152,18 @@ type Verdict struct {
 	// first (RestartsResetFirst).
 	TimeToLimit    time.Duration `json:"time_to_limit"`
 	HasTimeToLimit bool          `json:"has_time_to_limit"`
+	// TimeToLimitRange is the time to limit's 95 % range, from the
+	// forecast's band; nil when there is no time to limit, no band, or the
+	// time follows a slowing curve rather than the forecast's line.
+	TimeToLimitRange *LimitRange `json:"time_to_limit_range,omitempty"`
 	// RestartsResetFirst is true when the process restarts (every
 	// TypicalLifetime) before its growth would reach the limit: each
 	// restart resets the level, so the limit is not reached at this pace.
 	RestartsResetFirst bool `json:"restarts_reset_first,omitempty"`
+	// ForecastEndsAtRestart is true when the forecast (the Forecast fit)
+	// stops where the process' next restart is due, at its End: a panel
+	// draws it no further.
+	ForecastEndsAtRestart bool `json:"forecast_ends_at_restart,omitempty"`
 	// TypicalLifetime is the median length of the lifetimes seen whole
 	// (between two restarts); 0 when fewer than one was seen.
 	TypicalLifetime time.Duration `json:"typical_lifetime,omitempty"`

@@ -222,6 +222,22 @@ func FormatDuration(d time.Duration) string {
 	return strings.TrimSuffix(fmt.Sprintf("%.1f", d.Hours()/24), ".0") + " days"
 }
 
+// FormatDurationRange renders the range lo..hi as FormatDuration gives
+// each, the unit written once when both share it: "24–45 h", "2–3.5
+// days", "45 min–2 h"; one duration when both read the same.
+func FormatDurationRange(lo, hi time.Duration) string {
+	a, b := FormatDuration(lo), FormatDuration(hi)
+	if a == b {
+		return a
+	}
+	na, ua, _ := strings.Cut(a, " ")
+	nb, ub, _ := strings.Cut(b, " ")
+	if ua == ub && !strings.HasPrefix(na, "-") && !strings.HasPrefix(nb, "-") {
+		return na + "–" + nb + " " + ub
+	}
+	return a + "–" + b
+}
+
 // num prints v (0 <= v < ~1024) with one decimal below 10 and none above;
 // a trailing ".0" is dropped.
 func num(v float64) string {

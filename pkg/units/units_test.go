@@ -180,6 +180,24 @@ func TestFormatDuration(t *testing.T) {
 	}
 }
 
+func TestFormatDurationRange(t *testing.T) {
+	for _, tt := range []struct {
+		lo, hi time.Duration
+		want   string
+	}{
+		{24 * time.Hour, 45 * time.Hour, "24–45 h"},
+		{48 * time.Hour, 84 * time.Hour, "2–3.5 days"},
+		{45 * time.Minute, 2 * time.Hour, "45 min–2 h"},
+		{30 * time.Hour, 60 * time.Hour, "30 h–2.5 days"},
+		{9 * time.Hour, 9*time.Hour + time.Minute, "9 h"},
+		{0, 3 * time.Hour, "0 s–3 h"},
+	} {
+		if got := FormatDurationRange(tt.lo, tt.hi); got != tt.want {
+			t.Errorf("FormatDurationRange(%v, %v) = %q, want %q", tt.lo, tt.hi, got, tt.want)
+		}
+	}
+}
+
 func FuzzParseBytes(f *testing.F) {
 	for _, s := range []string{"2GiB", "1e9", "1.5GB", "", "e", "1e+", "-"} {
 		f.Add(s)
