@@ -119,7 +119,7 @@ func (ev *evidence) sentence(j judgement, v Verdict, note limitNote) string {
 		}
 		put("Leak: ", units.FormatGrowth(v.GrowthBytesPerHour), " steady for ", hoursText(g.coveredHours), across, scaleText, ", no sign of slowing")
 		if contains(v.Components, Bloat) && len(v.Jumps) > 0 {
-			put(" between ", jumpsText(v.Jumps))
+			put(" between ", jumpsText(v.Jumps, false))
 		}
 		put(limit)
 		if ev.underADay() && ev.span() >= hourMs { // a test run is no daily cycle
@@ -137,7 +137,7 @@ func (ev *evidence) sentence(j judgement, v Verdict, note limitNote) string {
 		put("Fragmentation: growth slowed from ", units.FormatGrowth(g.early.slope*scale), " to ", late,
 			" over ", hoursText(g.coveredHours), across, ", ", curveText(v.Fits))
 		if contains(v.Components, Bloat) {
-			put(", plus ", jumpsText(v.Jumps))
+			put(", plus ", jumpsText(v.Jumps, true))
 		}
 		put("; not a leak", limit, ".")
 	case Bloat:
@@ -146,7 +146,7 @@ func (ev *evidence) sentence(j judgement, v Verdict, note limitNote) string {
 			put("Bloat: one slow rise of +", units.FormatBytesIEC(j.Size), " over ", units.FormatDuration(time.Duration(j.End-j.Start)*time.Millisecond),
 				" that sped up and stopped — one jump, not a curve that slows from the start; the new level persists at ", units.FormatBytesIEC(ev.persisted()))
 		} else {
-			put("Bloat: ", jumpsText(v.Jumps), "; the new level persists at ", units.FormatBytesIEC(ev.persisted()))
+			put("Bloat: ", jumpsText(v.Jumps, true), "; the new level persists at ", units.FormatBytesIEC(ev.persisted()))
 		}
 		switch {
 		case contains(v.Components, Fragmentation):
@@ -218,17 +218,20 @@ func (ev *evidence) steadyRange() (float64, float64) {
 	return quantile(sorted, 0.05) * ev.life.scale, quantile(sorted, 0.95) * ev.life.scale
 }
 
-func jumpsText(js []Jump) string {
+// jumpsText names the jumps and their sizes and, with freed, how much of
+// them was given back right after (a bloat's words; in a leak's the
+// memory that keeps climbing between them says more).
+func jumpsText(js []Jump, freed bool) string {
 	if len(js) == 0 {
 		return "no single jump"
 	}
 	parts := make([]string, 0, 4)
-	var freed, size float64
+	var given, size float64
 	for i, j := range js {
 		if i < 4 {
 			parts = append(parts, "+"+units.FormatBytesIEC(j.Size))
 		}
-		freed += j.Freed
+		given += j.Freed
 		size += j.Size
 	}
 	if len(js) > 4 {
@@ -238,7 +241,11 @@ func jumpsText(js []Jump) string {
 	if len(js) == 1 {
 		word = "jump"
 	}
-	return fmt.Sprintf("%d %s (%s), %.0f%% freed after", len(js), word, strings.Join(parts, ", "), 100*freed/math.Max(size, 1e-300))
+	text := fmt.Sprintf("%d %s (%s)", len(js), word, strings.Join(parts, ", "))
+	if !freed {
+		return text
+	}
+	return text + fmt.Sprintf(", %.0f%% freed after", 100*given/math.Max(size, 1e-300))
 }
 
 // curveText says where a decelerating curve is going: a saturating curve
