@@ -64,8 +64,8 @@ type Line struct {
 	Color color.Color
 }
 
-// Colours of the shapes in the charts: shape.Info.Chart (Grafana's
-// palette: red, orange, purple, green, grey).
+// Colours of the shapes in the charts: shape.Info.Chart (darker shades of
+// the dashboards' red, yellow, orange, green and grey).
 var (
 	LeakColor          = chartColor(shape.Leak)
 	FragmentationColor = chartColor(shape.Fragmentation)
@@ -75,7 +75,7 @@ var (
 
 	seriesColor = rgb(0x3D, 0x4A, 0x5C)
 	limitColor  = rgb(0xC4, 0x16, 0x2A)
-	warmColor   = color.NRGBA{R: 0xF2, G: 0xCC, B: 0x0C, A: 0x38}
+	warmColor   = color.NRGBA{R: 0x57, G: 0x94, B: 0xF2, A: 0x30} // blue: yellow is fragmentation
 	gridColor   = rgb(0xE6, 0xE6, 0xE6)
 	textColor   = rgb(0x22, 0x22, 0x22)
 	mutedColor  = rgb(0x55, 0x55, 0x55)

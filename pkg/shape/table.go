@@ -31,9 +31,9 @@ type Info struct {
 	// the fleet dashboard's stat per shape.
 	Color string
 	// Chart is the shape's colour in the PNG charts (pkg/plot: the CLI's
-	// plot, docs/img), #RRGGBB. The charts drew bloat purple and
-	// fragmentation orange before the dashboards coloured them orange and
-	// yellow; both are kept as they are.
+	// plot, docs/img), #RRGGBB: a darker shade of Color from Grafana's
+	// palette (charts are drawn on white), so that a shape reads the same
+	// colour on a dashboard and in a picture.
 	Chart string
 	// Alert is the alert value whose number is this shape's confidence
 	// alone (0 for any other shape); "" when there is none.
@@ -49,10 +49,10 @@ var Table = []Info{
 		Color: "red", Chart: "#E02F44", Alert: "leak_confidence",
 		Score: func(s *Scores) *float64 { return &s.Leak }},
 	{Shape: Fragmentation, Title: "Fragmentation", Word: "FRAGMENTATION", Severity: 2, Growth: true,
-		Color: "yellow", Chart: "#FF9830",
+		Color: "yellow", Chart: "#E0B400",
 		Score: func(s *Scores) *float64 { return &s.Fragmentation }},
 	{Shape: Bloat, Title: "Bloat", Word: "BLOAT", Severity: 3, Growth: true,
-		Color: "orange", Chart: "#8F3BB8",
+		Color: "orange", Chart: "#FA6400",
 		Score: func(s *Scores) *float64 { return &s.Bloat }},
 	{Shape: Healthy, Title: "Healthy", Word: "healthy", Severity: 0,
 		Color: "green", Chart: "#37872D",

@@ -113,3 +113,37 @@ func TestScoresEachShape(t *testing.T) {
 		t.Errorf("json %s, %v", b, err)
 	}
 }
+
+// grafanaShades are the darker shades of Grafana's named colours that a
+// chart on white may use for a dashboard's colour (semi-dark, dark), as
+// @grafana/data's theme resolves them (createTheme().visualization
+// .getColorByName("semi-dark-red"), …).
+var grafanaShades = map[string][]string{
+	"red":    {"#E02F44", "#C4162A"},
+	"orange": {"#FF780A", "#FA6400"},
+	"yellow": {"#F2CC0C", "#E0B400"},
+	"green":  {"#56A64B", "#37872D"},
+	"blue":   {"#3274D9", "#1F60C4"},
+	"purple": {"#A352CC", "#8F3BB8"},
+}
+
+// A shape reads the same colour on a dashboard and in a picture: the
+// chart's colour is a darker shade of the dashboard's.
+func TestChartColourIsTheDashboardsShade(t *testing.T) {
+	for _, in := range Table {
+		if strings.HasPrefix(in.Color, "#") {
+			if !strings.EqualFold(in.Chart, in.Color) {
+				t.Errorf("%s: chart %s, dashboards %s", in.Shape, in.Chart, in.Color)
+			}
+			continue
+		}
+		shades, ok := grafanaShades[in.Color]
+		if !ok {
+			t.Errorf("%s: dashboards' colour %q is no Grafana colour this test knows", in.Shape, in.Color)
+			continue
+		}
+		if !slices.ContainsFunc(shades, func(s string) bool { return strings.EqualFold(s, in.Chart) }) {
+			t.Errorf("%s: chart colour %s is not a darker shade of the dashboards' %s (%v)", in.Shape, in.Chart, in.Color, shades)
+		}
+	}
+}
