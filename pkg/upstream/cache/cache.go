@@ -31,6 +31,7 @@ package cache
 import (
 	"container/list"
 	"context"
+	"math"
 	"regexp"
 	"sort"
 	"sync"
@@ -79,6 +80,9 @@ type Stats struct {
 	// Misses fetched the whole range; Extends fetched only the newest
 	// part; Hits fetched nothing; Bypassed were not cacheable.
 	Misses, Extends, Hits, Bypassed int64
+	// Unchanged counts answers not built again: the caller held them
+	// (QueryRangeSince) and nothing in them changed.
+	Unchanged int64
 	// Evicted counts series dropped for the byte budget.
 	Evicted int64
 	// Entries (queries), Series, Samples and Bytes are what is held now.
@@ -102,6 +106,7 @@ type Cache struct {
 	bytes   int64
 	samples int64
 	stats   Stats
+	answers uint64 // the last answer identity given out
 }
 
 var _ upstream.Client = (*Cache)(nil)
@@ -148,6 +153,11 @@ type query struct {
 	refs     []*held
 	sorted   bool // in Prometheus' label order
 	warnings []string
+	// answer identifies the answer its series hold, as they were at
+	// install (vers: each ref's version then); 0 when they do not hold
+	// exactly the answer last returned.
+	answer uint64
+	vers   []uint64
 }
 
 // New returns a cache in front of next.
@@ -200,39 +210,71 @@ type view struct {
 // QueryRange answers q from what is held plus a fetch of what is newer
 // than its settled part, or by a fetch of the whole range.
 func (c *Cache) QueryRange(ctx context.Context, q upstream.Query) (upstream.Result, error) {
+	res, _, _, err := c.QueryRangeSince(ctx, q, 0)
+	return res, err
+}
+
+// QueryRangeSince is QueryRange for a caller that may still hold an
+// earlier answer to q, identified by since (an identity this method
+// returned; 0 for none). It returns the answer and its identity (0 when
+// it has none): two answers with the same identity are the same series
+// and samples, bit for bit. When the answer would be the one since names
+// — nothing new fetched, or what was fetched again equal to what is held
+// — it builds nothing and returns unchanged, with the answer's warnings
+// and no series: the caller uses what it holds. An alert rule evaluated
+// every minute over a window at a coarser step finds its answer
+// unchanged until the window's next step.
+func (c *Cache) QueryRangeSince(ctx context.Context, q upstream.Query, since uint64) (res upstream.Result, id uint64, unchanged bool, err error) {
 	step := q.Step.Milliseconds()
 	start, end := q.Start.UnixMilli(), q.End.UnixMilli()
 	if step <= 0 || end < start || time.Duration(step)*time.Millisecond != q.Step || rangeDependent.MatchString(q.Expr) {
 		c.count(func(s *Stats) { s.Bypassed++ })
-		return c.next.QueryRange(ctx, q)
+		res, err = c.next.QueryRange(ctx, q)
+		return res, 0, false, err
 	}
 	k := queryKey{expr: q.Expr, step: step, phase: mod(start, step), identity: q.CacheKey}
 	// The last point of the grid the query asks for.
 	last := start + (end-start)/step*step
 	now := c.cfg.Now()
 
-	qe, views, settled, ok := c.lookup(k, start, last, now)
+	qe, entry, views, settled, ok := c.lookup(k, start, last, now)
 	if !ok {
 		return c.fetchWhole(ctx, q, k, start, last, now)
+	}
+	// The answer the held series make is the one last returned (and the
+	// caller's, when since names it).
+	same := qe.answer != 0 && start == qe.start && last == qe.last && len(views) == len(qe.vers)
+	for i := 0; same && i < len(views); i++ {
+		same = views[i].ver == qe.vers[i]
 	}
 	var fresh upstream.Result
 	fetched := qe.fetched
 	if settled < last {
 		dq := q
 		dq.Start = time.UnixMilli(settled + step)
-		var err error
 		if fresh, err = c.next.QueryRange(ctx, dq); err != nil {
-			return upstream.Result{}, err
+			return upstream.Result{}, 0, false, err
 		}
 		fetched = now
 		c.count(func(s *Stats) { s.Extends++ })
 	} else {
 		c.count(func(s *Stats) { s.Hits++ })
 	}
+	if same && since == qe.answer && (settled == last || sameTail(views, fresh, settled, last, step)) {
+		// Nothing new: what was fetched again is what is held.
+		warnings := union(qe.warnings, fresh.Warnings)
+		c.mu.Lock()
+		if el, ok := c.queries[k]; ok && el.Value == entry {
+			entry.fetched, entry.warnings = fetched, warnings
+		}
+		c.stats.Unchanged++
+		c.mu.Unlock()
+		return upstream.Result{Warnings: warnings}, since, true, nil
+	}
 	a := answer{c: c, q: q, k: k, start: start, settled: settled, last: last, step: step}
-	res, ok, err := a.build(ctx, views, fresh, qe.sorted)
+	res, ok, err = a.build(ctx, views, fresh, qe.sorted)
 	if err != nil {
-		return upstream.Result{}, err
+		return upstream.Result{}, 0, false, err
 	}
 	if !ok {
 		// The fresh part is off the grid: start over.
@@ -241,36 +283,97 @@ func (c *Cache) QueryRange(ctx context.Context, q upstream.Query) (upstream.Resu
 	}
 	res.Warnings = union(qe.warnings, fresh.Warnings)
 	if !a.changed && start == qe.start && len(a.refs) == len(qe.refs) {
-		return res, nil // a hit: nothing held changes
+		// A hit: nothing held changes.
+		if same {
+			id = qe.answer
+		}
+		return res, id, false, nil
 	}
-	c.install(&query{key: k, start: start, last: last, fetched: fetched, created: qe.created,
+	id = c.install(&query{key: k, start: start, last: last, fetched: fetched, created: qe.created,
 		sorted: a.sorted, warnings: res.Warnings}, a.updates, a.refs)
-	return res, nil
+	return res, id, false, nil
+}
+
+// sameTail reports whether fresh, fetched again over (settled, last], is
+// what the held series (views) have there, bit for bit: the same series
+// with the same samples, none new, none gone.
+func sameTail(views []view, fresh upstream.Result, settled, last, step int64) bool {
+	byLabels := make(map[string]*series.Series, len(fresh.Series))
+	for i := range fresh.Series {
+		if len(fresh.Series[i].T) > 0 {
+			k := series.Key(fresh.Series[i].Labels)
+			if byLabels[k] != nil {
+				return false // label sets that repeat: built as they come
+			}
+			byLabels[k] = &fresh.Series[i]
+		}
+	}
+	var ts []int64
+	var vs []float64
+	matched := 0
+	for _, v := range views {
+		ts, vs = ts[:0], vs[:0]
+		for ci := range v.chunks {
+			ch := &v.chunks[ci]
+			if ch.t1 <= settled || ch.t0 > last {
+				continue
+			}
+			at := len(ts)
+			vs = ch.decode(&ts, vs, step)
+			// Keep (settled, last].
+			lo, hi := at, len(ts)
+			for lo < hi && ts[lo] <= settled {
+				lo++
+			}
+			for hi > lo && ts[hi-1] > last {
+				hi--
+			}
+			ts = append(ts[:at], ts[lo:hi]...)
+			vs = append(vs[:at], vs[lo:hi]...)
+		}
+		f := byLabels[v.h.key.labels]
+		if f == nil {
+			if len(ts) > 0 {
+				return false // gone from the fresh answer
+			}
+			continue
+		}
+		matched++
+		if len(f.T) != len(ts) {
+			return false
+		}
+		for i := range ts {
+			if f.T[i] != ts[i] || math.Float64bits(f.V[i]) != math.Float64bits(vs[i]) {
+				return false
+			}
+		}
+	}
+	return matched == len(byLabels) // no new series
 }
 
 // lookup finds what is held for k and whether it can answer [start,
 // last] at now: every series it refers to still held and known over
 // [start, settled].
-func (c *Cache) lookup(k queryKey, start, last int64, now time.Time) (qe query, views []view, settled int64, ok bool) {
+func (c *Cache) lookup(k queryKey, start, last int64, now time.Time) (qe query, e *query, views []view, settled int64, ok bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	el, found := c.queries[k]
 	if !found {
-		return qe, nil, 0, false
+		return qe, nil, nil, 0, false
 	}
-	e := el.Value.(*query)
+	e = el.Value.(*query)
 	if start < e.start || now.Sub(e.created) > c.cfg.MaxAge {
-		return qe, nil, 0, false
+		return qe, nil, nil, 0, false
 	}
 	settled = min(e.last, e.fetched.Add(-c.cfg.Overlap).UnixMilli(), last)
 	settled = start + floorDiv(settled-start, k.step)*k.step // on the grid
 	if settled < start {
-		return qe, nil, 0, false
+		return qe, nil, nil, 0, false
 	}
 	views = make([]view, len(e.refs))
 	for i, h := range e.refs {
 		if h.gone || h.from > start || h.to < settled {
-			return qe, nil, 0, false
+			return qe, nil, nil, 0, false
 		}
 		views[i] = view{h: h, ver: h.ver, chunks: h.chunks, labels: h.labels}
 	}
@@ -278,25 +381,25 @@ func (c *Cache) lookup(k queryKey, start, last int64, now time.Time) (qe query, 
 	for _, h := range e.refs {
 		c.touch(h)
 	}
-	return *e, views, settled, true
+	return *e, e, views, settled, true
 }
 
-func (c *Cache) fetchWhole(ctx context.Context, q upstream.Query, k queryKey, start, last int64, now time.Time) (upstream.Result, error) {
+func (c *Cache) fetchWhole(ctx context.Context, q upstream.Query, k queryKey, start, last int64, now time.Time) (upstream.Result, uint64, bool, error) {
 	c.count(func(s *Stats) { s.Misses++ })
 	res, err := c.next.QueryRange(ctx, q)
 	if err != nil {
-		return res, err
+		return res, 0, false, err
 	}
 	a := answer{c: c, q: q, k: k, start: start, settled: start - k.step, last: last, step: k.step}
 	if !a.keep(res) {
 		// Only answers on the grid the query asked for, in time order,
 		// can be extended.
 		c.dropQuery(k)
-		return res, nil
+		return res, 0, false, nil
 	}
-	c.install(&query{key: k, start: start, last: last, fetched: now, created: now,
+	id := c.install(&query{key: k, start: start, last: last, fetched: now, created: now,
 		sorted: a.sorted, warnings: res.Warnings}, a.updates, a.refs)
-	return res, nil
+	return res, id, false, nil
 }
 
 // update is what an answer changes of one series: its new chunks, made
@@ -707,8 +810,10 @@ func (l *caps) add(ctx context.Context, s *series.Series, sharedT bool, src upst
 // install stores an answer: the query's entry and each series' new
 // chunks (unless another answer changed the series since it was read),
 // then evicts the least recently used series past the budget. An answer
-// bigger than the whole budget is not kept.
-func (c *Cache) install(qe *query, updates []update, refs []int) {
+// bigger than the whole budget is not kept. It returns the answer's
+// identity: 0 when the series held are not exactly the answer (another
+// answer changed one since it was read, or it was not kept).
+func (c *Cache) install(qe *query, updates []update, refs []int) uint64 {
 	var total int64
 	for i := range updates {
 		total += seriesBytesOf(&updates[i])
@@ -720,9 +825,10 @@ func (c *Cache) install(qe *query, updates []update, refs []int) {
 			c.qlru.Remove(el)
 			delete(c.queries, qe.key)
 		}
-		return
+		return 0
 	}
 	hs := make([]*held, len(updates))
+	exact := true
 	for i := range updates {
 		u := &updates[i]
 		h := u.v.h
@@ -739,6 +845,7 @@ func (c *Cache) install(qe *query, updates []update, refs []int) {
 			if cur := c.series[u.key]; cur != nil {
 				hs[i] = cur
 				c.touch(cur)
+				exact = false
 				continue
 			}
 			h = &held{key: u.key}
@@ -759,6 +866,14 @@ func (c *Cache) install(qe *query, updates []update, refs []int) {
 	for i, j := range refs {
 		qe.refs[i] = hs[j]
 	}
+	if exact {
+		c.answers++
+		qe.answer = c.answers
+		qe.vers = make([]uint64, len(qe.refs))
+		for i, h := range qe.refs {
+			qe.vers[i] = h.ver
+		}
+	}
 	if el, ok := c.queries[qe.key]; ok {
 		el.Value = qe
 		c.qlru.MoveToFront(el)
@@ -773,6 +888,10 @@ func (c *Cache) install(qe *query, updates []update, refs []int) {
 	for c.bytes > c.cfg.MaxBytes && c.tail != nil {
 		c.evict(c.tail)
 	}
+	if c.queries[qe.key] == nil || qe.refs == nil && len(refs) > 0 {
+		return 0
+	}
+	return qe.answer
 }
 
 // seriesBytesOf is what a series takes held: its chunks, labels, key and
