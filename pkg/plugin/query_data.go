@@ -256,14 +256,17 @@ func (d *Datasource) query(ctx context.Context, req *backend.QueryDataRequest, d
 // respond builds a query's frames from its judged items (never changed:
 // they may be reused) and adds its notices.
 func (d *Datasource) respond(items []frames.Item, notes, warnings, panelWarnings []string, q models.Query, out models.Output, p plan, aq upstream.Query, from, to time.Time, dq backend.DataQuery) backend.DataResponse {
+	if out == models.OutputAlert {
+		// frames.Build's alert output, without the legend names it does
+		// not show.
+		return backend.DataResponse{Frames: frames.AlertFrames(frames.UniqueLabels(items), q.Value), Status: backend.StatusOK}
+	}
 	fr := frames.Build(items, frames.Options{
 		Output: out, Legend: q.LegendFormat, Value: q.Value, Events: q.Events,
 		From: from, To: to, Step: stepOf(p), MaxDataPoints: int(dq.MaxDataPoints),
 		Window: frames.Window{From: aq.Start, To: aq.End, Step: aq.Step},
 	})
-	if out != models.OutputAlert {
-		addNotices(fr, p, d.up.Source(), append(append([]string(nil), warnings...), panelWarnings...), notes)
-	}
+	addNotices(fr, p, d.up.Source(), append(append([]string(nil), warnings...), panelWarnings...), notes)
 	return backend.DataResponse{Frames: fr, Status: backend.StatusOK}
 }
 
