@@ -33,9 +33,12 @@ import (
 	"context"
 	"math"
 	"regexp"
+	"runtime"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
+	"unsafe"
 
 	"github.com/memshape/memory-datasource/pkg/series"
 	"github.com/memshape/memory-datasource/pkg/upstream"
@@ -386,11 +389,21 @@ func (c *Cache) lookup(k queryKey, start, last int64, now time.Time) (qe query, 
 
 func (c *Cache) fetchWhole(ctx context.Context, q upstream.Query, k queryKey, start, last int64, now time.Time) (upstream.Result, uint64, bool, error) {
 	c.count(func(s *Stats) { s.Misses++ })
-	res, err := c.next.QueryRange(ctx, q)
+	a := answer{c: c, q: q, k: k, start: start, settled: start - k.step, last: last, step: k.step}
+	// Each series is packed as soon as it is read, while the upstream
+	// still writes the rest (a client that streams its answer).
+	fq := q
+	fq.Each = func(i int, s series.Series) {
+		for len(a.early) <= i {
+			a.early = append(a.early, early{})
+		}
+		chunks, ok := a.pack(nil, s.T, s.V)
+		a.early[i] = early{v: unsafe.SliceData(s.V), n: len(s.V), chunks: chunks, ok: ok}
+	}
+	res, err := c.next.QueryRange(ctx, fq)
 	if err != nil {
 		return res, 0, false, err
 	}
-	a := answer{c: c, q: q, k: k, start: start, settled: start - k.step, last: last, step: k.step}
 	if !a.keep(res) {
 		// Only answers on the grid the query asked for, in time order,
 		// can be extended.
@@ -424,6 +437,7 @@ type answer struct {
 	column               []int64 // the grid's times over [start, last], made when needed
 
 	scratch []int64 // a chunk's times, when it has gaps
+	early   []early // series packed while the answer was read, by index
 	sorted  bool
 	changed bool // anything to store: else the held series stay as they are
 	updates []update
@@ -438,33 +452,76 @@ func (a *answer) seriesKey(labels map[string]string) seriesKey {
 	return seriesKey{values: vk, step: a.k.step, phase: a.k.phase, identity: a.k.identity, labels: series.Key(labels)}
 }
 
-// keep packs a whole fetch's series for storing, in one pass over each;
-// false when a series is off the grid.
+// early is one series packed while the answer was read: its values
+// (where they lie, how many) and chunks; ok is false when it was off the
+// grid.
+type early struct {
+	v      *float64
+	n      int
+	chunks []chunk
+	ok     bool
+}
+
+// packed is what was packed early of series s at index i, if it is s.
+func (a *answer) packed(i int, s series.Series) (chunks []chunk, ok, found bool) {
+	if i >= len(a.early) || len(s.V) == 0 {
+		return nil, false, false
+	}
+	e := a.early[i]
+	if e.v != unsafe.SliceData(s.V) || e.n != len(s.V) {
+		return nil, false, false
+	}
+	return e.chunks, e.ok, true
+}
+
+// keep packs a whole fetch's series for storing, in one pass over each,
+// on every core (after the fetch, nothing else runs), unless they were
+// packed while it was read; false when a series is off the grid.
 func (a *answer) keep(res upstream.Result) bool {
 	a.sorted = true
 	prev := ""
-	for _, s := range res.Series {
+	a.refs = make([]int, len(res.Series))
+	a.updates = make([]update, len(res.Series))
+	for i, s := range res.Series {
 		key := a.seriesKey(s.Labels)
 		if key.labels < prev {
 			a.sorted = false
 		}
 		prev = key.labels
-		chunks, ok := a.pack(nil, s.T, s.V)
-		if !ok {
-			return false
-		}
-		a.refs = append(a.refs, len(a.updates))
-		a.updates = append(a.updates, update{key: key, labels: s.Labels, chunks: chunks, n: len(s.T)})
+		a.refs[i] = i
+		a.updates[i] = update{key: key, labels: s.Labels, n: len(s.T)}
 	}
-	return true
+	workers := min(runtime.GOMAXPROCS(0), 1+len(res.Series)/256)
+	var wg sync.WaitGroup
+	var bad atomic.Bool
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w; i < len(res.Series) && !bad.Load(); i += workers {
+				chunks, ok, found := a.packed(i, res.Series[i])
+				if !found {
+					chunks, ok = a.pack(nil, res.Series[i].T, res.Series[i].V)
+				}
+				if !ok {
+					bad.Store(true)
+					return
+				}
+				a.updates[i].chunks = chunks
+			}
+		}()
+	}
+	wg.Wait()
+	return !bad.Load()
 }
 
 // pack appends t and v (after a.settled, up to a.last, on the grid,
 // increasing) to chunks as whole chunks; false when they are not so.
+// It only reads a.
 func (a *answer) pack(chunks []chunk, t []int64, v []float64) ([]chunk, bool) {
-	prev := a.settled
+	prev := a.settled // on the grid
 	for _, ts := range t {
-		if ts <= prev || ts > a.last || mod(ts-a.start, a.step) != 0 {
+		if ts <= prev || ts > a.last || (ts != prev+a.step && mod(ts-a.start, a.step) != 0) {
 			return nil, false
 		}
 		prev = ts
