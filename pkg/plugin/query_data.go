@@ -246,11 +246,15 @@ func (d *Datasource) query(ctx context.Context, req *backend.QueryDataRequest, d
 	if kept != nil || answer.id != 0 {
 		d.verdicts.put(vk, &judged{answer: answer.id, lastSample: lastSample, limits: limits, activeFrom: activeFrom, items: items, notes: notes})
 	}
+	warnings := analysed.Warnings
 	var panelWarnings []string
 	if p.panel != nil {
 		panelWarnings = panel.Warnings
 	}
-	return d.respond(items, notes, analysed.Warnings, panelWarnings, q, out, p, aq, from, to, dq)
+	// The analysis window's samples are judged: let them go before the
+	// frames are built (a 7-day panel's samples are as big again).
+	analysed, panel = upstream.Result{}, upstream.Result{}
+	return d.respond(items, notes, warnings, panelWarnings, q, out, p, aq, from, to, dq)
 }
 
 // respond builds a query's frames from its judged items (never changed:
