@@ -19,13 +19,14 @@ type sinceClient interface {
 }
 
 // verdictKey is what a query's judged items depend on besides the
-// analysis window's samples: the window's query, who asked (the cache
-// keeps identities apart), how series are grouped and the options of the
-// verdicts. The samples are named by the cache's answer identity, the
+// analysis window's samples: the window's query and step, who asked (the
+// cache keeps identities apart), how series are grouped and the options
+// of the verdicts — one entry per alert rule, whatever its window's end.
+// The samples are named by the cache's answer identity; the window, the
 // limits and the active cut are compared when reused.
 type verdictKey struct {
 	expr              string
-	start, end, step  int64
+	step              int64
 	identity          string
 	by                string
 	opt               shape.Options
@@ -36,6 +37,7 @@ type verdictKey struct {
 // judged from, the limits and the active cut stay the same. The items
 // are never changed once kept: frames are built from them afresh.
 type judged struct {
+	start, end int64 // the analysis window, ms
 	answer     uint64
 	lastSample int64
 	limits     limitSet
@@ -128,9 +130,10 @@ func (m *verdictMemo) Reused() int64 {
 	return m.reused
 }
 
-// usable reports whether j still holds for these limits and active cut.
-func (j *judged) usable(limits limitSet, activeFrom int64) bool {
-	return j.activeFrom == activeFrom && reflect.DeepEqual(j.limits, limits)
+// usable reports whether j still holds for this window, these limits and
+// this active cut.
+func (j *judged) usable(start, end int64, limits limitSet, activeFrom int64) bool {
+	return j.start == start && j.end == end && j.activeFrom == activeFrom && reflect.DeepEqual(j.limits, limits)
 }
 
 // judgedBytes is about what kept items take: their labels, verdicts,

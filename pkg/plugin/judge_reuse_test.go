@@ -125,4 +125,15 @@ func TestReusedVerdictsEqualFresh(t *testing.T) {
 	assert.Greater(t, reused, int64(evaluations)/2, "evaluations within a step reuse their verdicts")
 	assert.Less(t, reused, int64(2*evaluations), "a new step's samples are judged again")
 	assert.Positive(t, warm.up.(*cache.Cache).Stats().Unchanged)
+
+	assert.Len(t, warm.verdicts.entries, 1, "one entry for the alert and the table (they judge alike), whatever the window")
+
+	// A panel that draws its series keeps nothing: its items hold them.
+	kept := len(warm.verdicts.entries)
+	panel, _ := json.Marshal(map[string]any{"expr": expr, "analysisWindow": "1d", "output": "all"})
+	resp, err := warm.QueryData(context.Background(), &backend.QueryDataRequest{Queries: []backend.DataQuery{
+		{RefID: "P", JSON: panel, TimeRange: backend.TimeRange{From: end.Add(-6 * time.Hour), To: end}, Interval: time.Minute, MaxDataPoints: 1000}}})
+	require.NoError(t, err)
+	require.NoError(t, resp.Responses["P"].Error)
+	assert.Len(t, warm.verdicts.entries, kept)
 }

@@ -202,8 +202,9 @@ func (d *Datasource) query(ctx context.Context, req *backend.QueryDataRequest, d
 	// samples they were judged from stay the same (judge_reuse.go).
 	var vk verdictKey
 	var kept *judged
-	if d.verdicts != nil && !showSeries && p.panel == nil {
-		vk = verdictKey{expr: aq.Expr, start: aq.Start.UnixMilli(), end: aq.End.UnixMilli(), step: aq.Step.Milliseconds(),
+	reusable := d.verdicts != nil && !showSeries && p.panel == nil
+	if reusable {
+		vk = verdictKey{expr: aq.Expr, step: aq.Step.Milliseconds(),
 			identity: aq.CacheKey, by: q.By.String(), opt: q.Options, maxSeries: aq.MaxSeries, maxPts: aq.MaxPoints}
 		kept = d.verdicts.get(vk)
 	}
@@ -216,11 +217,12 @@ func (d *Datasource) query(ctx context.Context, req *backend.QueryDataRequest, d
 		if err != nil {
 			return upstreamError(err)
 		}
-		if kept.usable(limits, activeFrom) {
+		if kept.usable(aq.Start.UnixMilli(), aq.End.UnixMilli(), limits, activeFrom) {
 			d.verdicts.reuse()
 			return d.respond(kept.items, kept.notes, analysed.Warnings, nil, q, out, p, aq, from, to, dq)
 		}
-		// New limits: judge again.
+		// Another window (the cache's answer is the same samples), new
+		// limits or active cut: judge again.
 		if analysed, answer, err = d.fetchSince(ctx, "analysis window", aq, nil); err != nil {
 			return upstreamError(err)
 		}
@@ -243,8 +245,8 @@ func (d *Datasource) query(ctx context.Context, req *backend.QueryDataRequest, d
 	_, span := tracing.DefaultTracer().Start(ctx, "memshape.classify", trace.WithAttributes(attribute.Int("series", len(analysed.Series))))
 	items, notes := d.judge(analysed.Series, panel.Series, q, limits, activeFrom, showSeries)
 	span.End()
-	if kept != nil || answer.id != 0 {
-		d.verdicts.put(vk, &judged{answer: answer.id, lastSample: lastSample, limits: limits, activeFrom: activeFrom, items: items, notes: notes})
+	if reusable {
+		d.verdicts.put(vk, &judged{start: aq.Start.UnixMilli(), end: aq.End.UnixMilli(), answer: answer.id, lastSample: lastSample, limits: limits, activeFrom: activeFrom, items: items, notes: notes})
 	}
 	warnings := analysed.Warnings
 	var panelWarnings []string
