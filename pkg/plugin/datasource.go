@@ -47,8 +47,11 @@ type Datasource struct {
 	rules  upstream.Rules
 	hc     *http.Client
 	redact *upstream.Redactor
-	// now is the clock; tests set it.
+	// now is the clock; tests set it (the cache's too).
 	now func() time.Time
+	// verdicts keeps the judged items of queries that show no series,
+	// reused while their samples stay the same (nil without the cache).
+	verdicts *verdictMemo
 }
 
 // NewDatasource is the instance factory handed to datasource.Manage. It
@@ -113,7 +116,11 @@ func (d *Datasource) connect(ctx context.Context, s backend.DataSourceInstanceSe
 	// Alert rules every minute and refreshing dashboards fetch only what
 	// is new, from samples every rule and panel of the instance shares.
 	if d.rules.Cache && d.settings.CacheBytes > 0 {
-		d.up = cache.New(c, cache.Config{MaxBytes: d.settings.CacheBytes, QueryMaxBytes: d.settings.MaxQueryBytes})
+		d.up = cache.New(c, cache.Config{MaxBytes: d.settings.CacheBytes, QueryMaxBytes: d.settings.MaxQueryBytes,
+			Now: func() time.Time { return d.now() }})
+		// Verdicts are far smaller than their samples: an eighth of the
+		// cache's budget holds those of every rule on the instance.
+		d.verdicts = newVerdictMemo(d.settings.CacheBytes / 8)
 	}
 	return nil
 }

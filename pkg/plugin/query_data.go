@@ -197,9 +197,35 @@ func (d *Datasource) query(ctx context.Context, req *backend.QueryDataRequest, d
 	// The analysis window: the verdicts come from here.
 	aq := p.analysis
 	aq.Expr = interpolate(q.Expr, aq.Step, aq.Step, aq.End.Sub(aq.Start), d.settings.ScrapeInterval)
-	analysed, err := d.fetch(ctx, "analysis window", aq)
+	activeFrom := min(from.UnixMilli(), aq.End.Add(-2*aq.Step).UnixMilli())
+	// Queries that show no series may reuse their verdicts while the
+	// samples they were judged from stay the same (judge_reuse.go).
+	var vk verdictKey
+	var kept *judged
+	reusable := d.verdicts != nil && !showSeries && p.panel == nil
+	if reusable {
+		vk = verdictKey{expr: aq.Expr, step: aq.Step.Milliseconds(),
+			identity: aq.CacheKey, by: q.By.String(), opt: q.Options, maxSeries: aq.MaxSeries, maxPts: aq.MaxPoints}
+		kept = d.verdicts.get(vk)
+	}
+	analysed, answer, err := d.fetchSince(ctx, "analysis window", aq, kept)
 	if err != nil {
 		return upstreamError(err)
+	}
+	if answer.unchanged {
+		limits, err := d.limits(ctx, q, aq, kept.lastSample)
+		if err != nil {
+			return upstreamError(err)
+		}
+		if kept.usable(aq.Start.UnixMilli(), aq.End.UnixMilli(), limits, activeFrom) {
+			d.verdicts.reuse()
+			return d.respond(kept.items, kept.notes, analysed.Warnings, nil, q, out, p, aq, from, to, dq)
+		}
+		// Another window (the cache's answer is the same samples), new
+		// limits or active cut: judge again.
+		if analysed, answer, err = d.fetchSince(ctx, "analysis window", aq, nil); err != nil {
+			return upstreamError(err)
+		}
 	}
 	// The panel's range at the panel's step: what is drawn.
 	panel := analysed
@@ -210,32 +236,83 @@ func (d *Datasource) query(ctx context.Context, req *backend.QueryDataRequest, d
 			return upstreamError(err)
 		}
 	}
-	limits, err := d.limits(ctx, q, aq, analysed.LastSample())
+	lastSample := analysed.LastSample()
+	limits, err := d.limits(ctx, q, aq, lastSample)
 	if err != nil {
 		return upstreamError(err)
 	}
 
-	activeFrom := min(from.UnixMilli(), aq.End.Add(-2*aq.Step).UnixMilli())
 	_, span := tracing.DefaultTracer().Start(ctx, "memshape.classify", trace.WithAttributes(attribute.Int("series", len(analysed.Series))))
 	items, notes := d.judge(analysed.Series, panel.Series, q, limits, activeFrom, showSeries)
 	span.End()
+	if reusable {
+		d.verdicts.put(vk, &judged{start: aq.Start.UnixMilli(), end: aq.End.UnixMilli(), answer: answer.id, lastSample: lastSample, limits: limits, activeFrom: activeFrom, items: items, notes: notes})
+	}
+	warnings := analysed.Warnings
+	var panelWarnings []string
+	if p.panel != nil {
+		panelWarnings = panel.Warnings
+	}
+	// The analysis window's samples are judged: let them go before the
+	// frames are built (a 7-day panel's samples are as big again).
+	analysed, panel = upstream.Result{}, upstream.Result{}
+	return d.respond(items, notes, warnings, panelWarnings, q, out, p, aq, from, to, dq)
+}
+
+// respond builds a query's frames from its judged items (never changed:
+// they may be reused) and adds its notices.
+func (d *Datasource) respond(items []frames.Item, notes, warnings, panelWarnings []string, q models.Query, out models.Output, p plan, aq upstream.Query, from, to time.Time, dq backend.DataQuery) backend.DataResponse {
+	if out == models.OutputAlert {
+		// frames.Build's alert output, without the legend names it does
+		// not show.
+		return backend.DataResponse{Frames: frames.AlertFrames(frames.UniqueLabels(items), q.Value), Status: backend.StatusOK}
+	}
 	fr := frames.Build(items, frames.Options{
 		Output: out, Legend: q.LegendFormat, Value: q.Value, Events: q.Events,
 		From: from, To: to, Step: stepOf(p), MaxDataPoints: int(dq.MaxDataPoints),
 		Window: frames.Window{From: aq.Start, To: aq.End, Step: aq.Step},
 	})
-	if out != models.OutputAlert {
-		warnings := analysed.Warnings
-		if p.panel != nil {
-			warnings = append(warnings, panel.Warnings...)
-		}
-		addNotices(fr, p, d.up.Source(), warnings, notes)
-	}
+	addNotices(fr, p, d.up.Source(), append(append([]string(nil), warnings...), panelWarnings...), notes)
 	return backend.DataResponse{Frames: fr, Status: backend.StatusOK}
+}
+
+// answerOf is what the upstream said of an answer besides its series:
+// its identity (0: none) and whether it is the one kept (unchanged: the
+// result then has no series).
+type answerOf struct {
+	id        uint64
+	unchanged bool
+}
+
+// fetchSince is fetch for the analysis window, through the cache's
+// QueryRangeSince when there is one: kept (may be nil) is what the query
+// judged last time, which the answer may leave unchanged.
+func (d *Datasource) fetchSince(ctx context.Context, what string, q upstream.Query, kept *judged) (upstream.Result, answerOf, error) {
+	sc, ok := d.up.(sinceClient)
+	if !ok || d.verdicts == nil {
+		res, err := d.fetch(ctx, what, q)
+		return res, answerOf{}, err
+	}
+	var since uint64
+	if kept != nil {
+		since = kept.answer
+	}
+	var a answerOf
+	res, err := d.traced(ctx, what, q, func(ctx context.Context) (upstream.Result, error) {
+		res, id, unchanged, err := sc.QueryRangeSince(ctx, q, since)
+		a = answerOf{id: id, unchanged: unchanged}
+		return res, err
+	})
+	return res, a, err
 }
 
 // fetch runs one upstream range query in a tracing span.
 func (d *Datasource) fetch(ctx context.Context, what string, q upstream.Query) (upstream.Result, error) {
+	return d.traced(ctx, what, q, func(ctx context.Context) (upstream.Result, error) { return d.up.QueryRange(ctx, q) })
+}
+
+// traced runs one upstream range query (run) in a tracing span.
+func (d *Datasource) traced(ctx context.Context, what string, q upstream.Query, run func(context.Context) (upstream.Result, error)) (upstream.Result, error) {
 	ctx, span := tracing.DefaultTracer().Start(ctx, "memshape.upstream.query_range", trace.WithAttributes(
 		attribute.String("memshape.fetch", what),
 		attribute.String("memshape.upstream", string(d.up.Source())),
@@ -244,7 +321,7 @@ func (d *Datasource) fetch(ctx context.Context, what string, q upstream.Query) (
 		attribute.Int64("memshape.end", q.End.Unix()),
 	))
 	defer span.End()
-	res, err := d.up.QueryRange(ctx, q)
+	res, err := run(ctx)
 	if err != nil {
 		return res, tracing.Error(span, d.redactor(ctx).Error(err))
 	}

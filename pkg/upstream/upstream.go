@@ -61,6 +61,15 @@ type Query struct {
 	// serves an answer fetched under one CacheKey to another. Empty when
 	// every caller of a data source sees the same data.
 	CacheKey string
+	// Each, when set, is given every series of the answer as soon as it
+	// is read whole, while the rest of the answer is still arriving, with
+	// its index in Result.Series: a caller's work on each series then
+	// overlaps the upstream's writing of the rest. It runs on the reading
+	// goroutine and must not change the series. Clients that do not
+	// stream their answers (and time-sharded ones) never call it, and an
+	// answer that fails may have been given in part: callers use what it
+	// was given only for the answer's series it matches.
+	Each func(i int, s series.Series)
 }
 
 // Default caps on one query's answer, used when a Query's cap is 0. The

@@ -254,17 +254,17 @@ func identity(labels map[string]string, w Workload) map[string]string {
 // span is a series' first and last sample, and the shortest spacing
 // among its first samples (its step).
 func span(s series.Series) (first, last, step int64) {
-	for i, t := range s.T {
-		if i == 0 || t < first {
-			first = t
-		}
-		if i == 0 || t > last {
-			last = t
-		}
-		if i > 0 && i <= 16 {
-			if d := t - s.T[i-1]; d > 0 && (step == 0 || d < step) {
-				step = d
-			}
+	if len(s.T) == 0 {
+		return 0, 0, 0
+	}
+	// Branch-free over every time: grouping a fleet reads them all.
+	first, last = s.T[0], s.T[0]
+	for _, t := range s.T[1:] {
+		first, last = min(first, t), max(last, t)
+	}
+	for i := 1; i < len(s.T) && i <= 16; i++ {
+		if d := s.T[i] - s.T[i-1]; d > 0 && (step == 0 || d < step) {
+			step = d
 		}
 	}
 	return first, last, step

@@ -31,10 +31,14 @@ package cache
 import (
 	"container/list"
 	"context"
+	"math"
 	"regexp"
+	"runtime"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
+	"unsafe"
 
 	"github.com/memshape/memory-datasource/pkg/series"
 	"github.com/memshape/memory-datasource/pkg/upstream"
@@ -79,6 +83,9 @@ type Stats struct {
 	// Misses fetched the whole range; Extends fetched only the newest
 	// part; Hits fetched nothing; Bypassed were not cacheable.
 	Misses, Extends, Hits, Bypassed int64
+	// Unchanged counts answers not built again: the caller held them
+	// (QueryRangeSince) and nothing in them changed.
+	Unchanged int64
 	// Evicted counts series dropped for the byte budget.
 	Evicted int64
 	// Entries (queries), Series, Samples and Bytes are what is held now.
@@ -102,6 +109,7 @@ type Cache struct {
 	bytes   int64
 	samples int64
 	stats   Stats
+	answers uint64 // the last answer identity given out
 }
 
 var _ upstream.Client = (*Cache)(nil)
@@ -148,6 +156,11 @@ type query struct {
 	refs     []*held
 	sorted   bool // in Prometheus' label order
 	warnings []string
+	// answer identifies the answer its series hold, as they were at
+	// install (vers: each ref's version then); 0 when they do not hold
+	// exactly the answer last returned.
+	answer uint64
+	vers   []uint64
 }
 
 // New returns a cache in front of next.
@@ -200,39 +213,71 @@ type view struct {
 // QueryRange answers q from what is held plus a fetch of what is newer
 // than its settled part, or by a fetch of the whole range.
 func (c *Cache) QueryRange(ctx context.Context, q upstream.Query) (upstream.Result, error) {
+	res, _, _, err := c.QueryRangeSince(ctx, q, 0)
+	return res, err
+}
+
+// QueryRangeSince is QueryRange for a caller that may still hold an
+// earlier answer to q, identified by since (an identity this method
+// returned; 0 for none). It returns the answer and its identity (0 when
+// it has none): two answers with the same identity are the same series
+// and samples, bit for bit. When the answer would be the one since names
+// — nothing new fetched, or what was fetched again equal to what is held
+// — it builds nothing and returns unchanged, with the answer's warnings
+// and no series: the caller uses what it holds. An alert rule evaluated
+// every minute over a window at a coarser step finds its answer
+// unchanged until the window's next step.
+func (c *Cache) QueryRangeSince(ctx context.Context, q upstream.Query, since uint64) (res upstream.Result, id uint64, unchanged bool, err error) {
 	step := q.Step.Milliseconds()
 	start, end := q.Start.UnixMilli(), q.End.UnixMilli()
 	if step <= 0 || end < start || time.Duration(step)*time.Millisecond != q.Step || rangeDependent.MatchString(q.Expr) {
 		c.count(func(s *Stats) { s.Bypassed++ })
-		return c.next.QueryRange(ctx, q)
+		res, err = c.next.QueryRange(ctx, q)
+		return res, 0, false, err
 	}
 	k := queryKey{expr: q.Expr, step: step, phase: mod(start, step), identity: q.CacheKey}
 	// The last point of the grid the query asks for.
 	last := start + (end-start)/step*step
 	now := c.cfg.Now()
 
-	qe, views, settled, ok := c.lookup(k, start, last, now)
+	qe, entry, views, settled, ok := c.lookup(k, start, last, now)
 	if !ok {
 		return c.fetchWhole(ctx, q, k, start, last, now)
+	}
+	// The answer the held series make is the one last returned (and the
+	// caller's, when since names it).
+	same := qe.answer != 0 && start == qe.start && last == qe.last && len(views) == len(qe.vers)
+	for i := 0; same && i < len(views); i++ {
+		same = views[i].ver == qe.vers[i]
 	}
 	var fresh upstream.Result
 	fetched := qe.fetched
 	if settled < last {
 		dq := q
 		dq.Start = time.UnixMilli(settled + step)
-		var err error
 		if fresh, err = c.next.QueryRange(ctx, dq); err != nil {
-			return upstream.Result{}, err
+			return upstream.Result{}, 0, false, err
 		}
 		fetched = now
 		c.count(func(s *Stats) { s.Extends++ })
 	} else {
 		c.count(func(s *Stats) { s.Hits++ })
 	}
+	if same && since == qe.answer && (settled == last || sameTail(views, fresh, settled, last, step)) {
+		// Nothing new: what was fetched again is what is held.
+		warnings := union(qe.warnings, fresh.Warnings)
+		c.mu.Lock()
+		if el, ok := c.queries[k]; ok && el.Value == entry {
+			entry.fetched, entry.warnings = fetched, warnings
+		}
+		c.stats.Unchanged++
+		c.mu.Unlock()
+		return upstream.Result{Warnings: warnings}, since, true, nil
+	}
 	a := answer{c: c, q: q, k: k, start: start, settled: settled, last: last, step: step}
-	res, ok, err := a.build(ctx, views, fresh, qe.sorted)
+	res, ok, err = a.build(ctx, views, fresh, qe.sorted)
 	if err != nil {
-		return upstream.Result{}, err
+		return upstream.Result{}, 0, false, err
 	}
 	if !ok {
 		// The fresh part is off the grid: start over.
@@ -241,36 +286,97 @@ func (c *Cache) QueryRange(ctx context.Context, q upstream.Query) (upstream.Resu
 	}
 	res.Warnings = union(qe.warnings, fresh.Warnings)
 	if !a.changed && start == qe.start && len(a.refs) == len(qe.refs) {
-		return res, nil // a hit: nothing held changes
+		// A hit: nothing held changes.
+		if same {
+			id = qe.answer
+		}
+		return res, id, false, nil
 	}
-	c.install(&query{key: k, start: start, last: last, fetched: fetched, created: qe.created,
+	id = c.install(&query{key: k, start: start, last: last, fetched: fetched, created: qe.created,
 		sorted: a.sorted, warnings: res.Warnings}, a.updates, a.refs)
-	return res, nil
+	return res, id, false, nil
+}
+
+// sameTail reports whether fresh, fetched again over (settled, last], is
+// what the held series (views) have there, bit for bit: the same series
+// with the same samples, none new, none gone.
+func sameTail(views []view, fresh upstream.Result, settled, last, step int64) bool {
+	byLabels := make(map[string]*series.Series, len(fresh.Series))
+	for i := range fresh.Series {
+		if len(fresh.Series[i].T) > 0 {
+			k := series.Key(fresh.Series[i].Labels)
+			if byLabels[k] != nil {
+				return false // label sets that repeat: built as they come
+			}
+			byLabels[k] = &fresh.Series[i]
+		}
+	}
+	var ts []int64
+	var vs []float64
+	matched := 0
+	for _, v := range views {
+		ts, vs = ts[:0], vs[:0]
+		for ci := range v.chunks {
+			ch := &v.chunks[ci]
+			if ch.t1 <= settled || ch.t0 > last {
+				continue
+			}
+			at := len(ts)
+			vs = ch.decode(&ts, vs, step)
+			// Keep (settled, last].
+			lo, hi := at, len(ts)
+			for lo < hi && ts[lo] <= settled {
+				lo++
+			}
+			for hi > lo && ts[hi-1] > last {
+				hi--
+			}
+			ts = append(ts[:at], ts[lo:hi]...)
+			vs = append(vs[:at], vs[lo:hi]...)
+		}
+		f := byLabels[v.h.key.labels]
+		if f == nil {
+			if len(ts) > 0 {
+				return false // gone from the fresh answer
+			}
+			continue
+		}
+		matched++
+		if len(f.T) != len(ts) {
+			return false
+		}
+		for i := range ts {
+			if f.T[i] != ts[i] || math.Float64bits(f.V[i]) != math.Float64bits(vs[i]) {
+				return false
+			}
+		}
+	}
+	return matched == len(byLabels) // no new series
 }
 
 // lookup finds what is held for k and whether it can answer [start,
 // last] at now: every series it refers to still held and known over
 // [start, settled].
-func (c *Cache) lookup(k queryKey, start, last int64, now time.Time) (qe query, views []view, settled int64, ok bool) {
+func (c *Cache) lookup(k queryKey, start, last int64, now time.Time) (qe query, e *query, views []view, settled int64, ok bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	el, found := c.queries[k]
 	if !found {
-		return qe, nil, 0, false
+		return qe, nil, nil, 0, false
 	}
-	e := el.Value.(*query)
+	e = el.Value.(*query)
 	if start < e.start || now.Sub(e.created) > c.cfg.MaxAge {
-		return qe, nil, 0, false
+		return qe, nil, nil, 0, false
 	}
 	settled = min(e.last, e.fetched.Add(-c.cfg.Overlap).UnixMilli(), last)
 	settled = start + floorDiv(settled-start, k.step)*k.step // on the grid
 	if settled < start {
-		return qe, nil, 0, false
+		return qe, nil, nil, 0, false
 	}
 	views = make([]view, len(e.refs))
 	for i, h := range e.refs {
 		if h.gone || h.from > start || h.to < settled {
-			return qe, nil, 0, false
+			return qe, nil, nil, 0, false
 		}
 		views[i] = view{h: h, ver: h.ver, chunks: h.chunks, labels: h.labels}
 	}
@@ -278,25 +384,35 @@ func (c *Cache) lookup(k queryKey, start, last int64, now time.Time) (qe query, 
 	for _, h := range e.refs {
 		c.touch(h)
 	}
-	return *e, views, settled, true
+	return *e, e, views, settled, true
 }
 
-func (c *Cache) fetchWhole(ctx context.Context, q upstream.Query, k queryKey, start, last int64, now time.Time) (upstream.Result, error) {
+func (c *Cache) fetchWhole(ctx context.Context, q upstream.Query, k queryKey, start, last int64, now time.Time) (upstream.Result, uint64, bool, error) {
 	c.count(func(s *Stats) { s.Misses++ })
-	res, err := c.next.QueryRange(ctx, q)
-	if err != nil {
-		return res, err
-	}
 	a := answer{c: c, q: q, k: k, start: start, settled: start - k.step, last: last, step: k.step}
+	// Each series is packed as soon as it is read, while the upstream
+	// still writes the rest (a client that streams its answer).
+	fq := q
+	fq.Each = func(i int, s series.Series) {
+		for len(a.early) <= i {
+			a.early = append(a.early, early{})
+		}
+		chunks, ok := a.pack(nil, s.T, s.V)
+		a.early[i] = early{v: unsafe.SliceData(s.V), n: len(s.V), chunks: chunks, ok: ok}
+	}
+	res, err := c.next.QueryRange(ctx, fq)
+	if err != nil {
+		return res, 0, false, err
+	}
 	if !a.keep(res) {
 		// Only answers on the grid the query asked for, in time order,
 		// can be extended.
 		c.dropQuery(k)
-		return res, nil
+		return res, 0, false, nil
 	}
-	c.install(&query{key: k, start: start, last: last, fetched: now, created: now,
+	id := c.install(&query{key: k, start: start, last: last, fetched: now, created: now,
 		sorted: a.sorted, warnings: res.Warnings}, a.updates, a.refs)
-	return res, nil
+	return res, id, false, nil
 }
 
 // update is what an answer changes of one series: its new chunks, made
@@ -321,6 +437,7 @@ type answer struct {
 	column               []int64 // the grid's times over [start, last], made when needed
 
 	scratch []int64 // a chunk's times, when it has gaps
+	early   []early // series packed while the answer was read, by index
 	sorted  bool
 	changed bool // anything to store: else the held series stay as they are
 	updates []update
@@ -335,33 +452,76 @@ func (a *answer) seriesKey(labels map[string]string) seriesKey {
 	return seriesKey{values: vk, step: a.k.step, phase: a.k.phase, identity: a.k.identity, labels: series.Key(labels)}
 }
 
-// keep packs a whole fetch's series for storing, in one pass over each;
-// false when a series is off the grid.
+// early is one series packed while the answer was read: its values
+// (where they lie, how many) and chunks; ok is false when it was off the
+// grid.
+type early struct {
+	v      *float64
+	n      int
+	chunks []chunk
+	ok     bool
+}
+
+// packed is what was packed early of series s at index i, if it is s.
+func (a *answer) packed(i int, s series.Series) (chunks []chunk, ok, found bool) {
+	if i >= len(a.early) || len(s.V) == 0 {
+		return nil, false, false
+	}
+	e := a.early[i]
+	if e.v != unsafe.SliceData(s.V) || e.n != len(s.V) {
+		return nil, false, false
+	}
+	return e.chunks, e.ok, true
+}
+
+// keep packs a whole fetch's series for storing, in one pass over each,
+// on every core (after the fetch, nothing else runs), unless they were
+// packed while it was read; false when a series is off the grid.
 func (a *answer) keep(res upstream.Result) bool {
 	a.sorted = true
 	prev := ""
-	for _, s := range res.Series {
+	a.refs = make([]int, len(res.Series))
+	a.updates = make([]update, len(res.Series))
+	for i, s := range res.Series {
 		key := a.seriesKey(s.Labels)
 		if key.labels < prev {
 			a.sorted = false
 		}
 		prev = key.labels
-		chunks, ok := a.pack(nil, s.T, s.V)
-		if !ok {
-			return false
-		}
-		a.refs = append(a.refs, len(a.updates))
-		a.updates = append(a.updates, update{key: key, labels: s.Labels, chunks: chunks, n: len(s.T)})
+		a.refs[i] = i
+		a.updates[i] = update{key: key, labels: s.Labels, n: len(s.T)}
 	}
-	return true
+	workers := min(runtime.GOMAXPROCS(0), 1+len(res.Series)/256)
+	var wg sync.WaitGroup
+	var bad atomic.Bool
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w; i < len(res.Series) && !bad.Load(); i += workers {
+				chunks, ok, found := a.packed(i, res.Series[i])
+				if !found {
+					chunks, ok = a.pack(nil, res.Series[i].T, res.Series[i].V)
+				}
+				if !ok {
+					bad.Store(true)
+					return
+				}
+				a.updates[i].chunks = chunks
+			}
+		}()
+	}
+	wg.Wait()
+	return !bad.Load()
 }
 
 // pack appends t and v (after a.settled, up to a.last, on the grid,
 // increasing) to chunks as whole chunks; false when they are not so.
+// It only reads a.
 func (a *answer) pack(chunks []chunk, t []int64, v []float64) ([]chunk, bool) {
-	prev := a.settled
+	prev := a.settled // on the grid
 	for _, ts := range t {
-		if ts <= prev || ts > a.last || mod(ts-a.start, a.step) != 0 {
+		if ts <= prev || ts > a.last || (ts != prev+a.step && mod(ts-a.start, a.step) != 0) {
 			return nil, false
 		}
 		prev = ts
@@ -707,8 +867,10 @@ func (l *caps) add(ctx context.Context, s *series.Series, sharedT bool, src upst
 // install stores an answer: the query's entry and each series' new
 // chunks (unless another answer changed the series since it was read),
 // then evicts the least recently used series past the budget. An answer
-// bigger than the whole budget is not kept.
-func (c *Cache) install(qe *query, updates []update, refs []int) {
+// bigger than the whole budget is not kept. It returns the answer's
+// identity: 0 when the series held are not exactly the answer (another
+// answer changed one since it was read, or it was not kept).
+func (c *Cache) install(qe *query, updates []update, refs []int) uint64 {
 	var total int64
 	for i := range updates {
 		total += seriesBytesOf(&updates[i])
@@ -720,9 +882,10 @@ func (c *Cache) install(qe *query, updates []update, refs []int) {
 			c.qlru.Remove(el)
 			delete(c.queries, qe.key)
 		}
-		return
+		return 0
 	}
 	hs := make([]*held, len(updates))
+	exact := true
 	for i := range updates {
 		u := &updates[i]
 		h := u.v.h
@@ -739,6 +902,7 @@ func (c *Cache) install(qe *query, updates []update, refs []int) {
 			if cur := c.series[u.key]; cur != nil {
 				hs[i] = cur
 				c.touch(cur)
+				exact = false
 				continue
 			}
 			h = &held{key: u.key}
@@ -759,6 +923,14 @@ func (c *Cache) install(qe *query, updates []update, refs []int) {
 	for i, j := range refs {
 		qe.refs[i] = hs[j]
 	}
+	if exact {
+		c.answers++
+		qe.answer = c.answers
+		qe.vers = make([]uint64, len(qe.refs))
+		for i, h := range qe.refs {
+			qe.vers[i] = h.ver
+		}
+	}
 	if el, ok := c.queries[qe.key]; ok {
 		el.Value = qe
 		c.qlru.MoveToFront(el)
@@ -773,6 +945,10 @@ func (c *Cache) install(qe *query, updates []update, refs []int) {
 	for c.bytes > c.cfg.MaxBytes && c.tail != nil {
 		c.evict(c.tail)
 	}
+	if c.queries[qe.key] == nil || qe.refs == nil && len(refs) > 0 {
+		return 0
+	}
+	return qe.answer
 }
 
 // seriesBytesOf is what a series takes held: its chunks, labels, key and

@@ -356,3 +356,85 @@ func TestConcurrent(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+// QueryRangeSince tells a caller that its answer is unchanged only when
+// it is, bit for bit: samples fetched again equal to those held, nothing
+// new in the window. A late sample, a new step, another query changing a
+// shared series or a stale identity each give the answer again, equal to
+// a fresh fetch from the real Prometheus.
+func TestQueryRangeSinceUnchangedOnlyWhenSame(t *testing.T) {
+	srv := promtest.StartWith(t, promtest.Options{RemoteWrite: true})
+	prom, err := prometheus.New(srv.URL, nil)
+	require.NoError(t, err)
+	ctx := context.Background()
+	const step = 30 * time.Second
+	t0 := time.Now().Truncate(step)
+	mk := func(pod string, from, to time.Time, base float64) series.Series {
+		s := series.Series{Labels: map[string]string{"__name__": "memshape_since_bytes", "pod": pod}}
+		for ts := from; !ts.After(to); ts = ts.Add(10 * time.Second) {
+			s.T = append(s.T, ts.UnixMilli())
+			s.V = append(s.V, base+float64(ts.Unix()%1000)*4096)
+		}
+		return s
+	}
+	require.NoError(t, srv.Push(ctx,
+		mk("a", t0.Add(-40*time.Minute+3*time.Second), t0.Add(-20*time.Second), 1e8),
+		mk("b", t0.Add(-40*time.Minute+7*time.Second), t0.Add(-20*time.Second), 2e8)))
+	clock := t0.Add(5 * time.Second)
+	c := New(prom, Config{Now: func() time.Time { return clock }})
+	q := func(expr string, end time.Time) upstream.Query {
+		return upstream.Query{Expr: expr, Start: end.Add(-30 * time.Minute), End: end, Step: step}
+	}
+	const expr = `memshape_since_bytes`
+	ask := func(round string, qq upstream.Query, since uint64, wantUnchanged bool) uint64 {
+		t.Helper()
+		got, id, unchanged, err := c.QueryRangeSince(ctx, qq, since)
+		require.NoError(t, err, round)
+		require.Equal(t, wantUnchanged, unchanged, round)
+		if unchanged {
+			assert.Empty(t, got.Series, round)
+			return id
+		}
+		want, err := prom.QueryRange(ctx, qq)
+		require.NoError(t, err, round)
+		assert.Equal(t, want.Series, got.Series, round)
+		return id
+	}
+	id1 := ask("first", q(expr, t0), 0, false)
+	require.NotZero(t, id1)
+
+	// A minute later: the overlap is fetched again and found the same.
+	clock = clock.Add(time.Minute)
+	before := c.Stats()
+	assert.Equal(t, id1, ask("same, fetched again", q(expr, t0), id1, true))
+	after := c.Stats()
+	assert.Equal(t, before.Extends+1, after.Extends, "the overlap was fetched again")
+	assert.Equal(t, before.Unchanged+1, after.Unchanged)
+	// Without the caller's identity, the answer is given whole (held
+	// again, under an identity of its own).
+	id1 = ask("same, not held", q(expr, t0), 0, false)
+	require.NotZero(t, id1)
+
+	// A late sample inside the overlap changes the answer.
+	require.NoError(t, srv.Push(ctx, series.Series{Labels: map[string]string{"__name__": "memshape_since_bytes", "pod": "a"},
+		T: []int64{t0.Add(-5 * time.Second).UnixMilli()}, V: []float64{9e8}}))
+	clock = clock.Add(time.Minute)
+	id2 := ask("late sample", q(expr, t0), id1, false)
+	assert.NotEqual(t, id1, id2)
+	assert.Equal(t, id2, ask("same after the late sample", q(expr, t0), id2, true))
+	ask("stale identity", q(expr, t0), id1, false)
+
+	// New samples and a new step.
+	require.NoError(t, srv.Push(ctx, mk("a", t0.Add(5*time.Second), t0.Add(time.Minute), 1e8)))
+	clock = t0.Add(time.Minute + 5*time.Second)
+	id3 := ask("next step", q(expr, t0.Add(time.Minute)), id2, false)
+	assert.NotEqual(t, id2, id3)
+
+	// Another query that shares series a extends it: the first query's
+	// answer is built again (its series changed under it), and equals a
+	// fresh fetch.
+	require.NoError(t, srv.Push(ctx, mk("a", t0.Add(time.Minute+5*time.Second), t0.Add(2*time.Minute), 1e8)))
+	clock = t0.Add(2*time.Minute + 5*time.Second)
+	ask("other query", q(`memshape_since_bytes{pod="a"}`, t0.Add(2*time.Minute)), 0, false)
+	ask("shared series changed", q(expr, t0.Add(time.Minute)), id3, false)
+}

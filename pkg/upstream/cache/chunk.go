@@ -79,8 +79,10 @@ func makeChunk(t []int64, v []float64, step int64) chunk {
 	n := len(t)
 	c := chunk{t0: t[0], t1: t[n-1], n: uint16(n)}
 	var gapMax uint64
-	for i := 1; i < n; i++ {
-		gapMax |= uint64((t[i]-t[i-1])/step - 1)
+	if c.t1-c.t0 != int64(n-1)*step { // gaps: else every time is the grid's
+		for i := 1; i < n; i++ {
+			gapMax |= uint64((t[i]-t[i-1])/step - 1)
+		}
 	}
 	c.tw = uint8(bits.Len64(gapMax))
 	k := scaleOf(v)

@@ -62,6 +62,9 @@ type DecodeOptions struct {
 	// column, when set, is Grid's time column, part of a longer query's
 	// (a time shard's).
 	column []int64
+	// Each, when set, is given every series as soon as it is read whole
+	// (upstream.Query.Each).
+	Each func(i int, s series.Series)
 }
 
 // DecodeError says where in a body decoding stopped and why.
@@ -109,6 +112,7 @@ func decodeQueryRange(r io.Reader, opt DecodeOptions, window int) (upstream.Resu
 	}
 	d.reserve = opt.Reserve
 	d.column = opt.column
+	d.each = opt.Each
 	var bareKey func(key []byte) (bool, bool)
 	if opt.Bare {
 		bareKey = d.queryRangeKey
@@ -174,6 +178,7 @@ type decoder struct {
 	check    int
 	reserve  func(int64) error
 	reserved int64
+	each     func(int, series.Series)
 }
 
 // checkEvery is how many points are read between two checks of memory.
@@ -777,7 +782,11 @@ func (d *decoder) stream() bool {
 		if len(s.V) == 0 {
 			// Only histograms: nothing a memory shape can be read from.
 			d.res.Series = d.res.Series[:len(d.res.Series)-1]
+			return d.memCheck()
 		}
+	}
+	if d.each != nil {
+		d.each(len(d.res.Series)-1, *s)
 	}
 	return d.memCheck()
 }

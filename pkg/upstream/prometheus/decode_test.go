@@ -72,6 +72,36 @@ func TestDecodeHistogramsSkipped(t *testing.T) {
 	assert.Contains(t, res.Warnings[0], "skipped")
 }
 
+// Each is given every series of the answer once it is read whole —
+// labels after values, on the grid or off it — with its index in the
+// answer, and never a histogram-only series the answer leaves out.
+func TestDecodeEachGivesEverySeriesWhole(t *testing.T) {
+	h := `{"count":"3","sum":"2","buckets":[[0,"0","1","3"]]}`
+	body := `{"status":"success","data":{"resultType":"matrix","result":[
+		{"metric":{"pod":"a"},"values":[[60,"1"],[120,"2"],[180,"3"]]},
+		{"metric":{"__name__":"h"},"histograms":[[60,` + h + `]]},
+		{"values":[[60,"4"],[150,"5"]],"metric":{"pod":"b"}},
+		{"metric":{"pod":"c"},"values":[]}
+	]}}`
+	type given struct {
+		i int
+		s series.Series
+	}
+	var got []given
+	res, err := decode(t, body, DecodeOptions{Grid: Grid{Start: 60_000, Step: 60_000, N: 3}, Each: func(i int, s series.Series) {
+		got = append(got, given{i, s})
+	}})
+	require.NoError(t, err)
+	require.Len(t, res.Series, 3)
+	require.Len(t, got, 3)
+	for k, g := range got {
+		assert.Equal(t, k, g.i)
+		assert.Equal(t, res.Series[k], g.s, "series %d is given as the answer holds it", k)
+	}
+	assert.Equal(t, map[string]string{"pod": "b"}, got[1].s.Labels)
+	assert.Equal(t, []int64{60_000, 150_000}, got[1].s.T)
+}
+
 func TestDecodeStatusError(t *testing.T) {
 	for typ, kind := range map[string]upstream.Kind{
 		"bad_data": upstream.BadQuery, "timeout": upstream.Timeout, "execution": upstream.Execution,

@@ -303,6 +303,7 @@ func (c *Client) QueryRange(ctx context.Context, q upstream.Query) (upstream.Res
 		lim.MaxBytes = c.maxBytes
 	}
 	if shards := c.shards(q); len(shards) > 1 {
+		q.Each = nil // shards' series are joined after
 		return c.queryShards(ctx, q, shards, lim)
 	}
 	return c.queryRange(ctx, q, lim, nil)
@@ -327,7 +328,7 @@ func (c *Client) queryRange(ctx context.Context, q upstream.Query, lim Limits, a
 		return upstream.Result{}, err
 	}
 	defer resp.Body.Close()
-	opt := DecodeOptions{Limits: lim, Grid: GridOf(q.Start, q.End, q.Step)}
+	opt := DecodeOptions{Limits: lim, Grid: GridOf(q.Start, q.End, q.Step), Each: q.Each}
 	opt.Reserve = func(n int64) error { return upstream.Reserve(ctx, n) }
 	if acct != nil {
 		acct.limit(&opt)
