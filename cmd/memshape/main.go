@@ -546,15 +546,20 @@ type jsonResult struct {
 	Explanation        string            `json:"explanation"`
 
 	// Additions beyond the contract.
-	Series             string       `json:"series"`                // series.Name()
-	TimeToLimitSeconds *float64     `json:"time_to_limit_seconds"` // null: unknown or never
-	Reason             string       `json:"reason,omitempty"`
-	WatchForSeconds    float64      `json:"watch_for_seconds,omitempty"`
-	Restarts           int          `json:"restarts"`
-	Jumps              []shape.Jump `json:"jumps"`
-	Scores             shape.Scores `json:"scores"`
-	Points             int          `json:"points"`
-	Dropped            int          `json:"dropped"`
+	Series             string   `json:"series"`                // series.Name()
+	TimeToLimitSeconds *float64 `json:"time_to_limit_seconds"` // null: unknown or never
+	// The time to limit's 95 % range where the forecast's band meets the
+	// limit (as the verdict table's columns); null when there is none,
+	// the latest also when it lies beyond a year.
+	TimeToLimitSoonestSeconds *float64     `json:"time_to_limit_soonest_seconds"`
+	TimeToLimitLatestSeconds  *float64     `json:"time_to_limit_latest_seconds"`
+	Reason                    string       `json:"reason,omitempty"`
+	WatchForSeconds           float64      `json:"watch_for_seconds,omitempty"`
+	Restarts                  int          `json:"restarts"`
+	Jumps                     []shape.Jump `json:"jumps"`
+	Scores                    shape.Scores `json:"scores"`
+	Points                    int          `json:"points"`
+	Dropped                   int          `json:"dropped"`
 	// Workload is set when the series were grouped into a workload.
 	Workload *jsonWorkload `json:"workload,omitempty"`
 }
@@ -609,6 +614,14 @@ func writeJSON(w io.Writer, rows []row) error {
 		if v.HasTimeToLimit {
 			sec := v.TimeToLimit.Seconds()
 			res.TimeToLimitSeconds = &sec
+			if r := v.TimeToLimitRange; r != nil {
+				soonest := r.Soonest.Seconds()
+				res.TimeToLimitSoonestSeconds = &soonest
+				if !r.Open {
+					latest := r.Latest.Seconds()
+					res.TimeToLimitLatestSeconds = &latest
+				}
+			}
 		}
 		for j, jp := range v.Jumps {
 			res.Jumps[j] = shape.Jump{
@@ -723,11 +736,15 @@ func growthCell(v shape.Verdict) string {
 	return s + "/h"
 }
 
-// toLimitCell renders the time to the limit as "~9h"; "—" when unknown
-// or never.
+// toLimitCell renders the time to the limit as "~9 h", with its range
+// where the forecast has a band ("~9 h (7–12 h)"); "—" when unknown or
+// never.
 func toLimitCell(v shape.Verdict) string {
 	if !v.HasTimeToLimit {
 		return "—"
+	}
+	if r := v.TimeToLimitRange.String(); r != "" {
+		return approxDuration(v.TimeToLimit) + " (" + r + ")"
 	}
 	return approxDuration(v.TimeToLimit)
 }

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -403,6 +405,11 @@ func TestCells(t *testing.T) {
 	if l := toLimitCell(v); l != "~9 h" {
 		t.Errorf("to limit %q", l)
 	}
+	v.TimeToLimitRange = &shape.LimitRange{Soonest: 7 * time.Hour, Latest: 12 * time.Hour}
+	if l := toLimitCell(v); l != "~9 h (7–12 h)" {
+		t.Errorf("to limit with its range %q", l)
+	}
+	v.TimeToLimitRange = nil
 	v = shape.Verdict{Shape: shape.Bloat, Components: []shape.Shape{shape.Bloat, shape.Fragmentation}, GrowthBytesPerHour: -2e6}
 	if s := shapeCell(v); s != "bloat+fragmentation" {
 		t.Errorf("shape %q", s)
@@ -496,5 +503,40 @@ func TestAccuracyPrintsTheComparison(t *testing.T) {
 	}
 	if code := run([]string{"accuracy", "--per-scenario", "0"}, strings.NewReader(""), &out, &errb); code != exitUsage {
 		t.Errorf("--per-scenario 0: exit %d, want %d", code, exitUsage)
+	}
+}
+
+// The JSON answer carries the time to limit's range beside the time, as
+// the verdict table does: a noisy leak toward its limit gets a range that
+// holds the time.
+func TestClassifyJSONTimeToLimitRange(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("timestamp,value,series\n")
+	r := rand.New(rand.NewPCG(7, 11))
+	for i := range 3 * 24 * 12 { // 3 days at 5 minutes, +10 MiB/h
+		h := float64(i) / 12
+		fmt.Fprintf(&b, "%d,%.0f,api-1\n", 1700000000+300*i, (1024+10*h)*(1<<20)+8*(1<<20)*r.NormFloat64())
+	}
+	code, out, errs := runCLI(t, b.String(), "classify", "--format", "json", "--group-by", "series", "--limit", "2GiB")
+	if code != 0 {
+		t.Fatalf("code %d: %s", code, errs)
+	}
+	var doc struct {
+		Results []struct {
+			Shape   shape.Shape `json:"shape"`
+			ToLimit *float64    `json:"time_to_limit_seconds"`
+			Soonest *float64    `json:"time_to_limit_soonest_seconds"`
+			Latest  *float64    `json:"time_to_limit_latest_seconds"`
+		} `json:"results"`
+	}
+	if err := json.Unmarshal([]byte(out), &doc); err != nil || len(doc.Results) != 1 {
+		t.Fatalf("%v: %s", err, out)
+	}
+	res := doc.Results[0]
+	if res.Shape != shape.Leak || res.ToLimit == nil || res.Soonest == nil || res.Latest == nil {
+		t.Fatalf("want a leak with a time to limit and its range: %s", out)
+	}
+	if !(*res.Soonest <= *res.ToLimit && *res.ToLimit <= *res.Latest && *res.Soonest < *res.Latest) {
+		t.Errorf("range %.0f–%.0f s does not hold the time to limit %.0f s", *res.Soonest, *res.Latest, *res.ToLimit)
 	}
 }
