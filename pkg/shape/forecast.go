@@ -213,16 +213,16 @@ func (ev *evidence) forecast(j judgement, v *Verdict) limitNote {
 	end := ev.t[ev.life.segs[cur].hi-1]
 	level := ev.lv.y[ev.lv.life[cur].hi-1] * ev.life.scale
 	rate := 0.0
-	var band Band
-	hasBand := false
+	// The forecast's band, from the current lifetime's fit; worked out
+	// only where a forecast is drawn (below). A curve that misses the data
+	// in long stretches has no bounds to give: its residuals are what it
+	// missed, not noise.
+	var bandFrom Fit
+	canBand := false
 	if last, ok := currentFit(main, cur, ev.life.segs[cur], ev.t, level); ok {
 		level, rate = last.At(last.End), last.slopeAt(last.End)
 		end = last.End
-		if !j.misfit {
-			// A curve that misses the data in long stretches has no
-			// bounds to give: its residuals are what it missed, not noise.
-			band, hasBand = fitted.band(ev.lv.age, ev.jumps.flat, ev.lv.y, fitSpans, ev.jumpCuts(), fitted.model == Linear, ev.spanIndex(cur), last, ev.life.scale)
-		}
+		bandFrom, canBand = last, !j.misfit
 		if j.shape == Fragmentation || j.shape == Bloat && contains(j.components, Fragmentation) {
 			v.HasTimeToLimit, v.TimeToLimit = curveToLimit(last, limit)
 		}
@@ -254,6 +254,11 @@ func (ev *evidence) forecast(j judgement, v *Verdict) limitNote {
 		}
 		if horizon > 0 {
 			fc := Fit{Model: Forecast, Start: end, End: end + int64(horizon), Origin: end, A: level, B: rate, Lifetime: cur}
+			var band Band
+			hasBand := false
+			if canBand {
+				band, hasBand = fitted.band(ev.lv.age, ev.jumps.flat, ev.lv.y, fitSpans, ev.jumpCuts(), fitted.model == Linear, ev.spanIndex(cur), bandFrom, ev.life.scale)
+			}
 			if hasBand {
 				fc.Band = band
 				if j.shape == Leak && v.HasTimeToLimit && v.TimeToLimit > 0 {
