@@ -117,9 +117,13 @@ func (ev *evidence) sentence(j judgement, v Verdict, note limitNote) string {
 		if j.ownScale {
 			scaleText = fmt.Sprintf(", %s memory %.1f× its start at an unchanged rate", ev.cyclesText(), 1+g.relativeGrowth(&ev.lv))
 		}
-		put("Leak: ", units.FormatGrowth(v.GrowthBytesPerHour), " steady for ", hoursText(g.coveredHours), across, scaleText, ", no sign of slowing")
 		if contains(v.Components, Bloat) && len(v.Jumps) > 0 {
-			put(" between ", jumpsText(v.Jumps, false))
+			// The rate between the jumps is what climbs steadily; with the
+			// jumps it is the rate the forecast runs at.
+			put("Leak: ", units.FormatGrowth(g.line.slope*scale), " steady for ", hoursText(g.coveredHours), across,
+				" between ", jumpsText(v.Jumps, false), scaleText, ", no sign of slowing — ", units.FormatGrowth(v.GrowthBytesPerHour), " with the jumps")
+		} else {
+			put("Leak: ", units.FormatGrowth(v.GrowthBytesPerHour), " steady for ", hoursText(g.coveredHours), across, scaleText, ", no sign of slowing")
 		}
 		put(limit)
 		if ev.underADay() && ev.span() >= hourMs { // a test run is no daily cycle

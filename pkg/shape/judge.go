@@ -43,6 +43,18 @@ const (
 	bloatPresence = 0.2  // …at least this share beside a leak: bloat is a component
 	maxWatchHours = 14 * 24
 	steadyMinRise = 0.01 // a steady rise this share of the level is growth, however small
+	// Over hours, where growth between jumps may lead, its rate must hold
+	// closer: late over early within [rateHoldHours, 1/rateHoldHours],
+	// half against half and stretch against stretch. The trap's jumps,
+	// rising over hours and giving some of it back, leave its slowing at
+	// 0.86–0.87 stretch by stretch in the reference corpus.
+	rateHoldHours = 0.9
+	// …and short pieces of the stretches climb at that rate within their
+	// noise (pieceScatter, chi-square per degree of freedom): 0.2–4 for 9
+	// in 10 views of the reference corpus' leaks that jump, 5.8–145 for
+	// 19 in 20 views of the trap that look straight, whose jumps a coarse
+	// step does not find.
+	maxPieceScatter = 6.0
 )
 
 // evidence is what the stages measured of one cleaned series, each stage
@@ -229,7 +241,8 @@ func judge(ev *evidence) judgement {
 			j.components = []Shape{Bloat, Fragmentation}
 		}
 		j.confidence = 0.5 + 0.5*math.Max(j.scores.Fragmentation, clamp01((decelUpper-ratio-2*ratioSE)/0.3))
-	case bloatGrows && jumpShare >= bloatShare && !(jumpShare < leakLeadShare && cycles >= th.leakCycles && ratio >= linearLow && ratio <= linearHigh):
+	case bloatGrows && jumpShare >= bloatShare && !(jumpShare < leakLeadShare && cycles >= th.leakCycles && ratio >= linearLow && ratio <= linearHigh) &&
+		!(jumpShare < leakLeadShare && g.watchedHours >= th.leakSpan && linear && ev.rateHolds(ratio, rateHoldHours, 1/rateHoldHours) && ev.pieceScatter() <= maxPieceScatter):
 		// Jumps carry the growth and what is left between them looks
 		// steady: bloat, not a leak — bloat with fragmentation looks just
 		// like this until the slowdown shows. But bloat means the jumps
@@ -240,13 +253,16 @@ func judge(ev *evidence) judgement {
 		// and a test run's own cycles sampled slower than they run make
 		// jumps of a few percent at one step and none at the next. It is
 		// judged as growth (below). Over hours a rate between jumps that
-		// holds is what the trap imitates (its small jumps, unresolved at
-		// a coarse step, fill in its slowing): there the jumps keep the
-		// lead.
+		// roughly holds is what the trap imitates (its small jumps,
+		// unresolved at a coarse step, fill in its slowing): there the
+		// growth leads only where its rate holds within a tenth, half
+		// against half and stretch against stretch, and piece by piece
+		// within its noise (a leak that also jumps); else the jumps keep
+		// the lead.
 		j.shape = Bloat
 		j.components = []Shape{Bloat}
 		j.confidence = 0.5 + 0.5*j.scores.Bloat*0.8
-	case bloatGrows && jumpShare >= bloatShare && !(linear && ev.rateHolds(ratio)):
+	case bloatGrows && jumpShare >= bloatShare && !(linear && ev.rateHolds(ratio, rateHoldLow, linearHigh)):
 		// At the series' own scale the growth between the jumps carries
 		// most of the rise. Where its rate holds, stretch by stretch
 		// (rateHolds) and from the first half to the second, it is a leak
@@ -293,12 +309,12 @@ func judge(ev *evidence) judgement {
 // (ratio), and so do the stretches between the jumps, each fitted on its
 // own level (rateBetweenJumps), known to ±ratioPrecise. Growth between
 // the trap's jumps is fragmentation: it slows.
-func (ev *evidence) rateHolds(ratio float64) bool {
-	if !(ratio >= rateHoldLow && ratio <= linearHigh) {
+func (ev *evidence) rateHolds(ratio, low, high float64) bool {
+	if !(ratio >= low && ratio <= high) {
 		return false
 	}
 	r, se, ok := ev.rateBetweenJumps()
-	return ok && r >= rateHoldLow && r <= linearHigh && se <= ratioPrecise
+	return ok && r >= low && r <= high && se <= ratioPrecise
 }
 
 // undecidedFor is j made inconclusive for a reason, with hours to watch

@@ -342,3 +342,47 @@ func (ev *evidence) rateBetweenJumps() (ratio, se float64, ok bool) {
 	se = math.Sqrt(late.se*late.se+ratio*ratio*early.se*early.se) / early.slope
 	return ratio, se, true
 }
+
+// pieceScatter is how far the rate of short pieces of the stretches
+// between the jumps (about a tenth of them each, at least five levels)
+// scatters around their common rate, in units of each piece's standard
+// error: chi-square per degree of freedom, about 1 for a rate that holds
+// under noise. Jumps too small or too slow to be found — the trap's, at a
+// coarse step — leave pieces that climb steeply and pieces that stay
+// flat between them, where half against half still looks steady. NaN
+// with fewer than three pieces.
+func (ev *evidence) pieceScatter() float64 {
+	st := ev.jumps.betweenJumps(ev.growth.spans)
+	total := 0
+	for _, s := range st {
+		total += s.bins()
+	}
+	all := fitLine(ev.lv.age, ev.lv.y, st)
+	if !all.ok {
+		return math.NaN()
+	}
+	size := max(5, total/10)
+	var chi float64
+	n := 0
+	one := []span{{}}
+	for _, s := range st {
+		for lo := s.lo; lo+size <= s.hi; lo += size {
+			hi := lo + size
+			if s.hi-hi < size {
+				hi = s.hi // the rest joins the last piece
+			}
+			one[0] = span{lo, hi}
+			f := fitLine(ev.lv.age, ev.lv.y, one)
+			if !f.ok || !(f.se > 0) {
+				continue
+			}
+			d := (f.slope - all.slope) / f.se
+			chi += d * d
+			n++
+		}
+	}
+	if n < 3 {
+		return math.NaN()
+	}
+	return chi / float64(n-1)
+}

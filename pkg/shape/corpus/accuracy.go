@@ -429,8 +429,25 @@ type StepReport struct {
 	Unstable, UnstableRight float64
 	// Examples names a few changed cases with the shape at each step.
 	Examples []string
-	// ByScenario counts changed cases per scenario.
-	ByScenario map[string]int
+	// ByScenario counts changed cases per scenario; Cases counts every
+	// case per scenario.
+	ByScenario, Cases map[string]int
+}
+
+// Without is the share of cases whose shape changes with the step outside
+// the scenarios named.
+func (sr StepReport) Without(scenarios ...string) float64 {
+	changed, groups := sr.Changed, sr.Groups
+	for _, s := range scenarios {
+		changed -= sr.ByScenario[s]
+		groups -= sr.Cases[s]
+	}
+	return ratio(changed, groups)
+}
+
+// Of is the share of a scenario's cases whose shape changes with the step.
+func (sr StepReport) Of(scenario string) float64 {
+	return ratio(sr.ByScenario[scenario], sr.Cases[scenario])
 }
 
 // maxStepExamples bounds StepReport.Examples.
@@ -448,11 +465,12 @@ func EvaluateSteps(groups [][]Case, name string, f Classifier) StepReport {
 	r := score(all, got)
 	r.Classifier = name
 	r.Elapsed = time.Since(start)
-	sr := StepReport{All: r, Groups: len(groups), ByScenario: map[string]int{}}
+	sr := StepReport{All: r, Groups: len(groups), ByScenario: map[string]int{}, Cases: map[string]int{}}
 	i := 0
 	for _, g := range groups {
 		answers := got[i : i+len(g)]
 		i += len(g)
+		sr.Cases[g[0].Scenario]++
 		if len(g) < 2 {
 			continue
 		}

@@ -121,12 +121,12 @@ func TestLabelsFollowTheRules(t *testing.T) {
 		"bloat": shape.Bloat, "bloat-gc": shape.Bloat,
 		"batch-healthy": shape.Healthy, "batch-startup": shape.Healthy, "batch-churn": shape.Fragmentation,
 		"batch-leak": shape.Leak, "batch-leak-steps": shape.Leak, "bloat-slow": shape.Bloat,
-		"bloat-daily": shape.Bloat, "leak-restart-end": shape.Leak,
+		"bloat-daily": shape.Bloat, "leak-restart-end": shape.Leak, "leak-jumps": shape.Leak,
 	}
 	minWindow := map[string]time.Duration{
 		"leak-slow": 48 * time.Hour, "leak-restarts": 24 * time.Hour, "leak-diurnal": 72 * time.Hour,
 		"leak-gap": LeakMinWindow, "fragmentation-restarts": 48 * time.Hour,
-		"bloat-daily": 72 * time.Hour, "leak-restart-end": 48 * time.Hour,
+		"bloat-daily": 72 * time.Hour, "leak-restart-end": 48 * time.Hour, "leak-jumps": 24 * time.Hour,
 	}
 	for _, s := range Scenarios() {
 		if _, ok := want[s]; !ok {

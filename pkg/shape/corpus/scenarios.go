@@ -51,6 +51,8 @@ var scenarios = []scenario{
 	// Restarts that come rarely: one near an end of the window, or none.
 	{name: "bloat-daily", build: bloatDaily},
 	{name: "leak-restart-end", build: leakRestartEnd, closeLimit: closeLimitShare},
+	// A leak that also jumps: the growth between the jumps carries the rise.
+	{name: "leak-jumps", build: leakJumps, closeLimit: closeLimitShare},
 }
 
 // healthy is the label of a series without lasting growth.
@@ -157,6 +159,28 @@ func leak12h(d *draw) (shape.Shape, []shape.Shape) {
 func leakSlow(d *draw) (shape.Shape, []shape.Shape) {
 	d.mustFrame(frameRule{minWindow: 48 * time.Hour})
 	return linearLeak(d, d.u(0.10, 0.25), 0)
+}
+
+// leakJumps: a linear rise of 30–150 % of base watched for a day or more,
+// with 1–4 persisting jumps (spread as bloat's are, each rising over 1–3 %
+// of the window, up to 30 % of it freed) that together carry 10–40 % of
+// the rise. A leak: the growth between the jumps carries the rise at a rate
+// that holds. Bloat would say the jumps carry it.
+func leakJumps(d *draw) (shape.Shape, []shape.Shape) {
+	d.mustFrame(frameRule{minWindow: 24 * time.Hour})
+	rise := d.u(0.3, 1.5)
+	for i, t := range d.sec {
+		d.v[i] = d.base + rise*d.base*t/d.secs()
+	}
+	jumps := d.bloatJumps()
+	jumps = jumps[:min(len(jumps), d.intn(1, 4))]
+	share := d.u(0.1, 0.4) // of the whole rise: jumps / (jumps + line)
+	size := rise * d.base * share / (1 - share) / float64(len(jumps))
+	for k := range jumps {
+		jumps[k] = d.drawJump(jumps[k].at, size*d.u(0.7, 1.3), 0.3)
+	}
+	d.addJumps(jumps)
+	return shape.Leak, nil
 }
 
 // linearLeak writes a linear rise of rise × base over the window on the
