@@ -336,9 +336,9 @@ func (p pooled) gAt(x []float64, i int) float64 {
 //
 //   - jumpsGrow (a leak's line): the jumps are growth the straight line
 //     leaves out — a leak's growth counts them, and more may come. The
-//     errors are p's, and the rate's error includes how far the line
-//     fitted with the jumps left in lies from p's: the band spans both
-//     readings.
+//     errors are p's, and the band drifts apart by how far the rate of
+//     the line fitted with the jumps left in lies from p's: from where
+//     the forecast starts, the band spans both readings.
 //   - else (a slowing curve beside bloat's jumps): the jumps are their own
 //     shape. The curve is refitted to raw with every span cut at its jumps
 //     (each piece its own level: the jumps' sizes fitted with the curve,
@@ -389,9 +389,13 @@ func (p pooled) band(x, flat, raw []float64, spans []span, cuts []int, jumpsGrow
 		if e, ok = p.errors(x, flat, spans); !ok || !q.ok {
 			return Band{}, false
 		}
-		if d := q.slope - p.slope; d != 0 {
-			e.slope2 += d * d
-		}
+		// The two readings part from here on: the line with the jumps
+		// left in is no further from the data where the forecast starts
+		// (a least-squares line through the levels, as p is), only its
+		// rate differs. So the gap widens the band with the forecast's
+		// time (as a curve's time constants do), not with the distance
+		// from the levels' middle: a band that starts at the data.
+		dr = math.Abs(q.slope - p.slope)
 	}
 	// The curve's slope (per hour of age) where the forecast starts: the
 	// forecast runs on straight at that rate.

@@ -335,3 +335,44 @@ func TestEdgeCaseBands(t *testing.T) {
 	}
 	t.Logf("%d edge cases forecast with a band", banded)
 }
+
+// TestLeakThatJumpsReadsAsDrawn holds a leak that also jumps (10 MiB/h
+// over 3 days, three jumps of 100 MiB) to what its chart shows: each jump
+// is its persisted size, nothing said to be freed (the leak kept growing
+// while its top was measured), and the forecast's band starts at the data
+// — the rate the jumps add widens it with the forecast's time, not from
+// the levels' middle (it began 350 MiB below the last sample).
+func TestLeakThatJumpsReadsAsDrawn(t *testing.T) {
+	c, err := edgecase.Find(filepath.Join("testdata", "edge", "jumps-and-growth.txt"), "leak-that-also-jumps-over-days")
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := Classify(c.T, c.V, Options{LimitBytes: c.Limit})
+	if v.Shape != Leak || len(v.Jumps) != 3 {
+		t.Fatalf("got %s with %d jumps, want a leak with 3: %s", v.Shape, len(v.Jumps), v.Explanation)
+	}
+	const mib = 1 << 20
+	for _, j := range v.Jumps {
+		if j.Size < 85*mib || j.Size > 115*mib || j.Freed != 0 || math.Abs(j.To-j.From-j.Size) > 1 {
+			t.Errorf("jump at %s: size %.0f MiB, freed %.0f MiB, from %.0f to %.0f MiB; want about 100 MiB, none freed, to − from = size",
+				time.UnixMilli(j.Start).UTC().Format(time.RFC3339), j.Size/mib, j.Freed/mib, j.From/mib, j.To/mib)
+		}
+	}
+	var fc *Fit
+	for i := range v.Fits {
+		if v.Fits[i].Model == Forecast {
+			fc = &v.Fits[i]
+		}
+	}
+	if fc == nil || !(fc.Band.Z > 0) {
+		t.Fatalf("no forecast with a band: %+v", v.Fits)
+	}
+	lo, hi, ok := fc.Bounds(fc.Start)
+	last := c.V[len(c.V)-1]
+	if !ok || last-lo > 40*mib || hi-last > 40*mib {
+		t.Errorf("the band starts at %.0f–%.0f MiB beside a last sample of %.0f MiB: want it within 40 MiB of it", lo/mib, hi/mib, last/mib)
+	}
+	if lo2, hi2, _ := fc.Bounds(fc.End); !(hi2-lo2 > hi-lo) {
+		t.Errorf("the band does not widen with the forecast's time: %.0f MiB at its start, %.0f at its end", (hi-lo)/mib, (hi2-lo2)/mib)
+	}
+}

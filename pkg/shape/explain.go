@@ -17,7 +17,7 @@ import (
 func explain(ev *evidence, j judgement, v Verdict) Verdict {
 	v.Restarts = len(ev.life.segs) - len(ev.life.members)
 	v.Lifetimes = ev.lifetimeReport()
-	v.Jumps = ev.jumpReport()
+	v.Jumps = ev.jumpReport(j.shape == Leak)
 	v.Shape, v.Confidence, v.Scores, v.Misfit = j.shape, j.confidence, j.scores, j.misfit
 	v.Components = j.components
 	if v.Components == nil {

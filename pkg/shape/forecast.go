@@ -24,16 +24,25 @@ func (ev *evidence) lifetimeReport() []Lifetime {
 	return out
 }
 
-// jumpReport gives the jumps in bytes and milliseconds.
-func (ev *evidence) jumpReport() []Jump {
+// jumpReport gives the jumps in bytes and milliseconds. Beside a leak
+// (growing) each jump is what persisted beyond the steady rate, nothing
+// freed: its top is measured a little after the rise, and in a leak the
+// memory grew meanwhile — a jump of 100 MiB in a leak of 10 MiB/h read
+// +150 MiB with a third of it "freed".
+func (ev *evidence) jumpReport(growing bool) []Jump {
 	lv, scale := &ev.lv, ev.life.scale
 	out := make([]Jump, 0, len(ev.jumps.list))
 	for _, j := range ev.jumps.list {
-		out = append(out, Jump{
+		jp := Jump{
 			Start: int64(lv.at[j.start]), End: int64(lv.at[j.end]),
 			From: j.before * scale, To: j.peak * scale,
 			Size: (j.peak - j.before) * scale, Freed: j.freed * scale,
-		})
+		}
+		if growing && j.size > 0 {
+			jp.Size, jp.Freed = j.size*scale, 0
+			jp.To = jp.From + jp.Size
+		}
+		out = append(out, jp)
 	}
 	return out
 }
