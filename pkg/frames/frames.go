@@ -78,6 +78,10 @@ type Options struct {
 	Window Window
 	// Events says whose events the annotations output gives.
 	Events models.Annotate
+
+	// times shares the time fields of the frames Build makes (nil: each
+	// frame its own).
+	times *timeFields
 }
 
 var dataplaneVersion = data.FrameTypeVersion{0, 1}
@@ -85,8 +89,15 @@ var dataplaneVersion = data.FrameTypeVersion{0, 1}
 // Build returns the frames of one query. Every output but alert carries
 // one notice summarising the verdicts on its first frame.
 func Build(items []Item, opt Options) data.Frames {
+	return build(items, opt, newTimeFields())
+}
+
+// build is Build with the frames' time fields from times (nil: a field
+// of its own for every frame).
+func build(items []Item, opt Options, times *timeFields) data.Frames {
 	items = UniqueLabels(items)
 	names := Names(items, opt.Legend)
+	opt.times = times
 	var out data.Frames
 	switch opt.Output {
 	case models.OutputAlert:
@@ -109,12 +120,12 @@ func Build(items []Item, opt Options) data.Frames {
 			color := Color(i)
 			if it.Grouped() {
 				for _, m := range memberNames(it, names[i], opt.Legend) {
-					f := SeriesFrame(it.Members[m.index].Labels, it.Members[m.index], DisplayName(m.name, it))
+					f := seriesFrame(it.Members[m.index].Labels, it.Members[m.index], DisplayName(m.name, it), opt.times)
 					paint(f, color)
 					out = append(out, f)
 				}
 			} else {
-				f := SeriesFrame(it.Labels, it.Panel, DisplayName(names[i], it))
+				f := seriesFrame(it.Labels, it.Panel, DisplayName(names[i], it), opt.times)
 				paint(f, color)
 				out = append(out, f)
 			}
@@ -136,24 +147,22 @@ func Build(items []Item, opt Options) data.Frames {
 	return out
 }
 
-func times(ts []int64) []time.Time {
-	out := make([]time.Time, len(ts))
-	for i, t := range ts {
-		out[i] = time.UnixMilli(t).UTC()
-	}
-	return out
-}
-
 // SeriesFrame is the series s as a time-series-multi frame: fields "time"
 // and "value" (unit bytes, labels as given — the upstream's, unchanged
 // but for UniqueLabels —, display name from the legend with the verdict).
 // Timestamps are sorted and repeated ones dropped, as the data plane
 // requires.
 func SeriesFrame(labels map[string]string, s series.Series, display string) *data.Frame {
+	return seriesFrame(labels, s, display, nil)
+}
+
+// seriesFrame is SeriesFrame with its time field from times (shared with
+// every frame on the same timestamps).
+func seriesFrame(labels map[string]string, s series.Series, display string, times *timeFields) *data.Frame {
 	ts, vs := sortedPoints(s.T, s.V)
 	value := data.NewField("value", data.Labels(copyLabels(labels)), vs)
 	value.Config = &data.FieldConfig{Unit: "bytes", DisplayNameFromDS: display}
-	f := data.NewFrame(display, data.NewField("time", nil, times(ts)), value)
+	f := data.NewFrame(display, times.field(ts), value)
 	f.Meta = &data.FrameMeta{Type: data.FrameTypeTimeSeriesMulti, TypeVersion: dataplaneVersion}
 	return f
 }

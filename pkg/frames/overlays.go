@@ -56,21 +56,8 @@ const LaneLabel = "memshape_lane"
 func Overlays(it Item, name string, opt Options) []*data.Frame {
 	lanes := []int(nil)
 	nLanes := 1
-	grid := panelGrid(it, opt)
-	if it.Grouped() {
-		// The panel's step over its range, up to the last sample of any
-		// pod: the forecast runs on from there.
+	if it.Grouped() && len(it.Verdict.Fits) > 0 {
 		lanes, nLanes = memberLanes(it.Workload.Members)
-		var last int64
-		for _, s := range it.Members {
-			if n := len(s.T); n > 0 {
-				last = max(last, s.T[n-1])
-			}
-		}
-		grid = panelGrid(Item{}, opt)
-		for len(grid) > 0 && grid[len(grid)-1] > last {
-			grid = grid[:len(grid)-1]
-		}
 	}
 	type key struct {
 		kind string
@@ -92,11 +79,15 @@ func Overlays(it Item, name string, opt Options) []*data.Frame {
 		// query (whose own notice would take the badge's place).
 		ts := []int64{opt.From.UnixMilli(), opt.To.UnixMilli()}
 		l := it.Limit
-		f := overlayFrame(copyLabels(it.Labels), name, KindLimit, "limit", ts, []*float64{&l, &l})
+		f := overlayFrame(copyLabels(it.Labels), name, KindLimit, "limit", ts, []*float64{&l, &l}, opt.times)
 		f.Fields[1].Config.Custom["lineStyle"] = map[string]any{"fill": "dot", "dash": []int{0, 6}}
 		f.Fields[1].Config.Custom["lineWidth"] = 2
 		out = append(out, f)
 	}
+	if len(byKind) == 0 {
+		return out
+	}
+	grid := overlayGrid(it, opt)
 	for _, kind := range []string{KindFit, KindSteps, KindForecast} {
 		for lane := 0; lane < nLanes; lane++ {
 			fits := byKind[key{kind, lane}]
@@ -109,7 +100,7 @@ func Overlays(it Item, name string, opt Options) []*data.Frame {
 				var line shape.Fit
 				ts, vs, line = forecastPoints(fits[len(fits)-1], grid, it.Limit, it.Verdict.RestartsResetFirst || it.Verdict.ForecastEndsAtRestart, opt)
 				if countValues(vs) > 0 {
-					out = append(out, bandFrames(copyLabels(it.Labels), name, line, ts)...)
+					out = append(out, bandFrames(copyLabels(it.Labels), name, line, ts, opt.times)...)
 				}
 			} else {
 				ts, vs = joinedPoints(fits, grid, opt)
@@ -121,7 +112,7 @@ func Overlays(it Item, name string, opt Options) []*data.Frame {
 			if nLanes > 1 && kind != KindForecast {
 				labels[FreeLabel(it.Labels, LaneLabel)] = strconv.Itoa(lane + 1)
 			}
-			out = append(out, overlayFrame(labels, name, kind, overlayTitle(kind, fits[0].Model), ts, vs))
+			out = append(out, overlayFrame(labels, name, kind, overlayTitle(kind, fits[0].Model), ts, vs, opt.times))
 		}
 	}
 	return out
@@ -163,7 +154,7 @@ func overlayTitle(kind string, m shape.Model) string {
 	return "forecast"
 }
 
-func overlayFrame(labels map[string]string, name, kind, title string, ts []int64, vs []*float64) *data.Frame {
+func overlayFrame(labels map[string]string, name, kind, title string, ts []int64, vs []*float64, times *timeFields) *data.Frame {
 	labels[FreeLabel(labels, OverlayLabel)] = kind
 	value := data.NewField("value", labels, vs)
 	value.Config = &data.FieldConfig{
@@ -176,9 +167,31 @@ func overlayFrame(labels map[string]string, name, kind, title string, ts []int64
 			"hideFrom":    map[string]any{"legend": true, "tooltip": false, "viz": false},
 		},
 	}
-	f := data.NewFrame(name+" · "+title, data.NewField("time", nil, times(ts)), value)
+	f := data.NewFrame(name+" · "+title, times.field(ts), value)
 	f.Meta = &data.FrameMeta{Type: data.FrameTypeTimeSeriesMulti, TypeVersion: dataplaneVersion}
 	return f
+}
+
+// overlayGrid is where the overlays of it are drawn: the panel's
+// timestamps (panelGrid); for a workload the panel's step over its range,
+// up to the last sample of any pod — the forecast runs on from there.
+// Worked out only for an item with fits to draw: a panel of many healthy
+// series made and dropped a grid per series.
+func overlayGrid(it Item, opt Options) []int64 {
+	if !it.Grouped() {
+		return panelGrid(it, opt)
+	}
+	var last int64
+	for _, s := range it.Members {
+		if n := len(s.T); n > 0 {
+			last = max(last, s.T[n-1])
+		}
+	}
+	grid := panelGrid(Item{}, opt)
+	for len(grid) > 0 && grid[len(grid)-1] > last {
+		grid = grid[:len(grid)-1]
+	}
+	return grid
 }
 
 // panelGrid is the panel's timestamps within its range, thinned to at
@@ -279,7 +292,7 @@ func forecastPoints(fc shape.Fit, grid []int64, limit float64, reset bool, opt O
 // bandFrames are the forecast's band edges at the forecast's times ts
 // (shape.Fit.SampleBand over them): the lower edge, then the upper, whose
 // fill reaches down to the lower. None when the forecast has no band.
-func bandFrames(labels map[string]string, name string, fc shape.Fit, ts []int64) []*data.Frame {
+func bandFrames(labels map[string]string, name string, fc shape.Fit, ts []int64, times *timeFields) []*data.Frame {
 	if len(ts) < 2 {
 		return nil
 	}
@@ -292,8 +305,8 @@ func bandFrames(labels map[string]string, name string, fc shape.Fit, ts []int64)
 		lo[i], hi[i] = &lower[i], &upper[i]
 	}
 	lowerName := name + " · " + bandTitle(KindBandLower)
-	low := overlayFrame(copyLabels(labels), name, KindBandLower, bandTitle(KindBandLower), at, lo)
-	high := overlayFrame(labels, name, KindBandUpper, bandTitle(KindBandUpper), at, hi)
+	low := overlayFrame(copyLabels(labels), name, KindBandLower, bandTitle(KindBandLower), at, lo, times)
+	high := overlayFrame(labels, name, KindBandUpper, bandTitle(KindBandUpper), at, hi, times)
 	for _, f := range []*data.Frame{low, high} {
 		c := f.Fields[1].Config.Custom
 		c["lineStyle"] = map[string]any{"fill": "solid"}

@@ -97,8 +97,11 @@ func (d *Datasource) safeQuery(ctx context.Context, red *upstream.Redactor, req 
 // redactFrames removes every secret from what frames show: frame names,
 // notices, the executed query, field names, labels, display names and
 // string values. Label maps are replaced, never changed in place: they
-// may be shared with series a cache holds.
+// may be shared with series a cache holds. A time field several frames
+// share (frames.Build gives frames on the same timestamps one) is
+// redacted once.
 func redactFrames(red *upstream.Redactor, frames data.Frames) {
+	var done map[*data.Field]bool
 	for _, f := range frames {
 		f.Name = red.String(f.Name)
 		if f.Meta != nil {
@@ -108,6 +111,15 @@ func redactFrames(red *upstream.Redactor, frames data.Frames) {
 			}
 		}
 		for _, fld := range f.Fields {
+			if fld.Type() == data.FieldTypeTime {
+				if done[fld] {
+					continue
+				}
+				if done == nil {
+					done = map[*data.Field]bool{}
+				}
+				done[fld] = true
+			}
 			fld.Name = red.String(fld.Name)
 			var clean data.Labels
 			for k, v := range fld.Labels {
