@@ -25,14 +25,22 @@ var judgeWorkload = workload.Judge
 // keep those that still report (active), pair each workload with what the
 // panel draws of it (pair), judge each (judgeEach) and put them in the
 // order of their labels (order). Notes say what the grouping could not do.
-func (d *Datasource) judge(analysed, panel []series.Series, q models.Query, limits limitSet, activeFrom int64, showSeries bool) ([]frames.Item, []string) {
-	groups, notes := workload.Group(analysed, q.By)
+// early, when not nil, grouped and judged what it could while the series
+// were read (judge_early.go).
+func (d *Datasource) judge(analysed, panel []series.Series, q models.Query, limits limitSet, activeFrom int64, showSeries bool, early *earlyJudge) ([]frames.Item, []string) {
+	var groups []workload.Workload
+	var notes []string
+	if early != nil {
+		groups, notes = early.done(analysed)
+	} else {
+		groups, notes = workload.Group(analysed, q.By)
+	}
 	groups = active(groups, activeFrom)
 	if !showSeries {
 		panel = nil // nothing is drawn
 	}
 	items := pair(groups, analysed, panel, q.By)
-	judgeEach(items, analysed, q.Options, limits)
+	judgeEach(items, analysed, q.Options, limits, early)
 	return order(items), notes
 }
 
@@ -180,9 +188,10 @@ func markPanelOnly(ms []workload.Member) []workload.Member {
 
 // judgeEach judges every item that has history (in parallel: each
 // verdict is independent), with the limit of its series — for a workload,
-// of its latest series. A panic in a worker is carried back to this
+// of its latest series; a workload judged early (early may be nil) is
+// not judged again. A panic in a worker is carried back to this
 // goroutine, where safeQuery turns it into this query's error.
-func judgeEach(items []frames.Item, analysed []series.Series, opt shape.Options, limits limitSet) {
+func judgeEach(items []frames.Item, analysed []series.Series, opt shape.Options, limits limitSet, early *earlyJudge) {
 	work := make(chan int)
 	var wg sync.WaitGroup
 	var panicked atomic.Value
@@ -209,9 +218,16 @@ func judgeEach(items []frames.Item, analysed []series.Series, opt shape.Options,
 		}()
 	}
 	for i := range items {
-		if len(items[i].Workload.Members) > 0 && items[i].Workload.Members[0].Series >= 0 {
-			work <- i
+		it := &items[i]
+		if len(it.Workload.Members) == 0 || it.Workload.Members[0].Series < 0 {
+			continue
 		}
+		if v, ok := early.verdict(it.Workload); ok {
+			// Judged early, without a limit query: the options' limit.
+			it.Limit, it.Verdict = opt.LimitBytes, v
+			continue
+		}
+		work <- i
 	}
 	close(work)
 	wg.Wait()

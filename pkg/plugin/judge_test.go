@@ -27,7 +27,7 @@ func TestJudgeKeepsSeriesWithTheSameLabels(t *testing.T) {
 	analysed := []series.Series{mk(1e9, 600), mk(2e9, 600)}
 	panel := []series.Series{mk(1e9, 60), mk(2e9, 60)}
 	d := &Datasource{}
-	items, _ := d.judge(analysed, panel, models.Query{By: workload.By{Mode: workload.Auto}}, limitSet{}, 0, true)
+	items, _ := d.judge(analysed, panel, models.Query{By: workload.By{Mode: workload.Auto}}, limitSet{}, 0, true, nil)
 	require.Len(t, items, 2)
 	levels := map[float64]bool{}
 	for _, it := range items {

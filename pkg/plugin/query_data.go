@@ -220,6 +220,14 @@ func (d *Datasource) query(ctx context.Context, req *backend.QueryDataRequest, d
 			identity: aq.CacheKey, by: q.By.String(), opt: q.Options, maxSeries: aq.MaxSeries, maxPts: aq.MaxPoints}
 		kept = d.verdicts.get(vk)
 	}
+	// Without a limit query, workloads are grouped and judged while the
+	// series are read (judge_early.go).
+	var early *earlyJudge
+	if q.LimitExpr == "" {
+		early = newEarlyJudge(q.By, q.Options)
+		defer early.behind.Stop()
+		aq.Each = early.Each
+	}
 	analysed, answer, err := d.fetchSince(ctx, "analysis window", aq, kept)
 	if err != nil {
 		return upstreamError(err)
@@ -255,7 +263,7 @@ func (d *Datasource) query(ctx context.Context, req *backend.QueryDataRequest, d
 	}
 
 	_, span := tracing.DefaultTracer().Start(ctx, "memshape.classify", trace.WithAttributes(attribute.Int("series", len(analysed.Series))))
-	items, notes := d.judge(analysed.Series, panel.Series, q, limits, activeFrom, showSeries)
+	items, notes := d.judge(analysed.Series, panel.Series, q, limits, activeFrom, showSeries, early)
 	span.End()
 	if reusable {
 		d.verdicts.put(vk, &judged{start: aq.Start.UnixMilli(), end: aq.End.UnixMilli(), answer: answer.id, lastSample: lastSample, limits: limits, activeFrom: activeFrom, items: items, notes: notes})

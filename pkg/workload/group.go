@@ -112,71 +112,125 @@ var lifetimeLabel = func() map[string]bool {
 // samples. Notes say what a user should know (grouping asked for but not
 // possible).
 func Group(ss []series.Series, by By) (ws []Workload, notes []string) {
-	index := map[string]int{}
-	add := func(key string, w Workload, m Member) {
-		i, ok := index[key]
-		if !ok {
-			i = len(ws)
-			index[key] = i
-			ws = append(ws, w)
-		}
-		ws[i].Members = append(ws[i].Members, m)
-	}
-	unpodded := 0
+	g := NewGrouper(by, len(ss))
 	for si, s := range ss {
-		first, last, step := span(s)
-		m := Member{Series: si, First: first, Last: last, Step: step, Image: imageOf(s.Labels)}
-		switch {
-		case by.Mode == BySeries:
-			add("\x00"+series.Key(s.Labels), Workload{Labels: s.Labels, Kind: Single, Name: s.Name()}, m)
-		case by.Mode == ByLabels:
-			labels := map[string]string{}
-			var parts []string
-			for _, l := range by.Labels {
-				if v, ok := s.Labels[l]; ok {
-					labels[l] = v
-				}
-				parts = append(parts, s.Labels[l])
-			}
-			m.Pod = s.Labels["pod"]
-			add("\x01"+series.Key(labels), Workload{Labels: labels, Kind: Labelled, Name: strings.Join(parts, "/")}, m)
-		default:
-			w, pod, tmpl, ok := kubernetes(s.Labels, by.Mode == ByWorkload)
-			if !ok {
-				unpodded++
-				add("\x00"+series.Key(s.Labels), Workload{Labels: s.Labels, Kind: Single, Name: s.Name()}, m)
-				continue
-			}
-			m.Pod, m.Template = pod, tmpl
-			add("\x02"+series.Key(w.Labels), w, m)
-		}
+		g.Add(si, s)
 	}
-	if by.Mode == ByWorkload && unpodded > 0 {
-		notes = append(notes, "Judge by workload: "+plural(unpodded, "series has", "series have")+" no pod label (pod, or Datadog's pod_name) and "+
-			map[bool]string{true: "is", false: "are"}[unpodded == 1]+" judged on its own; group them by their own labels instead, e.g. groupBy [\"job\", \"service\"].")
-	}
-	for i := range ws {
-		w := &ws[i]
-		slices.SortStableFunc(w.Members, func(a, b Member) int {
-			if c := cmp.Compare(a.First, b.First); c != 0 {
-				return c
+	return g.Done()
+}
+
+// Grouper is Group one series at a time, for series that arrive one by
+// one (a streamed answer): Add them in order of their index, then Done
+// gives what Group gives.
+type Grouper struct {
+	by       By
+	index    map[string]int
+	ws       []Workload
+	unpodded int
+	parts    []string
+}
+
+// NewGrouper starts a grouping; n is about how many series it will get.
+func NewGrouper(by By, n int) *Grouper {
+	return &Grouper{by: by, index: make(map[string]int, n)}
+}
+
+// Add files series si (s), the next after those added before, and
+// returns the place of its workload among the workloads so far (the
+// order of their first series).
+func (g *Grouper) Add(si int, s series.Series) int {
+	first, last, step := span(s)
+	m := Member{Series: si, First: first, Last: last, Step: step, Image: imageOf(s.Labels)}
+	switch {
+	case g.by.Mode == BySeries:
+		return g.add("\x00"+series.Key(s.Labels), func() Workload { return Workload{Labels: s.Labels, Kind: Single, Name: s.Name()} }, m)
+	case g.by.Mode == ByLabels:
+		labels := map[string]string{}
+		g.parts = g.parts[:0]
+		for _, l := range g.by.Labels {
+			if v, ok := s.Labels[l]; ok {
+				labels[l] = v
 			}
-			return cmp.Compare(a.Pod, b.Pod)
-		})
-		if w.Kind == Single && len(w.Members) > 1 {
-			// Series with the same labels (possible from Datadog or
-			// label_replace): each is judged on its own.
-			continue
+			g.parts = append(g.parts, s.Labels[l])
 		}
-		w.Rollouts = generations(w.Members)
-		seen := map[string]bool{}
-		for k := range w.Members {
-			p := w.Members[k].Pod
-			w.Members[k].Restarted = p != "" && seen[p]
-			seen[p] = true
+		m.Pod = s.Labels["pod"]
+		name := strings.Join(g.parts, "/")
+		return g.add("\x01"+series.Key(labels), func() Workload { return Workload{Labels: labels, Kind: Labelled, Name: name} }, m)
+	default:
+		w, pod, tmpl, ok := kubernetes(s.Labels, g.by.Mode == ByWorkload)
+		if !ok {
+			g.unpodded++
+			return g.add("\x00"+series.Key(s.Labels), func() Workload { return Workload{Labels: s.Labels, Kind: Single, Name: s.Name()} }, m)
 		}
+		m.Pod, m.Template = pod, tmpl
+		return g.add("\x02"+series.Key(w.Labels), func() Workload { return w }, m)
 	}
-	return splitSingles(ws), notes
+}
+
+func (g *Grouper) add(key string, w func() Workload, m Member) int {
+	i, ok := g.index[key]
+	if !ok {
+		i = len(g.ws)
+		g.index[key] = i
+		g.ws = append(g.ws, w())
+	}
+	g.ws[i].Members = append(g.ws[i].Members, m)
+	return i
+}
+
+// Settled is workload i as Done would give it if no other series of it
+// came: its members in order, their generations and restarts, its
+// rollouts. ok is false for series with the same labels, which Done
+// makes workloads of their own.
+func (g *Grouper) Settled(i int) (w Workload, ok bool) {
+	w = g.ws[i]
+	w.Members = slices.Clone(w.Members)
+	if !w.settle() {
+		return Workload{}, false
+	}
+	return w, true
+}
+
+// Done ends the grouping: the workloads of every series added, and the
+// notes, as Group gives them.
+func (g *Grouper) Done() (ws []Workload, notes []string) {
+	if g.by.Mode == ByWorkload && g.unpodded > 0 {
+		notes = append(notes, "Judge by workload: "+plural(g.unpodded, "series has", "series have")+" no pod label (pod, or Datadog's pod_name) and "+
+			map[bool]string{true: "is", false: "are"}[g.unpodded == 1]+" judged on its own; group them by their own labels instead, e.g. groupBy [\"job\", \"service\"].")
+	}
+	for i := range g.ws {
+		g.ws[i].settle()
+	}
+	return splitSingles(g.ws), notes
+}
+
+// settle puts a workload's members in order of their first samples and
+// numbers their generations and restarts; false for a Single workload
+// of several series (the same labels), left for splitSingles.
+func (w *Workload) settle() bool {
+	slices.SortStableFunc(w.Members, func(a, b Member) int {
+		if c := cmp.Compare(a.First, b.First); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.Pod, b.Pod)
+	})
+	if w.Kind == Single && len(w.Members) > 1 {
+		// Series with the same labels (possible from Datadog or
+		// label_replace): each is judged on its own.
+		return false
+	}
+	w.Rollouts = generations(w.Members)
+	if len(w.Members) == 1 {
+		w.Members[0].Restarted = false
+		return true
+	}
+	seen := map[string]bool{}
+	for k := range w.Members {
+		p := w.Members[k].Pod
+		w.Members[k].Restarted = p != "" && seen[p]
+		seen[p] = true
+	}
+	return true
 }
 
 // splitSingles makes each series of a Single workload with several (equal

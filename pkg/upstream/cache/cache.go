@@ -255,6 +255,7 @@ func (c *Cache) QueryRangeSince(ctx context.Context, q upstream.Query, since uin
 	if settled < last {
 		dq := q
 		dq.Start = time.UnixMilli(settled + step)
+		dq.Each = nil // its series are not the answer's
 		if fresh, err = c.next.QueryRange(ctx, dq); err != nil {
 			return upstream.Result{}, 0, false, err
 		}
@@ -390,17 +391,27 @@ func (c *Cache) lookup(k queryKey, start, last int64, now time.Time) (qe query, 
 func (c *Cache) fetchWhole(ctx context.Context, q upstream.Query, k queryKey, start, last int64, now time.Time) (upstream.Result, uint64, bool, error) {
 	c.count(func(s *Stats) { s.Misses++ })
 	a := answer{c: c, q: q, k: k, start: start, settled: start - k.step, last: last, step: k.step}
-	// Each series is packed as soon as it is read, while the upstream
-	// still writes the rest (a client that streams its answer).
+	// Each series is packed as soon as it is read (a client that streams
+	// its answer), on a goroutine beside the decoder's: the decoding of
+	// the rest waits for neither. What is not packed when the answer ends
+	// is packed by keep, on every core. The caller's Each is given every
+	// series as it comes.
 	fq := q
-	fq.Each = func(i int, s series.Series) {
+	behind := upstream.NewBehind(func(i int, s series.Series) {
 		for len(a.early) <= i {
 			a.early = append(a.early, early{})
 		}
 		chunks, ok := a.pack(nil, s.T, s.V)
 		a.early[i] = early{v: unsafe.SliceData(s.V), n: len(s.V), chunks: chunks, ok: ok}
+	})
+	fq.Each = func(i int, s series.Series) {
+		behind.Each(i, s)
+		if q.Each != nil {
+			q.Each(i, s)
+		}
 	}
 	res, err := c.next.QueryRange(ctx, fq)
+	behind.Stop()
 	if err != nil {
 		return res, 0, false, err
 	}

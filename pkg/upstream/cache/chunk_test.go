@@ -60,6 +60,43 @@ func TestChunkRoundTrip(t *testing.T) {
 	}
 }
 
+// Whole values (bytes, page multiples) are packed by a quicker path
+// into exactly the chunk the general one makes; other values are left to
+// the general one.
+func TestWholeChunkIsTheGeneralPacking(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	const step = 300_000
+	gens := map[string]func(i int) float64{
+		"bytes":    func(i int) float64 { return math.Round(5e8 + float64(i)*1000 + rng.NormFloat64()*4e5) },
+		"pages":    func(i int) float64 { return float64(4096 * (120000 + rng.IntN(300))) },
+		"flat":     func(int) float64 { return 1 << 30 },
+		"negative": func(i int) float64 { return float64(3 - 7*i) },
+		"huge":     func(int) float64 { return float64(rng.Int64N(1<<53)) * float64(1-2*rng.IntN(2)) },
+		"decimals": func(int) float64 { return math.Round(rng.Float64()*1e6) / 100 },
+		"minus0":   func(i int) float64 { return []float64{5, math.Copysign(0, -1)}[i%2] },
+	}
+	whole := map[string]bool{"bytes": true, "pages": true, "flat": true, "negative": true}
+	for name, gen := range gens {
+		for _, n := range []int{1, 2, 7, 100, chunkLen} {
+			ts, vs := make([]int64, n), make([]float64, n)
+			for i := range ts {
+				ts[i], vs[i] = 1_700_000_000_000+int64(i)*step, gen(i)
+			}
+			head := chunk{t0: ts[0], t1: ts[n-1], n: uint16(n)}
+			fast := head
+			ok := wholeChunk(&fast, vs)
+			if whole[name] || name == "minus0" && n == 1 {
+				require.True(t, ok, "%s n=%d", name, n)
+			}
+			if !ok {
+				require.Equal(t, head, fast, "%s n=%d: left as it was", name, n)
+				continue
+			}
+			require.Equal(t, packChunk(head, ts, vs, step), fast, "%s n=%d", name, n)
+		}
+	}
+}
+
 // A memory series takes at most 4 bytes a sample held, time included:
 // the week of 5-minute samples of a fleet like the benchmarks' (noise of
 // ±0.5 MB on a daily cycle) and of page-sized working sets.
