@@ -152,9 +152,9 @@ func addPanelOnly(items []frames.Item, orphans []series.Series, by workload.By) 
 		if i, ok := byIdentity[series.Key(g.Labels)]; ok && g.Grouped() {
 			w := *items[i].Workload // a copy: the members grow
 			for _, m := range g.Members {
+				items[i].Members = append(items[i].Members, orphans[m.Series])
 				m.Series = -1 // only in the panel's range
 				w.Members = append(w.Members, m)
-				items[i].Members = append(items[i].Members, orphans[m.Series])
 			}
 			items[i].Workload = &w
 			continue

@@ -37,3 +37,34 @@ func TestJudgeKeepsSeriesWithTheSameLabels(t *testing.T) {
 	}
 	assert.Len(t, levels, 2, "paired in order, not both with the same")
 }
+
+// A pod that shows only in the panel's range (a rollout's new pod, no
+// history in the analysis window yet) joins its workload's item and is
+// drawn with it; the workload is still judged on the pods with history.
+func TestPanelOnlyPodJoinsItsWorkload(t *testing.T) {
+	t0 := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	mk := func(pod string, from, n int) series.Series {
+		s := series.Series{Labels: map[string]string{
+			"__name__": "container_memory_working_set_bytes", "namespace": "shop", "container": "app", "pod": pod,
+		}}
+		for i := 0; i < n; i++ {
+			s.T = append(s.T, t0.Add(time.Duration(from+i)*time.Minute).UnixMilli())
+			s.V = append(s.V, 5e8)
+		}
+		return s
+	}
+	old1, old2 := mk("cart-7d9f8b6c5d-bcdxz", 0, 600), mk("cart-7d9f8b6c5d-fghxz", 0, 600)
+	analysed := []series.Series{old1, old2}
+	fresh := mk("cart-7d9f8b6c5d-jklxz", 590, 10) // only in the panel's range
+	panel := []series.Series{mk("cart-7d9f8b6c5d-bcdxz", 540, 60), mk("cart-7d9f8b6c5d-fghxz", 540, 60), fresh}
+	d := &Datasource{}
+	items, _ := d.judge(analysed, panel, models.Query{By: workload.By{Mode: workload.Auto}}, limitSet{}, 0, true, nil)
+	require.Len(t, items, 1, "one workload, the new pod in it")
+	it := items[0]
+	require.True(t, it.Grouped())
+	require.Len(t, it.Members, 3)
+	require.Len(t, it.Workload.Members, 3)
+	assert.Equal(t, fresh.Labels["pod"], it.Members[2].Labels["pod"])
+	assert.Equal(t, -1, it.Workload.Members[2].Series, "the new pod has no history in the analysis window")
+	assert.NotEqual(t, "", string(it.Verdict.Shape))
+}
