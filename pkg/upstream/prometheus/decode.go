@@ -110,6 +110,7 @@ func decodeQueryRange(r io.Reader, opt DecodeOptions, window int) (upstream.Resu
 		d.grid = opt.Grid
 		d.sizeHint = opt.Grid.N
 	}
+	d.stamp.setGrid(d.grid)
 	d.reserve = opt.Reserve
 	d.column = opt.column
 	d.each = opt.Each
@@ -170,10 +171,11 @@ type decoder struct {
 	shared  bool
 	gridAt  int
 	nextT   int64
-	maxT    int64 // latest timestamp of the current series, when not shared
-	last    int64 // latest timestamp of any series ended so far
-	ownT    int   // timestamps held by series of their own
-	labelsB int64 // memory of the labels read so far
+	stamp   stampText // nextT's text, when the grid is of whole seconds
+	maxT    int64     // latest timestamp of the current series, when not shared
+	last    int64     // latest timestamp of any series ended so far
+	ownT    int       // timestamps held by series of their own
+	labelsB int64     // memory of the labels read so far
 	// check is the point count at which caps and memory are checked next.
 	check    int
 	reserve  func(int64) error
@@ -999,25 +1001,36 @@ func (d *decoder) fastPoints(s *series.Series) bool {
 		if len(b) < fastWindow || b[0] != '[' {
 			return false
 		}
-		// Seconds: 1 to 15 digits, no leading zero; up to three decimals.
-		sec, n := digits16(b[1:])
-		if n == 0 || n > 15 || (n > 1 && b[1] == '0') {
-			return false
-		}
-		j := 1 + n
-		ms := int64(sec) * 1000
-		if b[j] == '.' {
-			f, fn := swarDigits(le64(b[j+1:]))
-			if fn == 0 || fn > 3 {
+		var ms int64
+		var j int
+		if h := d.stamp.h; h > 0 && d.shared && d.nextT == d.stamp.t &&
+			le64(b[1:])&d.stamp.hm == d.stamp.hi && le64(b[1+h:])&(1<<56-1) == d.stamp.lw && b[h+8] == '"' {
+			// The next second on the grid, as expected: its text and the
+			// comma after it, compared a word at a time.
+			ms = d.nextT
+			j = h + 9
+		} else {
+			// Seconds: 1 to 15 digits, no leading zero; up to three
+			// decimals.
+			sec, n := digits16(b[1:])
+			if n == 0 || n > 15 || (n > 1 && b[1] == '0') {
 				return false
 			}
-			ms += int64(f) * int64(msScale[fn])
-			j += 1 + fn
+			j = 1 + n
+			ms = int64(sec) * 1000
+			if b[j] == '.' {
+				f, fn := swarDigits(le64(b[j+1:]))
+				if fn == 0 || fn > 3 {
+					return false
+				}
+				ms += int64(f) * int64(msScale[fn])
+				j += 1 + fn
+			}
+			if b[j] != ',' || b[j+1] != '"' {
+				return false
+			}
+			j += 2
 		}
-		if b[j] != ',' || b[j+1] != '"' {
-			return false
-		}
-		j += 2
 		// Value: an optional minus, digits, an optional fraction; 15
 		// digits at most in all.
 		neg := b[j] == '-'
@@ -1060,8 +1073,10 @@ func (d *decoder) fastPoints(s *series.Series) bool {
 		d.points++
 		if d.shared && ms == d.nextT {
 			d.nextT += d.grid.Step
+			d.stamp.next(d.nextT)
 		} else if d.shared {
 			d.offGrid(s, ms)
+			d.stamp.reset(d.nextT)
 		} else {
 			s.T = append(s.T, ms)
 			d.maxT = max(d.maxT, ms)
@@ -1072,6 +1087,90 @@ func (d *decoder) fastPoints(s *series.Series) bool {
 			return true
 		}
 	}
+}
+
+// stampText is the text Prometheus writes for the next timestamp on a
+// grid of whole seconds — "<seconds>," in strconv's shortest form of a
+// whole float, as Prometheus formats it — so that fastPoints compares
+// two words instead of reading digits. The seconds' text is held as its
+// high digits (all but the last six, the same for many steps) and the
+// last six with the comma after them: a word each. Moving on by a step
+// adds the step to the last six in decimal, all six digits at once
+// (stepDigits); anything else (a grid of fractions, a timestamp off it,
+// before 1970-01-12 or past 5138, a step of 11 days or more) leaves it
+// unset (h 0) and the digits are read.
+type stampText struct {
+	t     int64  // the timestamp (ms) the text is for, when h > 0
+	h     int    // bytes of the high digits, 1 to 8; 0: no text held
+	hi    uint64 // the high digits, masked by hm
+	hm    uint64
+	lo    uint64 // the last six digits' values, the last in the lowest byte
+	lw    uint64 // their text and the comma: seven bytes
+	step  int64  // the grid's step (ms); 0 when not whole seconds
+	steps uint64 // the step's seconds, laid out as lo
+}
+
+// setGrid readies the text for a grid; only whole seconds have one.
+func (st *stampText) setGrid(g Grid) {
+	*st = stampText{}
+	if g.Step > 0 && g.Step%1000 == 0 && g.Start%1000 == 0 && g.Step < 1e9 {
+		st.step = g.Step
+		st.steps = digitLanes(g.Step / 1000)
+	}
+}
+
+// digitLanes lays v (< 10^6) out as six decimal digits a byte each, the
+// last digit in the lowest byte.
+func digitLanes(v int64) uint64 {
+	var w uint64
+	for i := 0; i < 6; i++ {
+		w |= uint64(v%10) << (8 * i)
+		v /= 10
+	}
+	return w
+}
+
+// next makes the text that of t, which is usually one step after the
+// text held.
+func (st *stampText) next(t int64) {
+	if st.h == 0 || t != st.t+st.step {
+		st.reset(t)
+		return
+	}
+	// Each digit lane gets 246 more, so that one of 10 or more carries
+	// into the next as integer addition does; the lanes that did not
+	// carry (their top bit set) give the 246 back.
+	const lanes, top = 0x0000_F6F6_F6F6_F6F6, 0x0000_8080_8080_8080
+	x := st.lo + st.steps + lanes
+	if x>>48 != 0 {
+		st.reset(t) // past 999999: the high digits change
+		return
+	}
+	x -= (x & top) >> 7 * 0xF6
+	st.t = t
+	st.lo = x
+	st.lw = lowText(x)
+}
+
+// lowText is the text of the last six digits and a comma.
+func lowText(lo uint64) uint64 {
+	return bits.ReverseBytes64(lo)>>16 | 0x002C_3030_3030_3030
+}
+
+// reset makes the text of t anew.
+func (st *stampText) reset(t int64) {
+	st.h = 0
+	st.t = t
+	if st.step == 0 || t%1000 != 0 || t < 1e9 || t >= 1e17 {
+		return
+	}
+	sec := t / 1000
+	var txt [8]byte
+	st.h = len(strconv.AppendInt(txt[:0], sec/1e6, 10))
+	st.hm = ^uint64(0) >> (64 - 8*st.h)
+	st.hi = le64(txt[:]) & st.hm
+	st.lo = digitLanes(sec % 1e6)
+	st.lw = lowText(st.lo)
 }
 
 // fastWindow is what fastPoints wants ahead of it: the longest pair it
@@ -1092,37 +1191,58 @@ func le64(b []byte) uint64 { return binary.LittleEndian.Uint64(b) }
 // x (eight bytes, the first in the lowest), all eight at once: a byte is
 // a digit when its high nibble is 3 and stays 3 after adding 6.
 func swarDigits(x uint64) (uint64, int) {
-	const (
-		hi   = 0xF0F0F0F0F0F0F0F0
-		zero = 0x3030303030303030
-		six  = 0x0606060606060606
-	)
-	notDigit := ((x & hi) ^ zero) | (((x + six) & hi) ^ zero)
-	n := bits.TrailingZeros64(notDigit) / 8
+	n := bits.TrailingZeros64(notDigits(x)) / 8
 	if n == 0 {
 		return 0, 0
 	}
 	// Keep the n digits, moved to the top: the bytes below read as
 	// leading zeros.
-	x <<= 8 * uint(8-n)
-	x = (x & 0x0F0F0F0F0F0F0F0F) * 2561 >> 8
-	x = (x & 0x00FF00FF00FF00FF) * 6553601 >> 16
-	x = (x & 0x0000FFFF0000FFFF) * 42949672960001 >> 32
-	return x, n
+	return eightDigits(x << (8 * uint(8-n))), n
 }
 
-// digits16 reads up to 16 leading digits of b (which must hold 16 bytes)
-// and returns their value and count; 17 means more than 16.
+// digits16 reads up to 16 leading digits of b (which must hold 17 bytes)
+// and returns their value and count; 17 means more than 16. Both words
+// are classified at once, and the eight digits of a full first word are
+// read without a shift: the value of a memory series has nine or ten.
 func digits16(b []byte) (uint64, int) {
-	v, n := swarDigits(le64(b))
-	if n < 8 {
-		return v, n
+	x, y := le64(b), le64(b[8:])
+	nx, ny := notDigits(x), notDigits(y)
+	if nx != 0 {
+		n := bits.TrailingZeros64(nx) / 8
+		if n == 0 {
+			return 0, 0
+		}
+		return eightDigits(x << (8 * uint(8-n))), n
 	}
-	w, m := swarDigits(le64(b[8:]))
+	m := bits.TrailingZeros64(ny) / 8
 	if m == 8 && b[16]-'0' < 10 {
 		return 0, 17
 	}
-	return v*pow10u[m] + w, 8 + m
+	v := eightDigits(x)
+	if m == 0 {
+		return v, 8
+	}
+	return v*pow10u[m] + eightDigits(y<<(8*uint(8-m))), 8 + m
+}
+
+// notDigits marks (with bits set in it) each byte of x (eight bytes, the first
+// in the lowest) that is not an ASCII digit: one whose high nibble is not
+// 3, or is not 3 after adding 6.
+func notDigits(x uint64) uint64 {
+	const (
+		hi   = 0xF0F0F0F0F0F0F0F0
+		zero = 0x3030303030303030
+		six  = 0x0606060606060606
+	)
+	return ((x & hi) ^ zero) | (((x + six) & hi) ^ zero)
+}
+
+// eightDigits is the value of eight ASCII digits, the first in the
+// lowest byte (bytes shifted in below the digits read as zeros).
+func eightDigits(x uint64) uint64 {
+	x = (x & 0x0F0F0F0F0F0F0F0F) * 2561 >> 8
+	x = (x & 0x00FF00FF00FF00FF) * 6553601 >> 16
+	return (x & 0x0000FFFF0000FFFF) * 42949672960001 >> 32
 }
 
 // parseTimestamp turns Unix seconds, as Prometheus writes them (whole

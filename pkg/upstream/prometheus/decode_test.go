@@ -399,6 +399,7 @@ func FuzzDecode(f *testing.F) {
 	f.Add(`{"status":"error","errorType":"timeout","error":"x"}`)
 	f.Add(`[{"metric":{},"values":[[1,"1"]],"histograms":[[1,{}]]}]`)
 	f.Add(`{"metric":{"a":"b"},"values":[[1.5,"NaN"]]}`)
+	f.Add(`[{"metric":{},"values":[[1000000,"1"],[1000001,"2"],[1000002,"-3.5"],[1000004,"4"],[1000005.5,"5"]]}]`)
 	f.Fuzz(func(t *testing.T, body string) {
 		opt := DecodeOptions{Bare: true, Limits: Limits{MaxSeries: 50, MaxPoints: 500}}
 		res, err := DecodeQueryRange(strings.NewReader(body), opt)
@@ -413,11 +414,14 @@ func FuzzDecode(f *testing.F) {
 				t.Fatalf("window %d: %+v, read whole: %+v", window, got.Series, res.Series)
 			}
 		}
-		// On a query's grid, series share a time column and read the same.
-		grid := Grid{Start: 1000, Step: 500, N: 50}
-		gres, gerr := DecodeQueryRange(strings.NewReader(body), DecodeOptions{Bare: true, Limits: opt.Limits, Grid: grid})
-		if (gerr == nil) != (err == nil) || (err == nil && (!sameSeries(res.Series, gres.Series) || res.Last != gres.Last)) {
-			t.Fatalf("on a grid: %+v %v, without: %+v %v", gres.Series, gerr, res.Series, err)
+		// On a query's grid, series share a time column and read the
+		// same; on one of whole seconds (from 1,000,000 s on), timestamps
+		// are compared with the text expected.
+		for _, grid := range []Grid{{Start: 1000, Step: 500, N: 50}, {Start: 1e9, Step: 1000, N: 50}} {
+			gres, gerr := DecodeQueryRange(strings.NewReader(body), DecodeOptions{Bare: true, Limits: opt.Limits, Grid: grid})
+			if fmt.Sprint(gerr) != fmt.Sprint(err) || (err == nil && (!sameSeries(res.Series, gres.Series) || res.Last != gres.Last)) {
+				t.Fatalf("on grid %+v: %+v %v, without: %+v %v", grid, gres.Series, gerr, res.Series, err)
+			}
 		}
 		if err == nil && !json.Valid([]byte(body)) {
 			t.Fatalf("accepted a body that is not JSON: %q", body)
