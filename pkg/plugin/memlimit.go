@@ -28,10 +28,12 @@ import (
 // limit is what it was before (GOMEMLIMIT's, or none).
 const (
 	// peakPerReserved is the memory a query may take per byte reserved
-	// for its samples: 3 × 8 bytes a point is 1.5 times the samples
-	// decoded as 16-byte points (a timestamp and a value).
+	// for its samples: 2 × 8 bytes a point is the samples decoded as
+	// 16-byte points (a timestamp and a value), which leaves the slack
+	// and the live heap's headroom below 1.5 times them.
 	peakPerReserved = 2
-	// minSlack is the least headroom above what the process held before.
+	// minSlack is the least headroom above what the process held before
+	// (or an eighth of it, if more).
 	minSlack = 8 << 20
 	// liveHeadroom is the least headroom above the live heap: the
 	// runtime collects at most every quarter of the live heap allocated
