@@ -20,7 +20,13 @@ import (
 const DefaultInflightBytes = 2 << 30
 
 // inflight is the process's budget.
-var inflight = newBudget(inflightLimit())
+// Its governor keeps the process's memory near what they reserved
+// (memlimit.go).
+var inflight = func() *budget {
+	b := newBudget(inflightLimit())
+	b.gov = &governor{}
+	return b
+}()
 
 func inflightLimit() int64 {
 	if v := strings.TrimSpace(os.Getenv("MEMSHAPE_INFLIGHT_BYTES")); v != "" {
@@ -54,6 +60,7 @@ type budget struct {
 	used   int64
 	active *list.List // of *ticket, oldest first
 	wake   chan struct{}
+	gov    *governor // nil: the process's memory limit is left alone
 }
 
 func newBudget(limit int64) *budget {
@@ -71,9 +78,10 @@ type ticket struct {
 
 func (b *budget) enter(src upstream.Source) *ticket {
 	b.mu.Lock()
-	defer b.mu.Unlock()
 	t := &ticket{b: b, src: src}
 	t.el = b.active.PushBack(t)
+	b.mu.Unlock()
+	b.gov.update(b)
 	return t
 }
 
@@ -87,6 +95,7 @@ func (t *ticket) Grow(ctx context.Context, n int64) error {
 			b.used += n
 			t.held += n
 			b.mu.Unlock()
+			b.gov.update(b)
 			return nil
 		}
 		wake := b.wake
@@ -113,6 +122,7 @@ func (t *ticket) release() {
 		close(b.wake)
 		b.wake = make(chan struct{})
 		b.mu.Unlock()
+		b.gov.update(b)
 	})
 }
 
