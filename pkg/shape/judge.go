@@ -109,7 +109,15 @@ type workspace struct {
 	growth                growthScratch
 	curve                 []float64 // the decelerating curve's values and intercepts
 	daily                 dailyScratch
+	// A workload's samples laid end to end (poolInput), kept for the next
+	// up to maxKeptPool points.
+	poolT []int64
+	poolV []float64
 }
+
+// maxKeptPool is the most points of a workload's samples a workspace keeps
+// for the next one (16 MiB).
+const maxKeptPool = 1 << 20
 
 // keep hands the levels' arrays, grown as they may have been, back to the
 // workspace. (The evidence stays until the next classification overwrites

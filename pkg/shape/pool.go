@@ -113,7 +113,10 @@ type pooledInput struct {
 	short   int // lives too short to take part
 }
 
-func poolInput(lives []Life) pooledInput {
+// poolInput lays the lives' cleaned samples end to end in t and v (their
+// capacity reused: a workspace's, so that judging a fleet's workloads does
+// not make a copy of every sample for the collector).
+func poolInput(lives []Life, t []int64, v []float64) pooledInput {
 	type kept struct {
 		c   cleaned
 		i   int
@@ -133,7 +136,7 @@ func poolInput(lives []Life) pooledInput {
 		total += len(c.t)
 	}
 	slices.SortStableFunc(ks, func(a, b kept) int { return cmp.Compare(a.c.t[0], b.c.t[0]) })
-	in.t, in.v = make([]int64, 0, total), make([]float64, 0, total)
+	in.t, in.v = slices.Grow(t[:0], total), slices.Grow(v[:0], total)
 	for _, k := range ks {
 		lo := len(in.t)
 		in.t = append(in.t, k.c.t...)
@@ -148,7 +151,18 @@ func poolInput(lives []Life) pooledInput {
 // classifyPooled is ClassifyPooled over a window that began at since
 // (Unix ms); changes looks for a rollout that changed the shape.
 func classifyPooled(lives []Life, opt Options, since int64, changes bool) Verdict {
-	in := poolInput(lives)
+	ws := workspaces.Get().(*workspace)
+	in := poolInput(lives, ws.poolT, ws.poolV)
+	defer func() {
+		// The samples laid end to end stay with the workspace for the
+		// next workload, unless they are more than a workspace keeps.
+		if cap(in.t) <= maxKeptPool {
+			ws.poolT, ws.poolV = in.t[:0], in.v[:0]
+		} else {
+			ws.poolT, ws.poolV = nil, nil
+		}
+		workspaces.Put(ws)
+	}()
 	verdict := Verdict{Points: len(in.t), Dropped: in.dropped, Components: []Shape{}}
 	pool := &Pool{Series: len(lives), Judged: len(in.members), Worst: -1}
 	verdict.Pool = pool
@@ -173,11 +187,9 @@ func classifyPooled(lives []Life, opt Options, since int64, changes bool) Verdic
 	if len(in.members) > 1 { // one series: judged as Classify judges it
 		lay = &pooling{members: in.members, since: since}
 	}
-	ws := workspaces.Get().(*workspace)
 	ev := gather(in.t, in.v, lay, opt, ws)
 	verdict = explain(ev, judge(ev), verdict)
 	ws.keep(ev)
-	workspaces.Put(ws)
 	for k := range verdict.Lifetimes {
 		verdict.Lifetimes[k].Series = in.index[verdict.Lifetimes[k].Series]
 	}
