@@ -94,10 +94,18 @@ func readMem() memSample {
 // bytes in a process that held base when they began, with the heap live
 // at now: never above before (the limit set outside the plugin).
 func limitFor(base, reserved int64, now memSample, before int64) int64 {
-	target := base + peakPerReserved*reserved + max(minSlack, base/8)
 	floor := now.other + int64(float64(now.live)*liveHeadroom) + minSlack
-	return min(max(target, floor), before)
+	return min(max(targetFor(base, reserved), floor), before)
 }
+
+// targetFor is the limit for what is reserved, before the live heap's
+// floor.
+func targetFor(base, reserved int64) int64 {
+	return base + peakPerReserved*reserved + max(minSlack, base/8)
+}
+
+// target is targetFor the queries in flight.
+func (g *governor) target() int64 { return targetFor(g.base, g.reserved) }
 
 // update follows what the queries in flight of b reserved now (read
 // under the governor's lock: updates never apply out of order).
@@ -120,7 +128,13 @@ func (g *governor) update(b *budget) {
 		go g.watch(g.stop)
 		g.apply(now)
 	case active > 0:
+		// Asked on every reservation (a decoder reserves per series):
+		// the runtime's memory is read again only when what is reserved
+		// moves the limit; the watch keeps the live heap's floor.
 		g.reserved = used
+		if t := min(g.target(), g.before); g.set != 0 && t < g.set+g.set/16 && t > g.set-g.set/16 {
+			return
+		}
 		g.apply(readMem())
 	case g.busy:
 		g.busy = false
