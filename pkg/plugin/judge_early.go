@@ -2,7 +2,6 @@ package plugin
 
 import (
 	"slices"
-	"unsafe"
 
 	"github.com/memshape/memory-datasource/pkg/series"
 	"github.com/memshape/memory-datasource/pkg/shape"
@@ -120,8 +119,7 @@ func (e *earlyJudge) done(analysed []series.Series) ([]workload.Workload, []stri
 // answer's: the same samples where they lie.
 func sameSeries(given, answer []series.Series) bool {
 	for i, s := range given {
-		a := answer[i]
-		if len(a.V) != len(s.V) || len(a.T) != len(s.T) || unsafe.SliceData(a.V) != unsafe.SliceData(s.V) || unsafe.SliceData(a.T) != unsafe.SliceData(s.T) {
+		if !series.SameSamples(s, answer[i]) {
 			return false
 		}
 	}

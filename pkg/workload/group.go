@@ -128,6 +128,10 @@ type Grouper struct {
 	ws       []Workload
 	unpodded int
 	parts    []string
+	// The span of the latest time column measured: series decoded on
+	// one grid share their column, so a fleet's is read once.
+	spanOf                        []int64
+	spanFirst, spanLast, spanStep int64
 }
 
 // NewGrouper starts a grouping; n is about how many series it will get.
@@ -139,7 +143,7 @@ func NewGrouper(by By, n int) *Grouper {
 // returns the place of its workload among the workloads so far (the
 // order of their first series).
 func (g *Grouper) Add(si int, s series.Series) int {
-	first, last, step := span(s)
+	first, last, step := g.span(s.T)
 	m := Member{Series: si, First: first, Last: last, Step: step, Image: imageOf(s.Labels)}
 	switch {
 	case g.by.Mode == BySeries:
@@ -305,19 +309,29 @@ func identity(labels map[string]string, w Workload) map[string]string {
 	return id
 }
 
-// span is a series' first and last sample, and the shortest spacing
-// among its first samples (its step).
-func span(s series.Series) (first, last, step int64) {
-	if len(s.T) == 0 {
+// span is span(t), measured again only for another time column than
+// the latest's.
+func (g *Grouper) span(t []int64) (first, last, step int64) {
+	if len(t) == 0 || !series.SameMemory(t, g.spanOf) {
+		g.spanOf = t
+		g.spanFirst, g.spanLast, g.spanStep = span(t)
+	}
+	return g.spanFirst, g.spanLast, g.spanStep
+}
+
+// span is a series' first and last sample time, and the shortest
+// spacing among its first samples (its step).
+func span(t []int64) (first, last, step int64) {
+	if len(t) == 0 {
 		return 0, 0, 0
 	}
-	// Branch-free over every time: grouping a fleet reads them all.
-	first, last = s.T[0], s.T[0]
-	for _, t := range s.T[1:] {
-		first, last = min(first, t), max(last, t)
+	// Branch-free over every time: times may come unsorted.
+	first, last = t[0], t[0]
+	for _, x := range t[1:] {
+		first, last = min(first, x), max(last, x)
 	}
-	for i := 1; i < len(s.T) && i <= 16; i++ {
-		if d := s.T[i] - s.T[i-1]; d > 0 && (step == 0 || d < step) {
+	for i := 1; i < len(t) && i <= 16; i++ {
+		if d := t[i] - t[i-1]; d > 0 && (step == 0 || d < step) {
 			step = d
 		}
 	}

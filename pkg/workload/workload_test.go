@@ -222,3 +222,27 @@ func equal(a, b map[string]string) bool {
 	}
 	return true
 }
+
+// A time column shared by series (one grid) is measured once; a column
+// of other memory is measured again, even of the same length.
+func TestMemberSpansOfSharedAndOwnTimes(t *testing.T) {
+	grid := []int64{1000, 2000, 3000, 4000}
+	own := []int64{4000, 2000, 1500, 5000} // unsorted: first 1500, last 5000, one rising spacing
+	pod := func(name string, ts []int64) series.Series {
+		return series.Series{Labels: map[string]string{"namespace": "ns", "pod": name}, T: ts, V: make([]float64, len(ts))}
+	}
+	ws, _ := Group([]series.Series{pod("a-0", grid), pod("a-1", grid), pod("a-2", own), pod("a-3", grid[:3])}, By{})
+	want := map[int][3]int64{0: {1000, 4000, 1000}, 1: {1000, 4000, 1000}, 2: {1500, 5000, 3500}, 3: {1000, 3000, 1000}}
+	n := 0
+	for _, w := range ws {
+		for _, m := range w.Members {
+			n++
+			if got := [3]int64{m.First, m.Last, m.Step}; got != want[m.Series] {
+				t.Errorf("series %d: first, last, step %v, want %v", m.Series, got, want[m.Series])
+			}
+		}
+	}
+	if n != len(want) {
+		t.Errorf("%d members, want %d", n, len(want))
+	}
+}

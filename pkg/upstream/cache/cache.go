@@ -38,7 +38,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-	"unsafe"
 
 	"github.com/memshape/memory-datasource/pkg/series"
 	"github.com/memshape/memory-datasource/pkg/upstream"
@@ -402,7 +401,7 @@ func (c *Cache) fetchWhole(ctx context.Context, q upstream.Query, k queryKey, st
 			a.early = append(a.early, early{})
 		}
 		chunks, ok := a.pack(nil, s.T, s.V)
-		a.early[i] = early{v: unsafe.SliceData(s.V), n: len(s.V), chunks: chunks, ok: ok}
+		a.early[i] = early{s: series.Series{T: s.T, V: s.V}, chunks: chunks, ok: ok}
 	})
 	fq.Each = func(i int, s series.Series) {
 		behind.Each(i, s)
@@ -467,8 +466,7 @@ func (a *answer) seriesKey(labels map[string]string) seriesKey {
 // (where they lie, how many) and chunks; ok is false when it was off the
 // grid.
 type early struct {
-	v      *float64
-	n      int
+	s      series.Series // its samples, as given
 	chunks []chunk
 	ok     bool
 }
@@ -479,7 +477,7 @@ func (a *answer) packed(i int, s series.Series) (chunks []chunk, ok, found bool)
 		return nil, false, false
 	}
 	e := a.early[i]
-	if e.v != unsafe.SliceData(s.V) || e.n != len(s.V) {
+	if !series.SameSamples(e.s, s) {
 		return nil, false, false
 	}
 	return e.chunks, e.ok, true
