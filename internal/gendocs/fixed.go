@@ -46,7 +46,7 @@ var fixedCases = []fixedCase{
 		"The steps carry under a third of the rise; between them memory climbs at one rate from the first stretch to the last. Bloat would say the jumps carry the growth, so this is a leak, and the sentence names its jumps.", 0},
 	{"jumps-and-growth.txt", "leak-that-also-jumps-over-days", "fixed-leak-jumps-days.png",
 		"A leak that also jumps, over days",
-		"Over three days the jumps carry under a third of the rise, and between them memory climbs at one rate half against half, stretch against stretch and piece by piece within its noise: a leak naming its jumps. The trap fails the last test: its jumps that a coarse step does not find make pieces that climb and pieces that stay flat.", 0},
+		"Over three days the jumps carry under a third of the rise, and between them memory climbs at one rate half against half, stretch against stretch and piece by piece within its noise: a leak naming its jumps. The trap fails the last test: its jumps that a coarse step does not find make pieces that climb and pieces that stay flat. Its band starts at the data and opens upwards only: the lower edge climbs with the steady rate, the upper with the rate the jumps add.", 0},
 	{"coarse-steps.txt", "leak-restarted-every-80-min-at-20-min-step", "fixed-leak-coarse-step.png",
 		"A leak restarted every 80 minutes, seen at a 20-minute step",
 		"Each lifetime is four points at this step, and every one climbs at the same rate from the same start: restarts of a few points are restarts, and the shape is the one a 1-minute step shows. The forecast runs to the next restart, no further (the last 12 hours of the week drawn).", 12 * time.Hour},

@@ -25,7 +25,11 @@ import (
 // lies past the point the fit pivots on (the lifetime's mean age, in the
 // rate's terms), and Drift an error of the rate that does not pivot
 // there: how far other readings of the data (another time constant of a
-// slowing curve) put the rate where the forecast starts. The errors come
+// slowing curve) put the rate where the forecast starts. Up is such an
+// error above the forecast only: the growth a leak's jumps add beside its
+// steady rate, which more jumps would bring and nothing takes back — the
+// upper edge spans it (SEUp), the lower edge follows the steady rate. The
+// errors come
 // from the fit's residuals, widened for
 // their autocorrelation: memory that wanders holds fewer independent
 // points than it has samples (n_eff = n·(1 − r1)/(1 + r1)), and Z is
@@ -35,6 +39,7 @@ type Band struct {
 	Rate  float64 `json:"rate"`            // bytes per ms
 	Lead  float64 `json:"lead"`            // ms
 	Drift float64 `json:"drift,omitempty"` // bytes per ms
+	Up    float64 `json:"up,omitempty"`    // bytes per ms, above only
 	Z     float64 `json:"z"`
 	// R1 is the lag-1 autocorrelation of the residuals the errors were
 	// widened for (0 when they alternate more than chance).
@@ -59,15 +64,31 @@ func (b Band) SE(age float64) float64 {
 	return math.Sqrt(b.Level*b.Level + d*d + e*e)
 }
 
+// SEUp is the standard error of the upper edge at age: SE with Up.
+func (b Band) SEUp(age float64) float64 {
+	se, u := b.SE(age), age*b.Up
+	return math.Sqrt(se*se + u*u)
+}
+
+// drift is the band's error of the rate that does not pivot, for its
+// upper edge (with Up) or its lower.
+func (b Band) drift(upper bool) float64 {
+	if upper {
+		return math.Hypot(b.Drift, b.Up)
+	}
+	return b.Drift
+}
+
 // Bounds are the band's edges at t: the fit at t ± Z·SE. ok is false
 // where the fit is not drawn (outside [Start, End]) or has no band.
 func (f Fit) Bounds(t int64) (lo, hi float64, ok bool) {
 	v := f.At(t)
-	se := f.Band.SE(float64(t - f.Origin))
-	if math.IsNaN(v) || math.IsInf(v, 0) || math.IsNaN(se) || math.IsInf(se, 0) {
+	age := float64(t - f.Origin)
+	se, up := f.Band.SE(age), f.Band.SEUp(age)
+	if math.IsNaN(v) || math.IsInf(v, 0) || math.IsNaN(up) || math.IsInf(up, 0) {
 		return math.NaN(), math.NaN(), false
 	}
-	return v - f.Band.Z*se, v + f.Band.Z*se, true
+	return v - f.Band.Z*se, v + f.Band.Z*up, true
 }
 
 // SampleBand is Sample for the band's edges: the times Sample gives, with
@@ -374,6 +395,7 @@ func (p pooled) band(x, flat, raw []float64, spans []span, cuts []int, jumpsGrow
 	var e fitErrors
 	var ok bool
 	var dl, dr float64 // the time constants' spread: level, rate per hour
+	var up float64     // the jumps' rate, above the line's, per hour
 	if curve {
 		if p, e, dl, dr, ok = p.curveBand(x, raw, pieces, kk, ageEnd, from, scale); !ok {
 			return Band{}, false
@@ -394,8 +416,13 @@ func (p pooled) band(x, flat, raw []float64, spans []span, cuts []int, jumpsGrow
 		// (a least-squares line through the levels, as p is), only its
 		// rate differs. So the gap widens the band with the forecast's
 		// time (as a curve's time constants do), not with the distance
-		// from the levels' middle: a band that starts at the data.
+		// from the levels' middle: a band that starts at the data. The
+		// rate with the jumps is the higher (they are growth): the gap
+		// widens the upper edge only.
 		dr = math.Abs(q.slope - p.slope)
+		if jumpsGrow && q.slope > p.slope {
+			up, dr = dr, 0
+		}
 	}
 	// The curve's slope (per hour of age) where the forecast starts: the
 	// forecast runs on straight at that rate.
@@ -440,10 +467,11 @@ func (p pooled) band(x, flat, raw []float64, spans []span, cuts []int, jumpsGrow
 		Rate:  math.Sqrt(e.slope2) * dg * scale / 3.6e6,
 		Lead:  lead * 3.6e6,
 		Drift: dr * scale / 3.6e6,
+		Up:    up * scale / 3.6e6,
 		Z:     e.z,
 		R1:    e.r1,
 	}
-	if math.IsNaN(b.Level+b.Rate+b.Lead+b.Drift) || math.IsInf(b.Level+b.Rate+b.Lead+b.Drift, 0) {
+	if sum := b.Level + b.Rate + b.Lead + b.Drift + b.Up; math.IsNaN(sum) || math.IsInf(sum, 0) {
 		return Band{}, false
 	}
 	return b, true
@@ -460,14 +488,16 @@ func limitRange(f Fit, limit float64) (r LimitRange, ok bool) {
 	}
 	// The forecast at h ms past Start is c0 + B·h with c0 = A + B·a0, and
 	// its SE² is L² + (a0 + Lead + h)²·R² + (a0 + h)²·D², a0 = Start −
-	// Origin. An edge meets the limit where (limit − c0 − B·h)² = Z²·SE²:
-	// a quadratic in h; the upper edge where limit − c0 − B·h ≥ 0, the
-	// lower where ≤ 0.
+	// Origin (the upper edge's D² with Up²). An edge meets the limit
+	// where (limit − c0 − B·h)² = Z²·SE²: a quadratic in h; the upper edge
+	// where limit − c0 − B·h ≥ 0, the lower where ≤ 0.
 	a0 := float64(f.Start - f.Origin)
 	c := limit - (f.A + f.B*a0)
-	e := edge{B: f.B, c: c, zr: b.Z * b.Rate, zd: b.Z * b.Drift, zl: b.Z * b.Level, d: a0 + b.Lead, a0: a0}
-	if c > b.Z*b.SE(a0) { // else the upper edge is at the limit already
-		h, ok := e.crossing(true)
+	at := func(upper bool) edge {
+		return edge{B: f.B, c: c, zr: b.Z * b.Rate, zd: b.Z * b.drift(upper), zl: b.Z * b.Level, d: a0 + b.Lead, a0: a0}
+	}
+	if c > b.Z*b.SEUp(a0) { // else the upper edge is at the limit already
+		h, ok := at(true).crossing(true)
 		if !ok {
 			return LimitRange{}, false
 		}
@@ -476,7 +506,7 @@ func limitRange(f Fit, limit float64) (r LimitRange, ok bool) {
 	if c <= 0 {
 		return r, true // the forecast itself is at the limit
 	}
-	if h, ok := e.crossing(false); ok && h <= float64(maxLimitHorizon/time.Millisecond) {
+	if h, ok := at(false).crossing(false); ok && h <= float64(maxLimitHorizon/time.Millisecond) {
 		r.Latest = msDuration(h)
 	} else {
 		r.Open = true

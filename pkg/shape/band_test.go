@@ -146,6 +146,20 @@ func TestLimitRange(t *testing.T) {
 	if math.Abs(hi-limit) > 1<<10 || math.Abs(lo-limit) > 1<<10 {
 		t.Errorf("upper edge at the soonest %.0f, lower edge at the latest %.0f: want both at the limit %.0f", hi, lo, limit)
 	}
+	// Jumps that add growth (Up): the upper edge, and the soonest, move;
+	// the lower edge and the latest do not.
+	jumps := f
+	jumps.Band.Up = 0.5
+	rj, ok := limitRange(jumps, limit)
+	if !ok || rj.Open || !(rj.Soonest < r.Soonest) || rj.Latest != r.Latest {
+		t.Errorf("with jumps' growth above: got %+v, %v; want a sooner soonest than %v and the latest %v", rj, ok, r.Soonest, r.Latest)
+	}
+	_, hi, _ = jumps.Bounds(rj.Soonest.Milliseconds())
+	if lo0, _, _ := f.Bounds(rj.Soonest.Milliseconds()); math.Abs(hi-limit) > 1<<10 {
+		t.Errorf("with jumps, the upper edge at the soonest is %.0f: want the limit %.0f", hi, limit)
+	} else if lo1, _, _ := jumps.Bounds(rj.Soonest.Milliseconds()); lo1 != lo0 {
+		t.Errorf("jumps moved the lower edge: %.0f against %.0f", lo1, lo0)
+	}
 	// A band wider than the growth: the lower edge never gets there.
 	f.Band.Rate = 1
 	if r, ok := limitRange(f, limit); !ok || !r.Open || r.Soonest <= 0 || r.Soonest >= eta {
@@ -341,7 +355,8 @@ func TestEdgeCaseBands(t *testing.T) {
 // is its persisted size, nothing said to be freed (the leak kept growing
 // while its top was measured), and the forecast's band starts at the data
 // — the rate the jumps add widens it with the forecast's time, not from
-// the levels' middle (it began 350 MiB below the last sample).
+// the levels' middle (it began 350 MiB below the last sample) — and
+// above the line only.
 func TestLeakThatJumpsReadsAsDrawn(t *testing.T) {
 	c, err := edgecase.Find(filepath.Join("testdata", "edge", "jumps-and-growth.txt"), "leak-that-also-jumps-over-days")
 	if err != nil {
@@ -372,7 +387,18 @@ func TestLeakThatJumpsReadsAsDrawn(t *testing.T) {
 	if !ok || last-lo > 40*mib || hi-last > 40*mib {
 		t.Errorf("the band starts at %.0f–%.0f MiB beside a last sample of %.0f MiB: want it within 40 MiB of it", lo/mib, hi/mib, last/mib)
 	}
-	if lo2, hi2, _ := fc.Bounds(fc.End); !(hi2-lo2 > hi-lo) {
+	lo2, hi2, _ := fc.Bounds(fc.End)
+	if !(hi2-lo2 > hi-lo) {
 		t.Errorf("the band does not widen with the forecast's time: %.0f MiB at its start, %.0f at its end", (hi-lo)/mib, (hi2-lo2)/mib)
+	}
+	// The jumps only add growth: the lower edge rises with the steady
+	// rate (it was flat: a leak drawn as if it might stop), the upper
+	// spans the rate with the jumps.
+	steady := fc.B * float64(fc.End-fc.Start)
+	if rise := lo2 - lo; !(rise > steady/2) {
+		t.Errorf("the lower edge rises %.0f MiB over the forecast, the steady rate %.0f MiB: want at least half", rise/mib, steady/mib)
+	}
+	if mid := fc.At(fc.End); !(hi2-mid > 2*(mid-lo2)) {
+		t.Errorf("at the forecast's end the band is %.0f MiB above the line and %.0f below: want it wider above, where the jumps add", (hi2-mid)/mib, (mid-lo2)/mib)
 	}
 }
