@@ -206,18 +206,17 @@ func wholeChunkGaps(c *chunk, t []int64, v []float64, step int64) bool {
 // scanWhole sets zs[i] to the zigzag code of v[i]-v[i-1] (zs[0] to 0)
 // and returns the OR of the differences and of their codes, when every
 // value of v is a whole number within ±2^53 other than -0; ok is false
-// otherwise. It does not branch on the values: a value is whole when it
-// comes back from its integer bit for bit (a NaN, an infinity, -0 or a
-// fraction does not), and within range when its magnitude is below
-// 2^52, or, rarely, when whole says so.
+// otherwise. It does not branch on the values: a value is taken as
+// whole when it comes back from its integer bit for bit (a NaN, an
+// infinity, -0 or a fraction does not) and that integer is within
+// ±2^52; whole decides, rarely, when one is not.
 func scanWhole(v []float64, zs []uint64) (or, zor uint64, ok bool) {
 	zs = zs[:len(v)]
-	var bad, mag uint64
+	var odd uint64
 	p := int64(v[0])
 	for k, x := range v {
 		i := int64(x)
-		bad |= math.Float64bits(float64(i)) ^ math.Float64bits(x)
-		mag |= uint64(i ^ i>>63)
+		odd |= math.Float64bits(float64(i)) ^ math.Float64bits(x) | uint64(i+1<<52)>>53
 		d := i - p
 		z := zigzag(d)
 		or |= uint64(d)
@@ -225,10 +224,7 @@ func scanWhole(v []float64, zs []uint64) (or, zor uint64, ok bool) {
 		zs[k] = z
 		p = i
 	}
-	if bad != 0 {
-		return 0, 0, false
-	}
-	if mag >= 1<<52 {
+	if odd != 0 {
 		for _, x := range v {
 			if _, ok := whole(x); !ok {
 				return 0, 0, false
