@@ -3,11 +3,14 @@ package cache
 import (
 	"context"
 	"fmt"
+	"math"
 	"os"
+	"slices"
 	"testing"
 	"time"
 
 	"github.com/memshape/memory-datasource/internal/promtest"
+	"github.com/memshape/memory-datasource/pkg/series"
 	"github.com/memshape/memory-datasource/pkg/upstream"
 	"github.com/memshape/memory-datasource/pkg/upstream/prometheus"
 )
@@ -117,4 +120,131 @@ func benchClient(b *testing.B, srv *promtest.Server) *prometheus.Client {
 		b.Fatal(err)
 	}
 	return c
+}
+
+// BenchmarkMakeChunk packs chunks of chunkLen samples the way a first
+// fetch does, and reports nanoseconds a point:
+//
+//   - bytes: the fleet's series (whole bytes, ±500,000 of noise, a daily
+//     cycle);
+//   - pages: whole 4 KiB pages with noise (differences share a power of
+//     two);
+//   - gaps: the fleet's values with a missing sample now and then;
+//   - decimals: values with two decimals (the general path).
+//
+// Run: go test ./pkg/upstream/cache -run '^$' -bench MakeChunk -count 6
+func BenchmarkMakeChunk(b *testing.B) {
+	for _, kind := range []string{"bytes", "pages", "gaps", "decimals"} {
+		b.Run(kind, func(b *testing.B) {
+			ts, vs := benchChunks(kind)
+			b.ResetTimer()
+			points := 0
+			for i := 0; i < b.N; i++ {
+				k := i % len(ts)
+				c := makeChunk(ts[k], vs[k], benchStep)
+				points += int(c.n)
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(points), "ns/point")
+		})
+	}
+}
+
+const benchStep = int64(5 * time.Minute / time.Millisecond)
+
+// benchChunks is 64 chunks of chunkLen samples each of one kind (see
+// BenchmarkMakeChunk), cut from 8 fleet series of 2,048 points.
+func benchChunks(kind string) (ts [][]int64, vs [][]float64) {
+	const nseries, points = 8, 8 * chunkLen
+	end := time.Unix(1_700_006_400, 0)
+	gen := promtest.Fleet("mem", nseries, points, end, time.Duration(benchStep)*time.Millisecond)
+	_ = gen(func(s series.Series) error {
+		for i := 0; i < points; i += chunkLen {
+			t, v := s.T[i:i+chunkLen], slices.Clone(s.V[i:i+chunkLen])
+			switch kind {
+			case "pages":
+				for j := range v {
+					v[j] = 4096 * math.Round(v[j]/4096)
+				}
+			case "gaps":
+				gt, gv := []int64{}, []float64{}
+				for j := range t {
+					if j%37 != 5 {
+						gt, gv = append(gt, t[j]), append(gv, v[j])
+					}
+				}
+				t, v = gt, gv
+			case "decimals":
+				for j := range v {
+					v[j] /= 100
+				}
+			}
+			ts, vs = append(ts, t), append(vs, v)
+		}
+		return nil
+	})
+	return ts, vs
+}
+
+// BenchmarkPackSeries packs whole fleet series of a week at 5 minutes
+// (2,016 points) as a first fetch does (answer.pack: the times checked
+// against the grid, then cut into chunks), and reports nanoseconds a
+// point.
+//
+// Run: go test ./pkg/upstream/cache -run '^$' -bench PackSeries -count 6
+func BenchmarkPackSeries(b *testing.B) {
+	a, ss := benchSeries()
+	b.ResetTimer()
+	points := 0
+	for i := 0; i < b.N; i++ {
+		s := ss[i%len(ss)]
+		if _, ok := a.pack(nil, s.T, s.V); !ok {
+			b.Fatal("off the grid")
+		}
+		points += len(s.T)
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(points), "ns/point")
+}
+
+// benchSeries is 8 fleet series and the answer of the week they fill.
+func benchSeries() (*answer, []series.Series) {
+	end := time.Unix(1_700_006_400, 0).Truncate(5 * time.Minute)
+	points := promtest.BenchFleetPoints
+	var ss []series.Series
+	_ = promtest.Fleet("mem", 8, points, end, time.Duration(benchStep)*time.Millisecond)(func(s series.Series) error {
+		ss = append(ss, s)
+		return nil
+	})
+	start := ss[0].T[0]
+	return &answer{start: start, settled: start - benchStep, last: ss[0].T[points-1], step: benchStep}, ss
+}
+
+// BenchmarkPackFetch packs a first fetch of 5,000 fleet series (each its
+// own values), keeping every chunk until the fetch is packed, as the
+// cache does: the chunks are written to memory not yet in the processor's
+// caches, unlike BenchmarkPackSeries'. It reports nanoseconds a point.
+//
+// Run: go test ./pkg/upstream/cache -run '^$' -bench PackFetch -benchtime 4x -count 4
+func BenchmarkPackFetch(b *testing.B) {
+	a, ss := benchSeries()
+	vs := make([][]float64, 5000)
+	for i := range vs {
+		vs[i] = make([]float64, len(ss[i%len(ss)].V))
+		for j, x := range ss[i%len(ss)].V {
+			vs[i][j] = x + float64(i)
+		}
+	}
+	b.ResetTimer()
+	points := 0
+	for i := 0; i < b.N; i++ {
+		held := make([][]chunk, len(vs))
+		for k, v := range vs {
+			chunks, ok := a.pack(nil, ss[k%len(ss)].T, v)
+			if !ok {
+				b.Fatal("off the grid")
+			}
+			held[k] = chunks
+			points += len(v)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(points), "ns/point")
 }

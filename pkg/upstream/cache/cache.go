@@ -34,6 +34,7 @@ import (
 	"math"
 	"regexp"
 	"runtime"
+	"slices"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -528,18 +529,40 @@ func (a *answer) keep(res upstream.Result) bool {
 // increasing) to chunks as whole chunks; false when they are not so.
 // It only reads a.
 func (a *answer) pack(chunks []chunk, t []int64, v []float64) ([]chunk, bool) {
+	if !a.onGrid(t) {
+		return nil, false
+	}
+	return a.flush(chunks, t, v), true
+}
+
+// onGrid reports whether t is after a.settled, up to a.last, on the
+// grid and increasing. A series without gaps (nearly every one) is
+// checked by its ends and one comparison a time, without a branch.
+func (a *answer) onGrid(t []int64) bool {
+	n := len(t)
+	if n == 0 {
+		return true
+	}
+	first := t[0] > a.settled && t[0] <= a.last && (t[0] == a.settled+a.step || mod(t[0]-a.start, a.step) == 0)
+	if first && t[n-1] <= a.last {
+		var off int64
+		want := t[0]
+		for _, ts := range t[1:] {
+			want += a.step
+			off |= ts ^ want
+		}
+		if off == 0 {
+			return true
+		}
+	}
 	prev := a.settled // on the grid
 	for _, ts := range t {
 		if ts <= prev || ts > a.last || (ts != prev+a.step && mod(ts-a.start, a.step) != 0) {
-			return nil, false
+			return false
 		}
 		prev = ts
 	}
-	for i := 0; i < len(t); i += chunkLen {
-		j := min(i+chunkLen, len(t))
-		chunks = append(chunks, makeChunk(t[i:j], v[i:j], a.step))
-	}
-	return chunks, true
+	return true
 }
 
 // grid returns the answer's time column from t0 for n points.
@@ -819,6 +842,7 @@ func (a *answer) join(v view, f *series.Series, col *columnBuilder) (series.Seri
 
 // flush packs what is pending into chunks.
 func (a *answer) flush(chunks []chunk, t []int64, v []float64) []chunk {
+	chunks = slices.Grow(chunks, (len(t)+chunkLen-1)/chunkLen)
 	for i := 0; i < len(t); i += chunkLen {
 		j := min(i+chunkLen, len(t))
 		chunks = append(chunks, makeChunk(t[i:j], v[i:j], a.step))

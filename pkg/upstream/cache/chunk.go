@@ -80,12 +80,15 @@ func makeChunk(t []int64, v []float64, step int64) chunk {
 	c := chunk{t0: t[0], t1: t[n-1], n: uint16(n)}
 	var gapMax uint64
 	if c.t1-c.t0 != int64(n-1)*step { // gaps: else every time is the grid's
+		// The widest gap is the longest's (one division, not one a time).
+		var long int64
 		for i := 1; i < n; i++ {
-			gapMax |= uint64((t[i]-t[i-1])/step - 1)
+			long = max(long, t[i]-t[i-1])
 		}
+		gapMax = uint64(long/step - 1)
 	}
 	c.tw = uint8(bits.Len64(gapMax))
-	if c.tw == 0 && wholeChunk(&c, v) {
+	if wholeChunkGaps(&c, t, v, step) {
 		return c
 	}
 	return packChunk(c, t, v, step)
@@ -149,63 +152,117 @@ func packChunk(c chunk, t []int64, v []float64, step int64) chunk {
 // wholeChunk packs the values of a chunk without gaps (c has its times)
 // when every one is a whole number within ±2^53 other than -0 — bytes,
 // nearly every memory series — as makeChunk would (scale 0), in two
-// passes instead of five: the widest difference is found from the
-// largest and the smallest (zigzag coding keeps their order), and the
-// differences are written a 64-bit word at a time. False, with c
-// unchanged, for any other values.
+// passes instead of five: scanWhole checks the values and codes their
+// differences, packWhole writes them a 64-bit word at a time. False,
+// with c unchanged, for any other values.
 func wholeChunk(c *chunk, v []float64) bool {
+	return c.tw == 0 && wholeChunkGaps(c, nil, v, 0)
+}
+
+// wholeChunkGaps is wholeChunk for a chunk with or without gaps (c has
+// its times and their width tw): the gaps of t are written first, as
+// packChunk writes them.
+func wholeChunkGaps(c *chunk, t []int64, v []float64, step int64) bool {
 	n := len(v)
-	var ints [chunkLen]int64
-	var or uint64
-	lo, hi := int64(math.MaxInt64), int64(math.MinInt64)
-	for i, x := range v {
-		if !(x > -maxExact && x < maxExact) {
-			return false
-		}
-		ints[i] = int64(x) // exact when x is whole: |x| < 2^53
-		if float64(ints[i]) != x || (x == 0 && math.Signbit(x)) {
-			return false
-		}
-		if i > 0 {
-			d := ints[i] - ints[i-1]
-			or |= uint64(d)
-			lo, hi = min(lo, d), max(hi, d)
-		}
+	if n == 0 || n > chunkLen || c.tw > 0 && len(t) != n {
+		return false
 	}
-	shift := uint8(0)
+	if _, ok := whole(v[0]); !ok {
+		return false // most values that are not whole: no pass over them
+	}
+	var zs [chunkLen]uint64
+	or, zor, ok := scanWhole(v, zs[:n])
+	if !ok {
+		return false
+	}
+	shift := uint(0)
 	if or != 0 {
-		shift = uint8(min(bits.TrailingZeros64(or), 63))
+		shift = uint(bits.TrailingZeros64(or))
 	}
-	var vw uint8
-	if n > 1 {
-		vw = uint8(bits.Len64(max(zigzag(lo>>shift), zigzag(hi>>shift))))
-	}
+	// Shifting right by the power of two every difference shares commutes
+	// with zigzag coding and with OR: the widest code is zor's.
+	vw := uint(bits.Len64(zor >> shift))
 	if vw > 56 {
 		return false
 	}
-	c.scale, c.shift, c.vw, c.v0 = 0, shift, vw, uint64(ints[0])
-	nbits := (n - 1) * int(vw)
-	c.data = make([]byte, (nbits+7)/8+8)
-	if vw == 0 {
-		return true
-	}
-	// LSB first, as bitWriter writes.
-	var acc uint64
-	fill, o := uint(0), 0
-	w := uint(vw)
-	for i := 1; i < n; i++ {
-		x := zigzag((ints[i] - ints[i-1]) >> shift)
-		acc |= x << fill
-		fill += w
-		if fill >= 64 {
-			binary.LittleEndian.PutUint64(c.data[o:], acc)
-			o += 8
-			fill -= 64
-			acc = x >> (w - fill) // the bits that did not fit (0 when none)
+	c.scale, c.shift, c.vw, c.v0 = 0, uint8(shift), uint8(vw), uint64(int64(v[0]))
+	c.data = make([]byte, ((n-1)*(int(c.tw)+int(vw))+7)/8+8)
+	w := bitWriter{buf: c.data}
+	if c.tw > 0 {
+		for i := 1; i < n; i++ {
+			if d := t[i] - t[i-1]; d != step {
+				w.write(uint64(d/step-1), c.tw)
+			} else {
+				w.pos += int(c.tw) // no gap: its bits stay 0
+			}
 		}
 	}
-	binary.LittleEndian.PutUint64(c.data[o:], acc)
+	if vw > 0 {
+		packWhole(c.data, w.pos, zs[1:n], shift, vw)
+	}
 	return true
+}
+
+// scanWhole sets zs[i] to the zigzag code of v[i]-v[i-1] (zs[0] to 0)
+// and returns the OR of the differences and of their codes, when every
+// value of v is a whole number within ±2^53 other than -0; ok is false
+// otherwise. It does not branch on the values: a value is taken as
+// whole when it comes back from its integer bit for bit (a NaN, an
+// infinity, -0 or a fraction does not) and that integer is within
+// ±2^52; whole decides, rarely, when one is not.
+func scanWhole(v []float64, zs []uint64) (or, zor uint64, ok bool) {
+	zs = zs[:len(v)]
+	var odd uint64
+	p := int64(v[0])
+	for k, x := range v {
+		i := int64(x)
+		odd |= math.Float64bits(float64(i)) ^ math.Float64bits(x) | uint64(i+1<<52)>>53
+		d := i - p
+		z := zigzag(d)
+		or |= uint64(d)
+		zor |= z
+		zs[k] = z
+		p = i
+	}
+	if odd != 0 {
+		for _, x := range v {
+			if _, ok := whole(x); !ok {
+				return 0, 0, false
+			}
+		}
+	}
+	return or, zor, true
+}
+
+// whole is x as an integer when it is a whole number within ±2^53 other
+// than -0.
+func whole(x float64) (int64, bool) {
+	i := int64(x)
+	return i, math.Float64bits(float64(i)) == math.Float64bits(x) && uint64(i+(maxExact-1)) <= 2*maxExact-2
+}
+
+// packWhole writes zs, each shifted right by shift, in vw bits from bit
+// pos on, LSB first as bitWriter writes, into data (zeroed from pos on,
+// with 8 bytes of padding).
+func packWhole(data []byte, pos int, zs []uint64, shift, vw uint) {
+	data = data[pos/64*8:]
+	acc := binary.LittleEndian.Uint64(data) // the bits before pos
+	fill := uint(pos % 64)
+	for _, z := range zs {
+		z >>= shift & 63
+		acc |= z << (fill & 63)
+		fill += vw
+		if fill >= 64 {
+			if len(data) < 8 {
+				return // not reached: data holds every bit
+			}
+			binary.LittleEndian.PutUint64(data, acc)
+			data = data[8:]
+			fill -= 64
+			acc = z >> ((vw - fill) & 63) // the bits that did not fit (0 when none)
+		}
+	}
+	binary.LittleEndian.PutUint64(data, acc)
 }
 
 // times appends the chunk's times to dst, without its values.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"math/bits"
 	"math/rand/v2"
 	"testing"
 	"time"
@@ -300,4 +301,193 @@ func (s *synthSel) QueryRange(_ context.Context, q upstream.Query) (upstream.Res
 		res.Series = append(res.Series, ss)
 	}
 	return res, nil
+}
+
+// The quick paths (whole values, with or without gaps; a series checked
+// against the grid by its ends) make exactly the chunks of the general
+// packing, and for whole values exactly those of a plain packer written
+// from the format's description, bit by bit: values at the edges of
+// ±2^53, -0, NaN, infinities and fractions after whole ones, steps of a
+// large power of two, and chunks cut from the fleet with and without
+// gaps.
+func TestQuickPackingIsTheFormat(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	const step = 300_000
+	edge := []float64{maxExact - 1, -(maxExact - 1), maxExact, -maxExact, 1 << 52, -(1 << 52), 1<<52 + 1, -(1<<52 + 1), 0}
+	gens := map[string]func(i int) float64{
+		"bytes":      func(i int) float64 { return math.Round(5e8 + float64(i)*1000 + rng.NormFloat64()*4e5) },
+		"pages":      func(i int) float64 { return float64(4096 * (120000 + rng.IntN(300))) },
+		"terabytes":  func(i int) float64 { return float64(int64(1+rng.IntN(3)) << 40) },
+		"flat":       func(int) float64 { return 1 << 30 },
+		"down":       func(i int) float64 { return float64(3 - 7*i) },
+		"edges":      func(i int) float64 { return edge[rng.IntN(len(edge))] },
+		"wide":       func(i int) float64 { return []float64{maxExact - 1, -(maxExact - 1)}[i%2] },
+		"minus0":     func(i int) float64 { return []float64{5, 6, 7, math.Copysign(0, -1)}[i%4] },
+		"nan":        func(i int) float64 { return []float64{5, 6, 7, math.NaN()}[i%4] },
+		"inf":        func(i int) float64 { return []float64{5, math.Inf(1 - 2*(i/4%2))}[min(i%4, 1)] },
+		"fraction":   func(i int) float64 { return []float64{5, 6, 7, 7.5}[i%4] },
+		"decimals":   func(int) float64 { return math.Round(rng.Float64()*1e6) / 100 },
+		"beyond2^53": func(i int) float64 { return []float64{5, 1 << 60}[min(i, 1)] },
+	}
+	check := func(name string, ts []int64, vs []float64) {
+		n := len(ts)
+		got := makeChunk(ts, vs, step)
+		head := chunk{t0: ts[0], t1: ts[n-1], n: uint16(n)}
+		var gapMax uint64
+		for i := 1; i < n; i++ {
+			gapMax |= uint64((ts[i]-ts[i-1])/step - 1)
+		}
+		head.tw = uint8(bits.Len64(gapMax))
+		require.Equal(t, packChunk(head, ts, vs, step), got, "%s n=%d", name, n)
+		if ref, ok := plainWholeChunk(ts, vs, step); ok {
+			require.Equal(t, ref, got, "%s n=%d: the plain packer", name, n)
+		} else {
+			require.True(t, got.raw || got.scale > 0, "%s n=%d: not whole, yet packed as whole", name, n)
+		}
+		a := answer{start: ts[0] - 10*step, settled: ts[0] - step, last: ts[n-1], step: step}
+		chunks, ok := a.pack(nil, ts, vs)
+		require.True(t, ok, "%s n=%d", name, n)
+		require.Equal(t, []chunk{got}, chunks, "%s n=%d", name, n)
+	}
+	for name, gen := range gens {
+		for _, n := range []int{1, 2, 3, 7, 63, 64, 65, 100, chunkLen} {
+			for _, gaps := range []bool{false, true} {
+				for round := 0; round < 4; round++ {
+					ts, vs := make([]int64, n), make([]float64, n)
+					t0 := int64(1_700_000_000_000)
+					for i := range ts {
+						ts[i], vs[i] = t0, gen(i)
+						t0 += step
+						if gaps && rng.IntN(5) == 0 {
+							t0 += step * int64(1+rng.IntN(1<<rng.IntN(12)))
+						}
+					}
+					check(name, ts, vs)
+				}
+			}
+		}
+	}
+	for _, kind := range []string{"bytes", "pages", "gaps", "decimals"} {
+		ts, vs := benchChunks(kind)
+		for k := range ts {
+			check("fleet "+kind, ts[k], vs[k])
+		}
+	}
+}
+
+// Off the grid, out of order, before what is settled or after the last:
+// not packed, with or without gaps.
+func TestPackRefusesTimesOffTheGrid(t *testing.T) {
+	const step = 60_000
+	a := answer{start: 1_000_000, settled: 1_000_000 - step, last: 1_000_000 + 99*step, step: step}
+	grid := func(n int) []int64 {
+		ts := make([]int64, n)
+		for i := range ts {
+			ts[i] = a.start + int64(i)*step
+		}
+		return ts
+	}
+	vs := make([]float64, 100)
+	_, ok := a.pack(nil, grid(100), vs)
+	require.True(t, ok)
+	for name, bend := range map[string]func([]int64){
+		"off the grid":   func(ts []int64) { ts[5]++ },
+		"twice":          func(ts []int64) { ts[5] = ts[4] },
+		"out of order":   func(ts []int64) { ts[4], ts[5] = ts[5], ts[4] },
+		"settled":        func(ts []int64) { ts[0] = a.settled },
+		"after the last": func(ts []int64) { ts[len(ts)-1] = a.last + step },
+		"a gap off grid": func(ts []int64) { ts[7] += step / 2 },
+		"first off grid": func(ts []int64) { ts[0] -= step / 2 },
+	} {
+		for _, n := range []int{1, 2, 10, 100} {
+			ts := grid(n)
+			if n < 10 && name != "settled" && name != "first off grid" && name != "after the last" {
+				continue
+			}
+			bend(ts)
+			if name == "after the last" && n < 100 {
+				ts[n-1] = a.last + step
+			}
+			_, ok := a.pack(nil, ts, vs[:n])
+			assert.False(t, ok, "%s n=%d", name, n)
+		}
+	}
+	// A gap on the grid is fine.
+	ts := grid(100)
+	ts = append(ts[:10], ts[12:]...)
+	_, ok = a.pack(nil, ts, vs[:len(ts)])
+	assert.True(t, ok)
+}
+
+// plainWholeChunk packs t and v the plain way the chunk's format
+// describes when every value is a whole number within ±2^53 other than
+// -0 (false otherwise): gaps in steps less one, then the first value and
+// the zigzag-coded differences over the power of two they share, each
+// in as many bits as the widest needs, written one bit at a time.
+func plainWholeChunk(t []int64, v []float64, step int64) (chunk, bool) {
+	n := len(t)
+	ints := make([]int64, n)
+	for i, x := range v {
+		if x != math.Trunc(x) || math.Abs(x) >= maxExact || math.Signbit(x) && x == 0 || math.IsNaN(x) {
+			return chunk{}, false
+		}
+		ints[i] = int64(x)
+	}
+	c := chunk{t0: t[0], t1: t[n-1], n: uint16(n), v0: uint64(ints[0])}
+	gaps := make([]uint64, n)
+	for i := 1; i < n; i++ {
+		gaps[i] = uint64((t[i]-t[i-1])/step - 1)
+		for gaps[i]>>c.tw != 0 {
+			c.tw++
+		}
+	}
+	allZero := true
+	for i := 1; i < n; i++ {
+		allZero = allZero && ints[i] == ints[i-1]
+	}
+	if !allZero {
+		for s := uint8(0); s < 63; s++ {
+			shared := true
+			for i := 1; i < n; i++ {
+				shared = shared && (ints[i]-ints[i-1])%(int64(1)<<(s+1)) == 0
+			}
+			if !shared {
+				c.shift = s
+				break
+			}
+		}
+	}
+	codes := make([]uint64, n)
+	for i := 1; i < n; i++ {
+		d := (ints[i] - ints[i-1]) / (int64(1) << c.shift)
+		if d >= 0 {
+			codes[i] = uint64(2 * d)
+		} else {
+			codes[i] = uint64(-2*d - 1)
+		}
+		for codes[i]>>c.vw != 0 {
+			c.vw++
+		}
+	}
+	if c.vw > 56 {
+		return chunk{}, false
+	}
+	nbits := (n - 1) * (int(c.tw) + int(c.vw))
+	c.data = make([]byte, (nbits+7)/8+8)
+	pos := 0
+	put := func(x uint64, w uint8) {
+		for b := uint8(0); b < w; b++ {
+			if x>>b&1 != 0 {
+				c.data[pos/8] |= 1 << (pos % 8)
+			}
+			pos++
+		}
+	}
+	for i := 1; i < n; i++ {
+		put(gaps[i], c.tw)
+	}
+	for i := 1; i < n; i++ {
+		put(codes[i], c.vw)
+	}
+	return c, true
 }
