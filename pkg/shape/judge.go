@@ -104,6 +104,7 @@ type workspace struct {
 	buf, age, at, y, flat []float64
 	life, steady          []span
 	warm                  warmScratch
+	levels, ranked        []float64 // steadyRange's levels and its sample of them
 	noise                 []float64
 	jump                  jumpScratch
 	growth                growthScratch
