@@ -56,10 +56,16 @@ type lifetimes struct {
 // place fills in where the lifetimes of one series stand: the first began
 // before the window when two restarts or more show that the process
 // restarts (with one restart both lifetimes are cut by the window and
-// judged as seen), the last runs to the end.
-func (lt *lifetimes) place(t []int64) {
+// judged as seen), the last runs to the end. What it fills in lives in
+// ws's arrays.
+func (lt *lifetimes) place(t []int64, ws *workspace) {
 	n := len(lt.segs)
-	lt.partial, lt.running, lt.began, lt.member = make([]bool, n), make([]bool, n), make([]bool, n), make([]int, n)
+	flags := grow(ws.flags, 3*n)
+	clear(flags)
+	member := grow(ws.member, n)
+	clear(member)
+	ws.flags, ws.member = flags, member
+	lt.partial, lt.running, lt.began, lt.member = flags[:n:n], flags[n:2*n:2*n], flags[2*n:], member
 	lt.partial[0] = n >= 3
 	lt.running[n-1] = true
 	for k := 1; k < n; k++ {
@@ -67,7 +73,8 @@ func (lt *lifetimes) place(t []int64) {
 	}
 	lt.first, lt.last = t[0], t[len(t)-1]
 	lt.startsSeen = n > 1
-	lt.members = []segment{{0, len(t)}}
+	ws.whole = [1]segment{{0, len(t)}}
+	lt.members = ws.whole[:]
 }
 
 // fewWhole reports whether fewer than two pooled lifetimes are seen whole:
