@@ -385,6 +385,14 @@ func levelDrops(y []float64, drops []drop, med, sigma, level float64) []drop {
 	mid, behind := y[w:][:len(ahead)], y[:len(ahead)]
 	rising := thr > 0 // a steep rise: no fall at all still passes
 	for k := 0; ; k++ {
+		if !rising && bestI < 0 {
+			// No fall pending and no rise that passes: the sums slide on
+			// to where they fall (most of a series does not).
+			for k < len(ahead) && !(diff < lim) {
+				diff += ahead[k] - 2*mid[k] + behind[k]
+				k++
+			}
+		}
 		i := w + k
 		switch {
 		case diff < lim:

@@ -73,11 +73,99 @@ func dropsReference(y []float64, med, sigma, level float64) []drop {
 	return drops
 }
 
+// levelDropsReference is levelDrops as it was before the sums slid on in
+// a loop of their own where nothing was pending.
+func levelDropsReference(y []float64, drops []drop, med, sigma, level float64) []drop {
+	n := len(y)
+	const w = 5
+	if n < 2*w+2 {
+		return drops
+	}
+	thr := w*med - math.Max(5*sigma/math.Sqrt2, dropShare*level)
+	var out []drop
+	k := 0
+	best, bestI := 0.0, -1
+	flush := func() {
+		if bestI < 0 {
+			return
+		}
+		q := bestI
+		for i := max(1, bestI-w/2); i <= min(n-1, bestI+w/2); i++ { // the medians tolerate w/2 points on either side
+			if y[i]-y[i-1] < y[q]-y[q-1] {
+				q = i
+			}
+		}
+		near := false
+		for _, d := range drops {
+			if d.to >= q-2 && d.from <= q+1 {
+				near = true
+				break
+			}
+		}
+		if !near {
+			out = append(out, drop{from: q - 1, to: q})
+		}
+		bestI = -1
+	}
+	// The medians are taken only where the sums of the two windows fall by
+	// a quarter of the threshold: a fall of the medians comes with a fall
+	// of the sums (unless a spike of several times the fall sits in the
+	// window after), and the difference of the sums slides in O(1).
+	lim := w * thr / 4
+	var diff float64 // Σ y[i:i+w] − Σ y[i-w:i]
+	for q := 0; q < w; q++ {
+		diff += y[w+q] - y[q]
+	}
+	// Sliding both windows one point on: y[i+w] comes in after, y[i]
+	// moves from after to before, y[i-w] leaves before.
+	ahead := y[2*w:]
+	mid, behind := y[w:][:len(ahead)], y[:len(ahead)]
+	rising := thr > 0 // a steep rise: no fall at all still passes
+	for k := 0; ; k++ {
+		i := w + k
+		switch {
+		case diff < lim:
+			before := med5(y[i-w : i])
+			if fall := med5(y[i:i+w]) - before; fall < min(thr, w*med-dropShare*before) {
+				if bestI < 0 || fall < best {
+					best, bestI = fall, i
+				}
+			} else if bestI >= 0 {
+				flush()
+			}
+		case rising:
+			if bestI < 0 || 0 < best {
+				best, bestI = 0, i
+			}
+		case bestI >= 0:
+			flush()
+		}
+		if k >= len(ahead) {
+			break
+		}
+		diff += ahead[k] - 2*mid[k] + behind[k]
+	}
+	flush()
+	if len(out) == 0 {
+		return drops
+	}
+	merged := make([]drop, 0, len(drops)+len(out))
+	for _, d := range out {
+		for k < len(drops) && drops[k].from < d.from {
+			merged = append(merged, drops[k])
+			k++
+		}
+		merged = append(merged, d)
+	}
+	return append(merged, drops[k:]...)
+}
+
 // TestOnePassFindsBeatsAndDrops checks the sharp falls and the backward
 // beat found in one pass over the differences against a pass for each, on
 // series that show them and series that do not: backward beats, a
 // collector's sawtooth, restarts, spikes, steps, noise alone and short
-// series.
+// series; and the falls of the level found where noise hides them point
+// by point (levelDrops) against the version before.
 func TestOnePassFindsBeatsAndDrops(t *testing.T) {
 	r := rand.New(rand.NewPCG(11, 12))
 	const step = 60_000
@@ -94,6 +182,10 @@ func TestOnePassFindsBeatsAndDrops(t *testing.T) {
 		"steps":    func(i int) float64 { return 1e9 * (1 + 0.1*float64(i/50) + 0.002*r.NormFloat64()) },
 		"noise":    func(i int) float64 { return 1e9 * (1 + 0.05*r.NormFloat64()) },
 		"repeated": func(i int) float64 { return float64(1e9 + 1e8*float64(r.IntN(2))) },
+		"hidden restarts": func(i int) float64 {
+			return 1e9 * (1 + 0.003*float64(i%150) + 0.01*r.NormFloat64())
+		},
+		"steep rise": func(i int) float64 { return 1e9 * (1 + 0.05*float64(i) + 0.002*r.NormFloat64()) },
 	}
 	for name, f := range shapes {
 		for _, n := range []int{2, 3, 10, 19, 20, 21, 200, 2016} {
@@ -106,6 +198,9 @@ func TestOnePassFindsBeatsAndDrops(t *testing.T) {
 			drops, med, sigma, beat := findDrops(ys, nil, level)
 			if want := dropsReference(ys, med, sigma, level); n >= 3 && !reflect.DeepEqual(drops, want) {
 				t.Errorf("%s, %d points: drops %v, want %v", name, n, drops, want)
+			}
+			if got, want := levelDrops(ys, drops, med, sigma, level), levelDropsReference(ys, drops, med, sigma, level); !reflect.DeepEqual(got, want) {
+				t.Errorf("%s, %d points: level drops %v, want %v", name, n, got, want)
 			}
 			got, want := beatPeriod(ts, ys, beat), beatReference(ts, ys, med, sigma, level)
 			if got != want {
