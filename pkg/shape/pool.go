@@ -306,10 +306,12 @@ func (ev *evidence) poolReport(j judgement, p *Pool) {
 		if rate := rise / hours; rate > worstRate {
 			worstRate, p.Worst = rate, k
 		}
-		own := fitLine(lv.age, ev.jumps.flat, []span{s})
+		// The lifetime's own line, fitted where a shape asks for it.
+		own := func() pooled { return fitLine(lv.age, ev.jumps.flat, []span{s}) }
 		var shows bool
 		switch j.shape {
 		case Leak:
+			own := own()
 			shows = own.ok && own.slope >= 0.5*g.line.slope
 		case Fragmentation:
 			mid := (s.lo + s.hi) / 2
@@ -323,6 +325,7 @@ func (ev *evidence) poolReport(j judgement, p *Pool) {
 		case Healthy:
 			shows = math.Abs(rise) < ev.th.minRise
 		case Inconclusive:
+			own := own()
 			shows = own.ok && g.line.slope > 0 && own.slope >= 0.5*g.line.slope
 		}
 		if shows {
