@@ -4,24 +4,20 @@ import (
 	"math"
 	"math/rand/v2"
 	"reflect"
+	"slices"
 	"testing"
 )
 
-// beatReference is beatPeriod as it was before findDrops found the rises
-// and falls in its own pass: a pass of its own over the differences.
-func beatReference(t []int64, y []float64, med, sigma, level float64) float64 {
+// beatReference is the pass over the differences beatPeriod made of its
+// own before findDrops found the rises and falls in its pass.
+func beatReference(y []float64, med, sigma, level float64) beatScan {
+	var b beatScan
 	n := len(y)
-	if n < 20 {
-		return 0
-	}
 	thr := med + math.Max(4*sigma, dropShare*level)
 	fall := med - math.Max(4*sigma, dropShare*level)
-	var at []int
-	var sum float64
-	falls := 0
 	for i := 1; i < n; i++ {
 		if y[i]-y[i-1] <= fall && (i == 1 || y[i-1]-y[i-2] > fall) {
-			falls++
+			b.falls++
 		}
 		if y[i]-y[i-1] < thr || (i > 1 && y[i-1]-y[i-2] >= thr) {
 			continue
@@ -34,25 +30,10 @@ func beatReference(t []int64, y []float64, med, sigma, level float64) float64 {
 		if top+2 >= n || math.Min(y[top+1], y[top+2])-y[i-1] < (1-spikeEnd)*rise {
 			continue
 		}
-		sum += rise
-		at = append(at, i)
+		b.sum += rise
+		b.at = append(b.at, i)
 	}
-	if len(at) < minDropsForGC || 4*falls > len(at) {
-		return 0
-	}
-	q := max(1, n/10)
-	whole := meanOf(y, n-q, n) - meanOf(y, 0, q)
-	if sum < beatGiveBack*math.Max(whole, 0) {
-		return 0
-	}
-	gaps := make([]float64, 0, len(at)-1)
-	for k := 1; k < len(at); k++ {
-		gaps = append(gaps, float64(t[at[k]]-t[at[k-1]]))
-	}
-	if p := median(gaps); p < gcMaxPeriodMs {
-		return p
-	}
-	return 0
+	return b
 }
 
 // dropsReference is findDrops' pass over the differences as it was before
@@ -74,90 +55,71 @@ func dropsReference(y []float64, med, sigma, level float64) []drop {
 }
 
 // levelDropsReference is levelDrops as it was before the sums slid on in
-// a loop of their own where nothing was pending.
+// a loop of their own where nothing was pending, written point by point:
+// at every point from w to n−w the difference of the window sums is looked
+// at (and then slid on), and the fall pending updated or settled.
 func levelDropsReference(y []float64, drops []drop, med, sigma, level float64) []drop {
-	n := len(y)
 	const w = 5
+	n := len(y)
 	if n < 2*w+2 {
 		return drops
 	}
 	thr := w*med - math.Max(5*sigma/math.Sqrt2, dropShare*level)
-	var out []drop
-	k := 0
-	best, bestI := 0.0, -1
-	flush := func() {
-		if bestI < 0 {
+	lim := w * thr / 4
+	var found []drop
+	pending, deepest := -1, 0.0
+	settle := func() { // the pending fall at its steepest point, unless a drop is near
+		if pending < 0 {
 			return
 		}
-		q := bestI
-		for i := max(1, bestI-w/2); i <= min(n-1, bestI+w/2); i++ { // the medians tolerate w/2 points on either side
-			if y[i]-y[i-1] < y[q]-y[q-1] {
-				q = i
+		at := pending
+		for i := max(1, pending-w/2); i <= min(n-1, pending+w/2); i++ {
+			if y[i]-y[i-1] < y[at]-y[at-1] {
+				at = i
 			}
 		}
-		near := false
-		for _, d := range drops {
-			if d.to >= q-2 && d.from <= q+1 {
-				near = true
-				break
-			}
+		if !slices.ContainsFunc(drops, func(d drop) bool { return d.to >= at-2 && d.from <= at+1 }) {
+			found = append(found, drop{from: at - 1, to: at})
 		}
-		if !near {
-			out = append(out, drop{from: q - 1, to: q})
-		}
-		bestI = -1
+		pending = -1
 	}
-	// The medians are taken only where the sums of the two windows fall by
-	// a quarter of the threshold: a fall of the medians comes with a fall
-	// of the sums (unless a spike of several times the fall sits in the
-	// window after), and the difference of the sums slides in O(1).
-	lim := w * thr / 4
-	var diff float64 // Σ y[i:i+w] − Σ y[i-w:i]
+	var diff float64
 	for q := 0; q < w; q++ {
 		diff += y[w+q] - y[q]
 	}
-	// Sliding both windows one point on: y[i+w] comes in after, y[i]
-	// moves from after to before, y[i-w] leaves before.
-	ahead := y[2*w:]
-	mid, behind := y[w:][:len(ahead)], y[:len(ahead)]
-	rising := thr > 0 // a steep rise: no fall at all still passes
-	for k := 0; ; k++ {
-		i := w + k
-		switch {
-		case diff < lim:
+	for i := w; i <= n-w; i++ {
+		if i > w {
+			diff += y[i-1+w] - 2*y[i-1] + y[i-1-w]
+		}
+		if diff < lim {
 			before := med5(y[i-w : i])
-			if fall := med5(y[i:i+w]) - before; fall < min(thr, w*med-dropShare*before) {
-				if bestI < 0 || fall < best {
-					best, bestI = fall, i
-				}
-			} else if bestI >= 0 {
-				flush()
+			fall := med5(y[i:i+w]) - before
+			if fall >= min(thr, w*med-dropShare*before) {
+				settle()
+			} else if pending < 0 || fall < deepest {
+				pending, deepest = i, fall
 			}
-		case rising:
-			if bestI < 0 || 0 < best {
-				best, bestI = 0, i
-			}
-		case bestI >= 0:
-			flush()
+		} else if !(thr > 0) {
+			settle()
+		} else if pending < 0 || 0 < deepest {
+			pending, deepest = i, 0
 		}
-		if k >= len(ahead) {
-			break
-		}
-		diff += ahead[k] - 2*mid[k] + behind[k]
 	}
-	flush()
-	if len(out) == 0 {
+	settle()
+	if len(found) == 0 {
 		return drops
 	}
-	merged := make([]drop, 0, len(drops)+len(out))
-	for _, d := range out {
-		for k < len(drops) && drops[k].from < d.from {
-			merged = append(merged, drops[k])
-			k++
+	// Each fall found after the drops that begin before it.
+	merged, rest := make([]drop, 0, len(drops)+len(found)), drops
+	for _, f := range found {
+		before := 0
+		for before < len(rest) && rest[before].from < f.from {
+			before++
 		}
-		merged = append(merged, d)
+		merged = append(append(merged, rest[:before]...), f)
+		rest = rest[before:]
 	}
-	return append(merged, drops[k:]...)
+	return append(merged, rest...)
 }
 
 // TestOnePassFindsBeatsAndDrops checks the sharp falls and the backward
@@ -168,7 +130,6 @@ func levelDropsReference(y []float64, drops []drop, med, sigma, level float64) [
 // by point (levelDrops) against the version before.
 func TestOnePassFindsBeatsAndDrops(t *testing.T) {
 	r := rand.New(rand.NewPCG(11, 12))
-	const step = 60_000
 	shapes := map[string]func(i int) float64{
 		"backward beat": func(i int) float64 { return 1e9 * (1 + 0.2*(1-math.Mod(float64(i)*0.07, 1)) + 0.002*r.NormFloat64()) },
 		"sawtooth":      func(i int) float64 { return 1e9 * (1 + 0.2*math.Mod(float64(i)*0.13, 1) + 0.002*r.NormFloat64()) },
@@ -189,10 +150,9 @@ func TestOnePassFindsBeatsAndDrops(t *testing.T) {
 	}
 	for name, f := range shapes {
 		for _, n := range []int{2, 3, 10, 19, 20, 21, 200, 2016} {
-			ts := make([]int64, n)
 			ys := make([]float64, n)
-			for i := range ts {
-				ts[i], ys[i] = int64(i)*step, f(i)
+			for i := range ys {
+				ys[i] = f(i)
 			}
 			level := median(sampleInto(nil, n, func(i int) float64 { return ys[i] }))
 			drops, med, sigma, beat := findDrops(ys, nil, level)
@@ -202,9 +162,14 @@ func TestOnePassFindsBeatsAndDrops(t *testing.T) {
 			if got, want := levelDrops(ys, drops, med, sigma, level), levelDropsReference(ys, drops, med, sigma, level); !reflect.DeepEqual(got, want) {
 				t.Errorf("%s, %d points: level drops %v, want %v", name, n, got, want)
 			}
-			got, want := beatPeriod(ts, ys, beat), beatReference(ts, ys, med, sigma, level)
-			if got != want {
-				t.Errorf("%s, %d points: beat period %v, want %v", name, n, got, want)
+			if n < 3 {
+				if !reflect.DeepEqual(beat, beatScan{}) {
+					t.Errorf("%s, %d points: a beat %+v in too few points", name, n, beat)
+				}
+				continue
+			}
+			if want := beatReference(ys, med, sigma, level); !reflect.DeepEqual(beat, want) {
+				t.Errorf("%s, %d points: beat %+v, want %+v", name, n, beat, want)
 			}
 		}
 	}
