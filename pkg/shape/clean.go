@@ -13,6 +13,9 @@ type cleaned struct {
 	v       []float64
 	dropped int
 	problem string // non-empty: the series cannot be judged, and why
+	// given: t and v are the input's own (cut to the shorter), already
+	// clean — in time order, so t[0] is the earliest.
+	given bool
 }
 
 // clean sorts, deduplicates (the last value for a timestamp wins), drops
@@ -32,7 +35,7 @@ func clean(t []int64, v []float64) cleaned {
 			}
 		}
 		if i == n {
-			return cleaned{t: t, v: v}
+			return cleaned{t: t, v: v, given: true}
 		}
 	}
 	finite, positive := 0, 0
@@ -58,7 +61,7 @@ func clean(t []int64, v []float64) cleaned {
 		return cleaned{dropped: n, problem: "most values are zero or negative, which memory never is: is this a memory gauge in bytes?"}
 	}
 	if sorted && positive == n {
-		return cleaned{t: t, v: v}
+		return cleaned{t: t, v: v, given: true}
 	}
 
 	idx := make([]int, 0, positive)

@@ -73,13 +73,22 @@ func (lv *levels) removeDailyCycle(windowMs int64, sc *dailyScratch) float64 {
 		sc.xtx, sc.xty = mat.NewSymDense(3, nil), mat.NewVecDense(3, nil)
 	}
 	for i := range xtx {
-		for j := i; j < len(xtx); j++ {
-			sc.xtx.SetSym(i, j, xtx[i][j])
-		}
 		sc.xty.SetVec(i, xty[i])
 	}
 	chol, beta := &sc.chol, &sc.beta
-	if !chol.Factorize(sc.xtx) || xtx[0][0] <= 0 {
+	if !sc.factored(xtx) {
+		// XᵀX depends on the bins' times and lifetimes alone, not on the
+		// levels: the series of one query share them, and the last
+		// factorization (its condition too) is used again when XᵀX is the
+		// same to the bit.
+		for i := range xtx {
+			for j := i; j < len(xtx); j++ {
+				sc.xtx.SetSym(i, j, xtx[i][j])
+			}
+		}
+		sc.ok, sc.last, sc.has = chol.Factorize(sc.xtx), xtx, true
+	}
+	if !sc.ok || xtx[0][0] <= 0 {
 		return 0
 	}
 	if err := chol.SolveVecTo(beta, sc.xty); err != nil {
@@ -109,13 +118,34 @@ func (lv *levels) removeDailyCycle(windowMs int64, sc *dailyScratch) float64 {
 	return amp
 }
 
-// dailyScratch is removeDailyCycle's working memory, reused across calls.
+// dailyScratch is removeDailyCycle's working memory, reused across calls,
+// with the last factorization of XᵀX: has, the matrix it factorized (last)
+// and whether it could (ok).
 type dailyScratch struct {
 	sn, cs []float64
 	xtx    *mat.SymDense
 	xty    *mat.VecDense
 	chol   mat.Cholesky
 	beta   mat.VecDense
+	last   [3][3]float64
+	ok     bool
+	has    bool
+}
+
+// factored reports whether chol holds the factorization of xtx: the last
+// matrix factorized was xtx, bit for bit.
+func (sc *dailyScratch) factored(xtx [3][3]float64) bool {
+	if !sc.has {
+		return false
+	}
+	for i := range xtx {
+		for j := range xtx[i] {
+			if math.Float64bits(xtx[i][j]) != math.Float64bits(sc.last[i][j]) {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // phaseSteps divides the day for dayPhase's table: 4,096 steps of 21 s, so

@@ -204,10 +204,12 @@ func (ev *evidence) cyclesText() string {
 
 // steadyRange is the 5th and 95th percentile of the steady bin levels, in
 // bytes — with the daily cycle the judgement took out put back: the range
-// is where the memory lives, through the day.
+// is where the memory lives, through the day. The percentiles are
+// selected, not sorted for (the empirical quantiles of gonum's stat, as
+// quantile takes them), in the workspace's arrays.
 func (ev *evidence) steadyRange() (float64, float64) {
-	lv := &ev.lv
-	var ys []float64
+	lv, ws := &ev.lv, ev.ws
+	ys := ws.levels[:0]
 	for _, s := range ev.steady.spans {
 		for i := s.lo; i < s.hi; i++ {
 			ys = append(ys, lv.withCycle(i))
@@ -218,8 +220,10 @@ func (ev *evidence) steadyRange() (float64, float64) {
 			ys = append(ys, lv.withCycle(i))
 		}
 	}
-	sorted := sorted(sampleInto(make([]float64, 0, len(ys)), len(ys), func(i int) float64 { return ys[i] }))
-	return quantile(sorted, 0.05) * ev.life.scale, quantile(sorted, 0.95) * ev.life.scale
+	some := sampleInto(ws.ranked, len(ys), func(i int) float64 { return ys[i] })
+	ws.levels, ws.ranked = ys, some
+	lo, hi := quantilePair(some, 0.05, 0.95)
+	return lo * ev.life.scale, hi * ev.life.scale
 }
 
 // jumpsText names the jumps and their sizes and, with freed, how much of

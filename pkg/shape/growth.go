@@ -34,6 +34,7 @@ type growthFit struct {
 type growthScratch struct {
 	spans, aged, early, late []span
 	spansH, mids, icpt       []float64
+	typical                  []float64 // spansH's copy for its median
 }
 
 // measureGrowth fits the steady parts: the pooled straight line, separate
@@ -87,7 +88,9 @@ func measureGrowth(lv *levels, st steadyParts, jf jumpsFound, sc *growthScratch)
 	if len(g.spans) == 0 {
 		return growthFit{evidenceHours: g.evidenceHours, watchedHours: g.watchedHours, coveredHours: g.coveredHours}
 	}
-	g.typicalHours = median(append(mids[len(mids):], spansH...)) // a copy, after mids
+	typical := append(sc.typical[:0], spansH...) // a copy: the median reorders it
+	sc.typical = typical
+	g.typicalHours = median(typical)
 	if len(spansH) <= 2 {
 		// Two lifetimes are both cut by the window (the first began
 		// before it, the last has not ended): the longer is the better

@@ -84,7 +84,7 @@ func gather(t []int64, v []float64, pool *pooling, opt Options, ws *workspace) *
 	ev.opt, ev.th, ev.t, ev.ws = opt, opt.Sensitivity.thresholds(), t, ws
 	if pool == nil {
 		ev.life = findLifetimes(t, v, buf)
-		ev.life.place(t)
+		ev.life.place(t, ws)
 	} else {
 		ev.life = poolLifetimes(t, v, *pool, buf)
 	}
@@ -104,6 +104,7 @@ type workspace struct {
 	buf, age, at, y, flat []float64
 	life, steady          []span
 	warm                  warmScratch
+	levels, ranked        []float64 // steadyRange's levels and its sample of them
 	noise                 []float64
 	jump                  jumpScratch
 	growth                growthScratch
@@ -113,6 +114,16 @@ type workspace struct {
 	// up to maxKeptPool points.
 	poolT []int64
 	poolV []float64
+	// poolInput's lives that take part, and its members' ranges, lives and
+	// generations.
+	kept       []kept
+	members    []segment
+	index, gen []int
+	// One series' lifetimes (lifetimes.place): where they stand, their
+	// member (always 0) and the one member.
+	flags  []bool
+	member []int
+	whole  [1]segment
 }
 
 // maxKeptPool is the most points of a workload's samples a workspace keeps

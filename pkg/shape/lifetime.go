@@ -56,10 +56,16 @@ type lifetimes struct {
 // place fills in where the lifetimes of one series stand: the first began
 // before the window when two restarts or more show that the process
 // restarts (with one restart both lifetimes are cut by the window and
-// judged as seen), the last runs to the end.
-func (lt *lifetimes) place(t []int64) {
+// judged as seen), the last runs to the end. What it fills in lives in
+// ws's arrays.
+func (lt *lifetimes) place(t []int64, ws *workspace) {
 	n := len(lt.segs)
-	lt.partial, lt.running, lt.began, lt.member = make([]bool, n), make([]bool, n), make([]bool, n), make([]int, n)
+	flags := grow(ws.flags, 3*n)
+	clear(flags)
+	member := grow(ws.member, n)
+	clear(member)
+	ws.flags, ws.member = flags, member
+	lt.partial, lt.running, lt.began, lt.member = flags[:n:n], flags[n:2*n:2*n], flags[2*n:], member
 	lt.partial[0] = n >= 3
 	lt.running[n-1] = true
 	for k := 1; k < n; k++ {
@@ -67,7 +73,8 @@ func (lt *lifetimes) place(t []int64) {
 	}
 	lt.first, lt.last = t[0], t[len(t)-1]
 	lt.startsSeen = n > 1
-	lt.members = []segment{{0, len(t)}}
+	ws.whole = [1]segment{{0, len(t)}}
+	lt.members = ws.whole[:]
 }
 
 // fewWhole reports whether fewer than two pooled lifetimes are seen whole:
@@ -120,7 +127,7 @@ func findLifetimes(t []int64, v []float64, buf []float64) lifetimes {
 		scale: median(sampleInto(buf, n, func(i int) float64 { return v[i] })),
 		step:  medianStep(t, buf),
 	}
-	drops, med, sigma := findDrops(v, buf, lt.scale)
+	drops, med, sigma, beat := findDrops(v, buf, lt.scale)
 	lt.pointNoise = sigma / math.Sqrt2 / lt.scale
 	lt.gc = gcPeriod(t, collections(v, drops))
 	if lt.gc > 0 {
@@ -133,7 +140,7 @@ func findLifetimes(t []int64, v []float64, buf []float64) lifetimes {
 		}
 		return lt
 	}
-	if p := beatPeriod(t, v, med, sigma, lt.scale); p >= gcMinSteps*lt.step {
+	if p := beatPeriod(t, v, beat); p >= gcMinSteps*lt.step {
 		// A collector's sawtooth seen as a slow beat that rises at once
 		// and sinks slowly: its floor is what grows.
 		lt.gc = p
@@ -220,41 +227,20 @@ func medianStep(t []int64, buf []float64) float64 {
 // rise, and a spike falls as sharply as it rose.
 const beatGiveBack = 1.5
 
-// beatPeriod is the period in ms of a backward beat in y, whose typical
-// step-to-step difference is med with robust spread sigma, and 0 when
-// there is none: at least minDropsForGC sudden rises (beyond med by four
-// times sigma and by dropShare of the level), each holding for two
-// points, that add up to beatGiveBack times the series' whole rise or
-// more, typically less than gcMaxPeriodMs apart, with sharp falls (by as
-// much beyond med) fewer than a quarter of them.
-func beatPeriod(t []int64, y []float64, med, sigma, level float64) float64 {
+// beatPeriod is the period in ms of a backward beat in y, and 0 when
+// there is none: at least minDropsForGC sudden rises (beyond the typical
+// step-to-step difference by four times its robust spread and by
+// dropShare of the level), each holding for two points, that add up to
+// beatGiveBack times the series' whole rise or more, typically less than
+// gcMaxPeriodMs apart, with sharp falls (by as much beyond the typical
+// difference) fewer than a quarter of them. The rises and falls are found
+// by findDrops, in its pass over the differences (beat).
+func beatPeriod(t []int64, y []float64, beat beatScan) float64 {
 	n := len(y)
 	if n < 20 {
 		return 0
 	}
-	thr := med + math.Max(4*sigma, dropShare*level)
-	fall := med - math.Max(4*sigma, dropShare*level)
-	var at []int
-	var sum float64
-	falls := 0
-	for i := 1; i < n; i++ {
-		if y[i]-y[i-1] <= fall && (i == 1 || y[i-1]-y[i-2] > fall) {
-			falls++
-		}
-		if y[i]-y[i-1] < thr || (i > 1 && y[i-1]-y[i-2] >= thr) {
-			continue // no rise, or the rest of one
-		}
-		top := i
-		for top+1 < n && y[top+1]-y[top] >= thr {
-			top++
-		}
-		rise := y[top] - y[i-1]
-		if top+2 >= n || math.Min(y[top+1], y[top+2])-y[i-1] < (1-spikeEnd)*rise {
-			continue // a spike, falling as sharply as it rose
-		}
-		sum += rise
-		at = append(at, i)
-	}
+	at, sum, falls := beat.at, beat.sum, beat.falls
 	if len(at) < minDropsForGC || 4*falls > len(at) { // restarts fall as sharply as their warm-ups rise
 		return 0
 	}
@@ -273,6 +259,39 @@ func beatPeriod(t []int64, y []float64, med, sigma, level float64) float64 {
 	return 0
 }
 
+// beatScan is what a backward beat shows in y (see beatPeriod): where its
+// sudden rises begin, what they add up to, and how many sharp falls y
+// has.
+type beatScan struct {
+	at    []int
+	sum   float64
+	falls int
+}
+
+// step looks at the difference into point i: a sharp fall (at or below
+// fall, not the rest of one) is counted, and a sudden rise (at or beyond
+// rise, not the rest of one) whose new level holds for two points is
+// added. A difference between fall and rise is neither.
+func (b *beatScan) step(y []float64, i int, rise, fall float64) {
+	n := len(y)
+	if y[i]-y[i-1] <= fall && (i == 1 || y[i-1]-y[i-2] > fall) {
+		b.falls++
+	}
+	if y[i]-y[i-1] < rise || (i > 1 && y[i-1]-y[i-2] >= rise) {
+		return // no rise, or the rest of one
+	}
+	top := i
+	for top+1 < n && y[top+1]-y[top] >= rise {
+		top++
+	}
+	up := y[top] - y[i-1]
+	if top+2 >= n || math.Min(y[top+1], y[top+2])-y[i-1] < (1-spikeEnd)*up {
+		return // a spike, falling as sharply as it rose
+	}
+	b.sum += up
+	b.at = append(b.at, i)
+}
+
 // findDrops returns the sharp falls of y: runs of consecutive differences
 // far below the typical difference med, whose robust spread is sigma, and
 // by at least dropShare of the level (the series' typical level, the
@@ -280,17 +299,28 @@ func beatPeriod(t []int64, y []float64, med, sigma, level float64) float64 {
 // its level (a lifetime far above the rest) would otherwise fall sharply
 // now and then by noise alone, and those falls would pass for a garbage
 // collector's or hide a restart among them.
-func findDrops(y []float64, buf []float64, level float64) (drops []drop, med, sigma float64) {
+//
+// The same pass over the differences finds the sudden rises and falls
+// that tell a backward beat (beatPeriod): beyond med by four times sigma
+// and by dropShare of the level.
+func findDrops(y []float64, buf []float64, level float64) (drops []drop, med, sigma float64, beat beatScan) {
 	n := len(y)
 	if n < 3 {
-		return nil, 0, 0
+		return nil, 0, 0, beat
 	}
 	d := sampleInto(buf, n-1, func(i int) float64 { return y[i+1] - y[i] })
 	med = median(d)
 	sigma = madSigmaAround(d, med)
 	thr := med - math.Max(6*sigma, dropShare*level)
+	beyond := math.Max(4*sigma, dropShare*level)
+	rise, fall := med+beyond, med-beyond // fall ≥ thr: sigma is never negative
 	for i := 1; i < n; i++ {
-		if d := y[i] - y[i-1]; d >= thr || d >= med-dropShare*y[i-1] {
+		d := y[i] - y[i-1]
+		if d > fall && d < rise {
+			continue // most differences: no rise, no fall, no drop
+		}
+		beat.step(y, i, rise, fall)
+		if d >= thr || d >= med-dropShare*y[i-1] {
 			continue
 		}
 		if k := len(drops); k > 0 && drops[k-1].to == i-1 {
@@ -299,7 +329,7 @@ func findDrops(y []float64, buf []float64, level float64) (drops []drop, med, si
 		}
 		drops = append(drops, drop{from: i - 1, to: i})
 	}
-	return drops, med, sigma
+	return drops, med, sigma, beat
 }
 
 // levelDrops adds to drops (sorted) the falls of the level that noise hides
@@ -355,6 +385,14 @@ func levelDrops(y []float64, drops []drop, med, sigma, level float64) []drop {
 	mid, behind := y[w:][:len(ahead)], y[:len(ahead)]
 	rising := thr > 0 // a steep rise: no fall at all still passes
 	for k := 0; ; k++ {
+		if !rising && bestI < 0 {
+			// No fall pending and no rise that passes: the sums slide on
+			// to where they fall (most of a series does not).
+			for k < len(ahead) && !(diff < lim) {
+				diff += ahead[k] - 2*mid[k] + behind[k]
+				k++
+			}
+		}
 		i := w + k
 		switch {
 		case diff < lim:

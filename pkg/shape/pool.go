@@ -83,13 +83,9 @@ func ClassifyPooled(lives []Life, opt Options) (verdict Verdict) {
 			verdict = inconclusive(verdict, fmt.Sprintf("internal error while judging these series (%v); please report it with the data", r), 0)
 		}
 	}()
-	since := int64(math.MaxInt64)
-	for _, l := range lives {
-		for _, t := range l.T {
-			since = min(since, t)
-		}
-	}
-	return classifyPooled(lives, opt, since, true)
+	// The window began at the lives' first timestamp (poolInput finds it
+	// as it cleans them).
+	return classifyPooled(lives, opt, math.MaxInt64, true)
 }
 
 // pooling is how the series of one workload lie in the arrays the stages
@@ -110,23 +106,33 @@ type pooledInput struct {
 	index   []int // the lives' index of each member
 	gen     []int // each member's generation
 	dropped int
-	short   int // lives too short to take part
+	short   int   // lives too short to take part
+	first   int64 // the earliest timestamp given, cleaned or not (math.MaxInt64: none)
+	// own: t and v are the workspace's arrays, not one life's cleaned
+	// samples (which may be the caller's own).
+	own bool
 }
 
-// poolInput lays the lives' cleaned samples end to end in t and v (their
-// capacity reused: a workspace's, so that judging a fleet's workloads does
-// not make a copy of every sample for the collector).
-func poolInput(lives []Life, t []int64, v []float64) pooledInput {
-	type kept struct {
-		c   cleaned
-		i   int
-		gen int
-	}
-	var in pooledInput
-	ks := make([]kept, 0, len(lives))
+// kept is a life that takes part in a pooled verdict: its cleaned samples,
+// its index and its generation.
+type kept struct {
+	c   cleaned
+	i   int
+	gen int
+}
+
+// poolInput lays the lives' cleaned samples end to end: in the workspace's
+// arrays (reused, so that judging a fleet's workloads does not make a copy
+// of every sample for the collector), or, when one life takes part, as
+// that life's cleaned samples themselves. The lists of members live in the
+// workspace too.
+func poolInput(lives []Life, ws *workspace) pooledInput {
+	in := pooledInput{first: math.MaxInt64}
+	ks := ws.kept[:0]
 	total := 0
 	for i, l := range lives {
 		c := clean(l.T, l.V)
+		in.first = min(in.first, earliest(l.T, c))
 		in.dropped += c.dropped
 		if c.problem != "" || len(c.t) < minLifePoints {
 			in.short++
@@ -136,33 +142,66 @@ func poolInput(lives []Life, t []int64, v []float64) pooledInput {
 		total += len(c.t)
 	}
 	slices.SortStableFunc(ks, func(a, b kept) int { return cmp.Compare(a.c.t[0], b.c.t[0]) })
-	in.t, in.v = slices.Grow(t[:0], total), slices.Grow(v[:0], total)
+	in.members, in.index, in.gen = ws.members[:0], ws.index[:0], ws.gen[:0]
+	if len(ks) == 1 {
+		in.t, in.v = ks[0].c.t, ks[0].c.v
+	} else {
+		in.t, in.v, in.own = slices.Grow(ws.poolT[:0], total), slices.Grow(ws.poolV[:0], total), true
+	}
 	for _, k := range ks {
 		lo := len(in.t)
-		in.t = append(in.t, k.c.t...)
-		in.v = append(in.v, k.c.v...)
+		if in.own {
+			in.t = append(in.t, k.c.t...)
+			in.v = append(in.v, k.c.v...)
+		} else {
+			lo = 0
+		}
 		in.members = append(in.members, segment{lo, len(in.t)})
 		in.index = append(in.index, k.i)
 		in.gen = append(in.gen, k.gen)
 	}
+	clear(ks) // the workspace must not hold the callers' samples
+	ws.kept = ks
+	ws.members, ws.index, ws.gen = in.members, in.index, in.gen
 	return in
 }
 
+// earliest is the least timestamp of t, of which c is the cleaning: the
+// first when cleaning kept the series as given, in time order.
+func earliest(t []int64, c cleaned) int64 {
+	first := int64(math.MaxInt64)
+	switch {
+	case !c.given:
+		if len(t) > 0 {
+			first = slices.Min(t)
+		}
+	case len(t) > len(c.t): // times without a value are times given all the same
+		first = min(c.t[0], slices.Min(t[len(c.t):]))
+	default:
+		first = c.t[0]
+	}
+	return first
+}
+
 // classifyPooled is ClassifyPooled over a window that began at since
-// (Unix ms); changes looks for a rollout that changed the shape.
+// (Unix ms), or at the lives' first timestamp if that is earlier; changes
+// looks for a rollout that changed the shape.
 func classifyPooled(lives []Life, opt Options, since int64, changes bool) Verdict {
 	ws := workspaces.Get().(*workspace)
-	in := poolInput(lives, ws.poolT, ws.poolV)
+	in := poolInput(lives, ws)
 	defer func() {
 		// The samples laid end to end stay with the workspace for the
 		// next workload, unless they are more than a workspace keeps.
-		if cap(in.t) <= maxKeptPool {
+		switch {
+		case !in.own:
+		case cap(in.t) <= maxKeptPool:
 			ws.poolT, ws.poolV = in.t[:0], in.v[:0]
-		} else {
+		default:
 			ws.poolT, ws.poolV = nil, nil
 		}
 		workspaces.Put(ws)
 	}()
+	since = min(since, in.first)
 	verdict := Verdict{Points: len(in.t), Dropped: in.dropped, Components: []Shape{}}
 	pool := &Pool{Series: len(lives), Judged: len(in.members), Worst: -1}
 	verdict.Pool = pool
@@ -267,10 +306,12 @@ func (ev *evidence) poolReport(j judgement, p *Pool) {
 		if rate := rise / hours; rate > worstRate {
 			worstRate, p.Worst = rate, k
 		}
-		own := fitLine(lv.age, ev.jumps.flat, []span{s})
+		// The lifetime's own line, fitted where a shape asks for it.
+		own := func() pooled { return fitLine(lv.age, ev.jumps.flat, []span{s}) }
 		var shows bool
 		switch j.shape {
 		case Leak:
+			own := own()
 			shows = own.ok && own.slope >= 0.5*g.line.slope
 		case Fragmentation:
 			mid := (s.lo + s.hi) / 2
@@ -284,6 +325,7 @@ func (ev *evidence) poolReport(j judgement, p *Pool) {
 		case Healthy:
 			shows = math.Abs(rise) < ev.th.minRise
 		case Inconclusive:
+			own := own()
 			shows = own.ok && g.line.slope > 0 && own.slope >= 0.5*g.line.slope
 		}
 		if shows {

@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"reflect"
+	"slices"
 	"testing"
 	"time"
 )
@@ -211,6 +212,37 @@ func TestPooledBadInput(t *testing.T) {
 		v := ClassifyPooled(lives, Options{})
 		if v.Shape != Inconclusive || v.Explanation == "" || v.Pool == nil || v.Pool.Series != len(lives) {
 			t.Errorf("%s: %s %q %+v", name, v.Shape, v.Explanation, v.Pool)
+		}
+	}
+}
+
+// TestEarliest checks the window's start a pooled verdict takes from its
+// lives as they are cleaned against the least timestamp given: series in
+// order, out of order, with values to drop, with more timestamps than
+// values and fewer, and empty.
+func TestEarliest(t *testing.T) {
+	cases := map[string]struct {
+		t []int64
+		v []float64
+	}{
+		"in order":          {[]int64{5, 6, 7, 8}, []float64{1, 2, 3, 4}},
+		"out of order":      {[]int64{7, 5, 8, 6}, []float64{1, 2, 3, 4}},
+		"repeated":          {[]int64{5, 5, 6, 7}, []float64{1, 2, 3, 4}},
+		"a NaN first":       {[]int64{5, 6, 7, 8}, []float64{math.NaN(), 2, 3, 4}},
+		"zero fill":         {[]int64{5, 6, 7, 8}, []float64{0, 0, 0, 4}},
+		"more times":        {[]int64{5, 6, 7, 2, 1}, []float64{1, 2, 3}},
+		"more times, later": {[]int64{5, 6, 7, 9}, []float64{1, 2, 3}},
+		"more values":       {[]int64{5, 6}, []float64{1, 2, 3, 4}},
+		"no values":         {[]int64{9, 4}, nil},
+		"empty":             {nil, nil},
+	}
+	for name, c := range cases {
+		want := int64(math.MaxInt64)
+		if len(c.t) > 0 {
+			want = slices.Min(c.t)
+		}
+		if got := earliest(c.t, clean(c.t, c.v)); got != want {
+			t.Errorf("%s: earliest %d, want %d", name, got, want)
 		}
 	}
 }

@@ -1,11 +1,6 @@
 package shape
 
-import (
-	"math"
-	"sort"
-
-	"gonum.org/v1/gonum/stat"
-)
+import "math"
 
 // maxSample bounds the work of robust statistics on long series: medians
 // are taken over at most this many evenly spaced elements, which keeps the
@@ -28,18 +23,25 @@ func sampleInto(buf []float64, n int, f func(i int) float64) []float64 {
 	return buf
 }
 
-// sorted sorts buf in place and returns it.
-func sorted(buf []float64) []float64 {
-	sort.Float64s(buf)
-	return buf
+// quantilePair is the empirical quantiles p ≤ q of buf (NaN-free), as
+// gonum's stat.Quantile takes them of the sorted data — the smallest
+// element whose rank (from 1) reaches p·len(buf) — by selection in linear
+// time; it reorders buf. Both are NaN when buf is empty.
+func quantilePair(buf []float64, p, q float64) (float64, float64) {
+	if len(buf) == 0 {
+		return math.NaN(), math.NaN()
+	}
+	i, j := empiricalRank(p, len(buf)), empiricalRank(q, len(buf))
+	lo := selectKth(buf, i)
+	// Selection leaves every element from i on no smaller than the i-th:
+	// the j-th smallest is among them.
+	return lo, selectKth(buf[i:], j-i)
 }
 
-// quantile of sorted data (empirical, gonum's definition).
-func quantile(sorted []float64, p float64) float64 {
-	if len(sorted) == 0 {
-		return math.NaN()
-	}
-	return stat.Quantile(p, stat.Empirical, sorted, nil)
+// empiricalRank is the index in sorted data of n elements of its empirical
+// quantile p: the first index i with i+1 ≥ p·n (stat.Quantile's rule).
+func empiricalRank(p float64, n int) int {
+	return min(max(int(math.Ceil(p*float64(n)))-1, 0), n-1)
 }
 
 // median of buf by selection in linear time; reorders buf.

@@ -5,6 +5,8 @@ import (
 	"math/rand/v2"
 	"slices"
 	"testing"
+
+	"gonum.org/v1/gonum/stat"
 )
 
 // TestSelectKth checks the branch-free selection against a sort on noisy,
@@ -38,6 +40,41 @@ func TestSelectKth(t *testing.T) {
 	nan := []float64{3, math.NaN(), 1, math.NaN(), 2, 9, 8, math.NaN(), 7, 6, 5, 4, math.NaN()}
 	for k := range nan {
 		selectKth(slices.Clone(nan), k) // must return
+	}
+}
+
+// TestQuantilePair checks the selected quantiles against gonum's
+// empirical quantiles of the sorted data — what the steady range took
+// before — on noisy, repeated and equal data of every size up to twice the
+// sample cap, at the steady range's quantiles and at others, the extremes
+// and equal ones included.
+func TestQuantilePair(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	fills := map[string]func() float64{
+		"noise":    func() float64 { return 1 + 0.1*r.NormFloat64() },
+		"repeated": func() float64 { return float64(r.IntN(4)) },
+		"equal":    func() float64 { return 0.5 },
+	}
+	pairs := [][2]float64{{0.05, 0.95}, {0, 1}, {0.5, 0.5}, {0.1, 0.25}, {0.33, 0.66}}
+	for name, fill := range fills {
+		for n := 1; n <= 2*maxSample+2; n++ {
+			buf := make([]float64, n)
+			for i := range buf {
+				buf[i] = fill()
+			}
+			sorted := slices.Sorted(slices.Values(buf))
+			for _, pq := range pairs {
+				lo, hi := quantilePair(slices.Clone(buf), pq[0], pq[1])
+				wantLo := stat.Quantile(pq[0], stat.Empirical, sorted, nil)
+				wantHi := stat.Quantile(pq[1], stat.Empirical, sorted, nil)
+				if lo != wantLo || hi != wantHi {
+					t.Fatalf("%s, %d elements, quantiles %v: got %v, %v, want %v, %v", name, n, pq, lo, hi, wantLo, wantHi)
+				}
+			}
+		}
+	}
+	if lo, hi := quantilePair(nil, 0.05, 0.95); !math.IsNaN(lo) || !math.IsNaN(hi) {
+		t.Fatalf("no data: got %v, %v, want NaN", lo, hi)
 	}
 }
 
