@@ -127,8 +127,10 @@ type workspace struct {
 }
 
 // maxKeptPool is the most points of a workload's samples a workspace keeps
-// for the next one (16 MiB).
-const maxKeptPool = 1 << 20
+// for the next one (64 MiB): a thousand pods over 7 days at 5 minutes
+// (two million points) fit, so a fleet's large workloads do not each
+// take, clear and fault in new arrays of that size.
+const maxKeptPool = 1 << 22
 
 // keep hands the levels' arrays, grown as they may have been, back to the
 // workspace. (The evidence stays until the next classification overwrites
