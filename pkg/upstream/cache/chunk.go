@@ -88,7 +88,7 @@ func makeChunk(t []int64, v []float64, step int64) chunk {
 		gapMax = uint64(long/step - 1)
 	}
 	c.tw = uint8(bits.Len64(gapMax))
-	if wholeChunkGaps(&c, t, v, step) {
+	if wholeChunk(&c, t, v, step) {
 		return c
 	}
 	return packChunk(c, t, v, step)
@@ -149,20 +149,14 @@ func packChunk(c chunk, t []int64, v []float64, step int64) chunk {
 	return c
 }
 
-// wholeChunk packs the values of a chunk without gaps (c has its times)
-// when every one is a whole number within ±2^53 other than -0 — bytes,
-// nearly every memory series — as makeChunk would (scale 0), in two
-// passes instead of five: scanWhole checks the values and codes their
+// wholeChunk packs the values of a chunk (c has its times and the width
+// of their gaps, tw; t its times, on the grid of step) when every one is
+// a whole number within ±2^53 other than -0 — bytes, nearly every memory
+// series — as packChunk would (scale 0; the gaps first), in two passes
+// instead of five: scanWhole checks the values and codes their
 // differences, packWhole writes them a 64-bit word at a time. False,
 // with c unchanged, for any other values.
-func wholeChunk(c *chunk, v []float64) bool {
-	return c.tw == 0 && wholeChunkGaps(c, nil, v, 0)
-}
-
-// wholeChunkGaps is wholeChunk for a chunk with or without gaps (c has
-// its times and their width tw): the gaps of t are written first, as
-// packChunk writes them.
-func wholeChunkGaps(c *chunk, t []int64, v []float64, step int64) bool {
+func wholeChunk(c *chunk, t []int64, v []float64, step int64) bool {
 	n := len(v)
 	if n == 0 || n > chunkLen || c.tw > 0 && len(t) != n {
 		return false

@@ -17,24 +17,42 @@ import (
 	"github.com/memshape/memory-datasource/pkg/upstream"
 )
 
+// valueKinds are the values the chunk tests pack, by name: a fleet's
+// bytes and page multiples, whole values of every width up to the edges
+// of ±2^53, and what the whole-number paths must leave to the general
+// one (-0, NaN, infinities, fractions, decimals, values beyond ±2^53).
+func valueKinds(rng *rand.Rand) map[string]func(i int) float64 {
+	edge := []float64{maxExact - 1, -(maxExact - 1), maxExact, -maxExact, 1 << 52, -(1 << 52), 1<<52 + 1, -(1<<52 + 1), 0}
+	return map[string]func(i int) float64{
+		"bytes":      func(i int) float64 { return math.Round(5e8 + float64(i)*1000 + rng.NormFloat64()*4e5) },
+		"pages":      func(i int) float64 { return float64(4096 * (120000 + rng.IntN(300))) },
+		"terabytes":  func(i int) float64 { return float64(int64(1+rng.IntN(3)) << 40) },
+		"flat":       func(int) float64 { return 1 << 30 },
+		"down":       func(i int) float64 { return float64(3 - 7*i) },
+		"huge":       func(int) float64 { return float64(rng.Int64N(1<<53)) * float64(1-2*rng.IntN(2)) },
+		"edges":      func(i int) float64 { return edge[rng.IntN(len(edge))] },
+		"wide":       func(i int) float64 { return []float64{maxExact - 1, -(maxExact - 1)}[i%2] },
+		"minus0":     func(i int) float64 { return []float64{5, 6, 7, math.Copysign(0, -1)}[i%4] },
+		"nan":        func(i int) float64 { return []float64{5, 6, 7, math.NaN()}[i%4] },
+		"inf":        func(i int) float64 { return []float64{5, math.Inf(1 - 2*(i/4%2))}[min(i%4, 1)] },
+		"fraction":   func(i int) float64 { return []float64{5, 6, 7, 7.5}[i%4] },
+		"halves":     func(i int) float64 { return -float64(i) * 1.5 },
+		"decimals":   func(int) float64 { return math.Round(rng.Float64()*1e6) / 100 },
+		"averages":   func(int) float64 { return 5e8 + rng.Float64() },
+		"beyond2^53": func(i int) float64 { return []float64{5, 1 << 60}[min(i, 1)] },
+		"specials": func(i int) float64 {
+			return []float64{math.NaN(), math.Inf(1), math.Inf(-1), math.Copysign(0, -1), 0, 1e300, -5}[i%7]
+		},
+	}
+}
+
 // Whatever the values — bytes, page multiples, decimals, long
 // fractions, NaN, ±Inf, -0, huge integers — and whatever the gaps, a
 // chunk gives back exactly what it was given, bit for bit.
 func TestChunkRoundTrip(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	const step = 300_000
-	gens := map[string]func(i int) float64{
-		"bytes":    func(i int) float64 { return math.Round(5e8 + float64(i)*1000 + rng.NormFloat64()*4e5) },
-		"pages":    func(i int) float64 { return float64(4096 * (120000 + rng.IntN(300))) },
-		"flat":     func(int) float64 { return 1 << 30 },
-		"decimals": func(int) float64 { return math.Round(rng.Float64()*1e6) / 100 },
-		"averages": func(int) float64 { return 5e8 + rng.Float64() },
-		"specials": func(i int) float64 {
-			return []float64{math.NaN(), math.Inf(1), math.Inf(-1), math.Copysign(0, -1), 0, 1e300, -5}[i%7]
-		},
-		"huge":     func(int) float64 { return float64(rng.Int64N(1<<53)) * float64(1-2*rng.IntN(2)) },
-		"negative": func(i int) float64 { return -float64(i) * 1.5 },
-	}
+	gens := valueKinds(rng)
 	for name, gen := range gens {
 		for _, n := range []int{1, 2, 7, chunkLen} {
 			for _, gaps := range []bool{false, true} {
@@ -67,16 +85,8 @@ func TestChunkRoundTrip(t *testing.T) {
 func TestWholeChunkIsTheGeneralPacking(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
 	const step = 300_000
-	gens := map[string]func(i int) float64{
-		"bytes":    func(i int) float64 { return math.Round(5e8 + float64(i)*1000 + rng.NormFloat64()*4e5) },
-		"pages":    func(i int) float64 { return float64(4096 * (120000 + rng.IntN(300))) },
-		"flat":     func(int) float64 { return 1 << 30 },
-		"negative": func(i int) float64 { return float64(3 - 7*i) },
-		"huge":     func(int) float64 { return float64(rng.Int64N(1<<53)) * float64(1-2*rng.IntN(2)) },
-		"decimals": func(int) float64 { return math.Round(rng.Float64()*1e6) / 100 },
-		"minus0":   func(i int) float64 { return []float64{5, math.Copysign(0, -1)}[i%2] },
-	}
-	whole := map[string]bool{"bytes": true, "pages": true, "flat": true, "negative": true}
+	gens := valueKinds(rng)
+	whole := map[string]bool{"bytes": true, "pages": true, "terabytes": true, "flat": true, "down": true}
 	for name, gen := range gens {
 		for _, n := range []int{1, 2, 7, 100, chunkLen} {
 			ts, vs := make([]int64, n), make([]float64, n)
@@ -85,7 +95,7 @@ func TestWholeChunkIsTheGeneralPacking(t *testing.T) {
 			}
 			head := chunk{t0: ts[0], t1: ts[n-1], n: uint16(n)}
 			fast := head
-			ok := wholeChunk(&fast, vs)
+			ok := wholeChunk(&fast, ts, vs, step)
 			if whole[name] || name == "minus0" && n == 1 {
 				require.True(t, ok, "%s n=%d", name, n)
 			}
@@ -313,22 +323,7 @@ func (s *synthSel) QueryRange(_ context.Context, q upstream.Query) (upstream.Res
 func TestQuickPackingIsTheFormat(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 6))
 	const step = 300_000
-	edge := []float64{maxExact - 1, -(maxExact - 1), maxExact, -maxExact, 1 << 52, -(1 << 52), 1<<52 + 1, -(1<<52 + 1), 0}
-	gens := map[string]func(i int) float64{
-		"bytes":      func(i int) float64 { return math.Round(5e8 + float64(i)*1000 + rng.NormFloat64()*4e5) },
-		"pages":      func(i int) float64 { return float64(4096 * (120000 + rng.IntN(300))) },
-		"terabytes":  func(i int) float64 { return float64(int64(1+rng.IntN(3)) << 40) },
-		"flat":       func(int) float64 { return 1 << 30 },
-		"down":       func(i int) float64 { return float64(3 - 7*i) },
-		"edges":      func(i int) float64 { return edge[rng.IntN(len(edge))] },
-		"wide":       func(i int) float64 { return []float64{maxExact - 1, -(maxExact - 1)}[i%2] },
-		"minus0":     func(i int) float64 { return []float64{5, 6, 7, math.Copysign(0, -1)}[i%4] },
-		"nan":        func(i int) float64 { return []float64{5, 6, 7, math.NaN()}[i%4] },
-		"inf":        func(i int) float64 { return []float64{5, math.Inf(1 - 2*(i/4%2))}[min(i%4, 1)] },
-		"fraction":   func(i int) float64 { return []float64{5, 6, 7, 7.5}[i%4] },
-		"decimals":   func(int) float64 { return math.Round(rng.Float64()*1e6) / 100 },
-		"beyond2^53": func(i int) float64 { return []float64{5, 1 << 60}[min(i, 1)] },
-	}
+	gens := valueKinds(rng)
 	check := func(name string, ts []int64, vs []float64) {
 		n := len(ts)
 		got := makeChunk(ts, vs, step)
