@@ -6,6 +6,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"runtime/metrics"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -172,8 +173,15 @@ type Side struct {
 	Op   func() error
 }
 
-// SideTimes is what one side took over a run.
+// SideTimes is what one side took over a run: its totals and each
+// iteration's own (Runs), in the order the iterations ran.
 type SideTimes struct {
+	Wall, CPU, ServerCPU time.Duration
+	Runs                 []Run
+}
+
+// Run is what one iteration of a side took.
+type Run struct {
 	Wall, CPU, ServerCPU time.Duration
 }
 
@@ -198,9 +206,11 @@ func RunSides(b *testing.B, srv *Server, sides []Side) map[string]SideTimes {
 			if err := sides[k].Op(); err != nil {
 				b.Fatalf("%s: %v", sides[k].Name, err)
 			}
-			times[k].Wall += time.Since(t0)
-			times[k].CPU += ProcessCPU() - c0
-			times[k].ServerCPU += srv.CPUTime() - s0
+			r := Run{Wall: time.Since(t0), CPU: ProcessCPU() - c0, ServerCPU: srv.CPUTime() - s0}
+			times[k].Wall += r.Wall
+			times[k].CPU += r.CPU
+			times[k].ServerCPU += r.ServerCPU
+			times[k].Runs = append(times[k].Runs, r)
 		}
 	}
 	out := make(map[string]SideTimes, len(sides))
@@ -214,4 +224,42 @@ func RunSides(b *testing.B, srv *Server, sides []Side) map[string]SideTimes {
 // Ratio is a's wall time over z's.
 func Ratio(t map[string]SideTimes, a, z string) float64 {
 	return float64(t[a].Wall) / float64(t[z].Wall)
+}
+
+// PairRatios are a's times over z's iteration by iteration — each pair
+// ran back to back, so a change in the machine's load or in the
+// server's own cost from one request to the next (Prometheus' CPU for
+// the same query moves by a fifth) falls on both — summarised as the
+// median and the highest, in wall time and in CPU time (this process's
+// and the server's together).
+type PairRatios struct {
+	Wall, WallMax, CPU, CPUMax float64
+}
+
+// Pairs compares a with z iteration by iteration (see PairRatios).
+func Pairs(t map[string]SideTimes, a, z string) PairRatios {
+	ra, rz := t[a].Runs, t[z].Runs
+	n := min(len(ra), len(rz))
+	wall, cpu := make([]float64, n), make([]float64, n)
+	for i := range n {
+		wall[i] = float64(ra[i].Wall) / float64(rz[i].Wall)
+		cpu[i] = float64(ra[i].CPU+ra[i].ServerCPU) / float64(rz[i].CPU+rz[i].ServerCPU)
+	}
+	w, wm := medianMax(wall)
+	c, cm := medianMax(cpu)
+	return PairRatios{Wall: w, WallMax: wm, CPU: c, CPUMax: cm}
+}
+
+// medianMax is the median (the mean of the middle two of an even count)
+// and the highest of xs, which it sorts; NaN for none.
+func medianMax(xs []float64) (float64, float64) {
+	if len(xs) == 0 {
+		return math.NaN(), math.NaN()
+	}
+	slices.Sort(xs)
+	m := xs[len(xs)/2]
+	if len(xs)%2 == 0 {
+		m = (xs[len(xs)/2-1] + m) / 2
+	}
+	return m, xs[len(xs)-1]
 }

@@ -117,7 +117,12 @@ func newBenchDS(b *testing.B, u, jsonData string) *Datasource {
 // It reports each side's wall milliseconds per op and the ratios, and
 // for raw, alert and alert-next the CPU time (this process and
 // Prometheus, and this process alone) and alert/raw in CPU time, which a
-// loaded machine moves less than the wall time. No timing is asserted.
+// loaded machine moves less than the wall time. alert/raw is also given
+// pair by pair — each evaluation over the raw request it ran beside —
+// as the median and the highest of the pairs, in wall and CPU time:
+// Prometheus' own CPU for the same request moves by a fifth from one
+// request to the next, and a pair shares what it did then. No timing is
+// asserted.
 //
 // Run: go test ./pkg/plugin -run '^$' -bench QueryDataRatio -benchtime 3x -timeout 90m
 // (MEMSHAPE_BENCH_SIDES=raw,alert runs only those sides.)
@@ -239,6 +244,13 @@ func BenchmarkQueryDataRatio(b *testing.B) {
 			if _, ok := t["raw"]; ok {
 				if _, ok := t["alert"]; ok {
 					b.ReportMetric(cpu("alert")/cpu("raw"), "alert/raw-cpu")
+					// Pair by pair: each alert beside the raw request
+					// it ran next to.
+					p := promtest.Pairs(t, "alert", "raw")
+					b.ReportMetric(p.Wall, "alert/raw-median")
+					b.ReportMetric(p.WallMax, "alert/raw-max")
+					b.ReportMetric(p.CPU, "alert/raw-cpu-median")
+					b.ReportMetric(p.CPUMax, "alert/raw-cpu-max")
 				}
 			}
 			ratio("alert", "raw", "alert/raw")
