@@ -541,9 +541,10 @@ func (a *answer) pack(chunks []chunk, t []int64, v []float64) ([]chunk, bool) {
 }
 
 // onGrid reports whether t is after a.settled, up to a.last, on the
-// grid and increasing. Times that lie in a column found so before are:
-// a.settled is on the grid, so every time of that column is, and any run
-// of them.
+// grid and increasing. Times that lie in a column found so before are
+// not checked again: a.settled is on the grid, so every time of that
+// column is, and so is any run of them (a client does not write times it
+// has given, as packed assumes of the samples it knows again).
 func (a *answer) onGrid(t []int64) bool {
 	col := a.checked.Load()
 	if col != nil && within(t, *col) {
