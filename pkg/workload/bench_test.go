@@ -41,3 +41,19 @@ func BenchmarkJudge(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkGroup groups the churned fleet of BenchmarkJudge (~5,000
+// Kubernetes series) by workload, without judging: the grouper's own
+// cost, a Grouper.Add per series, then Done.
+func BenchmarkGroup(b *testing.B) {
+	end := time.Date(2026, 12, 6, 23, 0, 0, 0, time.UTC)
+	ss := demo.Fleet(8, end.Add(-7*24*time.Hour), end, 5*time.Minute)
+	b.ReportAllocs()
+	groups := 0
+	for b.Loop() {
+		ws, _ := workload.Group(ss, workload.By{Mode: workload.Auto})
+		groups = len(ws)
+	}
+	b.ReportMetric(float64(len(ss)), "series")
+	b.ReportMetric(float64(groups), "workloads")
+}

@@ -128,6 +128,8 @@ type Grouper struct {
 	ws       []Workload
 	unpodded int
 	parts    []string
+	key      []byte      // the key of the series being added
+	pairs    [][2]string // its identity's labels, while its key is made
 	// The span of the latest time column measured: series decoded on
 	// one grid share their column, so a fleet's is read once.
 	spanOf                        []int64
@@ -147,7 +149,8 @@ func (g *Grouper) Add(si int, s series.Series) int {
 	m := Member{Series: si, First: first, Last: last, Step: step, Image: imageOf(s.Labels)}
 	switch {
 	case g.by.Mode == BySeries:
-		return g.add("\x00"+series.Key(s.Labels), func() Workload { return Workload{Labels: s.Labels, Kind: Single, Name: s.Name()} }, m)
+		g.key = append(append(g.key[:0], 0), series.Key(s.Labels)...)
+		return g.add(func() Workload { return Workload{Labels: s.Labels, Kind: Single, Name: s.Name()} }, m)
 	case g.by.Mode == ByLabels:
 		labels := map[string]string{}
 		g.parts = g.parts[:0]
@@ -159,23 +162,30 @@ func (g *Grouper) Add(si int, s series.Series) int {
 		}
 		m.Pod = s.Labels["pod"]
 		name := strings.Join(g.parts, "/")
-		return g.add("\x01"+series.Key(labels), func() Workload { return Workload{Labels: labels, Kind: Labelled, Name: name} }, m)
+		g.key = append(append(g.key[:0], 1), series.Key(labels)...)
+		return g.add(func() Workload { return Workload{Labels: labels, Kind: Labelled, Name: name} }, m)
 	default:
 		w, pod, tmpl, ok := kubernetes(s.Labels, g.by.Mode == ByWorkload)
 		if !ok {
 			g.unpodded++
-			return g.add("\x00"+series.Key(s.Labels), func() Workload { return Workload{Labels: s.Labels, Kind: Single, Name: s.Name()} }, m)
+			g.key = append(append(g.key[:0], 0), series.Key(s.Labels)...)
+			return g.add(func() Workload { return Workload{Labels: s.Labels, Kind: Single, Name: s.Name()} }, m)
 		}
 		m.Pod, m.Template = pod, tmpl
-		return g.add("\x02"+series.Key(w.Labels), func() Workload { return w }, m)
+		// Every series of a workload after its first needs only the key
+		// of its identity: the labels are made once, for the first.
+		g.key, g.pairs = identityKey(append(g.key[:0], 2), s.Labels, w, g.pairs[:0])
+		return g.add(func() Workload { w.Labels = identity(s.Labels, w); return w }, m)
 	}
 }
 
-func (g *Grouper) add(key string, w func() Workload, m Member) int {
-	i, ok := g.index[key]
+// add files m under the workload of key g.key, made by w when it is the
+// first of its workload.
+func (g *Grouper) add(w func() Workload, m Member) int {
+	i, ok := g.index[string(g.key)] // no copy of the key made to look it up
 	if !ok {
 		i = len(g.ws)
-		g.index[key] = i
+		g.index[string(g.key)] = i
 		g.ws = append(g.ws, w())
 	}
 	g.ws[i].Members = append(g.ws[i].Members, m)
@@ -257,7 +267,7 @@ func splitSingles(ws []Workload) []Workload {
 
 // kubernetes reads a Kubernetes series' workload: the namespace, the
 // workload (from owner labels, else from the pod's name) and the
-// container, and the identity labels. ok is false without a pod label —
+// container; not its labels (identity). ok is false without a pod label —
 // or, unless anyNamespace, without a namespace beside it: a label named
 // pod alone may mean something else.
 func kubernetes(labels map[string]string, anyNamespace bool) (w Workload, pod, template string, ok bool) {
@@ -279,7 +289,6 @@ func kubernetes(labels map[string]string, anyNamespace bool) (w Workload, pod, t
 				w.Kind = kind
 			}
 		}
-		w.Labels = identity(labels, w)
 		return w, pod, template, true
 	}
 	return Workload{}, "", "", false
@@ -307,6 +316,36 @@ func identity(labels map[string]string, w Workload) map[string]string {
 	set(WorkloadLabel, w.Name)
 	set(ContainerLabel, w.Container)
 	return id
+}
+
+// identityKey appends series.Key(identity(labels, w)) to dst without
+// making the map, which only a workload's first series needs; pairs is
+// scratch for the labels, given back for the next call.
+func identityKey(dst []byte, labels map[string]string, w Workload, pairs [][2]string) ([]byte, [][2]string) {
+	// What identity sets, as it sets them: memshape_<name> when the
+	// series keeps that name with another value.
+	set := [...][2]string{{NamespaceLabel, w.Namespace}, {WorkloadLabel, w.Name}, {ContainerLabel, w.Container}}
+	over := set[:0]
+	for _, s := range set {
+		if s[1] == "" {
+			continue
+		}
+		if have, taken := labels[s[0]]; taken && !lifetimeLabel[s[0]] && have != s[1] {
+			s[0] = "memshape_" + s[0]
+		}
+		over = append(over, s)
+	}
+	for k, v := range labels {
+		if !lifetimeLabel[k] && !slices.ContainsFunc(over, func(s [2]string) bool { return s[0] == k }) {
+			pairs = append(pairs, [2]string{k, v})
+		}
+	}
+	pairs = append(pairs, over...)
+	slices.SortFunc(pairs, func(a, b [2]string) int { return strings.Compare(a[0], b[0]) })
+	for _, p := range pairs {
+		dst = append(append(append(append(dst, p[0]...), 0), p[1]...), 0)
+	}
+	return dst, pairs
 }
 
 // span is span(t), measured again only for another time column than

@@ -177,6 +177,32 @@ func TestWorkloadLabelsNeverOverwrite(t *testing.T) {
 	}
 }
 
+// A series' workload is found by the key of its identity labels, made
+// without them: the same key, also when the series keeps a name identity
+// sets (with that value or another, or empty) or a memshape_<name> it
+// overwrites.
+func TestIdentityKeyIsTheLabelsKey(t *testing.T) {
+	var key []byte
+	var pairs [][2]string
+	for _, l := range []map[string]string{
+		cadvisor("cart-7d9f8b6c5d-bcdfg", "app", "u1/c1"),
+		cadvisor("cart-7d9f8b6c5d-bcdfg", "app", "u1/c1", "workload", "cart"),
+		cadvisor("cart-7d9f8b6c5d-bcdfg", "app", "u1/c1", "workload", "shop-cart", "memshape_workload", "x"),
+		cadvisor("cart-7d9f8b6c5d-bcdfg", "", "u1/c1", "memshape_container", "y"),
+		{"pod_name": "cart-7d9f8b6c5d-x2kq4", "kube_namespace": "shop", "kube_container_name": "app", "namespace": "team-a", "container": "app"},
+		{"pod_name": "db-0", "kube_namespace": "shop", "container_name": "db", "kube_stateful_set": "db", "namespace": "shop", "memshape_namespace": "z"},
+	} {
+		w, _, _, ok := kubernetes(l, true)
+		if !ok {
+			t.Fatalf("%v: not a Kubernetes series", l)
+		}
+		key, pairs = identityKey(key[:0], l, w, pairs[:0])
+		if want := series.Key(identity(l, w)); string(key) != want {
+			t.Errorf("%v: key %q, want %q", l, key, want)
+		}
+	}
+}
+
 func TestGroupByModes(t *testing.T) {
 	ss := []series.Series{
 		ser(map[string]string{"job": "api", "service": "a", "instance": "h1"}, 0, time.Hour),

@@ -39,6 +39,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unsafe"
 
 	"github.com/memshape/memory-datasource/pkg/series"
 	"github.com/memshape/memory-datasource/pkg/upstream"
@@ -449,6 +450,10 @@ type answer struct {
 
 	scratch []int64 // a chunk's times, when it has gaps
 	early   []early // series packed while the answer was read, by index
+	// checked is the longest time column found on the grid so far: the
+	// decoder gives every series on the grid a part of one column,
+	// checked once. It is shared by the goroutines that pack.
+	checked atomic.Pointer[[]int64]
 	sorted  bool
 	changed bool // anything to store: else the held series stay as they are
 	updates []update
@@ -527,7 +532,7 @@ func (a *answer) keep(res upstream.Result) bool {
 
 // pack appends t and v (after a.settled, up to a.last, on the grid,
 // increasing) to chunks as whole chunks; false when they are not so.
-// It only reads a.
+// It only reads a, but for the column it remembers (safe to share).
 func (a *answer) pack(chunks []chunk, t []int64, v []float64) ([]chunk, bool) {
 	if !a.onGrid(t) {
 		return nil, false
@@ -536,9 +541,29 @@ func (a *answer) pack(chunks []chunk, t []int64, v []float64) ([]chunk, bool) {
 }
 
 // onGrid reports whether t is after a.settled, up to a.last, on the
-// grid and increasing. A series without gaps (nearly every one) is
-// checked by its ends and one comparison a time, without a branch.
+// grid and increasing. Times that lie in a column found so before are
+// not checked again: a.settled is on the grid, so every time of that
+// column is, and so is any run of them (a client does not write times it
+// has given, as packed assumes of the samples it knows again).
 func (a *answer) onGrid(t []int64) bool {
+	col := a.checked.Load()
+	if col != nil && within(t, *col) {
+		return true
+	}
+	if !a.checkGrid(t) {
+		return false
+	}
+	if col == nil || len(t) > len(*col) {
+		held := t
+		a.checked.Store(&held)
+	}
+	return true
+}
+
+// checkGrid is onGrid, checked time by time. A series without gaps
+// (nearly every one) is checked by its ends and one comparison a time,
+// without a branch.
+func (a *answer) checkGrid(t []int64) bool {
 	n := len(t)
 	if n == 0 {
 		return true
@@ -563,6 +588,15 @@ func (a *answer) onGrid(t []int64) bool {
 		prev = ts
 	}
 	return true
+}
+
+// within reports whether t lies in col's memory.
+func within(t, col []int64) bool {
+	if len(t) == 0 || len(t) > len(col) {
+		return false
+	}
+	off := uintptr(unsafe.Pointer(unsafe.SliceData(t))) - uintptr(unsafe.Pointer(unsafe.SliceData(col)))
+	return off%8 == 0 && off/8 <= uintptr(len(col)-len(t))
 }
 
 // grid returns the answer's time column from t0 for n points.

@@ -414,6 +414,34 @@ func TestPackRefusesTimesOffTheGrid(t *testing.T) {
 	assert.True(t, ok)
 }
 
+// A column found on the grid is not checked again, but only times that
+// lie in its memory are taken for it: not those beside it, nor a run
+// that starts before it or runs past its end.
+func TestPackChecksTimesBesideAColumn(t *testing.T) {
+	const step = 60_000
+	a := answer{start: 1_000_000, settled: 1_000_000 - step, last: 1_000_000 + 99*step, step: step}
+	mem := make([]int64, 300)
+	col := mem[100:200]
+	for i := range col {
+		col[i] = a.start + int64(i)*step
+	}
+	for i := range mem[:100] {
+		mem[i] = a.start + 1 // off the grid
+	}
+	for i := 200; i < 300; i++ {
+		mem[i] = a.last + int64(i-199)*step // after the last
+	}
+	vs := make([]float64, 100)
+	for _, part := range [][]int64{col, col[:1], col[10:60], col[99:], col} {
+		_, ok := a.pack(nil, part, vs[:len(part)])
+		require.True(t, ok, "%d times of the column", len(part))
+	}
+	for _, other := range [][]int64{mem[:100], mem[99:101], mem[50:150], mem[150:250], mem[199:201], mem[200:300]} {
+		_, ok := a.pack(nil, other, vs[:len(other)])
+		assert.False(t, ok, "times beside the column")
+	}
+}
+
 // plainWholeChunk packs t and v the plain way the chunk's format
 // describes when every value is a whole number within ±2^53 other than
 // -0 (false otherwise): gaps in steps less one, then the first value and
