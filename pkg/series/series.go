@@ -108,3 +108,14 @@ func SameMemory[E any](a, b []E) bool {
 func SameSamples(a, b Series) bool {
 	return SameMemory(a.T, b.T) && SameMemory(a.V, b.V)
 }
+
+// Within reports whether a lies in b's memory: a run of b's own elements
+// (b[i:i+len(a)] for some i), not a copy of them. Empty a is in none.
+func Within[E any](a, b []E) bool {
+	if len(a) == 0 || len(a) > len(b) {
+		return false
+	}
+	size := unsafe.Sizeof(a[0])
+	off := uintptr(unsafe.Pointer(unsafe.SliceData(a))) - uintptr(unsafe.Pointer(unsafe.SliceData(b)))
+	return off%size == 0 && off/size <= uintptr(len(b)-len(a))
+}

@@ -39,7 +39,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-	"unsafe"
 
 	"github.com/memshape/memory-datasource/pkg/series"
 	"github.com/memshape/memory-datasource/pkg/upstream"
@@ -547,7 +546,7 @@ func (a *answer) pack(chunks []chunk, t []int64, v []float64) ([]chunk, bool) {
 // has given, as packed assumes of the samples it knows again).
 func (a *answer) onGrid(t []int64) bool {
 	col := a.checked.Load()
-	if col != nil && within(t, *col) {
+	if col != nil && series.Within(t, *col) {
 		return true
 	}
 	if !a.checkGrid(t) {
@@ -588,15 +587,6 @@ func (a *answer) checkGrid(t []int64) bool {
 		prev = ts
 	}
 	return true
-}
-
-// within reports whether t lies in col's memory.
-func within(t, col []int64) bool {
-	if len(t) == 0 || len(t) > len(col) {
-		return false
-	}
-	off := uintptr(unsafe.Pointer(unsafe.SliceData(t))) - uintptr(unsafe.Pointer(unsafe.SliceData(col)))
-	return off%8 == 0 && off/8 <= uintptr(len(col)-len(t))
 }
 
 // grid returns the answer's time column from t0 for n points.
