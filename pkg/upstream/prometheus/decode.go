@@ -103,8 +103,7 @@ func DecodeQueryRange(r io.Reader, opt DecodeOptions) (upstream.Result, error) {
 }
 
 func decodeQueryRange(r io.Reader, opt DecodeOptions, window int) (upstream.Result, error) {
-	d := newDecoder(r, opt.Limits)
-	d.l = newLexer(r, window)
+	d := newDecoderWindow(r, opt.Limits, window)
 	d.res.Series = []series.Series{}
 	if opt.Grid.Step > 0 && opt.Grid.N > 0 {
 		d.grid = opt.Grid
@@ -202,8 +201,12 @@ type envelope struct {
 	sawData                     bool
 }
 
-func newDecoder(r io.Reader, lim Limits) *decoder {
-	d := &decoder{l: newLexer(r, readBuf), lim: lim}
+func newDecoder(r io.Reader, lim Limits) *decoder { return newDecoderWindow(r, lim, readBuf) }
+
+// newDecoderWindow is newDecoder with a window of the given size (tests
+// make it small so that tokens straddle it).
+func newDecoderWindow(r io.Reader, lim Limits, window int) *decoder {
+	d := &decoder{l: newLexer(r, window), lim: lim}
 	d.check = checkEvery
 	if lim.MaxPoints > 0 {
 		d.check = min(d.check, lim.MaxPoints)
@@ -990,16 +993,21 @@ func (d *decoder) add(s *series.Series, ms int64, v float64) {
 // loop mispredicts at the end of every number were most of its cost.
 func (d *decoder) fastPoints(s *series.Series) bool {
 	l := d.l
+	// The values are appended to a local copy of s.V, written back
+	// before anything else looks at s: appending to s.V itself stores
+	// its header through s at every point.
+	vs := s.V
+	closed := false
 	for {
 		if l.end-l.pos < fastWindow && !l.eof {
 			if !l.more(l.pos) {
-				return false
+				break
 			}
 			continue
 		}
 		b := l.buf[l.pos:l.end]
 		if len(b) < fastWindow || b[0] != '[' {
-			return false
+			break
 		}
 		var ms int64
 		var j int
@@ -1014,20 +1022,20 @@ func (d *decoder) fastPoints(s *series.Series) bool {
 			// decimals.
 			sec, n := digits16(b[1:])
 			if n == 0 || n > 15 || (n > 1 && b[1] == '0') {
-				return false
+				break
 			}
 			j = 1 + n
 			ms = int64(sec) * 1000
 			if b[j] == '.' {
 				f, fn := swarDigits(le64(b[j+1:]))
 				if fn == 0 || fn > 3 {
-					return false
+					break
 				}
 				ms += int64(f) * int64(msScale[fn])
 				j += 1 + fn
 			}
 			if b[j] != ',' || b[j+1] != '"' {
-				return false
+				break
 			}
 			j += 2
 		}
@@ -1039,54 +1047,61 @@ func (d *decoder) fastPoints(s *series.Series) bool {
 		}
 		mant, in := digits16(b[j:])
 		j += in
-		digits, frac := in, 0
-		if b[j] == '.' {
+		// The bytes after the digits: for a whole number (a byte count,
+		// the common case) the closing `"]` and the separator, compared
+		// in one word without the fraction's branches.
+		end := le64(b[j:])
+		var v float64
+		if uint16(end) == '"'|']'<<8 && in > 0 && in <= 15 {
+			v = float64(mant)
+		} else {
+			if b[j] != '.' {
+				break
+			}
 			f, fn := digits16(b[j+1:])
-			if fn == 0 {
-				return false
+			if fn == 0 || in+fn > 15 {
+				break
 			}
-			if in+fn <= 15 {
-				mant = mant*pow10u[fn] + f
-			}
-			digits += fn
-			frac = fn
 			j += 1 + fn
-		}
-		if digits == 0 || digits > 15 || b[j] != '"' || b[j+1] != ']' {
-			return false
-		}
-		v := float64(mant)
-		if frac > 0 {
-			v /= pow10[frac]
+			end = le64(b[j:])
+			if uint16(end) != '"'|']'<<8 {
+				break
+			}
+			v = float64(mant*pow10u[fn]+f) / pow10[fn]
 		}
 		if neg {
 			v = -v
 		}
-		j += 2
-		sep := b[j]
+		sep := byte(end >> 16)
 		if sep != ',' && sep != ']' {
-			return false
+			break
 		}
 		if d.points >= d.check && !d.checkpoint() {
-			return false
+			break
 		}
 		d.points++
 		if d.shared && ms == d.nextT {
 			d.nextT += d.grid.Step
-			d.stamp.next(d.nextT)
+			if !d.stamp.advance(d.nextT) {
+				d.stamp.reset(d.nextT)
+			}
 		} else if d.shared {
+			s.V = vs
 			d.offGrid(s, ms)
 			d.stamp.reset(d.nextT)
 		} else {
 			s.T = append(s.T, ms)
 			d.maxT = max(d.maxT, ms)
 		}
-		s.V = append(s.V, v)
-		l.pos += j + 1
+		vs = append(vs, v)
+		l.pos += j + 3
 		if sep == ']' {
-			return true
+			closed = true
+			break
 		}
 	}
+	s.V = vs
+	return closed
 }
 
 // stampText is the text Prometheus writes for the next timestamp on a
@@ -1133,23 +1148,30 @@ func digitLanes(v int64) uint64 {
 // next makes the text that of t, which is usually one step after the
 // text held.
 func (st *stampText) next(t int64) {
-	if st.h == 0 || t != st.t+st.step {
+	if !st.advance(t) {
 		st.reset(t)
-		return
 	}
+}
+
+// advance makes the text that of t when t is one step after the text
+// held and only the last six digits change, and reports whether it did.
+// It has no call, so that fastPoints, which calls it at every point,
+// gets it inlined.
+func (st *stampText) advance(t int64) bool {
 	// Each digit lane gets 246 more, so that one of 10 or more carries
 	// into the next as integer addition does; the lanes that did not
-	// carry (their top bit set) give the 246 back.
+	// carry (their top bit set) give the 246 back. Past 999999 (x>>48
+	// not 0) the high digits change.
 	const lanes, top = 0x0000_F6F6_F6F6_F6F6, 0x0000_8080_8080_8080
 	x := st.lo + st.steps + lanes
-	if x>>48 != 0 {
-		st.reset(t) // past 999999: the high digits change
-		return
+	if st.h == 0 || t != st.t+st.step || x>>48 != 0 {
+		return false
 	}
 	x -= (x & top) >> 7 * 0xF6
 	st.t = t
 	st.lo = x
 	st.lw = lowText(x)
+	return true
 }
 
 // lowText is the text of the last six digits and a comma.
