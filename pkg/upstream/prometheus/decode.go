@@ -997,15 +997,21 @@ func (d *decoder) fastPoints(s *series.Series) bool {
 	// before anything else looks at s: appending to s.V itself stores
 	// its header through s at every point.
 	vs := s.V
+	// So is the window and the place in it: l.pos stored at every point
+	// is loaded again at the next.
+	buf, pos := l.buf[:l.end], l.pos
 	closed := false
 	for {
-		if l.end-l.pos < fastWindow && !l.eof {
-			if !l.more(l.pos) {
+		if len(buf)-pos < fastWindow && !l.eof {
+			l.pos = pos
+			ok := l.more(pos)
+			buf, pos = l.buf[:l.end], l.pos
+			if !ok {
 				break
 			}
 			continue
 		}
-		b := l.buf[l.pos:l.end]
+		b := buf[pos:]
 		if len(b) < fastWindow || b[0] != '[' {
 			break
 		}
@@ -1045,7 +1051,17 @@ func (d *decoder) fastPoints(s *series.Series) bool {
 		if neg {
 			j++
 		}
-		mant, in := digits16(b[j:])
+		// Eight digits or more (a memory series' bytes: 10 MB and up)
+		// are read here without a call, which would spill every
+		// register the loop holds; fewer, by digits16.
+		var mant uint64
+		var in int
+		if x := le64(b[j:]); notDigits(x) == 0 {
+			lo, m := swarDigits(le64(b[j+8:]))
+			mant, in = eightDigits(x)*pow10u[m]+lo, 8+m
+		} else {
+			mant, in = digits16(b[j:])
+		}
 		j += in
 		// The bytes after the digits: for a whole number (a byte count,
 		// the common case) the closing `"]` and the separator, compared
@@ -1094,12 +1110,13 @@ func (d *decoder) fastPoints(s *series.Series) bool {
 			d.maxT = max(d.maxT, ms)
 		}
 		vs = append(vs, v)
-		l.pos += j + 3
+		pos += j + 3
 		if sep == ']' {
 			closed = true
 			break
 		}
 	}
+	l.pos = pos
 	s.V = vs
 	return closed
 }
