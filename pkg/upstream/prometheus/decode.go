@@ -893,6 +893,7 @@ func (d *decoder) values() bool {
 				l.pos++
 				break
 			}
+			d.setIdx(len(s.V) - 1) // what follows the pair just read
 			return d.syntax("',' or ']'")
 		}
 	}
