@@ -1019,7 +1019,7 @@ func (d *decoder) fastPoints(s *series.Series) bool {
 		var ms int64
 		var j int
 		if h := d.stamp.h; h > 0 && d.shared && d.nextT == d.stamp.t &&
-			le64(b[1:])&d.stamp.hm == d.stamp.hi && le64(b[1+h:])&(1<<56-1) == d.stamp.lw && b[h+8] == '"' {
+			le64(b, 1)&d.stamp.hm == d.stamp.hi && le64(b, 1+h)&(1<<56-1) == d.stamp.lw && b[h+8] == '"' {
 			// The next second on the grid, as expected: its text and the
 			// comma after it, compared a word at a time.
 			ms = d.nextT
@@ -1034,7 +1034,7 @@ func (d *decoder) fastPoints(s *series.Series) bool {
 			j = 1 + n
 			ms = int64(sec) * 1000
 			if b[j] == '.' {
-				f, fn := swarDigits(le64(b[j+1:]))
+				f, fn := swarDigits(le64(b, j+1))
 				if fn == 0 || fn > 3 {
 					break
 				}
@@ -1057,8 +1057,8 @@ func (d *decoder) fastPoints(s *series.Series) bool {
 		// register the loop holds; fewer, by digits16.
 		var mant uint64
 		var in int
-		if x := le64(b[j:]); notDigits(x) == 0 {
-			lo, m := swarDigits(le64(b[j+8:]))
+		if x := le64(b, j); notDigits(x) == 0 {
+			lo, m := swarDigits(le64(b, j+8))
 			mant, in = eightDigits(x)*pow10u[m]+lo, 8+m
 		} else {
 			mant, in = digits16(b[j:])
@@ -1067,7 +1067,7 @@ func (d *decoder) fastPoints(s *series.Series) bool {
 		// The bytes after the digits: for a whole number (a byte count,
 		// the common case) the closing `"]` and the separator, compared
 		// in one word without the fraction's branches.
-		end := le64(b[j:])
+		end := le64(b, j)
 		var v float64
 		if uint16(end) == '"'|']'<<8 && in > 0 && in <= 15 {
 			v = float64(mant)
@@ -1080,7 +1080,7 @@ func (d *decoder) fastPoints(s *series.Series) bool {
 				break
 			}
 			j += 1 + fn
-			end = le64(b[j:])
+			end = le64(b, j)
 			if uint16(end) != '"'|']'<<8 {
 				break
 			}
@@ -1208,7 +1208,7 @@ func (st *stampText) reset(t int64) {
 	var txt [8]byte
 	st.h = len(strconv.AppendInt(txt[:0], sec/1e6, 10))
 	st.hm = ^uint64(0) >> (64 - 8*st.h)
-	st.hi = le64(txt[:]) & st.hm
+	st.hi = le64(txt[:], 0) & st.hm
 	st.lo = digitLanes(sec % 1e6)
 	st.lw = lowText(st.lo)
 }
@@ -1224,8 +1224,10 @@ var msScale = [4]int{1, 100, 10, 1}
 // pow10u holds the powers of ten up to 10^16.
 var pow10u = [17]uint64{1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16}
 
-// le64 reads 8 bytes, the first in the lowest.
-func le64(b []byte) uint64 { return binary.LittleEndian.Uint64(b) }
+// le64 reads the 8 bytes at b[i:], the first in the lowest. Sliced to
+// a length and capacity of 8, one bounds check covers the read (b[i:]
+// takes two, and a mask for an empty result).
+func le64(b []byte, i int) uint64 { return binary.LittleEndian.Uint64(b[i : i+8 : i+8]) }
 
 // swarDigits returns the value and count of the ASCII digits that begin
 // x (eight bytes, the first in the lowest), all eight at once: a byte is
@@ -1245,7 +1247,7 @@ func swarDigits(x uint64) (uint64, int) {
 // are classified at once, and the eight digits of a full first word are
 // read without a shift: the value of a memory series has nine or ten.
 func digits16(b []byte) (uint64, int) {
-	x, y := le64(b), le64(b[8:])
+	x, y := le64(b, 0), le64(b, 8)
 	nx, ny := notDigits(x), notDigits(y)
 	if nx != 0 {
 		n := bits.TrailingZeros64(nx) / 8
