@@ -1019,9 +1019,10 @@ func (d *decoder) fastPoints(s *series.Series) bool {
 		var ms int64
 		var j int
 		if h := d.stamp.h; h > 0 && d.shared && d.nextT == d.stamp.t &&
-			le64(b, 1)&d.stamp.hm == d.stamp.hi && le64(b, 1+h)&(1<<56-1) == d.stamp.lw && b[h+8] == '"' {
-			// The next second on the grid, as expected: its text and the
-			// comma after it, compared a word at a time.
+			le64(b, 1)&d.stamp.hm == d.stamp.hi && le64(b, 1+h) == d.stamp.lw {
+			// The next second on the grid, as expected: its text, the
+			// comma and the value's opening quote, compared a word at a
+			// time.
 			ms = d.nextT
 			j = h + 9
 		} else {
@@ -1127,7 +1128,8 @@ func (d *decoder) fastPoints(s *series.Series) bool {
 // whole float, as Prometheus formats it — so that fastPoints compares
 // two words instead of reading digits. The seconds' text is held as its
 // high digits (all but the last six, the same for many steps) and the
-// last six with the comma after them: a word each. Moving on by a step
+// last six with the comma and the value's opening quote after them: a
+// word each. Moving on by a step
 // adds the step to the last six in decimal, all six digits at once
 // (stepDigits); anything else (a grid of fractions, a timestamp off it,
 // before 1970-01-12 or past 5138, a step of 11 days or more) leaves it
@@ -1138,7 +1140,7 @@ type stampText struct {
 	hi    uint64 // the high digits, masked by hm
 	hm    uint64
 	lo    uint64 // the last six digits' values, the last in the lowest byte
-	lw    uint64 // their text and the comma: seven bytes
+	lw    uint64 // their text, the comma and the quote: eight bytes
 	step  int64  // the grid's step (ms); 0 when not whole seconds
 	steps uint64 // the step's seconds, laid out as lo
 }
@@ -1192,9 +1194,9 @@ func (st *stampText) advance(t int64) bool {
 	return true
 }
 
-// lowText is the text of the last six digits and a comma.
+// lowText is the text of the last six digits, a comma and a quote.
 func lowText(lo uint64) uint64 {
-	return bits.ReverseBytes64(lo)>>16 | 0x002C_3030_3030_3030
+	return bits.ReverseBytes64(lo)>>16 | 0x222C_3030_3030_3030
 }
 
 // reset makes the text of t anew.
