@@ -1003,7 +1003,11 @@ func (d *decoder) fastPoints(s *series.Series) bool {
 	buf, pos := l.buf[:l.end], l.pos
 	closed := false
 	for {
-		if len(buf)-pos < fastWindow && !l.eof {
+		if len(buf)-pos < fastWindow {
+			// The body's last pairs are point's.
+			if l.eof {
+				break
+			}
 			l.pos = pos
 			ok := l.more(pos)
 			buf, pos = l.buf[:l.end], l.pos
@@ -1013,7 +1017,7 @@ func (d *decoder) fastPoints(s *series.Series) bool {
 			continue
 		}
 		b := buf[pos:]
-		if len(b) < fastWindow || b[0] != '[' {
+		if b[0] != '[' {
 			break
 		}
 		var ms int64
