@@ -1022,12 +1022,11 @@ func (d *decoder) fastPoints(s *series.Series) bool {
 		}
 		var ms int64
 		var j int
-		if h := d.stamp.h; h > 0 && d.shared && d.nextT == d.stamp.t &&
-			le64(b, 1)&d.stamp.hm == d.stamp.hi && le64(b, 1+h) == d.stamp.lw {
+		if h := d.stamp.h; h > 0 && le64(b, 1)&d.stamp.hm == d.stamp.hi && le64(b, 1+h) == d.stamp.lw {
 			// The next second on the grid, as expected: its text, the
 			// comma and the value's opening quote, compared a word at a
-			// time.
-			ms = d.nextT
+			// time. (The text held is always stamp.t's, expected or not.)
+			ms = d.stamp.t
 			j = h + 9
 		} else {
 			// Seconds: 1 to 15 digits, no leading zero; up to three
