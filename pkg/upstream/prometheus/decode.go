@@ -1056,16 +1056,17 @@ func (d *decoder) fastPoints(s *series.Series) bool {
 		if neg {
 			j++
 		}
-		// Eight digits or more (a memory series' bytes: 10 MB and up)
-		// are read here without a call, which would spill every
-		// register the loop holds; fewer, by digits16.
+		// Its digits, as digits16 reads them (16: 16 or more), but with
+		// no call, which would spill every register the loop holds; a
+		// full first word (a memory series' bytes: 10 MB and up) is read
+		// without a shift.
 		var mant uint64
 		var in int
 		if x := le64(b, j); notDigits(x) == 0 {
 			lo, m := swarDigits(le64(b, j+8))
 			mant, in = eightDigits(x)*pow10u[m]+lo, 8+m
 		} else {
-			mant, in = digits16(b[j:])
+			mant, in = swarDigits(x)
 		}
 		j += in
 		// The bytes after the digits: for a whole number (a byte count,
