@@ -1005,6 +1005,7 @@ func (d *decoder) fastPoints(s *series.Series) bool {
 	// So is the window and the place in it: l.pos stored at every point
 	// is loaded again at the next.
 	buf, pos := l.buf[:l.end], l.pos
+	points := d.points // d.points, written back before checkpoint reads it
 	closed := false
 	for {
 		if len(buf)-pos < fastWindow {
@@ -1102,10 +1103,13 @@ func (d *decoder) fastPoints(s *series.Series) bool {
 		if sep != ',' && sep != ']' {
 			break
 		}
-		if d.points >= d.check && !d.checkpoint() {
-			break
+		if points >= d.check {
+			d.points = points
+			if !d.checkpoint() {
+				break
+			}
 		}
-		d.points++
+		points++
 		if d.shared && ms == d.nextT {
 			d.nextT += d.grid.Step
 			if !d.stamp.advance(d.nextT) {
@@ -1128,6 +1132,7 @@ func (d *decoder) fastPoints(s *series.Series) bool {
 	}
 	l.pos = pos
 	s.V = vs
+	d.points = points
 	return closed
 }
 
