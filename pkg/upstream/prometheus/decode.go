@@ -103,8 +103,7 @@ func DecodeQueryRange(r io.Reader, opt DecodeOptions) (upstream.Result, error) {
 }
 
 func decodeQueryRange(r io.Reader, opt DecodeOptions, window int) (upstream.Result, error) {
-	d := newDecoder(r, opt.Limits)
-	d.l = newLexer(r, window)
+	d := newDecoderWindow(r, opt.Limits, window)
 	d.res.Series = []series.Series{}
 	if opt.Grid.Step > 0 && opt.Grid.N > 0 {
 		d.grid = opt.Grid
@@ -202,8 +201,12 @@ type envelope struct {
 	sawData                     bool
 }
 
-func newDecoder(r io.Reader, lim Limits) *decoder {
-	d := &decoder{l: newLexer(r, readBuf), lim: lim}
+func newDecoder(r io.Reader, lim Limits) *decoder { return newDecoderWindow(r, lim, readBuf) }
+
+// newDecoderWindow is newDecoder with a window of the given size (tests
+// make it small so that tokens straddle it).
+func newDecoderWindow(r io.Reader, lim Limits, window int) *decoder {
+	d := &decoder{l: newLexer(r, window), lim: lim}
 	d.check = checkEvery
 	if lim.MaxPoints > 0 {
 		d.check = min(d.check, lim.MaxPoints)
@@ -890,6 +893,7 @@ func (d *decoder) values() bool {
 				l.pos++
 				break
 			}
+			d.setIdx(len(s.V) - 1) // what follows the pair just read
 			return d.syntax("',' or ']'")
 		}
 	}
@@ -988,46 +992,66 @@ func (d *decoder) add(s *series.Series, ms int64, v float64) {
 //
 // Digits are read eight at a time (swarDigits): the branches a digit
 // loop mispredicts at the end of every number were most of its cost.
+// The loop holds its state (the window, the place in it, the values) in
+// locals and calls nothing on its common path: Go keeps no register
+// across a call, and a field written at one point is loaded again at the
+// next.
 func (d *decoder) fastPoints(s *series.Series) bool {
 	l := d.l
+	// The values are appended to a local copy of s.V, written back
+	// before anything else looks at s: appending to s.V itself stores
+	// its header through s at every point.
+	vs := s.V
+	// So is the window and the place in it: l.pos stored at every point
+	// is loaded again at the next.
+	buf, pos := l.buf[:l.end], l.pos
+	points := d.points // d.points, written back before checkpoint reads it
+	closed := false
 	for {
-		if l.end-l.pos < fastWindow && !l.eof {
-			if !l.more(l.pos) {
-				return false
+		if len(buf)-pos < fastWindow {
+			// The body's last pairs are point's.
+			if l.eof {
+				break
+			}
+			l.pos = pos
+			ok := l.more(pos)
+			buf, pos = l.buf[:l.end], l.pos
+			if !ok {
+				break
 			}
 			continue
 		}
-		b := l.buf[l.pos:l.end]
-		if len(b) < fastWindow || b[0] != '[' {
-			return false
+		b := buf[pos:]
+		if b[0] != '[' {
+			break
 		}
 		var ms int64
 		var j int
-		if h := d.stamp.h; h > 0 && d.shared && d.nextT == d.stamp.t &&
-			le64(b[1:])&d.stamp.hm == d.stamp.hi && le64(b[1+h:])&(1<<56-1) == d.stamp.lw && b[h+8] == '"' {
-			// The next second on the grid, as expected: its text and the
-			// comma after it, compared a word at a time.
-			ms = d.nextT
+		if h := d.stamp.h; h > 0 && le64(b, 1)&d.stamp.hm == d.stamp.hi && le64(b, 1+h) == d.stamp.lw {
+			// The next second on the grid, as expected: its text, the
+			// comma and the value's opening quote, compared a word at a
+			// time. (The text held is always stamp.t's, expected or not.)
+			ms = d.stamp.t
 			j = h + 9
 		} else {
 			// Seconds: 1 to 15 digits, no leading zero; up to three
 			// decimals.
 			sec, n := digits16(b[1:])
 			if n == 0 || n > 15 || (n > 1 && b[1] == '0') {
-				return false
+				break
 			}
 			j = 1 + n
 			ms = int64(sec) * 1000
 			if b[j] == '.' {
-				f, fn := swarDigits(le64(b[j+1:]))
+				f, fn := swarDigits(le64(b, j+1))
 				if fn == 0 || fn > 3 {
-					return false
+					break
 				}
 				ms += int64(f) * int64(msScale[fn])
 				j += 1 + fn
 			}
 			if b[j] != ',' || b[j+1] != '"' {
-				return false
+				break
 			}
 			j += 2
 		}
@@ -1037,56 +1061,79 @@ func (d *decoder) fastPoints(s *series.Series) bool {
 		if neg {
 			j++
 		}
-		mant, in := digits16(b[j:])
+		// Its digits, as digits16 reads them (16: 16 or more), but with
+		// no call, which would spill every register the loop holds; a
+		// full first word (a memory series' bytes: 10 MB and up) is read
+		// without a shift.
+		var mant uint64
+		var in int
+		if x := le64(b, j); notDigits(x) == 0 {
+			lo, m := swarDigits(le64(b, j+8))
+			mant, in = eightDigits(x)*pow10u[m]+lo, 8+m
+		} else {
+			mant, in = swarDigits(x)
+		}
 		j += in
-		digits, frac := in, 0
-		if b[j] == '.' {
+		// The bytes after the digits: for a whole number (a byte count,
+		// the common case) the closing `"]` and the separator, compared
+		// in one word without the fraction's branches.
+		end := le64(b, j)
+		var v float64
+		if uint16(end) == '"'|']'<<8 && in > 0 && in <= 15 {
+			v = float64(mant)
+		} else {
+			if b[j] != '.' {
+				break
+			}
 			f, fn := digits16(b[j+1:])
-			if fn == 0 {
-				return false
+			if fn == 0 || in+fn > 15 {
+				break
 			}
-			if in+fn <= 15 {
-				mant = mant*pow10u[fn] + f
-			}
-			digits += fn
-			frac = fn
 			j += 1 + fn
-		}
-		if digits == 0 || digits > 15 || b[j] != '"' || b[j+1] != ']' {
-			return false
-		}
-		v := float64(mant)
-		if frac > 0 {
-			v /= pow10[frac]
+			end = le64(b, j)
+			if uint16(end) != '"'|']'<<8 {
+				break
+			}
+			v = float64(mant*pow10u[fn]+f) / pow10[fn]
 		}
 		if neg {
 			v = -v
 		}
-		j += 2
-		sep := b[j]
+		sep := byte(end >> 16)
 		if sep != ',' && sep != ']' {
-			return false
+			break
 		}
-		if d.points >= d.check && !d.checkpoint() {
-			return false
+		if points >= d.check {
+			d.points = points
+			if !d.checkpoint() {
+				break
+			}
 		}
-		d.points++
+		points++
 		if d.shared && ms == d.nextT {
 			d.nextT += d.grid.Step
-			d.stamp.next(d.nextT)
+			if !d.stamp.advance(d.nextT) {
+				d.stamp.reset(d.nextT)
+			}
 		} else if d.shared {
+			s.V = vs
 			d.offGrid(s, ms)
 			d.stamp.reset(d.nextT)
 		} else {
 			s.T = append(s.T, ms)
 			d.maxT = max(d.maxT, ms)
 		}
-		s.V = append(s.V, v)
-		l.pos += j + 1
+		vs = append(vs, v)
+		pos += j + 3
 		if sep == ']' {
-			return true
+			closed = true
+			break
 		}
 	}
+	l.pos = pos
+	s.V = vs
+	d.points = points
+	return closed
 }
 
 // stampText is the text Prometheus writes for the next timestamp on a
@@ -1094,7 +1141,8 @@ func (d *decoder) fastPoints(s *series.Series) bool {
 // whole float, as Prometheus formats it — so that fastPoints compares
 // two words instead of reading digits. The seconds' text is held as its
 // high digits (all but the last six, the same for many steps) and the
-// last six with the comma after them: a word each. Moving on by a step
+// last six with the comma and the value's opening quote after them: a
+// word each. Moving on by a step
 // adds the step to the last six in decimal, all six digits at once
 // (stepDigits); anything else (a grid of fractions, a timestamp off it,
 // before 1970-01-12 or past 5138, a step of 11 days or more) leaves it
@@ -1105,7 +1153,7 @@ type stampText struct {
 	hi    uint64 // the high digits, masked by hm
 	hm    uint64
 	lo    uint64 // the last six digits' values, the last in the lowest byte
-	lw    uint64 // their text and the comma: seven bytes
+	lw    uint64 // their text, the comma and the quote: eight bytes
 	step  int64  // the grid's step (ms); 0 when not whole seconds
 	steps uint64 // the step's seconds, laid out as lo
 }
@@ -1133,28 +1181,35 @@ func digitLanes(v int64) uint64 {
 // next makes the text that of t, which is usually one step after the
 // text held.
 func (st *stampText) next(t int64) {
-	if st.h == 0 || t != st.t+st.step {
+	if !st.advance(t) {
 		st.reset(t)
-		return
 	}
+}
+
+// advance makes the text that of t when t is one step after the text
+// held and only the last six digits change, and reports whether it did.
+// It has no call, so that fastPoints, which calls it at every point,
+// gets it inlined.
+func (st *stampText) advance(t int64) bool {
 	// Each digit lane gets 246 more, so that one of 10 or more carries
 	// into the next as integer addition does; the lanes that did not
-	// carry (their top bit set) give the 246 back.
+	// carry (their top bit set) give the 246 back. Past 999999 (x>>48
+	// not 0) the high digits change.
 	const lanes, top = 0x0000_F6F6_F6F6_F6F6, 0x0000_8080_8080_8080
 	x := st.lo + st.steps + lanes
-	if x>>48 != 0 {
-		st.reset(t) // past 999999: the high digits change
-		return
+	if st.h == 0 || t != st.t+st.step || x>>48 != 0 {
+		return false
 	}
 	x -= (x & top) >> 7 * 0xF6
 	st.t = t
 	st.lo = x
 	st.lw = lowText(x)
+	return true
 }
 
-// lowText is the text of the last six digits and a comma.
+// lowText is the text of the last six digits, a comma and a quote.
 func lowText(lo uint64) uint64 {
-	return bits.ReverseBytes64(lo)>>16 | 0x002C_3030_3030_3030
+	return bits.ReverseBytes64(lo)>>16 | 0x222C_3030_3030_3030
 }
 
 // reset makes the text of t anew.
@@ -1168,7 +1223,7 @@ func (st *stampText) reset(t int64) {
 	var txt [8]byte
 	st.h = len(strconv.AppendInt(txt[:0], sec/1e6, 10))
 	st.hm = ^uint64(0) >> (64 - 8*st.h)
-	st.hi = le64(txt[:]) & st.hm
+	st.hi = le64(txt[:], 0) & st.hm
 	st.lo = digitLanes(sec % 1e6)
 	st.lw = lowText(st.lo)
 }
@@ -1184,8 +1239,10 @@ var msScale = [4]int{1, 100, 10, 1}
 // pow10u holds the powers of ten up to 10^16.
 var pow10u = [17]uint64{1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16}
 
-// le64 reads 8 bytes, the first in the lowest.
-func le64(b []byte) uint64 { return binary.LittleEndian.Uint64(b) }
+// le64 reads the 8 bytes at b[i:], the first in the lowest. Sliced to
+// a length and capacity of 8, one bounds check covers the read (b[i:]
+// takes two, and a mask for an empty result).
+func le64(b []byte, i int) uint64 { return binary.LittleEndian.Uint64(b[i : i+8 : i+8]) }
 
 // swarDigits returns the value and count of the ASCII digits that begin
 // x (eight bytes, the first in the lowest), all eight at once: a byte is
@@ -1203,9 +1260,10 @@ func swarDigits(x uint64) (uint64, int) {
 // digits16 reads up to 16 leading digits of b (which must hold 17 bytes)
 // and returns their value and count; 17 means more than 16. Both words
 // are classified at once, and the eight digits of a full first word are
-// read without a shift: the value of a memory series has nine or ten.
+// read without a shift. (fastPoints reads a value's digits the same way
+// in its own body, to save the call.)
 func digits16(b []byte) (uint64, int) {
-	x, y := le64(b), le64(b[8:])
+	x, y := le64(b, 0), le64(b, 8)
 	nx, ny := notDigits(x), notDigits(y)
 	if nx != 0 {
 		n := bits.TrailingZeros64(nx) / 8

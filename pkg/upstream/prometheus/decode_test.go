@@ -9,6 +9,7 @@ import (
 	"maps"
 	"math"
 	"math/rand/v2"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -576,4 +577,136 @@ func TestDecodeEveryCut(t *testing.T) {
 			require.Equal(t, want, got, "window %d, reads of %d bytes", window, n)
 		}
 	}
+}
+
+// The fast path reads every pair whose value is as Prometheus writes it
+// (15 digits at most, an optional minus and fraction) and stops at the
+// first other one, having read the pairs before it; what it reads is
+// what strconv.ParseFloat reads, bit for bit. Whole bodies of such pairs
+// and of others — 1 to 17 digits, something inside, instead of or after
+// the digits, or between the value and the pair's "]" — decode as the
+// same body indented (read by the general path) does, or fail at the
+// pair that is wrong, naming it; on a grid's expected timestamps and off
+// one.
+func TestFastValuesMatchParseFloat(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 12))
+	fastForm := regexp.MustCompile(`^-?([0-9]+(\.[0-9]+)?|\.[0-9]+)$`)
+	fastReads := func(text, close string) bool {
+		return close == "]" && fastForm.MatchString(text) && len(text)-strings.Count(text, "-")-strings.Count(text, ".") <= 15
+	}
+	digits := func(n int) string {
+		b := make([]byte, n)
+		for i := range b {
+			b[i] = byte('0' + rng.IntN(10))
+		}
+		if n > 1 && rng.IntN(8) != 0 {
+			b[0] = byte('1' + rng.IntN(9)) // mostly no leading zero
+		}
+		return string(b)
+	}
+	value := func() string {
+		n := 1 + rng.IntN(17)
+		s := digits(n)
+		if rng.IntN(3) == 0 {
+			f := 1 + rng.IntN(17-min(n, 16))
+			if rng.IntN(20) == 0 {
+				s = "" // ".5": no whole part
+			}
+			s += "." + digits(f)
+		}
+		if rng.IntN(4) == 0 {
+			s = "-" + s
+		}
+		return s
+	}
+	junk := []string{"x", ".", " ", "e", "-", "+", "..", `"`, "]", ",", `"x`, `",`, `"]`}
+	closes := []string{" ]", "x]", "]x", `"]`, ",]", `]"`}
+	const points = 200
+	grid := Grid{Start: 1_700_000_000_000, Step: 60_000, N: points}
+	fastRounds := 0
+	for round := 0; round < 400; round++ {
+		// Half the rounds hold only values the fast path reads but for
+		// one pair that may be odd; the others, values of any length.
+		prom, odd := round%2 == 0, -1
+		if rng.IntN(2) == 0 {
+			odd = rng.IntN(points)
+		}
+		texts := make([]string, points)
+		var pairs strings.Builder
+		firstSlow := -1
+		for k := range texts {
+			text, close := value(), "]"
+			for prom && !fastReads(text, close) {
+				text = value()
+			}
+			if k == odd {
+				if rng.IntN(3) == 0 {
+					close = closes[rng.IntN(len(closes))]
+				} else {
+					at := rng.IntN(len(text) + 1)
+					text = text[:at] + junk[rng.IntN(len(junk))] + text[at:]
+				}
+			}
+			if firstSlow < 0 && !fastReads(text, close) {
+				firstSlow = k
+			}
+			texts[k] = text
+			if k > 0 {
+				pairs.WriteByte(',')
+			}
+			fmt.Fprintf(&pairs, `[%d,"%s"%s`, (grid.Start+int64(k)*grid.Step)/1000, text, close)
+		}
+		opt := DecodeOptions{}
+		if round%3 != 0 {
+			opt.Grid = grid
+		}
+
+		// The fast path alone (the body runs on past the array, as a
+		// real one does, so that the last pairs are not left to the
+		// general path for want of bytes ahead).
+		d := newDecoder(strings.NewReader(pairs.String()+"]"+strings.Repeat(" ", fastWindow)), Limits{})
+		d.grid = opt.Grid
+		d.stamp.setGrid(d.grid)
+		d.beginSeries()
+		var s series.Series
+		closed := d.fastPoints(&s)
+		if firstSlow < 0 {
+			require.True(t, closed, "round %d: the fast path stopped at point %d: %q", round, len(s.V), texts[min(len(s.V), points-1)])
+			fastRounds++
+		} else {
+			require.False(t, closed, "round %d: %d %q", round, firstSlow, texts[firstSlow])
+			require.Equal(t, firstSlow, len(s.V), "round %d: the fast path stops at point %d: %q", round, firstSlow, texts[firstSlow])
+		}
+		for k, v := range s.V {
+			want, err := strconv.ParseFloat(texts[k], 64)
+			require.NoError(t, err)
+			require.Equal(t, math.Float64bits(want), math.Float64bits(v), "round %d, point %d: %q", round, k, texts[k])
+		}
+
+		// The whole body, against the general path.
+		compact := `{"status":"success","data":{"resultType":"matrix","result":[{"metric":{},"values":[` + pairs.String() + "]}]}}"
+		got, err := DecodeQueryRange(strings.NewReader(compact), opt)
+		var indented bytes.Buffer
+		if json.Indent(&indented, []byte(compact), "", " ") != nil {
+			require.Error(t, err, "round %d: %q accepted", round, texts[odd])
+			require.Contains(t, err.Error(), fmt.Sprintf("result[0].values[%d]", odd), "round %d: %q", round, texts[odd])
+			continue
+		}
+		general, gerr := DecodeQueryRange(strings.NewReader(indented.String()), opt)
+		if gerr != nil {
+			require.Error(t, err, "round %d: %q accepted", round, texts[odd])
+			require.Contains(t, gerr.Error(), fmt.Sprintf("result[0].values[%d]", odd), "round %d: %q", round, texts[odd])
+			require.Contains(t, err.Error(), fmt.Sprintf("result[0].values[%d]", odd), "round %d: %q", round, texts[odd])
+			continue
+		}
+		require.NoError(t, err, "round %d", round)
+		require.True(t, sameSeries(general.Series, got.Series), "round %d", round)
+		require.Len(t, got.Series[0].V, points)
+		for k, v := range got.Series[0].V {
+			want, err := strconv.ParseFloat(texts[k], 64)
+			require.NoError(t, err)
+			require.Equal(t, math.Float64bits(want), math.Float64bits(v), "round %d, point %d: %q", round, k, texts[k])
+		}
+	}
+	require.Greater(t, fastRounds, 50, "rounds read by the fast path alone")
 }
