@@ -85,15 +85,25 @@ func Key(labels map[string]string) string {
 		n += len(k) + len(v) + 2
 	}
 	sort.Strings(names)
-	var b strings.Builder
-	b.Grow(n)
+	b := make([]byte, 0, n)
 	for _, k := range names {
-		b.WriteString(k)
-		b.WriteByte(0)
-		b.WriteString(labels[k])
-		b.WriteByte(0)
+		b = appendPair(b, k, labels[k])
 	}
-	return b.String()
+	return unsafe.String(unsafe.SliceData(b), len(b)) // b is not written again
+}
+
+// AppendKey appends the Key of the label set given as name-value pairs
+// in name order (each name once) to dst: for a caller that has the pairs
+// and not the map.
+func AppendKey(dst []byte, pairs [][2]string) []byte {
+	for _, p := range pairs {
+		dst = appendPair(dst, p[0], p[1])
+	}
+	return dst
+}
+
+func appendPair(b []byte, name, value string) []byte {
+	return append(append(append(append(b, name...), 0), value...), 0)
 }
 
 // SameMemory reports whether a and b are the same slice: the same length

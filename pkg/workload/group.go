@@ -297,33 +297,27 @@ func kubernetes(labels map[string]string, anyNamespace bool) (w Workload, pod, t
 // identity is a Kubernetes series' labels without those of its lifetime,
 // plus namespace, workload and container.
 func identity(labels map[string]string, w Workload) map[string]string {
-	id := make(map[string]string, len(labels)+3)
-	for k, v := range labels {
-		if !lifetimeLabel[k] {
-			id[k] = v
-		}
+	pairs := identityPairs(labels, w, nil)
+	id := make(map[string]string, len(pairs))
+	for _, p := range pairs {
+		id[p[0]] = p[1]
 	}
-	set := func(name, v string) {
-		if v == "" {
-			return
-		}
-		if have, taken := id[name]; taken && have != v {
-			name = "memshape_" + name
-		}
-		id[name] = v
-	}
-	set(NamespaceLabel, w.Namespace)
-	set(WorkloadLabel, w.Name)
-	set(ContainerLabel, w.Container)
 	return id
 }
 
 // identityKey appends series.Key(identity(labels, w)) to dst without
 // making the map, which only a workload's first series needs; pairs is
-// scratch for the labels, given back for the next call.
+// scratch, given back for the next call.
 func identityKey(dst []byte, labels map[string]string, w Workload, pairs [][2]string) ([]byte, [][2]string) {
-	// What identity sets, as it sets them: memshape_<name> when the
-	// series keeps that name with another value.
+	pairs = identityPairs(labels, w, pairs)
+	return series.AppendKey(dst, pairs), pairs
+}
+
+// identityPairs appends identity's labels to pairs, in name order:
+// those of the series but its lifetime's, and namespace, workload and
+// container, each under memshape_<name> when the series keeps that
+// name with another value.
+func identityPairs(labels map[string]string, w Workload, pairs [][2]string) [][2]string {
 	set := [...][2]string{{NamespaceLabel, w.Namespace}, {WorkloadLabel, w.Name}, {ContainerLabel, w.Container}}
 	over := set[:0]
 	for _, s := range set {
@@ -342,10 +336,7 @@ func identityKey(dst []byte, labels map[string]string, w Workload, pairs [][2]st
 	}
 	pairs = append(pairs, over...)
 	slices.SortFunc(pairs, func(a, b [2]string) int { return strings.Compare(a[0], b[0]) })
-	for _, p := range pairs {
-		dst = append(append(append(append(dst, p[0]...), 0), p[1]...), 0)
-	}
-	return dst, pairs
+	return pairs
 }
 
 // span is span(t), measured again only for another time column than
