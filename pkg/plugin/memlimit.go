@@ -24,8 +24,13 @@ import (
 // limit below liveHeadroom times the heap found live at the last
 // collection (a query may hold more than its samples for a moment: a
 // workload's samples pooled to be judged, a panel's frames): below that
-// the collector would run without pause. When no query is in flight the
-// limit is what it was before (GOMEMLIMIT's, or none).
+// the collector would run without pause. While queries are in flight
+// the collector also runs only for that limit (GOGC off): the limit is
+// what they may take, and collecting each time the heap doubles, on
+// the way up to it, only costs CPU — an eighth of the plugin's own
+// first alert evaluation, for 1.0–1.1× its decoded samples at its peak
+// instead of 0.93–0.97×. When no query is in flight the limit and GOGC
+// are what they were before (GOMEMLIMIT's and GOGC's, or their defaults).
 const (
 	// peakPerReserved is the memory a query may take per byte reserved
 	// for its samples: 2 × 8 bytes a point is the samples decoded as
@@ -53,6 +58,7 @@ type governor struct {
 	base     int64 // the memory the process held when they began
 	reserved int64
 	set      int64         // the limit last set
+	gcBefore int           // GOGC before the queries in flight
 	stop     chan struct{} // closed when the queries in flight end
 }
 
@@ -127,6 +133,7 @@ func (g *governor) update(b *budget) {
 		g.stop = make(chan struct{})
 		go g.watch(g.stop)
 		g.apply(now)
+		g.gcBefore = debug.SetGCPercent(-1) // after the limit: never neither
 	case active > 0:
 		// Asked on every reservation (a decoder reserves per series):
 		// the runtime's memory is read again only when what is reserved
@@ -139,6 +146,7 @@ func (g *governor) update(b *budget) {
 	case g.busy:
 		g.busy = false
 		close(g.stop)
+		debug.SetGCPercent(g.gcBefore)
 		debug.SetMemoryLimit(g.before)
 	}
 }

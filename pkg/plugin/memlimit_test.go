@@ -35,6 +35,9 @@ func TestGovernorSetsLimitWhileQueriesAreInFlightAndRestoresIt(t *testing.T) {
 	const before = 1 << 40
 	old := debug.SetMemoryLimit(before)
 	t.Cleanup(func() { debug.SetMemoryLimit(old) })
+	const gcBefore = 150
+	oldGC := debug.SetGCPercent(gcBefore)
+	t.Cleanup(func() { debug.SetGCPercent(oldGC) })
 
 	b := newBudget(1 << 40)
 	b.gov = &governor{}
@@ -47,6 +50,9 @@ func TestGovernorSetsLimitWhileQueriesAreInFlightAndRestoresIt(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := debug.SetMemoryLimit(-1)
+	if gc := debug.SetGCPercent(-1); gc != -1 {
+		t.Errorf("GOGC %d while queries are in flight, want off (the limit decides)", gc)
+	}
 	base := b.gov.base
 	if want := base + 2*512<<20; got < want || got >= before {
 		t.Errorf("limit with 512 MiB reserved over a base of %d MiB: %d MiB, want at least %d MiB and below the one set before", base>>20, got>>20, want>>20)
@@ -58,5 +64,8 @@ func TestGovernorSetsLimitWhileQueriesAreInFlightAndRestoresIt(t *testing.T) {
 	second.release()
 	if l := debug.SetMemoryLimit(-1); l != before {
 		t.Errorf("limit after the queries ended: %d, want %d as before", l, int64(before))
+	}
+	if gc := debug.SetGCPercent(-1); gc != gcBefore {
+		t.Errorf("GOGC after the queries ended: %d, want %d as before", gc, gcBefore)
 	}
 }
