@@ -591,8 +591,8 @@ func TestDecodeEveryCut(t *testing.T) {
 func TestFastValuesMatchParseFloat(t *testing.T) {
 	rng := rand.New(rand.NewPCG(11, 12))
 	fastForm := regexp.MustCompile(`^-?([0-9]+(\.[0-9]+)?|\.[0-9]+)$`)
-	fastReads := func(text, close string) bool {
-		return close == "]" && fastForm.MatchString(text) && len(text)-strings.Count(text, "-")-strings.Count(text, ".") <= 15
+	fastReads := func(text, closing string) bool {
+		return closing == "]" && fastForm.MatchString(text) && len(text)-strings.Count(text, "-")-strings.Count(text, ".") <= 15
 	}
 	digits := func(n int) string {
 		b := make([]byte, n)
@@ -635,26 +635,26 @@ func TestFastValuesMatchParseFloat(t *testing.T) {
 		var pairs strings.Builder
 		firstSlow := -1
 		for k := range texts {
-			text, close := value(), "]"
-			for prom && !fastReads(text, close) {
+			text, closing := value(), "]"
+			for prom && !fastReads(text, closing) {
 				text = value()
 			}
 			if k == odd {
 				if rng.IntN(3) == 0 {
-					close = closes[rng.IntN(len(closes))]
+					closing = closes[rng.IntN(len(closes))]
 				} else {
 					at := rng.IntN(len(text) + 1)
 					text = text[:at] + junk[rng.IntN(len(junk))] + text[at:]
 				}
 			}
-			if firstSlow < 0 && !fastReads(text, close) {
+			if firstSlow < 0 && !fastReads(text, closing) {
 				firstSlow = k
 			}
 			texts[k] = text
 			if k > 0 {
 				pairs.WriteByte(',')
 			}
-			fmt.Fprintf(&pairs, `[%d,"%s"%s`, (grid.Start+int64(k)*grid.Step)/1000, text, close)
+			fmt.Fprintf(&pairs, `[%d,"%s"%s`, (grid.Start+int64(k)*grid.Step)/1000, text, closing)
 		}
 		opt := DecodeOptions{}
 		if round%3 != 0 {
