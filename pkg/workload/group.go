@@ -149,7 +149,7 @@ func (g *Grouper) Add(si int, s series.Series) int {
 	m := Member{Series: si, First: first, Last: last, Step: step, Image: imageOf(s.Labels)}
 	switch {
 	case g.by.Mode == BySeries:
-		g.key = append(append(g.key[:0], 0), series.Key(s.Labels)...)
+		g.setKey(0, s.Labels)
 		return g.add(func() Workload { return Workload{Labels: s.Labels, Kind: Single, Name: s.Name()} }, m)
 	case g.by.Mode == ByLabels:
 		labels := map[string]string{}
@@ -162,13 +162,13 @@ func (g *Grouper) Add(si int, s series.Series) int {
 		}
 		m.Pod = s.Labels["pod"]
 		name := strings.Join(g.parts, "/")
-		g.key = append(append(g.key[:0], 1), series.Key(labels)...)
+		g.setKey(1, labels)
 		return g.add(func() Workload { return Workload{Labels: labels, Kind: Labelled, Name: name} }, m)
 	default:
 		w, pod, tmpl, ok := kubernetes(s.Labels, g.by.Mode == ByWorkload)
 		if !ok {
 			g.unpodded++
-			g.key = append(append(g.key[:0], 0), series.Key(s.Labels)...)
+			g.setKey(0, s.Labels)
 			return g.add(func() Workload { return Workload{Labels: s.Labels, Kind: Single, Name: s.Name()} }, m)
 		}
 		m.Pod, m.Template = pod, tmpl
@@ -177,6 +177,13 @@ func (g *Grouper) Add(si int, s series.Series) int {
 		g.key, g.pairs = identityKey(append(g.key[:0], 2), s.Labels, w, g.pairs[:0])
 		return g.add(func() Workload { w.Labels = identity(s.Labels, w); return w }, m)
 	}
+}
+
+// setKey makes g.key that of a workload of the given kind of grouping
+// (0 a series alone, 1 by labels, 2 a Kubernetes workload, whose key
+// identityKey makes) with these labels.
+func (g *Grouper) setKey(kind byte, labels map[string]string) {
+	g.key = append(append(g.key[:0], kind), series.Key(labels)...)
 }
 
 // add files m under the workload of key g.key, made by w when it is the

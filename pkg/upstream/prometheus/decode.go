@@ -1178,14 +1178,6 @@ func digitLanes(v int64) uint64 {
 	return w
 }
 
-// next makes the text that of t, which is usually one step after the
-// text held.
-func (st *stampText) next(t int64) {
-	if !st.advance(t) {
-		st.reset(t)
-	}
-}
-
 // advance makes the text that of t when t is one step after the text
 // held and only the last six digits change, and reports whether it did.
 // It has no call, so that fastPoints, which calls it at every point,
